@@ -1,0 +1,216 @@
+/* proto.h -- the imulab wire protocol, shared by the host programs and the firmware.
+ *
+ * A frame on the wire is COBS(body) followed by a single 0x00 delimiter, where
+ *
+ *     body = version:u8 | type:u8 | payload[0..PROTO_MAX_PAYLOAD] | crc32:u32le
+ *
+ * and crc32 is CRC-32/ISO-HDLC (the zlib/Ethernet CRC, check value 0xCBF43926) over
+ * version, type and payload. All multi-byte fields are little-endian. Because COBS removes
+ * every 0x00 from the body, a receiver that loses sync simply waits for the next 0x00 and
+ * starts again: corruption costs at most the frame it hit. docs/protocol.md is the byte-exact
+ * specification; this header mirrors it.
+ *
+ * Nothing here allocates. The decoder is incremental (bytes in, frames out) and bounds every
+ * length it reads, so it is safe on hostile input and runs unchanged on the Cortex-M4.
+ */
+#ifndef IMULAB_PROTO_H
+#define IMULAB_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION 1u
+
+#define PROTO_MAX_PAYLOAD 1024u                      /* bytes of payload in one frame */
+#define PROTO_MAX_BODY (2u + PROTO_MAX_PAYLOAD + 4u) /* version, type, payload, crc */
+/* COBS adds one byte per 254 plus one; the delimiter is not counted. */
+#define PROTO_MAX_ENCODED (PROTO_MAX_BODY + PROTO_MAX_BODY / 254u + 1u)
+#define PROTO_MAX_AXES 9u
+#define PROTO_NAME_LEN 8u   /* axis names and units: NUL-padded, not necessarily terminated */
+#define PROTO_ID_LEN 16u    /* board, sensor strings */
+#define PROTO_MAX_CLASSES 32u
+#define PROTO_MAX_TEXT 200u /* LOG, ERROR, NAK text */
+
+/* Frame types. Device to host have the top bit clear, host to device set. */
+enum proto_type {
+    PROTO_HELLO = 0x01,          /* device info; on boot and on PROTO_CMD_INFO */
+    PROTO_SAMPLES = 0x02,        /* a block of int16 samples */
+    PROTO_CLASSIFICATION = 0x03, /* result of one inference */
+    PROTO_LOG = 0x04,            /* level + text */
+    PROTO_ERROR = 0x05,          /* code + text */
+    PROTO_ACK = 0x06,            /* command accepted */
+    PROTO_NAK = 0x07,            /* command refused, with reason */
+    PROTO_STATS = 0x08,          /* device-side counters */
+    PROTO_VALIDATE_RESULT = 0x09,/* features + int8 output for a validation window */
+
+    PROTO_CMD_START = 0x81,      /* start streaming */
+    PROTO_CMD_STOP = 0x82,       /* stop streaming */
+    PROTO_CMD_SET_RATE = 0x83,   /* rate_hz:u16 */
+    PROTO_CMD_SET_RANGES = 0x84, /* accel_g:u8 gyro_dps:u16 */
+    PROTO_CMD_PING = 0x85,       /* answered by ACK */
+    PROTO_CMD_INFO = 0x86,       /* answered by ACK then HELLO */
+    PROTO_CMD_SET_GESTURE = 0x87,/* synthetic sensor only: gesture:u8 */
+    PROTO_CMD_VALIDATE = 0x88,   /* validation window chunk (classifier firmware) */
+    PROTO_CMD_STATS = 0x89,      /* answered by ACK then STATS */
+};
+
+/* NAK reasons. */
+enum proto_nak_reason {
+    PROTO_NAK_UNKNOWN_COMMAND = 1,
+    PROTO_NAK_BAD_LENGTH = 2,
+    PROTO_NAK_BAD_VALUE = 3,      /* unsupported rate, range, gesture ... */
+    PROTO_NAK_BUSY = 4,
+    PROTO_NAK_UNSUPPORTED = 5,    /* not available on this firmware/sensor */
+    PROTO_NAK_MODEL_MISMATCH = 6, /* validation window for another model */
+    PROTO_NAK_SENSOR = 7,         /* sensor error */
+};
+
+/* ERROR codes (device to host, unsolicited). */
+enum proto_error_code {
+    PROTO_ERR_SENSOR_ABSENT = 1,
+    PROTO_ERR_I2C_NACK = 2,
+    PROTO_ERR_I2C_ARB_LOST = 3,
+    PROTO_ERR_I2C_BUS_STUCK = 4,
+    PROTO_ERR_I2C_TIMEOUT = 5,
+    PROTO_ERR_FIFO_OVERFLOW = 6,
+    PROTO_ERR_TX_OVERFLOW = 7,   /* whole frames dropped; the host sees a sequence gap */
+    PROTO_ERR_FAULT = 8,         /* reported by the fault handler before reset */
+    PROTO_ERR_CLOCK = 9,         /* HSE/PLL did not start: running on HSI */
+};
+
+/* Decoded frame: points into the decoder's buffer, valid until the next push. */
+struct proto_frame {
+    uint8_t version;
+    uint8_t type;
+    const uint8_t *payload;
+    uint16_t len;
+};
+
+/* Result of feeding one byte to the decoder. */
+enum proto_status {
+    PROTO_NEED_MORE = 0,  /* no complete frame yet */
+    PROTO_FRAME = 1,      /* *out holds a frame with a valid CRC and version */
+    PROTO_ERR_CRC = -1,   /* delimiter seen, CRC mismatch: frame dropped */
+    PROTO_ERR_COBS = -2,  /* delimiter seen, COBS structure invalid */
+    PROTO_ERR_SHORT = -3, /* delimiter seen, body shorter than header + crc */
+    PROTO_ERR_OVERSIZE = -4, /* more bytes than any frame can have: discarding to next 0x00 */
+    PROTO_ERR_VERSION = -5,  /* valid CRC, unknown protocol version */
+};
+
+/* Incremental decoder state. Counters are cumulative, for status reports. */
+struct proto_decoder {
+    uint8_t buf[PROTO_MAX_ENCODED];
+    uint16_t len;
+    bool discarding;      /* overflowed: skip to next delimiter */
+    uint32_t frames;      /* good frames */
+    uint32_t crc_errors;  /* CRC mismatches */
+    uint32_t framing_errors; /* COBS/short/oversize/version */
+    uint32_t resyncs;     /* times the decoder dropped bytes to find the next delimiter */
+    uint64_t bytes;       /* bytes pushed */
+};
+
+/* CRC-32/ISO-HDLC, incremental: start with crc = 0, feed chunks. */
+uint32_t proto_crc32(uint32_t crc, const void *data, size_t len);
+
+/* COBS encode len bytes from in to out (cap bytes). Returns encoded length or 0 if cap too small. */
+size_t proto_cobs_encode(const uint8_t *in, size_t len, uint8_t *out, size_t cap);
+/* COBS decode in place-safe (out may equal in). Returns decoded length, or -1 if malformed. */
+int proto_cobs_decode(const uint8_t *in, size_t len, uint8_t *out, size_t cap);
+
+/* Build a complete wire frame (COBS + trailing 0x00) into out. Returns bytes written, 0 if the
+ * payload is too long or out is too small. out needs at most PROTO_MAX_ENCODED + 1 bytes. */
+size_t proto_frame_encode(uint8_t type, const void *payload, size_t len, uint8_t *out, size_t cap);
+
+void proto_decoder_init(struct proto_decoder *d);
+/* Feed one byte; returns an enum proto_status. On PROTO_FRAME, *out is filled. */
+int proto_decode_push(struct proto_decoder *d, uint8_t byte, struct proto_frame *out);
+
+/* Little-endian field helpers (no alignment assumptions). */
+static inline void proto_put_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void proto_put_u32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static inline void proto_put_u64(uint8_t *p, uint64_t v) { proto_put_u32(p, (uint32_t)v); proto_put_u32(p + 4, (uint32_t)(v >> 32)); }
+static inline uint16_t proto_get_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint32_t proto_get_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline uint64_t proto_get_u64(const uint8_t *p) { return (uint64_t)proto_get_u32(p) | ((uint64_t)proto_get_u32(p + 4) << 32); }
+
+/* ---- Typed messages ---------------------------------------------------------------------- */
+
+/* HELLO payload (fixed part 64 bytes + 20 per axis):
+ *   proto_version:u8 fw_major:u8 fw_minor:u8 fw_patch:u8 board[16] sensor[16]
+ *   sample_rate_hz:u16 accel_range_g:u8 gyro_range_dps:u16 flags:u8 baud:u32 model_hash:u32
+ *   samples_per_frame:u8 n_axes:u8 reserved[14]
+ *   then per axis: name[8] unit[8] scale:f32 (physical value = raw * scale) */
+#define PROTO_HELLO_FIXED 64u
+#define PROTO_HELLO_AXIS 20u
+#define PROTO_FLAG_STREAMING 0x01u
+#define PROTO_FLAG_SYNTHETIC 0x02u /* synthetic sensor (emulated board or simulator) */
+#define PROTO_FLAG_CLASSIFIER 0x04u /* classifier firmware: model_hash is meaningful */
+struct proto_hello {
+    uint8_t proto_version, fw_major, fw_minor, fw_patch;
+    char board[PROTO_ID_LEN + 1];
+    char sensor[PROTO_ID_LEN + 1];
+    uint16_t sample_rate_hz;
+    uint8_t accel_range_g;
+    uint16_t gyro_range_dps;
+    uint8_t flags;
+    uint32_t baud;
+    uint32_t model_hash;
+    uint8_t samples_per_frame;
+    uint8_t n_axes;
+    char axis_name[PROTO_MAX_AXES][PROTO_NAME_LEN + 1];
+    char axis_unit[PROTO_MAX_AXES][PROTO_NAME_LEN + 1];
+    float axis_scale[PROTO_MAX_AXES];
+};
+size_t proto_hello_pack(const struct proto_hello *h, uint8_t *out, size_t cap);
+int proto_hello_parse(const uint8_t *p, size_t len, struct proto_hello *h); /* 0 or -1 */
+
+/* SAMPLES payload: seq:u32 t_us:u64 count:u16 n_axes:u8 reserved:u8 then int16[count*n_axes]
+ * interleaved (sample 0 axis 0, sample 0 axis 1, ...). seq counts frames, so a missing seq is
+ * a missing frame; t_us is the device time of the first sample. */
+#define PROTO_SAMPLES_HDR 16u
+#define PROTO_MAX_SAMPLE_VALUES ((PROTO_MAX_PAYLOAD - PROTO_SAMPLES_HDR) / 2u)
+struct proto_samples {
+    uint32_t seq;
+    uint64_t t_us;
+    uint16_t count;
+    uint8_t n_axes;
+    const uint8_t *data; /* count*n_axes little-endian int16, points into the payload */
+};
+size_t proto_samples_pack_header(uint32_t seq, uint64_t t_us, uint16_t count, uint8_t n_axes, uint8_t *out);
+int proto_samples_parse(const uint8_t *p, size_t len, struct proto_samples *s);
+static inline int16_t proto_samples_value(const struct proto_samples *s, unsigned i, unsigned axis) {
+    return (int16_t)proto_get_u16(s->data + 2u * (i * s->n_axes + axis));
+}
+
+/* CLASSIFICATION payload: seq:u32 t_us:u64 instructions:u32 class:u8 n_classes:u8 reserved:u16
+ * then int8 scores[n_classes]. instructions is what features + inference cost (0 if unknown). */
+#define PROTO_CLASSIFICATION_HDR 20u
+struct proto_classification {
+    uint32_t seq;
+    uint64_t t_us;
+    uint32_t instructions;
+    uint8_t class_index;
+    uint8_t n_classes;
+    int8_t scores[PROTO_MAX_CLASSES];
+};
+size_t proto_classification_pack(const struct proto_classification *c, uint8_t *out, size_t cap);
+int proto_classification_parse(const uint8_t *p, size_t len, struct proto_classification *c);
+
+/* LOG payload: level:u8 text; ERROR payload: code:u16 text. Text is not NUL-terminated on the wire. */
+enum proto_log_level { PROTO_LOG_DEBUG = 0, PROTO_LOG_INFO = 1, PROTO_LOG_WARN = 2, PROTO_LOG_ERROR = 3 };
+
+/* Commands from the host carry token:u16 first; ACK and NAK echo it:
+ *   ACK: token:u16 cmd:u8 ;  NAK: token:u16 cmd:u8 reason:u8 text */
+#define PROTO_ACK_LEN 3u
+#define PROTO_NAK_HDR 4u
+
+/* STATS payload: uptime_ms:u32 frames_sent:u32 frames_dropped:u32 sensor_errors:u32
+ *   fifo_overflows:u32 rx_errors:u32 (bad host frames) */
+#define PROTO_STATS_LEN 24u
+
+#endif
