@@ -1,0 +1,412 @@
+/* data.c -- dataset checks, model setup, windows and features. */
+#include "trainer_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tr_options_default(struct tr_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->window_ms = 1000;
+    o->stride_ms = 500;
+    o->seed = 1;
+    o->n_hidden = 2;
+    o->hidden[0] = 20;
+    o->hidden[1] = 10;
+    o->epochs = 300;
+    o->batch = 32;
+    o->lr = 0.003f;
+    o->l2 = 1e-4f;
+    o->patience = 40;
+    o->val_frac = 0.0f;
+    o->class_weights = 1;
+    o->qat_epochs = 30;
+    o->feat_flags = IMU_FEAT_STATS | IMU_FEAT_SPECTRAL;
+    o->fft_len = 32;
+    o->raw_points = 16;
+    o->filter = 0;
+    o->filter_hz = 0;
+    o->filter_order = 2;
+}
+
+int tr_parse_hidden(const char *s, struct tr_options *o)
+{
+    int n = 0;
+    if (!s || !*s || strcmp(s, "0") == 0 || strcmp(s, "none") == 0) {
+        o->n_hidden = 0;
+        return 0;
+    }
+    const char *p = s;
+    while (*p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > 512 || n >= TR_MAX_HIDDEN) return -1;
+        o->hidden[n++] = (int)v;
+        if (*end == ',') end++;
+        else if (*end) return -1;
+        p = end;
+    }
+    o->n_hidden = n;
+    return 0;
+}
+
+int tr_ms_to_samples(int ms, double rate_hz)
+{
+    long n = lround((double)ms * rate_hz / 1000.0);
+    return n < 1 ? 1 : (int)n;
+}
+
+void tr_quantize_samples(const float *v, int n_samples, int n_axes, const float *scale, int16_t *out)
+{
+    for (int t = 0; t < n_samples; t++)
+        for (int a = 0; a < n_axes; a++) {
+            float r = v[t * n_axes + a] / scale[a];
+            int32_t q;
+            if (!(r == r)) q = 0;
+            else if (r >= 32767.0f) q = 32767;
+            else if (r <= -32768.0f) q = -32768;
+            else q = (int32_t)(r >= 0.0f ? r + 0.5f : r - 0.5f);
+            out[t * n_axes + a] = (int16_t)q;
+        }
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int tr_label_index(const struct tr_model *m, const char *label)
+{
+    for (int i = 0; i < m->n_labels; i++)
+        if (strcmp(m->labels[i], label) == 0) return i;
+    return -1;
+}
+
+int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, size_t errlen)
+{
+    if (!ds || ds->n == 0) {
+        snprintf(err, errlen, "the database has no recordings");
+        return -1;
+    }
+    const struct tr_recording *first = NULL;
+    int n_train = 0;
+    const char *labels[TR_MAX_LABELS + 1];
+    int n_labels = 0;
+    for (int i = 0; i < ds->n; i++) {
+        const struct tr_recording *r = &ds->rec[i];
+        if (r->category == TR_UNASSIGNED) continue;
+        if (r->n_axes < 1 || r->n_axes > TR_MAX_AXES) {
+            snprintf(err, errlen, "recording %d (%s) has %d axes (1 to %d supported)", i + 1,
+                     r->label, r->n_axes, TR_MAX_AXES);
+            return -1;
+        }
+        if (!(r->rate_hz > 0)) {
+            snprintf(err, errlen, "recording %d (%s) has no sample rate", i + 1, r->label);
+            return -1;
+        }
+        if (!first) first = r;
+        else {
+            int same = r->n_axes == first->n_axes;
+            for (int a = 0; same && a < r->n_axes; a++)
+                same = strcmp(r->axes[a] ? r->axes[a] : "", first->axes[a] ? first->axes[a] : "") == 0;
+            if (!same) {
+                snprintf(err, errlen, "recordings have different axes (%s has %d axes starting '%s', %s has %d starting '%s')",
+                         first->label, first->n_axes, first->axes[0] ? first->axes[0] : "",
+                         r->label, r->n_axes, r->axes[0] ? r->axes[0] : "");
+                return -1;
+            }
+            if (fabs(r->rate_hz - first->rate_hz) > 0.01 * first->rate_hz) {
+                snprintf(err, errlen, "recordings have different sample rates (%.4g Hz and %.4g Hz)",
+                         first->rate_hz, r->rate_hz);
+                return -1;
+            }
+        }
+        for (long k = 0; k < (long)r->n_samples * r->n_axes; k++)
+            if (!isfinite(r->values[k])) {
+                snprintf(err, errlen, "recording %d (%s) has NaN or infinite values", i + 1, r->label);
+                return -1;
+            }
+        if (r->category == TR_TRAINING) {
+            n_train++;
+            int found = 0;
+            for (int l = 0; l < n_labels; l++) found |= strcmp(labels[l], r->label) == 0;
+            if (!found) {
+                if (n_labels >= TR_MAX_LABELS) {
+                    snprintf(err, errlen, "too many labels (at most %d)", TR_MAX_LABELS);
+                    return -1;
+                }
+                labels[n_labels++] = r->label;
+            }
+        }
+    }
+    if (n_train == 0) {
+        snprintf(err, errlen, "no recordings in category training (run imulab split)");
+        return -1;
+    }
+    if (n_labels < 2) {
+        snprintf(err, errlen, "only one label (%s) in the training recordings: need at least two",
+                 labels[0]);
+        return -1;
+    }
+    for (int i = 0; i < ds->n; i++) {
+        const struct tr_recording *r = &ds->rec[i];
+        if (r->category != TR_TESTING) continue;
+        int found = 0;
+        for (int l = 0; l < n_labels; l++) found |= strcmp(labels[l], r->label) == 0;
+        if (!found) {
+            snprintf(err, errlen, "label '%s' has testing recordings but no training data", r->label);
+            return -1;
+        }
+    }
+    if (need_testing) {
+        for (int l = 0; l < n_labels; l++) {
+            int found = 0;
+            for (int i = 0; i < ds->n; i++)
+                found |= ds->rec[i].category == TR_TESTING && strcmp(ds->rec[i].label, labels[l]) == 0;
+            if (!found) {
+                snprintf(err, errlen, "label '%s' has no testing data (run imulab split)", labels[l]);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Butterworth biquads via the bilinear transform. */
+static void butterworth(struct imu_feat_config *f, int type, double fc, double fs, int order)
+{
+    int ns = order >= 4 ? 2 : 1;
+    double K = tan(M_PI * fc / fs);
+    for (int s = 0; s < ns; s++) {
+        double q = ns == 1 ? 1.0 / sqrt(2.0) : 1.0 / (2.0 * cos(M_PI * (2 * s + 1) / 8.0));
+        double norm = 1.0 / (1.0 + K / q + K * K);
+        double b0, b1, b2;
+        if (type == 1) {
+            b0 = K * K * norm; b1 = 2 * b0; b2 = b0;
+        } else {
+            b0 = norm; b1 = -2 * b0; b2 = b0;
+        }
+        double a1 = 2 * (K * K - 1) * norm, a2 = (1 - K / q + K * K) * norm;
+        f->sos[s][0] = (float)b0; f->sos[s][1] = (float)b1; f->sos[s][2] = (float)b2;
+        f->sos[s][3] = (float)a1; f->sos[s][4] = (float)a2;
+    }
+    f->n_sections = (uint16_t)ns;
+}
+
+int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
+                   char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    if (tr_check_dataset(ds, 1, err, errlen)) return -1;
+    const char *labels[TR_MAX_LABELS];
+    int n_labels = 0;
+    const struct tr_recording *first = NULL;
+    double maxabs = 0;
+    for (int i = 0; i < ds->n; i++) {
+        const struct tr_recording *r = &ds->rec[i];
+        if (r->category != TR_TRAINING) continue;
+        if (!first) first = r;
+        int found = 0;
+        for (int l = 0; l < n_labels; l++) found |= strcmp(labels[l], r->label) == 0;
+        if (!found) labels[n_labels++] = r->label;
+        for (long k = 0; k < (long)r->n_samples * r->n_axes; k++)
+            if (fabs(r->values[k]) > maxabs) maxabs = fabs(r->values[k]);
+    }
+    qsort(labels, (size_t)n_labels, sizeof labels[0], cmp_str);
+    m->n_labels = n_labels;
+    for (int l = 0; l < n_labels; l++) m->labels[l] = strdup(labels[l]);
+    m->n_axes = first->n_axes;
+    for (int a = 0; a < m->n_axes; a++) m->axes[a] = strdup(first->axes[a] ? first->axes[a] : "");
+    m->rate_hz = first->rate_hz;
+    m->window_ms = o->window_ms;
+    m->stride_ms = o->stride_ms;
+    m->window_len = tr_ms_to_samples(o->window_ms, m->rate_hz);
+    m->stride_len = tr_ms_to_samples(o->stride_ms, m->rate_hz);
+    if (m->window_len < 8) {
+        snprintf(err, errlen, "window of %d ms is only %d samples at %.4g Hz (need 8)",
+                 o->window_ms, m->window_len, m->rate_hz);
+        return -1;
+    }
+    if (m->window_len > 4096) {
+        snprintf(err, errlen, "window of %d ms is %d samples (at most 4096)", o->window_ms, m->window_len);
+        return -1;
+    }
+    /* int16 input scale: the training range with 50% headroom, the same for every axis */
+    if (maxabs < 1e-6) maxabs = 1e-6;
+    float sc = (float)(maxabs * 1.5 / 32767.0);
+    for (int a = 0; a < m->n_axes; a++) m->in_scale[a] = sc;
+    int native = 1;
+    for (int i = 0; i < ds->n && native; i++) {
+        const struct tr_recording *r = &ds->rec[i];
+        if (r->category != TR_TRAINING) continue;
+        for (int a = 0; a < m->n_axes; a++)
+            native &= r->native_scale[a] > 0 && r->native_scale[a] == first->native_scale[a];
+    }
+    if (native)
+        for (int a = 0; a < m->n_axes; a++) m->in_scale[a] = (float)first->native_scale[a];
+    struct imu_feat_config *f = &m->feat;
+    f->n_axes = (uint16_t)m->n_axes;
+    f->window_len = (uint16_t)m->window_len;
+    f->flags = (uint16_t)o->feat_flags;
+    f->fft_len = (uint16_t)o->fft_len;
+    f->raw_points = (uint16_t)o->raw_points;
+    f->raw_scale = (float)(1.0 / maxabs);
+    f->log_floor = 1e-10f;
+    if (o->filter) {
+        if (!(o->filter_hz > 0 && o->filter_hz < m->rate_hz / 2)) {
+            snprintf(err, errlen, "filter cut-off %.4g Hz is not between 0 and %.4g Hz", o->filter_hz,
+                     m->rate_hz / 2);
+            return -1;
+        }
+        butterworth(f, o->filter, o->filter_hz, m->rate_hz, o->filter_order);
+    }
+    m->n_feat = imu_features_count(f);
+    if (m->n_feat < 0) {
+        snprintf(err, errlen, "invalid feature configuration (fft length %d must be a power of two 8..%d)",
+                 o->fft_len, IMU_FEAT_MAX_FFT);
+        return -1;
+    }
+    m->seed = o->seed;
+    return 0;
+}
+
+void tr_windows_free(struct tr_windows *w)
+{
+    free(w->x);
+    free(w->y);
+    free(w->rec);
+    memset(w, 0, sizeof *w);
+}
+
+int tr_window_starts(int n_samples, int wl, int sl, int *starts, int max)
+{
+    if (n_samples <= wl) {
+        if (max > 0) starts[0] = 0;
+        return 1;
+    }
+    int n = 0;
+    for (int s = 0; s + wl <= n_samples; s += sl) {
+        if (n < max) starts[n] = s;
+        n++;
+    }
+    return n;
+}
+
+static int grow(struct tr_windows *w, int *cap, int nf)
+{
+    if (w->n < *cap) return 0;
+    int nc = *cap ? *cap * 2 : 256;
+    float *x = realloc(w->x, sizeof(float) * (size_t)nc * (size_t)nf);
+    int *y = realloc(w->y, sizeof(int) * (size_t)nc);
+    int *r = realloc(w->rec, sizeof(int) * (size_t)nc);
+    if (x) w->x = x;
+    if (y) w->y = y;
+    if (r) w->rec = r;
+    if (!x || !y || !r) return -1;
+    *cap = nc;
+    return 0;
+}
+
+/* The int16 window at start (zero-padded past the end of the recording). */
+void tr_extract_window(const int16_t *q, int n_samples, int n_axes, int start, int wl, int16_t *win)
+{
+    for (int t = 0; t < wl; t++)
+        for (int a = 0; a < n_axes; a++)
+            win[t * n_axes + a] = (start + t < n_samples && start + t >= 0) ? q[(start + t) * n_axes + a] : 0;
+}
+
+int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, int category,
+                        const struct tr_options *aug, struct tr_windows *w, char *err, size_t errlen)
+{
+    memset(w, 0, sizeof *w);
+    if (err && errlen) err[0] = 0;
+    w->n_feat = m->n_feat;
+    int cap = 0;
+    const int wl = m->window_len, na = m->n_axes;
+    int16_t *win = malloc(sizeof(int16_t) * (size_t)wl * (size_t)na);
+    float *work = malloc(sizeof(float) * (size_t)imu_features_work_len(&m->feat));
+    int copies = aug ? aug->aug_copies : 0;
+    uint64_t rng = 0x9e3779b97f4a7c15ull ^ (aug ? aug->seed : 0);
+    int rc = -1;
+    if (!win || !work) goto out;
+    for (int i = 0; i < ds->n; i++) {
+        const struct tr_recording *r = &ds->rec[i];
+        if (r->category != category) continue;
+        int li = tr_label_index(m, r->label);
+        if (li < 0) {
+            snprintf(err, errlen, "label '%s' is not one of the model's labels", r->label);
+            goto out;
+        }
+        if (r->n_axes != na) {
+            snprintf(err, errlen, "recording %d (%s) has %d axes, the model %d", i + 1, r->label, r->n_axes, na);
+            goto out;
+        }
+        for (int c = 0; c <= copies; c++) {
+            float *v = (float *)r->values;
+            float *tmp = NULL;
+            int shift = 0;
+            if (c > 0) {
+                /* augmented copy of the whole recording: scaling, rotation, noise */
+                tmp = malloc(sizeof(float) * (size_t)r->n_samples * (size_t)na);
+                if (!tmp) goto out;
+                float sc = 1.0f + aug->aug_scale * (2.0f * tr_rand_uniform(&rng) - 1.0f);
+                float R[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+                if (na == 3 && aug->aug_rotate_deg > 0) tr_random_rotation(&rng, aug->aug_rotate_deg, R);
+                for (int t = 0; t < r->n_samples; t++) {
+                    const float *s = r->values + (size_t)t * na;
+                    float *d = tmp + (size_t)t * na;
+                    if (na == 3) {
+                        for (int a = 0; a < 3; a++) d[a] = sc * (R[a * 3] * s[0] + R[a * 3 + 1] * s[1] + R[a * 3 + 2] * s[2]);
+                    } else {
+                        for (int a = 0; a < na; a++) d[a] = sc * s[a];
+                    }
+                }
+                v = tmp;
+                if (aug->aug_shift_ms > 0) {
+                    int ms = tr_ms_to_samples(aug->aug_shift_ms, m->rate_hz);
+                    shift = (int)(tr_rand_uniform(&rng) * (float)(2 * ms + 1)) - ms;
+                }
+            }
+            int16_t *q = malloc(sizeof(int16_t) * (size_t)(r->n_samples > 0 ? r->n_samples : 1) * (size_t)na);
+            if (!q) { free(tmp); goto out; }
+            tr_quantize_samples(v, r->n_samples, na, m->in_scale, q);
+            free(tmp);
+            int nst = tr_window_starts(r->n_samples, wl, m->stride_len, NULL, 0);
+            int *starts = malloc(sizeof(int) * (size_t)nst);
+            if (!starts) { free(q); goto out; }
+            tr_window_starts(r->n_samples, wl, m->stride_len, starts, nst);
+            for (int k = 0; k < nst; k++) {
+                if (grow(w, &cap, m->n_feat)) { free(q); free(starts); goto out; }
+                int st = starts[k] + shift;
+                if (st + wl > r->n_samples) st = r->n_samples - wl;
+                if (st < 0) st = 0;
+                tr_extract_window(q, r->n_samples, na, st, wl, win);
+                imu_features(&m->feat, win, m->in_scale, work, w->x + (size_t)w->n * m->n_feat);
+                w->y[w->n] = li;
+                w->rec[w->n] = i;
+                w->n++;
+            }
+            free(starts);
+            free(q);
+        }
+    }
+    for (long k = 0; k < (long)w->n * m->n_feat; k++)
+        if (!isfinite(w->x[k])) {
+            snprintf(err, errlen, "a feature of recording %d is NaN or infinite", w->rec[k / m->n_feat] + 1);
+            goto out;
+        }
+    rc = 0;
+out:
+    if (rc && err[0] == 0) snprintf(err, errlen, "out of memory");
+    free(win);
+    free(work);
+    return rc;
+}
+
+int tr_make_windows(const struct tr_model *m, const struct tr_dataset *ds, int category,
+                    struct tr_windows *w, char *err, size_t errlen)
+{
+    if (err && errlen) err[0] = 0;
+    return tr_make_windows_aug(m, ds, category, NULL, w, err, errlen);
+}

@@ -1,0 +1,280 @@
+/* quant.c -- post-training int8 quantization (TFLite scheme), evaluation, the whole training run. */
+#include "trainer_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void quantize_multiplier(double M, int32_t *mult, int8_t *shift)
+{
+    if (M <= 0) { *mult = 0; *shift = 0; return; }
+    int e;
+    double q = frexp(M, &e); /* M = q * 2^e, q in [0.5, 1) */
+    long long qf = llround(q * 2147483648.0);
+    if (qf == 2147483648LL) { qf /= 2; e++; }
+    if (e < -31) { *mult = 0; *shift = 0; return; }
+    if (e > 30) { e = 30; qf = 2147483647LL; }
+    *mult = (int32_t)qf;
+    *shift = (int8_t)e;
+}
+
+static void range_to_qparams(double lo, double hi, float *scale, int *zp)
+{
+    if (lo > 0) lo = 0;
+    if (hi < 0) hi = 0;
+    if (hi - lo < 1e-8) hi = lo + 1e-8;
+    double s = (hi - lo) / 255.0;
+    long z = lround(-128.0 - lo / s);
+    if (z < -128) z = -128;
+    if (z > 127) z = 127;
+    *scale = (float)s;
+    *zp = (int)z;
+}
+
+static void free_q(struct tr_model *m)
+{
+    for (int k = 0; k <= TR_MAX_HIDDEN; k++) {
+        struct tr_qlayer *q = &m->q[k];
+        free(q->w); free(q->w_blocked); free(q->w_scale); free(q->bias); free(q->bias_folded);
+        free(q->mult); free(q->shift);
+        memset(q, 0, sizeof *q);
+    }
+    free(m->in_mul); free(m->in_add);
+    m->in_mul = m->in_add = NULL;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+int tr_quantize(struct tr_model *m, const struct tr_windows *cw)
+{
+    const int L = m->n_layers, nf = m->n_feat;
+    free_q(m);
+    /* activation ranges on the calibration windows; the input range is clipped at the 0.1% and
+     * 99.9% quantiles of the normalized features so rare outliers do not eat the resolution */
+    double lo[TR_MAX_HIDDEN + 2], hi[TR_MAX_HIDDEN + 2];
+    for (int k = 0; k <= L; k++) { lo[k] = 0; hi[k] = 0; }
+    float buf[TR_MAX_HIDDEN + 2][1024];
+    size_t nz = (size_t)cw->n * nf;
+    float *all = malloc(sizeof(float) * (nz ? nz : 1));
+    for (int r = 0; r < cw->n; r++) {
+        const float *f = cw->x + (size_t)r * nf;
+        for (int i = 0; i < nf; i++) {
+            buf[0][i] = (f[i] - m->feat_mean[i]) / m->feat_std[i];
+            all[(size_t)r * nf + i] = buf[0][i];
+        }
+        for (int k = 0; k < L; k++) {
+            const int ni = m->sizes[k], no = m->sizes[k + 1];
+            for (int o = 0; o < no; o++) {
+                float s = 0;
+                for (int i = 0; i < ni; i++) s += m->W[k][(size_t)o * ni + i] * buf[k][i];
+                s += m->B[k][o];
+                if (k < L - 1 && s < 0) s = 0;
+                buf[k + 1][o] = s;
+                if (s < lo[k + 1]) lo[k + 1] = s;
+                if (s > hi[k + 1]) hi[k + 1] = s;
+            }
+        }
+    }
+    if (nz) {
+        qsort(all, nz, sizeof(float), cmp_float);
+        lo[0] = all[(size_t)(0.001 * (double)(nz - 1))];
+        hi[0] = all[(size_t)(0.999 * (double)(nz - 1))];
+    }
+    free(all);
+    for (int k = 0; k <= L; k++) range_to_qparams(lo[k], hi[k], &m->act_scale[k], &m->act_zp[k]);
+    /* input quantization with the normalization folded in */
+    m->in_mul = malloc(sizeof(float) * nf);
+    m->in_add = malloc(sizeof(float) * nf);
+    for (int i = 0; i < nf; i++) {
+        double a = 1.0 / ((double)m->feat_std[i] * m->act_scale[0]);
+        m->in_mul[i] = (float)a;
+        m->in_add[i] = (float)(m->act_zp[0] - (double)m->feat_mean[i] * a);
+    }
+    for (int k = 0; k < L; k++) {
+        const int ni = m->sizes[k], no = m->sizes[k + 1];
+        struct tr_qlayer *q = &m->q[k];
+        q->n_in = ni;
+        q->n_out = no;
+        q->w = malloc((size_t)ni * no);
+        q->w_scale = malloc(sizeof(float) * no);
+        q->bias = malloc(sizeof(int32_t) * no);
+        q->bias_folded = malloc(sizeof(int32_t) * no);
+        q->mult = malloc(sizeof(int32_t) * no);
+        q->shift = malloc((size_t)no);
+        for (int o = 0; o < no; o++) {
+            const float *w = m->W[k] + (size_t)o * ni;
+            float mx = 0;
+            for (int i = 0; i < ni; i++) if (fabsf(w[i]) > mx) mx = fabsf(w[i]);
+            float sw = mx > 0 ? mx / 127.0f : 1.0f;
+            q->w_scale[o] = sw;
+            int32_t wsum = 0;
+            for (int i = 0; i < ni; i++) {
+                long v = lroundf(w[i] / sw);
+                if (v > 127) v = 127;
+                if (v < -127) v = -127;
+                q->w[(size_t)o * ni + i] = (int8_t)v;
+                wsum += (int32_t)v;
+            }
+            double bs = (double)m->act_scale[k] * sw;
+            double bq = round(m->B[k][o] / bs);
+            if (bq > 2147483647.0) bq = 2147483647.0;
+            if (bq < -2147483648.0) bq = -2147483648.0;
+            q->bias[o] = (int32_t)bq;
+            int64_t bf = (int64_t)q->bias[o] - (int64_t)m->act_zp[k] * wsum;
+            q->bias_folded[o] = bf > INT32_MAX ? INT32_MAX : bf < INT32_MIN ? INT32_MIN : (int32_t)bf;
+            quantize_multiplier(bs / m->act_scale[k + 1], &q->mult[o], &q->shift[o]);
+        }
+    }
+    tr_build_nn(m);
+    return 0;
+}
+
+void tr_build_nn(struct tr_model *m)
+{
+    const int L = m->n_layers;
+    int maxw = (int)IMU_NN_PAD4((unsigned)m->n_feat);
+    for (int k = 0; k < L; k++) {
+        struct tr_qlayer *q = &m->q[k];
+        const int ni = q->n_in, no = q->n_out, np = (int)IMU_NN_PAD4((unsigned)ni);
+        free(q->w_blocked);
+        q->w_blocked = calloc((size_t)np * no, 1);
+        int8_t *d = q->w_blocked;
+        const int nblk = no / 4;
+        for (int b = 0; b < nblk; b++)
+            for (int g = 0; g < np / 4; g++)
+                for (int r = 0; r < 4; r++)
+                    for (int j = 0; j < 4; j++) {
+                        int i = 4 * g + j;
+                        *d++ = i < ni ? q->w[(size_t)(4 * b + r) * ni + i] : 0;
+                    }
+        for (int o = nblk * 4; o < no; o++)
+            for (int i = 0; i < np; i++) *d++ = i < ni ? q->w[(size_t)o * ni + i] : 0;
+        struct imu_nn_layer *l = &m->nnl[k];
+        l->n_in = (uint16_t)ni;
+        l->n_out = (uint16_t)no;
+        l->w = q->w_blocked;
+        l->bias = q->bias_folded;
+        l->mult = q->mult;
+        l->shift = q->shift;
+        l->zp_out = (int16_t)m->act_zp[k + 1];
+        l->act_min = (int16_t)(k < L - 1 ? m->act_zp[k + 1] : -128);
+        l->act_max = 127;
+        if ((int)IMU_NN_PAD4((unsigned)no) > maxw) maxw = (int)IMU_NN_PAD4((unsigned)no);
+    }
+    m->nn.n_layers = (uint16_t)L;
+    m->nn.n_in = (uint16_t)m->n_feat;
+    m->nn.n_out = (uint16_t)m->n_labels;
+    m->nn.max_width = (uint16_t)maxw;
+    m->nn.layers = m->nnl;
+    m->nn.in_mul = m->in_mul;
+    m->nn.in_add = m->in_add;
+    m->nn.in_scale = m->act_scale[0];
+    m->nn.in_zp = (int16_t)m->act_zp[0];
+    m->nn.out_scale = m->act_scale[L];
+    m->nn.out_zp = (int16_t)m->act_zp[L];
+}
+
+int tr_predict_int8(const struct tr_model *m, const float *f, int8_t *out)
+{
+    int8_t a[1024 + 4], b[1024 + 4];
+    imu_nn_quantize_input(&m->nn, f, a);
+    int8_t *y = imu_nn_run(&m->nn, a, b);
+    if (out) memcpy(out, y, (size_t)m->n_labels);
+    return imu_nn_argmax(y, m->n_labels);
+}
+
+double tr_evaluate(const struct tr_model *m, const struct tr_windows *w, int int8, int *conf)
+{
+    int ok = 0;
+    if (conf) memset(conf, 0, sizeof(int) * (size_t)m->n_labels * m->n_labels);
+    for (int r = 0; r < w->n; r++) {
+        const float *f = w->x + (size_t)r * w->n_feat;
+        int p = int8 ? tr_predict_int8(m, f, NULL) : tr_predict_float(m, f, NULL);
+        ok += p == w->y[r];
+        if (conf) conf[w->y[r] * m->n_labels + p]++;
+    }
+    return w->n ? (double)ok / w->n : 0;
+}
+
+static uint32_t fnv(uint32_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) { h ^= b[i]; h *= 16777619u; }
+    return h;
+}
+
+uint32_t tr_model_hash(const struct tr_model *m)
+{
+    uint32_t h = 2166136261u;
+    const struct imu_feat_config *f = &m->feat;
+    uint16_t hdr[6] = {f->n_axes, f->window_len, f->flags, f->fft_len, f->raw_points, f->n_sections};
+    h = fnv(h, hdr, sizeof hdr);
+    h = fnv(h, &f->raw_scale, 4);
+    h = fnv(h, &f->log_floor, 4);
+    h = fnv(h, f->sos, sizeof f->sos);
+    h = fnv(h, m->in_scale, sizeof(float) * (size_t)m->n_axes);
+    int32_t st = m->stride_len;
+    h = fnv(h, &st, 4);
+    h = fnv(h, m->in_mul, sizeof(float) * (size_t)m->n_feat);
+    h = fnv(h, m->in_add, sizeof(float) * (size_t)m->n_feat);
+    for (int k = 0; k < m->n_layers; k++) {
+        const struct tr_qlayer *q = &m->q[k];
+        h = fnv(h, q->w, (size_t)q->n_in * q->n_out);
+        h = fnv(h, q->bias_folded, sizeof(int32_t) * q->n_out);
+        h = fnv(h, q->mult, sizeof(int32_t) * q->n_out);
+        h = fnv(h, q->shift, (size_t)q->n_out);
+        int32_t z = m->act_zp[k + 1];
+        h = fnv(h, &z, 4);
+    }
+    for (int l = 0; l < m->n_labels; l++) h = fnv(h, m->labels[l], strlen(m->labels[l]) + 1);
+    return h ? h : 1;
+}
+
+void tr_model_free(struct tr_model *m)
+{
+    free_q(m);
+    for (int l = 0; l < m->n_labels; l++) free(m->labels[l]);
+    for (int a = 0; a < m->n_axes; a++) free(m->axes[a]);
+    for (int k = 0; k <= TR_MAX_HIDDEN; k++) { free(m->W[k]); free(m->B[k]); }
+    free(m->feat_mean); free(m->feat_std);
+    free(m->curve_loss); free(m->curve_train_acc); free(m->curve_val_acc);
+    memset(m, 0, sizeof *m);
+}
+
+int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
+             char *err, size_t errlen)
+{
+    if (tr_setup_model(ds, o, m, err, errlen)) return -1;
+    struct tr_windows tw, te;
+    if (tr_make_windows_aug(m, ds, TR_TRAINING, o->aug_copies > 0 ? o : NULL, &tw, err, errlen))
+        return -1;
+    if (tw.n < m->n_labels) {
+        snprintf(err, errlen, "only %d training windows for %d labels: record more or use shorter windows",
+                 tw.n, m->n_labels);
+        tr_windows_free(&tw);
+        return -1;
+    }
+    if (tr_make_windows(m, ds, TR_TESTING, &te, err, errlen)) {
+        tr_windows_free(&tw);
+        return -1;
+    }
+    m->n_train = tw.n;
+    m->n_test = te.n;
+    if (tr_fit(m, o, &tw)) {
+        snprintf(err, errlen, "training failed (layer too wide?)");
+        tr_windows_free(&tw);
+        tr_windows_free(&te);
+        return -1;
+    }
+    tr_quantize(m, &tw);
+    m->acc_float = tr_evaluate(m, &te, 0, NULL);
+    m->acc_int8 = tr_evaluate(m, &te, 1, NULL);
+    m->hash = tr_model_hash(m);
+    tr_windows_free(&tw);
+    tr_windows_free(&te);
+    return 0;
+}

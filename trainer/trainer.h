@@ -1,0 +1,178 @@
+/* trainer.h -- the imulab host trainer: windows, features, a small dense network, int8
+ * quantization, export and evaluation. Host-only (allocates); the per-window feature extraction
+ * and the int8 inference are the portable code in portable/imu_features.c and portable/nn.c, the very
+ * code the classifier firmware runs.
+ *
+ * Input path, identical on host and device: a window is int16 samples plus a per-axis scale
+ * (physical = raw * scale). Float recordings (imported Edge Impulse data, in g) are quantized to
+ * int16 with the model's input scale (tr_quantize_samples) before the features are computed.
+ */
+#ifndef IMULAB_TRAINER_H
+#define IMULAB_TRAINER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../portable/imu_features.h"
+#include "../portable/nn.h"
+
+#define TR_MAX_AXES IMU_FEAT_MAX_AXES
+#define TR_MAX_HIDDEN 3
+#define TR_MAX_LABELS 32
+
+enum tr_category { TR_TRAINING = 0, TR_TESTING = 1, TR_UNASSIGNED = 2 };
+
+/* One recording, values in physical units, interleaved (values[t * n_axes + a]). */
+struct tr_recording {
+    const char *label;
+    int category;                 /* enum tr_category */
+    double rate_hz;
+    int n_axes;
+    const char *axes[TR_MAX_AXES];
+    int n_samples;
+    const float *values;
+    /* for int16 recordings: the per-axis scale they were stored with (physical = raw * scale);
+     * 0 for float recordings. When all training recordings share it, the model uses it as its
+     * input scale, so the host sees exactly the raw values the device sees. */
+    double native_scale[TR_MAX_AXES];
+};
+
+struct tr_dataset {
+    int n;
+    const struct tr_recording *rec;
+};
+
+/* Windows of one category with their feature vectors. */
+struct tr_windows {
+    int n, n_feat;
+    float *x;        /* n * n_feat */
+    int *y;          /* label index */
+    int *rec;        /* index of the recording in the dataset */
+};
+
+struct tr_options {
+    int window_ms, stride_ms;   /* 1000, 500 */
+    unsigned seed;              /* 1 */
+    int n_hidden, hidden[TR_MAX_HIDDEN]; /* 2: 20,10 */
+    int epochs;                 /* maximum, 300 */
+    int batch;                  /* 32 */
+    float lr;                   /* Adam step, 0.003 */
+    float l2;                   /* 1e-4 */
+    int patience;               /* early stopping, epochs without improvement; 0 = off */
+    float val_frac;             /* part of the training recordings held out for validation */
+    int class_weights;          /* 1 = weight the loss by inverse label frequency */
+    float aug_noise;            /* std of gaussian noise added to features (normalized units) */
+    float aug_scale;            /* amplitude scaling +-, applied to raw windows (0 = off) */
+    int aug_shift_ms;           /* time shift +- of extra windows (0 = off) */
+    float aug_rotate_deg;       /* small random rotations of the axis frame (0 = off) */
+    int aug_copies;             /* augmented copies of each training window */
+    int qat_epochs;             /* quantization-aware fine-tuning epochs if int8 loses > 1 point */
+    /* features */
+    int feat_flags;             /* IMU_FEAT_* */
+    int fft_len;                /* 32 */
+    int raw_points;             /* 16 */
+    int filter;                 /* 0 none, 1 low-pass, 2 high-pass */
+    float filter_hz;
+    int filter_order;           /* 2 or 4 */
+    /* output */
+    int verbose;                /* progress per epoch to progress_out */
+    FILE *progress_out;
+    int progress_bar;           /* draw a bar (on a TTY) */
+};
+
+void tr_options_default(struct tr_options *o);
+/* Parse "20,10" (or "" / "0" for none). Returns 0 or -1. */
+int tr_parse_hidden(const char *s, struct tr_options *o);
+
+struct tr_qlayer {
+    int n_in, n_out;
+    int8_t *w;          /* n_out * n_in, row-major, symmetric per channel */
+    int8_t *w_blocked;  /* kernel layout, see nn.h */
+    float *w_scale;     /* n_out */
+    int32_t *bias;      /* unfolded, scale in_scale * w_scale[j] */
+    int32_t *bias_folded;
+    int32_t *mult;
+    int8_t *shift;
+};
+
+struct tr_model {
+    /* data description */
+    int n_labels;
+    char *labels[TR_MAX_LABELS];
+    int n_axes;
+    char *axes[TR_MAX_AXES];
+    double rate_hz;
+    int window_ms, stride_ms, window_len, stride_len;
+    float in_scale[TR_MAX_AXES];  /* physical units per int16 LSB */
+    struct imu_feat_config feat;
+    int n_feat;
+    float *feat_mean, *feat_std;
+    /* float network: layer k maps sizes[k] -> sizes[k+1], W[k] is [out][in] row-major */
+    int n_layers;
+    int sizes[TR_MAX_HIDDEN + 2];
+    float *W[TR_MAX_HIDDEN + 1], *B[TR_MAX_HIDDEN + 1];
+    /* int8 network */
+    float act_scale[TR_MAX_HIDDEN + 2];
+    int act_zp[TR_MAX_HIDDEN + 2];
+    float *in_mul, *in_add;
+    struct tr_qlayer q[TR_MAX_HIDDEN + 1];
+    struct imu_nn_layer nnl[TR_MAX_HIDDEN + 1];
+    struct imu_nn_model nn;
+    /* metrics and history */
+    unsigned seed;
+    int n_train, n_test;
+    double acc_float, acc_int8, val_acc_float;
+    double train_seconds;
+    int n_epochs, best_epoch;
+    float *curve_loss, *curve_train_acc, *curve_val_acc;
+    uint32_t hash;
+    char options_json[1024];
+};
+
+/* Window length in samples for a duration at a rate. */
+int tr_ms_to_samples(int ms, double rate_hz);
+
+/* Quantize float samples to int16: q = round_half_away(v / scale[axis]) saturated. */
+void tr_quantize_samples(const float *v, int n_samples, int n_axes, const float *scale, int16_t *out);
+
+/* Check the dataset for training: same axes and rate, labels, windows, finite values.
+ * On a problem writes a one-line message to err and returns -1. labels receives the sorted label
+ * names of the training recordings. */
+int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, size_t errlen);
+
+/* Cut windows of a category and compute their features with the model's configuration
+ * (labels and feature config must be set). Labels not in the model give an error. */
+int tr_make_windows(const struct tr_model *m, const struct tr_dataset *ds, int category,
+                    struct tr_windows *w, char *err, size_t errlen);
+void tr_windows_free(struct tr_windows *w);
+
+/* Train: fills m completely (feature config, float net, int8 net, metrics on testing).
+ * Returns 0, or -1 with a one-line message in err. */
+int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
+             char *err, size_t errlen);
+
+/* Lower-level pieces (the benchmark uses them to time training alone). */
+int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
+                   char *err, size_t errlen);
+int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windows *train);
+int tr_quantize(struct tr_model *m, const struct tr_windows *calib);
+void tr_build_nn(struct tr_model *m); /* the imu_nn_model view of the int8 arrays */
+uint32_t tr_model_hash(const struct tr_model *m);
+
+/* Inference on one feature vector. */
+int tr_predict_float(const struct tr_model *m, const float *f, float *probs /* or NULL */);
+int tr_predict_int8(const struct tr_model *m, const float *f, int8_t *out /* or NULL */);
+
+/* Accuracy and confusion (n_labels x n_labels, row = true) over windows. */
+double tr_evaluate(const struct tr_model *m, const struct tr_windows *w, int int8, int *confusion);
+
+/* Export model.c, model.h, model.json into dir (created if needed). */
+int tr_export(const struct tr_model *m, const char *dir, char *err, size_t errlen);
+/* Load model.json from dir. */
+int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen);
+void tr_model_free(struct tr_model *m);
+
+/* SVG with the training curves and a confusion matrix. */
+int tr_plot_svg(const struct tr_model *m, const int *confusion, const char *path);
+
+#endif
