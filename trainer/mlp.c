@@ -91,6 +91,15 @@ struct adam {
     float *m, *v;
 };
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define TR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TR_CLONES
+#endif
+
+/* On x86-64 the training loop is also compiled for AVX2 and picked at run time; results then
+ * depend on the machine (vector widths change the summation order) but not on the run. */
+TR_CLONES
 int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw)
 {
     const int n = tw->n, nf = tw->n_feat, nc = m->n_labels;

@@ -54,11 +54,11 @@ struct tr_options {
     int window_ms, stride_ms;   /* 1000, 500 */
     unsigned seed;              /* 1 */
     int n_hidden, hidden[TR_MAX_HIDDEN]; /* 2: 20,10 */
-    int epochs;                 /* maximum, 300 */
-    int batch;                  /* 32 */
-    float lr;                   /* Adam step, 0.003 */
-    float l2;                   /* 1e-4 */
-    int patience;               /* early stopping, epochs without improvement; 0 = off */
+    int epochs;                 /* 40 (the maximum with early stopping) */
+    int batch;                  /* 16 */
+    float lr;                   /* Adam step, 0.005 */
+    float l2;                   /* 3e-3 */
+    int patience;               /* early stopping, epochs without improvement; 0 = off (default) */
     float val_frac;             /* part of the training recordings held out for validation */
     int class_weights;          /* 1 = weight the loss by inverse label frequency */
     float aug_noise;            /* std of gaussian noise added to features (normalized units) */
@@ -69,8 +69,8 @@ struct tr_options {
     int qat_epochs;             /* quantization-aware fine-tuning epochs if int8 loses > 1 point */
     /* features */
     int feat_flags;             /* IMU_FEAT_* */
-    int fft_len;                /* 32 */
-    int raw_points;             /* 16 */
+    int fft_len;                /* 16 */
+    int raw_points;             /* 8 */
     int filter;                 /* 0 none, 1 low-pass, 2 high-pass */
     float filter_hz;
     int filter_order;           /* 2 or 4 */
@@ -158,6 +158,9 @@ int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windo
 int tr_quantize(struct tr_model *m, const struct tr_windows *calib);
 void tr_build_nn(struct tr_model *m); /* the imu_nn_model view of the int8 arrays */
 uint32_t tr_model_hash(const struct tr_model *m);
+
+/* Monotonic clock in seconds. */
+double tr_now(void);
 
 /* Inference on one feature vector. */
 int tr_predict_float(const struct tr_model *m, const float *f, float *probs /* or NULL */);

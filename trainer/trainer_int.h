@@ -13,7 +13,6 @@ int tr_window_starts(int n_samples, int wl, int sl, int *starts, int max);
 void tr_extract_window(const int16_t *q, int n_samples, int n_axes, int start, int wl, int16_t *win);
 int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, int category,
                         const struct tr_options *aug, struct tr_windows *w, char *err, size_t errlen);
-double tr_now(void);
 int tr_forward_fake_quant_enabled(void);
 
 #endif
