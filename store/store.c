@@ -33,7 +33,7 @@ struct store {
 };
 
 /* Schema version 1. */
-static const char *schema_v1 =
+static const char schema_v1[] =
     "CREATE TABLE devices("
     "  id INTEGER PRIMARY KEY,"
     "  board TEXT NOT NULL, sensor TEXT NOT NULL, firmware TEXT NOT NULL, port TEXT NOT NULL,"

@@ -1,0 +1,184 @@
+/* daemon.h -- imulabd's shared state and the interfaces between its subsystems.
+ *
+ * imulabd is one thread around one poll() loop (main.c). Its subsystems, one file each:
+ *   port.c     the serial port: open (libserialport, or termios for pseudo-terminals), lock,
+ *              reconnect with backoff, write commands;
+ *   ingest.c   bytes -> samples: tells binary frames from data-forwarder text, decodes both,
+ *              counts errors and sequence gaps, measures the text sample rate;
+ *   recorder.c the open recording: buffers samples and commits them to SQLite in batches;
+ *   control.c  the Unix-domain control socket (docs/control.md);
+ *   log.c      log lines on stderr (journald adds the timestamps under systemd).
+ */
+#ifndef IMULABD_DAEMON_H
+#define IMULABD_DAEMON_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+#include "store.h"
+#include "textline.h"
+
+#define DAEMON_MAX_AXES 16
+
+enum ingest_mode { MODE_DETECTING = 0, MODE_BINARY, MODE_TEXT };
+
+/* Counters reported by `status`; cumulative over the daemon's life. */
+struct counters {
+    uint64_t bytes, frames, crc_errors, framing_errors, resyncs;
+    uint64_t gaps, missing_samples;
+    uint64_t text_lines, bad_lines;
+    uint64_t samples;
+    uint64_t db_errors, db_dropped_samples;
+    uint64_t dropped_events;
+    uint64_t device_errors;
+};
+
+/* What the device told us (binary HELLO) or what we inferred (text). */
+struct device_info {
+    bool known;
+    struct proto_hello hello;
+    int n_axes;
+    char axis_name[DAEMON_MAX_AXES][STORE_NAME_MAX + 1];
+    char axis_unit[DAEMON_MAX_AXES][STORE_UNIT_MAX + 1];
+    double axis_scale[DAEMON_MAX_AXES];
+    double rate_hz;
+};
+
+/* The open recording, if any. Samples wait in pending until the next commit. */
+struct recording {
+    bool open;
+    int64_t id;
+    char label[STORE_LABEL_MAX + 1];
+    char subject[STORE_LABEL_MAX + 1];
+    char category[12];
+    enum store_format format;
+    int n_axes;
+    double started_mono;
+    int64_t committed_samples; /* in the database */
+    int64_t total_samples;     /* committed + pending */
+    int64_t gaps, missing_samples;
+    int64_t chunk_seq;
+    /* pending, not yet committed */
+    void *pending;             /* int16 or float values, n_axes interleaved */
+    size_t pending_n, pending_cap; /* in samples */
+    int64_t pending_t_us;
+    struct { int64_t at, frames, samples; } pending_gaps[64];
+    int n_pending_gaps;
+    bool rate_dirty;
+};
+
+/* Live samples for subscribers, physical units, emitted every 50 ms. */
+#define LIVE_MAX_SAMPLES 2048
+struct live {
+    float values[LIVE_MAX_SAMPLES * DAEMON_MAX_AXES];
+    int n, n_axes;
+};
+
+struct last_classification {
+    bool valid;
+    struct proto_classification c;
+};
+
+struct daemon {
+    /* options */
+    const char *port_path, *db_path, *socket_path;
+    int baud;
+    int n_cli_axes;
+    char cli_axes[DAEMON_MAX_AXES][STORE_NAME_MAX + 1];
+    /* port */
+    struct port *port;
+    bool port_open;
+    double port_retry_at, port_backoff;
+    /* ingest */
+    enum ingest_mode mode;
+    struct proto_decoder dec;
+    struct textline text;
+    int text_run;               /* consecutive good text lines while detecting */
+    int text_columns;           /* columns of the first good text line */
+    double text_first_t, text_last_t;
+    uint64_t text_rate_lines;
+    double last_frame_t, last_text_t, last_data_t;
+    bool have_seq;
+    uint32_t next_seq;
+    uint16_t last_frame_count;
+    bool info_requested;
+    double info_requested_at;
+    uint16_t next_token;
+    struct device_info dev;
+    int64_t device_id;
+    struct last_classification cls;
+    /* recording */
+    struct store *store;
+    struct recording rec;
+    char owner[300];
+    double last_commit_t;
+    double last_db_error_log;
+    struct live live;
+    /* stats */
+    struct counters c;
+    double start_t;
+    double fps_t;
+    uint64_t fps_frames;
+    double fps;
+    /* control */
+    struct control *control;
+    bool stop;
+    bool hup;
+};
+
+/* log.c */
+void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_ratelimited(double *last, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+double mono_now(void);
+
+/* port.c */
+struct port;
+/* Open path; on failure returns NULL with a reason in why. busy is set when another
+ * process holds the port. */
+struct port *port_open(const char *path, int baud, char *why, size_t whylen, bool *busy);
+int port_fd(struct port *p);
+/* Read what is available (non-blocking). Returns bytes, 0 if none, -1 on hang-up/error. */
+long port_read(struct port *p, uint8_t *buf, size_t cap);
+/* Write all bytes (commands are small). Returns 0 or -1. */
+int port_write(struct port *p, const uint8_t *buf, size_t len);
+void port_close(struct port *p);
+bool port_baud_valid(int baud);
+
+/* ingest.c */
+void ingest_reset(struct daemon *d);
+void ingest_bytes(struct daemon *d, const uint8_t *buf, size_t n);
+bool ingest_connected(const struct daemon *d);
+void ingest_tick(struct daemon *d, double now);
+/* Send a command frame to the device; returns the token or -1. */
+int ingest_send_command(struct daemon *d, uint8_t type, const uint8_t *args, size_t len);
+const char *ingest_mode_name(enum ingest_mode m);
+
+/* recorder.c */
+int recorder_start(struct daemon *d, const char *label, const char *subject, const char *category, char *why,
+                   size_t whylen);
+int recorder_stop(struct daemon *d, int64_t *id, int64_t *samples, double *seconds, int64_t *gaps);
+void recorder_add_i16(struct daemon *d, const uint8_t *le_values, unsigned count, int n_axes, uint64_t t_us);
+void recorder_add_f32(struct daemon *d, const float *values, unsigned count, int n_axes);
+void recorder_gap(struct daemon *d, int64_t frames, int64_t samples);
+/* Commit pending samples if the batch interval passed (or force). */
+void recorder_commit(struct daemon *d, bool force);
+
+/* control.c */
+struct control *control_open(struct daemon *d, const char *path, char *why, size_t whylen);
+void control_close(struct control *c);
+/* Append pollfds; returns how many were added. */
+int control_pollfds(struct control *c, struct pollfd *fds, int max);
+void control_handle(struct control *c, struct pollfd *fds, int n);
+/* Events for subscribers. */
+void control_event_samples(struct control *c);
+void control_event_status(struct control *c);
+void control_event_classification(struct control *c, const struct proto_classification *cls);
+void control_event_recording(struct control *c, const char *state, int64_t id, const char *label);
+/* A device reply (ACK/NAK) for a command token. */
+void control_device_reply(struct control *c, uint16_t token, bool ok, const char *why);
+void control_tick(struct control *c, double now);
+
+#endif
