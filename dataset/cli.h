@@ -14,13 +14,63 @@ struct cli {
 /* Each command: argv[0] is the command name. Returns the process exit status. */
 int cmd_record(const struct cli *cli, int argc, char **argv);
 int cmd_status(const struct cli *cli, int argc, char **argv);
+int cmd_device(const struct cli *cli, int argc, char **argv);
 int cmd_list(const struct cli *cli, int argc, char **argv);
 int cmd_stats(const struct cli *cli, int argc, char **argv);
+int cmd_show(const struct cli *cli, int argc, char **argv);
+int cmd_plot(const struct cli *cli, int argc, char **argv);
+int cmd_relabel(const struct cli *cli, int argc, char **argv);
+int cmd_rm(const struct cli *cli, int argc, char **argv);
+int cmd_restore(const struct cli *cli, int argc, char **argv);
+int cmd_purge(const struct cli *cli, int argc, char **argv);
+int cmd_trim(const struct cli *cli, int argc, char **argv);
+int cmd_split(const struct cli *cli, int argc, char **argv);
+int cmd_windows(const struct cli *cli, int argc, char **argv);
+int cmd_import(const struct cli *cli, int argc, char **argv);
+int cmd_export(const struct cli *cli, int argc, char **argv);
+/* In optional files (dataset/cmd_train.c, cmd_validate.c, cmd_flash.c): weak in main.c. */
+int cmd_train(const struct cli *cli, int argc, char **argv);
+int cmd_eval(const struct cli *cli, int argc, char **argv);
+int cmd_validate(const struct cli *cli, int argc, char **argv);
+int cmd_flash(const struct cli *cli, int argc, char **argv);
 
 /* Open the database for writing (creating it) or reading; prints "imulab: <reason>" on failure. */
 struct store *cli_open_store(const struct cli *cli, int writable);
 
 /* Print "imulab: " + message + newline to stderr; returns 1 (the usage-error exit status is 2). */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Exit statuses. */
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+
+/* Print "imulab <cmd>: " + message + " (see imulab <cmd> --help)" to stderr; returns CLI_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parse a recording id (a positive integer); returns 0 if valid. */
+int cli_parse_id(const char *s, long long *id);
+/* Parse a finite number; returns 0 if valid. */
+int cli_parse_double(const char *s, double *v);
+
+/* Options: getopt_long with our own messages. Call cli_getopt_begin() once per command, then
+ * cli_getopt() until it returns -1. '?' means a usage error was printed (return CLI_USAGE);
+ * 'h' is --help (every command maps --help to 'h'). */
+struct option;
+void cli_getopt_begin(void);
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts);
+extern char *optarg;
+extern int optind;
+
+/* Open read-only for listings: a database that does not exist yet reads as empty (returns NULL
+ * with *missing set, no message). */
+struct store *cli_open_store_ro(const struct cli *cli, int *missing);
+
+/* JSON output helpers: a string literal with escapes, and a finite double (null if not finite). */
+void cli_json_str(FILE *f, const char *s);
+void cli_json_num(FILE *f, double v);
+
+/* Flush stdout and turn a write error into a message; returns status unchanged or CLI_FAIL. */
+int cli_finish_output(int status);
 
 #endif
