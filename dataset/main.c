@@ -13,6 +13,7 @@
 /* Commands that live in files other engineers own, or that a build may leave out. */
 extern int cmd_record(const struct cli *, int, char **) __attribute__((weak));
 extern int cmd_status(const struct cli *, int, char **) __attribute__((weak));
+extern int cmd_device(const struct cli *, int, char **) __attribute__((weak));
 extern int cmd_train(const struct cli *, int, char **) __attribute__((weak));
 extern int cmd_eval(const struct cli *, int, char **) __attribute__((weak));
 extern int cmd_validate(const struct cli *, int, char **) __attribute__((weak));
@@ -31,7 +32,7 @@ static const struct command *commands(size_t *n)
     static struct command table[] = {
         {"record", NULL, "start or stop a recording in the running daemon"},
         {"status", NULL, "the daemon's state"},
-        {"device", cmd_device, "send a command to the device through the daemon"},
+        {"device", NULL, "send a command to the device through the daemon"},
         {"list", cmd_list, "list recordings"},
         {"stats", cmd_stats, "recordings, samples and seconds per label, category and device"},
         {"show", cmd_show, "a recording's metadata and a terminal plot"},
@@ -51,13 +52,16 @@ static const struct command *commands(size_t *n)
         {"flash", NULL, "build and program the classifier firmware"},
     };
     /* weak symbols are only known at run time */
-    table[0].fn = cmd_record;
-    table[1].fn = cmd_status;
-    table[16].fn = cmd_train;
-    table[17].fn = cmd_eval;
-    table[18].fn = cmd_validate;
-    table[19].fn = cmd_flash;
+    static const struct {
+        const char *name;
+        cmd_fn fn;
+    } weak[] = {{"record", cmd_record}, {"status", cmd_status}, {"device", cmd_device}, {"train", cmd_train},
+                {"eval", cmd_eval},     {"validate", cmd_validate}, {"flash", cmd_flash}};
     *n = sizeof table / sizeof table[0];
+    for (size_t i = 0; i < *n; i++)
+        for (size_t k = 0; k < sizeof weak / sizeof weak[0]; k++)
+            if (!strcmp(table[i].name, weak[k].name))
+                table[i].fn = weak[k].fn;
     return table;
 }
 

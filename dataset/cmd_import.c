@@ -1,0 +1,1172 @@
+/* cmd_import.c -- imulab import: Edge Impulse JSON and CSV files, info.labels, generic CSV.
+ *
+ * Everything happens in one transaction: files are parsed one at a time and inserted while no
+ * file has failed; after the first bad file the rest are still parsed (so that every bad file is
+ * named) but nothing more is written, and the transaction is rolled back at the end.
+ * Samples are stored as float32, one chunk per 4096 samples at most. A recording whose content
+ * hash (store_hash_values) is already in the database, trash included, is skipped and counted.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <float.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "sha256.h"
+#include "store.h"
+
+#define MAX_FILE_BYTES (100LL * 1024 * 1024)
+#define CHUNK_SAMPLES 4096
+#define MAX_DEPTH 32
+
+struct import_opts {
+    const char *label, *label_column, *columns, *category, *subject, *hmac_key;
+    double rate_hz;
+    int dry_run, verbose;
+};
+
+/* One recording parsed from a file. */
+struct parsed {
+    char label[STORE_LABEL_MAX + 1];
+    double rate_hz;
+    int n_axes;
+    struct store_axis axes[STORE_MAX_AXES];
+    float *values; /* n * n_axes */
+    int64_t n, cap;
+    double started_at;
+    char device_type[33], device_name[256];
+    int first_line; /* CSV: first data line of this recording, for messages */
+};
+
+/* A file to import, with what an info.labels says about it. */
+struct file {
+    char *path;     /* as found (for messages) */
+    char *real;     /* realpath, for de-duplication and info.labels look-ups */
+    int is_labels;  /* an info.labels file */
+    char label[STORE_LABEL_MAX + 1];
+    char category[12];
+    int from_labels; /* label/category came from an info.labels */
+};
+
+struct import {
+    const struct import_opts *o;
+    struct store *s;
+    struct file *files;
+    size_t n_files, cap_files;
+    int bad_files;
+    long long recordings, samples, duplicates;
+    int writing; /* still inserting (no bad file so far) */
+};
+
+/* ---- messages ---- */
+
+static void bad(struct import *im, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void bad(struct import *im, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "imulab: %s: ", path);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    im->bad_files++;
+    im->writing = 0;
+}
+
+/* ---- files ---- */
+
+static int has_ext(const char *name, const char *ext)
+{
+    size_t n = strlen(name), e = strlen(ext);
+    return n > e && !strcasecmp(name + n - e, ext);
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static int add_file(struct import *im, const char *path, int is_labels)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real)) {
+        bad(im, path, "%s", strerror(errno));
+        return -1;
+    }
+    if (im->n_files == im->cap_files) {
+        size_t nc = im->cap_files ? 2 * im->cap_files : 64;
+        struct file *nf = realloc(im->files, nc * sizeof *nf);
+        if (!nf) {
+            bad(im, path, "out of memory");
+            return -1;
+        }
+        im->files = nf;
+        im->cap_files = nc;
+    }
+    struct file *f = &im->files[im->n_files++];
+    memset(f, 0, sizeof *f);
+    f->path = strdup(path);
+    f->real = strdup(real);
+    f->is_labels = is_labels;
+    return 0;
+}
+
+static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Walk a directory: info.labels, *.json and *.csv files, recursively, in name order. */
+static void walk(struct import *im, const char *dir, int depth)
+{
+    if (depth > MAX_DEPTH) {
+        bad(im, dir, "directories nested over %d deep (a symbolic link loop?)", MAX_DEPTH);
+        return;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        bad(im, dir, "cannot read the directory: %s", strerror(errno));
+        return;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue; /* ., .., hidden files */
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **nn = realloc(names, cap * sizeof *nn);
+            if (!nn)
+                break;
+            names = nn;
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, name_cmp);
+    for (size_t i = 0; i < n; i++) {
+        char path[PATH_MAX];
+        struct stat st;
+        snprintf(path, sizeof path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            walk(im, path, depth + 1);
+        else if (!strcmp(names[i], "info.labels"))
+            add_file(im, path, 1);
+        else if (has_ext(names[i], ".json") || has_ext(names[i], ".csv"))
+            add_file(im, path, 0);
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* Read a whole file (at most 100 MB, not empty) into a NUL-terminated buffer. */
+static char *slurp(struct import *im, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        bad(im, path, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+        bad(im, path, "not a regular file");
+        fclose(f);
+        return NULL;
+    }
+    if (st.st_size > MAX_FILE_BYTES) {
+        bad(im, path, "file is %lld bytes, over the 100 MB limit", (long long)st.st_size);
+        fclose(f);
+        return NULL;
+    }
+    if (st.st_size == 0) {
+        bad(im, path, "empty file");
+        fclose(f);
+        return NULL;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        bad(im, path, "out of memory");
+        fclose(f);
+        return NULL;
+    }
+    size_t got = fread(buf, 1, (size_t)st.st_size, f);
+    int err = ferror(f);
+    fclose(f);
+    if (err || got != (size_t)st.st_size) {
+        bad(im, path, "read error");
+        free(buf);
+        return NULL;
+    }
+    buf[got] = 0;
+    *len = got;
+    return buf;
+}
+
+/* Line and column of a byte offset. */
+static void line_col(const char *buf, size_t off, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (buf[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+static int file_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct file *)a)->real, ((const struct file *)b)->real);
+}
+
+static struct file *find_file(struct import *im, const char *real)
+{
+    struct file key = {.real = (char *)real};
+    return bsearch(&key, im->files, im->n_files, sizeof *im->files, file_cmp);
+}
+
+/* ---- info.labels ---- */
+
+/* The label and category of the files an info.labels lists; adds those files to the list. */
+static void read_labels_file(struct import *im, struct file *lf, int add_missing)
+{
+    size_t len;
+    char *buf = slurp(im, lf->path, &len);
+    if (!buf)
+        return;
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    if (!root) {
+        int line, col;
+        size_t off = end ? (size_t)(end - buf) : len;
+        line_col(buf, off, &line, &col);
+        bad(im, lf->path, "line %d, column %d: %s", line, col,
+            off >= len ? "not valid JSON (unexpected end of file)" : "not valid JSON");
+        free(buf);
+        return;
+    }
+    cJSON *files = cJSON_GetObjectItemCaseSensitive(root, "files");
+    if (!cJSON_IsArray(files)) {
+        bad(im, lf->path, "field 'files': %s", files ? "not an array" : "missing");
+        goto out;
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", lf->path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[1] = 0;
+    else
+        dir[0] = 0;
+    int i = -1;
+    cJSON *e;
+    cJSON_ArrayForEach(e, files)
+    {
+        i++;
+        cJSON *path = cJSON_GetObjectItemCaseSensitive(e, "path");
+        cJSON *cat = cJSON_GetObjectItemCaseSensitive(e, "category");
+        cJSON *lab = cJSON_GetObjectItemCaseSensitive(e, "label");
+        if (cJSON_IsObject(lab))
+            lab = cJSON_GetObjectItemCaseSensitive(lab, "label");
+        if (!cJSON_IsString(path) || !path->valuestring[0]) {
+            bad(im, lf->path, "files[%d].path: missing or not a string", i);
+            continue;
+        }
+        const char *ps = path->valuestring;
+        if (!cJSON_IsString(lab)) {
+            bad(im, lf->path, "files[%d].label.label: missing or not a string (file %s)", i, ps);
+            continue;
+        }
+        char why[128];
+        if (!store_label_valid(lab->valuestring, why, sizeof why)) {
+            bad(im, lf->path, "files[%d].label.label: %s (file %s)", i, why, ps);
+            continue;
+        }
+        const char *category = "unassigned";
+        if (cat) {
+            if (!cJSON_IsString(cat)) {
+                bad(im, lf->path, "files[%d].category: not a string (file %s)", i, ps);
+                continue;
+            }
+            if (!strcmp(cat->valuestring, "training") || !strcmp(cat->valuestring, "testing"))
+                category = cat->valuestring;
+            else if (strcmp(cat->valuestring, "split") && strcmp(cat->valuestring, "unassigned")) {
+                bad(im, lf->path, "files[%d].category: '%s' is not training, testing, split or unassigned", i,
+                    cat->valuestring);
+                continue;
+            }
+        }
+        char full[PATH_MAX], real[PATH_MAX];
+        if (ps[0] == '/')
+            snprintf(full, sizeof full, "%s", ps);
+        else
+            snprintf(full, sizeof full, "%s%s", dir, ps);
+        if (!realpath(full, real)) {
+            bad(im, lf->path, "files[%d].path: %s: %s", i, full, strerror(errno));
+            continue;
+        }
+        struct file *f = find_file(im, real);
+        if (!f) {
+            if (!add_missing)
+                continue;
+            /* listed by an info.labels given on the command line: import it too */
+            if (add_file(im, full, 0))
+                continue;
+            f = &im->files[im->n_files - 1];
+            qsort(im->files, im->n_files, sizeof *im->files, file_cmp);
+            f = find_file(im, real);
+        }
+        snprintf(f->label, sizeof f->label, "%s", lab->valuestring);
+        snprintf(f->category, sizeof f->category, "%s", category);
+        f->from_labels = 1;
+    }
+out:
+    cJSON_Delete(root);
+    free(buf);
+}
+
+/* ---- parsed recordings ---- */
+
+static int push_sample(struct parsed *p, const float *v)
+{
+    if (p->n == p->cap) {
+        int64_t nc = p->cap ? 2 * p->cap : 2048;
+        float *nv = realloc(p->values, (size_t)nc * (size_t)p->n_axes * sizeof *nv);
+        if (!nv)
+            return -1;
+        p->values = nv;
+        p->cap = nc;
+    }
+    memcpy(p->values + p->n * p->n_axes, v, (size_t)p->n_axes * sizeof *v);
+    p->n++;
+    return 0;
+}
+
+/* A finite double that fits a float32. */
+static int to_float(double d, float *f)
+{
+    if (!isfinite(d) || fabs(d) > (double)FLT_MAX)
+        return -1;
+    *f = (float)d;
+    return 0;
+}
+
+/* Store one parsed recording (unless a duplicate). */
+static void insert(struct import *im, const struct file *f, const char *path, struct parsed *p, const char *category)
+{
+    if (!im->writing)
+        return;
+    char hash[17];
+    store_hash_values(p->values, p->n * p->n_axes, hash);
+    sqlite3 *db = store_db(im->s);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT id FROM recordings WHERE content_hash=? LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+        bad(im, path, "database: %s", sqlite3_errmsg(db));
+        return;
+    }
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    long long dup = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (dup) {
+        im->duplicates++;
+        if (im->o->verbose)
+            fprintf(stderr, "imulab: %s: same samples as recording %lld, skipped\n", path, dup);
+        return;
+    }
+    struct store_recording r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.label, sizeof r.label, "%s", p->label);
+    snprintf(r.category, sizeof r.category, "%s", category);
+    if (im->o->subject)
+        snprintf(r.subject, sizeof r.subject, "%s", im->o->subject);
+    r.started_at = p->started_at > 0 ? p->started_at : store_now();
+    r.sample_rate_hz = p->rate_hz;
+    r.format = STORE_F32;
+    r.n_axes = p->n_axes;
+    memcpy(r.axes, p->axes, sizeof r.axes);
+    snprintf(r.source, sizeof r.source, "%s", f->real);
+    if (p->device_type[0]) {
+        struct store_device d;
+        memset(&d, 0, sizeof d);
+        snprintf(d.board, sizeof d.board, "%s", p->device_type);
+        snprintf(d.port, sizeof d.port, "%s", p->device_name);
+        if (store_device_upsert(im->s, &d, &r.device_id)) {
+            bad(im, path, "database: %s", store_errmsg(im->s));
+            return;
+        }
+    }
+    if (store_recording_create(im->s, &r, NULL)) {
+        bad(im, path, "%s", store_errmsg(im->s));
+        return;
+    }
+    for (int64_t at = 0, seq = 0; at < p->n; at += CHUNK_SAMPLES, seq++) {
+        uint32_t n = (uint32_t)(p->n - at < CHUNK_SAMPLES ? p->n - at : CHUNK_SAMPLES);
+        if (store_chunk_append(im->s, r.id, seq, at, n, p->n_axes, STORE_F32, p->values + at * p->n_axes, 0)) {
+            bad(im, path, "%s", store_errmsg(im->s));
+            return;
+        }
+    }
+    if (store_recording_finish(im->s, r.id, r.started_at + (double)p->n / p->rate_hz)) {
+        bad(im, path, "%s", store_errmsg(im->s));
+        return;
+    }
+    im->recordings++;
+    im->samples += p->n;
+}
+
+/* The label of a file: --label, info.labels, else the file name up to its first dot. */
+static int file_label(struct import *im, const struct file *f, char out[STORE_LABEL_MAX + 1])
+{
+    char why[128];
+    if (im->o->label) {
+        snprintf(out, STORE_LABEL_MAX + 1, "%s", im->o->label);
+        return 0;
+    }
+    if (f->from_labels) {
+        snprintf(out, STORE_LABEL_MAX + 1, "%s", f->label);
+        return 0;
+    }
+    const char *b = base_name(f->path);
+    size_t n = strcspn(b, ".");
+    if (n > STORE_LABEL_MAX) {
+        bad(im, f->path, "label from the file name is %zu bytes, over %d (give --label or an info.labels)", n,
+            STORE_LABEL_MAX);
+        return -1;
+    }
+    snprintf(out, STORE_LABEL_MAX + 1, "%.*s", (int)n, b);
+    if (!store_label_valid(out, why, sizeof why)) {
+        bad(im, f->path, "label from the file name: %s (name files <label>.<anything>, or give --label)", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* --category, info.labels, a parent directory named training or testing, else unassigned. */
+static const char *file_category(struct import *im, const struct file *f)
+{
+    if (im->o->category)
+        return im->o->category;
+    if (f->from_labels)
+        return f->category;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", f->real);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = 0;
+        const char *parent = base_name(dir);
+        if (!strcmp(parent, "training"))
+            return "training";
+        if (!strcmp(parent, "testing"))
+            return "testing";
+    }
+    return "unassigned";
+}
+
+/* ---- Edge Impulse JSON ---- */
+
+/* Check an HS256 signature: HMAC-SHA256 over the file with the signature's 64 hex digits
+ * replaced by zeros (the text the signer hashed: Edge Impulse signs the JSON encoding with
+ * a signature of 64 zeros, then puts the result in its place). */
+static int verify_signature(const char *buf, size_t len, const char *key, char *why, size_t whylen)
+{
+    const char *p = buf;
+    while ((p = strstr(p, "\"signature\""))) {
+        const char *q = p + 11;
+        while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+            q++;
+        if (*q++ != ':') {
+            p++;
+            continue;
+        }
+        while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+            q++;
+        if (*q != '"') {
+            p++;
+            continue;
+        }
+        q++;
+        int hex = 0;
+        while (hex < 64 && isxdigit((unsigned char)q[hex]))
+            hex++;
+        if (hex != 64 || q[64] != '"') {
+            p++;
+            continue;
+        }
+        char *copy = malloc(len);
+        if (!copy) {
+            snprintf(why, whylen, "out of memory");
+            return -1;
+        }
+        memcpy(copy, buf, len);
+        memset(copy + (q - buf), '0', 64);
+        uint8_t mac[32];
+        char hexmac[65];
+        hmac_sha256(key, strlen(key), copy, len, mac);
+        free(copy);
+        sha256_hex(mac, hexmac);
+        if (strncasecmp(hexmac, q, 64)) {
+            snprintf(why, whylen, "signature: does not match the HMAC key (HS256)");
+            return -1;
+        }
+        return 0;
+    }
+    snprintf(why, whylen, "signature: missing or not 64 hex digits");
+    return -1;
+}
+
+static void import_json(struct import *im, struct file *f)
+{
+    size_t len;
+    char *buf = slurp(im, f->path, &len);
+    if (!buf)
+        return;
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    struct parsed p;
+    memset(&p, 0, sizeof p);
+    if (!root) {
+        int line, col;
+        size_t off = end ? (size_t)(end - buf) : len;
+        line_col(buf, off, &line, &col);
+        size_t last = len;
+        while (last > 0 && isspace((unsigned char)buf[last - 1]))
+            last--;
+        int truncated = off >= len || (last > 0 && buf[last - 1] != '}' && len - off < 256);
+        bad(im, f->path, "line %d, column %d: %s", line, col,
+            truncated ? "not valid JSON (the file ends early: truncated?)" : "not valid JSON");
+        free(buf);
+        return;
+    }
+    const char *path = f->path;
+    cJSON *prot = cJSON_GetObjectItemCaseSensitive(root, "protected");
+    cJSON *payload = cJSON_GetObjectItemCaseSensitive(root, "payload");
+    const char *alg = "none";
+    if (!cJSON_IsObject(root)) {
+        bad(im, path, "not a JSON object (want Edge Impulse data acquisition format)");
+        goto out;
+    }
+    if (prot) {
+        cJSON *a = cJSON_GetObjectItemCaseSensitive(prot, "alg");
+        if (!cJSON_IsObject(prot) || (a && !cJSON_IsString(a))) {
+            bad(im, path, "field 'protected': not an object with a string 'alg'");
+            goto out;
+        }
+        if (a)
+            alg = a->valuestring;
+        if (strcmp(alg, "none") && strcmp(alg, "HS256")) {
+            bad(im, path, "protected.alg: '%s' is not none or HS256", alg);
+            goto out;
+        }
+        cJSON *iat = cJSON_GetObjectItemCaseSensitive(prot, "iat");
+        if (cJSON_IsNumber(iat) && iat->valuedouble > 0 && isfinite(iat->valuedouble))
+            p.started_at = iat->valuedouble;
+    }
+    if (im->o->hmac_key) {
+        char why[128];
+        if (strcmp(alg, "HS256")) {
+            bad(im, path, "protected.alg: the file is not signed (alg %s) but --hmac-key asks to verify", alg);
+            goto out;
+        }
+        if (verify_signature(buf, len, im->o->hmac_key, why, sizeof why)) {
+            bad(im, path, "%s", why);
+            goto out;
+        }
+    }
+    if (!cJSON_IsObject(payload)) {
+        bad(im, path, "field 'payload': %s", payload ? "not an object" : "missing");
+        goto out;
+    }
+    cJSON *interval = cJSON_GetObjectItemCaseSensitive(payload, "interval_ms");
+    if (!interval) {
+        bad(im, path, "payload.interval_ms: missing");
+        goto out;
+    }
+    if (!cJSON_IsNumber(interval) || !(interval->valuedouble > 0) || !isfinite(interval->valuedouble) ||
+        !isfinite(1000.0 / interval->valuedouble)) {
+        char *txt = cJSON_PrintUnformatted(interval);
+        bad(im, path, "payload.interval_ms: must be a positive number of milliseconds, not %s", txt ? txt : "?");
+        free(txt);
+        goto out;
+    }
+    p.rate_hz = 1000.0 / interval->valuedouble;
+    cJSON *dt = cJSON_GetObjectItemCaseSensitive(payload, "device_type");
+    cJSON *dn = cJSON_GetObjectItemCaseSensitive(payload, "device_name");
+    if (cJSON_IsString(dt))
+        snprintf(p.device_type, sizeof p.device_type, "%s", dt->valuestring);
+    if (cJSON_IsString(dn))
+        snprintf(p.device_name, sizeof p.device_name, "%s", dn->valuestring);
+    cJSON *sensors = cJSON_GetObjectItemCaseSensitive(payload, "sensors");
+    if (!cJSON_IsArray(sensors)) {
+        bad(im, path, "payload.sensors: %s", sensors ? "not an array" : "missing");
+        goto out;
+    }
+    int ns = cJSON_GetArraySize(sensors);
+    if (ns < 1 || ns > STORE_MAX_AXES) {
+        bad(im, path, "payload.sensors: %d sensors, want 1 to %d", ns, STORE_MAX_AXES);
+        goto out;
+    }
+    p.n_axes = ns;
+    int i = 0;
+    cJSON *e;
+    cJSON_ArrayForEach(e, sensors)
+    {
+        cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name");
+        cJSON *units = cJSON_GetObjectItemCaseSensitive(e, "units");
+        if (!cJSON_IsString(name) || !name->valuestring[0] || strlen(name->valuestring) > STORE_NAME_MAX) {
+            bad(im, path, "payload.sensors[%d].name: missing, empty or over %d bytes", i, STORE_NAME_MAX);
+            goto out;
+        }
+        if (units && (!cJSON_IsString(units) || strlen(units->valuestring) > STORE_UNIT_MAX)) {
+            bad(im, path, "payload.sensors[%d].units: not a string of at most %d bytes", i, STORE_UNIT_MAX);
+            goto out;
+        }
+        snprintf(p.axes[i].name, sizeof p.axes[i].name, "%s", name->valuestring);
+        if (units)
+            snprintf(p.axes[i].unit, sizeof p.axes[i].unit, "%s", units->valuestring);
+        p.axes[i].scale = 1.0;
+        i++;
+    }
+    cJSON *values = cJSON_GetObjectItemCaseSensitive(payload, "values");
+    if (!cJSON_IsArray(values)) {
+        bad(im, path, "payload.values: %s", values ? "not an array" : "missing");
+        goto out;
+    }
+    int row = 0;
+    cJSON *r;
+    float v[STORE_MAX_AXES];
+    cJSON_ArrayForEach(r, values)
+    {
+        if (cJSON_IsNumber(r) && ns == 1) { /* one sensor: plain numbers are allowed */
+            if (to_float(r->valuedouble, &v[0])) {
+                bad(im, path, "payload.values[%d]: %g is not a finite float32", row, r->valuedouble);
+                goto out;
+            }
+        } else if (!cJSON_IsArray(r)) {
+            bad(im, path, "payload.values[%d]: not an array of %d numbers", row, ns);
+            goto out;
+        } else {
+            int k = 0;
+            cJSON *x;
+            cJSON_ArrayForEach(x, r)
+            {
+                if (k >= ns)
+                    break;
+                if (!cJSON_IsNumber(x)) {
+                    bad(im, path, "payload.values[%d][%d]: not a number", row, k);
+                    goto out;
+                }
+                if (to_float(x->valuedouble, &v[k])) {
+                    bad(im, path, "payload.values[%d][%d]: %g is not a finite float32 value", row, k,
+                        x->valuedouble);
+                    goto out;
+                }
+                k++;
+            }
+            int have = cJSON_GetArraySize(r);
+            if (have != ns) {
+                bad(im, path, "payload.values[%d]: %d values, but payload.sensors lists %d", row, have, ns);
+                goto out;
+            }
+        }
+        if (push_sample(&p, v)) {
+            bad(im, path, "out of memory");
+            goto out;
+        }
+        row++;
+    }
+    if (p.n == 0) {
+        bad(im, path, "payload.values: no samples");
+        goto out;
+    }
+    if (file_label(im, f, p.label))
+        goto out;
+    insert(im, f, path, &p, file_category(im, f));
+out:
+    free(p.values);
+    cJSON_Delete(root);
+    free(buf);
+}
+
+/* ---- CSV ---- */
+
+#define MAX_COLS 64
+
+/* Split a line (modified in place) at commas; trims blanks and surrounding quotes. */
+static int split_fields(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        char *c = strchr(p, ',');
+        if (c)
+            *c = 0;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        char *e = p + strlen(p);
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+            *--e = 0;
+        if (e - p >= 2 && *p == '"' && e[-1] == '"') {
+            e[-1] = 0;
+            p++;
+        }
+        if (n < max)
+            fields[n] = p;
+        n++;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    return n;
+}
+
+static int parse_num(const char *s, double *d)
+{
+    char *end;
+    if (!*s)
+        return -1;
+    errno = 0;
+    *d = strtod(s, &end);
+    return *end ? -1 : 0;
+}
+
+static void import_csv(struct import *im, struct file *f)
+{
+    size_t len;
+    char *buf = slurp(im, f->path, &len);
+    if (!buf)
+        return;
+    const char *path = f->path;
+    char *fields[MAX_COLS], *header[MAX_COLS];
+    char hdrbuf[4096];
+    int ncols = 0, ts_col = -1, label_col = -1, axis_col[STORE_MAX_AXES], n_axes = 0;
+    struct parsed p;
+    memset(&p, 0, sizeof p);
+    char cur_label[STORE_LABEL_MAX + 1] = "";
+    double t_first = 0, t_prev = 0;
+    int64_t rows_in_rec = 0;
+    int line = 0, ok = 1, have_header = 0;
+    char *s = buf;
+    const char *category = file_category(im, f);
+    while (ok && s < buf + len) {
+        char *nl = memchr(s, '\n', (size_t)(buf + len - s));
+        char *ln = s;
+        if (nl)
+            *nl = 0;
+        s = nl ? nl + 1 : buf + len;
+        line++;
+        if (strlen(ln) != (size_t)((nl ? nl : buf + len) - ln)) {
+            bad(im, path, "line %d: contains a NUL byte (not a text file?)", line);
+            ok = 0;
+            break;
+        }
+        const char *q = ln;
+        while (*q == ' ' || *q == '\t' || *q == '\r')
+            q++;
+        if (!*q)
+            continue; /* blank line */
+        if (!have_header) {
+            snprintf(hdrbuf, sizeof hdrbuf, "%s", ln);
+            ncols = split_fields(hdrbuf, header, MAX_COLS);
+            if (ncols > MAX_COLS) {
+                bad(im, path, "line %d: %d columns, at most %d", line, ncols, MAX_COLS);
+                ok = 0;
+                break;
+            }
+            for (int c = 0; c < ncols; c++)
+                if (!strcasecmp(header[c], "timestamp"))
+                    ts_col = c;
+            if (im->o->columns) {
+                char cols[1024];
+                snprintf(cols, sizeof cols, "%s", im->o->columns);
+                for (char *tok = strtok(cols, ","); tok; tok = strtok(NULL, ",")) {
+                    int found = -1;
+                    for (int c = 0; c < ncols; c++)
+                        if (!strcmp(header[c], tok))
+                            found = c;
+                    if (found < 0) {
+                        bad(im, path, "line %d: the header has no column '%s' (from --columns)", line, tok);
+                        ok = 0;
+                        break;
+                    }
+                    if (n_axes == STORE_MAX_AXES) {
+                        bad(im, path, "--columns names over %d columns", STORE_MAX_AXES);
+                        ok = 0;
+                        break;
+                    }
+                    axis_col[n_axes++] = found;
+                }
+                if (!ok)
+                    break;
+            } else {
+                if (ts_col != 0) {
+                    bad(im, path,
+                        "line %d: first column is '%s', not 'timestamp' (Edge Impulse CSV; for other CSV files "
+                        "give --columns and --rate-hz)",
+                        line, header[0]);
+                    ok = 0;
+                    break;
+                }
+                for (int c = 1; c < ncols; c++) {
+                    if (im->o->label_column && !strcmp(header[c], im->o->label_column))
+                        continue;
+                    if (n_axes == STORE_MAX_AXES) {
+                        bad(im, path, "line %d: over %d value columns", line, STORE_MAX_AXES);
+                        ok = 0;
+                        break;
+                    }
+                    axis_col[n_axes++] = c;
+                }
+                if (!ok)
+                    break;
+                if (n_axes == 0) {
+                    bad(im, path, "line %d: no value columns after 'timestamp'", line);
+                    ok = 0;
+                    break;
+                }
+            }
+            if (im->o->label_column) {
+                for (int c = 0; c < ncols; c++)
+                    if (!strcmp(header[c], im->o->label_column))
+                        label_col = c;
+                if (label_col < 0) {
+                    bad(im, path, "line %d: the header has no column '%s' (from --label-column)", line,
+                        im->o->label_column);
+                    ok = 0;
+                    break;
+                }
+            }
+            for (int a = 0; a < n_axes; a++) {
+                const char *nm = header[axis_col[a]];
+                if (!*nm || strlen(nm) > STORE_NAME_MAX) {
+                    bad(im, path, "line %d: column %d: axis name empty or over %d bytes", line, axis_col[a] + 1,
+                        STORE_NAME_MAX);
+                    ok = 0;
+                    break;
+                }
+                snprintf(p.axes[a].name, sizeof p.axes[a].name, "%s", nm);
+                p.axes[a].scale = 1.0;
+            }
+            p.n_axes = n_axes;
+            if (ts_col < 0 && !(im->o->rate_hz > 0)) {
+                bad(im, path, "line %d: no 'timestamp' column to tell the sample rate from (give --rate-hz)", line);
+                ok = 0;
+            }
+            have_header = 1;
+            continue;
+        }
+        int n = split_fields(ln, fields, MAX_COLS);
+        if (n != ncols) {
+            bad(im, path, "line %d: %d values, but the header has %d columns", line, n, ncols);
+            ok = 0;
+            break;
+        }
+        const char *lab = NULL;
+        if (label_col >= 0) {
+            char why[128];
+            lab = fields[label_col];
+            if (!store_label_valid(lab, why, sizeof why)) {
+                bad(im, path, "line %d: column '%s': %s", line, im->o->label_column, why);
+                ok = 0;
+                break;
+            }
+        }
+        if (lab && p.n && strcmp(lab, cur_label)) {
+            /* a new run of another label: finish this recording */
+            if (rows_in_rec < 2 && !(im->o->rate_hz > 0)) {
+                bad(im, path, "line %d: one row for label '%s' cannot tell the sample rate (give --rate-hz)",
+                    p.first_line, cur_label);
+                ok = 0;
+                break;
+            }
+            p.rate_hz = im->o->rate_hz > 0 ? im->o->rate_hz : 1000.0 * (double)(rows_in_rec - 1) / (t_prev - t_first);
+            snprintf(p.label, sizeof p.label, "%s", cur_label);
+            insert(im, f, path, &p, category);
+            p.n = 0;
+        }
+        if (p.n == 0) {
+            rows_in_rec = 0;
+            p.first_line = line;
+            if (lab)
+                snprintf(cur_label, sizeof cur_label, "%s", lab);
+        }
+        double t = 0;
+        if (ts_col >= 0) {
+            if (parse_num(fields[ts_col], &t) || !isfinite(t)) {
+                bad(im, path, "line %d: timestamp '%s' is not a finite number", line, fields[ts_col]);
+                ok = 0;
+                break;
+            }
+            if (rows_in_rec > 0 && t < t_prev) {
+                bad(im, path, "line %d: timestamp %g goes backwards (previous %g)", line, t, t_prev);
+                ok = 0;
+                break;
+            }
+            if (rows_in_rec == 0)
+                t_first = t;
+            t_prev = t;
+        }
+        float v[STORE_MAX_AXES];
+        for (int a = 0; a < n_axes; a++) {
+            double d;
+            const char *fs = fields[axis_col[a]];
+            if (parse_num(fs, &d)) {
+                bad(im, path, "line %d: column '%s': '%s' is not a number", line, header[axis_col[a]], fs);
+                ok = 0;
+                break;
+            }
+            if (to_float(d, &v[a])) {
+                bad(im, path, "line %d: column '%s': '%s' is not a finite float32 value", line, header[axis_col[a]],
+                    fs);
+                ok = 0;
+                break;
+            }
+        }
+        if (!ok)
+            break;
+        if (push_sample(&p, v)) {
+            bad(im, path, "out of memory");
+            ok = 0;
+            break;
+        }
+        rows_in_rec++;
+    }
+    if (ok && !have_header) {
+        bad(im, path, "no header line");
+        ok = 0;
+    }
+    if (ok && p.n == 0) {
+        bad(im, path, "no data rows after the header");
+        ok = 0;
+    }
+    if (ok) {
+        if (im->o->rate_hz > 0) {
+            p.rate_hz = im->o->rate_hz;
+        } else if (rows_in_rec < 2) {
+            bad(im, path, "line %d: a single row cannot tell the sample rate (give --rate-hz)", p.first_line);
+            ok = 0;
+        } else if (!(t_prev > t_first)) {
+            bad(im, path, "timestamps do not advance (all %g): cannot tell the sample rate", t_first);
+            ok = 0;
+        } else {
+            p.rate_hz = 1000.0 * (double)(rows_in_rec - 1) / (t_prev - t_first);
+        }
+    }
+    if (ok) {
+        if (label_col >= 0)
+            snprintf(p.label, sizeof p.label, "%s", cur_label);
+        if (label_col >= 0 || !file_label(im, f, p.label))
+            insert(im, f, path, &p, category);
+    }
+    free(p.values);
+    free(buf);
+}
+
+/* ---- the command ---- */
+
+static const char *import_help =
+    "usage: imulab import [OPTIONS] PATH...\n"
+    "\n"
+    "Imports recordings from Edge Impulse data acquisition JSON files (unsigned or HS256), Edge\n"
+    "Impulse CSV files (first column 'timestamp' in ms; the rate comes from its steps), info.labels\n"
+    "files (with the label and category of each file they list) and directories of them,\n"
+    "recursively. The label of a file: --label, else its info.labels entry, else its name up to the\n"
+    "first dot (<label>.<anything>.json). The category: --category, else info.labels, else a parent\n"
+    "directory named training or testing, else unassigned.\n"
+    "All or nothing: one transaction; every bad file is named with the line or field and the\n"
+    "reason, and then nothing is imported (exit 1). Recordings whose samples are already in the\n"
+    "database are skipped and counted.\n"
+    "\n"
+    "  --label L           label every recording L\n"
+    "  --category C        training, testing or unassigned for every recording\n"
+    "  --subject S         the person (or thing) recorded, for `split --by-subject`\n"
+    "  --hmac-key K        verify HS256 signatures with this key (unsigned files are refused)\n"
+    "  --columns a,b,c     generic CSV: the value columns, by header name (a 'timestamp' column in ms\n"
+    "                      gives the rate unless --rate-hz)\n"
+    "  --label-column C    generic CSV: the label of each row; runs of one label become recordings\n"
+    "  --rate-hz R         the sample rate, for CSV files without timestamps\n"
+    "  --dry-run           check everything, import nothing\n"
+    "  -v, --verbose       name each duplicate\n";
+
+int cmd_import(const struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"label", required_argument, NULL, 'l'},
+                                         {"category", required_argument, NULL, 'c'},
+                                         {"subject", required_argument, NULL, 's'},
+                                         {"hmac-key", required_argument, NULL, 'k'},
+                                         {"columns", required_argument, NULL, 'C'},
+                                         {"label-column", required_argument, NULL, 'L'},
+                                         {"rate-hz", required_argument, NULL, 'r'},
+                                         {"dry-run", no_argument, NULL, 'n'},
+                                         {"verbose", no_argument, NULL, 'v'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct import_opts o;
+    memset(&o, 0, sizeof o);
+    int c;
+    char why[128];
+    cli_getopt_begin();
+    while ((c = cli_getopt("import", argc, argv, "hv", opts)) != -1) {
+        switch (c) {
+        case 'l':
+            if (!store_label_valid(optarg, why, sizeof why))
+                return cli_usage("import", "--label: %s", why);
+            o.label = optarg;
+            break;
+        case 'c':
+            if (!store_category_valid(optarg))
+                return cli_usage("import", "--category must be training, testing or unassigned, not '%s'", optarg);
+            o.category = optarg;
+            break;
+        case 's':
+            if (strlen(optarg) > STORE_LABEL_MAX)
+                return cli_usage("import", "--subject is over %d bytes", STORE_LABEL_MAX);
+            o.subject = optarg;
+            break;
+        case 'k':
+            if (!*optarg)
+                return cli_usage("import", "--hmac-key is empty");
+            o.hmac_key = optarg;
+            break;
+        case 'C':
+            if (!*optarg)
+                return cli_usage("import", "--columns is empty");
+            o.columns = optarg;
+            break;
+        case 'L': o.label_column = optarg; break;
+        case 'r':
+            if (cli_parse_double(optarg, &o.rate_hz) || o.rate_hz <= 0)
+                return cli_usage("import", "--rate-hz must be a positive number, not '%s'", optarg);
+            break;
+        case 'n': o.dry_run = 1; break;
+        case 'v': o.verbose = 1; break;
+        case 'h': fputs(import_help, stdout); return CLI_OK;
+        default: return CLI_USAGE;
+        }
+    }
+    if (optind >= argc)
+        return cli_usage("import", "no PATH given");
+    if (o.label && o.label_column)
+        return cli_usage("import", "--label and --label-column exclude each other");
+
+    struct import im;
+    memset(&im, 0, sizeof im);
+    im.o = &o;
+    /* 1. collect files */
+    size_t explicit_labels_from = 0;
+    char **explicit_labels = calloc((size_t)argc, sizeof *explicit_labels);
+    size_t n_explicit = 0;
+    for (int i = optind; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st)) {
+            bad(&im, argv[i], "%s", strerror(errno));
+            continue;
+        }
+        if (S_ISDIR(st.st_mode))
+            walk(&im, argv[i], 0);
+        else if (!strcmp(base_name(argv[i]), "info.labels")) {
+            if (!add_file(&im, argv[i], 1))
+                explicit_labels[n_explicit++] = im.files[im.n_files - 1].real;
+        } else if (has_ext(argv[i], ".json") || has_ext(argv[i], ".csv"))
+            add_file(&im, argv[i], 0);
+        else
+            bad(&im, argv[i], "not a .json, .csv or info.labels file");
+    }
+    (void)explicit_labels_from;
+    /* de-duplicate by real path */
+    qsort(im.files, im.n_files, sizeof *im.files, file_cmp);
+    size_t w = 0;
+    for (size_t i = 0; i < im.n_files; i++) {
+        if (w && !strcmp(im.files[w - 1].real, im.files[i].real)) {
+            free(im.files[i].path);
+            free(im.files[i].real);
+            continue;
+        }
+        im.files[w++] = im.files[i];
+    }
+    im.n_files = w;
+    /* 2. info.labels: given ones add their files; found ones label what the walk found */
+    for (size_t i = 0; i < im.n_files; i++) {
+        if (!im.files[i].is_labels)
+            continue;
+        int add = 0;
+        for (size_t k = 0; k < n_explicit; k++)
+            if (!strcmp(explicit_labels[k], im.files[i].real))
+                add = 1;
+        char *real = strdup(im.files[i].real);
+        struct file lf = im.files[i];
+        lf.path = strdup(im.files[i].path);
+        read_labels_file(&im, &lf, add);
+        free(lf.path);
+        /* the array may have been re-sorted: find where we are again */
+        struct file *me = find_file(&im, real);
+        i = (size_t)(me - im.files);
+        free(real);
+    }
+    free(explicit_labels);
+    /* 3. parse and insert, in one transaction */
+    struct store *s = NULL;
+    if (!o.dry_run || im.bad_files == 0) {
+        s = cli_open_store(cli, 1);
+        if (!s) {
+            im.bad_files++;
+        } else if (store_begin(s)) {
+            cli_error("%s: %s", cli->db_path, store_errmsg(s));
+            store_close(s);
+            s = NULL;
+            im.bad_files++;
+        }
+    }
+    im.s = s;
+    im.writing = s && im.bad_files == 0;
+    size_t n_data = 0;
+    for (size_t i = 0; i < im.n_files; i++) {
+        struct file *f = &im.files[i];
+        if (f->is_labels)
+            continue;
+        n_data++;
+        if (has_ext(f->path, ".json"))
+            import_json(&im, f);
+        else
+            import_csv(&im, f);
+    }
+    int status = CLI_OK;
+    if (im.bad_files) {
+        if (s)
+            store_rollback(s);
+        cli_error("import failed: %d bad file%s, nothing imported", im.bad_files, im.bad_files == 1 ? "" : "s");
+        status = CLI_FAIL;
+    } else if (o.dry_run) {
+        store_rollback(s);
+        printf("would import %lld recordings (%lld samples) from %zu files; %lld duplicates would be skipped\n",
+               im.recordings, im.samples, n_data, im.duplicates);
+    } else if (store_commit(s)) {
+        cli_error("%s: commit: %s", cli->db_path, store_errmsg(s));
+        store_rollback(s);
+        status = CLI_FAIL;
+    } else {
+        printf("imported %lld recording%s (%lld samples) from %zu file%s", im.recordings,
+               im.recordings == 1 ? "" : "s", im.samples, n_data, n_data == 1 ? "" : "s");
+        if (im.duplicates)
+            printf("; %lld duplicate%s skipped", im.duplicates, im.duplicates == 1 ? "" : "s");
+        putchar('\n');
+    }
+    store_close(s);
+    for (size_t i = 0; i < im.n_files; i++) {
+        free(im.files[i].path);
+        free(im.files[i].real);
+    }
+    free(im.files);
+    return status;
+}
