@@ -1,0 +1,428 @@
+/* app.c -- command handling, sensor pacing and SAMPLES framing (see app.h). */
+#include "app.h"
+
+#include <string.h>
+
+#include "platform.h"
+#include "synth.h"
+
+static const char *const err_text[] = {
+    [0] = "error",
+    [PROTO_ERR_SENSOR_ABSENT] = "sensor absent",
+    [PROTO_ERR_I2C_NACK] = "I2C NACK",
+    [PROTO_ERR_I2C_ARB_LOST] = "I2C arbitration lost",
+    [PROTO_ERR_I2C_BUS_STUCK] = "I2C bus stuck low",
+    [PROTO_ERR_I2C_TIMEOUT] = "I2C timeout",
+    [PROTO_ERR_FIFO_OVERFLOW] = "sensor FIFO overflow",
+    [PROTO_ERR_TX_OVERFLOW] = "UART behind: frames dropped",
+    [PROTO_ERR_FAULT] = "fault",
+    [PROTO_ERR_CLOCK] = "HSE/PLL failed: on HSI",
+};
+
+const char *app_error_text(uint16_t code)
+{
+    return code < sizeof err_text / sizeof err_text[0] ? err_text[code] : err_text[0];
+}
+
+uint8_t app_spf_for_rate(uint16_t rate_hz)
+{
+    unsigned n = rate_hz / 10u; /* about ten frames a second */
+    if (n < 1)
+        n = 1;
+    if (n > APP_MAX_SPF)
+        n = APP_MAX_SPF;
+    return (uint8_t)n;
+}
+
+/* Publish cfg to the sensor context. */
+static void post_cfg(struct app *a)
+{
+    uint32_t s = platform_irq_save();
+    a->req = a->cfg;
+    a->req_gen++;
+    platform_irq_restore(s);
+}
+
+void app_init(struct app *a, const struct sensor_ops *sensor, const struct app_info *info, struct ring *tx)
+{
+    memset(a, 0, sizeof *a);
+    a->sensor = sensor;
+    a->info = *info;
+    link_init(&a->link, tx);
+    ring_init(&a->samples, a->sample_buf, APP_SAMPLE_RING, sizeof a->sample_buf[0]);
+    ring_init(&a->errs, a->err_buf, APP_ERR_RING, sizeof a->err_buf[0]);
+    a->cfg.rate_hz = APP_DEFAULT_RATE;
+    a->cfg.accel_g = APP_DEFAULT_ACCEL_G;
+    a->cfg.gyro_dps = APP_DEFAULT_GYRO_DPS;
+    a->cfg.gesture = 0;
+    a->cfg.streaming = true; /* stream from boot */
+    a->spf = app_spf_for_rate(a->cfg.rate_hz);
+    a->cur = a->cfg;
+    a->cur.streaming = false;
+    a->req = a->cfg;
+    a->req_gen = 1; /* applied_gen 0: the first poll applies it */
+}
+
+/* ---- sensor context ------------------------------------------------------------------ */
+
+static void post_err(struct app *a, int code)
+{
+    uint16_t c = (uint16_t)code;
+    a->sensor_errors++;
+    (void)ring_push(&a->errs, &c, 1); /* full: the main loop already has errors to report */
+}
+
+static void restart_stream(struct app *a)
+{
+    a->idx = 0;
+    a->t0_us = platform_now_us();
+}
+
+static bool sensor_configure(struct app *a, uint32_t now_ms)
+{
+    int e = a->sensor->configure(a->sensor->ctx, a->cur.rate_hz, a->cur.accel_g, a->cur.gyro_dps, now_ms);
+    if (e) {
+        post_err(a, -e);
+        a->sensor_ready = false;
+        a->next_init_ms = now_ms + APP_REINIT_MS;
+        return false;
+    }
+    restart_stream(a);
+    return true;
+}
+
+void app_sensor_poll(struct app *a, uint32_t now_ms)
+{
+    uint32_t gen = __atomic_load_n(&a->req_gen, __ATOMIC_ACQUIRE);
+    if (gen != a->applied_gen) {
+        struct app_cfg want = a->req; /* main cannot run while we do */
+        bool restart = want.rate_hz != a->cur.rate_hz || want.accel_g != a->cur.accel_g ||
+                       want.gyro_dps != a->cur.gyro_dps || (want.streaming && !a->cur.streaming);
+        if (want.gesture != a->cur.gesture && a->sensor->set_gesture)
+            a->sensor->set_gesture(a->sensor->ctx, want.gesture);
+        a->cur = want;
+        a->applied_gen = gen;
+        if (restart && a->sensor_ready)
+            sensor_configure(a, now_ms);
+    }
+    if (!a->sensor_ready) {
+        if ((int32_t)(now_ms - a->next_init_ms) < 0)
+            return;
+        int e = a->sensor->init(a->sensor->ctx);
+        if (e) {
+            post_err(a, -e);
+            a->next_init_ms = now_ms + APP_REINIT_MS;
+            return;
+        }
+        if (a->sensor->set_gesture)
+            a->sensor->set_gesture(a->sensor->ctx, a->cur.gesture);
+        a->sensor_ready = true;
+        if (!sensor_configure(a, now_ms))
+            return;
+    }
+    if (!a->cur.streaming)
+        return;
+    int16_t v[APP_READ_BATCH][IMU_AXES];
+    for (;;) {
+        int n = a->sensor->read(a->sensor->ctx, now_ms, v, APP_READ_BATCH);
+        if (n < 0) {
+            post_err(a, -n);
+            if (-n == (int)PROTO_ERR_FIFO_OVERFLOW) {
+                a->fifo_overflows++;
+                restart_stream(a); /* samples were lost: new time base */
+            } else {
+                a->sensor_ready = false;
+                a->next_init_ms = now_ms + APP_REINIT_MS;
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            struct imu_sample s;
+            memcpy(s.v, v[i], sizeof s.v);
+            s.idx = a->idx;
+            s.t_us = a->t0_us + (uint64_t)a->idx * 1000000u / a->cur.rate_hz;
+            a->idx++;
+            if (!ring_push(&a->samples, &s, 1))
+                a->ring_overflows++;
+        }
+        if (n < APP_READ_BATCH)
+            return;
+    }
+}
+
+/* ---- main loop: replies --------------------------------------------------------------- */
+
+void app_ack(struct app *a, uint16_t token, uint8_t cmd)
+{
+    uint8_t p[PROTO_ACK_LEN];
+    proto_put_u16(p, token);
+    p[2] = cmd;
+    link_send(&a->link, PROTO_ACK, p, sizeof p);
+}
+
+static size_t put_text(uint8_t *dst, const char *text, size_t cap)
+{
+    size_t n = 0;
+    while (text && text[n] && n < cap) {
+        dst[n] = (uint8_t)text[n];
+        n++;
+    }
+    return n;
+}
+
+void app_nak(struct app *a, uint16_t token, uint8_t cmd, uint8_t reason, const char *text)
+{
+    uint8_t *p = link_payload(&a->link);
+    proto_put_u16(p, token);
+    p[2] = cmd;
+    p[3] = reason;
+    size_t n = put_text(p + PROTO_NAK_HDR, text, 60);
+    link_send(&a->link, PROTO_NAK, NULL, PROTO_NAK_HDR + n);
+}
+
+bool app_send_error(struct app *a, uint16_t code, const char *text)
+{
+    uint8_t *p = link_payload(&a->link);
+    proto_put_u16(p, code);
+    size_t n = put_text(p + 2, text ? text : app_error_text(code), 60);
+    return link_send(&a->link, PROTO_ERROR, NULL, 2 + n);
+}
+
+bool app_send_log(struct app *a, uint8_t level, const char *text)
+{
+    uint8_t *p = link_payload(&a->link);
+    p[0] = level;
+    size_t n = put_text(p + 1, text, 60);
+    return link_send(&a->link, PROTO_LOG, NULL, 1 + n);
+}
+
+static void set_str(char *dst, const char *src, size_t cap)
+{
+    size_t i = 0;
+    for (; src && src[i] && i < cap; i++)
+        dst[i] = src[i];
+    dst[i] = 0;
+}
+
+bool app_send_hello(struct app *a)
+{
+    static const char *const names[IMU_AXES] = { "accX", "accY", "accZ", "gyrX", "gyrY", "gyrZ" };
+    struct proto_hello h;
+    memset(&h, 0, sizeof h);
+    h.proto_version = PROTO_VERSION;
+    h.fw_major = FW_VERSION_MAJOR;
+    h.fw_minor = FW_VERSION_MINOR;
+    h.fw_patch = FW_VERSION_PATCH;
+    set_str(h.board, a->info.board, PROTO_ID_LEN);
+    set_str(h.sensor, a->sensor->name, PROTO_ID_LEN);
+    h.sample_rate_hz = a->cfg.rate_hz;
+    h.accel_range_g = a->cfg.accel_g;
+    h.gyro_range_dps = a->cfg.gyro_dps;
+    h.flags = (uint8_t)((a->cfg.streaming ? PROTO_FLAG_STREAMING : 0) |
+                        ((a->sensor->flags & SENSOR_FLAG_SYNTHETIC) ? PROTO_FLAG_SYNTHETIC : 0) |
+                        a->info.extra_flags);
+    h.baud = a->info.baud;
+    h.model_hash = a->info.model_hash;
+    h.samples_per_frame = a->spf;
+    h.n_axes = IMU_AXES;
+    for (unsigned i = 0; i < IMU_AXES; i++) {
+        set_str(h.axis_name[i], names[i], PROTO_NAME_LEN);
+        set_str(h.axis_unit[i], i < 3 ? "g" : "dps", PROTO_NAME_LEN);
+        /* MPU6050 sensitivities (datasheet §6.1-6.2): 32768/range LSB/g, 131/65.5/32.8/16.4 LSB/dps */
+        h.axis_scale[i] = i < 3 ? synth_accel_scale(a->cfg.accel_g) : synth_gyro_scale(a->cfg.gyro_dps);
+    }
+    size_t n = proto_hello_pack(&h, link_payload(&a->link), LINK_MAX_PAYLOAD);
+    return n && link_send(&a->link, PROTO_HELLO, NULL, n);
+}
+
+static void send_stats(struct app *a)
+{
+    uint8_t *p = link_payload(&a->link);
+    proto_put_u32(p, platform_now_ms());
+    proto_put_u32(p + 4, a->frames_sent);
+    proto_put_u32(p + 8, a->frames_dropped);
+    proto_put_u32(p + 12, __atomic_load_n(&a->sensor_errors, __ATOMIC_RELAXED));
+    proto_put_u32(p + 16, __atomic_load_n(&a->fifo_overflows, __ATOMIC_RELAXED) +
+                              __atomic_load_n(&a->ring_overflows, __ATOMIC_RELAXED));
+    proto_put_u32(p + 20, a->link.rx_errors);
+    link_send(&a->link, PROTO_STATS, NULL, PROTO_STATS_LEN);
+}
+
+/* ---- main loop: commands -------------------------------------------------------------- */
+
+void app_set_streaming(struct app *a, bool on)
+{
+    if (a->cfg.streaming == on)
+        return;
+    a->cfg.streaming = on;
+    post_cfg(a);
+}
+
+void app_toggle_streaming(struct app *a) { app_set_streaming(a, !a->cfg.streaming); }
+
+static bool want_len(struct app *a, uint16_t token, const struct proto_frame *f, uint16_t len)
+{
+    if (f->len == len)
+        return true;
+    app_nak(a, token, f->type, PROTO_NAK_BAD_LENGTH, "bad length");
+    return false;
+}
+
+void app_handle_frame(struct app *a, const struct proto_frame *f)
+{
+    if (f->len < 2) {
+        app_nak(a, 0, f->type, PROTO_NAK_BAD_LENGTH, "no token");
+        return;
+    }
+    uint16_t token = proto_get_u16(f->payload);
+    const uint8_t *p = f->payload + 2;
+    switch (f->type) {
+    case PROTO_CMD_START:
+    case PROTO_CMD_STOP:
+        if (!want_len(a, token, f, 2))
+            return;
+        app_set_streaming(a, f->type == PROTO_CMD_START);
+        app_ack(a, token, f->type);
+        return;
+    case PROTO_CMD_PING:
+        if (want_len(a, token, f, 2))
+            app_ack(a, token, f->type);
+        return;
+    case PROTO_CMD_INFO:
+        if (!want_len(a, token, f, 2))
+            return;
+        app_ack(a, token, f->type);
+        app_send_hello(a);
+        return;
+    case PROTO_CMD_STATS:
+        if (!want_len(a, token, f, 2))
+            return;
+        app_ack(a, token, f->type);
+        send_stats(a);
+        return;
+    case PROTO_CMD_SET_RATE: {
+        if (!want_len(a, token, f, 4))
+            return;
+        uint16_t r = proto_get_u16(p);
+        if (r < 50 || r > 1000) {
+            app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "rate must be 50-1000 Hz");
+            return;
+        }
+        if (!a->sensor->rate_ok(r)) {
+            app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "rate must divide 1000 Hz");
+            return;
+        }
+        a->cfg.rate_hz = r;
+        a->spf = app_spf_for_rate(r);
+        post_cfg(a);
+        app_ack(a, token, f->type);
+        app_send_hello(a);
+        return;
+    }
+    case PROTO_CMD_SET_RANGES: {
+        if (!want_len(a, token, f, 5))
+            return;
+        uint8_t g = p[0];
+        uint16_t d = proto_get_u16(p + 1);
+        if (!imu_accel_range_ok(g) || !imu_gyro_range_ok(d)) {
+            app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "ranges: 2/4/8/16 g, 250/500/1000/2000 dps");
+            return;
+        }
+        a->cfg.accel_g = g;
+        a->cfg.gyro_dps = d;
+        post_cfg(a);
+        app_ack(a, token, f->type);
+        app_send_hello(a);
+        return;
+    }
+    case PROTO_CMD_SET_GESTURE:
+        if (!want_len(a, token, f, 3))
+            return;
+        if (!a->sensor->set_gesture) {
+            app_nak(a, token, f->type, PROTO_NAK_UNSUPPORTED, "not a synthetic sensor");
+            return;
+        }
+        if (p[0] >= SYNTH_N_GESTURES) {
+            app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "gesture: 0 idle, 1 wave, 2 circle, 3 updown");
+            return;
+        }
+        a->cfg.gesture = p[0];
+        post_cfg(a);
+        app_ack(a, token, f->type);
+        return;
+    default:
+        if (a->cmd_hook && a->cmd_hook(a, token, f))
+            return;
+        app_nak(a, token, f->type, PROTO_NAK_UNKNOWN_COMMAND, "unknown command");
+        return;
+    }
+}
+
+void app_rx_byte(struct app *a, uint8_t byte)
+{
+    struct proto_frame f;
+    if (link_rx_byte(&a->link, byte, &f))
+        app_handle_frame(a, &f);
+}
+
+/* ---- main loop: samples --------------------------------------------------------------- */
+
+/* Pack n consecutive samples from the ring head into one SAMPLES frame and drop them. */
+static void send_samples(struct app *a, uint32_t n)
+{
+    const struct imu_sample *s0 = ring_peek(&a->samples);
+    uint8_t *p = link_payload(&a->link);
+    size_t off = proto_samples_pack_header(a->seq, s0->t_us, (uint16_t)n, IMU_AXES, p);
+    for (uint32_t k = 0; k < n; k++) {
+        const struct imu_sample *s = ring_at(&a->samples, k);
+        for (unsigned ax = 0; ax < IMU_AXES; ax++) {
+            proto_put_u16(p + off, (uint16_t)s->v[ax]);
+            off += 2;
+        }
+    }
+    a->expect_idx = ((const struct imu_sample *)ring_at(&a->samples, n - 1))->idx + 1u;
+    a->have_expect = true;
+    ring_drop(&a->samples, n);
+    if (link_send(&a->link, PROTO_SAMPLES, NULL, off))
+        a->frames_sent++;
+    else
+        a->frames_dropped++; /* the host sees the missing seq */
+    a->seq++;
+}
+
+void app_stream_pump(struct app *a)
+{
+    for (;;) {
+        uint32_t used = ring_used(&a->samples);
+        if (used == 0)
+            return;
+        /* Count the run of consecutive sample indices at the head, up to one frame. */
+        const struct imu_sample *s = ring_peek(&a->samples);
+        uint32_t idx = s->idx, run = 1;
+        bool broken = false;
+        while (run < a->spf && run < used) {
+            const struct imu_sample *t = ring_at(&a->samples, run);
+            if (t->idx != idx + run) {
+                broken = true;
+                break;
+            }
+            run++;
+        }
+        /* A full frame, a run cut by a restart, or the tail when streaming stopped. */
+        if (run < a->spf && !broken && a->cfg.streaming)
+            return;
+        send_samples(a, run);
+    }
+}
+
+void app_poll(struct app *a)
+{
+    uint16_t code;
+    while (ring_pop(&a->errs, &code, 1))
+        app_send_error(a, code, NULL);
+    app_stream_pump(a);
+    if (a->frames_dropped != a->drops_reported && ring_free(a->link.tx) >= link_encoded_max(64)) {
+        a->drops_reported = a->frames_dropped;
+        app_send_error(a, PROTO_ERR_TX_OVERFLOW, NULL);
+    }
+}

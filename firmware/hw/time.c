@@ -1,0 +1,77 @@
+/* time.c -- SysTick millisecond time base (PM0214 §4.5) and the PendSV sensor context. */
+#include <stdbool.h>
+
+#include "board.h"
+#include "platform.h"
+#include "regs.h"
+
+uint32_t g_hclk_hz = 16000000u;
+uint32_t g_pclk1_hz = 16000000u;
+static volatile uint32_t ms_now;
+void (*time_pendsv_hook)(uint32_t now_ms);
+volatile bool g_streaming_hint;
+
+void time_init(void)
+{
+    SYST_CSR = 0;
+    SYST_RVR = g_hclk_hz / 1000u - 1u;
+    SYST_CVR = 0;
+    /* Priorities (upper 4 bits used): USART2 0x40 > SysTick 0x80 > PendSV 0xF0 (sensor). */
+    SCB_SHPR3 = (SCB_SHPR3 & 0x0000FFFFu) | (0x80u << 24) | (0xF0u << 16);
+    SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+}
+
+void SysTick_Handler(void)
+{
+    uint32_t now = ms_now + 1u;
+    ms_now = now;
+    board_tick(now, g_streaming_hint);
+    if (now % board_poll_ms == 0)
+        SCB_ICSR = SCB_ICSR_PENDSVSET;
+}
+
+void PendSV_Handler(void)
+{
+    if (time_pendsv_hook)
+        time_pendsv_hook(ms_now);
+}
+
+uint32_t platform_now_ms(void) { return ms_now; }
+
+uint64_t platform_now_us(void)
+{
+    uint32_t s = irq_save();
+    uint32_t ms = ms_now;
+    uint32_t v = SYST_CVR;
+    if (SCB_ICSR & (1u << 26)) { /* PENDSTSET: wrapped, handler not run yet */
+        v = SYST_CVR;
+        ms++;
+    }
+    irq_restore(s);
+    uint32_t reload = SYST_RVR + 1u;
+    uint32_t sub = (reload - 1u - v) / (reload / 1000u);
+    if (sub > 999u)
+        sub = 999u;
+    return (uint64_t)ms * 1000u + sub;
+}
+
+uint32_t platform_irq_save(void) { return irq_save(); }
+void platform_irq_restore(uint32_t saved) { irq_restore(saved); }
+
+void delay_us(uint32_t us)
+{
+    uint32_t reload = SYST_RVR + 1u;
+    uint32_t need = us * (g_hclk_hz / 1000000u), waited = 0, last = SYST_CVR;
+    while (waited < need) {
+        uint32_t v = SYST_CVR;
+        waited += (last >= v) ? last - v : last + reload - v; /* counts down, wraps to reload-1 */
+        last = v;
+    }
+}
+
+void delay_ms(uint32_t ms)
+{
+    uint32_t start = ms_now;
+    while (ms_now - start < ms)
+        ;
+}
