@@ -144,6 +144,18 @@ static void client_flush(struct control *c, struct client *cl)
     }
 }
 
+/* A client may go once it asked to (or hung up), its replies are out, and no device command
+ * it sent is still waiting for the device. */
+static bool client_done(struct control *c, struct client *cl)
+{
+    if (!cl->closing || cl->out_len)
+        return false;
+    for (int i = 0; i < (int)(sizeof c->pend / sizeof c->pend[0]); i++)
+        if (c->pend[i].used && &c->clients[c->pend[i].client] == cl && c->pend[i].gen == cl->gen)
+            return false;
+    return true;
+}
+
 static void client_close(struct client *cl)
 {
     if (cl->fd >= 0)
@@ -798,7 +810,9 @@ int control_pollfds(struct control *c, struct pollfd *fds, int max)
         struct client *cl = &c->clients[i];
         if (cl->fd < 0)
             continue;
-        fds[n++] = (struct pollfd){.fd = cl->fd, .events = (short)(POLLIN | (cl->out_len ? POLLOUT : 0))};
+        /* a client that hung up would report POLLIN for ever: only wait to write to it */
+        short ev = (short)((cl->closing ? 0 : POLLIN) | (cl->out_len ? POLLOUT : 0));
+        fds[n++] = (struct pollfd){.fd = cl->fd, .events = ev};
     }
     return n;
 }
@@ -826,7 +840,7 @@ void control_handle(struct control *c, struct pollfd *fds, int n)
         if (cl->fd < 0)
             continue;
         client_flush(c, cl);
-        if (cl->closing && cl->out_len == 0)
+        if (client_done(c, cl))
             client_close(cl);
     }
 }
@@ -946,7 +960,7 @@ void control_tick(struct control *c, double now)
         struct client *cl = &c->clients[i];
         if (cl->fd >= 0) {
             client_flush(c, cl);
-            if (cl->closing && cl->out_len == 0)
+            if (client_done(c, cl))
                 client_close(cl);
         }
     }

@@ -127,6 +127,8 @@ struct daemon {
     struct control *control;
     bool stop;
     bool hup;
+    bool ever_opened;
+    int exit_code;
 };
 
 /* log.c */

@@ -86,6 +86,13 @@ static void port_try_open(struct daemon *d, double now)
     if (d->port_open || now < d->port_retry_at)
         return;
     d->port = port_open(d->port_path, d->baud, why, sizeof why, &busy);
+    if (!d->port && busy && !d->ever_opened) {
+        /* at start-up a port held by someone else is a configuration error, not a wait */
+        fprintf(stderr, "imulabd: %s\n", why);
+        d->exit_code = 1;
+        d->stop = true;
+        return;
+    }
     if (!d->port) {
         if (strcmp(why, last_why)) {
             log_msg("waiting for the port: %s", why);
@@ -98,6 +105,7 @@ static void port_try_open(struct daemon *d, double now)
         return;
     }
     last_why[0] = 0;
+    d->ever_opened = true;
     d->port_open = true;
     d->port_backoff = 0;
     ingest_reset(d);
@@ -301,5 +309,5 @@ int main(int argc, char **argv)
         port_close(d->port);
     store_close(d->store);
     log_msg("stopped");
-    return 0;
+    return d->exit_code;
 }
