@@ -1,0 +1,12 @@
+#!/bin/bash
+# The whole test suite: an ASan+UBSan build of the host programs (and the firmware images),
+# then every ctest test (unit, fuzz for a bounded number of inputs, daemon against the
+# simulator on a pty, QEMU end to end, the TUI in tmux).
+set -eu
+cd "$(dirname "$0")/.."
+B=${BUILD_TEST:-build-test}
+cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Asan >/dev/null
+cmake --build "$B" -j2
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ctest --test-dir "$B" --output-on-failure -j2 --timeout 300
