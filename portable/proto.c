@@ -51,7 +51,7 @@ size_t proto_cobs_encode(const uint8_t *in, size_t len, uint8_t *out, size_t cap
                 return 0;
             out[o++] = in[i];
             code++;
-            if (code == 0xFF) {
+            if (code == 0xFF && i + 1 < len) { /* a full block ending the input needs no successor */
                 out[code_at] = code;
                 code_at = o++;
                 code = 1;
