@@ -1,0 +1,381 @@
+/* cmd_train.c -- `imulab train` and `imulab eval`: the front end of the trainer library. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "store.h"
+#include "trainer.h"
+
+struct db_data {
+    struct tr_recording *rec;
+    int n, cap;
+    struct tr_dataset ds;
+};
+
+static int collect(const struct store_recording *r, void *arg)
+{
+    struct db_data *d = arg;
+    int cat = strcmp(r->category, "training") == 0 ? TR_TRAINING
+              : strcmp(r->category, "testing") == 0 ? TR_TESTING : TR_UNASSIGNED;
+    if (cat == TR_UNASSIGNED || r->ended_at == 0) return 0;
+    if (d->n == d->cap) {
+        int nc = d->cap ? 2 * d->cap : 64;
+        struct tr_recording *p = realloc(d->rec, sizeof *p * (size_t)nc);
+        if (!p) return 1;
+        d->rec = p;
+        d->cap = nc;
+    }
+    struct tr_recording *t = &d->rec[d->n];
+    memset(t, 0, sizeof *t);
+    t->label = strdup(r->label);
+    t->category = cat;
+    t->rate_hz = r->sample_rate_hz;
+    t->n_axes = r->n_axes > TR_MAX_AXES ? TR_MAX_AXES + 1 : r->n_axes;
+    for (int a = 0; a < r->n_axes && a < TR_MAX_AXES; a++) {
+        t->axes[a] = strdup(r->axes[a].name);
+        t->native_scale[a] = r->format == STORE_I16 ? r->axes[a].scale : 0;
+    }
+    t->n_samples = (int)r->sample_count; /* replaced by the real count when loading */
+    t->values = (const float *)(intptr_t)r->id; /* id, until the samples are loaded */
+    d->n++;
+    return 0;
+}
+
+static void db_free(struct db_data *d)
+{
+    for (int i = 0; i < d->n; i++) {
+        free((void *)d->rec[i].label);
+        for (int a = 0; a < d->rec[i].n_axes && a < TR_MAX_AXES; a++) free((void *)d->rec[i].axes[a]);
+        free((void *)d->rec[i].values);
+    }
+    free(d->rec);
+    memset(d, 0, sizeof *d);
+}
+
+static int db_load(const struct cli *cli, struct db_data *d)
+{
+    memset(d, 0, sizeof *d);
+    int missing = 0;
+    struct store *s = cli_open_store_ro(cli, &missing);
+    if (!s) {
+        if (missing) return cli_error("the database %s has no recordings", cli->db_path), -1;
+        return -1;
+    }
+    if (store_recording_foreach(s, NULL, NULL, 0, collect, d)) {
+        cli_error("%s", store_errmsg(s));
+        store_close(s);
+        d->n = 0; /* values hold ids */
+        db_free(d);
+        return -1;
+    }
+    for (int i = 0; i < d->n; i++) {
+        int64_t id = (int64_t)(intptr_t)d->rec[i].values, ns = 0;
+        float *v = NULL;
+        d->rec[i].values = NULL;
+        if (store_recording_samples(s, id, &v, &ns)) {
+            cli_error("%s", store_errmsg(s));
+            for (int k = i + 1; k < d->n; k++) d->rec[k].values = NULL;
+            store_close(s);
+            db_free(d);
+            return -1;
+        }
+        if (ns > 100000000) ns = 0;
+        d->rec[i].values = v;
+        d->rec[i].n_samples = (int)ns;
+    }
+    store_close(s);
+    d->ds.n = d->n;
+    d->ds.rec = d->rec;
+    return 0;
+}
+
+static const char train_help[] =
+    "usage: imulab train --out MODEL_DIR [options]\n"
+    "Train a dense network on the recordings of category training, evaluate it on testing, quantize\n"
+    "it to int8 and write MODEL_DIR/model.c, model.h and model.json.\n"
+    "  --window-ms N        window length (default 1000)\n"
+    "  --stride-ms N        window stride (default 500)\n"
+    "  --seed N             random seed (default 1); the same seed gives the same model\n"
+    "  --hidden LIST        hidden layer sizes, e.g. 20,10 (default), 32 or 0 for none (max 3)\n"
+    "  --epochs N           training epochs (default 40)\n"
+    "  --batch N            mini-batch size (default 16)\n"
+    "  --lr X               Adam learning rate (default 0.005)\n"
+    "  --l2 X               L2 weight penalty (default 0.003)\n"
+    "  --val-frac X         hold out this part of the training recordings for validation (default 0)\n"
+    "  --patience N         stop after N epochs without improvement (default 0: off)\n"
+    "  --no-class-weights   do not weight the loss by inverse label frequency\n"
+    "  --features LIST      any of stats,spectral,raw (default stats,spectral,raw)\n"
+    "  --fft-len N          FFT frame length, power of two 8..128 (default 16)\n"
+    "  --no-hann            no Hann window on the FFT frames\n"
+    "  --raw-points N       points per axis of the raw features (default 8)\n"
+    "  --filter low|high    Butterworth filter before the spectral features\n"
+    "  --filter-hz X        its cut-off frequency\n"
+    "  --filter-order 2|4   its order (default 2)\n"
+    "  --aug-copies N       augmented copies of each training recording (default 0)\n"
+    "  --aug-scale X        random amplitude scaling +-X for the copies (e.g. 0.1)\n"
+    "  --aug-rotate DEG     random rotation of the axis frame up to DEG degrees (3 axes)\n"
+    "  --aug-shift-ms N     random time shift of the copies' windows up to N ms\n"
+    "  --aug-noise X        gaussian noise on the normalized features while training\n"
+    "  --quiet              no per-epoch progress\n";
+
+static int parse_features(const char *s, struct tr_options *o)
+{
+    int fl = o->feat_flags & IMU_FEAT_HANN;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+        if (!strcmp(t, "stats")) fl |= IMU_FEAT_STATS;
+        else if (!strcmp(t, "spectral")) fl |= IMU_FEAT_SPECTRAL;
+        else if (!strcmp(t, "raw")) fl |= IMU_FEAT_RAW;
+        else return -1;
+    }
+    if (!(fl & (IMU_FEAT_STATS | IMU_FEAT_SPECTRAL | IMU_FEAT_RAW))) return -1;
+    o->feat_flags = fl;
+    return 0;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *v)
+{
+    char *end;
+    long x = strtol(s, &end, 10);
+    if (end == s || *end || x < lo || x > hi) return -1;
+    *v = (int)x;
+    return 0;
+}
+
+static int parse_float(const char *s, double lo, double hi, float *v)
+{
+    double x;
+    if (cli_parse_double(s, &x) || x < lo || x > hi) return -1;
+    *v = (float)x;
+    return 0;
+}
+
+int cmd_train(const struct cli *cli, int argc, char **argv)
+{
+    enum { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
+           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QUIET };
+    static const struct option opts[] = {
+        {"out", required_argument, NULL, 'o'}, {"window-ms", required_argument, NULL, O_WIN},
+        {"stride-ms", required_argument, NULL, O_STRIDE}, {"seed", required_argument, NULL, O_SEED},
+        {"hidden", required_argument, NULL, O_HID}, {"epochs", required_argument, NULL, O_EP},
+        {"batch", required_argument, NULL, O_BATCH}, {"lr", required_argument, NULL, O_LR},
+        {"l2", required_argument, NULL, O_L2}, {"val-frac", required_argument, NULL, O_VAL},
+        {"patience", required_argument, NULL, O_PAT}, {"no-class-weights", no_argument, NULL, O_NOCW},
+        {"features", required_argument, NULL, O_FEAT}, {"fft-len", required_argument, NULL, O_FFT},
+        {"no-hann", no_argument, NULL, O_NOHANN}, {"raw-points", required_argument, NULL, O_RAW},
+        {"filter", required_argument, NULL, O_FILT}, {"filter-hz", required_argument, NULL, O_FHZ},
+        {"filter-order", required_argument, NULL, O_FORD}, {"aug-copies", required_argument, NULL, O_ACOP},
+        {"aug-scale", required_argument, NULL, O_ASC}, {"aug-rotate", required_argument, NULL, O_AROT},
+        {"aug-shift-ms", required_argument, NULL, O_ASH}, {"aug-noise", required_argument, NULL, O_ANO},
+        {"quiet", no_argument, NULL, O_QUIET}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    struct tr_options o;
+    tr_options_default(&o);
+    const char *out = NULL;
+    int quiet = 0, c, v;
+    const char *cmd = "train";
+#define BAD(what) return cli_usage(cmd, "bad " what " '%s'", optarg)
+    cli_getopt_begin();
+    while ((c = cli_getopt(cmd, argc, argv, "h", opts)) != -1) {
+        switch (c) {
+        case 'h': fputs(train_help, stdout); return CLI_OK;
+        case 'o': out = optarg; break;
+        case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD("--window-ms"); break;
+        case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD("--stride-ms"); break;
+        case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD("--seed"); o.seed = (unsigned)v; break;
+        case O_HID: if (tr_parse_hidden(optarg, &o)) BAD("--hidden (up to 3 sizes 1..512)"); break;
+        case O_EP: if (parse_int(optarg, 1, 100000, &o.epochs)) BAD("--epochs"); break;
+        case O_BATCH: if (parse_int(optarg, 1, 65536, &o.batch)) BAD("--batch"); break;
+        case O_LR: if (parse_float(optarg, 1e-7, 10, &o.lr)) BAD("--lr"); break;
+        case O_L2: if (parse_float(optarg, 0, 10, &o.l2)) BAD("--l2"); break;
+        case O_VAL: if (parse_float(optarg, 0, 0.9, &o.val_frac)) BAD("--val-frac"); break;
+        case O_PAT: if (parse_int(optarg, 0, 100000, &o.patience)) BAD("--patience"); break;
+        case O_NOCW: o.class_weights = 0; break;
+        case O_FEAT: if (parse_features(optarg, &o)) BAD("--features (stats,spectral,raw)"); break;
+        case O_FFT: if (parse_int(optarg, 8, 128, &o.fft_len) || (o.fft_len & (o.fft_len - 1))) BAD("--fft-len (power of two 8..128)"); break;
+        case O_NOHANN: o.feat_flags &= ~IMU_FEAT_HANN; break;
+        case O_RAW: if (parse_int(optarg, 2, 256, &o.raw_points)) BAD("--raw-points"); break;
+        case O_FILT:
+            if (!strcmp(optarg, "low")) o.filter = 1;
+            else if (!strcmp(optarg, "high")) o.filter = 2;
+            else if (!strcmp(optarg, "none")) o.filter = 0;
+            else BAD("--filter (low, high or none)");
+            break;
+        case O_FHZ: if (parse_float(optarg, 1e-6, 1e6, &o.filter_hz)) BAD("--filter-hz"); break;
+        case O_FORD: if (parse_int(optarg, 2, 4, &o.filter_order) || o.filter_order == 3) BAD("--filter-order (2 or 4)"); break;
+        case O_ACOP: if (parse_int(optarg, 0, 20, &o.aug_copies)) BAD("--aug-copies"); break;
+        case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD("--aug-scale"); break;
+        case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD("--aug-rotate"); break;
+        case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD("--aug-shift-ms"); break;
+        case O_ANO: if (parse_float(optarg, 0, 10, &o.aug_noise)) BAD("--aug-noise"); break;
+        case O_QUIET: quiet = 1; break;
+        default: return CLI_USAGE;
+        }
+    }
+#undef BAD
+    if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!out) return cli_usage(cmd, "--out MODEL_DIR is required");
+    if (o.filter && !(o.filter_hz > 0)) return cli_usage(cmd, "--filter needs --filter-hz");
+    if (o.stride_ms > o.window_ms) return cli_usage(cmd, "--stride-ms %d is longer than --window-ms %d", o.stride_ms, o.window_ms);
+    o.verbose = !quiet;
+    o.progress_out = stdout;
+    o.progress_bar = isatty(STDOUT_FILENO);
+    struct db_data d;
+    if (db_load(cli, &d)) return CLI_FAIL;
+    struct tr_model m;
+    char err[512] = "";
+    double t0 = tr_now();
+    if (tr_train(&d.ds, &o, &m, err, sizeof err)) {
+        db_free(&d);
+        return cli_error("%s", err);
+    }
+    snprintf(m.options_json, sizeof m.options_json,
+             "{\"window_ms\":%d,\"stride_ms\":%d,\"seed\":%u,\"epochs\":%d,\"batch\":%d,\"lr\":%g,\"l2\":%g,"
+             "\"val_frac\":%g,\"patience\":%d,\"class_weights\":%s,\"fft_len\":%d,\"raw_points\":%d,"
+             "\"filter\":%d,\"filter_hz\":%g,\"filter_order\":%d,\"aug_copies\":%d,\"aug_scale\":%g,"
+             "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g}",
+             o.window_ms, o.stride_ms, o.seed, o.epochs, o.batch, (double)o.lr, (double)o.l2, (double)o.val_frac,
+             o.patience, o.class_weights ? "true" : "false", o.fft_len, o.raw_points, o.filter, (double)o.filter_hz,
+             o.filter_order, o.aug_copies, (double)o.aug_scale, (double)o.aug_rotate_deg, o.aug_shift_ms,
+             (double)o.aug_noise);
+    double total = tr_now() - t0;
+    if (tr_export(&m, out, err, sizeof err)) {
+        tr_model_free(&m);
+        db_free(&d);
+        return cli_error("%s", err);
+    }
+    int wb = 0;
+    for (int k = 0; k < m.n_layers; k++) wb += (int)IMU_NN_PAD4((unsigned)m.q[k].n_in) * m.q[k].n_out;
+    printf("labels: ");
+    for (int l = 0; l < m.n_labels; l++) printf("%s%s", l ? ", " : "", m.labels[l]);
+    printf("\nwindows: %d training, %d testing (%d samples, stride %d, %.4g Hz); %d features\n", m.n_train,
+           m.n_test, m.window_len, m.stride_len, m.rate_hz, m.n_feat);
+    printf("network: %d", m.sizes[0]);
+    for (int k = 1; k <= m.n_layers; k++) printf(" -> %d", m.sizes[k]);
+    printf(", %d int8 weight bytes; trained in %.3f s (%d epochs), total %.3f s\n", wb, m.train_seconds,
+           m.n_epochs, total);
+    printf("test accuracy: float %.4f, int8 %.4f\n", m.acc_float, m.acc_int8);
+    if (m.acc_float - m.acc_int8 > 0.01)
+        printf("note: int8 loses %.1f points against float\n", 100 * (m.acc_float - m.acc_int8));
+    printf("model %08x written to %s\n", m.hash, out);
+    tr_model_free(&m);
+    db_free(&d);
+    return cli_finish_output(CLI_OK);
+}
+
+static const char eval_help[] =
+    "usage: imulab eval --model MODEL_DIR [--json] [--plot FILE.svg]\n"
+    "Evaluate a trained model (float and int8) on the testing recordings: accuracy, per-class\n"
+    "precision, recall and F1, and the confusion matrix (rows: true label, columns: predicted).\n"
+    "  --json          {\"accuracy\", \"accuracy_int8\", \"labels\", \"confusion\", \"windows\", ...}\n"
+    "  --plot FILE     write the training curves and the confusion matrix as SVG\n";
+
+static void print_report(const struct tr_model *m, const int *conf, const char *title, double acc)
+{
+    int n = m->n_labels, w = 9;
+    for (int l = 0; l < n; l++) if ((int)strlen(m->labels[l]) + 1 > w) w = (int)strlen(m->labels[l]) + 1;
+    printf("%s: accuracy %.4f\n", title, acc);
+    printf("  %-*s %9s %9s %9s %8s\n", w, "label", "precision", "recall", "f1", "windows");
+    for (int l = 0; l < n; l++) {
+        int tp = conf[l * n + l], row = 0, col = 0;
+        for (int k = 0; k < n; k++) { row += conf[l * n + k]; col += conf[k * n + l]; }
+        double p = col ? (double)tp / col : 0, r = row ? (double)tp / row : 0, f = p + r > 0 ? 2 * p * r / (p + r) : 0;
+        printf("  %-*s %9.4f %9.4f %9.4f %8d\n", w, m->labels[l], p, r, f, row);
+    }
+    printf("  confusion (rows true, columns predicted):\n  %-*s", w, "");
+    for (int k = 0; k < n; k++) printf(" %8.8s", m->labels[k]);
+    printf("\n");
+    for (int l = 0; l < n; l++) {
+        printf("  %-*s", w, m->labels[l]);
+        for (int k = 0; k < n; k++) printf(" %8d", conf[l * n + k]);
+        printf("\n");
+    }
+}
+
+static void json_conf(const int *conf, int n)
+{
+    printf("[");
+    for (int l = 0; l < n; l++) {
+        printf("%s[", l ? "," : "");
+        for (int k = 0; k < n; k++) printf("%s%d", k ? "," : "", conf[l * n + k]);
+        printf("]");
+    }
+    printf("]");
+}
+
+int cmd_eval(const struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"plot", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *dir = NULL, *plot = NULL;
+    int json = 0, c;
+    cli_getopt_begin();
+    while ((c = cli_getopt("eval", argc, argv, "h", opts)) != -1) {
+        switch (c) {
+        case 'h': fputs(eval_help, stdout); return CLI_OK;
+        case 'm': dir = optarg; break;
+        case 'j': json = 1; break;
+        case 'p': plot = optarg; break;
+        default: return CLI_USAGE;
+        }
+    }
+    if (optind < argc) return cli_usage("eval", "unexpected argument '%s'", argv[optind]);
+    if (!dir) return cli_usage("eval", "--model MODEL_DIR is required");
+    struct tr_model m;
+    char err[512] = "";
+    if (tr_load(&m, dir, err, sizeof err)) return cli_error("%s", err);
+    struct db_data d;
+    if (db_load(cli, &d)) { tr_model_free(&m); return CLI_FAIL; }
+    int rc = CLI_FAIL;
+    struct tr_windows te = {0};
+    int n_test = 0;
+    for (int i = 0; i < d.n; i++) {
+        const struct tr_recording *r = &d.rec[i];
+        if (r->category != TR_TESTING) continue;
+        n_test++;
+        if (r->n_axes != m.n_axes) { cli_error("recording of '%s' has %d axes, the model was trained for %d", r->label, r->n_axes, m.n_axes); goto out; }
+        for (int a = 0; a < m.n_axes; a++)
+            if (strcmp(r->axes[a], m.axes[a])) { cli_error("recording of '%s' has axis '%s' where the model has '%s'", r->label, r->axes[a], m.axes[a]); goto out; }
+        if (fabs(r->rate_hz - m.rate_hz) > 0.01 * m.rate_hz) { cli_error("recording of '%s' is at %.4g Hz, the model was trained at %.4g Hz", r->label, r->rate_hz, m.rate_hz); goto out; }
+        for (long k = 0; k < (long)r->n_samples * r->n_axes; k++)
+            if (!isfinite(r->values[k])) { cli_error("a testing recording of '%s' has NaN or infinite values", r->label); goto out; }
+    }
+    if (n_test == 0) { cli_error("no testing recordings in %s (run imulab split)", cli->db_path); goto out; }
+    if (tr_make_windows(&m, &d.ds, TR_TESTING, &te, err, sizeof err)) { cli_error("%s", err); goto out; }
+    int n = m.n_labels;
+    int *cf = calloc((size_t)n * n, sizeof(int)), *c8 = calloc((size_t)n * n, sizeof(int));
+    double acc = tr_evaluate(&m, &te, 0, cf), acc8 = tr_evaluate(&m, &te, 1, c8);
+    if (json) {
+        printf("{\"accuracy\": ");
+        cli_json_num(stdout, acc);
+        printf(", \"accuracy_int8\": ");
+        cli_json_num(stdout, acc8);
+        printf(", \"labels\": [");
+        for (int l = 0; l < n; l++) { if (l) printf(", "); cli_json_str(stdout, m.labels[l]); }
+        printf("], \"confusion\": ");
+        json_conf(cf, n);
+        printf(", \"confusion_int8\": ");
+        json_conf(c8, n);
+        printf(", \"windows\": %d, \"features\": %d, \"model_hash\": \"%08x\"}\n", te.n, m.n_feat, m.hash);
+    } else {
+        printf("model %08x: %d testing windows, %d features\n", m.hash, te.n, m.n_feat);
+        print_report(&m, cf, "float", acc);
+        print_report(&m, c8, "int8", acc8);
+    }
+    rc = CLI_OK;
+    if (plot && tr_plot_svg(&m, c8, plot)) rc = cli_error("cannot write %s", plot);
+    free(cf);
+    free(c8);
+out:
+    tr_windows_free(&te);
+    tr_model_free(&m);
+    db_free(&d);
+    return cli_finish_output(rc);
+}

@@ -1,0 +1,467 @@
+/* export.c -- MODEL_DIR/model.c, model.h (for the firmware) and model.json (everything the host
+ * needs to run the float and int8 model again, plus configuration and metrics). */
+#include "trainer_int.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static cJSON *farr(const float *v, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber((double)v[i]));
+    return a;
+}
+static cJSON *iarr32(const int32_t *v, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber((double)v[i]));
+    return a;
+}
+static cJSON *iarr8(const int8_t *v, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber((double)v[i]));
+    return a;
+}
+
+static int weights_bytes(const struct tr_model *m)
+{
+    int b = 0;
+    for (int k = 0; k < m->n_layers; k++)
+        b += (int)IMU_NN_PAD4((unsigned)m->q[k].n_in) * m->q[k].n_out + 9 * m->q[k].n_out;
+    return b + 8 * m->n_feat;
+}
+
+static cJSON *model_json(const struct tr_model *m)
+{
+    cJSON *j = cJSON_CreateObject();
+    char hash[16];
+    snprintf(hash, sizeof hash, "%08x", m->hash);
+    cJSON_AddStringToObject(j, "format", "imulab-model");
+    cJSON_AddNumberToObject(j, "version", 1);
+    cJSON_AddStringToObject(j, "hash", hash);
+    cJSON *l = cJSON_AddArrayToObject(j, "labels");
+    for (int i = 0; i < m->n_labels; i++) cJSON_AddItemToArray(l, cJSON_CreateString(m->labels[i]));
+    cJSON *ax = cJSON_AddArrayToObject(j, "axes");
+    for (int i = 0; i < m->n_axes; i++) cJSON_AddItemToArray(ax, cJSON_CreateString(m->axes[i]));
+    cJSON_AddNumberToObject(j, "sample_rate_hz", m->rate_hz);
+    cJSON_AddNumberToObject(j, "window_ms", m->window_ms);
+    cJSON_AddNumberToObject(j, "stride_ms", m->stride_ms);
+    cJSON_AddNumberToObject(j, "window_len", m->window_len);
+    cJSON_AddNumberToObject(j, "stride_len", m->stride_len);
+    cJSON_AddItemToObject(j, "input_scale", farr(m->in_scale, m->n_axes));
+    cJSON *f = cJSON_AddObjectToObject(j, "features");
+    cJSON_AddNumberToObject(f, "count", m->n_feat);
+    cJSON_AddBoolToObject(f, "stats", (m->feat.flags & IMU_FEAT_STATS) != 0);
+    cJSON_AddBoolToObject(f, "spectral", (m->feat.flags & IMU_FEAT_SPECTRAL) != 0);
+    cJSON_AddBoolToObject(f, "raw", (m->feat.flags & IMU_FEAT_RAW) != 0);
+    cJSON_AddBoolToObject(f, "hann", (m->feat.flags & IMU_FEAT_HANN) != 0);
+    cJSON_AddNumberToObject(f, "flags", m->feat.flags);
+    cJSON_AddNumberToObject(f, "fft_len", m->feat.fft_len);
+    cJSON_AddNumberToObject(f, "raw_points", m->feat.raw_points);
+    cJSON_AddNumberToObject(f, "raw_scale", (double)m->feat.raw_scale);
+    cJSON_AddNumberToObject(f, "log_floor", (double)m->feat.log_floor);
+    cJSON *sos = cJSON_AddArrayToObject(f, "filter_sos");
+    for (int s = 0; s < m->feat.n_sections; s++) cJSON_AddItemToArray(sos, farr(m->feat.sos[s], 5));
+    cJSON *nm = cJSON_AddObjectToObject(j, "normalization");
+    cJSON_AddItemToObject(nm, "mean", farr(m->feat_mean, m->n_feat));
+    cJSON_AddItemToObject(nm, "std", farr(m->feat_std, m->n_feat));
+    cJSON *net = cJSON_AddObjectToObject(j, "network");
+    cJSON *sz = cJSON_AddArrayToObject(net, "sizes");
+    for (int k = 0; k <= m->n_layers; k++) cJSON_AddItemToArray(sz, cJSON_CreateNumber(m->sizes[k]));
+    cJSON *fl = cJSON_AddArrayToObject(net, "float_layers");
+    for (int k = 0; k < m->n_layers; k++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "weights", farr(m->W[k], m->sizes[k] * m->sizes[k + 1]));
+        cJSON_AddItemToObject(o, "bias", farr(m->B[k], m->sizes[k + 1]));
+        cJSON_AddItemToArray(fl, o);
+    }
+    cJSON *q = cJSON_AddObjectToObject(j, "quantization");
+    cJSON_AddStringToObject(q, "scheme", "tflite-int8: asymmetric per-tensor activations, symmetric per-channel weights, int32 bias");
+    cJSON_AddItemToObject(q, "activation_scale", farr(m->act_scale, m->n_layers + 1));
+    cJSON *zp = cJSON_AddArrayToObject(q, "activation_zero_point");
+    for (int k = 0; k <= m->n_layers; k++) cJSON_AddItemToArray(zp, cJSON_CreateNumber(m->act_zp[k]));
+    cJSON_AddItemToObject(q, "input_mul", farr(m->in_mul, m->n_feat));
+    cJSON_AddItemToObject(q, "input_add", farr(m->in_add, m->n_feat));
+    cJSON *ql = cJSON_AddArrayToObject(q, "layers");
+    for (int k = 0; k < m->n_layers; k++) {
+        const struct tr_qlayer *L = &m->q[k];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "weights", iarr8(L->w, L->n_in * L->n_out));
+        cJSON_AddItemToObject(o, "weight_scale", farr(L->w_scale, L->n_out));
+        cJSON_AddItemToObject(o, "bias", iarr32(L->bias, L->n_out));
+        cJSON_AddItemToObject(o, "bias_folded", iarr32(L->bias_folded, L->n_out));
+        cJSON_AddItemToObject(o, "multiplier", iarr32(L->mult, L->n_out));
+        cJSON_AddItemToObject(o, "shift", iarr8(L->shift, L->n_out));
+        cJSON_AddItemToArray(ql, o);
+    }
+    cJSON *t = cJSON_AddObjectToObject(j, "training");
+    cJSON_AddNumberToObject(t, "seed", m->seed);
+    cJSON *opt = cJSON_Parse(m->options_json[0] ? m->options_json : "{}");
+    cJSON_AddItemToObject(t, "options", opt ? opt : cJSON_CreateObject());
+    cJSON_AddNumberToObject(t, "train_windows", m->n_train);
+    cJSON_AddNumberToObject(t, "test_windows", m->n_test);
+    cJSON_AddNumberToObject(t, "epochs", m->n_epochs);
+    cJSON_AddNumberToObject(t, "best_epoch", m->best_epoch);
+    cJSON_AddNumberToObject(t, "seconds", m->train_seconds);
+    cJSON *c = cJSON_AddObjectToObject(t, "curves");
+    cJSON_AddItemToObject(c, "loss", farr(m->curve_loss, m->n_epochs));
+    cJSON_AddItemToObject(c, "train_accuracy", farr(m->curve_train_acc, m->n_epochs));
+    cJSON_AddItemToObject(c, "val_accuracy", farr(m->curve_val_acc, m->n_epochs));
+    cJSON *mt = cJSON_AddObjectToObject(j, "metrics");
+    cJSON_AddNumberToObject(mt, "accuracy", m->acc_float);
+    cJSON_AddNumberToObject(mt, "accuracy_int8", m->acc_int8);
+    cJSON *mem = cJSON_AddObjectToObject(j, "memory");
+    cJSON_AddNumberToObject(mem, "weights_bytes", weights_bytes(m));
+    cJSON_AddNumberToObject(mem, "feature_work_bytes", 4 * imu_features_work_len(&m->feat));
+    cJSON_AddNumberToObject(mem, "activation_bytes", 2 * m->nn.max_width);
+    return j;
+}
+
+static void c_floats(FILE *f, const char *decl, const float *v, int n)
+{
+    fprintf(f, "%s = {", decl);
+    for (int i = 0; i < n; i++) fprintf(f, "%s%.9gf", i % 8 ? ", " : "\n    ", (double)v[i]);
+    fprintf(f, "\n};\n");
+}
+static void c_i32(FILE *f, const char *decl, const int32_t *v, int n)
+{
+    fprintf(f, "%s = {", decl);
+    for (int i = 0; i < n; i++) {
+        if (v[i] == INT32_MIN) fprintf(f, "%s(-2147483647 - 1)", i % 8 ? ", " : "\n    ");
+        else fprintf(f, "%s%ld", i % 8 ? ", " : "\n    ", (long)v[i]);
+    }
+    fprintf(f, "\n};\n");
+}
+static void c_i8(FILE *f, const char *decl, const int8_t *v, int n)
+{
+    fprintf(f, "%s = {", decl);
+    for (int i = 0; i < n; i++) fprintf(f, "%s%d", i % 16 ? ", " : "\n    ", v[i]);
+    fprintf(f, "\n};\n");
+}
+static void c_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+        else if (ch < 32 || ch >= 127) fprintf(f, "\\%03o", ch);
+        else fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static int write_h(const struct tr_model *m, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fprintf(f, "/* model.h -- generated by imulab train; do not edit. Model %08x. */\n", m->hash);
+    fprintf(f, "#ifndef IMULAB_MODEL_H\n#define IMULAB_MODEL_H\n\n#include \"imu_features.h\"\n#include \"nn.h\"\n\n");
+    fprintf(f, "#define IMU_MODEL_HASH 0x%08xu\n", m->hash);
+    fprintf(f, "#define IMU_MODEL_N_AXES %d\n", m->n_axes);
+    char rate[48];
+    snprintf(rate, sizeof rate, "%.9g", m->rate_hz);
+    if (!strpbrk(rate, ".en")) strcat(rate, ".0");
+    fprintf(f, "#define IMU_MODEL_RATE_HZ %sf\n", rate);
+    fprintf(f, "#define IMU_MODEL_WINDOW_LEN %d   /* samples per axis (%d ms) */\n", m->window_len, m->window_ms);
+    fprintf(f, "#define IMU_MODEL_STRIDE_LEN %d   /* samples between windows (%d ms) */\n", m->stride_len, m->stride_ms);
+    fprintf(f, "#define IMU_MODEL_N_FEATURES %d\n", m->n_feat);
+    fprintf(f, "#define IMU_MODEL_N_CLASSES %d\n", m->n_labels);
+    fprintf(f, "#define IMU_MODEL_FEAT_WORK_LEN %d  /* floats of feature workspace */\n", imu_features_work_len(&m->feat));
+    fprintf(f, "#define IMU_MODEL_NN_BUF_LEN %d     /* bytes of each of the two activation buffers */\n", m->nn.max_width);
+    fprintf(f, "#define IMU_MODEL_WEIGHTS_BYTES %d\n", weights_bytes(m));
+    fprintf(f, "#define IMU_MODEL_AXES \"");
+    for (int a = 0; a < m->n_axes; a++) fprintf(f, "%s%s", a ? "," : "", m->axes[a]);
+    fprintf(f, "\"\n\n");
+    fprintf(f, "/* physical units per int16 LSB of each axis: the scale the host used for its windows */\n");
+    fprintf(f, "extern const float imu_model_input_scale[IMU_MODEL_N_AXES];\n");
+    fprintf(f, "extern const char *const imu_model_labels[IMU_MODEL_N_CLASSES];\n");
+    fprintf(f, "extern const char *const imu_model_axes[IMU_MODEL_N_AXES];\n");
+    fprintf(f, "extern const struct imu_feat_config imu_model_features;\n");
+    fprintf(f, "extern const struct imu_nn_model imu_model_nn;\n\n#endif\n");
+    return fclose(f);
+}
+
+static int write_c(const struct tr_model *m, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    char d[128];
+    fprintf(f, "/* model.c -- generated by imulab train; do not edit. Model %08x, labels:", m->hash);
+    for (int i = 0; i < m->n_labels; i++) fprintf(f, " %s", m->labels[i]);
+    fprintf(f, ".\n * Float test accuracy %.4f, int8 %.4f. */\n#include \"model.h\"\n\n", m->acc_float, m->acc_int8);
+    c_floats(f, "const float imu_model_input_scale[IMU_MODEL_N_AXES]", m->in_scale, m->n_axes);
+    fprintf(f, "const char *const imu_model_labels[IMU_MODEL_N_CLASSES] = {");
+    for (int i = 0; i < m->n_labels; i++) { fprintf(f, i ? ", " : ""); c_str(f, m->labels[i]); }
+    fprintf(f, "};\nconst char *const imu_model_axes[IMU_MODEL_N_AXES] = {");
+    for (int i = 0; i < m->n_axes; i++) { fprintf(f, i ? ", " : ""); c_str(f, m->axes[i]); }
+    fprintf(f, "};\n\n");
+    const struct imu_feat_config *c = &m->feat;
+    fprintf(f, "const struct imu_feat_config imu_model_features = {\n");
+    fprintf(f, "    .n_axes = %u, .window_len = %u, .flags = %u, .fft_len = %u, .raw_points = %u,\n",
+            c->n_axes, c->window_len, c->flags, c->fft_len, c->raw_points);
+    fprintf(f, "    .n_sections = %u, .raw_scale = %.9gf, .log_floor = %.9gf,\n", c->n_sections,
+            (double)c->raw_scale, (double)c->log_floor);
+    fprintf(f, "    .sos = {");
+    for (int s = 0; s < IMU_FEAT_MAX_SECTIONS; s++) {
+        fprintf(f, "%s{", s ? ", " : "");
+        for (int k = 0; k < 5; k++) fprintf(f, "%s%.9gf", k ? ", " : "", (double)c->sos[s][k]);
+        fprintf(f, "}");
+    }
+    fprintf(f, "},\n};\n\n");
+    c_floats(f, "static const float in_mul[IMU_MODEL_N_FEATURES]", m->in_mul, m->n_feat);
+    c_floats(f, "static const float in_add[IMU_MODEL_N_FEATURES]", m->in_add, m->n_feat);
+    for (int k = 0; k < m->n_layers; k++) {
+        const struct tr_qlayer *L = &m->q[k];
+        fprintf(f, "\n/* layer %d: %d -> %d, weights in the blocked SMLAD layout of nn.h */\n", k, L->n_in, L->n_out);
+        snprintf(d, sizeof d, "static const int8_t w%d[%u]", k, IMU_NN_PAD4((unsigned)L->n_in) * (unsigned)L->n_out);
+        c_i8(f, d, L->w_blocked, (int)IMU_NN_PAD4((unsigned)L->n_in) * L->n_out);
+        snprintf(d, sizeof d, "static const int32_t b%d[%d]", k, L->n_out);
+        c_i32(f, d, L->bias_folded, L->n_out);
+        snprintf(d, sizeof d, "static const int32_t m%d[%d]", k, L->n_out);
+        c_i32(f, d, L->mult, L->n_out);
+        snprintf(d, sizeof d, "static const int8_t s%d[%d]", k, L->n_out);
+        c_i8(f, d, L->shift, L->n_out);
+    }
+    fprintf(f, "\nstatic const struct imu_nn_layer layers[%d] = {\n", m->n_layers);
+    for (int k = 0; k < m->n_layers; k++) {
+        const struct imu_nn_layer *l = &m->nnl[k];
+        fprintf(f, "    {%u, %u, w%d, b%d, m%d, s%d, %d, %d, %d},\n", l->n_in, l->n_out, k, k, k, k, l->zp_out,
+                l->act_min, l->act_max);
+    }
+    fprintf(f, "};\n\nconst struct imu_nn_model imu_model_nn = {\n");
+    fprintf(f, "    .n_layers = %u, .n_in = %u, .n_out = %u, .max_width = %u, .layers = layers,\n", m->nn.n_layers,
+            m->nn.n_in, m->nn.n_out, m->nn.max_width);
+    fprintf(f, "    .in_mul = in_mul, .in_add = in_add, .in_scale = %.9gf, .out_scale = %.9gf,\n",
+            (double)m->nn.in_scale, (double)m->nn.out_scale);
+    fprintf(f, "    .in_zp = %d, .out_zp = %d,\n};\n", m->nn.in_zp, m->nn.out_zp);
+    return fclose(f);
+}
+
+int tr_export(const struct tr_model *m, const char *dir, char *err, size_t errlen)
+{
+    if (mkdir(dir, 0777) && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/model.h", dir);
+    if (write_h(m, path)) goto fail;
+    snprintf(path, sizeof path, "%s/model.c", dir);
+    if (write_c(m, path)) goto fail;
+    snprintf(path, sizeof path, "%s/model.json", dir);
+    cJSON *j = model_json(m);
+    char *txt = cJSON_Print(j);
+    cJSON_Delete(j);
+    FILE *f = fopen(path, "w");
+    if (!f || !txt) { free(txt); if (f) fclose(f); goto fail; }
+    fputs(txt, f);
+    fputc('\n', f);
+    free(txt);
+    if (fclose(f)) goto fail;
+    return 0;
+fail:
+    snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    return -1;
+}
+
+/* ---- loading ---- */
+
+static int get_floats(const cJSON *a, float *out, int n)
+{
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) return -1;
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a) {
+        if (!cJSON_IsNumber(e)) return -1;
+        out[i++] = (float)e->valuedouble;
+    }
+    return 0;
+}
+static int get_i32(const cJSON *a, int32_t *out, int n)
+{
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) return -1;
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a) {
+        if (!cJSON_IsNumber(e)) return -1;
+        out[i++] = (int32_t)e->valuedouble;
+    }
+    return 0;
+}
+static int get_i8(const cJSON *a, int8_t *out, int n)
+{
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) return -1;
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a) {
+        if (!cJSON_IsNumber(e) || e->valuedouble < -128 || e->valuedouble > 127) return -1;
+        out[i++] = (int8_t)e->valuedouble;
+    }
+    return 0;
+}
+static int num(const cJSON *o, const char *k, double *v)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(e)) return -1;
+    *v = e->valuedouble;
+    return 0;
+}
+
+int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/model.json", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) { snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno)); return -1; }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *txt = malloc((size_t)n + 1);
+    if (!txt || fread(txt, 1, (size_t)n, f) != (size_t)n) { fclose(f); free(txt); snprintf(err, errlen, "cannot read %s", path); return -1; }
+    fclose(f);
+    txt[n] = 0;
+    cJSON *j = cJSON_Parse(txt);
+    free(txt);
+    const char *why = "not an imulab model";
+    double v;
+    if (!j) goto bad;
+    const cJSON *fmt = cJSON_GetObjectItem(j, "format");
+    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "imulab-model")) goto bad;
+    why = "bad labels/axes";
+    const cJSON *e, *a = cJSON_GetObjectItem(j, "labels");
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 2 || cJSON_GetArraySize(a) > TR_MAX_LABELS) goto bad;
+    cJSON_ArrayForEach(e, a) { if (!cJSON_IsString(e)) goto bad; m->labels[m->n_labels++] = strdup(e->valuestring); }
+    a = cJSON_GetObjectItem(j, "axes");
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 || cJSON_GetArraySize(a) > TR_MAX_AXES) goto bad;
+    cJSON_ArrayForEach(e, a) { if (!cJSON_IsString(e)) goto bad; m->axes[m->n_axes++] = strdup(e->valuestring); }
+    why = "bad window configuration";
+    if (num(j, "sample_rate_hz", &m->rate_hz)) goto bad;
+    if (num(j, "window_ms", &v)) goto bad;
+    m->window_ms = (int)v;
+    if (num(j, "stride_ms", &v)) goto bad;
+    m->stride_ms = (int)v;
+    if (num(j, "window_len", &v) || v < 2 || v > 4096) goto bad;
+    m->window_len = (int)v;
+    if (num(j, "stride_len", &v) || v < 1) goto bad;
+    m->stride_len = (int)v;
+    if (get_floats(cJSON_GetObjectItem(j, "input_scale"), m->in_scale, m->n_axes)) goto bad;
+    why = "bad feature configuration";
+    const cJSON *fo = cJSON_GetObjectItem(j, "features");
+    struct imu_feat_config *c = &m->feat;
+    c->n_axes = (uint16_t)m->n_axes;
+    c->window_len = (uint16_t)m->window_len;
+    if (num(fo, "flags", &v)) goto bad;
+    c->flags = (uint16_t)v;
+    if (num(fo, "fft_len", &v)) goto bad;
+    c->fft_len = (uint16_t)v;
+    if (num(fo, "raw_points", &v)) goto bad;
+    c->raw_points = (uint16_t)v;
+    if (num(fo, "raw_scale", &v)) goto bad;
+    c->raw_scale = (float)v;
+    if (num(fo, "log_floor", &v)) goto bad;
+    c->log_floor = (float)v;
+    a = cJSON_GetObjectItem(fo, "filter_sos");
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > IMU_FEAT_MAX_SECTIONS) goto bad;
+    cJSON_ArrayForEach(e, a) { if (get_floats(e, c->sos[c->n_sections++], 5)) goto bad; }
+    m->n_feat = imu_features_count(c);
+    if (m->n_feat < 1 || num(fo, "count", &v) || (int)v != m->n_feat) goto bad;
+    why = "bad network";
+    const cJSON *net = cJSON_GetObjectItem(j, "network");
+    a = cJSON_GetObjectItem(net, "sizes");
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 2 || cJSON_GetArraySize(a) > TR_MAX_HIDDEN + 2) goto bad;
+    m->n_layers = cJSON_GetArraySize(a) - 1;
+    int k = 0;
+    cJSON_ArrayForEach(e, a) {
+        if (!cJSON_IsNumber(e) || e->valuedouble < 1 || e->valuedouble > 1024) goto bad;
+        m->sizes[k++] = (int)e->valuedouble;
+    }
+    if (m->sizes[0] != m->n_feat || m->sizes[m->n_layers] != m->n_labels) goto bad;
+    const cJSON *nm = cJSON_GetObjectItem(j, "normalization");
+    m->feat_mean = malloc(sizeof(float) * m->n_feat);
+    m->feat_std = malloc(sizeof(float) * m->n_feat);
+    if (get_floats(cJSON_GetObjectItem(nm, "mean"), m->feat_mean, m->n_feat) ||
+        get_floats(cJSON_GetObjectItem(nm, "std"), m->feat_std, m->n_feat)) goto bad;
+    const cJSON *fl = cJSON_GetObjectItem(net, "float_layers");
+    if (cJSON_GetArraySize(fl) != m->n_layers) goto bad;
+    for (k = 0; k < m->n_layers; k++) {
+        const cJSON *lo = cJSON_GetArrayItem(fl, k);
+        int ni = m->sizes[k], no = m->sizes[k + 1];
+        m->W[k] = malloc(sizeof(float) * (size_t)ni * no);
+        m->B[k] = malloc(sizeof(float) * no);
+        if (get_floats(cJSON_GetObjectItem(lo, "weights"), m->W[k], ni * no) ||
+            get_floats(cJSON_GetObjectItem(lo, "bias"), m->B[k], no)) goto bad;
+    }
+    why = "bad quantization";
+    const cJSON *q = cJSON_GetObjectItem(j, "quantization");
+    if (get_floats(cJSON_GetObjectItem(q, "activation_scale"), m->act_scale, m->n_layers + 1)) goto bad;
+    int32_t zp[TR_MAX_HIDDEN + 2];
+    if (get_i32(cJSON_GetObjectItem(q, "activation_zero_point"), zp, m->n_layers + 1)) goto bad;
+    for (k = 0; k <= m->n_layers; k++) m->act_zp[k] = zp[k];
+    m->in_mul = malloc(sizeof(float) * m->n_feat);
+    m->in_add = malloc(sizeof(float) * m->n_feat);
+    if (get_floats(cJSON_GetObjectItem(q, "input_mul"), m->in_mul, m->n_feat) ||
+        get_floats(cJSON_GetObjectItem(q, "input_add"), m->in_add, m->n_feat)) goto bad;
+    const cJSON *ql = cJSON_GetObjectItem(q, "layers");
+    if (cJSON_GetArraySize(ql) != m->n_layers) goto bad;
+    for (k = 0; k < m->n_layers; k++) {
+        const cJSON *lo = cJSON_GetArrayItem(ql, k);
+        struct tr_qlayer *L = &m->q[k];
+        int ni = m->sizes[k], no = m->sizes[k + 1];
+        L->n_in = ni;
+        L->n_out = no;
+        L->w = malloc((size_t)ni * no);
+        L->w_scale = malloc(sizeof(float) * no);
+        L->bias = malloc(sizeof(int32_t) * no);
+        L->bias_folded = malloc(sizeof(int32_t) * no);
+        L->mult = malloc(sizeof(int32_t) * no);
+        L->shift = malloc((size_t)no);
+        if (get_i8(cJSON_GetObjectItem(lo, "weights"), L->w, ni * no) ||
+            get_floats(cJSON_GetObjectItem(lo, "weight_scale"), L->w_scale, no) ||
+            get_i32(cJSON_GetObjectItem(lo, "bias"), L->bias, no) ||
+            get_i32(cJSON_GetObjectItem(lo, "bias_folded"), L->bias_folded, no) ||
+            get_i32(cJSON_GetObjectItem(lo, "multiplier"), L->mult, no) ||
+            get_i8(cJSON_GetObjectItem(lo, "shift"), L->shift, no)) goto bad;
+    }
+    tr_build_nn(m);
+    /* training info and metrics (optional) */
+    const cJSON *t = cJSON_GetObjectItem(j, "training");
+    if (!num(t, "seed", &v)) m->seed = (unsigned)v;
+    if (!num(t, "train_windows", &v)) m->n_train = (int)v;
+    if (!num(t, "test_windows", &v)) m->n_test = (int)v;
+    if (!num(t, "best_epoch", &v)) m->best_epoch = (int)v;
+    if (!num(t, "seconds", &v)) m->train_seconds = v;
+    if (!num(t, "epochs", &v) && v >= 0 && v < 1e6) {
+        m->n_epochs = (int)v;
+        const cJSON *cv = cJSON_GetObjectItem(t, "curves");
+        int ne = m->n_epochs > 0 ? m->n_epochs : 1;
+        m->curve_loss = calloc((size_t)ne, sizeof(float));
+        m->curve_train_acc = calloc((size_t)ne, sizeof(float));
+        m->curve_val_acc = calloc((size_t)ne, sizeof(float));
+        if (get_floats(cJSON_GetObjectItem(cv, "loss"), m->curve_loss, m->n_epochs) ||
+            get_floats(cJSON_GetObjectItem(cv, "train_accuracy"), m->curve_train_acc, m->n_epochs) ||
+            get_floats(cJSON_GetObjectItem(cv, "val_accuracy"), m->curve_val_acc, m->n_epochs))
+            m->n_epochs = 0;
+    }
+    const cJSON *mt = cJSON_GetObjectItem(j, "metrics");
+    num(mt, "accuracy", &m->acc_float);
+    num(mt, "accuracy_int8", &m->acc_int8);
+    why = "hash mismatch (model.json was edited or is corrupt)";
+    const cJSON *h = cJSON_GetObjectItem(j, "hash");
+    m->hash = tr_model_hash(m);
+    char hs[16];
+    snprintf(hs, sizeof hs, "%08x", m->hash);
+    if (!cJSON_IsString(h) || strcmp(h->valuestring, hs)) goto bad;
+    cJSON_Delete(j);
+    return 0;
+bad:
+    snprintf(err, errlen, "%s: %s", path, why);
+    cJSON_Delete(j);
+    tr_model_free(m);
+    return -1;
+}
