@@ -122,25 +122,35 @@ static cJSON *model_json(const struct tr_model *m)
     return j;
 }
 
+/* A float literal that reads back as the same float: "%.9g" plus a '.0' where needed, then 'f'. */
+static const char *flit(float x, char *buf)
+{
+    snprintf(buf, 48, "%.9g", (double)x);
+    if (!strpbrk(buf, ".eni")) strcat(buf, ".0");
+    strcat(buf, "f");
+    return buf;
+}
+
 static void c_floats(FILE *f, const char *decl, const float *v, int n)
 {
+    char b[48];
     fprintf(f, "%s = {", decl);
-    for (int i = 0; i < n; i++) fprintf(f, "%s%.9gf", i % 8 ? ", " : "\n    ", (double)v[i]);
+    for (int i = 0; i < n; i++) fprintf(f, "%s%s", i == 0 ? "\n    " : i % 8 ? ", " : ",\n    ", flit(v[i], b));
     fprintf(f, "\n};\n");
 }
 static void c_i32(FILE *f, const char *decl, const int32_t *v, int n)
 {
     fprintf(f, "%s = {", decl);
     for (int i = 0; i < n; i++) {
-        if (v[i] == INT32_MIN) fprintf(f, "%s(-2147483647 - 1)", i % 8 ? ", " : "\n    ");
-        else fprintf(f, "%s%ld", i % 8 ? ", " : "\n    ", (long)v[i]);
+        if (v[i] == INT32_MIN) fprintf(f, "%s(-2147483647 - 1)", i == 0 ? "\n    " : i % 8 ? ", " : ",\n    ");
+        else fprintf(f, "%s%ld", i == 0 ? "\n    " : i % 8 ? ", " : ",\n    ", (long)v[i]);
     }
     fprintf(f, "\n};\n");
 }
 static void c_i8(FILE *f, const char *decl, const int8_t *v, int n)
 {
     fprintf(f, "%s = {", decl);
-    for (int i = 0; i < n; i++) fprintf(f, "%s%d", i % 16 ? ", " : "\n    ", v[i]);
+    for (int i = 0; i < n; i++) fprintf(f, "%s%d", i == 0 ? "\n    " : i % 16 ? ", " : ",\n    ", v[i]);
     fprintf(f, "\n};\n");
 }
 static void c_str(FILE *f, const char *s)
@@ -204,12 +214,13 @@ static int write_c(const struct tr_model *m, const char *path)
     fprintf(f, "const struct imu_feat_config imu_model_features = {\n");
     fprintf(f, "    .n_axes = %u, .window_len = %u, .flags = %u, .fft_len = %u, .raw_points = %u,\n",
             c->n_axes, c->window_len, c->flags, c->fft_len, c->raw_points);
-    fprintf(f, "    .n_sections = %u, .raw_scale = %.9gf, .log_floor = %.9gf,\n", c->n_sections,
-            (double)c->raw_scale, (double)c->log_floor);
+    char b1[48], b2[48];
+    fprintf(f, "    .n_sections = %u, .raw_scale = %s, .log_floor = %s,\n", c->n_sections,
+            flit(c->raw_scale, b1), flit(c->log_floor, b2));
     fprintf(f, "    .sos = {");
     for (int s = 0; s < IMU_FEAT_MAX_SECTIONS; s++) {
         fprintf(f, "%s{", s ? ", " : "");
-        for (int k = 0; k < 5; k++) fprintf(f, "%s%.9gf", k ? ", " : "", (double)c->sos[s][k]);
+        for (int k = 0; k < 5; k++) fprintf(f, "%s%s", k ? ", " : "", flit(c->sos[s][k], b1));
         fprintf(f, "}");
     }
     fprintf(f, "},\n};\n\n");
@@ -236,8 +247,8 @@ static int write_c(const struct tr_model *m, const char *path)
     fprintf(f, "};\n\nconst struct imu_nn_model imu_model_nn = {\n");
     fprintf(f, "    .n_layers = %u, .n_in = %u, .n_out = %u, .max_width = %u, .layers = layers,\n", m->nn.n_layers,
             m->nn.n_in, m->nn.n_out, m->nn.max_width);
-    fprintf(f, "    .in_mul = in_mul, .in_add = in_add, .in_scale = %.9gf, .out_scale = %.9gf,\n",
-            (double)m->nn.in_scale, (double)m->nn.out_scale);
+    fprintf(f, "    .in_mul = in_mul, .in_add = in_add, .in_scale = %s, .out_scale = %s,\n",
+            flit(m->nn.in_scale, b1), flit(m->nn.out_scale, b2));
     fprintf(f, "    .in_zp = %d, .out_zp = %d,\n};\n", m->nn.in_zp, m->nn.out_zp);
     return fclose(f);
 }
