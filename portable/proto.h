@@ -213,4 +213,19 @@ enum proto_log_level { PROTO_LOG_DEBUG = 0, PROTO_LOG_INFO = 1, PROTO_LOG_WARN =
  *   fifo_overflows:u32 rx_errors:u32 (bad host frames) */
 #define PROTO_STATS_LEN 24u
 
+/* Validation (classifier firmware). The host sends a window's raw int16 samples in chunks:
+ *   CMD_VALIDATE: token:u16 model_hash:u32 total:u16 offset:u16 count:u16 n_axes:u8 reserved:u8
+ *                 then int16[count*n_axes]   (offset = index of the chunk's first sample)
+ * Chunks must arrive in order (offset 0 starts a new window). Each chunk is ACKed, or NAKed
+ * with PROTO_NAK_MODEL_MISMATCH when model_hash is not the firmware's model, BAD_LENGTH or
+ * BAD_VALUE when the window does not match the model (axes, window length, order). After the
+ * ACK of the last chunk (offset + count == total) the device runs features + inference on the
+ * window and sends
+ *   VALIDATE_RESULT: token:u16 model_hash:u32 instructions:u32 class:u8 n_classes:u8
+ *                    n_features:u16 then f32 features[n_features], int8 scores[n_classes]
+ * where instructions is what features + inference cost (SysTick-derived, 0 if unknown). */
+#define PROTO_VALIDATE_HDR 14u
+#define PROTO_VALIDATE_RESULT_HDR 14u
+#define PROTO_MAX_VALIDATE_FEATURES ((PROTO_MAX_PAYLOAD - PROTO_VALIDATE_RESULT_HDR - PROTO_MAX_CLASSES) / 4u)
+
 #endif
