@@ -248,18 +248,27 @@ void tr_model_free(struct tr_model *m)
 int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
              char *err, size_t errlen)
 {
-    if (tr_setup_model(ds, o, m, err, errlen)) return -1;
-    struct tr_windows tw, te;
-    if (tr_make_windows_aug(m, ds, TR_TRAINING, o->aug_copies > 0 ? o : NULL, &tw, err, errlen))
+    if (tr_setup_model(ds, o, m, err, errlen)) {
+        tr_model_free(m);
         return -1;
+    }
+    struct tr_windows tw, te;
+    if (tr_make_windows_aug(m, ds, TR_TRAINING, o->aug_copies > 0 ? o : NULL, &tw, err, errlen)) {
+        tr_windows_free(&tw);
+        tr_model_free(m);
+        return -1;
+    }
     if (tw.n < m->n_labels) {
         snprintf(err, errlen, "only %d training windows for %d labels: record more or use shorter windows",
                  tw.n, m->n_labels);
         tr_windows_free(&tw);
+        tr_model_free(m);
         return -1;
     }
     if (tr_make_windows(m, ds, TR_TESTING, &te, err, errlen)) {
         tr_windows_free(&tw);
+        tr_windows_free(&te);
+        tr_model_free(m);
         return -1;
     }
     m->n_train = tw.n;
@@ -268,6 +277,7 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
         snprintf(err, errlen, "training failed (layer too wide?)");
         tr_windows_free(&tw);
         tr_windows_free(&te);
+        tr_model_free(m);
         return -1;
     }
     tr_quantize(m, &tw);
