@@ -198,10 +198,11 @@ bool app_send_log(struct app *a, uint8_t level, const char *text)
 
 static void set_str(char *dst, const char *src, size_t cap)
 {
-    size_t i = 0;
-    for (; src && src[i] && i < cap; i++)
-        dst[i] = src[i];
-    dst[i] = 0;
+    size_t n = src ? strlen(src) : 0;
+    if (n > cap)
+        n = cap;
+    memcpy(dst, src, n);
+    dst[n] = 0;
 }
 
 bool app_send_hello(struct app *a)

@@ -32,3 +32,11 @@ void *memset(void *d, int c, size_t n)
         *dp++ = (uint8_t)c;
     return d;
 }
+
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}

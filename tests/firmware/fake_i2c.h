@@ -1,0 +1,34 @@
+/* fake_i2c.h -- a register-level fake MPU6050 behind the i2c_bus interface, with fault injection:
+ * absent device, NACK on the next N transfers, arbitration loss, a bus held low (clearable by
+ * recovery or permanent), and a FIFO that overflows like the real one. */
+#ifndef FAKE_I2C_H
+#define FAKE_I2C_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "i2c_bus.h"
+
+struct fake_mpu {
+    uint8_t addr;
+    bool present;
+    uint8_t regs[128];
+    uint8_t ptr;
+    uint8_t fifo[1024];
+    unsigned fifo_len;
+    int nack_next;        /* NACK this many upcoming transfers */
+    int arb_next;         /* lose arbitration on this many upcoming transfers */
+    bool stuck;           /* SDA held low: transfers fail with BUS_STUCK */
+    bool stuck_permanent; /* ... and recovery does not free it */
+    int recover_calls;
+    int xfers;
+    uint32_t slept_ms;
+    int writes_to[128];   /* count of writes per register */
+};
+
+void fake_mpu_init(struct fake_mpu *m, uint8_t addr);
+/* Sensor side: append one sample to the FIFO if it is enabled (sets the overflow flag when full). */
+void fake_mpu_sample(struct fake_mpu *m, const int16_t v[6]);
+struct i2c_bus fake_bus(struct fake_mpu *m);
+
+#endif
