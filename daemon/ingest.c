@@ -235,7 +235,9 @@ static void handle_frame(struct daemon *d, const struct proto_frame *f)
     }
 }
 
-/* Refine the measured text rate with a new line at time now. */
+/* Refine the measured text rate with a new line at time now. A provisional figure is
+ * available after three lines (so a recording can start at once); it is logged as measured
+ * once a second of lines has arrived, and keeps being refined after that. */
 static void text_rate_update(struct daemon *d, double now)
 {
     if (d->text_rate_lines == 0)
@@ -243,17 +245,19 @@ static void text_rate_update(struct daemon *d, double now)
     d->text_rate_lines++;
     d->text_last_t = now;
     double el = d->text_last_t - d->text_first_t;
-    if (el >= 1.0 && d->text_rate_lines >= 3) {
-        double r = (double)(d->text_rate_lines - 1) / el;
-        double ri = floor(r + 0.5);
-        if (ri >= 1 && fabs(r - ri) <= 0.01 * ri)
-            r = ri;
-        if (d->dev.rate_hz != r) {
-            if (d->dev.rate_hz == 0)
-                log_msg("%s: text rate measured: %.3f Hz", d->port_path, r);
-            d->dev.rate_hz = r;
-            d->rec.rate_dirty = true;
-        }
+    if (d->text_rate_lines < 3 || el < 0.02)
+        return;
+    double r = (double)(d->text_rate_lines - 1) / el;
+    double ri = floor(r + 0.5);
+    if (ri >= 1 && fabs(r - ri) <= 0.01 * ri)
+        r = ri;
+    if (el >= 1.0 && !d->text_rate_final) {
+        d->text_rate_final = true;
+        log_msg("%s: text rate measured: %.3f Hz", d->port_path, r);
+    }
+    if (d->dev.rate_hz != r) {
+        d->dev.rate_hz = r;
+        d->rec.rate_dirty = true;
     }
 }
 
@@ -263,6 +267,7 @@ static void text_adopt(struct daemon *d, int columns)
     d->mode = MODE_TEXT;
     d->text_columns = columns;
     d->text_rate_lines = 0;
+    d->text_rate_final = false;
     d->dev.rate_hz = 0;
     d->dev.known = true;
     d->dev.n_axes = columns;

@@ -494,6 +494,20 @@ static int owner_alive(const char *owner)
     return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
+int store_recording_writer_alive(struct store *s, int64_t id)
+{
+    sqlite3_stmt *st;
+    int alive = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT owner FROM recordings WHERE id=? AND ended_at IS NULL", -1, &st, NULL) !=
+        SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        alive = owner_alive((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return alive;
+}
+
 int store_recover_open(struct store *s, const char *owner_prefix, int *n_closed)
 {
     sqlite3_stmt *st;

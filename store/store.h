@@ -99,6 +99,10 @@ int store_recording_finish(struct store *s, int64_t rec_id, double ended_at);
  * Returns the number closed in *n. */
 int store_recover_open(struct store *s, const char *owner_prefix, int *n);
 
+/* Is an open recording (ended_at 0) still being written by a live process? 0 for a closed
+ * recording or an orphan whose writer died (its committed samples are final). */
+int store_recording_writer_alive(struct store *s, int64_t id);
+
 /* Read a recording's metadata. Returns -1 with "no recording N" if absent. */
 int store_recording_get(struct store *s, int64_t id, struct store_recording *r);
 /* Read all samples as physical float values (n_samples * n_axes, interleaved) into a
