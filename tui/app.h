@@ -100,6 +100,10 @@ struct app {
     wchar_t pbuf[TUI_PROMPT_MAX + 1];
     int plen;
     int64_t quit_t;                             /* q pressed while recording: stop, then quit */
+    char class_names[TUI_MAX_CLASSES][TUI_LABEL_MAX + 1]; /* from --model DIR */
+    int nclass_names;
+    long frames_drawn;                          /* for --stats */
+    int64_t last_samples;                       /* when samples last arrived */
 };
 
 int64_t now_ms(void);

@@ -119,6 +119,7 @@ static void ev_samples(struct app *a, const cJSON *o)
     if (n == 0 || !cJSON_IsArray(vals))
         return;
     ring_set_axes(&a->ring, n, names);
+    a->last_samples = now_ms();
     a->ring.rate_hz = jnum(o, "rate_hz", a->ring.rate_hz);
     const cJSON *row;
     cJSON_ArrayForEach(row, vals) {

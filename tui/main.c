@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "events.h"
 #include "input.h"
+#include "model.h"
 #include "screen.h"
 #include "term.h"
 
@@ -28,6 +29,7 @@
 
 static struct app app;
 static char socket_default[4096];
+static bool stats;
 
 int64_t now_ms(void)
 {
@@ -62,7 +64,8 @@ static void defaults(void)
 
 static void usage(void)
 {
-    printf("usage: imulab-tui [--socket PATH] [--duration-ms N] [--countdown-ms N] [--no-color]\n"
+    printf("usage: imulab-tui [--socket PATH] [--duration-ms N] [--countdown-ms N] [--model DIR]\n"
+           "                  [--no-color] [--stats]\n"
            "\n"
            "The imulab recorder: live signal, labels, timed and free recordings, device health.\n"
            "It talks only to imulabd's control socket and reconnects when the daemon restarts.\n"
@@ -72,7 +75,9 @@ static void usage(void)
            "                    else $XDG_RUNTIME_DIR/imulab.sock\n"
            "  --duration-ms N   length of a timed recording (r), 100..600000 (default 2000)\n"
            "  --countdown-ms N  countdown before a timed recording, 0..10000 (default 3000)\n"
+           "  --model DIR       name the classifier's classes from DIR/model.json\n"
            "  --no-color        no colours (also when NO_COLOR is set)\n"
+           "  --stats           on exit, print the frames drawn per second to stderr\n"
            "  --help            this text\n"
            "\n"
            "Keys: ? in the program lists them; q quits. See docs/tui.md.\n",
@@ -107,19 +112,27 @@ static int options(int argc, char **argv, bool *color)
         if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
             usage();
             return 0;
+        } else if (strcmp(o, "--stats") == 0) {
+            stats = true;
         } else if (strcmp(o, "--no-color") == 0) {
             *color = false;
         } else if (strcmp(o, "--socket") == 0 && has) {
             app.socket_path = argv[++i];
             if (!app.socket_path[0])
                 return bad_usage("--socket needs a path%s", "");
+        } else if (strcmp(o, "--model") == 0 && has) {
+            char why[4200];
+            if (model_load_names(&app, argv[++i], why, sizeof why)) {
+                fprintf(stderr, "imulab-tui: --model: %s\n", why);
+                return 2;
+            }
         } else if (strcmp(o, "--duration-ms") == 0 && has) {
             if (!parse_ms(argv[++i], 100, 600000, &app.duration_ms))
                 return bad_usage("--duration-ms wants 100..600000, not '%s'", argv[i]);
         } else if (strcmp(o, "--countdown-ms") == 0 && has) {
             if (!parse_ms(argv[++i], 0, 10000, &app.countdown_ms))
                 return bad_usage("--countdown-ms wants 0..10000, not '%s'", argv[i]);
-        } else if (o[0] == '-' && !has && (strcmp(o, "--socket") == 0 || strcmp(o, "--duration-ms") == 0
+        } else if (o[0] == '-' && !has && (strcmp(o, "--socket") == 0 || strcmp(o, "--duration-ms") == 0 || strcmp(o, "--model") == 0
                                            || strcmp(o, "--countdown-ms") == 0)) {
             return bad_usage("%s needs a value", o);
         } else {
@@ -146,9 +159,9 @@ static void tick(struct app *a, int64_t now)
 }
 
 /* Something moves on screen without any input: the countdown, a recording, live data. */
-static bool animated(const struct app *a)
+static bool animated(const struct app *a, int64_t now)
 {
-    return a->rec.st != REC_IDLE || a->st.recording;
+    return a->rec.st != REC_IDLE || a->st.recording || now - a->last_samples < 500;
 }
 
 static void loop(struct app *a)
@@ -171,7 +184,7 @@ static void loop(struct app *a)
             conn_handle(&a->req, p[2].revents, now);
         input_drain(a);
         tick(a, now);
-        if (animated(a) || now - last_draw >= 1000)
+        if (animated(a, now) || now - last_draw >= 1000)
             a->dirty = true;
         if (a->dirty && now - last_draw >= FRAME_MS) {
             screen_draw(a);
@@ -197,7 +210,9 @@ int main(int argc, char **argv)
     conn_init(&app.sub, app.socket_path, "subscribe", ev_sub_line, ev_sub_state, &app);
     conn_init(&app.req, app.socket_path, "request", ev_req_line, ev_req_state, &app);
     app.dirty = true;
+    int64_t t_start = now_ms();
     loop(&app);
+    double secs = (double)(now_ms() - t_start) / 1000.0;
     if (app.rec.st == REC_RUNNING && app.req.state == CONN_UP) {
         conn_send(&app.req, "record stop"); /* best effort on a signal */
         conn_handle(&app.req, POLLOUT, now_ms());
@@ -206,6 +221,9 @@ int main(int argc, char **argv)
     conn_free(&app.sub);
     conn_free(&app.req);
     labels_free(&app.labels);
+    if (stats)
+        fprintf(stderr, "imulab-tui: %ld frames in %.1f s = %.1f frames/s\n", app.frames_drawn, secs,
+                secs > 0 ? (double)app.frames_drawn / secs : 0.0);
     if (term_signalled)
         fprintf(stderr, "imulab-tui: stopped by signal %d\n", (int)term_signalled);
     return term_signalled ? 128 + (int)term_signalled : 0;

@@ -121,7 +121,7 @@ static void blit(WINDOW *win, int y, int x, const struct grid *g, const struct p
 /* v in at most 7 columns; values tiny next to the span print as 0. */
 static void tick_label(char *buf, size_t n, double v, double span)
 {
-    if (fabs(v) < span * 1e-6)
+    if (fabs(v) < span * 1e-3)
         v = 0;
     for (int prec = 6; prec >= 1; prec--) {
         snprintf(buf, n, "%7.*g", prec, v);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model.h"
 #include "plot.h"
 #include "term.h"
 #include "text.h"
@@ -101,7 +102,8 @@ static void draw_header(const struct app *a, const struct layout *L)
         snprintf(line, sizeof line, " imulab-tui | imulabd connected, waiting for status");
     else
         snprintf(line, sizeof line, " %s %s | %s | %.0f Hz | %s",
-                 s->has_device && s->board[0] ? s->board : "device",
+                 s->has_device && s->board[0] ? s->board
+                 : strcmp(s->mode, "text") == 0 ? "data forwarder" : "device",
                  s->has_device && s->firmware[0] ? s->firmware : "",
                  s->port[0] ? s->port : "no port", s->rate_hz,
                  s->connected ? "connected" : "NOT CONNECTED");
@@ -114,9 +116,10 @@ static void draw_header(const struct app *a, const struct layout *L)
     }
     if (a->sub.state == CONN_UP && s->have)
         put_fmt(stdscr, 1, 1, L->cols - 2, a->utf8,
-                "%.1f frames/s  CRC errors %ld  gaps %ld  frames %ld  mode %s  dropped %ld",
+                "%.1f frames/s  CRC errors %ld  gaps %ld  frames %ld  %s mode%s%.0ld%s",
                 s->fps, s->crc_errors, s->gaps, s->frames, s->mode[0] ? s->mode : "-",
-                s->dropped_events);
+                s->bad_lines ? "  bad lines " : "", s->bad_lines,
+                s->dropped_events ? "  events dropped" : "");
 }
 
 static void draw_absent(const struct app *a, const struct layout *L)
@@ -176,28 +179,28 @@ static void draw_classif(const struct app *a, const struct layout *L)
     if (!L->cls_w)
         return;
     const struct classif *c = &a->cls;
-    int x = L->cls_x, w = L->cls_w;
-    rule(a, L->plot_y - 1, x, w, "Classifier");
-    vbar(a, L->plot_y - 1, x - 1, L->plot_h + 1);
+    int x = L->cls_x + 1, w = L->cls_w - 1;
+    rule(a, L->plot_y - 1, L->cls_x, L->cls_w, "Classifier");
+    vbar(a, L->plot_y - 1, L->cls_x - 1, L->plot_h + 1);
+    char buf[16];
     bool stale = now_ms() - c->t_ms > 3000;
-    attron(A_BOLD);
-    put_fmt(stdscr, L->plot_y, x + 1, w - 2, a->utf8, "%s%s", c->label[0] ? c->label : "class ",
-            stale ? " (stale)" : "");
-    if (!c->label[0])
-        put_fmt(stdscr, L->plot_y, x + 7, w - 8, a->utf8, "%d%s", c->cls, stale ? " (stale)" : "");
-    attroff(A_BOLD);
-    int barw = w - 8;
+    style_on(a, PAIR_OK, A_BOLD);
+    put_fmt(stdscr, L->plot_y, x, w, a->utf8, "%s %s%s", a->utf8 ? "\u25b6" : ">",
+            model_class_name(a, c->cls, buf, sizeof buf), stale ? " (stale)" : "");
+    style_off(a, PAIR_OK, A_BOLD);
+    int barw = w - 14;
     for (int i = 0; i < c->nscores && i < L->plot_h - 1; i++) {
         int v = c->scores[i] + 128; /* int8 score -> 0..255 */
         v = v < 0 ? 0 : v > 255 ? 255 : v;
-        int fill = v * barw / 255;
-        put_fmt(stdscr, L->plot_y + 1 + i, x + 1, 4, a->utf8, "#%d", i);
+        int y = L->plot_y + 1 + i, fill = v * barw / 255;
+        put_text(stdscr, y, x, 8, model_class_name(a, i, buf, sizeof buf), a->utf8);
         if (i == c->cls)
             style_on(a, PAIR_OK, A_BOLD);
         for (int k = 0; k < fill; k++)
-            mvaddstr(L->plot_y + 1 + i, x + 5 + k, a->utf8 ? "\u2588" : "#");
+            mvaddstr(y, x + 9 + k, a->utf8 ? "\u2588" : "#");
         if (i == c->cls)
             style_off(a, PAIR_OK, A_BOLD);
+        put_fmt(stdscr, y, x + 9 + barw, 5, a->utf8, "%4d%%", v * 100 / 255);
     }
 }
 
@@ -418,4 +421,5 @@ void screen_draw(struct app *a)
     wnoutrefresh(stdscr);
     doupdate();
     a->dirty = false;
+    a->frames_drawn++;
 }

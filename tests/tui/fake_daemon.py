@@ -7,6 +7,7 @@ Usage: fake_daemon.py SOCKET MODE
   garbage  answers every request and event stream with junk (not JSON, wrong types, binary,
            an over-long line, replies nobody asked for)
   nodevice like good, but no device is connected (record start fails as imulabd's does)
+  classifier like good, plus a CLASSIFICATION event every 100 ms (class cycles 0,1,2 each second)
 """
 import asyncio, json, math, os, sys, time
 
@@ -131,6 +132,10 @@ async def events(w):
             i += 5
             w.write((json.dumps({"event": "samples", "t": time.time(), "rate_hz": RATE,
                                  "axes": ["accX", "accY", "accZ"], "values": vals}) + "\n").encode())
+            if MODE == "classifier" and i % 10 == 0:
+                c = int(t) % 3
+                w.write((json.dumps({"event": "classification", "class": c, "instructions": 41234,
+                                     "scores": [100 if k == c else -100 for k in range(3)]}) + "\n").encode())
             if i % 50 == 0:
                 w.write((json.dumps({"event": "status", **status()}) + "\n").encode())
         await w.drain()
