@@ -338,3 +338,80 @@ int proto_classification_parse(const uint8_t *p, size_t len, struct proto_classi
         c->scores[i] = (int8_t)p[PROTO_CLASSIFICATION_HDR + i];
     return 0;
 }
+
+/* ---- Validation (classifier firmware) ---------------------------------------------------- */
+
+size_t proto_validate_pack_header(const struct proto_validate_chunk *c, uint8_t *out)
+{
+    proto_put_u16(out, c->token);
+    proto_put_u32(out + 2, c->model_hash);
+    proto_put_u16(out + 6, c->total);
+    proto_put_u16(out + 8, c->offset);
+    proto_put_u16(out + 10, c->count);
+    out[12] = c->n_axes;
+    out[13] = 0;
+    return PROTO_VALIDATE_HDR;
+}
+
+int proto_validate_parse(const uint8_t *p, size_t len, struct proto_validate_chunk *c)
+{
+    if (len < PROTO_VALIDATE_HDR)
+        return -1;
+    c->token = proto_get_u16(p);
+    c->model_hash = proto_get_u32(p + 2);
+    c->total = proto_get_u16(p + 6);
+    c->offset = proto_get_u16(p + 8);
+    c->count = proto_get_u16(p + 10);
+    c->n_axes = p[12];
+    c->data = p + PROTO_VALIDATE_HDR;
+    if (c->n_axes == 0 || c->n_axes > PROTO_MAX_AXES || c->count == 0 ||
+        (uint32_t)c->offset + c->count > c->total)
+        return -1;
+    if (len != PROTO_VALIDATE_HDR + 2u * (size_t)c->count * c->n_axes)
+        return -1;
+    return 0;
+}
+
+size_t proto_validate_result_pack(const struct proto_validate_result *r, const float *features,
+                                  uint8_t *out, size_t cap)
+{
+    size_t len = PROTO_VALIDATE_RESULT_HDR + 4u * (size_t)r->n_features + r->n_classes;
+    if (r->n_classes == 0 || r->n_classes > PROTO_MAX_CLASSES ||
+        r->n_features > PROTO_MAX_VALIDATE_FEATURES || cap < len)
+        return 0;
+    proto_put_u16(out, r->token);
+    proto_put_u32(out + 2, r->model_hash);
+    proto_put_u32(out + 6, r->instructions);
+    out[10] = r->class_index;
+    out[11] = r->n_classes;
+    proto_put_u16(out + 12, r->n_features);
+    uint8_t *q = out + PROTO_VALIDATE_RESULT_HDR;
+    for (unsigned i = 0; i < r->n_features; i++, q += 4) {
+        uint32_t bits;
+        memcpy(&bits, &features[i], 4);
+        proto_put_u32(q, bits);
+    }
+    for (unsigned i = 0; i < r->n_classes; i++)
+        q[i] = (uint8_t)r->scores[i];
+    return len;
+}
+
+int proto_validate_result_parse(const uint8_t *p, size_t len, struct proto_validate_result *r)
+{
+    if (len < PROTO_VALIDATE_RESULT_HDR)
+        return -1;
+    r->token = proto_get_u16(p);
+    r->model_hash = proto_get_u32(p + 2);
+    r->instructions = proto_get_u32(p + 6);
+    r->class_index = p[10];
+    r->n_classes = p[11];
+    r->n_features = proto_get_u16(p + 12);
+    if (r->n_classes == 0 || r->n_classes > PROTO_MAX_CLASSES || r->class_index >= r->n_classes)
+        return -1;
+    if (len != PROTO_VALIDATE_RESULT_HDR + 4u * (size_t)r->n_features + r->n_classes)
+        return -1;
+    r->features = p + PROTO_VALIDATE_RESULT_HDR;
+    for (unsigned i = 0; i < r->n_classes; i++)
+        r->scores[i] = (int8_t)p[PROTO_VALIDATE_RESULT_HDR + 4u * r->n_features + i];
+    return 0;
+}

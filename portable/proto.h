@@ -228,4 +228,36 @@ enum proto_log_level { PROTO_LOG_DEBUG = 0, PROTO_LOG_INFO = 1, PROTO_LOG_WARN =
 #define PROTO_VALIDATE_RESULT_HDR 14u
 #define PROTO_MAX_VALIDATE_FEATURES ((PROTO_MAX_PAYLOAD - PROTO_VALIDATE_RESULT_HDR - PROTO_MAX_CLASSES) / 4u)
 
+struct proto_validate_chunk {
+    uint16_t token;
+    uint32_t model_hash;
+    uint16_t total, offset, count; /* samples (time steps) */
+    uint8_t n_axes;
+    const uint8_t *data;           /* count*n_axes little-endian int16, points into the payload */
+};
+/* Header of CMD_VALIDATE (PROTO_VALIDATE_HDR bytes); the samples follow. Returns the header length. */
+size_t proto_validate_pack_header(const struct proto_validate_chunk *c, uint8_t *out);
+/* Parse CMD_VALIDATE: 0, or -1 if the length does not match count * n_axes or the chunk lies
+ * outside the window (offset + count > total) or has no axes. */
+int proto_validate_parse(const uint8_t *p, size_t len, struct proto_validate_chunk *c);
+
+struct proto_validate_result {
+    uint16_t token;
+    uint32_t model_hash;
+    uint32_t instructions;
+    uint8_t class_index, n_classes;
+    uint16_t n_features;
+    const uint8_t *features;       /* parse: n_features little-endian f32, points into the payload */
+    int8_t scores[PROTO_MAX_CLASSES];
+};
+/* Pack VALIDATE_RESULT with the given features (r->features is ignored). Returns the length, 0 if
+ * cap is too small or the counts are out of range. */
+size_t proto_validate_result_pack(const struct proto_validate_result *r, const float *features,
+                                  uint8_t *out, size_t cap);
+int proto_validate_result_parse(const uint8_t *p, size_t len, struct proto_validate_result *r);
+/* Bits of feature i of a parsed result (compare bit for bit with the host's float). */
+static inline uint32_t proto_validate_feature_bits(const struct proto_validate_result *r, unsigned i) {
+    return proto_get_u32(r->features + 4u * i);
+}
+
 #endif
