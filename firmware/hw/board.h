@@ -21,6 +21,9 @@ void board_watchdog_kick(void);
 void board_tick(uint32_t now_ms, bool streaming);
 /* True once per debounced press of the user button. */
 bool board_button_event(void);
+/* A free-running 32-bit microsecond counter, when board_has_us_counter (the time base then). */
+extern const bool board_has_us_counter;
+uint32_t board_us_counter(void);
 /* Sensor poll period (the sensor context runs every this many ms). */
 extern const uint32_t board_poll_ms;
 

@@ -14,6 +14,8 @@
 const char board_name[] = "nucleo-f446re";
 const uint32_t board_poll_ms = 4;
 const uint32_t board_baud = IMULAB_BAUD;
+const bool board_has_us_counter = false; /* SysTick never loses a tick on the real part */
+uint32_t board_us_counter(void) { return 0; }
 
 int clock_init_f446(void);
 void i2c1_init(void);

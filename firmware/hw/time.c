@@ -8,6 +8,24 @@
 uint32_t g_hclk_hz = 16000000u;
 uint32_t g_pclk1_hz = 16000000u;
 static volatile uint32_t ms_now;
+static uint32_t ticks;
+/* Boards whose SysTick can lose periods (QEMU, when the host does not schedule the vCPU for a
+ * millisecond or more, merges pending SysTick interrupts) supply a free-running microsecond
+ * counter; time is then read from it and SysTick only paces the sensor context. */
+static uint64_t us_base;
+static uint32_t us_last;
+
+static uint64_t counter_us(void)
+{
+    uint32_t s = irq_save();
+    uint32_t c = board_us_counter();
+    if (c < us_last)
+        us_base += 1ull << 32;
+    us_last = c;
+    uint64_t t = us_base + c;
+    irq_restore(s);
+    return t;
+}
 void (*time_pendsv_hook)(uint32_t now_ms);
 volatile bool g_streaming_hint;
 
@@ -23,10 +41,10 @@ void time_init(void)
 
 void SysTick_Handler(void)
 {
-    uint32_t now = ms_now + 1u;
+    uint32_t now = board_has_us_counter ? (uint32_t)(counter_us() / 1000u) : ms_now + 1u;
     ms_now = now;
     board_tick(now, g_streaming_hint);
-    if (now % board_poll_ms == 0)
+    if (++ticks % board_poll_ms == 0)
         SCB_ICSR = SCB_ICSR_PENDSVSET;
 }
 
@@ -40,6 +58,8 @@ uint32_t platform_now_ms(void) { return ms_now; }
 
 uint64_t platform_now_us(void)
 {
+    if (board_has_us_counter)
+        return counter_us();
     uint32_t s = irq_save();
     uint32_t ms = ms_now;
     uint32_t v = SYST_CVR;
