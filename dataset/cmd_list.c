@@ -271,7 +271,7 @@ int cmd_stats(const struct cli *cli, int argc, char **argv)
         if (sqlite3_finalize(st) != SQLITE_OK)
             goto dberr;
         if (sqlite3_prepare_v2(db,
-                               "SELECT coalesce(d.board || ' ' || d.port, '(none)'), count(*), sum(r.sample_count),"
+                               "SELECT coalesce(trim(d.board || ' ' || d.port), '(none)'), count(*), sum(r.sample_count),"
                                " sum(r.sample_count/r.sample_rate_hz) FROM recordings r LEFT JOIN devices d"
                                " ON d.id=r.device_id WHERE r.deleted_at IS NULL GROUP BY r.device_id ORDER BY 1",
                                -1, &st, NULL) != SQLITE_OK)
