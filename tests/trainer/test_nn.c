@@ -37,7 +37,7 @@ static int32_t ref_rdbpot(int32_t x, int e)
 static int32_t ref_mbqm(int32_t x, int32_t m, int shift)
 {
     if (shift > 0) {
-        int64_t v = (int64_t)x << shift;
+        int64_t v = (int64_t)x * (INT64_C(1) << shift);
         if (v > INT32_MAX) v = INT32_MAX;
         if (v < INT32_MIN) v = INT32_MIN;
         return ref_srdhm((int32_t)v, m);
