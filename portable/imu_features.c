@@ -87,7 +87,8 @@ int imu_features_count(const struct imu_feat_config *c)
 
 int imu_features_work_len(const struct imu_feat_config *c)
 {
-    return c->window_len + IMU_FEAT_MAX_FFT + IMU_FEAT_MAX_FFT / 2;
+    const int nf = (c->flags & IMU_FEAT_SPECTRAL) ? c->fft_len : 0;
+    return c->window_len + nf + nf / 2;
 }
 
 /* In-place complex FFT of m points (m power of two, m <= 64), re/im interleaved. */
@@ -149,8 +150,8 @@ int imu_features(const struct imu_feat_config *c, const int16_t *x, const float 
     if (total < 0) return -1;
     const unsigned n = c->window_len, na = c->n_axes;
     float *sig = work;                 /* n */
-    float *frame = work + n;           /* IMU_FEAT_MAX_FFT */
-    float *pmax = frame + IMU_FEAT_MAX_FFT; /* IMU_FEAT_MAX_FFT / 2 */
+    float *frame = work + n;           /* fft_len */
+    float *pmax = frame + ((c->flags & IMU_FEAT_SPECTRAL) ? c->fft_len : 0); /* fft_len / 2 */
     float *o = out;
 
     for (unsigned ax = 0; ax < na; ax++) {
