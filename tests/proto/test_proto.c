@@ -336,7 +336,7 @@ static void test_round_trips(void)
     for (unsigned nc = 1; nc <= PROTO_MAX_CLASSES; nc++) {
         struct proto_classification c = {.seq = 77, .t_us = 123456789012ull, .instructions = 4000000000u,
                                           .class_index = (uint8_t)(nc - 1), .n_classes = (uint8_t)nc}, c2;
-        for (unsigned i = 0; i < nc; i++)
+        for (unsigned i = 0; i < nc && i < PROTO_MAX_CLASSES; i++)
             c.scores[i] = (int8_t)(i * 37 - 128);
         size_t cn = proto_classification_pack(&c, p, sizeof p);
         CHECK(cn == PROTO_CLASSIFICATION_HDR + nc);
