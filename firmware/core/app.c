@@ -201,7 +201,8 @@ static void set_str(char *dst, const char *src, size_t cap)
     size_t n = src ? strlen(src) : 0;
     if (n > cap)
         n = cap;
-    memcpy(dst, src, n);
+    if (n)
+        memcpy(dst, src, n);
     dst[n] = 0;
 }
 

@@ -124,7 +124,8 @@ static void send_cmd(uint8_t type, uint16_t token, const uint8_t *args, size_t n
 {
     uint8_t p[16], out[64];
     proto_put_u16(p, token);
-    memcpy(p + 2, args, n);
+    if (n)
+        memcpy(p + 2, args, n);
     size_t len = proto_frame_encode(type, p, 2 + n, out, sizeof out);
     for (size_t i = 0; i < len; i++)
         app_rx_byte(&app, out[i]);

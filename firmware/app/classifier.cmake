@@ -1,0 +1,45 @@
+# classifier.cmake -- the classifier images for one exported model (included by firmware/CMakeLists.txt
+# when IMULAB_MODEL is set):
+#
+#   classifier-nucleo-f446re.elf/.bin  Nucleo-F446RE + MPU6050
+#   classifier-qemu.elf                QEMU netduinoplus2 + synthetic IMU
+#
+# IMULAB_MODEL is a directory written by `imulab train` (model.c, model.h, model.json). The core
+# is compiled again with a larger receive buffer (validation chunks of up to 256 payload bytes).
+foreach(f model.c model.h model.json)
+  if(NOT EXISTS ${IMULAB_MODEL}/${f})
+    message(FATAL_ERROR "IMULAB_MODEL=${IMULAB_MODEL}: ${f} is missing (run imulab train --out DIR)")
+  endif()
+endforeach()
+
+set(CLS_DEFS LINK_RX_MAX=280u)
+add_library(cls_core OBJECT
+    core/ring.c core/link.c core/app.c core/mpu6050.c core/synth_imu.c
+    ${PORTABLE_DIR}/proto.c ${PORTABLE_DIR}/synth.c
+    ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${IMULAB_MODEL}/model.c)
+target_compile_definitions(cls_core PRIVATE ${CLS_DEFS})
+target_include_directories(cls_core PRIVATE ${IMULAB_MODEL})
+# features and the int8 kernel: the hot path, optimised for speed
+set_source_files_properties(${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c
+    TARGET_DIRECTORY cls_core PROPERTIES COMPILE_OPTIONS "-O2")
+
+# SysTick ticks per instruction: QEMU -icount shift=0 runs 1 instruction per ns at 168 MHz.
+set(CLS_TICKS_qemu CLS_TICKS_NUM=168u CLS_TICKS_DEN=1000u)
+set(CLS_TICKS_nucleo-f446re CLS_TICKS_NUM=1u CLS_TICKS_DEN=1u)
+
+foreach(board nucleo-f446re qemu)
+  set(name classifier-${board})
+  add_executable(${name} app/classifier_main.c ${FW_BOARD_${board}}
+      $<TARGET_OBJECTS:cls_core> $<TARGET_OBJECTS:fw_hw>)
+  target_compile_definitions(${name} PRIVATE ${CLS_DEFS} ${CLS_TICKS_${board}})
+  target_include_directories(${name} PRIVATE ${IMULAB_MODEL})
+  set_target_properties(${name} PROPERTIES SUFFIX ".elf" RUNTIME_OUTPUT_DIRECTORY ${FW_OUTPUT_DIR}
+      LINK_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/ld/${FW_LD_${board}};${CMAKE_CURRENT_SOURCE_DIR}/ld/sections.ld")
+  target_link_options(${name} PRIVATE -T${FW_LD_${board}} -Wl,-Map=${FW_OUTPUT_DIR}/${name}.map)
+  target_link_libraries(${name} PRIVATE gcc)
+  set(post COMMAND ${FW_SIZE} ${FW_OUTPUT_DIR}/${name}.elf)
+  if(NOT board STREQUAL "qemu")
+    list(APPEND post COMMAND ${FW_OBJCOPY} -O binary ${FW_OUTPUT_DIR}/${name}.elf ${FW_OUTPUT_DIR}/${name}.bin)
+  endif()
+  add_custom_command(TARGET ${name} POST_BUILD ${post} VERBATIM)
+endforeach()

@@ -1,0 +1,310 @@
+/* classifier_main.c -- the classifier image: sensor -> window ring -> features -> int8 inference
+ * -> CLASSIFICATION frames, built around one exported model (model.c/model.h from imulab train).
+ *
+ * Same core as the streamer (app.c: commands, sensor context, SAMPLES framing), plus:
+ *   - every sample the sensor context produces also goes into a ring of the model's window; each
+ *     IMU_MODEL_STRIDE_LEN samples the window runs through imu_features() and imu_nn_run() (the
+ *     portable code the host trainer uses) and a CLASSIFICATION frame goes out;
+ *   - CMD_START / CMD_STOP switch the raw SAMPLES frames only (the sensor keeps running for the
+ *     classifier); raw samples are on at boot, as on the streamer;
+ *   - CMD_VALIDATE (proto.h): the host sends a window's raw int16 samples in chunks, the device
+ *     answers VALIDATE_RESULT with its feature vector, its int8 scores and the instructions spent;
+ *   - HELLO carries the model hash and PROTO_FLAG_CLASSIFIER.
+ * Instructions: SysTick runs from the processor clock (CSR.CLKSOURCE = 1) with the 1 kHz reload of
+ * the time base; features + inference run with SysTick and PendSV masked (BASEPRI), so the count is
+ * the elapsed SysTick ticks, converted per board (QEMU -icount shift=0: 0.168 ticks per
+ * instruction; on the Nucleo the figure is core cycles). Nothing allocates.
+ */
+#include <string.h>
+
+#include "app.h"
+#include "board.h"
+#include "imu_features.h"
+#include "model.h"
+#include "nn.h"
+#include "platform.h"
+#include "regs.h"
+#include "synth.h"
+
+/* Ticks -> instructions: QEMU counts 168 ticks per 1000 instructions with -icount shift=0. */
+#ifndef CLS_TICKS_NUM
+#define CLS_TICKS_NUM 1u
+#define CLS_TICKS_DEN 1u
+#endif
+
+#define NA IMU_MODEL_N_AXES
+#define WL IMU_MODEL_WINDOW_LEN
+#define VALIDATE_STALE_MS 3000u /* a half-received validation window is dropped after this */
+
+_Static_assert(NA >= 1 && NA <= IMU_AXES, "the model has more axes than the sensor");
+_Static_assert(IMU_MODEL_N_CLASSES <= PROTO_MAX_CLASSES, "too many classes");
+_Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_N_CLASSES <= LINK_MAX_PAYLOAD,
+               "VALIDATE_RESULT does not fit a frame");
+
+extern const uint32_t board_baud;
+static struct app app;
+
+/* live window ring (one row per time step) and the linear window the features read */
+static int16_t live_ring[WL][NA];
+static uint32_t live_head, live_fill, live_since, live_pos, live_last_idx;
+static bool live_have_last;
+static int16_t win[WL * NA];
+static float feat_work[IMU_MODEL_FEAT_WORK_LEN];
+static float feat[IMU_MODEL_N_FEATURES];
+static int8_t nn_a[IMU_MODEL_NN_BUF_LEN], nn_b[IMU_MODEL_NN_BUF_LEN];
+static uint8_t axis_map[NA];
+static bool live_ok, raw_on = true;
+static uint32_t cls_seq;
+/* validation: next expected sample offset (0 = no window in progress) */
+static uint16_t v_next;
+static uint32_t v_last_ms;
+
+static void sensor_context(uint32_t now_ms) { app_sensor_poll(&app, now_ms); }
+
+static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+
+static bool same_name(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (lower(*a) != lower(*b))
+            return false;
+    return *a == *b;
+}
+
+/* Map the model's axes onto the sensor's (case-insensitive names). */
+static bool map_axes(void)
+{
+    static const char *const names[IMU_AXES] = { "accX", "accY", "accZ", "gyrX", "gyrY", "gyrZ" };
+    for (unsigned m = 0; m < NA; m++) {
+        unsigned d = 0;
+        while (d < IMU_AXES && !same_name(imu_model_axes[m], names[d]))
+            d++;
+        if (d == IMU_AXES)
+            return false;
+        axis_map[m] = (uint8_t)d;
+    }
+    return true;
+}
+
+/* Mask SysTick and PendSV (priority >= 0x80); the UART (0x40) keeps running. */
+static inline uint32_t mask_time(void)
+{
+    uint32_t old;
+    __asm volatile("mrs %0, basepri" : "=r"(old));
+    uint32_t v = 0x80;
+    __asm volatile("msr basepri, %0" ::"r"(v) : "memory");
+    return old;
+}
+static inline void unmask_time(uint32_t old) { __asm volatile("msr basepri, %0" ::"r"(old) : "memory"); }
+
+/* Features + inference on win[]; returns the class, the scores in *y, the cost in *insn. */
+static int classify(const float *scale, const int8_t **y, uint32_t *insn)
+{
+    uint32_t m = mask_time();
+    uint32_t v0 = SYST_CVR;
+    imu_features(&imu_model_features, win, scale, feat_work, feat);
+    imu_nn_quantize_input(&imu_model_nn, feat, nn_a);
+    const int8_t *out = imu_nn_run(&imu_model_nn, nn_a, nn_b);
+    int cls = imu_nn_argmax(out, IMU_MODEL_N_CLASSES);
+    uint32_t v1 = SYST_CVR;
+    unmask_time(m);
+    /* SysTick counts down from RVR to 0; one window takes far less than one period. */
+    uint32_t reload = SYST_RVR + 1u;
+    uint32_t ticks = v0 >= v1 ? v0 - v1 : v0 + reload - v1;
+    *insn = (uint32_t)(((uint64_t)ticks * CLS_TICKS_DEN + CLS_TICKS_NUM / 2u) / CLS_TICKS_NUM);
+    *y = out;
+    return cls;
+}
+
+/* ---- validation ---------------------------------------------------------------------- */
+
+static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
+{
+    if (f->type != PROTO_CMD_VALIDATE)
+        return false;
+    struct proto_validate_chunk c;
+    if (proto_validate_parse(f->payload, f->len, &c)) {
+        app_nak(a, token, f->type, PROTO_NAK_BAD_LENGTH, "bad validation chunk");
+        return true;
+    }
+    if (c.model_hash != IMU_MODEL_HASH) {
+        app_nak(a, token, f->type, PROTO_NAK_MODEL_MISMATCH, "window for another model");
+        return true;
+    }
+    if (c.n_axes != NA || c.total != WL) {
+        v_next = 0;
+        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "window shape is not the model's");
+        return true;
+    }
+    if (c.offset == 0)
+        v_next = 0;
+    if (c.offset != v_next) {
+        v_next = 0;
+        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "validation chunk out of order");
+        return true;
+    }
+    int16_t *dst = win + (uint32_t)c.offset * NA;
+    for (uint32_t i = 0; i < (uint32_t)c.count * NA; i++)
+        dst[i] = (int16_t)proto_get_u16(c.data + 2u * i);
+    v_next = (uint16_t)(c.offset + c.count);
+    v_last_ms = platform_now_ms();
+    app_ack(a, token, f->type);
+    if (v_next < WL)
+        return true;
+    v_next = 0;
+    uart_kick(); /* the ACK leaves before the measurement */
+    const int8_t *y;
+    struct proto_validate_result r;
+    r.token = token;
+    r.model_hash = IMU_MODEL_HASH;
+    r.class_index = (uint8_t)classify(imu_model_input_scale, &y, &r.instructions);
+    r.n_classes = IMU_MODEL_N_CLASSES;
+    r.n_features = IMU_MODEL_N_FEATURES;
+    memcpy(r.scores, y, IMU_MODEL_N_CLASSES);
+    size_t n = proto_validate_result_pack(&r, feat, link_payload(&a->link), LINK_MAX_PAYLOAD);
+    if (n)
+        link_send(&a->link, PROTO_VALIDATE_RESULT, NULL, n);
+    return true;
+}
+
+/* ---- live classification ------------------------------------------------------------- */
+
+static void live_restart(void)
+{
+    live_fill = 0;
+    live_since = 0;
+}
+
+static void live_run(uint64_t t_us)
+{
+    float scale[NA];
+    for (unsigned m = 0; m < NA; m++)
+        scale[m] = axis_map[m] < 3 ? synth_accel_scale(app.cfg.accel_g) : synth_gyro_scale(app.cfg.gyro_dps);
+    for (uint32_t t = 0; t < WL; t++)
+        memcpy(win + t * NA, live_ring[(live_head + t) % WL], sizeof live_ring[0]);
+    struct proto_classification c;
+    const int8_t *y;
+    c.seq = cls_seq++;
+    c.t_us = t_us;
+    c.class_index = (uint8_t)classify(scale, &y, &c.instructions);
+    c.n_classes = IMU_MODEL_N_CLASSES;
+    memcpy(c.scores, y, IMU_MODEL_N_CLASSES);
+    size_t n = proto_classification_pack(&c, link_payload(&app.link), LINK_MAX_PAYLOAD);
+    if (n)
+        link_send(&app.link, PROTO_CLASSIFICATION, NULL, n);
+}
+
+/* Feed the samples the sensor context queued since the last call into the window. */
+static void live_feed(void)
+{
+    struct ring *r = &app.samples;
+    uint32_t tail = r->tail, used = ring_used(r);
+    if ((int32_t)(live_pos - tail) < 0) { /* dropped before we saw them */
+        live_pos = tail;
+        live_restart();
+    }
+    for (; live_pos != tail + used; live_pos++) {
+        const struct imu_sample *s = ring_at(r, live_pos - tail);
+        if (!live_have_last || s->idx != live_last_idx + 1u)
+            live_restart();
+        live_have_last = true;
+        live_last_idx = s->idx;
+        if (!live_ok)
+            continue;
+        uint32_t slot = (live_head + live_fill) % WL;
+        if (live_fill == WL) {
+            slot = live_head;
+            live_head = (live_head + 1u) % WL;
+        } else {
+            live_fill++;
+        }
+        for (unsigned m = 0; m < NA; m++)
+            live_ring[slot][m] = s->v[axis_map[m]];
+        live_since++;
+        /* a half-received validation window owns win[]: classify after it */
+        if (live_fill == WL && live_since >= IMU_MODEL_STRIDE_LEN && v_next == 0) {
+            live_since = 0;
+            live_run(s->t_us);
+        }
+    }
+    if (!raw_on) {
+        ring_drop(r, used);
+        live_pos = r->tail;
+    }
+}
+
+/* The sensor rate closest to the model's that the sensor can produce. */
+static uint16_t model_rate(const struct sensor_ops *s)
+{
+    uint16_t want = (uint16_t)(IMU_MODEL_RATE_HZ + 0.5f);
+    for (uint16_t d = 0; d < 1000; d++) {
+        if (want - d >= 50 && s->rate_ok((uint16_t)(want - d)))
+            return (uint16_t)(want - d);
+        if (want + d <= 1000 && s->rate_ok((uint16_t)(want + d)))
+            return (uint16_t)(want + d);
+    }
+    return APP_DEFAULT_RATE;
+}
+
+static void handle_byte(uint8_t b)
+{
+    struct proto_frame f;
+    if (!link_rx_byte(&app.link, b, &f))
+        return;
+    /* START/STOP switch the raw SAMPLES only: the classifier needs the sensor running. */
+    if ((f.type == PROTO_CMD_START || f.type == PROTO_CMD_STOP) && f.len == 2) {
+        raw_on = f.type == PROTO_CMD_START;
+        app_ack(&app, proto_get_u16(f.payload), f.type);
+        return;
+    }
+    app_handle_frame(&app, &f);
+}
+
+int main(void)
+{
+    bool clock_ok = board_init();
+    bool wd_reset = (RCC_CSR & RCC_CSR_IWDGRSTF) != 0;
+    RCC_CSR |= RCC_CSR_RMVF;
+    struct app_info info = { .board = board_name, .baud = board_baud, .model_hash = IMU_MODEL_HASH,
+                             .extra_flags = PROTO_FLAG_CLASSIFIER };
+    app_init(&app, board_sensor(), &info, &uart_tx);
+    app.cmd_hook = cmd_hook;
+    /* run the sensor at the model's rate (nothing runs yet: no need to post the change) */
+    app.cfg.rate_hz = model_rate(app.sensor);
+    app.spf = app_spf_for_rate(app.cfg.rate_hz);
+    app.req = app.cfg;
+    live_ok = map_axes();
+    live_pos = app.samples.tail;
+    g_streaming_hint = true;
+    time_pendsv_hook = sensor_context;
+    board_watchdog_start();
+
+    app_send_hello(&app);
+    if (!clock_ok)
+        app_send_error(&app, PROTO_ERR_CLOCK, NULL);
+    if (wd_reset)
+        app_send_log(&app, PROTO_LOG_WARN, "reset by watchdog");
+    if (!live_ok)
+        app_send_log(&app, PROTO_LOG_WARN, "model axes not on this sensor: validation only");
+    uint32_t last_hello = platform_now_ms();
+    for (;;) {
+        board_watchdog_kick();
+        uint8_t b;
+        while (uart_rx_pop(&b))
+            handle_byte(b);
+        if (board_button_event())
+            raw_on = !raw_on;
+        if (app.cfg.rate_hz != app.cur.rate_hz)
+            live_restart();
+        if (v_next && platform_now_ms() - v_last_ms > VALIDATE_STALE_MS)
+            v_next = 0;
+        live_feed();
+        app_poll(&app);
+        if (app.link.rx_frames == 0 && platform_now_ms() - last_hello >= 2000u) {
+            last_hello = platform_now_ms();
+            app_send_hello(&app);
+        }
+        uart_kick();
+        wfi();
+    }
+}
