@@ -240,8 +240,12 @@ static void handle_frame(struct daemon *d, const struct proto_frame *f)
  * once a second of lines has arrived, and keeps being refined after that. */
 static void text_rate_update(struct daemon *d, double now)
 {
-    if (d->text_rate_lines == 0)
+    if (d->text_rate_lines == 0 || now == d->text_first_t) {
+        /* Lines read in one go with the first ones (a backlog buffered before the port was
+         * opened) say nothing about timing: the window starts at the last of them. */
         d->text_first_t = now;
+        d->text_rate_lines = 0;
+    }
     d->text_rate_lines++;
     d->text_last_t = now;
     double el = d->text_last_t - d->text_first_t;
