@@ -19,9 +19,6 @@ add_library(cls_core OBJECT
     ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${IMULAB_MODEL}/model.c)
 target_compile_definitions(cls_core PRIVATE ${CLS_DEFS})
 target_include_directories(cls_core PRIVATE ${IMULAB_MODEL})
-# features and the int8 kernel: the hot path, optimised for speed
-set_source_files_properties(${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c
-    TARGET_DIRECTORY cls_core PROPERTIES COMPILE_OPTIONS "-O2")
 
 # SysTick ticks per instruction: QEMU -icount shift=0 runs 1 instruction per ns at 168 MHz.
 set(CLS_TICKS_qemu CLS_TICKS_NUM=168u CLS_TICKS_DEN=1000u)

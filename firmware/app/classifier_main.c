@@ -111,7 +111,7 @@ static int classify(const float *scale, const int8_t **y, uint32_t *insn)
     /* SysTick counts down from RVR to 0; one window takes far less than one period. */
     uint32_t reload = SYST_RVR + 1u;
     uint32_t ticks = v0 >= v1 ? v0 - v1 : v0 + reload - v1;
-    *insn = (uint32_t)(((uint64_t)ticks * CLS_TICKS_DEN + CLS_TICKS_NUM / 2u) / CLS_TICKS_NUM);
+    *insn = (ticks * CLS_TICKS_DEN + CLS_TICKS_NUM / 2u) / CLS_TICKS_NUM; /* ticks < 2^22 */
     *y = out;
     return cls;
 }
