@@ -75,8 +75,8 @@ static char *str(char *p, const char *s)
 /* Called with the exception stack frame (r0-r3, r12, lr, pc, xpsr). */
 __attribute__((used, noreturn)) void fault_report(const uint32_t *frame)
 {
-    static uint8_t body[2 + 64 + 4];
-    static uint8_t enc[sizeof body + 3];
+    static uint8_t body[2 + 2 + 80 + 4]; /* version, type, code, text (66 chars), crc */
+    static uint8_t enc[sizeof body + 4];
     char *t = (char *)body + 4;
     uint32_t icsr = SCB_ICSR;
     body[0] = PROTO_VERSION;
