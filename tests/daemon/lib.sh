@@ -71,7 +71,12 @@ start_daemon() {
     "$BIN/imulabd" --port "$T/$port" --db "${DB:-$T/db.sqlite}" --socket "$T/$sock" "$@" 2>>"$T/d.log" &
     D_PID=$!
     track "$D_PID"
-    wait_for 5 test -S "$T/$sock" || fail "imulabd did not create its socket $T/$sock"
+    wait_for 5 pong "$sock" || fail "imulabd does not answer on $T/$sock"
+}
+
+# pong SOCKET: the daemon answers ping (a stale socket file from a killed daemon does not).
+pong() {
+    ctl "$1" ping 2>/dev/null | grep -q '"pong":true'
 }
 
 # ctl SOCKET REQUEST: one request, prints the reply line.
