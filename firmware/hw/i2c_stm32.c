@@ -1,9 +1,9 @@
 /* i2c_stm32.c -- I2C1 master on PB8 (SCL) / PB9 (SDA), AF4, polled with timeouts (RM0390 §24).
  *
  * Transfers follow the master transmitter/receiver sequences of RM0390 §24.3.3: START, SB,
- * address, ADDR (cleared by reading SR1 then SR2), data with TXE/BTF or RXNE; for reception the
- * ACK bit is cleared and STOP set after the second-to-last byte (or before clearing ADDR for a
- * single byte). Every wait is bounded (I2C_WAIT_MS); NACK (AF), arbitration loss (ARLO) and bus
+ * address, ADDR (cleared by reading SR1 then SR2), data with TXE/BTF or RXNE; reception closes
+ * with the manual's three cases (N = 1: NACK before clearing ADDR; N = 2: POS + BTF; N > 2: the
+ * last three bytes paced by BTF), so preemption never makes the master ACK one byte too many. Every wait is bounded (I2C_WAIT_MS); NACK (AF), arbitration loss (ARLO) and bus
  * errors (BERR) end the transfer with a STOP. Recovery (used by the MPU6050 driver after a bus
  * error): drive the pins as open-drain GPIO, clock SCL up to nine times until the slave lets go
  * of SDA, make a STOP, then reset and re-initialise the peripheral.
@@ -84,7 +84,7 @@ static int fail(int st)
 {
     if (st != I2C_ARB_LOST) /* after ARLO the peripheral already left master mode */
         I2C_CR1(I) |= I2C_CR1_STOP;
-    I2C_CR1(I) &= ~I2C_CR1_ACK;
+    I2C_CR1(I) &= ~(I2C_CR1_ACK | I2C_CR1_POS);
     return st;
 }
 
@@ -121,8 +121,12 @@ static int xfer(void *ctx, uint8_t addr, const uint8_t *w, size_t wn, uint8_t *r
     }
     if (rn) {
         I2C_CR1(I) |= I2C_CR1_ACK;
-        if ((st = start_addr(addr, true)) != 0)
+        if (rn == 2)
+            I2C_CR1(I) |= I2C_CR1_POS; /* ACK/NACK applies to the next byte (RM0390 §24.3.3, N = 2) */
+        if ((st = start_addr(addr, true)) != 0) {
+            I2C_CR1(I) &= ~I2C_CR1_POS;
             return fail(st);
+        }
         if (rn == 1) {
             I2C_CR1(I) &= ~I2C_CR1_ACK;
             uint32_t s = irq_save(); /* ADDR clear and STOP back to back */
@@ -132,17 +136,35 @@ static int xfer(void *ctx, uint8_t addr, const uint8_t *w, size_t wn, uint8_t *r
             if ((st = wait_sr1(I2C_SR1_RXNE)) != 0)
                 return fail(st);
             r[0] = (uint8_t)I2C_DR(I);
+        } else if (rn == 2) {
+            (void)I2C_SR2(I);
+            I2C_CR1(I) &= ~I2C_CR1_ACK;
+            st = wait_sr1(I2C_SR1_BTF); /* byte 1 in DR, byte 2 in the shift register */
+            I2C_CR1(I) &= ~I2C_CR1_POS;
+            if (st)
+                return fail(st);
+            I2C_CR1(I) |= I2C_CR1_STOP;
+            r[0] = (uint8_t)I2C_DR(I);
+            r[1] = (uint8_t)I2C_DR(I);
         } else {
             (void)I2C_SR2(I);
-            for (size_t i = 0; i < rn; i++) {
+            for (size_t i = 0; i < rn - 3; i++) {
                 if ((st = wait_sr1(I2C_SR1_RXNE)) != 0)
                     return fail(st);
                 r[i] = (uint8_t)I2C_DR(I);
-                if (i == rn - 2) { /* second to last read: NACK the last, then STOP */
-                    I2C_CR1(I) &= ~I2C_CR1_ACK;
-                    I2C_CR1(I) |= I2C_CR1_STOP;
-                }
             }
+            /* Last three bytes with BTF, so the timing of this loop does not matter (N > 2). */
+            if ((st = wait_sr1(I2C_SR1_BTF)) != 0)
+                return fail(st);
+            I2C_CR1(I) &= ~I2C_CR1_ACK;
+            r[rn - 3] = (uint8_t)I2C_DR(I);
+            if ((st = wait_sr1(I2C_SR1_BTF)) != 0)
+                return fail(st);
+            I2C_CR1(I) |= I2C_CR1_STOP;
+            r[rn - 2] = (uint8_t)I2C_DR(I);
+            if ((st = wait_sr1(I2C_SR1_RXNE)) != 0)
+                return fail(st);
+            r[rn - 1] = (uint8_t)I2C_DR(I);
         }
     } else {
         I2C_CR1(I) |= I2C_CR1_STOP;
