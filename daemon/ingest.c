@@ -37,7 +37,7 @@ void ingest_reset(struct daemon *d)
     d->text_run = 0;
     d->text_columns = 0;
     d->text_rate_lines = 0;
-    d->have_seq = false;
+    /* have_seq/next_seq survive a reopen: frames lost while the port was away are a gap */
     d->info_requested = false;
     memset(&d->dev, 0, sizeof d->dev);
     d->cls.valid = false;
@@ -121,8 +121,7 @@ static void handle_samples(struct daemon *d, const struct proto_frame *f)
             d->info_requested = true;
             d->info_requested_at = mono_now();
         }
-        d->have_seq = false;
-        return;
+        return; /* the sequence check counts these frames as a gap once the device is known */
     }
     if (s.n_axes != d->dev.n_axes) {
         d->c.framing_errors++;

@@ -121,7 +121,6 @@ static void port_lost(struct daemon *d, const char *why)
     port_close(d->port);
     d->port = NULL;
     d->port_open = false;
-    d->have_seq = false;
     d->port_retry_at = mono_now() + 0.1;
     d->port_backoff = 0.1;
 }
