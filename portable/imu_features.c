@@ -88,31 +88,27 @@ int imu_features_count(const struct imu_feat_config *c)
 int imu_features_work_len(const struct imu_feat_config *c)
 {
     const int nf = (c->flags & IMU_FEAT_SPECTRAL) ? c->fft_len : 0;
-    return c->window_len + nf + nf / 2;
+    return c->window_len + nf + nf / 2 + 2 * nf;
 }
 
-/* In-place complex FFT of m points (m power of two, m <= 64), re/im interleaved. */
+/* In-place complex FFT of m points (m power of two, 4 <= m <= 64), re/im interleaved, input
+ * already in bit-reversed order. The first stage (twiddle 1) has no multiplications. */
 static void cfft(float *z, unsigned m)
 {
-    /* bit reversal */
-    for (unsigned i = 1, j = 0; i < m; i++) {
-        unsigned bit = m >> 1;
-        for (; j & bit; bit >>= 1) j ^= bit;
-        j ^= bit;
-        if (i < j) {
-            float tr = z[2 * i], ti = z[2 * i + 1];
-            z[2 * i] = z[2 * j]; z[2 * i + 1] = z[2 * j + 1];
-            z[2 * j] = tr; z[2 * j + 1] = ti;
-        }
+    for (unsigned i = 0; i < m; i += 2) {
+        float *a = z + 2 * i, *b = a + 2;
+        float br = b[0], bi = b[1];
+        b[0] = a[0] - br; b[1] = a[1] - bi;
+        a[0] = a[0] + br; a[1] = a[1] + bi;
     }
-    for (unsigned len = 2; len <= m; len <<= 1) {
+    for (unsigned len = 4; len <= m; len <<= 1) {
         unsigned half = len >> 1, step = 128u / len;
-        for (unsigned i = 0; i < m; i += len) {
-            for (unsigned k = 0; k < half; k++) {
-                /* w = exp(-2 pi i k / len) */
-                unsigned t = k * step;
-                float wr = cos128[t], wi = -cos128[(t + 96u) & 127u];
-                float *a = z + 2 * (i + k), *b = z + 2 * (i + k + half);
+        for (unsigned k = 0; k < half; k++) {
+            /* w = exp(-2 pi i k / len) */
+            unsigned t = k * step;
+            const float wr = cos128[t], wi = -cos128[(t + 96u) & 127u];
+            for (unsigned i = k; i < m; i += len) {
+                float *a = z + 2 * i, *b = z + 2 * (i + half);
                 float br = b[0] * wr - b[1] * wi;
                 float bi = b[0] * wi + b[1] * wr;
                 b[0] = a[0] - br; b[1] = a[1] - bi;
@@ -122,23 +118,22 @@ static void cfft(float *z, unsigned m)
     }
 }
 
-/* Power |X[k]|^2 / n for k = 1..n/2 of the real frame x[0..n-1] (overwritten); keeps the
- * maximum in pmax[k-1]. */
-static void real_power(float *x, unsigned n, float *pmax)
+/* Power |X[k]|^2 / n for k = 1..n/2 of the real frame whose n/2-point complex FFT is in x; keeps
+ * the maximum in pmax[k-1]. tw holds (cos, -sin)(2 pi k / n) for k = 1..n/2. The split step works
+ * on 2X (the factors 1/2 are exact and folded into the final 1/(4n)), giving the same bits. */
+static void real_power(const float *x, unsigned n, const float *tw, float *pmax)
 {
-    unsigned m = n / 2, step = 128u / n;
-    cfft(x, m); /* x[2j] + i x[2j+1] as m complex points */
-    float inv_n = 1.0f / (float)n;
+    const unsigned m = n / 2;
+    const float q = 0.25f / (float)n;
     for (unsigned k = 1; k <= m; k++) {
-        unsigned km = (k == m) ? 0 : k, mk = (m - k) % m;
-        float a = x[2 * km], b = x[2 * km + 1], c = x[2 * mk], d = x[2 * mk + 1];
-        float er = 0.5f * (a + c), ei = 0.5f * (b - d);
-        float orr = 0.5f * (b + d), oi = -0.5f * (a - c);
-        unsigned t = k * step;
-        float wr = cos128[t & 127u], wi = -cos128[(t + 96u) & 127u];
+        const float *za = x + 2 * (k == m ? 0 : k), *zb = x + 2 * (m - k);
+        float a = za[0], b = za[1], c = zb[0], d = zb[1];
+        float er = a + c, ei = b - d;
+        float orr = b + d, oi = c - a;
+        float wr = tw[2 * k - 2], wi = tw[2 * k - 1];
         float xr = er + (wr * orr - wi * oi);
         float xi = ei + (wr * oi + wi * orr);
-        float p = (xr * xr + xi * xi) * inv_n;
+        float p = (xr * xr + xi * xi) * q;
         if (p > pmax[k - 1]) pmax[k - 1] = p;
     }
 }
@@ -149,11 +144,33 @@ int imu_features(const struct imu_feat_config *c, const int16_t *x, const float 
     int total = imu_features_count(c);
     if (total < 0) return -1;
     const unsigned n = c->window_len, na = c->n_axes;
-    float *sig = work;                 /* n */
-    float *frame = work + n;           /* fft_len */
-    float *pmax = frame + ((c->flags & IMU_FEAT_SPECTRAL) ? c->fft_len : 0); /* fft_len / 2 */
+    const unsigned nf = (c->flags & IMU_FEAT_SPECTRAL) ? c->fft_len : 0, m = nf / 2;
+    float *sig = work;        /* n */
+    float *frame = work + n;  /* nf */
+    float *pmax = frame + nf; /* nf / 2 */
+    float *win = pmax + m;    /* nf: the frame window */
+    float *tw = win + nf;     /* nf: twiddles of the real split step */
+    uint8_t rev[IMU_FEAT_MAX_FFT / 2];
     float *o = out;
 
+    if (nf) {
+        const unsigned hs = 128u / nf;
+        for (unsigned i = 0; i < nf; i++)
+            win[i] = (c->flags & IMU_FEAT_HANN) ? 0.5f - 0.5f * cos128[(i * hs) & 127u] : 1.0f;
+        for (unsigned k = 1; k <= m; k++) {
+            unsigned t = k * hs;
+            tw[2 * k - 2] = cos128[t & 127u];
+            tw[2 * k - 1] = -cos128[(t + 96u) & 127u];
+        }
+        /* bit-reversed positions of the m complex points */
+        unsigned bits = 0;
+        while ((1u << bits) < m) bits++;
+        for (unsigned j = 0; j < m; j++) {
+            unsigned r = 0;
+            for (unsigned b = 0; b < bits; b++) r |= ((j >> b) & 1u) << (bits - 1 - b);
+            rev[j] = (uint8_t)r;
+        }
+    }
     for (unsigned ax = 0; ax < na; ax++) {
         const float sc = scale[ax];
         for (unsigned t = 0; t < n; t++) sig[t] = (float)x[t * na + ax] * sc;
@@ -170,12 +187,14 @@ int imu_features(const struct imu_feat_config *c, const int16_t *x, const float 
         float sum = 0;
         for (unsigned t = 0; t < n; t++) sum += sig[t];
         const float mean = sum / (float)n;
+        /* from here on sig holds the mean-removed signal */
+        float m2 = 0, m3 = 0, m4 = 0;
+        for (unsigned t = 0; t < n; t++) {
+            float d = sig[t] - mean, d2 = d * d;
+            sig[t] = d;
+            m2 += d2; m3 += d2 * d; m4 += d2 * d2;
+        }
         if (c->flags & IMU_FEAT_STATS) {
-            float m2 = 0, m3 = 0, m4 = 0;
-            for (unsigned t = 0; t < n; t++) {
-                float d = sig[t] - mean, d2 = d * d;
-                m2 += d2; m3 += d2 * d; m4 += d2 * d2;
-            }
             m2 = m2 / (float)n; m3 = m3 / (float)n; m4 = m4 / (float)n;
             float sd = imu_sqrtf(m2);
             *o++ = mean;
@@ -188,19 +207,29 @@ int imu_features(const struct imu_feat_config *c, const int16_t *x, const float 
                 *o++ = 0.0f;
             }
         }
-        if (c->flags & IMU_FEAT_SPECTRAL) {
-            const unsigned nf = c->fft_len, hop = nf / 2, nb = nf / 2, hs = 128u / nf;
-            for (unsigned k = 0; k < nb; k++) pmax[k] = 0.0f;
+        if (nf) {
+            const unsigned hop = nf / 2;
+            for (unsigned k = 0; k < m; k++) pmax[k] = 0.0f;
             for (unsigned start = 0;; start += hop) {
-                for (unsigned i = 0; i < nf; i++) {
-                    float v = (start + i < n) ? sig[start + i] - mean : 0.0f;
-                    if (c->flags & IMU_FEAT_HANN) v = v * (0.5f - 0.5f * cos128[(i * hs) & 127u]);
-                    frame[i] = v;
+                const float *sp = sig + start;
+                if (start + nf <= n) {
+                    for (unsigned j = 0; j < m; j++) {
+                        float *z = frame + 2 * rev[j];
+                        z[0] = sp[2 * j] * win[2 * j];
+                        z[1] = sp[2 * j + 1] * win[2 * j + 1];
+                    }
+                } else { /* past the end of the window: zero padding */
+                    for (unsigned j = 0; j < m; j++) {
+                        float *z = frame + 2 * rev[j];
+                        z[0] = start + 2 * j < n ? sp[2 * j] * win[2 * j] : 0.0f;
+                        z[1] = start + 2 * j + 1 < n ? sp[2 * j + 1] * win[2 * j + 1] : 0.0f;
+                    }
                 }
-                real_power(frame, nf, pmax);
+                cfft(frame, m);
+                real_power(frame, nf, tw, pmax);
                 if (start + nf >= n) break;
             }
-            for (unsigned k = 0; k < nb; k++) {
+            for (unsigned k = 0; k < m; k++) {
                 float p = pmax[k] > c->log_floor ? pmax[k] : c->log_floor;
                 *o++ = imu_log10f(p);
             }

@@ -51,7 +51,7 @@ struct imu_feat_config {
 /* Number of features per window, or -1 if the configuration is invalid. */
 int imu_features_count(const struct imu_feat_config *cfg);
 
-/* Floats of workspace imu_features() needs: window_len + 1.5 * fft_len (spectral) . */
+/* Floats of workspace imu_features() needs: window_len + 3.5 * fft_len (spectral). */
 int imu_features_work_len(const struct imu_feat_config *cfg);
 
 /* Compute the features of one window: x holds window_len * n_axes int16 samples, interleaved
