@@ -181,6 +181,7 @@ void cmd_started(struct app *a, const char *err, long id)
         return;
     }
     a->rec.st = REC_RUNNING;
+    a->st.recording = true; /* until the next status says otherwise */
     a->rec.t0 = now_ms();
     a->rec.id = id;
     app_msg(a, false, "recording #%ld %s%s", id, a->rec.label,
@@ -194,6 +195,7 @@ void cmd_stopped(struct app *a, const char *err, long id, long samples, double s
         app_msg(a, true, "record stop failed: %s", err);
         return;
     }
+    a->st.recording = false;
     app_msg(a, false, "saved recording #%ld: %ld samples, %.2f s", id, samples, seconds);
     cmd_refresh(a);
     if (a->quit_t)

@@ -4,7 +4,7 @@
 fake_daemon $T/s good
 for sig in TERM INT; do
     rm -f $T/rc
-    tm kill-server 2>/dev/null
+    SESSION=tui_$sig
     start_tui LANG=C.UTF-8 -- --socket $T/s
     wait_screen "Last recordings" 5
     pid=$(tui_pid) || fail "no imulab-tui process"
