@@ -103,7 +103,19 @@ static void cfft(float *z, unsigned m)
     }
     for (unsigned len = 4; len <= m; len <<= 1) {
         unsigned half = len >> 1, step = 128u / len;
-        for (unsigned k = 0; k < half; k++) {
+        /* k = 0 (w = 1) and k = half/2 (w = -i) without multiplications */
+        for (unsigned i = 0; i < m; i += len) {
+            float *a = z + 2 * i, *b = z + 2 * (i + half);
+            float br = b[0], bi = b[1];
+            b[0] = a[0] - br; b[1] = a[1] - bi;
+            a[0] = a[0] + br; a[1] = a[1] + bi;
+            a += half; b += half; /* k = half / 2: 2 floats per point */
+            br = b[1]; bi = -b[0];
+            b[0] = a[0] - br; b[1] = a[1] - bi;
+            a[0] = a[0] + br; a[1] = a[1] + bi;
+        }
+        for (unsigned k = 1; k < half; k++) {
+            if (2 * k == half) continue;
             /* w = exp(-2 pi i k / len) */
             unsigned t = k * step;
             const float wr = cos128[t], wi = -cos128[(t + 96u) & 127u];
