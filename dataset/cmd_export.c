@@ -244,7 +244,8 @@ static int export_one(const struct store_recording *r, void *arg)
 static const char *export_help =
     "usage: imulab export --format ei-json|csv --out DIR [--hmac-key K] [--label L] [--category C]\n"
     "\n"
-    "Writes one file per recording (trash and open recordings excluded) into DIR, created if\n"
+    "Writes one file per recording (not the trash, nor a recording still being recorded; one left\n"
+    "open by a killed daemon is exported as it stands) into DIR, created if\n"
     "needed: <label>.<id>.json in the Edge Impulse data acquisition format, or <label>.<id>.csv\n"
     "(header timestamp,<axis>,..., timestamp in ms), and an info.labels with each file's label\n"
     "and category (unassigned is written as Edge Impulse's 'split'), for\n"

@@ -208,6 +208,9 @@ static char *slurp(struct import *im, const char *path, size_t *len)
         return NULL;
     }
     buf[got] = 0;
+    if (got >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) { /* a UTF-8 byte order mark: blank it */
+        memset(buf, ' ', 3);
+    }
     *len = got;
     return buf;
 }

@@ -19,4 +19,9 @@ expect 0 im import --columns ax,ay --rate-hz 50 --label-column who --subject ann
 expect 1 im import --columns ax,nope --rate-hz 50 "$T/g.csv"; err_has "no column 'nope'"
 expect 1 im import --columns ax "$T/g.csv"; err_has "give --rate-hz"
 expect 2 im import --label a --label-column who "$T/g.csv"
+# a UTF-8 byte order mark and CRLF line ends are fine
+printf '\xef\xbb\xbftimestamp,x\r\n0,1\r\n10,2\r\n' > "$T/bom.1.csv"
+DB=$T/bom.db
+expect 0 im import "$T/bom.1.csv"
+[ "$(count "SELECT sample_count||' '||sample_rate_hz FROM recordings")" = "2 100.0" ] || fail "BOM/CRLF CSV"
 echo ok
