@@ -41,6 +41,7 @@ struct client {
     char in[REQUEST_MAX + 1];
     size_t in_len;
     bool discarding; /* request over REQUEST_MAX: drop to end of line */
+    bool had_nul;    /* ... or it held a NUL byte */
     char *out;
     size_t out_len, out_cap;
     bool subscribed;
@@ -778,7 +779,11 @@ static void client_read(struct control *c, struct client *cl)
             if (ch == '\n') {
                 if (cl->discarding) {
                     cl->discarding = false;
-                    reply_error(c, cl, "request over %d bytes", REQUEST_MAX);
+                    if (cl->had_nul)
+                        reply_error(c, cl, "request has a NUL byte");
+                    else
+                        reply_error(c, cl, "request over %d bytes", REQUEST_MAX);
+                    cl->had_nul = false;
                 } else {
                     cl->in[cl->in_len] = 0;
                     handle_request(c, cl, cl->in);
@@ -793,6 +798,7 @@ static void client_read(struct control *c, struct client *cl)
                 cl->in_len = 0;
             } else if (ch == 0) {
                 cl->discarding = true; /* a NUL in a request is malformed: reply at end of line */
+                cl->had_nul = true;
             } else {
                 cl->in[cl->in_len++] = ch;
             }
