@@ -21,8 +21,9 @@ static unsigned check_failures, check_count;
 #define CHECK(cond) CHECK_MSG(cond, "%s", "")
 #define REQUIRE(cond)                                                                              \
     do {                                                                                           \
-        CHECK(cond);                                                                               \
-        if (!(cond))                                                                               \
+        unsigned before_ = check_failures;                                                         \
+        CHECK(cond); /* evaluated once: cond may have side effects */                              \
+        if (check_failures != before_)                                                             \
             exit(1);                                                                               \
     } while (0)
 

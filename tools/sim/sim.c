@@ -95,6 +95,7 @@ static struct {
     uint32_t fault_rng;
     FILE *log;
     uint64_t last_log_flush;
+    uint64_t out_blocked_until; /* the pty refused a write: do not poll for POLLOUT until then */
 } S;
 
 static volatile sig_atomic_t stop_flag;
@@ -292,8 +293,11 @@ static int out_flush(void)
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno == EAGAIN)
+            if (errno == EAGAIN) {
+                /* a pty may report POLLOUT and still refuse the write: back off briefly */
+                S.out_blocked_until = now_ns() + 2000000u;
                 break;
+            }
             return -1;
         }
         S.out_off += (size_t)w;
@@ -611,6 +615,9 @@ static void make_frame(bool overflow)
     }
 }
 
+static void sleep_until(uint64_t t);
+static bool host_has_read_all(int *empty_seen);
+
 /* Close mid-frame: half of the next frame reaches the host, then the line goes dead. */
 static void hang_up(void)
 {
@@ -626,6 +633,11 @@ static void hang_up(void)
             size_t half = (S.out_len - S.out_off) / 2;
             ssize_t w = write(S.master, S.out + S.out_off, half);
             (void)w;
+            /* let the host read the half frame before the line goes dead */
+            S.out_off = S.out_len = 0;
+            int empty_seen = 0;
+            for (int i = 0; i < 50 && !host_has_read_all(&empty_seen); i++)
+                sleep_until(now_ns() + 10000000u);
             log_line("# lost seq=%" PRIu32 " n=%" PRIu64 " count=%u (hang-up mid-frame)\n", S.pend.seq,
                      S.pend.n0, S.pend.count);
             S.frames_dropped++;
@@ -667,9 +679,13 @@ static void sleep_until(uint64_t t)
 static void wait_io(uint64_t deadline)
 {
     struct pollfd pfd = {.fd = S.master, .events = POLLIN};
-    if (S.out_off < S.out_len)
-        pfd.events |= POLLOUT;
     uint64_t now = now_ns();
+    if (S.out_off < S.out_len) {
+        if (now >= S.out_blocked_until)
+            pfd.events |= POLLOUT;
+        else if (deadline > S.out_blocked_until)
+            deadline = S.out_blocked_until;
+    }
     struct timespec ts, *tp = NULL;
     if (deadline != UINT64_MAX) {
         uint64_t d = deadline > now ? deadline - now : 0;
@@ -692,15 +708,28 @@ static void wait_io(uint64_t deadline)
         sleep_until(deadline); /* ppoll may round; never start a frame early */
 }
 
+/* Bytes written to the master that the host has not read yet. Data moves from the pty's flip
+ * buffer to the slave's input queue asynchronously, so "empty" is believed only when seen
+ * twice 10 ms apart. */
+static bool host_has_read_all(int *empty_seen)
+{
+    int inq = 0;
+    if (S.out_off < S.out_len || ioctl(S.slave, FIONREAD, &inq) < 0 || inq > 0) {
+        *empty_seen = 0;
+        return false;
+    }
+    return ++*empty_seen >= 2;
+}
+
 /* After the last frame: let the host read what is buffered, answering commands meanwhile. */
 static void drain(void)
 {
     uint64_t end = now_ns() + (uint64_t)S.o.linger_ms * 1000000u;
+    int empty_seen = 0;
     while (!stop_flag) {
         if (out_flush() < 0)
             return;
-        int inq = 0;
-        if (S.out_off == S.out_len && (ioctl(S.slave, FIONREAD, &inq) < 0 || inq == 0))
+        if (host_has_read_all(&empty_seen))
             return;
         uint64_t now = now_ns();
         if (now >= end)
