@@ -131,3 +131,10 @@ stop_sim() {
     wait "$p" 2>/dev/null
     return 0
 }
+
+# rows_match_rate ROWS RATE: ROWS within 5% (+ one frame) of what RATE gives over the
+# recording's own duration (the stop reply's seconds).
+rows_match_rate() {
+    awk -v n="$1" -v r="$2" -v s="$(jget "$STOP_REPLY" seconds)" \
+        'BEGIN { e = r * s; exit !(n >= 0.95 * e - 10 && n <= 1.05 * e + 10) }'
+}

@@ -12,7 +12,7 @@ check_log "$T/sim.log"
 
 rows=$(kv rows)
 [ "$(kv gaps)" = 0 ] || fail "gaps in a clean stream: $CHECK"
-[ "$rows" -ge 360 ] && [ "$rows" -le 440 ] || fail "$rows samples for ~2 s at 200 Hz"
+rows_match_rate "$rows" 200 || fail "$rows samples for ~2 s at 200 Hz"
 [ "$(jget "$STOP_REPLY" samples)" = "$rows" ] || fail "stop reply says $(jget "$STOP_REPLY" samples), DB has $rows"
 [ "$(kv hash)" = ok ] || fail "content hash not verified: $CHECK"
 

@@ -35,7 +35,7 @@ st=$(ctl ctl status)
 stop_sim
 check_log "$T/sim.log"
 rows=$(kv rows)
-[ "$rows" -ge 170 ] && [ "$rows" -le 215 ] || fail "$rows rows for ~2 s at 100 Hz"
+rows_match_rate "$rows" 100 || fail "$rows rows for ~2 s at 100 Hz"
 [ "$(kv gaps)" = 0 ] || fail "gaps in text mode: $CHECK"
 bad=$(jget "$st" bad_lines)
 [ "$bad" -ge 5 ] || fail "bad_lines=$bad for a junk line every 20 lines over >2 s: $st"
