@@ -36,6 +36,8 @@ struct devstatus {
     bool has_device, classifier;
     char board[48], firmware[32], sensor[32];
     long frames, crc_errors, gaps, dropped_events, bad_lines;
+    int nunits;
+    char units[RING_AXES][16]; /* per axis, to plot accel and gyro on their own scales */
 };
 
 /* The last classification (CLASSIFICATION frames, or the status object). */

@@ -96,6 +96,11 @@ static void ev_status(struct app *a, const cJSON *o)
     s->gaps = jlong(o, "gaps", 0);
     s->dropped_events = jlong(o, "dropped_events", 0);
     s->bad_lines = jlong(o, "bad_lines", 0);
+    const cJSON *u, *units = cJSON_GetObjectItemCaseSensitive(o, "units");
+    s->nunits = 0;
+    cJSON_ArrayForEach(u, units) if (s->nunits < RING_AXES)
+        snprintf(s->units[s->nunits++], sizeof s->units[0], "%s",
+                 cJSON_IsString(u) && u->valuestring ? u->valuestring : "");
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "device");
     s->has_device = cJSON_IsObject(d);
     jstr(d, "board", s->board, sizeof s->board);

@@ -29,14 +29,14 @@ char plot_mark(int i)
     return marks[i % (int)(sizeof marks - 1)];
 }
 
-static void autoscale(const struct ring *r, long count, double *lo, double *hi)
+static void autoscale(const struct ring *r, unsigned mask, long count, double *lo, double *hi)
 {
     *lo = INFINITY;
     *hi = -INFINITY;
     for (long age = 0; age < count; age++) {
         const float *row = ring_row(r, age);
         for (int i = 0; i < r->naxes; i++) {
-            if (!isfinite(row[i]))
+            if (!(mask & 1u << i) || !isfinite(row[i]))
                 continue;
             if (row[i] < *lo)
                 *lo = row[i];
@@ -158,13 +158,14 @@ void plot_draw(WINDOW *win, int y, int x, int h, int w, const struct ring *r,
     window = window < g.dw ? g.dw : window > RING_CAP ? RING_CAP : window;
     long count = ring_count(r) < window ? ring_count(r) : window;
     double lo, hi;
-    autoscale(r, count, &lo, &hi);
+    autoscale(r, st->axes, count, &lo, &hi);
     y_labels(win, y, x, h, lo, hi, st->utf8);
     g.bits = calloc((size_t)(g.cw * g.ch), 1);
     g.owner = calloc((size_t)(g.cw * g.ch), 1);
     if (g.bits && g.owner && count > 0) {
         for (int i = 0; i < r->naxes; i++)
-            rasterize_axis(&g, r, i, window, count, lo, hi);
+            if (st->axes & 1u << i)
+                rasterize_axis(&g, r, i, window, count, lo, hi);
         blit(win, y, x + PLOT_YLAB, &g, st);
     }
     free(g.bits);

@@ -19,6 +19,7 @@
 struct plot_style {
     bool utf8, color;
     double seconds; /* time span shown */
+    unsigned axes;  /* bit i set: draw axis i */
 };
 
 /* Draws the plot in the h x w rectangle at (y, x), y labels included. */

@@ -157,6 +157,22 @@ static void draw_legend(const struct app *a, const struct layout *L)
                 PLOT_SECONDS);
 }
 
+/* Axes with the unit of axis 0 in groups[0], the others in groups[1], so accelerations and
+ * angular rates each get their own scale; one group when units are unknown or the same. */
+static int unit_groups(const struct app *a, unsigned groups[2])
+{
+    const struct ring *r = &a->ring;
+    groups[0] = r->naxes >= 32 ? ~0u : (1u << r->naxes) - 1;
+    groups[1] = 0;
+    if (a->st.nunits != r->naxes || r->naxes < 2)
+        return 1;
+    for (int i = 1; i < r->naxes; i++)
+        if (strcmp(a->st.units[i], a->st.units[0]) != 0)
+            groups[1] |= 1u << i;
+    groups[0] &= ~groups[1];
+    return groups[1] ? 2 : 1;
+}
+
 static void draw_plot(const struct app *a, const struct layout *L)
 {
     draw_legend(a, L);
@@ -164,8 +180,19 @@ static void draw_plot(const struct app *a, const struct layout *L)
         draw_absent(a, L);
         return;
     }
-    struct plot_style st = {.utf8 = a->utf8, .color = a->color, .seconds = PLOT_SECONDS};
-    plot_draw(stdscr, L->plot_y, 0, L->plot_h, L->plot_w, &a->ring, &st);
+    unsigned groups[2];
+    int n = unit_groups(a, groups);
+    if (n == 2 && L->plot_h < 6) {
+        n = 1;
+        groups[0] |= groups[1];
+    }
+    int h = L->plot_h / n;
+    for (int g = 0; g < n; g++) {
+        struct plot_style st = {.utf8 = a->utf8, .color = a->color, .seconds = PLOT_SECONDS,
+                                .axes = groups[g]};
+        plot_draw(stdscr, L->plot_y + g * h, 0, g == n - 1 ? L->plot_h - g * h : h, L->plot_w,
+                  &a->ring, &st);
+    }
     if (a->st.have && !a->st.connected) {
         style_on(a, PAIR_WARN, A_BOLD);
         put_fmt(stdscr, L->plot_y + L->plot_h / 2, 10, L->plot_w - 12, a->utf8,
