@@ -279,7 +279,7 @@ static void text_adopt(struct daemon *d, int columns)
     snprintf(d->dev.hello.sensor, sizeof d->dev.hello.sensor, "text");
     for (int a = 0; a < columns; a++) {
         if (a < d->n_cli_axes)
-            snprintf(d->dev.axis_name[a], sizeof d->dev.axis_name[a], "%s", d->cli_axes[a]);
+            memcpy(d->dev.axis_name[a], d->cli_axes[a], sizeof d->dev.axis_name[a]); /* same size */
         else
             snprintf(d->dev.axis_name[a], sizeof d->dev.axis_name[a], "axis%d", a);
         d->dev.axis_unit[a][0] = 0;
