@@ -164,6 +164,16 @@ static bool animated(const struct app *a, int64_t now)
     return a->rec.st != REC_IDLE || a->st.recording || now - a->last_samples < 500;
 }
 
+/* Until the next frame is due when there is something to draw; short while the recorder's
+ * clock runs, so a timed recording ends within a few ms of its length. */
+static int poll_timeout(const struct app *a, int64_t now, int64_t last_draw)
+{
+    int64_t wait = a->dirty ? FRAME_MS - (now - last_draw) : FRAME_MS;
+    if (a->rec.st != REC_IDLE && wait > 10)
+        wait = 10;
+    return wait < 0 ? 0 : (int)wait;
+}
+
 static void loop(struct app *a)
 {
     int64_t last_draw = 0;
@@ -173,11 +183,9 @@ static void loop(struct app *a)
             {.fd = a->sub.fd, .events = conn_events(&a->sub)},
             {.fd = a->req.fd, .events = conn_events(&a->req)},
         };
-        int64_t now = now_ms(), wait = FRAME_MS - (now - last_draw);
-        if (poll(p, 3, a->dirty ? (int)(wait < 0 ? 0 : wait) : a->rec.st != REC_IDLE ? 10 : FRAME_MS) < 0
-            && errno != EINTR)
+        if (poll(p, 3, poll_timeout(a, now_ms(), last_draw)) < 0 && errno != EINTR)
             break;
-        now = now_ms();
+        int64_t now = now_ms();
         if (p[1].revents)
             conn_handle(&a->sub, p[1].revents, now);
         if (p[2].revents)

@@ -29,7 +29,9 @@ wait_screen "flick +1 +2\.0" 2
 keys u; wait_screen "restored recording #2" 2
 wait_screen "flick +2 " 2
 keys '?'; wait_screen "imulab-tui keys" 2; keys z; sleep 0.3; no_screen "imulab-tui keys"
-keys q
+# q during a free recording stops it first
+keys ' '; wait_screen "RECORDING" 3; keys q
 [ "$(wait_exit 3)" = 0 ] || fail "exit status $(cat $T/rc)"
+tail -1 $T/s.log | grep -q "^stopped flick" || fail "q did not stop the recording: $(tail -1 $T/s.log)"
 check_stderr
 echo "record_fake: ok"
