@@ -385,7 +385,7 @@ static void draw_keys(const struct app *a, const struct layout *L)
 {
     const char *keys = a->utf8
         ? "n new \u2191\u2193/1-9 pick r timed \u2423 free x del u undo t cat s subject ? help q quit"
-        : "n new  up/dn/1-9 pick  r timed  spc free  x del  u undo  t cat  s subj  ? help  q quit";
+        : "n new up/dn/1-9 pick r timed spc free x del u undo t cat s subject ? help q quit";
     if (text_cols(keys, a->utf8) > L->cols)
         keys = "n new r timed spc free x del u undo t cat s subj ? q quit";
     attron(A_DIM);
