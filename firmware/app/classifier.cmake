@@ -17,10 +17,18 @@ set(CLS_DEFS LINK_RX_MAX=280u)
 add_library(cls_core OBJECT
     core/ring.c core/link.c core/app.c core/mpu6050.c core/synth_imu.c
     ${PORTABLE_DIR}/proto.c ${PORTABLE_DIR}/synth.c
-    ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${IMULAB_MODEL}/model.c)
+    ${IMULAB_MODEL}/model.c)
 target_compile_definitions(cls_core PRIVATE ${CLS_DEFS})
 target_compile_options(cls_core PRIVATE -flto)
 target_include_directories(cls_core PRIVATE ${IMULAB_MODEL})
+# The hot path (features, int8 kernel), compiled hosted (still with LTO): -ffreestanding implies -fno-builtin, which turns every 4-byte memcpy (the kernel's
+# word loads, the float bit casts) into a call -- a third more instructions per window
+# (60.6k instead of 44.3k with the default model; -O2 would save 1k more for 1.4 KB of flash).
+add_library(cls_fast OBJECT ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c)
+get_target_property(_cls_opts cls_fast COMPILE_OPTIONS)
+list(REMOVE_ITEM _cls_opts -ffreestanding)
+set_target_properties(cls_fast PROPERTIES COMPILE_OPTIONS "${_cls_opts}")
+target_compile_options(cls_fast PRIVATE -Os -flto)
 
 # SysTick ticks per instruction: QEMU -icount shift=0 runs 1 instruction per ns at 168 MHz.
 set(CLS_TICKS_qemu CLS_TICKS_NUM=168u CLS_TICKS_DEN=1000u)
@@ -29,7 +37,7 @@ set(CLS_TICKS_nucleo-f446re CLS_TICKS_NUM=1u CLS_TICKS_DEN=1u)
 foreach(board nucleo-f446re qemu)
   set(name classifier-${board})
   add_executable(${name} app/classifier_main.c app/classifier_div.c ${FW_BOARD_${board}}
-      $<TARGET_OBJECTS:cls_core> $<TARGET_OBJECTS:fw_hw>)
+      $<TARGET_OBJECTS:cls_core> $<TARGET_OBJECTS:cls_fast> $<TARGET_OBJECTS:fw_hw>)
   target_compile_definitions(${name} PRIVATE ${CLS_DEFS} ${CLS_TICKS_${board}})
   set_source_files_properties(app/classifier_main.c TARGET_DIRECTORY ${name} PROPERTIES COMPILE_OPTIONS -flto)
   target_include_directories(${name} PRIVATE ${IMULAB_MODEL})
