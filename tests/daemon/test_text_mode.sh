@@ -13,10 +13,12 @@ wait_for 5 test -e "$T/slow_host" || fail "socat pty pair"
 (
     exec 3>"$T/slow_dev"
     i=0
+    t0=$(date +%s.%N)
     while :; do
         printf '%d.5,-%d.25,7\r\n' "$i" "$i" >&3
         i=$((i + 1))
-        sleep 1
+        # paced on absolute times, so a slow wake-up does not stretch the period
+        sleep "$(awk -v t0="$t0" -v i="$i" -v now="$(date +%s.%N)" 'BEGIN { d = t0 + i - now; print (d > 0 ? d : 0) }')"
     done
 ) &
 track $!
@@ -71,7 +73,8 @@ wait_for 8 sh -c "printf 'status\n' | socat -t 3 - UNIX-CONNECT:$T/ctl_slow | gr
 took=$(awk -v a="$slow_t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 st=$(ctl ctl_slow status)
 rate=$(jget "$st" sample_rate_hz)
-awk -v r="$rate" 'BEGIN { exit !(r >= 0.98 && r <= 1.02) }' || fail "slow rate $rate Hz, true 1"
+# the first figure comes from 3 lines (2 s): one line delayed by a busy machine moves it by a few %
+awk -v r="$rate" 'BEGIN { exit !(r >= 0.9 && r <= 1.1) }' || fail "slow rate $rate Hz, true 1"
 r=$(ctl ctl_slow "record start slow")
 [ "$(jget "$r" ok)" = true ] || fail "record start on the slow stream: $r"
 sleep 2.2
