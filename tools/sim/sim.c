@@ -710,7 +710,7 @@ static void wait_io(uint64_t deadline)
 
 /* Bytes written to the master that the host has not read yet. Data moves from the pty's flip
  * buffer to the slave's input queue asynchronously, so "empty" is believed only when seen
- * twice 10 ms apart. */
+ * five times, 10 ms apart. */
 static bool host_has_read_all(int *empty_seen)
 {
     int inq = 0;
@@ -718,7 +718,7 @@ static bool host_has_read_all(int *empty_seen)
         *empty_seen = 0;
         return false;
     }
-    return ++*empty_seen >= 2;
+    return ++*empty_seen >= 5;
 }
 
 /* After the last frame: let the host read what is buffered, answering commands meanwhile. */
