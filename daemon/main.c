@@ -246,6 +246,12 @@ int main(int argc, char **argv)
     uint64_t wd_usec = 0;
     bool watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
     double last_wd = 0, last_status = 0;
+    port_try_open(d, mono_now()); /* a port held by another process is refused here, in one line */
+    if (d->stop) {
+        control_close(d->control);
+        store_close(d->store);
+        return d->exit_code;
+    }
     log_msg("listening on %s, database %s, port %s", d->socket_path, d->db_path, d->port_path);
     sd_notifyf(0, "READY=1\nSTATUS=waiting for %s", d->port_path);
 

@@ -143,7 +143,7 @@ static inline uint64_t proto_get_u64(const uint8_t *p) { return (uint64_t)proto_
 /* HELLO payload (fixed part 64 bytes + 20 per axis):
  *   proto_version:u8 fw_major:u8 fw_minor:u8 fw_patch:u8 board[16] sensor[16]
  *   sample_rate_hz:u16 accel_range_g:u8 gyro_range_dps:u16 flags:u8 baud:u32 model_hash:u32
- *   samples_per_frame:u8 n_axes:u8 reserved[14]
+ *   samples_per_frame:u8 n_axes:u8 reserved[12]
  *   then per axis: name[8] unit[8] scale:f32 (physical value = raw * scale) */
 #define PROTO_HELLO_FIXED 64u
 #define PROTO_HELLO_AXIS 20u
