@@ -304,6 +304,8 @@ int main(int argc, char **argv)
     }
 
     sd_notify(0, "STOPPING=1");
+    if (d->rec.open && d->port_open)
+        port_service(d, 0); /* what the device sent before the signal belongs to the recording */
     if (d->rec.open) {
         int64_t id, samples, gaps;
         double secs;
