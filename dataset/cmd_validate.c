@@ -167,9 +167,13 @@ static int await(struct devport *p, int token, uint8_t want, int timeout_ms, str
     }
 }
 
-/* CMD_INFO until HELLO arrives (QEMU's pty may drop what was sent before it was opened). */
+/* CMD_INFO until HELLO arrives (QEMU's pty may drop what was sent before it was opened, and it
+ * notices a newly opened pty only on its next poll, up to a second later: the first exchange gets
+ * at least 2.5 s). */
 static int get_hello(struct devport *p, int timeout_ms, struct proto_hello *h)
 {
+    if (timeout_ms < 2500)
+        timeout_ms = 2500;
     double deadline = devport_now_ms() + timeout_ms;
     int tries = 0;
     while (devport_now_ms() < deadline) {

@@ -1,0 +1,107 @@
+#!/bin/bash
+# tests/classifier/e2e.sh BIN SRC -- the classifier firmware end to end on the emulated board:
+# train on the shared dataset, build the classifier images with -DIMULAB_MODEL, check the flash and
+# RAM budgets, run QEMU (-icount shift=0) and `imulab validate` (every window bit-exact, accuracy
+# >= 0.92, <= 50,000 instructions per window), then the bad inputs: a model directory missing a
+# file or trained for other axes, the streamer or another model on the device, a silent device and
+# a device that stops answering. Exit 77 (skipped) without the ARM toolchain, QEMU or the dataset.
+set -u
+BIN=$1 SRC=$2
+DS=$SRC/../shared/data/ei-xiao-gestures
+for t in arm-none-eabi-gcc qemu-system-arm socat; do command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }; done
+[ -d "$DS" ] || { echo "skip: no dataset at $DS"; exit 77; }
+T=$(mktemp -d /tmp/imulab-cls-test.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+I="$BIN/imulab --db $T/a.db"
+
+qemu_start() { # ELF -> sets PTS, QPID
+  qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty -icount shift=0 \
+    -kernel "$1" >"$T/q.log" 2>&1 &
+  QPID=$!; pids+=($QPID); PTS=""
+  for _ in $(seq 50); do PTS=$(grep -o '/dev/pts/[0-9]*' "$T/q.log" | head -1); [ -n "$PTS" ] && break; sleep 0.1; done
+  [ -n "$PTS" ] || fail "QEMU gave no pty"
+}
+qemu_stop() { kill "$QPID" 2>/dev/null; wait "$QPID" 2>/dev/null; }
+
+$I import "$DS" >/dev/null || fail "import"
+$I train --out "$T/m" --window-ms 1000 --stride-ms 500 --seed 1 >"$T/train.log" || fail "train"
+$I train --out "$T/m2" --window-ms 1000 --stride-ms 500 --seed 2 >/dev/null || fail "train seed 2"
+h1=$(grep -o '"hash":[^,]*' "$T/m/model.json"); h2=$(grep -o '"hash":[^,]*' "$T/m2/model.json")
+[ "$h1" != "$h2" ] || fail "seeds 1 and 2 gave the same model hash"
+
+# build: the firmware project with the model (as imulab flash does)
+fw() { # MODEL OUTDIR
+  cmake -S "$SRC/firmware" -B "$2" -DCMAKE_TOOLCHAIN_FILE="$SRC/cmake/arm-none-eabi.cmake" \
+    -DCMAKE_BUILD_TYPE=Release -DFW_OUTPUT_DIR="$2/out" -DIMULAB_MODEL="$1" >"$2.log" 2>&1 &&
+  cmake --build "$2" -j4 --target classifier-nucleo-f446re classifier-qemu >>"$2.log" 2>&1
+}
+fw "$T/m" "$T/fw" || fail "classifier build: $(grep -m1 -i error "$T/fw.log")"
+for f in classifier-nucleo-f446re.elf classifier-nucleo-f446re.bin classifier-qemu.elf; do
+  [ -f "$T/fw/out/$f" ] || fail "no $f"
+done
+read -r text data bss _ < <(arm-none-eabi-size "$T/fw/out/classifier-nucleo-f446re.elf" | tail -1)
+flash=$((text + data)); ram=$((data + bss))
+echo "classifier-nucleo-f446re: flash $flash B, RAM $ram B"
+[ $flash -le 16384 ] || fail "flash $flash B > 16384"
+[ $ram -le 8192 ] || fail "RAM $ram B > 8192"
+
+# validate on the emulated board
+qemu_start "$T/fw/out/classifier-qemu.elf"
+timeout 60 $I validate --model "$T/m" --port "$PTS" --json >"$T/v.json" 2>"$T/v.err" || fail "validate: $(tail -1 "$T/v.err")"
+python3 - "$T/v.json" <<'PY' || exit 1
+import json, sys
+v = json.load(open(sys.argv[1]))
+print("validate: %d windows, %d bit-exact, accuracy %.4f, %s instructions/window" % (v["windows"], v["bit_exact"], v["accuracy"], v["instructions_per_window"]))
+ok = v["windows"] > 400 and v["bit_exact"] == v["windows"] and v["accuracy"] >= 0.92 and 0 < v["instructions_per_window"] <= 50000
+ok = ok and sum(c["windows"] for c in v["classes"].values()) == v["windows"]
+sys.exit(0 if ok else print("FAIL: validate figures") or 1)
+PY
+# another model on the device
+timeout 20 $I validate --model "$T/m2" --port "$PTS" >/dev/null 2>"$T/e.err" && fail "validate accepted a device running another model"
+grep -q "runs model" "$T/e.err" || fail "no clear error for another model: $(cat "$T/e.err")"
+# a device that stops answering mid-way: stop QEMU after 4 s (HELLO may take a second)
+( sleep 4; kill -STOP "$QPID" ) &
+s=$(date +%s)
+timeout 30 $I validate --model "$T/m" --port "$PTS" --timeout-ms 500 >/dev/null 2>"$T/e.err"; rc=$?
+[ $rc = 1 ] || fail "validate against a stopped device: exit $rc (want 1)"
+grep -q "stopped answering" "$T/e.err" || fail "no clear error for a stopped device: $(cat "$T/e.err")"
+[ $(( $(date +%s) - s )) -le 12 ] || fail "validate took too long to give up"
+kill -CONT "$QPID"; qemu_stop
+
+# the streamer on the device
+if [ -f "$BIN/../firmware/streamer-qemu.elf" ]; then
+  qemu_start "$BIN/../firmware/streamer-qemu.elf"
+  timeout 20 $I validate --model "$T/m" --port "$PTS" >/dev/null 2>"$T/e.err" && fail "validate accepted the streamer"
+  grep -q "another firmware" "$T/e.err" || fail "no clear error for the streamer: $(cat "$T/e.err")"
+  qemu_stop
+fi
+
+# a silent device
+socat pty,raw,echo=0,link="$T/silent" pty,raw,echo=0,link="$T/silent2" 2>/dev/null &
+pids+=($!)
+for _ in $(seq 50); do [ -e "$T/silent" ] && break; sleep 0.1; done
+s=$(date +%s)
+timeout 30 $I validate --model "$T/m" --port "$T/silent" --timeout-ms 1000 >/dev/null 2>"$T/e.err"; rc=$?
+[ $rc = 1 ] || fail "validate against a silent device: exit $rc (want 1)"
+grep -q "no answer" "$T/e.err" || fail "no clear error for a silent device: $(cat "$T/e.err")"
+[ $(( $(date +%s) - s )) -le 10 ] || fail "validate took too long to give up on a silent device"
+
+# flash: bad model directories, dry runs
+mkdir -p "$T/bad" && cp "$T/m/model.c" "$T/m/model.json" "$T/bad/"
+out=$($I flash --model "$T/bad" --dry-run 2>&1) && fail "flash accepted a model without model.h"
+echo "$out" | grep -q "model.h" || fail "flash did not name the missing model.h: $out"
+cp -r "$T/m" "$T/axes" && sed -i 's/"accx", "accy", "accz"/"magx", "magy", "magz"/' "$T/axes/model.json"
+out=$($I flash --model "$T/axes" --dry-run 2>&1) && fail "flash accepted a model for other axes"
+echo "$out" | grep -q "magx" || fail "flash did not name the axis: $out"
+cp -r "$T/m" "$T/rate" && sed -i 's/"sample_rate_hz":\t104/"sample_rate_hz":\t3000/' "$T/rate/model.json"
+out=$($I flash --model "$T/rate" --dry-run 2>&1) && fail "flash accepted a model at 3000 Hz"
+echo "$out" | grep -q "Hz" || fail "flash did not name the rate: $out"
+out=$($I flash --model "$T/m" --dry-run 2>&1) || fail "flash --dry-run: $out"
+echo "$out" | grep -q "^openocd -f interface/stlink.cfg -f target/stm32f4x.cfg -c 'program .*classifier-nucleo-f446re.elf verify reset exit'$" \
+  || echo "$out" | grep -qE "^(st-flash|dfu-util) " || fail "flash --dry-run: $out"
+out=$($I flash --model "$T/m" --dry-run --probe st-flash 2>&1) || fail "flash --dry-run --probe st-flash: $out"
+echo "$out" | grep -q "^st-flash --reset write .*classifier-nucleo-f446re.bin 0x08000000$" || fail "st-flash dry run: $out"
+echo "PASS"

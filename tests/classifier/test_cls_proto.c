@@ -1,0 +1,57 @@
+/* test_cls_proto.c -- CMD_VALIDATE and VALIDATE_RESULT: round trips and malformed payloads. */
+#include <stdio.h>
+#include <string.h>
+
+#include "proto.h"
+
+static int fails;
+#define CHECK(c) do { if (!(c)) { printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); fails++; } } while (0)
+
+int main(void)
+{
+    uint8_t buf[PROTO_MAX_PAYLOAD];
+    struct proto_validate_chunk c = { .token = 0x1234, .model_hash = 0xdeadbeef, .total = 104, .offset = 40,
+                                      .count = 3, .n_axes = 3 };
+    size_t n = proto_validate_pack_header(&c, buf);
+    CHECK(n == PROTO_VALIDATE_HDR);
+    for (int i = 0; i < 9; i++) proto_put_u16(buf + n + 2 * i, (uint16_t)(i * 1000 - 4000));
+    n += 18;
+    struct proto_validate_chunk d;
+    CHECK(proto_validate_parse(buf, n, &d) == 0);
+    CHECK(d.token == 0x1234 && d.model_hash == 0xdeadbeef && d.total == 104 && d.offset == 40 && d.count == 3 && d.n_axes == 3);
+    CHECK((int16_t)proto_get_u16(d.data + 2 * 8) == 4000);
+    CHECK(proto_validate_parse(buf, n - 1, &d) == -1);  /* short */
+    CHECK(proto_validate_parse(buf, n + 2, &d) == -1);  /* long */
+    CHECK(proto_validate_parse(buf, 5, &d) == -1);      /* no header */
+    c.offset = 102; /* 102 + 3 > 104 */
+    proto_validate_pack_header(&c, buf);
+    CHECK(proto_validate_parse(buf, n, &d) == -1);
+    c.offset = 0; c.n_axes = 0;
+    proto_validate_pack_header(&c, buf);
+    CHECK(proto_validate_parse(buf, PROTO_VALIDATE_HDR, &d) == -1);
+
+    float feat[60];
+    for (int i = 0; i < 60; i++) feat[i] = (float)i * -0.37f + 1e-20f;
+    struct proto_validate_result r = { .token = 7, .model_hash = 0x4a80ff7c, .instructions = 44349, .class_index = 2,
+                                       .n_classes = 4, .n_features = 60, .scores = { -128, 5, 127, -3 } };
+    n = proto_validate_result_pack(&r, feat, buf, sizeof buf);
+    CHECK(n == PROTO_VALIDATE_RESULT_HDR + 240 + 4);
+    CHECK(proto_validate_result_pack(&r, feat, buf, n - 1) == 0);
+    struct proto_validate_result s;
+    CHECK(proto_validate_result_parse(buf, n, &s) == 0);
+    CHECK(s.token == 7 && s.model_hash == 0x4a80ff7c && s.instructions == 44349 && s.class_index == 2 && s.n_classes == 4 && s.n_features == 60);
+    CHECK(s.scores[0] == -128 && s.scores[2] == 127 && s.scores[3] == -3);
+    for (int i = 0; i < 60; i++) {
+        uint32_t b;
+        memcpy(&b, &feat[i], 4);
+        CHECK(proto_validate_feature_bits(&s, (unsigned)i) == b);
+    }
+    CHECK(proto_validate_result_parse(buf, n - 1, &s) == -1);
+    buf[10] = 4; /* class index out of range */
+    CHECK(proto_validate_result_parse(buf, n, &s) == -1);
+    r.n_features = PROTO_MAX_VALIDATE_FEATURES + 1;
+    CHECK(proto_validate_result_pack(&r, feat, buf, sizeof buf) == 0);
+    if (fails) return 1;
+    printf("PASS\n");
+    return 0;
+}
