@@ -35,6 +35,10 @@
 #define NA IMU_MODEL_N_AXES
 #define WL IMU_MODEL_WINDOW_LEN
 #define VALIDATE_STALE_MS 3000u /* a half-received validation window is dropped after this */
+/* No live classification this long after a validation exchange: the host streams the next
+ * window's chunks right after each result, and a live inference in the main loop meanwhile would
+ * let them overrun the UART receive ring (128 bytes). */
+#define VALIDATE_QUIET_MS 1000u
 
 _Static_assert(NA >= 1 && NA <= IMU_AXES, "the model has more axes than the sensor");
 _Static_assert(IMU_MODEL_N_CLASSES <= PROTO_MAX_CLASSES, "too many classes");
@@ -153,6 +157,7 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
         return true;
     v_next = 0;
     uart_kick(); /* the ACK leaves before the measurement */
+    v_last_ms = platform_now_ms();
     const int8_t *y;
     struct proto_validate_result r;
     r.token = token;
@@ -222,7 +227,8 @@ static void live_feed(void)
             live_ring[slot][m] = s->v[axis_map[m]];
         live_since++;
         /* a half-received validation window owns win[]: classify after it */
-        if (live_fill == WL && live_since >= IMU_MODEL_STRIDE_LEN && v_next == 0) {
+        if (live_fill == WL && live_since >= IMU_MODEL_STRIDE_LEN && v_next == 0 &&
+            platform_now_ms() - v_last_ms > VALIDATE_QUIET_MS) {
             live_since = 0;
             live_run(s->t_us);
         }
