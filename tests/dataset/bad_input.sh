@@ -2,7 +2,7 @@
 # Every bad input: a message naming the file and the line or field, exit 1, database unchanged.
 . "$(dirname "$0")/lib.sh"
 G=$T/good
-$PY "$(dirname "$0")/gen.py" "$G" wave:2
+gen "$G" wave:2
 expect 0 im import "$G/wave.f1.json"
 before=$(sqlite3 "$DB" .dump | sha256sum)
 mk() { rm -rf "$T/case"; mkdir -p "$T/case"; cp "$G/wave.f2.json" "$T/case/"; }
@@ -15,26 +15,27 @@ bad() {
   err_has "nothing imported"
   [ "$(sqlite3 "$DB" .dump | sha256sum)" = "$before" ] || fail "$name: the database changed"
 }
-edit() { # edit FILE PYTHON-STATEMENTS-ON-d
-  $PY -c "import json,sys; d=json.load(open('$G/wave.f1.json')); $2; json.dump(d, open('$T/case/$1','w'))"
+edit() { # edit FILE [-s PATH=JSON | -d PATH]...: wave.f1.json so edited, laid out as json.dump does
+  local f=$1; shift
+  "$TOOLS/jget" -f "$G/wave.f1.json" "$@" -o >"$T/case/$f" || fail "edit $f $*"
 }
 mk; head -c 300 "$G/wave.f1.json" > "$T/case/wave.cut.json"; bad wave.cut.json "truncated"
 mk; printf '{"payload": {]}' > "$T/case/wave.x.json"; bad wave.x.json "line 1, column"
 mk; printf '{\n"payload":\n  {"interval_ms": 10,\n  "values": [[1,2,3]], oops}\n}' > "$T/case/wave.l.json"; bad wave.l.json "line 4"
-mk; edit wave.noint.json 'del d["payload"]["interval_ms"]'; bad wave.noint.json "payload.interval_ms: missing"
-mk; edit wave.negint.json 'd["payload"]["interval_ms"]=-5'; bad wave.negint.json "payload.interval_ms: must be a positive"
-mk; edit wave.strint.json 'd["payload"]["interval_ms"]="10"'; bad wave.strint.json "payload.interval_ms"
-mk; edit wave.rows.json 'd["payload"]["values"][7]=[1,2]'; bad wave.rows.json "payload.values[7]: 2 values, but payload.sensors lists 3"
-mk; edit wave.str.json 'd["payload"]["values"][3][1]="x"'; bad wave.str.json "payload.values[3][1]: not a number"
-mk; edit wave.nan.json 'd["payload"]["values"][3][1]=float("nan")'; bad wave.nan.json "not valid JSON"
-mk; edit wave.inf.json 'pass'; sed -i 's/\[\[[^,]*,/[[1e999,/' "$T/case/wave.inf.json"; bad wave.inf.json "payload.values[0][0]: inf is not a finite"
-mk; edit wave.big.json 'd["payload"]["values"][2][2]=1e39'; bad wave.big.json "payload.values[2][2]"
-mk; edit wave.nosens.json 'del d["payload"]["sensors"]'; bad wave.nosens.json "payload.sensors: missing"
-mk; edit wave.novals.json 'd["payload"]["values"]=[]'; bad wave.novals.json "payload.values: no samples"
-mk; edit wave.alg.json 'd["protected"]["alg"]="RS256"'; bad wave.alg.json "protected.alg"
+mk; edit wave.noint.json -d .payload.interval_ms; bad wave.noint.json "payload.interval_ms: missing"
+mk; edit wave.negint.json -s .payload.interval_ms=-5; bad wave.negint.json "payload.interval_ms: must be a positive"
+mk; edit wave.strint.json -s '.payload.interval_ms="10"'; bad wave.strint.json "payload.interval_ms"
+mk; edit wave.rows.json -s '.payload.values[7]=[1,2]'; bad wave.rows.json "payload.values[7]: 2 values, but payload.sensors lists 3"
+mk; edit wave.str.json -s '.payload.values[3][1]="x"'; bad wave.str.json "payload.values[3][1]: not a number"
+mk; edit wave.nan.json -s '.payload.values[3][1]=NaN'; bad wave.nan.json "not valid JSON"
+mk; edit wave.inf.json; sed -i 's/\[\[[^,]*,/[[1e999,/' "$T/case/wave.inf.json"; bad wave.inf.json "payload.values[0][0]: inf is not a finite"
+mk; edit wave.big.json -s '.payload.values[2][2]=1e39'; bad wave.big.json "payload.values[2][2]"
+mk; edit wave.nosens.json -d .payload.sensors; bad wave.nosens.json "payload.sensors: missing"
+mk; edit wave.novals.json -s '.payload.values=[]'; bad wave.novals.json "payload.values: no samples"
+mk; edit wave.alg.json -s '.protected.alg="RS256"'; bad wave.alg.json "protected.alg"
 mk; : > "$T/case/wave.empty.json"; bad wave.empty.json "empty file"
 mk; truncate -s 101M "$T/case/wave.huge.json"; bad wave.huge.json "over the 100 MB limit"
-mk; edit "$(printf 'x%.0s' $(seq 65)).json" 'pass'; bad "$(printf 'x%.0s' $(seq 65)).json" "over 64"
+mk; edit "$(printf 'x%.0s' $(seq 65)).json"; bad "$(printf 'x%.0s' $(seq 65)).json" "over 64"
 # labels from info.labels: empty, not UTF-8, too long, bad category
 labels() { printf '%s' "$1" > "$T/case/info.labels"; }
 mk; labels '{"version":1,"files":[{"path":"wave.f2.json","category":"training","label":{"type":"label","label":""}}]}'

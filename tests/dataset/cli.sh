@@ -30,9 +30,9 @@ expect 2 im relabel 1
 expect 2 im split --test-ratio 1.5
 # a database that does not exist yet lists as empty and is not created by reading
 expect 0 im list --json
-[ "$(json 'len(j)')" = 0 ] || fail "list --json on no database"
+[ "$(json length)" = 0 ] || fail "list --json on no database"
 expect 0 im stats --json
-[ "$(json 'j["recordings"]')" = 0 ] || fail "stats on no database"
+[ "$(json .recordings)" = 0 ] || fail "stats on no database"
 [ -e "$DB" ] && fail "reading created the database"
 # IMULAB_DB is used when --db is absent
 IMULAB_DB=$DB expect 1 "$IMULAB" import "$T/none"

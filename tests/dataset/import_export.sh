@@ -1,10 +1,10 @@
 #!/bin/bash
 # Import, export (both formats) and re-import: every sample, label and category comes back.
 . "$(dirname "$0")/lib.sh"
-$PY "$(dirname "$0")/gen.py" "$T/in/training" wave:4:training idle:3:training
-$PY "$(dirname "$0")/gen.py" "$T/in/testing" wave:1:testing idle:1:testing
+gen "$T/in/training" wave:4:training idle:3:training
+gen "$T/in/testing" wave:1:testing idle:1:testing
 # a file no info.labels lists: label from its name, category from its directory
-$PY "$(dirname "$0")/gen.py" "$T/extra" shake:1
+gen "$T/extra" shake:1
 mv "$T/extra/shake.f1.json" "$T/in/testing/"
 expect 0 im import "$T/in"
 out_has "imported 10 recordings"
@@ -16,12 +16,12 @@ out_has "imported 10 recordings"
 [ "$(count "SELECT count(*) FROM recordings WHERE ended_at IS NULL OR content_hash IS NULL")" = 0 ] || fail "finished"
 [ "$(count "SELECT max(n_samples) FROM chunks")" -le 4096 ] || fail "chunks over 4096 samples"
 expect 0 im list --json
-[ "$(json 'sorted(set(x["label"] for x in j))')" = "['idle', 'shake', 'wave']" ] || fail "labels: $(cat $T/out)"
-[ "$(json 'j[0]["axes"]')" = "['accX', 'accY', 'accZ']" ] || fail "axes"
-[ "$(json 'j[0]["sample_rate_hz"]')" = 100 ] || fail "rate"
+[ "$(json '([].label)|unique')" = '["idle","shake","wave"]' ] || fail "labels: $(cat $T/out)"
+[ "$(json '[0].axes')" = '["accX","accY","accZ"]' ] || fail "axes"
+[ "$(json '[0].sample_rate_hz')" = 100 ] || fail "rate"
 expect 0 im stats --json
-[ "$(json 'j["labels"]["wave"]["recordings"]')" = 5 ] || fail "stats wave"
-[ "$(json 'j["recordings"]')" = 10 ] || fail "stats recordings"
+[ "$(json .labels.wave.recordings)" = 5 ] || fail "stats wave"
+[ "$(json .recordings)" = 10 ] || fail "stats recordings"
 # importing the same again: all duplicates, nothing added
 expect 0 im import "$T/in"
 out_has "10 duplicates skipped"
@@ -40,20 +40,14 @@ for fmt in ei-json csv; do
 done
 # exactly what Edge Impulse wants in the JSON
 f=$(ls "$T/ex-ei-json"/wave.*.json | head -1)
-$PY - "$f" "$T/ex-ei-json/info.labels" <<'P' || fail "export format"
-import json, sys
-d = json.load(open(sys.argv[1]))
-assert d["protected"]["ver"] == "v1" and d["protected"]["alg"] == "none", d["protected"]
-assert d["signature"] == "0" * 64
-p = d["payload"]
-assert p["device_type"] == "TEST" and p["interval_ms"] == 10, p
-assert p["sensors"][0] == {"name": "accX", "units": "g"}, p["sensors"]
-assert all(len(r) == 3 for r in p["values"])
-l = json.load(open(sys.argv[2]))
-assert l["version"] == 1 and len(l["files"]) == 10
-e = l["files"][0]
-assert set(e) == {"path", "name", "category", "label"} and e["label"]["type"] == "label", e
-P
+"$TOOLS/jget" -f "$f" -e '.protected.ver == "v1"' '.protected.alg == "none"' \
+  '.signature == "0000000000000000000000000000000000000000000000000000000000000000"' \
+  '.payload.device_type == "TEST"' '.payload.interval_ms == 10' \
+  '.payload.sensors[0] == {"name": "accX", "units": "g"}' '(.payload.values[]|length == 3)|all' \
+  || fail "export format: $(head -c 300 "$f")"
+"$TOOLS/jget" -f "$T/ex-ei-json/info.labels" -e '.version == 1' '.files|length == 10' \
+  '.files[0]|keys|sort == ["category", "label", "name", "path"]' '.files[0].label.type == "label"' \
+  || fail "export format: $(head -c 300 "$T/ex-ei-json/info.labels")"
 head -1 "$T/ex-csv/$(ls "$T/ex-csv" | grep csv | head -1)" | grep -qx "timestamp,accX,accY,accZ" || fail "csv header"
 sed -n 3p "$T/ex-csv/$(ls "$T/ex-csv" | grep csv | head -1)" | grep -q "^10," || fail "csv timestamps in ms"
 # the shared Edge Impulse dataset, when present

@@ -1,12 +1,13 @@
-# Shared by the dataset test scripts: $1 is the imulab binary, $2 the source tree.
+# Shared by the dataset test scripts: $1 is the imulab binary, $2 the source tree, $3 the test
+# tools directory (jget, gen_ei: tests/tools).
 set -u
 IMULAB=$1
 SRC=$2
+TOOLS=$3
 DS=/work/shared/data/ei-xiao-gestures
 [ -d "$DS" ] || DS=$SRC/../shared/data/ei-xiao-gestures
-PY=/usr/bin/python3
 command -v sqlite3 >/dev/null || { echo "sqlite3 missing"; exit 77; }
-[ -x $PY ] || { echo "python3 missing"; exit 77; }
+[ -x "$TOOLS/jget" ] && [ -x "$TOOLS/gen_ei" ] || { echo "FAIL: no jget or gen_ei in $TOOLS"; exit 1; }
 T=$(mktemp -d /tmp/imulab-dataset-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 DB=$T/a.db
@@ -21,5 +22,8 @@ expect() {
 err_has() { grep -qF -- "$1" "$T/err" || fail "stderr lacks '$1': $(head -c 300 "$T/err")"; }
 out_has() { grep -qF -- "$1" "$T/out" || fail "stdout lacks '$1': $(head -c 300 "$T/out")"; }
 count() { sqlite3 "$DB" "$1"; }
-# json EXPR: evaluate a Python expression on the JSON in $T/out (bound to j)
-json() { $PY -c "import json,sys; j=json.load(open('$T/out')); print($1)"; }
+# json QUERY...: the values of the JSON in $T/out, space separated (jget: strings as their text,
+# numbers as written, lists compact: [1,3])
+json() { "$TOOLS/jget" -f "$T/out" "$@"; }
+# gen DIR LABEL:COUNT[:CATEGORY]...: small Edge Impulse JSON files (gen_ei)
+gen() { "$TOOLS/gen_ei" "$@" || fail "gen_ei $*"; }

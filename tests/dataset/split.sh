@@ -2,7 +2,7 @@
 # split: stratified per label, stable, never moves assigned recordings unless --reassign,
 # --by-subject keeps subjects on one side.
 . "$(dirname "$0")/lib.sh"
-$PY "$(dirname "$0")/gen.py" "$T/in" wave:10 idle:20
+gen "$T/in" wave:10 idle:20
 expect 0 im import "$T/in"
 cp "$DB" "$T/copy.db"
 expect 0 im split --test-ratio 0.2
@@ -17,8 +17,8 @@ b=$(sqlite3 "$T/copy.db" "SELECT group_concat(content_hash||category) FROM (SELE
 # assigned recordings stay; new ones are split around them
 snap() { count "SELECT group_concat(id||category) FROM (SELECT * FROM recordings WHERE id<=30 ORDER BY id)"; }
 snapshot=$(snap)
-expect 0 im split --json; [ "$(json 'j["changed"]')" = 0 ] || fail "a second split moved recordings"
-$PY "$(dirname "$0")/gen.py" "$T/more" wave:5
+expect 0 im split --json; [ "$(json .changed)" = 0 ] || fail "a second split moved recordings"
+gen "$T/more" wave:5
 expect 0 im import "$T/more"
 expect 0 im split
 [ "$(snap)" = "$snapshot" ] || fail "assigned moved"
