@@ -13,7 +13,17 @@ foreach(f model.c model.h model.json)
   endif()
 endforeach()
 
-set(CLS_DEFS LINK_RX_MAX=280u)
+# Frames: VALIDATE_RESULT carries the feature vector, so the transmit payload grows with the model.
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${IMULAB_MODEL}/model.h)
+file(STRINGS ${IMULAB_MODEL}/model.h _cls_nf REGEX "^#define IMU_MODEL_N_FEATURES [0-9]+")
+file(STRINGS ${IMULAB_MODEL}/model.h _cls_nc REGEX "^#define IMU_MODEL_N_CLASSES [0-9]+")
+string(REGEX REPLACE ".* ([0-9]+).*" "\\1" _cls_nf "${_cls_nf}")
+string(REGEX REPLACE ".* ([0-9]+).*" "\\1" _cls_nc "${_cls_nc}")
+math(EXPR _cls_payload "14 + 4 * ${_cls_nf} + ${_cls_nc}")
+if(_cls_payload LESS 320)
+  set(_cls_payload 320)
+endif()
+set(CLS_DEFS LINK_RX_MAX=280u LINK_MAX_PAYLOAD=${_cls_payload}u)
 add_library(cls_core OBJECT
     core/ring.c core/link.c core/app.c core/mpu6050.c core/synth_imu.c
     ${PORTABLE_DIR}/proto.c ${PORTABLE_DIR}/synth.c
