@@ -8,14 +8,8 @@ for p in imulabd imulab; do [ -x $BIN/$p ] || { echo "SKIP: $BIN/$p not built"; 
 command -v socat >/dev/null || { echo "SKIP: socat missing"; exit 77; }
 socat pty,raw,echo=0,link=$T/dev pty,raw,echo=0,link=$T/host 2>/dev/null & PIDS+=($!)
 for _ in $(seq 50); do [ -e $T/dev ] && [ -e $T/host ] && break; sleep 0.1; done
-/usr/bin/python3 -c '
-import os, sys, time, math
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NOCTTY); t0 = time.monotonic(); i = 0
-while True:
-    d = t0 + i / 100.0 - time.monotonic()
-    if d > 0: time.sleep(d)
-    os.write(fd, ("%.3f,%.3f,%.3f\r\n" % (math.sin(i / 10), math.cos(i / 7), i % 50 / 50)).encode()); i += 1
-' $T/host 2>/dev/null & PIDS+=($!)
+[ -x "$HELPERS/feed_lines" ] || fail "$HELPERS/feed_lines not built"
+"$HELPERS/feed_lines" $T/host 2>/dev/null & PIDS+=($!)
 start_daemon() {
     $BIN/imulabd --port $T/dev --db $T/t.db --socket $T/s --axes accX,accY,accZ >>$T/d.log 2>&1 &
     D=$!; PIDS+=($D)

@@ -1,8 +1,9 @@
 # Shared by imulab-tui's tests: a private tmux server, screen capture and waits.
 # Usage in a test: . tuilib.sh BIN_DIR ; every helper fails the test with a message.
+# The C helpers (fake_daemon, feed_lines) are in $TUI_HELPERS, by default BIN_DIR/../tests/tui.
 set -u
 BIN=$1
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HELPERS=${TUI_HELPERS:-$BIN/../tests/tui}
 T=$(mktemp -d /tmp/imulab-tui-test.XXXXXX)
 TMUX_SOCK=imulab-tui-test-$$
 SESSION=tui
@@ -60,7 +61,8 @@ check_stderr() {
 }
 
 fake_daemon() { # fake_daemon SOCKET MODE
-    /usr/bin/python3 "$HERE/fake_daemon.py" "$1" "$2" >"$T/fake.log" 2>&1 &
+    [ -x "$HELPERS/fake_daemon" ] || fail "$HELPERS/fake_daemon not built"
+    "$HELPERS/fake_daemon" "$1" "$2" >"$T/fake.log" 2>&1 &
     FAKE=$!; PIDS+=($FAKE)
     for _ in $(seq 50); do [ -S "$1" ] && return 0; sleep 0.1; done
     fail "fake daemon made no socket"
