@@ -1,13 +1,13 @@
 #!/bin/sh
-# e2e_qemu.sh BIN_DIR FW_DIR -- QEMU runs streamer-qemu.elf (USART2 on a pty), imulabd ingests it,
+# e2e_qemu.sh BIN_DIR FW_DIR TOOLS_DIR -- QEMU runs streamer-qemu.elf (USART2 on a pty), imulabd ingests it,
 # and 5 s of each synthetic gesture is recorded under its label (the gesture is switched through
 # the daemon: `imulab device gesture NAME`). Each recording must hold rate x 5 s samples within one
 # frame, with zero sequence gaps and zero CRC errors. Exit 77 (skip) without QEMU or the daemon.
-BIN=$1 FW=$2
-PY=python3
+BIN=$1 FW=$2 J=$3/jget
 command -v qemu-system-arm >/dev/null || { echo "qemu-system-arm missing: skipped"; exit 77; }
 [ -x "$BIN/imulabd" ] && [ -x "$BIN/imulab" ] || { echo "imulabd/imulab not built: skipped"; exit 77; }
 [ -f "$FW/streamer-qemu.elf" ] || { echo "no $FW/streamer-qemu.elf"; exit 1; }
+[ -x "$J" ] || { echo "no $J"; exit 1; }
 T=$(mktemp -d /tmp/imulab-fw-e2e.XXXXXX)
 QPID= DPID=
 cleanup() {
@@ -38,7 +38,7 @@ for _ in $(seq 50); do [ -S "$T/s" ] && break; sleep 0.1; done
 IM="$BIN/imulab --socket $T/s"
 connected=0
 for _ in $(seq 50); do
-  if $IM status --json 2>/dev/null | $PY -c 'import sys,json; sys.exit(0 if json.load(sys.stdin)["connected"] else 1)'; then
+  if $IM status --json 2>/dev/null | "$J" -e .connected 2>/dev/null; then
     connected=1; break
   fi
   sleep 0.2
@@ -58,24 +58,32 @@ wait $DPID
 DPID=
 $BIN/imulab --db "$T/q.db" list --json >"$T/list.json" || fail "list"
 
-$PY - "$st" "$T/list.json" <<'PYEOF' || fail "recordings do not match"
-import json, sys
-st = json.loads(sys.argv[1])
-recs = json.load(open(sys.argv[2]))
-ok = True
-labels = [r["label"] for r in recs]
-if sorted(labels) != sorted(["idle", "wave", "circle", "updown"]):
-    print("labels:", labels); ok = False
-for r in recs:
-    rate = r["sample_rate_hz"]
-    spf = max(1, min(25, int(rate) // 10))           # the firmware's samples per frame
-    want = rate * 5
-    good = abs(r["samples"] - want) <= spf
-    print("%-7s %5d samples at %g Hz (want %d +- %d) axes %d %s" % (r["label"], r["samples"], rate, want, spf,
-          len(r["axes"]), "ok" if good else "BAD"))
-    ok &= good and len(r["axes"]) == 6
-print("gaps %d, crc_errors %d" % (st["gaps"], st["crc_errors"]))
-ok &= st["gaps"] == 0 and st["crc_errors"] == 0
-sys.exit(0 if ok else 1)
-PYEOF
+# Each recording: rate x 5 s samples within one frame of the firmware (rate/10 samples, 1..25),
+# 6 axes; the four labels once each; no gaps and no CRC errors in the daemon's status.
+L=$T/list.json
+ok=1
+"$J" -f "$L" -e '([].label)|sort == ["circle", "idle", "updown", "wave"]' || {
+  echo "labels: $("$J" -f "$L" '[].label')"; ok=0; }
+n=$("$J" -f "$L" length) || fail "list: $(head -c 300 "$L")"
+i=0
+while [ "$i" -lt "$n" ]; do
+  types=$("$J" -f "$L" "[$i].samples|type" "[$i].sample_rate_hz|type") || fail "list: recording $i"
+  case $types in
+    int\ int | int\ float | float\ int | float\ float) ;;
+    *) fail "recording $i: samples and sample_rate_hz are $types" ;;
+  esac
+  vals=$("$J" -f "$L" "[$i].samples" "[$i].sample_rate_hz" "[$i].axes|length" "[$i].label") || fail "list: recording $i"
+  echo "$vals" | awk '{
+    samples = $1; rate = $2; axes = $3; label = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", label)
+    spf = int(int(rate) / 10); if (spf > 25) spf = 25; if (spf < 1) spf = 1   # the firmware'"'"'s samples per frame
+    want = rate * 5; d = samples - want; if (d < 0) d = -d
+    good = d <= spf
+    printf "%-7s %5d samples at %g Hz (want %d +- %d) axes %d %s\n", label, samples, rate, want, spf, axes, good ? "ok" : "BAD"
+    exit !(good && axes == 6) }' || ok=0
+  i=$((i + 1))
+done
+printf "%s\n" "$st" >"$T/st.json"
+echo "gaps $("$J" -f "$T/st.json" .gaps), crc_errors $("$J" -f "$T/st.json" .crc_errors)"
+"$J" -f "$T/st.json" -e '.gaps == 0' '.crc_errors == 0' || ok=0
+[ $ok = 1 ] || fail "recordings do not match"
 echo "fw_qemu_e2e: ok"
