@@ -22,6 +22,7 @@
 
 /* CMD_VALIDATE payloads stay within this (the classifier firmware receives up to 280 encoded bytes). */
 #define VAL_MAX_CHUNK_PAYLOAD 256u
+#define VAL_ATTEMPTS 3
 
 static const char validate_help[] =
     "usage: imulab validate --model MODEL_DIR --port DEV [--json] [--timeout-ms N] [--baud N]\n"
@@ -310,6 +311,7 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
     }
 
     const unsigned per_chunk = (VAL_MAX_CHUNK_PAYLOAD - 2u - PROTO_VALIDATE_HDR + 2u) / (2u * (unsigned)na);
+    int retries = 0;
     int n_win = 0, n_exact = 0, n_correct = 0, n_lat = 0, cap_lat = 0, n_insn = 0;
     double insn_sum = 0, insn_min = 0, insn_max = 0, t_start = devport_now_ms();
     int first_bad = -1;
@@ -340,30 +342,38 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
             double t0 = devport_now_ms();
             struct proto_frame f;
             /* all chunks of the window at once (the device takes them in order; the UART
-             * receive ring and QEMU's flow control hold them), then their ACKs */
-            int toks[64], nt = 0, token = -1;
-            for (unsigned off = 0; off < (unsigned)wl && nt < 64;) {
-                unsigned cnt = (unsigned)wl - off < per_chunk ? (unsigned)wl - off : per_chunk;
-                uint8_t body[VAL_MAX_CHUNK_PAYLOAD];
-                struct proto_validate_chunk ch = { .token = 0, .model_hash = m.hash, .total = (uint16_t)wl,
-                                                   .offset = (uint16_t)off, .count = (uint16_t)cnt, .n_axes = (uint8_t)na };
-                size_t len = proto_validate_pack_header(&ch, body) - 2u; /* devport puts the token */
-                memmove(body, body + 2, len);
-                for (unsigned s = 0; s < cnt * (unsigned)na; s++, len += 2)
-                    proto_put_u16(body + len, (uint16_t)win[off * (unsigned)na + s]);
-                token = devport_command(&dp, PROTO_CMD_VALIDATE, body, len);
-                if (token < 0) { cli_error("cannot write to the device port"); goto out; }
-                toks[nt++] = token;
-                off += cnt;
-            }
-            for (int k2 = 0; k2 < nt; k2++) {
-                int a = await(&dp, toks[k2], 0, tmo, &f, "a validation chunk");
-                if (a == 0) { cli_error("the device stopped answering (no ACK for window %d within %d ms)", n_win + 1, tmo); goto out; }
+             * receive ring and QEMU's flow control hold them), then their ACKs and the result.
+             * A lost frame (noise, an overrun) costs a timeout: the window is sent again, up to
+             * VAL_ATTEMPTS times, with fresh tokens (late answers to old ones are ignored). */
+            int a = 0;
+            for (int attempt = 0; attempt < VAL_ATTEMPTS && a == 0; attempt++) {
+                if (attempt) retries++;
+                int toks[64], nt = 0, token = -1;
+                for (unsigned off = 0; off < (unsigned)wl && nt < 64;) {
+                    unsigned cnt = (unsigned)wl - off < per_chunk ? (unsigned)wl - off : per_chunk;
+                    uint8_t body[VAL_MAX_CHUNK_PAYLOAD];
+                    struct proto_validate_chunk ch = { .token = 0, .model_hash = m.hash, .total = (uint16_t)wl,
+                                                       .offset = (uint16_t)off, .count = (uint16_t)cnt, .n_axes = (uint8_t)na };
+                    size_t len = proto_validate_pack_header(&ch, body) - 2u; /* devport puts the token */
+                    memmove(body, body + 2, len);
+                    for (unsigned s = 0; s < cnt * (unsigned)na; s++, len += 2)
+                        proto_put_u16(body + len, (uint16_t)win[off * (unsigned)na + s]);
+                    token = devport_command(&dp, PROTO_CMD_VALIDATE, body, len);
+                    if (token < 0) { cli_error("cannot write to the device port"); goto out; }
+                    toks[nt++] = token;
+                    off += cnt;
+                }
+                a = 1;
+                for (int k2 = 0; k2 < nt && a == 1; k2++)
+                    a = await(&dp, toks[k2], 0, tmo, &f, "a validation chunk");
+                if (a == 1)
+                    a = await(&dp, token, PROTO_VALIDATE_RESULT, tmo, &f, "the validation result");
                 if (a < 0) goto out;
             }
-            int a = await(&dp, token, PROTO_VALIDATE_RESULT, tmo, &f, "the validation result");
-            if (a == 0) { cli_error("the device stopped answering (no result for window %d within %d ms)", n_win + 1, tmo); goto out; }
-            if (a < 0) goto out;
+            if (a == 0) {
+                cli_error("the device stopped answering (window %d: no answer within %d ms, %d attempts)", n_win + 1, tmo, VAL_ATTEMPTS);
+                goto out;
+            }
             double t1 = devport_now_ms();
             struct proto_validate_result res;
             if (proto_validate_result_parse(f.payload, f.len, &res)) { cli_error("malformed VALIDATE_RESULT from the device"); goto out; }
@@ -451,7 +461,7 @@ done:;
         cli_json_num(stdout, lat_mean);
         printf(", \"max\": ");
         cli_json_num(stdout, lat_max);
-        printf("}, \"seconds\": ");
+        printf("}, \"retries\": %d, \"seconds\": ", retries);
         cli_json_num(stdout, total_s);
         printf("}\n");
     } else {
@@ -467,6 +477,8 @@ done:;
             printf("%-16s %8d %8d %9.4f %9d\n", m.labels[l], cls[l].windows, cls[l].correct,
                    cls[l].windows ? (double)cls[l].correct / cls[l].windows : 0.0, cls[l].exact);
     }
+    if (retries)
+        fprintf(stderr, "imulab: %d window%s sent again after a lost answer\n", retries, retries == 1 ? "" : "s");
     if (first_bad >= 0)
         cli_error("%d of %d windows differ from the host; the first is window %d (%s)", n_win - n_exact, n_win, first_bad + 1, bad_what);
     rc = n_exact == n_win && n_win > 0 ? CLI_OK : CLI_FAIL;

@@ -48,11 +48,12 @@ _Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_
 extern const uint32_t board_baud;
 static struct app app;
 
-/* live window ring (one row per time step) and the linear window the features read */
-static int16_t live_ring[WL][NA];
+/* The one window buffer (one row per time step): a ring while live samples come in, rotated in
+ * place to a plain window before an inference; validation windows are written straight into it
+ * (live classification pauses meanwhile and starts a fresh window afterwards). */
+static int16_t win[WL][NA];
 static uint32_t live_head, live_fill, live_since, live_pos, live_last_idx;
 static bool live_have_last;
-static int16_t win[WL * NA];
 static float feat_work[IMU_MODEL_FEAT_WORK_LEN];
 static float feat[IMU_MODEL_N_FEATURES];
 static int8_t nn_a[IMU_MODEL_NN_BUF_LEN], nn_b[IMU_MODEL_NN_BUF_LEN];
@@ -106,7 +107,7 @@ static int classify(const float *scale, const int8_t **y, uint32_t *insn)
 {
     uint32_t m = mask_time();
     uint32_t v0 = SYST_CVR;
-    imu_features(&imu_model_features, win, scale, feat_work, feat);
+    imu_features(&imu_model_features, &win[0][0], scale, feat_work, feat);
     imu_nn_quantize_input(&imu_model_nn, feat, nn_a);
     const int8_t *out = imu_nn_run(&imu_model_nn, nn_a, nn_b);
     int cls = imu_nn_argmax(out, IMU_MODEL_N_CLASSES);
@@ -140,14 +141,16 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
         app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "window shape is not the model's");
         return true;
     }
-    if (c.offset == 0)
+    if (c.offset == 0) {
         v_next = 0;
+        live_head = live_fill = live_since = 0; /* the buffer is the validation window's now */
+    }
     if (c.offset != v_next) {
         v_next = 0;
         app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "validation chunk out of order");
         return true;
     }
-    int16_t *dst = win + (uint32_t)c.offset * NA;
+    int16_t *dst = &win[c.offset][0];
     for (uint32_t i = 0; i < (uint32_t)c.count * NA; i++)
         dst[i] = (int16_t)proto_get_u16(c.data + 2u * i);
     v_next = (uint16_t)(c.offset + c.count);
@@ -176,8 +179,24 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
 
 static void live_restart(void)
 {
+    live_head = 0;
     live_fill = 0;
     live_since = 0;
+}
+
+static void swap_rows(uint32_t a, uint32_t b)
+{
+    for (unsigned k = 0; k < NA; k++) {
+        int16_t t = win[a][k];
+        win[a][k] = win[b][k];
+        win[b][k] = t;
+    }
+}
+
+static void reverse_rows(uint32_t a, uint32_t b) /* [a, b) */
+{
+    while (a + 1u < b)
+        swap_rows(a++, --b);
 }
 
 static void live_run(uint64_t t_us)
@@ -185,8 +204,11 @@ static void live_run(uint64_t t_us)
     float scale[NA];
     for (unsigned m = 0; m < NA; m++)
         scale[m] = axis_map[m] < 3 ? synth_accel_scale(app.cfg.accel_g) : synth_gyro_scale(app.cfg.gyro_dps);
-    for (uint32_t t = 0; t < WL; t++)
-        memcpy(win + t * NA, live_ring[(live_head + t) % WL], sizeof live_ring[0]);
+    /* rotate the ring so that the oldest row comes first (three reversals, in place) */
+    reverse_rows(0, live_head);
+    reverse_rows(live_head, WL);
+    reverse_rows(0, WL);
+    live_head = 0;
     struct proto_classification c;
     const int8_t *y;
     c.seq = cls_seq++;
@@ -208,14 +230,18 @@ static void live_feed(void)
         live_pos = tail;
         live_restart();
     }
+    /* validation owns the buffer while it runs and shortly after */
+    bool quiet = v_next != 0 || platform_now_ms() - v_last_ms <= VALIDATE_QUIET_MS;
     for (; live_pos != tail + used; live_pos++) {
         const struct imu_sample *s = ring_at(r, live_pos - tail);
         if (!live_have_last || s->idx != live_last_idx + 1u)
             live_restart();
         live_have_last = true;
         live_last_idx = s->idx;
-        if (!live_ok)
+        if (!live_ok || quiet) {
+            live_restart();
             continue;
+        }
         uint32_t slot = (live_head + live_fill) % WL;
         if (live_fill == WL) {
             slot = live_head;
@@ -224,11 +250,9 @@ static void live_feed(void)
             live_fill++;
         }
         for (unsigned m = 0; m < NA; m++)
-            live_ring[slot][m] = s->v[axis_map[m]];
+            win[slot][m] = s->v[axis_map[m]];
         live_since++;
-        /* a half-received validation window owns win[]: classify after it */
-        if (live_fill == WL && live_since >= IMU_MODEL_STRIDE_LEN && v_next == 0 &&
-            platform_now_ms() - v_last_ms > VALIDATE_QUIET_MS) {
+        if (live_fill == WL && live_since >= IMU_MODEL_STRIDE_LEN) {
             live_since = 0;
             live_run(s->t_us);
         }
