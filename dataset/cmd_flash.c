@@ -273,7 +273,7 @@ static char **proc_argv(pid_t pid)
 static int qemu_restart(const char *elf, const char *link, int dry)
 {
     char *defv[] = { "qemu-system-arm", "-M", "netduinoplus2", "-nographic", "-monitor", "none", "-serial", "null",
-                     "-serial", "pty", "-kernel", (char *)elf, NULL };
+                     "-serial", "pty", "-icount", "shift=0", "-kernel", (char *)elf, NULL };
     char **argv = defv;
     pid_t old = 0;
     char target[PATH_MAX];
