@@ -21,7 +21,7 @@ void tr_options_default(struct tr_options *o)
     o->patience = 0;
     o->val_frac = 0.0f;
     o->class_weights = 1;
-    o->qat_epochs = 30;
+    o->qat_epochs = -1;
     o->feat_flags = IMU_FEAT_STATS | IMU_FEAT_SPECTRAL | IMU_FEAT_RAW | IMU_FEAT_HANN;
     o->fft_len = 16;
     o->raw_points = 8;
@@ -177,9 +177,9 @@ int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, s
 static void butterworth(struct imu_feat_config *f, int type, double fc, double fs, int order)
 {
     int ns = order >= 4 ? 2 : 1;
-    double K = tan(M_PI * fc / fs);
+    double K = tr_tan(M_PI * fc / fs);
     for (int s = 0; s < ns; s++) {
-        double q = ns == 1 ? 1.0 / sqrt(2.0) : 1.0 / (2.0 * cos(M_PI * (2 * s + 1) / 8.0));
+        double q = ns == 1 ? 1.0 / sqrt(2.0) : 1.0 / (2.0 * tr_cos(M_PI * (2 * s + 1) / 8.0));
         double norm = 1.0 / (1.0 + K / q + K * K);
         double b0, b1, b2;
         if (type == 1) {

@@ -1,12 +1,25 @@
-/* mlp.c -- the float dense network: mini-batch Adam, cross-entropy, L2, class weights, early
- * stopping, feature-noise augmentation. Deterministic for a given seed (own PRNG, fixed order). */
+/* mlp.c -- the dense network: mini-batch Adam, cross-entropy, L2, class weights, early stopping,
+ * feature-noise augmentation, and quantization-aware fine-tuning (fake-quantized weights and
+ * activations, straight-through estimator).
+ *
+ * Speed and determinism. A mini-batch goes through each layer as a matrix product whose loops
+ * are written so that the innermost loop runs over contiguous outputs and every output element
+ * is a sum in a fixed order (bias, then input 0, 1, 2, ...): the compiler vectorises these loops
+ * with plain -O2/-O3 (no -ffast-math, no reassociation), and the vector width does not change a
+ * single bit of the result because vectorisation only runs independent elements side by side.
+ * With -ffp-contract=off (no FMA contraction), IEEE single precision, and the trainer's own
+ * exp/log (detmath.c instead of libm, whose results vary between libraries and CPUs), training
+ * gives bit-identical models for a given seed on every machine and build type.
+ *
+ * Layouts: during training layer k keeps its weights transposed, WT[i][o] (sizes[k] x
+ * sizes[k+1]), then its biases; the model stores W[o][i]. */
 #include "trainer_int.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 double tr_now(void)
 {
@@ -26,11 +39,16 @@ static uint64_t splitmix(uint64_t *s)
 uint32_t tr_rand_u32(uint64_t *s) { return (uint32_t)(splitmix(s) >> 32); }
 float tr_rand_uniform(uint64_t *s) { return (float)(splitmix(s) >> 40) * (1.0f / 16777216.0f); }
 
+/* standard normal, Marsaglia's polar method (sqrt is exact IEEE, log is detmath's) */
 float tr_rand_normal(uint64_t *s)
 {
-    double u1 = ((double)(splitmix(s) >> 11) + 1.0) * (1.0 / 9007199254740993.0);
-    double u2 = (double)(splitmix(s) >> 11) * (1.0 / 9007199254740992.0);
-    return (float)(sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2));
+    double u, v, q;
+    do {
+        u = (double)(splitmix(s) >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+        v = (double)(splitmix(s) >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+        q = u * u + v * v;
+    } while (q >= 1.0 || q == 0.0);
+    return (float)(u * sqrt(-2.0 * tr_log(q) / q));
 }
 
 void tr_random_rotation(uint64_t *s, float max_deg, float R[9])
@@ -40,7 +58,7 @@ void tr_random_rotation(uint64_t *s, float max_deg, float R[9])
     for (int i = 0; i < 3; i++) { ax[i] = tr_rand_normal(s); n += ax[i] * ax[i]; }
     n = sqrt(n) + 1e-12;
     for (int i = 0; i < 3; i++) ax[i] /= n;
-    double th = (2.0 * tr_rand_uniform(s) - 1.0) * max_deg * M_PI / 180.0, c = cos(th), si = sin(th);
+    double th = (2.0 * tr_rand_uniform(s) - 1.0) * max_deg * M_PI / 180.0, c = tr_cos(th), si = tr_sin(th);
     double x = ax[0], y = ax[1], z = ax[2];
     double M[9] = {c + x * x * (1 - c), x * y * (1 - c) - z * si, x * z * (1 - c) + y * si,
                    y * x * (1 - c) + z * si, c + y * y * (1 - c), y * z * (1 - c) - x * si,
@@ -48,8 +66,9 @@ void tr_random_rotation(uint64_t *s, float max_deg, float R[9])
     for (int i = 0; i < 9; i++) R[i] = (float)M[i];
 }
 
-/* Forward one sample through the float net; act[k] receives the layer-k activations (act[0] = z).
- * Returns the arg max; probs (optional) receives the softmax. */
+/* ---- single-vector float inference (the model's W[o][i] layout, same sums as training) ---- */
+
+#define MAXW 1024
 static int forward(const struct tr_model *m, float *const *act, float *probs)
 {
     for (int k = 0; k < m->n_layers; k++) {
@@ -58,9 +77,8 @@ static int forward(const struct tr_model *m, float *const *act, float *probs)
         float *out = act[k + 1];
         for (int o = 0; o < no; o++) {
             const float *w = W + (size_t)o * ni;
-            float s = 0;
-            for (int i = 0; i < ni; i++) s += w[i] * in[i];
-            s += m->B[k][o];
+            float s = m->B[k][o];
+            for (int i = 0; i < ni; i++) s += in[i] * w[i];
             out[o] = (k < m->n_layers - 1 && s < 0) ? 0 : s;
         }
     }
@@ -71,13 +89,12 @@ static int forward(const struct tr_model *m, float *const *act, float *probs)
         if (lg[c] > lg[best]) best = c;
     if (probs) {
         float sum = 0;
-        for (int c = 0; c < nc; c++) { probs[c] = expf(lg[c] - lg[best]); sum += probs[c]; }
+        for (int c = 0; c < nc; c++) { probs[c] = tr_expf(lg[c] - lg[best]); sum += probs[c]; }
         for (int c = 0; c < nc; c++) probs[c] /= sum;
     }
     return best;
 }
 
-#define MAXW 1024
 int tr_predict_float(const struct tr_model *m, const float *f, float *probs)
 {
     float buf[TR_MAX_HIDDEN + 2][MAXW];
@@ -87,26 +104,441 @@ int tr_predict_float(const struct tr_model *m, const float *f, float *probs)
     return forward(m, act, probs);
 }
 
-struct adam {
-    float *m, *v;
-};
+/* ---- batched kernels: the inner loops run over contiguous elements, each element's sum in a
+ * fixed order, so they vectorise without changing results ---- */
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define TR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define TR_CLONES
+/* The two matrix kernels live in mlp_kern.h, instantiated here once with 4-float vectors
+ * (SSE2 on x86-64, NEON on ARM, plain scalar code with other compilers) and, on x86-64 with
+ * GCC or Clang, once more with 8-float vectors for CPUs with AVX2, picked at run time. Both do
+ * the same IEEE single-precision operations per element in the same order (no FMA: the avx2
+ * target does not enable it, and -ffp-contract=off forbids contraction anyway), so they give
+ * the same bits; tests/trainer checks this. */
+#define KSUF(name) name##_v4
+#define KVEC 4
+#define KATTR
+#include "mlp_kern.h"
+#undef KSUF
+#undef KVEC
+#undef KATTR
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(TR_NO_VECTOR_EXT)
+#define TR_HAVE_AVX2_KERNELS 1
+#define KSUF(name) name##_v8
+#define KVEC 8
+#define KATTR __attribute__((target("avx2")))
+#include "mlp_kern.h"
+#undef KSUF
+#undef KVEC
+#undef KATTR
 #endif
 
-/* On x86-64 the training loop is also compiled for AVX2 and picked at run time; results then
- * depend on the machine (vector widths change the summation order) but not on the run. */
-TR_CLONES
+static int kernel_choice = -1; /* -1 not decided, 0 portable, 1 AVX2 */
+
+int tr_fit_kernels(int force)
+{
+    if (force >= 0) kernel_choice = force;
+    if (kernel_choice < 0) {
+        kernel_choice = 0;
+#ifdef TR_HAVE_AVX2_KERNELS
+        __builtin_cpu_init();
+        kernel_choice = __builtin_cpu_supports("avx2") ? 1 : 0;
+#endif
+    }
+#ifndef TR_HAVE_AVX2_KERNELS
+    kernel_choice = 0;
+#endif
+    return kernel_choice;
+}
+
+static void dense_fwd(int bs, int ni, int no, const float *restrict X, const float *restrict WT,
+                      const float *restrict bias, float *restrict Y)
+{
+#ifdef TR_HAVE_AVX2_KERNELS
+    if (kernel_choice == 1) { dense_fwd_v8(bs, ni, no, X, WT, bias, Y); return; }
+#endif
+    dense_fwd_v4(bs, ni, no, X, WT, bias, Y);
+}
+
+static void dense_grad(int bs, int ni, int no, const float *restrict X, const float *restrict D,
+                       float *restrict gWT, float *restrict gb)
+{
+#ifdef TR_HAVE_AVX2_KERNELS
+    if (kernel_choice == 1) { dense_grad_v8(bs, ni, no, X, D, gWT, gb); return; }
+#endif
+    dense_grad_v4(bs, ni, no, X, D, gWT, gb);
+}
+
+/* dX[b][i] = sum_o D[b][o] Wr[o][i] (Wr: the forward weights row-major [no][ni]), then zeroed
+ * where the forward activation did not pass: pre <= 0 (ReLU) or pre > hi (clipped by the
+ * fake quantization; hi = FLT_MAX when training in float) */
+static void dense_bwd_in(int bs, int ni, int no, const float *restrict D, const float *restrict Wr,
+                         const float *restrict pre, float hi, float *restrict dX)
+{
+    dense_fwd(bs, no, ni, D, Wr, NULL, dX);
+    for (size_t j = 0; j < (size_t)bs * ni; j++) dX[j] = (pre[j] > 0 && pre[j] <= hi) ? dX[j] : 0.0f;
+}
+
+/* fake quantization of one value: the int8 grid of scale s and zero point zp, clamped */
+static inline float fq(float v, float s, float zp)
+{
+    float q = roundf(v / s) + zp;
+    q = q < -128.0f ? -128.0f : q > 127.0f ? 127.0f : q;
+    return (q - zp) * s;
+}
+
+/* ---- the trainer ---- */
+
+struct net {
+    int L, sz[TR_MAX_HIDDEN + 2], B;
+    size_t off[TR_MAX_HIDDEN + 1], np;     /* layer k at P + off[k]: WT then bias */
+    float *P, *G, *Am, *Av, *best;
+    float *Pf;                              /* forward parameters: P, or its fake-quantized copy */
+    float *Wr[TR_MAX_HIDDEN + 1];           /* [no][ni] copy of the forward weights, k >= 1 */
+    float *act[TR_MAX_HIDDEN + 2], *pre[TR_MAX_HIDDEN + 2], *del[TR_MAX_HIDDEN + 2];
+    /* data */
+    const float *Z;                         /* normalized features, n x nf */
+    const int *y;
+    int nf, nc, *idx, n_tr, *vidx, nv;
+    float cw[TR_MAX_LABELS];
+    uint64_t rng;
+    /* quantization-aware mode: activation grids of the input (0) and hidden tensors */
+    int qat;
+    float qs[TR_MAX_HIDDEN + 2], qzp[TR_MAX_HIDDEN + 2], qhi[TR_MAX_HIDDEN + 2];
+    double lo[TR_MAX_HIDDEN + 2], hi[TR_MAX_HIDDEN + 2]; /* ranges seen by net_eval */
+};
+
+static void net_free(struct net *t)
+{
+    free(t->P); free(t->G); free(t->Am); free(t->Av); free(t->best);
+    if (t->Pf != t->P) free(t->Pf);
+    for (int k = 0; k <= TR_MAX_HIDDEN + 1; k++) {
+        if (k <= TR_MAX_HIDDEN) free(t->Wr[k]);
+        free(t->act[k]); free(t->pre[k]); free(t->del[k]);
+    }
+    memset(t, 0, sizeof *t);
+}
+
+static int net_alloc(struct net *t, const struct tr_model *m, int B, int qat)
+{
+    t->L = m->n_layers;
+    t->B = B;
+    t->np = 0;
+    for (int k = 0; k <= t->L; k++) t->sz[k] = m->sizes[k];
+    for (int k = 0; k < t->L; k++) {
+        t->off[k] = t->np;
+        t->np += (size_t)t->sz[k] * t->sz[k + 1] + (size_t)t->sz[k + 1];
+    }
+    t->P = calloc(t->np, sizeof(float));
+    t->G = calloc(t->np, sizeof(float));
+    t->Am = calloc(t->np, sizeof(float));
+    t->Av = calloc(t->np, sizeof(float));
+    t->best = calloc(t->np, sizeof(float));
+    t->Pf = qat ? calloc(t->np, sizeof(float)) : t->P;
+    int ok = t->P && t->G && t->Am && t->Av && t->best && t->Pf;
+    for (int k = 1; k < t->L; k++) ok &= (t->Wr[k] = malloc(sizeof(float) * (size_t)t->sz[k] * t->sz[k + 1])) != NULL;
+    for (int k = 0; k <= t->L; k++) {
+        size_t n = (size_t)B * (size_t)t->sz[k];
+        ok &= (t->act[k] = malloc(sizeof(float) * n)) != NULL;
+        ok &= (t->pre[k] = malloc(sizeof(float) * n)) != NULL;
+        ok &= (t->del[k] = malloc(sizeof(float) * n)) != NULL;
+    }
+    t->qat = qat;
+    for (int k = 0; k <= t->L; k++) t->qhi[k] = FLT_MAX;
+    return ok ? 0 : -1;
+}
+
+/* After a change of P: the forward copy (fake-quantized weights, per output channel symmetric
+ * like tr_quantize) and the row-major copies for back-propagation. */
+static void net_refresh(struct net *t)
+{
+    for (int k = 0; k < t->L; k++) {
+        const int ni = t->sz[k], no = t->sz[k + 1];
+        const float *WT = t->P + t->off[k];
+        float *WF = t->Pf + t->off[k];
+        if (t->qat) {
+            float mx[MAXW], sc[MAXW];
+            for (int o = 0; o < no; o++) mx[o] = 0;
+            for (int i = 0; i < ni; i++)
+                for (int o = 0; o < no; o++) {
+                    float a = fabsf(WT[(size_t)i * no + o]);
+                    mx[o] = a > mx[o] ? a : mx[o];
+                }
+            for (int o = 0; o < no; o++) sc[o] = mx[o] > 0 ? mx[o] / 127.0f : 1.0f;
+            for (int i = 0; i < ni; i++)
+                for (int o = 0; o < no; o++) {
+                    float q = roundf(WT[(size_t)i * no + o] / sc[o]);
+                    q = q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
+                    WF[(size_t)i * no + o] = q * sc[o];
+                }
+            memcpy(WF + (size_t)ni * no, WT + (size_t)ni * no, sizeof(float) * no);
+        }
+        if (k > 0)
+            for (int o = 0; o < no; o++)
+                for (int i = 0; i < ni; i++) t->Wr[k][(size_t)o * ni + i] = WF[(size_t)i * no + o];
+    }
+}
+
+/* Forward bs rows already in act[0]. pre[k] keeps the values before the activation function
+ * (and fake quantization) of hidden tensor k; act[L] receives the logits. */
+static void net_forward(struct net *t, int bs)
+{
+    const int L = t->L;
+    if (t->qat) {
+        float *a = t->act[0];
+        const float s = t->qs[0], zp = t->qzp[0];
+        for (size_t j = 0; j < (size_t)bs * t->sz[0]; j++) a[j] = fq(a[j], s, zp);
+    }
+    for (int k = 0; k < L; k++) {
+        const int ni = t->sz[k], no = t->sz[k + 1];
+        const float *WT = t->Pf + t->off[k];
+        float *out = k < L - 1 ? t->pre[k + 1] : t->act[L];
+        dense_fwd(bs, ni, no, t->act[k], WT, WT + (size_t)ni * no, out);
+        if (k == L - 1) break;
+        float *a = t->act[k + 1];
+        const size_t n = (size_t)bs * no;
+        for (size_t j = 0; j < n; j++) a[j] = out[j] > 0 ? out[j] : 0.0f;
+        if (t->qat && t->qs[k + 1] > 0) {
+            const float s = t->qs[k + 1], zp = t->qzp[k + 1];
+            for (size_t j = 0; j < n; j++) a[j] = fq(a[j], s, zp);
+        }
+    }
+}
+
+/* Softmax cross-entropy of bs rows: del[L] = weight * (p - onehot); returns the weighted loss sum. */
+static double net_loss(struct net *t, int bs, const int *rows, float wsum, int *correct)
+{
+    const int nc = t->nc, L = t->L;
+    double loss = 0;
+    for (int b = 0; b < bs; b++) {
+        const float *lg = t->act[L] + (size_t)b * nc;
+        float *d = t->del[L] + (size_t)b * nc;
+        int y = t->y[rows[b]], am = 0;
+        for (int c = 1; c < nc; c++) if (lg[c] > lg[am]) am = c;
+        *correct += am == y;
+        float sum = 0;
+        for (int c = 0; c < nc; c++) { d[c] = tr_expf(lg[c] - lg[am]); sum += d[c]; }
+        /* probabilities below 1e-20 are 0 (no subnormal gradients further down) */
+        for (int c = 0; c < nc; c++) { float p = d[c] / sum; d[c] = p < 1e-20f ? 0.0f : p; }
+        loss += -tr_log(d[y] > 1e-12f ? d[y] : 1e-12f) * t->cw[y];
+        float wgt = t->cw[y] / wsum;
+        d[y] -= 1.0f;
+        for (int c = 0; c < nc; c++) d[c] *= wgt;
+    }
+    return loss;
+}
+
+/* Accuracy and mean loss over rows (no noise); with track, the range of the hidden tensors
+ * (after ReLU, before fake quantization) and of the logits goes to t->lo/hi[1..L]. */
+static int net_eval(struct net *t, const int *rows, int n, double *loss, int track)
+{
+    const int nf = t->nf, nc = t->nc, L = t->L;
+    int ok = 0;
+    double ls = 0;
+    if (track)
+        for (int k = 0; k <= L; k++) { t->lo[k] = 0; t->hi[k] = 0; }
+    for (int s0 = 0; s0 < n; s0 += t->B) {
+        const int bs = n - s0 < t->B ? n - s0 : t->B;
+        for (int b = 0; b < bs; b++)
+            memcpy(t->act[0] + (size_t)b * nf, t->Z + (size_t)rows[s0 + b] * nf, sizeof(float) * nf);
+        net_forward(t, bs);
+        if (track)
+            for (int k = 1; k <= L; k++) {
+                const float *v = k < L ? t->pre[k] : t->act[L];
+                for (size_t j = 0; j < (size_t)bs * t->sz[k]; j++) {
+                    if (k == L && v[j] < t->lo[k]) t->lo[k] = v[j];
+                    if (v[j] > t->hi[k]) t->hi[k] = v[j];
+                }
+            }
+        for (int b = 0; b < bs; b++) {
+            const float *lg = t->act[L] + (size_t)b * nc;
+            int y = t->y[rows[s0 + b]], am = 0;
+            for (int c = 1; c < nc; c++) if (lg[c] > lg[am]) am = c;
+            ok += am == y;
+            float sum = 0;
+            for (int c = 0; c < nc; c++) sum += tr_expf(lg[c] - lg[am]);
+            float py = tr_expf(lg[y] - lg[am]) / sum;
+            ls += -tr_log(py > 1e-12f ? py : 1e-12f);
+        }
+    }
+    if (loss) *loss = n ? ls / n : 0;
+    return ok;
+}
+
+/* One epoch of mini-batch Adam over the training rows. */
+static void net_epoch(struct net *t, const struct tr_options *o, float lr0, float *b1t, float *b2t,
+                      double *loss_sum, int *correct)
+{
+    const int nf = t->nf, L = t->L, B = t->B;
+    const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+    for (int j = t->n_tr - 1; j > 0; j--) {
+        int r = (int)(tr_rand_u32(&t->rng) % (uint32_t)(j + 1));
+        int x = t->idx[j]; t->idx[j] = t->idx[r]; t->idx[r] = x;
+    }
+    *loss_sum = 0;
+    *correct = 0;
+    for (int s0 = 0; s0 < t->n_tr; s0 += B) {
+        const int bs = (t->n_tr - s0 < B) ? t->n_tr - s0 : B;
+        const int *rows = t->idx + s0;
+        memset(t->G, 0, sizeof(float) * t->np);
+        float wsum = 0;
+        for (int b = 0; b < bs; b++) wsum += t->cw[t->y[rows[b]]];
+        for (int b = 0; b < bs; b++) {
+            const float *z = t->Z + (size_t)rows[b] * nf;
+            float *a0 = t->act[0] + (size_t)b * nf;
+            if (o->aug_noise > 0)
+                for (int i = 0; i < nf; i++) a0[i] = z[i] + o->aug_noise * tr_rand_normal(&t->rng);
+            else
+                memcpy(a0, z, sizeof(float) * nf);
+        }
+        net_forward(t, bs);
+        *loss_sum += net_loss(t, bs, rows, wsum, correct);
+        for (int k = L - 1; k >= 0; k--) {
+            const int ni = t->sz[k], no = t->sz[k + 1];
+            float *gW = t->G + t->off[k];
+            dense_grad(bs, ni, no, t->act[k], t->del[k + 1], gW, gW + (size_t)ni * no);
+            if (k > 0) dense_bwd_in(bs, ni, no, t->del[k + 1], t->Wr[k], t->pre[k], t->qhi[k], t->del[k]);
+            if (o->l2 > 0) {
+                const float l2 = o->l2, *W = t->P + t->off[k];
+                for (size_t j = 0; j < (size_t)ni * no; j++) gW[j] += l2 * W[j];
+            }
+        }
+        *b1t *= b1;
+        *b2t *= b2;
+        const float lr = lr0 * sqrtf(1.0f - *b2t) / (1.0f - *b1t);
+#ifdef TR_HAVE_AVX2_KERNELS
+        if (kernel_choice == 1) adam_v8(t->np, t->P, t->G, t->Am, t->Av, lr, b1, b2, eps);
+        else
+#endif
+        adam_v4(t->np, t->P, t->G, t->Am, t->Av, lr, b1, b2, eps);
+        net_refresh(t);
+    }
+}
+
+static void progress(const struct tr_options *o, const char *what, int ep, int maxep, float loss,
+                     float tr_acc, int nv, float vacc)
+{
+    if (!o->verbose || !o->progress_out) return;
+    FILE *f = o->progress_out;
+    if (o->progress_bar) {
+        int w = 30, fill = (ep + 1) * w / maxep;
+        fprintf(f, "\r[");
+        for (int i = 0; i < w; i++) fputc(i < fill ? '#' : '.', f);
+        fprintf(f, "] %s %3d/%d loss %.4f train %.3f", what, ep + 1, maxep, loss, tr_acc);
+        if (nv > 0) fprintf(f, " val %.3f", vacc);
+        fflush(f);
+    } else {
+        fprintf(f, "%s %d loss %.4f train_acc %.4f", what, ep + 1, loss, tr_acc);
+        if (nv > 0) fprintf(f, " val_acc %.4f", vacc);
+        fputc('\n', f);
+    }
+}
+
+/* The validation part: whole recordings, a share val_frac of each label's recordings (at least
+ * one when a label has two or more), drawn with rng. is_val[r] for each window. */
+static int split_validation(const struct tr_windows *tw, const struct tr_options *o, int nc, uint64_t *rng,
+                            char *is_val)
+{
+    const int n = tw->n;
+    int n_val = 0;
+    memset(is_val, 0, (size_t)n);
+    if (!(o->val_frac > 0)) return 0;
+    int maxrec = 0;
+    for (int r = 0; r < n; r++) if (tw->rec[r] + 1 > maxrec) maxrec = tw->rec[r] + 1;
+    int *reclab = malloc(sizeof(int) * (size_t)maxrec);
+    char *valrec = calloc((size_t)maxrec, 1);
+    if (!reclab || !valrec) { free(reclab); free(valrec); return -1; }
+    for (int i = 0; i < maxrec; i++) reclab[i] = -1;
+    for (int r = 0; r < n; r++) reclab[tw->rec[r]] = tw->y[r];
+    for (int c = 0; c < nc; c++) {
+        int cnt = 0;
+        for (int i = 0; i < maxrec; i++) cnt += reclab[i] == c;
+        int take = (int)(cnt * o->val_frac + 0.5);
+        if (cnt >= 2 && take < 1) take = 1;
+        if (take >= cnt) take = cnt - 1;
+        while (take > 0) {
+            int pick = (int)(tr_rand_u32(rng) % (uint32_t)cnt);
+            for (int i = 0, seen = 0; i < maxrec; i++)
+                if (reclab[i] == c && seen++ == pick) {
+                    if (!valrec[i]) { valrec[i] = 1; take--; }
+                    break;
+                }
+        }
+    }
+    for (int r = 0; r < n; r++) { is_val[r] = valrec[tw->rec[r]]; n_val += is_val[r]; }
+    free(reclab);
+    free(valrec);
+    return n_val;
+}
+
+static uint64_t fit_seed(const struct tr_options *o) { return 0x5eed0000ull + o->seed; }
+
+int tr_validation_part(const struct tr_windows *tw, const struct tr_options *o, int n_labels, char *is_val)
+{
+    uint64_t rng = fit_seed(o);
+    return split_validation(tw, o, n_labels, &rng, is_val);
+}
+
+/* Common set-up of float training and QAT: normalized features, split, class weights. */
+static int net_data(struct net *t, const struct tr_model *m, const struct tr_options *o,
+                    const struct tr_windows *tw, float **Zp, char **is_val)
+{
+    const int n = tw->n, nf = tw->n_feat;
+    float *Z = malloc(sizeof(float) * (size_t)n * (size_t)nf);
+    *is_val = calloc((size_t)n, 1);
+    t->idx = malloc(sizeof(int) * (size_t)n);
+    t->vidx = malloc(sizeof(int) * (size_t)n);
+    *Zp = Z;
+    if (!Z || !*is_val || !t->idx || !t->vidx) return -1;
+    for (int r = 0; r < n; r++)
+        for (int i = 0; i < nf; i++)
+            Z[(size_t)r * nf + i] = (tw->x[(size_t)r * nf + i] - m->feat_mean[i]) / m->feat_std[i];
+    t->Z = Z;
+    t->y = tw->y;
+    t->nf = nf;
+    t->nc = m->n_labels;
+    t->rng = fit_seed(o);
+    if (split_validation(tw, o, t->nc, &t->rng, *is_val) < 0) return -1;
+    t->n_tr = t->nv = 0;
+    for (int r = 0; r < n; r++) {
+        if ((*is_val)[r]) t->vidx[t->nv++] = r;
+        else t->idx[t->n_tr++] = r;
+    }
+    int cnt[TR_MAX_LABELS] = {0};
+    for (int j = 0; j < t->n_tr; j++) cnt[tw->y[t->idx[j]]]++;
+    for (int c = 0; c < t->nc; c++)
+        t->cw[c] = (o->class_weights && cnt[c]) ? (float)t->n_tr / ((float)t->nc * (float)cnt[c]) : 1.0f;
+    return t->n_tr > 0 ? 0 : -1;
+}
+
+static void net_to_model(const struct net *t, const float *P, float **W, float **Bs)
+{
+    for (int k = 0; k < t->L; k++) {
+        const int ni = t->sz[k], no = t->sz[k + 1];
+        const float *WT = P + t->off[k];
+        for (int o = 0; o < no; o++)
+            for (int i = 0; i < ni; i++) W[k][(size_t)o * ni + i] = WT[(size_t)i * no + o];
+        memcpy(Bs[k], WT + (size_t)ni * no, sizeof(float) * no);
+    }
+}
+
+static void model_to_net(struct net *t, float *const *W, float *const *Bs)
+{
+    for (int k = 0; k < t->L; k++) {
+        const int ni = t->sz[k], no = t->sz[k + 1];
+        float *WT = t->P + t->off[k];
+        for (int o = 0; o < no; o++)
+            for (int i = 0; i < ni; i++) WT[(size_t)i * no + o] = W[k][(size_t)o * ni + i];
+        memcpy(WT + (size_t)ni * no, Bs[k], sizeof(float) * no);
+    }
+}
+
+
 int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw)
 {
     const int n = tw->n, nf = tw->n_feat, nc = m->n_labels;
-    uint64_t rng = 0x5eed0000ull + o->seed;
     double t0 = tr_now();
     if (n <= 0 || nf <= 0 || nc < 2) return -1;
-    /* layer sizes */
+    tr_fit_kernels(-1);
     m->n_layers = o->n_hidden + 1;
     m->sizes[0] = nf;
     for (int k = 0; k < o->n_hidden; k++) m->sizes[k + 1] = o->hidden[k];
@@ -118,6 +550,7 @@ int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windo
     free(m->feat_std);
     m->feat_mean = calloc((size_t)nf, sizeof(float));
     m->feat_std = calloc((size_t)nf, sizeof(float));
+    if (!m->feat_mean || !m->feat_std) return -1;
     for (int i = 0; i < nf; i++) {
         double s = 0, s2 = 0;
         for (int r = 0; r < n; r++) s += tw->x[(size_t)r * nf + i];
@@ -127,249 +560,152 @@ int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windo
         m->feat_mean[i] = (float)mu;
         m->feat_std[i] = (float)(sd > 1e-6 ? sd : 1.0);
     }
-    float *Z = malloc(sizeof(float) * (size_t)n * (size_t)nf);
-    for (int r = 0; r < n; r++)
-        for (int i = 0; i < nf; i++)
-            Z[(size_t)r * nf + i] = (tw->x[(size_t)r * nf + i] - m->feat_mean[i]) / m->feat_std[i];
-    /* validation split by recording */
-    char *is_val = calloc((size_t)n, 1);
-    int n_val = 0;
-    if (o->val_frac > 0) {
-        int maxrec = 0;
-        for (int r = 0; r < n; r++) if (tw->rec[r] + 1 > maxrec) maxrec = tw->rec[r] + 1;
-        int *reclab = malloc(sizeof(int) * (size_t)maxrec);
-        for (int i = 0; i < maxrec; i++) reclab[i] = -1;
-        for (int r = 0; r < n; r++) reclab[tw->rec[r]] = tw->y[r];
-        char *valrec = calloc((size_t)maxrec, 1);
-        for (int c = 0; c < nc; c++) {
-            int cnt = 0;
-            for (int i = 0; i < maxrec; i++) cnt += reclab[i] == c;
-            int take = (int)(cnt * o->val_frac + 0.5);
-            if (cnt >= 2 && take < 1) take = 1;
-            if (take >= cnt) take = cnt - 1;
-            while (take > 0) {
-                int pick = (int)(tr_rand_u32(&rng) % (uint32_t)cnt);
-                for (int i = 0, seen = 0; i < maxrec; i++)
-                    if (reclab[i] == c && seen++ == pick) {
-                        if (!valrec[i]) { valrec[i] = 1; take--; }
-                        break;
-                    }
-            }
-        }
-        for (int r = 0; r < n; r++) { is_val[r] = valrec[tw->rec[r]]; n_val += is_val[r]; }
-        free(reclab);
-        free(valrec);
-    }
-    int *idx = malloc(sizeof(int) * (size_t)n), n_tr = 0;
-    int *vidx = malloc(sizeof(int) * (size_t)(n_val + 1)), nv = 0;
-    for (int r = 0; r < n; r++) {
-        if (is_val[r]) vidx[nv++] = r;
-        else idx[n_tr++] = r;
-    }
-    /* class weights */
-    float cw[TR_MAX_LABELS];
-    {
-        int cnt[TR_MAX_LABELS] = {0};
-        for (int j = 0; j < n_tr; j++) cnt[tw->y[idx[j]]]++;
-        for (int c = 0; c < nc; c++)
-            cw[c] = (o->class_weights && cnt[c]) ? (float)n_tr / ((float)nc * (float)cnt[c]) : 1.0f;
-    }
-    /* parameters */
-    size_t np = 0, off[TR_MAX_HIDDEN + 1];
-    for (int k = 0; k < m->n_layers; k++) {
-        off[k] = np;
-        np += (size_t)m->sizes[k] * m->sizes[k + 1] + m->sizes[k + 1];
-    }
-    float *P = calloc(np, sizeof(float)), *G = calloc(np, sizeof(float));
-    float *Am = calloc(np, sizeof(float)), *Av = calloc(np, sizeof(float));
-    float *best = malloc(sizeof(float) * np);
-    for (int k = 0; k < m->n_layers; k++) {
-        const int ni = m->sizes[k], no = m->sizes[k + 1];
+    const int B = o->batch > 0 ? o->batch : 32;
+    struct net t;
+    memset(&t, 0, sizeof t);
+    float *Z = NULL;
+    char *is_val = NULL;
+    int rc = -1;
+    if (net_alloc(&t, m, B, 0) || net_data(&t, m, o, tw, &Z, &is_val)) goto out;
+    /* Glorot-uniform initialization, drawn in the model's W[o][i] order */
+    for (int k = 0; k < t.L; k++) {
+        const int ni = t.sz[k], no = t.sz[k + 1];
         float bound = sqrtf(6.0f / (float)(ni + no));
-        for (int j = 0; j < ni * no; j++) P[off[k] + j] = bound * (2.0f * tr_rand_uniform(&rng) - 1.0f);
-        for (int j = 0; j < no; j++) P[off[k] + (size_t)ni * no + j] = bound * (2.0f * tr_rand_uniform(&rng) - 1.0f);
+        float *WT = t.P + t.off[k];
+        for (int oo = 0; oo < no; oo++)
+            for (int i = 0; i < ni; i++) WT[(size_t)i * no + oo] = bound * (2.0f * tr_rand_uniform(&t.rng) - 1.0f);
+        for (int j = 0; j < no; j++) WT[(size_t)ni * no + j] = bound * (2.0f * tr_rand_uniform(&t.rng) - 1.0f);
     }
-    for (int k = 0; k < m->n_layers; k++) {
+    net_refresh(&t);
+    for (int k = 0; k < t.L; k++) {
         free(m->W[k]);
         free(m->B[k]);
-        m->W[k] = NULL;
-        m->B[k] = NULL;
+        m->W[k] = malloc(sizeof(float) * (size_t)t.sz[k] * t.sz[k + 1]);
+        m->B[k] = malloc(sizeof(float) * (size_t)t.sz[k + 1]);
+        if (!m->W[k] || !m->B[k]) goto out;
     }
-    /* point the model at P during training */
-    struct tr_model tmp = *m;
-    for (int k = 0; k < m->n_layers; k++) {
-        tmp.W[k] = P + off[k];
-        tmp.B[k] = P + off[k] + (size_t)m->sizes[k] * m->sizes[k + 1];
-    }
-    const int B = o->batch > 0 ? o->batch : 32;
-    const int L = m->n_layers;
-    /* per-batch activations and deltas */
-    float *act[TR_MAX_HIDDEN + 2], *del[TR_MAX_HIDDEN + 2];
-    for (int k = 0; k <= L; k++) {
-        act[k] = malloc(sizeof(float) * (size_t)B * m->sizes[k]);
-        del[k] = malloc(sizeof(float) * (size_t)B * m->sizes[k]);
-    }
-    float vbuf[TR_MAX_HIDDEN + 2][MAXW];
-    float *vact[TR_MAX_HIDDEN + 2];
-    for (int k = 0; k <= L; k++) vact[k] = vbuf[k];
-
     const int maxep = o->epochs > 0 ? o->epochs : 1;
     free(m->curve_loss); free(m->curve_train_acc); free(m->curve_val_acc);
     m->curve_loss = calloc((size_t)maxep, sizeof(float));
     m->curve_train_acc = calloc((size_t)maxep, sizeof(float));
     m->curve_val_acc = calloc((size_t)maxep, sizeof(float));
-    const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+    if (!m->curve_loss || !m->curve_train_acc || !m->curve_val_acc) goto out;
     float b1t = 1, b2t = 1;
     double best_score = -1e30;
     int best_ep = 0, ep;
-    memcpy(best, P, sizeof(float) * np);
-    int tty = o->progress_bar;
+    memcpy(t.best, t.P, sizeof(float) * t.np);
     for (ep = 0; ep < maxep; ep++) {
-        for (int j = n_tr - 1; j > 0; j--) {
-            int r = (int)(tr_rand_u32(&rng) % (uint32_t)(j + 1));
-            int t = idx[j]; idx[j] = idx[r]; idx[r] = t;
-        }
-        double loss_sum = 0;
-        int correct = 0;
-        for (int s0 = 0; s0 < n_tr; s0 += B) {
-            const int bs = (n_tr - s0 < B) ? n_tr - s0 : B;
-            memset(G, 0, sizeof(float) * np);
-            float wsum = 0;
-            for (int b = 0; b < bs; b++) wsum += cw[tw->y[idx[s0 + b]]];
-            /* forward */
-            for (int b = 0; b < bs; b++) {
-                const float *z = Z + (size_t)idx[s0 + b] * nf;
-                float *a0 = act[0] + (size_t)b * nf;
-                if (o->aug_noise > 0)
-                    for (int i = 0; i < nf; i++) a0[i] = z[i] + o->aug_noise * tr_rand_normal(&rng);
-                else
-                    memcpy(a0, z, sizeof(float) * nf);
-            }
-            for (int k = 0; k < L; k++) {
-                const int ni = m->sizes[k], no = m->sizes[k + 1];
-                const float *W = tmp.W[k], *bb = tmp.B[k];
-                for (int b = 0; b < bs; b++) {
-                    const float *in = act[k] + (size_t)b * ni;
-                    float *out = act[k + 1] + (size_t)b * no;
-                    for (int oo = 0; oo < no; oo++) {
-                        const float *w = W + (size_t)oo * ni;
-                        float s = 0;
-                        for (int i = 0; i < ni; i++) s += w[i] * in[i];
-                        s += bb[oo];
-                        out[oo] = (k < L - 1 && s < 0) ? 0 : s;
-                    }
-                }
-            }
-            /* softmax + loss + output delta */
-            for (int b = 0; b < bs; b++) {
-                float *lg = act[L] + (size_t)b * nc, *d = del[L] + (size_t)b * nc;
-                int y = tw->y[idx[s0 + b]], am = 0;
-                for (int c = 1; c < nc; c++) if (lg[c] > lg[am]) am = c;
-                correct += am == y;
-                float sum = 0;
-                for (int c = 0; c < nc; c++) { d[c] = expf(lg[c] - lg[am]); sum += d[c]; }
-                float wgt = cw[y] / wsum;
-                for (int c = 0; c < nc; c++) d[c] = d[c] / sum;
-                loss_sum += -log(d[y] > 1e-12f ? d[y] : 1e-12f) * cw[y];
-                d[y] -= 1.0f;
-                for (int c = 0; c < nc; c++) d[c] *= wgt;
-            }
-            /* backward */
-            for (int k = L - 1; k >= 0; k--) {
-                const int ni = m->sizes[k], no = m->sizes[k + 1];
-                float *gW = G + off[k], *gB = G + off[k] + (size_t)ni * no;
-                const float *W = tmp.W[k];
-                for (int b = 0; b < bs; b++) {
-                    const float *d = del[k + 1] + (size_t)b * no, *in = act[k] + (size_t)b * ni;
-                    for (int oo = 0; oo < no; oo++) {
-                        const float dv = d[oo];
-                        if (dv == 0) continue;
-                        float *g = gW + (size_t)oo * ni;
-                        for (int i = 0; i < ni; i++) g[i] += dv * in[i];
-                        gB[oo] += dv;
-                    }
-                    if (k > 0) {
-                        float *dp = del[k] + (size_t)b * ni;
-                        memset(dp, 0, sizeof(float) * ni);
-                        for (int oo = 0; oo < no; oo++) {
-                            const float dv = d[oo];
-                            if (dv == 0) continue;
-                            const float *w = W + (size_t)oo * ni;
-                            for (int i = 0; i < ni; i++) dp[i] += dv * w[i];
-                        }
-                        for (int i = 0; i < ni; i++) if (in[i] <= 0) dp[i] = 0;
-                    }
-                }
-                if (o->l2 > 0)
-                    for (int j = 0; j < ni * no; j++) gW[j] += o->l2 * W[j];
-            }
-            /* Adam */
-            b1t *= b1;
-            b2t *= b2;
-            const float lr = o->lr * sqrtf(1.0f - b2t) / (1.0f - b1t);
-            for (size_t j = 0; j < np; j++) {
-                float g = G[j];
-                Am[j] = b1 * Am[j] + (1 - b1) * g;
-                Av[j] = b2 * Av[j] + (1 - b2) * g * g;
-                P[j] -= lr * Am[j] / (sqrtf(Av[j]) + eps);
-            }
-        }
-        float tr_acc = (float)correct / (float)n_tr;
-        float vacc = -1;
+        double loss_sum;
+        int correct;
+        net_epoch(&t, o, o->lr, &b1t, &b2t, &loss_sum, &correct);
+        float tr_acc = (float)correct / (float)t.n_tr, vacc = -1;
         double vloss = 0;
-        if (nv > 0) {
-            int vc = 0;
-            for (int j = 0; j < nv; j++) {
-                memcpy(vbuf[0], Z + (size_t)vidx[j] * nf, sizeof(float) * nf);
-                float pr[TR_MAX_LABELS];
-                int y = tw->y[vidx[j]];
-                vc += forward(&tmp, vact, pr) == y;
-                vloss += -log(pr[y] > 1e-12f ? pr[y] : 1e-12f);
-            }
-            vacc = (float)vc / (float)nv;
-            vloss /= nv;
-        }
-        m->curve_loss[ep] = (float)(loss_sum / n_tr);
+        if (t.nv > 0) vacc = (float)net_eval(&t, t.vidx, t.nv, &vloss, 0) / (float)t.nv;
+        m->curve_loss[ep] = (float)(loss_sum / t.n_tr);
         m->curve_train_acc[ep] = tr_acc;
         m->curve_val_acc[ep] = vacc;
-        double score = nv > 0 ? vacc - 0.01 * vloss : -loss_sum / n_tr;
+        double score = t.nv > 0 ? vacc - 0.01 * vloss : -loss_sum / t.n_tr;
         if (score > best_score + 1e-6) {
             best_score = score;
             best_ep = ep;
-            memcpy(best, P, sizeof(float) * np);
+            memcpy(t.best, t.P, sizeof(float) * t.np);
         }
-        if (o->verbose && o->progress_out) {
-            FILE *f = o->progress_out;
-            if (tty) {
-                int w = 30, fill = (ep + 1) * w / maxep;
-                fprintf(f, "\r[");
-                for (int i = 0; i < w; i++) fputc(i < fill ? '#' : '.', f);
-                fprintf(f, "] epoch %3d/%d loss %.4f train %.3f", ep + 1, maxep, m->curve_loss[ep], tr_acc);
-                if (nv > 0) fprintf(f, " val %.3f", vacc);
-                fflush(f);
-            } else {
-                fprintf(f, "epoch %d loss %.4f train_acc %.4f", ep + 1, m->curve_loss[ep], tr_acc);
-                if (nv > 0) fprintf(f, " val_acc %.4f", vacc);
-                fputc('\n', f);
-            }
-        }
+        progress(o, "epoch", ep, maxep, m->curve_loss[ep], tr_acc, t.nv, vacc);
         if (o->patience > 0 && ep - best_ep >= o->patience) { ep++; break; }
     }
-    if (o->verbose && o->progress_out && tty) fputc('\n', o->progress_out);
+    if (o->verbose && o->progress_out && o->progress_bar) fputc('\n', o->progress_out);
     m->n_epochs = ep;
     m->best_epoch = best_ep + 1;
-    m->val_acc_float = nv > 0 ? m->curve_val_acc[best_ep] : -1;
-    if (!(nv > 0 || o->patience > 0)) memcpy(best, P, sizeof(float) * np);
-    for (int k = 0; k < L; k++) {
-        size_t nw = (size_t)m->sizes[k] * m->sizes[k + 1];
-        m->W[k] = malloc(sizeof(float) * nw);
-        m->B[k] = malloc(sizeof(float) * m->sizes[k + 1]);
-        memcpy(m->W[k], best + off[k], sizeof(float) * nw);
-        memcpy(m->B[k], best + off[k] + nw, sizeof(float) * m->sizes[k + 1]);
-    }
-    for (int k = 0; k <= L; k++) { free(act[k]); free(del[k]); }
-    free(P); free(G); free(Am); free(Av); free(best);
-    free(Z); free(is_val); free(idx); free(vidx);
+    m->val_acc_float = t.nv > 0 ? m->curve_val_acc[best_ep] : -1;
+    net_to_model(&t, (t.nv > 0 || o->patience > 0) ? t.best : t.P, m->W, m->B);
+    rc = 0;
+out:
+    net_free(&t);
+    free(Z);
+    free(is_val);
     m->train_seconds = tr_now() - t0;
-    return 0;
+    return rc;
+}
+
+/* Quantization-aware fine-tuning, see trainer_int.h. */
+int tr_fit_qat(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw, int epochs,
+               float **Wq, float **Bq, double *lo, double *hi)
+{
+    const int B = o->batch > 0 ? o->batch : 32;
+    struct net t;
+    memset(&t, 0, sizeof t);
+    float *Z = NULL;
+    char *is_val = NULL;
+    int rc = -1;
+    double t0 = tr_now();
+    tr_fit_kernels(-1);
+    if (net_alloc(&t, m, B, 1) || net_data(&t, m, o, tw, &Z, &is_val)) goto out;
+    t.rng ^= 0x0a7ull << 40; /* its own stream for shuffling and noise */
+    model_to_net(&t, m->W, m->B);
+    /* activation grids: the input as tr_quantize calibrates it (fixed); hidden tensors from the
+     * fake-quantized network on all training windows (first with the hidden tensors still in
+     * float), again before every epoch */
+    int *all = malloc(sizeof(int) * (size_t)tw->n);
+    if (!all) goto out;
+    for (int r = 0; r < tw->n; r++) all[r] = r;
+    tr_calibrate_input(m, tw, &lo[0], &hi[0]);
+    {
+        float s;
+        int zp;
+        tr_range_qparams(lo[0], hi[0], &s, &zp);
+        t.qs[0] = s;
+        t.qzp[0] = (float)zp;
+    }
+    const int L = t.L;
+    for (int k = 1; k < L; k++) { t.qs[k] = 0; t.qzp[k] = 0; t.qhi[k] = FLT_MAX; } /* off */
+    net_refresh(&t);
+    float b1t = 1, b2t = 1;
+    const float lr = o->lr * 0.2f;
+    double best_score = -1e30;
+    int best_ep = -1;
+    memcpy(t.best, t.P, sizeof(float) * t.np);
+    for (int ep = 0; ep <= epochs; ep++) {
+        net_eval(&t, all, tw->n, NULL, 1);
+        for (int k = 1; k < L; k++) {
+            float s;
+            int zp;
+            tr_range_qparams(t.lo[k], t.hi[k], &s, &zp);
+            t.qs[k] = s;
+            t.qzp[k] = (float)zp;
+            t.qhi[k] = s * (127.0f - (float)zp);
+        }
+        if (ep == epochs) break;
+        double loss_sum, vloss = 0;
+        int correct;
+        net_epoch(&t, o, lr, &b1t, &b2t, &loss_sum, &correct);
+        float tr_acc = (float)correct / (float)t.n_tr, vacc = -1;
+        if (t.nv > 0) {
+            vacc = (float)net_eval(&t, t.vidx, t.nv, &vloss, 0) / (float)t.nv;
+            double score = vacc - 0.01 * vloss;
+            if (score > best_score + 1e-6) {
+                best_score = score;
+                best_ep = ep;
+                memcpy(t.best, t.P, sizeof(float) * t.np);
+            }
+        }
+        progress(o, "qat epoch", ep, epochs, (float)(loss_sum / t.n_tr), tr_acc, t.nv, vacc);
+    }
+    if (o->verbose && o->progress_out && o->progress_bar) fputc('\n', o->progress_out);
+    if (t.nv > 0 && best_ep >= 0) {
+        memcpy(t.P, t.best, sizeof(float) * t.np);
+        net_refresh(&t);
+    }
+    /* the final grids: ranges of the fake-quantized network with the chosen weights */
+    net_eval(&t, all, tw->n, NULL, 1);
+    for (int k = 1; k <= L; k++) { lo[k] = t.lo[k]; hi[k] = t.hi[k]; }
+    net_to_model(&t, t.P, Wq, Bq);
+    m->qat_best_epoch = best_ep + 1;
+    free(all);
+    rc = 0;
+out:
+    net_free(&t);
+    free(Z);
+    free(is_val);
+    m->qat_seconds = tr_now() - t0;
+    return rc;
 }

@@ -18,7 +18,7 @@ static void quantize_multiplier(double M, int32_t *mult, int8_t *shift)
     *shift = (int8_t)e;
 }
 
-static void range_to_qparams(double lo, double hi, float *scale, int *zp)
+void tr_range_qparams(double lo, double hi, float *scale, int *zp)
 {
     if (lo > 0) lo = 0;
     if (hi < 0) hi = 0;
@@ -49,29 +49,39 @@ static int cmp_float(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int tr_quantize(struct tr_model *m, const struct tr_windows *cw)
+/* The input range: the 0.1% and 99.9% quantiles of the normalized features, so rare outliers do
+ * not eat the resolution. */
+void tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi)
+{
+    const int nf = m->n_feat;
+    size_t nz = (size_t)cw->n * nf;
+    *lo = *hi = 0;
+    float *all = malloc(sizeof(float) * (nz ? nz : 1));
+    if (!all || !nz) { free(all); return; }
+    for (int r = 0; r < cw->n; r++)
+        for (int i = 0; i < nf; i++)
+            all[(size_t)r * nf + i] = (cw->x[(size_t)r * nf + i] - m->feat_mean[i]) / m->feat_std[i];
+    qsort(all, nz, sizeof(float), cmp_float);
+    *lo = all[(size_t)(0.001 * (double)(nz - 1))];
+    *hi = all[(size_t)(0.999 * (double)(nz - 1))];
+    free(all);
+}
+
+/* Activation ranges of the float network on the calibration windows: min/max (ranges always
+ * include 0; hidden tensors after ReLU). */
+static void calibrate(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi)
 {
     const int L = m->n_layers, nf = m->n_feat;
-    free_q(m);
-    /* activation ranges on the calibration windows; the input range is clipped at the 0.1% and
-     * 99.9% quantiles of the normalized features so rare outliers do not eat the resolution */
-    double lo[TR_MAX_HIDDEN + 2], hi[TR_MAX_HIDDEN + 2];
     for (int k = 0; k <= L; k++) { lo[k] = 0; hi[k] = 0; }
     float buf[TR_MAX_HIDDEN + 2][1024];
-    size_t nz = (size_t)cw->n * nf;
-    float *all = malloc(sizeof(float) * (nz ? nz : 1));
     for (int r = 0; r < cw->n; r++) {
         const float *f = cw->x + (size_t)r * nf;
-        for (int i = 0; i < nf; i++) {
-            buf[0][i] = (f[i] - m->feat_mean[i]) / m->feat_std[i];
-            all[(size_t)r * nf + i] = buf[0][i];
-        }
+        for (int i = 0; i < nf; i++) buf[0][i] = (f[i] - m->feat_mean[i]) / m->feat_std[i];
         for (int k = 0; k < L; k++) {
             const int ni = m->sizes[k], no = m->sizes[k + 1];
             for (int o = 0; o < no; o++) {
-                float s = 0;
-                for (int i = 0; i < ni; i++) s += m->W[k][(size_t)o * ni + i] * buf[k][i];
-                s += m->B[k][o];
+                float s = m->B[k][o];
+                for (int i = 0; i < ni; i++) s += buf[k][i] * m->W[k][(size_t)o * ni + i];
                 if (k < L - 1 && s < 0) s = 0;
                 buf[k + 1][o] = s;
                 if (s < lo[k + 1]) lo[k + 1] = s;
@@ -79,16 +89,18 @@ int tr_quantize(struct tr_model *m, const struct tr_windows *cw)
             }
         }
     }
-    if (nz) {
-        qsort(all, nz, sizeof(float), cmp_float);
-        lo[0] = all[(size_t)(0.001 * (double)(nz - 1))];
-        hi[0] = all[(size_t)(0.999 * (double)(nz - 1))];
-    }
-    free(all);
-    for (int k = 0; k <= L; k++) range_to_qparams(lo[k], hi[k], &m->act_scale[k], &m->act_zp[k]);
+    tr_calibrate_input(m, cw, &lo[0], &hi[0]);
+}
+
+int tr_quantize_with(struct tr_model *m, float *const *W, float *const *Bs, const double *lo, const double *hi)
+{
+    const int L = m->n_layers, nf = m->n_feat;
+    free_q(m);
+    for (int k = 0; k <= L; k++) tr_range_qparams(lo[k], hi[k], &m->act_scale[k], &m->act_zp[k]);
     /* input quantization with the normalization folded in */
     m->in_mul = malloc(sizeof(float) * nf);
     m->in_add = malloc(sizeof(float) * nf);
+    if (!m->in_mul || !m->in_add) return -1;
     for (int i = 0; i < nf; i++) {
         double a = 1.0 / ((double)m->feat_std[i] * m->act_scale[0]);
         m->in_mul[i] = (float)a;
@@ -105,8 +117,9 @@ int tr_quantize(struct tr_model *m, const struct tr_windows *cw)
         q->bias_folded = malloc(sizeof(int32_t) * no);
         q->mult = malloc(sizeof(int32_t) * no);
         q->shift = malloc((size_t)no);
+        if (!q->w || !q->w_scale || !q->bias || !q->bias_folded || !q->mult || !q->shift) return -1;
         for (int o = 0; o < no; o++) {
-            const float *w = m->W[k] + (size_t)o * ni;
+            const float *w = W[k] + (size_t)o * ni;
             float mx = 0;
             for (int i = 0; i < ni; i++) if (fabsf(w[i]) > mx) mx = fabsf(w[i]);
             float sw = mx > 0 ? mx / 127.0f : 1.0f;
@@ -120,7 +133,7 @@ int tr_quantize(struct tr_model *m, const struct tr_windows *cw)
                 wsum += (int32_t)v;
             }
             double bs = (double)m->act_scale[k] * sw;
-            double bq = round(m->B[k][o] / bs);
+            double bq = round(Bs[k][o] / bs);
             if (bq > 2147483647.0) bq = 2147483647.0;
             if (bq < -2147483648.0) bq = -2147483648.0;
             q->bias[o] = (int32_t)bq;
@@ -131,6 +144,80 @@ int tr_quantize(struct tr_model *m, const struct tr_windows *cw)
     }
     tr_build_nn(m);
     return 0;
+}
+
+int tr_quantize(struct tr_model *m, const struct tr_windows *cw)
+{
+    double lo[TR_MAX_HIDDEN + 2], hi[TR_MAX_HIDDEN + 2];
+    calibrate(m, cw, lo, hi);
+    return tr_quantize_with(m, m->W, m->B, lo, hi);
+}
+
+/* accuracy over the windows with mask[r] (all when mask is NULL) */
+static double acc_masked(const struct tr_model *m, const struct tr_windows *w, const char *mask, int int8)
+{
+    int ok = 0, n = 0;
+    for (int r = 0; r < w->n; r++) {
+        if (mask && !mask[r]) continue;
+        const float *f = w->x + (size_t)r * w->n_feat;
+        ok += (int8 ? tr_predict_int8(m, f, NULL) : tr_predict_float(m, f, NULL)) == w->y[r];
+        n++;
+    }
+    return n ? (double)ok / n : 0;
+}
+
+int tr_quantize_auto(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw)
+{
+    const int L = m->n_layers;
+    if (tr_quantize(m, tw)) return -1;
+    m->qat_epochs = m->qat_auto = m->qat_kept = m->qat_best_epoch = 0;
+    m->qat_seconds = 0;
+    if (o->qat_epochs == 0) return 0;
+    char *is_val = malloc((size_t)(tw->n ? tw->n : 1));
+    if (!is_val) return -1;
+    int nv = tr_validation_part(tw, o, m->n_labels, is_val);
+    if (nv < 0) { free(is_val); return -1; }
+    const char *mask = nv > 0 ? is_val : NULL;
+    m->cmp_windows = nv > 0 ? nv : tw->n;
+    m->cmp_is_val = nv > 0;
+    m->cmp_float = acc_masked(m, tw, mask, 0);
+    m->cmp_int8_ptq = acc_masked(m, tw, mask, 1);
+    m->cmp_int8_qat = -1;
+    const double loss = m->cmp_float - m->cmp_int8_ptq;
+    int epochs = o->qat_epochs > 0 ? o->qat_epochs : loss > 0.01 + 1e-9 ? TR_QAT_AUTO_EPOCHS : 0;
+    if (epochs == 0) { free(is_val); return 0; }
+    m->qat_auto = o->qat_epochs < 0;
+    if (o->verbose && o->progress_out)
+        fprintf(o->progress_out, "%s: int8 %.4f against float %.4f on the %s (%d windows); "
+                "quantization-aware fine-tuning for %d epochs\n",
+                m->qat_auto ? "post-training int8 loses more than 1 point" : "--qat-epochs",
+                m->cmp_int8_ptq, m->cmp_float, nv > 0 ? "validation part" : "training windows",
+                m->cmp_windows, epochs);
+    float *Wq[TR_MAX_HIDDEN + 1] = {0}, *Bq[TR_MAX_HIDDEN + 1] = {0};
+    double lo[TR_MAX_HIDDEN + 2], hi[TR_MAX_HIDDEN + 2];
+    int rc = -1, ok = 1;
+    for (int k = 0; k < L; k++) {
+        ok &= (Wq[k] = malloc(sizeof(float) * (size_t)m->sizes[k] * m->sizes[k + 1])) != NULL;
+        ok &= (Bq[k] = malloc(sizeof(float) * (size_t)m->sizes[k + 1])) != NULL;
+    }
+    if (!ok || tr_fit_qat(m, o, tw, epochs, Wq, Bq, lo, hi) || tr_quantize_with(m, Wq, Bq, lo, hi)) goto out;
+    m->qat_epochs = epochs;
+    m->cmp_int8_qat = acc_masked(m, tw, mask, 1);
+    m->qat_kept = 1;
+    /* automatic fine-tuning must not make things worse than post-training quantization */
+    if (m->qat_auto && m->cmp_int8_qat < m->cmp_int8_ptq) {
+        if (tr_quantize(m, tw)) goto out;
+        m->qat_kept = 0;
+    }
+    if (o->verbose && o->progress_out)
+        fprintf(o->progress_out, "quantization-aware int8 %.4f (post-training %.4f, float %.4f): kept %s\n",
+                m->cmp_int8_qat, m->cmp_int8_ptq, m->cmp_float,
+                m->qat_kept ? "the fine-tuned model" : "post-training quantization");
+    rc = 0;
+out:
+    for (int k = 0; k < L; k++) { free(Wq[k]); free(Bq[k]); }
+    free(is_val);
+    return rc;
 }
 
 void tr_build_nn(struct tr_model *m)
@@ -280,7 +367,13 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
         tr_model_free(m);
         return -1;
     }
-    tr_quantize(m, &tw);
+    if (tr_quantize_auto(m, o, &tw)) {
+        snprintf(err, errlen, "quantization failed (out of memory?)");
+        tr_windows_free(&tw);
+        tr_windows_free(&te);
+        tr_model_free(m);
+        return -1;
+    }
     m->acc_float = tr_evaluate(m, &te, 0, NULL);
     m->acc_int8 = tr_evaluate(m, &te, 1, NULL);
     m->hash = tr_model_hash(m);

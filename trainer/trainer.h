@@ -19,6 +19,7 @@
 #define TR_MAX_AXES IMU_FEAT_MAX_AXES
 #define TR_MAX_HIDDEN 3
 #define TR_MAX_LABELS 32
+#define TR_QAT_AUTO_EPOCHS 20
 
 enum tr_category { TR_TRAINING = 0, TR_TESTING = 1, TR_UNASSIGNED = 2 };
 
@@ -66,7 +67,10 @@ struct tr_options {
     int aug_shift_ms;           /* time shift +- of extra windows (0 = off) */
     float aug_rotate_deg;       /* small random rotations of the axis frame (0 = off) */
     int aug_copies;             /* augmented copies of each training window */
-    int qat_epochs;             /* quantization-aware fine-tuning epochs if int8 loses > 1 point */
+    int qat_epochs;             /* quantization-aware fine-tuning after float training: -1 (default)
+                                 * automatic, TR_QAT_AUTO_EPOCHS epochs when post-training int8
+                                 * loses more than 1 point against float on the validation part
+                                 * (on the training windows without one); 0 never; N > 0 always N */
     /* features */
     int feat_flags;             /* IMU_FEAT_* */
     int fft_len;                /* 16 */
@@ -118,6 +122,15 @@ struct tr_model {
     struct tr_qlayer q[TR_MAX_HIDDEN + 1];
     struct imu_nn_layer nnl[TR_MAX_HIDDEN + 1];
     struct imu_nn_model nn;
+    /* quantization-aware fine-tuning (tr_quantize_auto); cmp_*: accuracies on the windows the
+     * decision was taken on (the validation part, or all training windows without one) */
+    int qat_epochs;             /* epochs run, 0 = none */
+    int qat_auto;               /* 1: started automatically (post-training int8 lost > 1 point) */
+    int qat_kept;               /* 1: the int8 model is the fine-tuned one */
+    int qat_best_epoch;         /* chosen on the validation part (0: the last) */
+    double qat_seconds;
+    int cmp_windows, cmp_is_val;
+    double cmp_float, cmp_int8_ptq, cmp_int8_qat;
     /* metrics and history */
     unsigned seed;
     int n_train, n_test;
@@ -156,6 +169,12 @@ int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, stru
                    char *err, size_t errlen);
 int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windows *train);
 int tr_quantize(struct tr_model *m, const struct tr_windows *calib);
+/* int8 from given float weights (model layout) and activation ranges lo/hi[0..n_layers]. */
+int tr_quantize_with(struct tr_model *m, float *const *W, float *const *B, const double *lo, const double *hi);
+/* Post-training quantization, then quantization-aware fine-tuning as o->qat_epochs says
+ * (progress and the decision on o->progress_out when verbose). The float weights stay those of
+ * tr_fit; with QAT the int8 network comes from the fine-tuned copy. */
+int tr_quantize_auto(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw);
 void tr_build_nn(struct tr_model *m); /* the imu_nn_model view of the int8 arrays */
 uint32_t tr_model_hash(const struct tr_model *m);
 

@@ -13,6 +13,30 @@ int tr_window_starts(int n_samples, int wl, int sl, int *starts, int max);
 void tr_extract_window(const int16_t *q, int n_samples, int n_axes, int start, int wl, int16_t *win);
 int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, int category,
                         const struct tr_options *aug, struct tr_windows *w, char *err, size_t errlen);
-int tr_forward_fake_quant_enabled(void);
+
+/* detmath.c: deterministic replacements for libm's exp, log, sin, cos, tan */
+float tr_expf(float x);
+double tr_log(double x);
+double tr_sin(double x);
+double tr_cos(double x);
+double tr_tan(double x);
+
+/* quant.c */
+void tr_range_qparams(double lo, double hi, float *scale, int *zp);
+void tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi);
+
+/* mlp.c: the validation part of the training windows (is_val[r]); returns its size or -1 */
+/* mlp.c: the training kernels: -1 picks (AVX2 where the CPU has it, else portable), 0 forces
+ * the portable ones, 1 the AVX2 ones (if built). Returns the choice. Same results either way. */
+int tr_fit_kernels(int force);
+int tr_validation_part(const struct tr_windows *tw, const struct tr_options *o, int n_labels, char *is_val);
+
+/* Quantization-aware fine-tuning of the float model m for epochs epochs on tw (training part
+ * and validation part as tr_fit splits them): weights fake-quantized per output channel
+ * (symmetric int8), input and hidden activations per tensor (asymmetric int8) with the
+ * straight-through estimator. Writes the tuned weights to Wq/Bq (the model's layout) and the
+ * activation ranges for tr_quantize_with to lo/hi[0..n_layers]; m's float weights stay. */
+int tr_fit_qat(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw, int epochs,
+               float **Wq, float **Bq, double *lo, double *hi);
 
 #endif

@@ -1,8 +1,11 @@
 /* bench_trainer -- imulab's C trainer against scikit-learn's MLPClassifier, side by side in one
  * run: the same windows and feature vectors (computed once by the portable feature code), the
- * same hidden layers; prints test accuracy and fit time of both and the time ratio.
+ * same hidden layers, every network of the list; prints test accuracy and fit time of both (the
+ * minimum and the median of --repeat fits each, imulab's fits interleaved with scikit-learn's
+ * process so both see the same machine load) and the ratio of the minimum times.
  *
- *   bench_trainer DATASET_DIR [--hidden 20,10] [--seed N] [--python /usr/bin/python3]
+ *   bench_trainer DATASET_DIR [--hidden 20,10 --hidden 64,32 ...] [--seed N] [--repeat N]
+ *                 [--python /usr/bin/python3]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,8 @@
 
 #include "ei_load.h"
 #include "trainer.h"
+
+#define MAX_NETS 8
 
 static int dump(const char *path, const struct tr_windows *w)
 {
@@ -24,26 +29,45 @@ static int dump(const char *path, const struct tr_windows *w)
     return fclose(f);
 }
 
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+struct result {
+    const char *hidden;
+    double t_min, t_med, acc, acc8, q_time;
+    int epochs;
+    double sk_min, sk_med, sk_acc;
+    int sk_it;
+};
+
 int main(int argc, char **argv)
 {
-    const char *dir = NULL, *hidden = "20,10", *py = "/usr/bin/python3";
+    const char *dir = NULL, *py = "/usr/bin/python3";
+    const char *nets[MAX_NETS];
+    int n_nets = 0, repeat = 3;
     unsigned seed = 1;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--hidden") && i + 1 < argc) hidden = argv[++i];
-        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (unsigned)atoi(argv[++i]);
+        if (!strcmp(argv[i], "--hidden") && i + 1 < argc) {
+            if (n_nets < MAX_NETS) nets[n_nets++] = argv[++i];
+        } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (unsigned)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--python") && i + 1 < argc) py = argv[++i];
         else if (!strcmp(argv[i], "--help")) {
-            printf("usage: bench_trainer DATASET_DIR [--hidden 20,10] [--seed N] [--python PATH]\n");
+            printf("usage: bench_trainer DATASET_DIR [--hidden 20,10 --hidden 64,32 ...] [--seed N] [--repeat N] [--python PATH]\n");
             return 0;
         } else dir = argv[i];
     }
     if (!dir) { fprintf(stderr, "bench_trainer: no dataset directory\n"); return 2; }
+    if (n_nets == 0) { nets[0] = "20,10"; nets[1] = "64,32"; n_nets = 2; }
+    if (repeat < 1) repeat = 1;
     struct ei_data d;
     if (ei_load_dir(dir, &d)) return 1;
     struct tr_options o;
     tr_options_default(&o);
     o.seed = seed;
-    if (tr_parse_hidden(hidden, &o)) { fprintf(stderr, "bench_trainer: bad --hidden\n"); return 2; }
     struct tr_model m;
     struct tr_windows tw, te;
     char err[256];
@@ -56,41 +80,79 @@ int main(int argc, char **argv)
     double t_feat = tr_now() - t0;
     char tmpl[] = "/tmp/bench_trainer.XXXXXX";
     if (!mkdtemp(tmpl)) return 1;
-    char ftr[300], fte[300], cmd[1024];
+    char ftr[300], fte[300], script[600], cmd[2048];
     snprintf(ftr, sizeof ftr, "%s/train.csv", tmpl);
     snprintf(fte, sizeof fte, "%s/test.csv", tmpl);
-    dump(ftr, &tw);
-    dump(fte, &te);
-    /* ours: fit + int8 quantization */
-    t0 = tr_now();
-    tr_fit(&m, &o, &tw);
-    double t_fit = tr_now() - t0;
-    t0 = tr_now();
-    tr_quantize(&m, &tw);
-    double t_q = tr_now() - t0;
-    double acc = tr_evaluate(&m, &te, 0, NULL), acc8 = tr_evaluate(&m, &te, 1, NULL);
-    /* scikit-learn on the same feature vectors */
-    char script[600];
     snprintf(script, sizeof script, "%s/sk_mlp.py", BENCH_DIR);
-    snprintf(cmd, sizeof cmd, "'%s' '%s' '%s' '%s' '%s' %u", py, script, ftr, fte, hidden, seed);
-    FILE *p = popen(cmd, "r");
-    double sk_t = -1, sk_acc = -1;
-    int sk_it = 0;
-    if (!p || fscanf(p, "%lf %lf %d", &sk_t, &sk_acc, &sk_it) != 3) {
-        fprintf(stderr, "bench_trainer: scikit-learn run failed (python3-sklearn installed?)\n");
-        return 1;
+    if (dump(ftr, &tw) || dump(fte, &te)) { fprintf(stderr, "bench_trainer: cannot write %s\n", tmpl); return 1; }
+    struct result res[MAX_NETS];
+    memset(res, 0, sizeof res);
+    if (repeat > 64) repeat = 64;
+    double times[MAX_NETS][64], sk_times[MAX_NETS][64];
+    /* imulab and scikit-learn alternate, one fit of each network per round */
+    for (int rep = 0; rep < repeat; rep++) {
+        for (int k = 0; k < n_nets; k++) {
+            struct tr_options ok = o;
+            struct tr_model mk;
+            if (tr_parse_hidden(nets[k], &ok)) { fprintf(stderr, "bench_trainer: bad --hidden %s\n", nets[k]); return 2; }
+            if (tr_setup_model(&d.ds, &ok, &mk, err, sizeof err)) { fprintf(stderr, "bench_trainer: %s\n", err); return 1; }
+            double t1 = tr_now();
+            if (tr_fit(&mk, &ok, &tw)) { fprintf(stderr, "bench_trainer: fit failed\n"); return 1; }
+            times[k][rep] = tr_now() - t1;
+            if (rep == repeat - 1) {
+                t1 = tr_now();
+                tr_quantize(&mk, &tw);
+                res[k].q_time = tr_now() - t1;
+                res[k].acc = tr_evaluate(&mk, &te, 0, NULL);
+                res[k].acc8 = tr_evaluate(&mk, &te, 1, NULL);
+                res[k].epochs = mk.n_epochs;
+            }
+            tr_model_free(&mk);
+        }
+        int len = snprintf(cmd, sizeof cmd, "'%s' '%s' '%s' '%s' %u 1", py, script, ftr, fte, seed);
+        for (int k = 0; k < n_nets; k++) len += snprintf(cmd + len, sizeof cmd - (size_t)len, " '%s'", nets[k]);
+        FILE *p = popen(cmd, "r");
+        for (int k = 0; k < n_nets; k++) {
+            char h[64];
+            double tmin, tmed, acc;
+            int it;
+            if (!p || fscanf(p, "%63s %lf %lf %lf %d", h, &tmin, &tmed, &acc, &it) != 5) {
+                fprintf(stderr, "bench_trainer: scikit-learn run failed (python3-sklearn installed?)\n");
+                return 1;
+            }
+            sk_times[k][rep] = tmin;
+            res[k].sk_acc = acc;
+            res[k].sk_it = it;
+        }
+        if (p) pclose(p);
     }
-    pclose(p);
+    for (int k = 0; k < n_nets; k++) {
+        qsort(times[k], (size_t)repeat, sizeof(double), cmp_d);
+        qsort(sk_times[k], (size_t)repeat, sizeof(double), cmp_d);
+        res[k].hidden = nets[k];
+        res[k].t_min = times[k][0];
+        res[k].t_med = times[k][repeat / 2];
+        res[k].sk_min = sk_times[k][0];
+        res[k].sk_med = sk_times[k][repeat / 2];
+    }
     unlink(ftr);
     unlink(fte);
     rmdir(tmpl);
-    printf("dataset %s: %d training, %d test windows, %d features, hidden %s, seed %u\n", dir, tw.n, te.n,
-           m.n_feat, hidden, seed);
+    printf("dataset %s: %d training, %d test windows, %d features, seed %u, %d fits per network\n", dir, tw.n,
+           te.n, m.n_feat, seed, repeat);
     printf("features (both): %.3f s for %d windows\n", t_feat, tw.n + te.n);
-    printf("imulab  : fit %.4f s (%d epochs, best %d), int8 quantization %.4f s; test accuracy float %.4f int8 %.4f\n",
-           t_fit, m.n_epochs, m.best_epoch, t_q, acc, acc8);
-    printf("sklearn : fit %.4f s (%d iterations); test accuracy %.4f\n", sk_t, sk_it, sk_acc);
-    printf("time ratio imulab/sklearn: %.3f (sklearn %.1fx slower)\n", t_fit / sk_t, sk_t / t_fit);
+    printf("%-8s | %-27s | %-15s | %-27s | %s\n", "hidden", "imulab fit s (min, median)", "imulab accuracy",
+           "sklearn fit s (min, median)", "speed-up");
+    printf("%-8s | %-27s | %-15s | %-27s | %s\n", "", "", "float  int8", "", "(sklearn min / imulab min)");
+    for (int k = 0; k < n_nets; k++) {
+        const struct result *r = &res[k];
+        printf("%-8s | %7.4f %7.4f (%2d epochs) | %.4f %.4f | %7.4f %7.4f (%3d it) | %.1fx (imulab/sklearn %.3f)\n",
+               r->hidden, r->t_min, r->t_med, r->epochs, r->acc, r->acc8, r->sk_min, r->sk_med, r->sk_it,
+               r->sk_min / r->t_min, r->t_min / r->sk_min);
+    }
+    printf("sklearn accuracy:");
+    for (int k = 0; k < n_nets; k++) printf(" %s %.4f", res[k].hidden, res[k].sk_acc);
+    printf("\n");
     tr_windows_free(&tw);
     tr_windows_free(&te);
     tr_model_free(&m);
