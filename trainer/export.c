@@ -108,6 +108,19 @@ static cJSON *model_json(const struct tr_model *m)
     cJSON_AddNumberToObject(t, "epochs", m->n_epochs);
     cJSON_AddNumberToObject(t, "best_epoch", m->best_epoch);
     cJSON_AddNumberToObject(t, "seconds", m->train_seconds);
+    cJSON *qa = cJSON_AddObjectToObject(t, "quantization_aware");
+    cJSON_AddNumberToObject(qa, "epochs", m->qat_epochs);
+    if (m->qat_epochs > 0 || m->cmp_windows > 0) {
+        cJSON_AddStringToObject(qa, "started", m->qat_epochs == 0 ? "no" : m->qat_auto ? "auto" : "option");
+        cJSON_AddStringToObject(qa, "int8_from", m->qat_kept ? "fine-tuned" : "post-training");
+        cJSON_AddNumberToObject(qa, "best_epoch", m->qat_best_epoch);
+        cJSON_AddNumberToObject(qa, "seconds", m->qat_seconds);
+        cJSON_AddStringToObject(qa, "compared_on", m->cmp_is_val ? "validation" : "training");
+        cJSON_AddNumberToObject(qa, "compared_windows", m->cmp_windows);
+        cJSON_AddNumberToObject(qa, "accuracy_float", m->cmp_float);
+        cJSON_AddNumberToObject(qa, "accuracy_int8_post_training", m->cmp_int8_ptq);
+        if (m->qat_epochs > 0) cJSON_AddNumberToObject(qa, "accuracy_int8_fine_tuned", m->cmp_int8_qat);
+    }
     cJSON *c = cJSON_AddObjectToObject(t, "curves");
     cJSON_AddItemToObject(c, "loss", farr(m->curve_loss, m->n_epochs));
     cJSON_AddItemToObject(c, "train_accuracy", farr(m->curve_train_acc, m->n_epochs));
@@ -458,6 +471,21 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
             get_floats(cJSON_GetObjectItem(cv, "train_accuracy"), m->curve_train_acc, m->n_epochs) ||
             get_floats(cJSON_GetObjectItem(cv, "val_accuracy"), m->curve_val_acc, m->n_epochs))
             m->n_epochs = 0;
+    }
+    const cJSON *qa = cJSON_GetObjectItem(t, "quantization_aware");
+    if (!num(qa, "epochs", &v) && v >= 0 && v < 1e6) {
+        m->qat_epochs = (int)v;
+        const cJSON *st = cJSON_GetObjectItem(qa, "started"), *fr = cJSON_GetObjectItem(qa, "int8_from"),
+                    *co = cJSON_GetObjectItem(qa, "compared_on");
+        m->qat_auto = cJSON_IsString(st) && !strcmp(st->valuestring, "auto");
+        m->qat_kept = cJSON_IsString(fr) && !strcmp(fr->valuestring, "fine-tuned");
+        m->cmp_is_val = cJSON_IsString(co) && !strcmp(co->valuestring, "validation");
+        if (!num(qa, "best_epoch", &v)) m->qat_best_epoch = (int)v;
+        num(qa, "seconds", &m->qat_seconds);
+        if (!num(qa, "compared_windows", &v)) m->cmp_windows = (int)v;
+        num(qa, "accuracy_float", &m->cmp_float);
+        num(qa, "accuracy_int8_post_training", &m->cmp_int8_ptq);
+        num(qa, "accuracy_int8_fine_tuned", &m->cmp_int8_qat);
     }
     const cJSON *mt = cJSON_GetObjectItem(j, "metrics");
     num(mt, "accuracy", &m->acc_float);

@@ -660,9 +660,9 @@ int tr_fit_qat(struct tr_model *m, const struct tr_options *o, const struct tr_w
     for (int k = 1; k < L; k++) { t.qs[k] = 0; t.qzp[k] = 0; t.qhi[k] = FLT_MAX; } /* off */
     net_refresh(&t);
     float b1t = 1, b2t = 1;
-    const float lr = o->lr * 0.2f;
+    const float lr = o->lr * 0.1f;
     double best_score = -1e30;
-    int best_ep = -1;
+    int best_ep = 0; /* 0: the starting point, the float model fake-quantized */
     memcpy(t.best, t.P, sizeof(float) * t.np);
     for (int ep = 0; ep <= epochs; ep++) {
         net_eval(&t, all, tw->n, NULL, 1);
@@ -674,6 +674,11 @@ int tr_fit_qat(struct tr_model *m, const struct tr_options *o, const struct tr_w
             t.qzp[k] = (float)zp;
             t.qhi[k] = s * (127.0f - (float)zp);
         }
+        if (ep == 0 && t.nv > 0) {
+            double vloss;
+            double vacc = (double)net_eval(&t, t.vidx, t.nv, &vloss, 0) / t.nv;
+            best_score = vacc - 0.01 * vloss;
+        }
         if (ep == epochs) break;
         double loss_sum, vloss = 0;
         int correct;
@@ -684,22 +689,22 @@ int tr_fit_qat(struct tr_model *m, const struct tr_options *o, const struct tr_w
             double score = vacc - 0.01 * vloss;
             if (score > best_score + 1e-6) {
                 best_score = score;
-                best_ep = ep;
+                best_ep = ep + 1;
                 memcpy(t.best, t.P, sizeof(float) * t.np);
             }
         }
         progress(o, "qat epoch", ep, epochs, (float)(loss_sum / t.n_tr), tr_acc, t.nv, vacc);
     }
     if (o->verbose && o->progress_out && o->progress_bar) fputc('\n', o->progress_out);
-    if (t.nv > 0 && best_ep >= 0) {
+    if (t.nv > 0) {
         memcpy(t.P, t.best, sizeof(float) * t.np);
         net_refresh(&t);
-    }
+    } else best_ep = epochs;
     /* the final grids: ranges of the fake-quantized network with the chosen weights */
     net_eval(&t, all, tw->n, NULL, 1);
     for (int k = 1; k <= L; k++) { lo[k] = t.lo[k]; hi[k] = t.hi[k]; }
     net_to_model(&t, t.P, Wq, Bq);
-    m->qat_best_epoch = best_ep + 1;
+    m->qat_best_epoch = best_ep;
     free(all);
     rc = 0;
 out:

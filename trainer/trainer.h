@@ -127,7 +127,7 @@ struct tr_model {
     int qat_epochs;             /* epochs run, 0 = none */
     int qat_auto;               /* 1: started automatically (post-training int8 lost > 1 point) */
     int qat_kept;               /* 1: the int8 model is the fine-tuned one */
-    int qat_best_epoch;         /* chosen on the validation part (0: the last) */
+    int qat_best_epoch;         /* chosen on the validation part (0: the starting point) */
     double qat_seconds;
     int cmp_windows, cmp_is_val;
     double cmp_float, cmp_int8_ptq, cmp_int8_qat;

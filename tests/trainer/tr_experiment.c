@@ -39,6 +39,7 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "filter")) o.filter = atoi(v);
         else if (!strcmp(k, "fhz")) o.filter_hz = (float)atof(v);
         else if (!strcmp(k, "cw")) o.class_weights = atoi(v);
+        else if (!strcmp(k, "qat")) o.qat_epochs = atoi(v);
         else if (!strcmp(k, "verbose")) { o.verbose = atoi(v); o.progress_out = stderr; }
         else if (!strcmp(k, "out")) out = v;
         else { fprintf(stderr, "unknown key %s\n", k); return 2; }
@@ -48,6 +49,9 @@ int main(int argc, char **argv)
     if (tr_train(&d.ds, &o, &m, err, sizeof err)) { fprintf(stderr, "error: %s\n", err); return 1; }
     printf("float %.4f int8 %.4f train %d test %d feat %d epochs %d best %d fit %.3fs\n", m.acc_float,
            m.acc_int8, m.n_train, m.n_test, m.n_feat, m.n_epochs, m.best_epoch, m.train_seconds);
+    printf("decision on %d %s windows: float %.4f int8 ptq %.4f qat %.4f; qat epochs %d (auto %d, kept %d, best %d) %.3fs\n",
+           m.cmp_windows, m.cmp_is_val ? "validation" : "training", m.cmp_float, m.cmp_int8_ptq, m.cmp_int8_qat,
+           m.qat_epochs, m.qat_auto, m.qat_kept, m.qat_best_epoch, m.qat_seconds);
     (void)out;
     tr_model_free(&m);
     ei_free(&d);
