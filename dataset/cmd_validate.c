@@ -264,6 +264,7 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
     }
     int rc = CLI_FAIL;
     struct devport dp = { .fd = -1 };
+    int raw_stopped = 0;
     int16_t *q = NULL, *win = NULL;
     int *starts = NULL;
     float *work = malloc(sizeof(float) * (size_t)imu_features_work_len(&m.feat));
@@ -310,6 +311,13 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
         goto out;
     }
 
+    /* raw SAMPLES off while validating (less traffic on the line); on again at the end */
+    {
+        struct proto_frame f;
+        int t = devport_command(&dp, PROTO_CMD_STOP, NULL, 0);
+        if (t >= 0 && await(&dp, t, 0, tmo, &f, "CMD_STOP") == 1)
+            raw_stopped = 1;
+    }
     const unsigned per_chunk = (VAL_MAX_CHUNK_PAYLOAD - 2u - PROTO_VALIDATE_HDR + 2u) / (2u * (unsigned)na);
     int retries = 0;
     int n_win = 0, n_exact = 0, n_correct = 0, n_lat = 0, cap_lat = 0, n_insn = 0;
@@ -485,6 +493,8 @@ done:;
     if (n_win == 0)
         cli_error("no testing windows");
 out:
+    if (raw_stopped)
+        devport_command(&dp, PROTO_CMD_START, NULL, 0);
     devport_close(&dp);
     free(q);
     free(starts);
