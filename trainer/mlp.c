@@ -134,19 +134,25 @@ int tr_predict_float(const struct tr_model *m, const float *f, float *probs)
 
 static int kernel_choice = -1; /* -1 not decided, 0 portable, 1 AVX2 */
 
+static int cpu_has_avx2(void)
+{
+#ifdef TR_HAVE_AVX2_KERNELS
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+static void kernels_init(void)
+{
+    if (kernel_choice < 0) kernel_choice = cpu_has_avx2();
+}
+
 int tr_fit_kernels(int force)
 {
-    if (force >= 0) kernel_choice = force;
-    if (kernel_choice < 0) {
-        kernel_choice = 0;
-#ifdef TR_HAVE_AVX2_KERNELS
-        __builtin_cpu_init();
-        kernel_choice = __builtin_cpu_supports("avx2") ? 1 : 0;
-#endif
-    }
-#ifndef TR_HAVE_AVX2_KERNELS
-    kernel_choice = 0;
-#endif
+    kernel_choice = force < 0 ? -1 : force > 0 && cpu_has_avx2() ? 1 : 0;
+    kernels_init();
     return kernel_choice;
 }
 
@@ -209,7 +215,7 @@ struct net {
 
 static void net_free(struct net *t)
 {
-    free(t->P); free(t->G); free(t->Am); free(t->Av); free(t->best);
+    free(t->P); free(t->G); free(t->Am); free(t->Av); free(t->best); free(t->idx); free(t->vidx);
     if (t->Pf != t->P) free(t->Pf);
     for (int k = 0; k <= TR_MAX_HIDDEN + 1; k++) {
         if (k <= TR_MAX_HIDDEN) free(t->Wr[k]);
@@ -538,7 +544,7 @@ int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windo
     const int n = tw->n, nf = tw->n_feat, nc = m->n_labels;
     double t0 = tr_now();
     if (n <= 0 || nf <= 0 || nc < 2) return -1;
-    tr_fit_kernels(-1);
+    kernels_init();
     m->n_layers = o->n_hidden + 1;
     m->sizes[0] = nf;
     for (int k = 0; k < o->n_hidden; k++) m->sizes[k + 1] = o->hidden[k];
@@ -638,7 +644,7 @@ int tr_fit_qat(struct tr_model *m, const struct tr_options *o, const struct tr_w
     char *is_val = NULL;
     int rc = -1;
     double t0 = tr_now();
-    tr_fit_kernels(-1);
+    kernels_init();
     if (net_alloc(&t, m, B, 1) || net_data(&t, m, o, tw, &Z, &is_val)) goto out;
     t.rng ^= 0x0a7ull << 40; /* its own stream for shuffling and noise */
     model_to_net(&t, m->W, m->B);

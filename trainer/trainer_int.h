@@ -26,8 +26,9 @@ void tr_range_qparams(double lo, double hi, float *scale, int *zp);
 void tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi);
 
 /* mlp.c: the validation part of the training windows (is_val[r]); returns its size or -1 */
-/* mlp.c: the training kernels: -1 picks (AVX2 where the CPU has it, else portable), 0 forces
- * the portable ones, 1 the AVX2 ones (if built). Returns the choice. Same results either way. */
+/* mlp.c: the training kernels: -1 picks again (AVX2 where the CPU has it, else portable; the
+ * default), 0 forces the portable ones, 1 the AVX2 ones (when built and the CPU has AVX2).
+ * Returns the choice. Same results either way (tests/trainer/test_qat checks it). */
 int tr_fit_kernels(int force);
 int tr_validation_part(const struct tr_windows *tw, const struct tr_options *o, int n_labels, char *is_val);
 

@@ -1,0 +1,192 @@
+/* test_qat -- quantization-aware fine-tuning and training determinism, on shape gestures from the
+ * benchmark's generator (bench/trainer/shapes.c: air-drawn digits by synthetic people; the data
+ * are the same on every machine).
+ *
+ *  1. Automatic QAT: over several seeds (small data, a validation part, raw features: the kind of
+ *     model where post-training int8 loses), it starts exactly when post-training int8 loses
+ *     more than 1 point on the validation part, says so, never touches the float model, keeps the
+ *     fine-tuned int8 model only when it is no worse there (else the post-training one, bit for
+ *     bit), and where it kept it the int8-vs-float gap on the test windows did not grow.
+ *  2. Determinism: the same seed gives the same model, with and without QAT, and with the
+ *     portable and the AVX2 training kernels (when the CPU has AVX2).
+ *  3. --qat-epochs N runs N epochs without being asked by a loss; the export keeps the record.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shapes.h"
+#include "trainer.h"
+#include "trainer_int.h"
+
+static int fails;
+#define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "FAIL " __VA_ARGS__); fputc('\n', stderr); fails++; } } while (0)
+
+static void options(struct tr_options *o, unsigned seed)
+{
+    tr_options_default(o);
+    o->window_ms = o->stride_ms = 2000; /* one window per recording */
+    o->raw_points = 16;
+    o->feat_flags = IMU_FEAT_RAW;
+    o->n_hidden = 1;
+    o->hidden[0] = 16;
+    o->epochs = 40;
+    o->val_frac = 0.25f;
+    o->seed = seed;
+}
+
+static int make(unsigned seed, struct shapes_data *d)
+{
+    struct shapes_config c;
+    shapes_default(&c);
+    c.n_people = 6;
+    c.reps = 8;
+    c.seed = seed;
+    if (shapes_generate(&c, d)) return -1;
+    shapes_split_reps(d, 4);
+    return 0;
+}
+
+static int train(const struct shapes_data *d, const struct tr_options *o, struct tr_model *m, char **log)
+{
+    char err[256];
+    size_t len = 0;
+    struct tr_options ov = *o;
+    FILE *f = log ? open_memstream(log, &len) : NULL;
+    if (f) { ov.verbose = 1; ov.progress_out = f; }
+    int rc = tr_train(&d->ds, &ov, m, err, sizeof err);
+    if (f) fclose(f);
+    if (rc) fprintf(stderr, "train: %s\n", err);
+    return rc;
+}
+
+/* the int8 network (weights, biases, requantization, zero points) -- the model hash without the
+ * float part is exactly that, plus the configuration, which is the same in the runs compared */
+static int same_int8(const struct tr_model *a, const struct tr_model *b) { return a->hash == b->hash; }
+
+static int same_float(const struct tr_model *a, const struct tr_model *b)
+{
+    if (a->n_layers != b->n_layers) return 0;
+    for (int k = 0; k < a->n_layers; k++) {
+        size_t n = (size_t)a->sizes[k] * a->sizes[k + 1];
+        if (memcmp(a->W[k], b->W[k], sizeof(float) * n) || memcmp(a->B[k], b->B[k], sizeof(float) * a->sizes[k + 1]))
+            return 0;
+    }
+    return 1;
+}
+
+static void automatic(void)
+{
+    int started = 0, kept = 0;
+    double gap_ptq = 0, gap_qat = 0;
+    for (unsigned seed = 1; seed <= 8; seed++) {
+        struct shapes_data d;
+        if (make(seed, &d)) { CHECK(0, "generate"); return; }
+        struct tr_options o;
+        options(&o, seed);
+        struct tr_model p, a, a2;
+        char *log = NULL;
+        o.qat_epochs = 0;
+        if (train(&d, &o, &p, NULL)) { fails++; shapes_free(&d); continue; }
+        o.qat_epochs = -1;
+        if (train(&d, &o, &a, &log)) { fails++; tr_model_free(&p); shapes_free(&d); continue; }
+        const int should = a.cmp_float - a.cmp_int8_ptq > 0.01 + 1e-9;
+        printf("seed %u: float %.4f, int8 post-training %.4f, automatic %.4f (validation: float %.4f, "
+               "post-training %.4f, fine-tuned %.4f, %s)\n", seed, p.acc_float, p.acc_int8, a.acc_int8, a.cmp_float,
+               a.cmp_int8_ptq, a.cmp_int8_qat, a.qat_epochs ? (a.qat_kept ? "kept" : "not kept") : "not run");
+        CHECK(a.cmp_is_val && a.cmp_windows > 0, "seed %u: decision not on the validation part", seed);
+        CHECK(same_float(&p, &a) && p.acc_float == a.acc_float, "seed %u: QAT changed the float model", seed);
+        CHECK((a.qat_epochs > 0) == should, "seed %u: QAT %s though int8 %.4f vs float %.4f", seed,
+              a.qat_epochs ? "ran" : "did not run", a.cmp_int8_ptq, a.cmp_float);
+        if (should) {
+            started++;
+            CHECK(a.qat_auto && a.qat_epochs == TR_QAT_AUTO_EPOCHS, "seed %u: auto %d epochs %d", seed, a.qat_auto, a.qat_epochs);
+            CHECK(log && strstr(log, "post-training int8 loses more than 1 point") &&
+                  strstr(log, "quantization-aware fine-tuning for 20 epochs"), "seed %u: no message:\n%s", seed, log ? log : "");
+            if (a.qat_kept) {
+                kept++;
+                CHECK(a.cmp_int8_qat >= a.cmp_int8_ptq, "seed %u: kept a worse fine-tuned model", seed);
+                CHECK(a.acc_float - a.acc_int8 <= p.acc_float - p.acc_int8 + 1e-12,
+                      "seed %u: the int8-vs-float test gap grew with QAT: %.4f -> %.4f", seed,
+                      p.acc_float - p.acc_int8, a.acc_float - a.acc_int8);
+                gap_ptq += p.acc_float - p.acc_int8;
+                gap_qat += a.acc_float - a.acc_int8;
+            } else {
+                CHECK(a.cmp_int8_qat < a.cmp_int8_ptq, "seed %u: dropped a fine-tuned model that was no worse", seed);
+                CHECK(same_int8(&p, &a), "seed %u: not kept, but the int8 model is not the post-training one", seed);
+            }
+            /* deterministic for a seed */
+            CHECK(train(&d, &o, &a2, NULL) == 0, "seed %u: second run", seed);
+            CHECK(a2.hash == a.hash && a2.acc_int8 == a.acc_int8 && a2.cmp_int8_qat == a.cmp_int8_qat,
+                  "seed %u: QAT not deterministic (%08x vs %08x)", seed, a.hash, a2.hash);
+            tr_model_free(&a2);
+        } else {
+            CHECK(same_int8(&p, &a), "seed %u: no QAT, but a different int8 model", seed);
+        }
+        free(log);
+        tr_model_free(&p);
+        tr_model_free(&a);
+        shapes_free(&d);
+    }
+    printf("automatic QAT: started in %d of 8 runs, kept in %d; test gap float-int8 summed over those: "
+           "post-training %.4f, with QAT %.4f\n", started, kept, gap_ptq, gap_qat);
+    CHECK(started >= 2 && kept >= 1, "automatic QAT started %d times, kept %d (the test needs both)", started, kept);
+}
+
+static void forced_and_kernels(void)
+{
+    struct shapes_data d;
+    if (make(3, &d)) { CHECK(0, "generate"); return; }
+    struct tr_options o;
+    options(&o, 3);
+    o.feat_flags = IMU_FEAT_STATS | IMU_FEAT_SPECTRAL | IMU_FEAT_RAW | IMU_FEAT_HANN;
+    o.val_frac = 0;
+    o.qat_epochs = 5;
+    o.n_hidden = 2;
+    o.hidden[0] = 24; /* widths that exercise the 8-, 4- and 1-wide paths of the kernels */
+    o.hidden[1] = 13;
+    struct tr_model m[3];
+    tr_fit_kernels(0);
+    int ok = train(&d, &o, &m[0], NULL) == 0;
+    CHECK(ok, "forced QAT");
+    if (ok) {
+        CHECK(m[0].qat_epochs == 5 && !m[0].qat_auto && !m[0].cmp_is_val && m[0].cmp_windows == m[0].n_train,
+              "--qat-epochs 5: epochs %d auto %d", m[0].qat_epochs, m[0].qat_auto);
+        /* the record survives export and load */
+        char tmpl[] = "/tmp/test_qat.XXXXXX", err[256];
+        struct tr_model l;
+        if (mkdtemp(tmpl) && tr_export(&m[0], tmpl, err, sizeof err) == 0 && tr_load(&l, tmpl, err, sizeof err) == 0) {
+            CHECK(l.hash == m[0].hash && l.qat_epochs == 5 && l.qat_kept == m[0].qat_kept &&
+                  l.cmp_int8_qat == m[0].cmp_int8_qat, "QAT record after export/load");
+            tr_model_free(&l);
+        } else CHECK(0, "export/load: %s", err);
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+        if (system(cmd)) fails++;
+    }
+    ok = train(&d, &o, &m[1], NULL) == 0;
+    CHECK(ok && m[1].hash == m[0].hash, "forced QAT not deterministic");
+    /* the AVX2 kernels give the same bits as the portable ones */
+    int avx2 = tr_fit_kernels(1) == 1;
+    if (avx2 && ok) {
+        CHECK(train(&d, &o, &m[2], NULL) == 0 && m[2].hash == m[0].hash && same_float(&m[2], &m[0]),
+              "AVX2 and portable training kernels differ (%08x vs %08x)", m[2].hash, m[0].hash);
+        tr_model_free(&m[2]);
+    }
+    printf("forced QAT (5 epochs): model %08x, same with the %s kernels\n", m[0].hash,
+           avx2 ? "portable and AVX2" : "portable (no AVX2 here)");
+    tr_fit_kernels(-1);
+    tr_model_free(&m[0]);
+    if (ok) tr_model_free(&m[1]);
+    shapes_free(&d);
+}
+
+int main(void)
+{
+    double t0 = tr_now();
+    automatic();
+    forced_and_kernels();
+    printf("test_qat: %d failures (%.2f s)\n", fails, tr_now() - t0);
+    return fails ? 1 : 0;
+}
