@@ -153,7 +153,11 @@ static void draw(uint64_t *s, const struct person *q, const struct path *base, d
     double w1 = uni(s, -0.04, 0.04), w2 = uni(s, -0.04, 0.04), ph1 = uni(s, 0, 2 * PI), ph2 = uni(s, 0, 2 * PI);
     double depth = uni(s, -0.03, 0.03) * size / 0.25, dph = uni(s, 0, 2 * PI);
     double R[9];
-    rotation(q->yaw + uni(s, -8, 8), q->pitch + uni(s, -8, 8), q->roll + uni(s, -8, 8), R);
+    /* (one draw per statement: the order of evaluation of arguments is unspecified in C) */
+    double yaw = q->yaw + uni(s, -8, 8);
+    double pitch = q->pitch + uni(s, -8, 8);
+    double roll = q->roll + uni(s, -8, 8);
+    rotation(yaw, pitch, roll, R);
     const double secs = n / rate;
     double t0 = uni(s, 0.1, secs - T - 0.1 > 0.1 ? secs - T - 0.1 : 0.1);
     /* the warped, scaled, slanted, rotated path and its cumulative length */
@@ -203,7 +207,8 @@ static void draw(uint64_t *s, const struct person *q, const struct path *base, d
             S[3 * t + a] = acc / ks;
         }
     /* acceleration in g, gravity (+1 g up), into the device frame (R^T), tremor and noise */
-    const double ph[3] = {uni(s, 0, 2 * PI), uni(s, 0, 2 * PI), uni(s, 0, 2 * PI)};
+    double ph[3];
+    for (int a = 0; a < 3; a++) ph[a] = uni(s, 0, 2 * PI);
     for (int t = 0; t < n; t++) {
         double aw[3];
         for (int a = 0; a < 3; a++) {
