@@ -62,6 +62,9 @@ PY
 # another model on the device
 timeout 20 $I validate --model "$T/m2" --port "$PTS" >/dev/null 2>"$T/e.err" && fail "validate accepted a device running another model"
 grep -q "runs model" "$T/e.err" || fail "no clear error for another model: $(cat "$T/e.err")"
+# the device itself refuses a window for another model, of another shape, or out of order
+hash=$(grep -o '"hash":[^,]*' "$T/m/model.json" | grep -o '[0-9a-f]\{8\}')
+python3 "$(dirname "$0")/nak.py" "$PTS" "$hash" >"$T/nak.log" 2>&1 || fail "device NAKs: $(cat "$T/nak.log")"
 # a device that stops answering mid-way: stop QEMU after 4 s (HELLO may take a second)
 ( sleep 4; kill -STOP "$QPID" ) &
 s=$(date +%s)
