@@ -4,9 +4,10 @@
  * training), and held-out people (folds of n_people/folds people never seen in training,
  * averaged, as `imulab split --by-subject` makes it).
  *
- *   bench_shapes [--people N] [--reps N] [--seed N] [--folds N] [--raw-points N] [--fft-len N]
- *                [--hidden LIST] [--epochs N] [--csv DIR] [--aug-copies N --aug-shift-ms N
- *                --aug-rotate DEG --aug-scale X --aug-noise X] [--qat N]
+ *   bench_shapes [--people N] [--reps N] [--seeds N] [--folds N] [--raw-points N] [--fft-len N]
+ *                [--hidden LIST] [--epochs N] [--knocks P] [--val-frac X] [--qat N] [--no-aug]
+ *                [--csv DIR] [--verbose]
+ * Every table entry pools the test windows over --seeds generator seeds (new people each).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,10 +49,19 @@ static int run(struct shapes_data *d, const struct tr_options *o, struct acc *a)
     return 0;
 }
 
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bench_shapes [--people N] [--reps N] [--seeds N] [--folds N] [--raw-points N] [--fft-len N]\n"
+               "                    [--hidden LIST] [--epochs N] [--knocks P] [--val-frac X] [--qat N] [--no-aug]\n"
+               "                    [--csv DIR] [--verbose]\n");
+}
+
 int main(int argc, char **argv)
 {
     struct shapes_config c;
     shapes_default(&c);
+    c.n_people = 10;
+    c.reps = 16;
     struct tr_options o;
     tr_options_default(&o);
     o.window_ms = 2000;
@@ -60,74 +70,87 @@ int main(int argc, char **argv)
     o.hidden[0] = 32;
     o.hidden[1] = 16;
     o.epochs = 60;
-    int folds = 4;
+    int folds = 5, seeds = 3, aug = 1;
     const char *csv = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--people") && v) c.n_people = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--reps") && v) c.reps = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--seed") && v) c.seed = o.seed = (unsigned)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--seeds") && v) seeds = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--folds") && v) folds = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--raw-points") && v) o.raw_points = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--fft-len") && v) o.fft_len = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--epochs") && v) o.epochs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--hidden") && v) { if (tr_parse_hidden(argv[++i], &o)) return 2; }
-        else if (!strcmp(argv[i], "--csv") && v) csv = argv[++i];
-        else if (!strcmp(argv[i], "--aug-copies") && v) o.aug_copies = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--aug-shift-ms") && v) o.aug_shift_ms = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--aug-rotate") && v) o.aug_rotate_deg = (float)atof(argv[++i]);
-        else if (!strcmp(argv[i], "--aug-scale") && v) o.aug_scale = (float)atof(argv[++i]);
-        else if (!strcmp(argv[i], "--aug-noise") && v) o.aug_noise = (float)atof(argv[++i]);
-        else if (!strcmp(argv[i], "--qat") && v) o.qat_epochs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--knocks") && v) c.knocks = atof(argv[++i]);
         else if (!strcmp(argv[i], "--val-frac") && v) o.val_frac = (float)atof(argv[++i]);
+        else if (!strcmp(argv[i], "--qat") && v) o.qat_epochs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--no-aug")) aug = 0;
+        else if (!strcmp(argv[i], "--csv") && v) csv = argv[++i];
         else if (!strcmp(argv[i], "--verbose")) { o.verbose = 1; o.progress_out = stderr; }
-        else {
-            printf("usage: bench_shapes [--people N] [--reps N] [--seed N] [--folds N] [--raw-points N] "
-                   "[--fft-len N] [--hidden LIST] [--epochs N] [--csv DIR] [--aug-copies N --aug-shift-ms N "
-                   "--aug-rotate DEG --aug-scale X --aug-noise X] [--qat N]\n");
-            return strcmp(argv[i], "--help") ? 2 : 0;
-        }
+        else if (!strcmp(argv[i], "--help")) { usage(stdout); return 0; }
+        else { usage(stderr); return 2; }
     }
+    if (seeds < 1) seeds = 1;
     if (folds < 2 || folds > c.n_people) folds = c.n_people;
-    struct shapes_data d;
-    double t0 = tr_now();
-    if (shapes_generate(&c, &d)) { fprintf(stderr, "bench_shapes: generation failed\n"); return 1; }
-    double t_gen = tr_now() - t0;
     if (csv) {
-        if (shapes_write_csv(&d, csv)) { fprintf(stderr, "bench_shapes: cannot write %s\n", csv); return 1; }
-        printf("wrote %d recordings as Edge Impulse CSV under %s (one directory per person)\n", d.n, csv);
+        struct shapes_data d;
+        c.seed = 1;
+        if (shapes_generate(&c, &d) || shapes_write_csv(&d, csv)) { fprintf(stderr, "bench_shapes: cannot write %s\n", csv); return 1; }
+        printf("wrote %d recordings (seed 1) as Edge Impulse CSV under %s, one directory per person\n", d.n, csv);
+        shapes_free(&d);
     }
-    printf("shape gestures: digits 0-9, %d people x %d repetitions, %.1f s at %.0f Hz (%d recordings, "
-           "generated in %.2f s); one %d ms window per recording\n",
-           c.n_people, c.reps, c.seconds, c.rate_hz, d.n, t_gen, o.window_ms);
+    printf("shape gestures: digits 0-9 drawn in the air, %d synthetic people x %d repetitions, %.1f s at %.0f Hz "
+           "(%d recordings per seed, %d seeds); one %d ms window per recording\n",
+           c.n_people, c.reps, c.seconds, c.rate_hz, c.n_people * c.reps * 10, seeds, o.window_ms);
     printf("network");
     for (int k = 0; k < o.n_hidden; k++) printf("%s%d", k ? "," : " ", o.hidden[k]);
-    printf(", %d epochs, FFT %d, raw %d points per axis, seed %u\n", o.epochs, o.fft_len, o.raw_points, o.seed);
-    printf("%-22s %5s | %-24s | %-24s\n", "features", "count", "people seen: float int8",
-           "held-out people: float int8");
+    printf(", %d epochs, FFT %d, raw %d points per axis; people seen: each person's repetitions 3:1 into "
+           "training and testing; held-out people: %d folds of %d people never seen in training\n",
+           o.epochs, o.fft_len, o.raw_points, folds, c.n_people / folds);
+    printf("%-22s %5s | %-15s | %-15s\n", "features", "count", "people seen", "held-out people");
+    printf("%-22s %5s | %-15s | %-15s\n", "", "", "float   int8", "float   int8");
     char *held = calloc((size_t)c.n_people, 1);
+    const int nf = (int)(sizeof FSETS / sizeof FSETS[0]);
+    struct acc seen[2][8], out[2][8];
+    memset(seen, 0, sizeof seen);
+    memset(out, 0, sizeof out);
     double t_all = tr_now();
-    for (size_t f = 0; f < sizeof FSETS / sizeof FSETS[0]; f++) {
-        struct tr_options of = o;
-        of.feat_flags = FSETS[f].flags;
-        struct acc seen = {0}, out = {0};
-        shapes_split_reps(&d, 4);
-        if (run(&d, &of, &seen)) return 1;
-        for (int k = 0; k < folds; k++) {
-            for (int p = 0; p < c.n_people; p++) held[p] = p % folds == k;
-            shapes_split_people(&d, held);
-            if (run(&d, &of, &out)) return 1;
-        }
-        printf("%-22s %5d | %10.4f %.4f%s | %10.4f %.4f%s\n", FSETS[f].name, seen.n_feat, seen.f / seen.n_test,
-               seen.q / seen.n_test, seen.qat ? " q" : "  ", out.f / out.n_test, out.q / out.n_test,
-               out.qat ? " q" : "  ");
-        fflush(stdout);
+    for (int sd = 1; sd <= seeds; sd++) {
+        struct shapes_data d;
+        c.seed = (unsigned)sd;
+        if (shapes_generate(&c, &d)) { fprintf(stderr, "bench_shapes: generation failed\n"); return 1; }
+        for (int ag = 0; ag <= aug; ag++)
+            for (int f = 0; f < nf; f++) {
+                struct tr_options of = o;
+                of.seed = (unsigned)sd;
+                of.feat_flags = FSETS[f].flags;
+                if (ag) {
+                    of.aug_copies = 4;
+                    of.aug_rotate_deg = 30;
+                    of.aug_shift_ms = 300;
+                    of.aug_scale = 0.15f;
+                }
+                shapes_split_reps(&d, 4);
+                if (run(&d, &of, &seen[ag][f])) return 1;
+                for (int k = 0; k < folds; k++) {
+                    for (int p = 0; p < c.n_people; p++) held[p] = p % folds == k;
+                    shapes_split_people(&d, held);
+                    if (run(&d, &of, &out[ag][f])) return 1;
+                }
+            }
+        shapes_free(&d);
     }
-    printf("(held-out: %d folds of %d people, test windows pooled; q: quantization-aware fine-tuning "
-           "ran automatically in some run; %.1f s in all)\n",
-           folds, c.n_people / folds, tr_now() - t_all);
+    for (int ag = 0; ag <= aug; ag++) {
+        printf("%s\n", ag ? "with augmentation (4 copies: rotation up to 30 deg, time shift up to 300 ms, scale +-15%)"
+                          : "without augmentation");
+        for (int f = 0; f < nf; f++)
+            printf("%-22s %5d | %.4f  %.4f%s | %.4f  %.4f%s\n", FSETS[f].name, seen[ag][f].n_feat,
+                   seen[ag][f].f / seen[ag][f].n_test, seen[ag][f].q / seen[ag][f].n_test, seen[ag][f].qat ? " q" : "  ",
+                   out[ag][f].f / out[ag][f].n_test, out[ag][f].q / out[ag][f].n_test, out[ag][f].qat ? " q" : "  ");
+    }
+    printf("(test windows pooled over seeds and folds; q: automatic quantization-aware fine-tuning was kept in "
+           "some run; %.1f s in all)\n", tr_now() - t_all);
     free(held);
-    shapes_free(&d);
     return 0;
 }

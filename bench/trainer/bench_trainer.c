@@ -4,7 +4,7 @@
  * minimum and the median of --repeat fits each, imulab's fits interleaved with scikit-learn's
  * process so both see the same machine load) and the ratio of the minimum times.
  *
- *   bench_trainer DATASET_DIR [--hidden 20,10 --hidden 64,32 ...] [--seed N] [--repeat N]
+ *   bench_trainer DATASET_DIR [--hidden 20,10 --hidden 64,32 ...] [--seed N] [--repeat N (5)]
  *                 [--python /usr/bin/python3]
  */
 #include <stdio.h>
@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 {
     const char *dir = NULL, *py = "/usr/bin/python3";
     const char *nets[MAX_NETS];
-    int n_nets = 0, repeat = 3;
+    int n_nets = 0, repeat = 5;
     unsigned seed = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--hidden") && i + 1 < argc) {
@@ -141,12 +141,12 @@ int main(int argc, char **argv)
     printf("dataset %s: %d training, %d test windows, %d features, seed %u, %d fits per network\n", dir, tw.n,
            te.n, m.n_feat, seed, repeat);
     printf("features (both): %.3f s for %d windows\n", t_feat, tw.n + te.n);
-    printf("%-8s | %-27s | %-15s | %-27s | %s\n", "hidden", "imulab fit s (min, median)", "imulab accuracy",
+    printf("%-8s | %-27s | %-15s | %-25s | %s\n", "hidden", "imulab fit s (min, median)", "imulab accuracy",
            "sklearn fit s (min, median)", "speed-up");
-    printf("%-8s | %-27s | %-15s | %-27s | %s\n", "", "", "float  int8", "", "(sklearn min / imulab min)");
+    printf("%-8s | %-27s | %-15s | %-25s | %s\n", "", "", "float   int8", "", "(sklearn min / imulab min)");
     for (int k = 0; k < n_nets; k++) {
         const struct result *r = &res[k];
-        printf("%-8s | %7.4f %7.4f (%2d epochs) | %.4f %.4f | %7.4f %7.4f (%3d it) | %.1fx (imulab/sklearn %.3f)\n",
+        printf("%-8s | %7.4f %7.4f (%2d epochs) | %.4f  %.4f  | %7.4f %7.4f (%3d it.) | %.1fx (imulab/sklearn %.3f)\n",
                r->hidden, r->t_min, r->t_med, r->epochs, r->acc, r->acc8, r->sk_min, r->sk_med, r->sk_it,
                r->sk_min / r->t_min, r->t_min / r->sk_min);
     }
