@@ -59,7 +59,6 @@ for rep in 1 2 3 4; do
     $IM record stop >/dev/null || fail "record stop $g"
   done
 done
-daemon_stop
 $IM split --test-ratio 0.25 >/dev/null || fail "split"
 $IM train --out "$T/m" --window-ms 500 --stride-ms 250 --seed 1 >"$T/train.log" 2>&1 || fail "train: $(tail -1 "$T/train.log")"
 tail -n 2 "$T/train.log"
@@ -67,13 +66,23 @@ $IM flash --model "$T/m" --board qemu --port "$T/board" --build-dir "$T/fwb" >"$
 tail -n 2 "$T/flash.log"
 kill "$QPID" 2>/dev/null; QPID= # flash stopped it already
 [ "$(readlink "$T/board")" != "$pts" ] && echo "(new pty $(readlink "$T/board"))"
+# imulabd (still running) follows the stable path onto the classifier on its own
+hash=$(grep -o '"hash":[^,]*' "$T/m/model.json" | grep -o '[0-9a-f]\{8\}')
+ok=0
+for _ in $(seq 50); do
+  c=$($IM status --json 2>/dev/null | J 'v["connected"] and v["device"] is not None and v["device"]["classifier"] and "%08x" % v["device"]["model_hash"]')
+  [ "$c" = "$hash" ] && { ok=1; break; }
+  sleep 0.2
+done
+[ $ok = 1 ] || fail "imulabd did not reconnect to the classifier at $T/board"
+echo "imulabd reconnected to the classifier (model $hash)"
+daemon_stop # validate needs the port to itself
 timeout 120 $IM validate --model "$T/m" --port "$T/board" --json >"$T/v.json" 2>"$T/v.err" || fail "validate: $(tail -1 "$T/v.err")"
 read -r win exact acc ins < <(J '"%d %d %f %s" % (v["windows"], v["bit_exact"], v["accuracy"], v["instructions_per_window"])' <"$T/v.json")
 echo "validate: $exact/$win bit-exact, accuracy $acc, $ins instructions/window"
 [ "$win" -gt 0 ] && [ "$exact" = "$win" ] || fail "not all windows bit-exact"
 python3 -c "import sys; sys.exit(0 if float('$acc') >= 0.95 else 1)" || fail "accuracy $acc < 0.95"
 daemon
-hash=$(grep -o '"hash":[^,]*' "$T/m/model.json" | grep -o '[0-9a-f]\{8\}')
 ok=0
 for _ in $(seq 30); do
   st=$($IM status --json)
