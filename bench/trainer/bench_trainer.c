@@ -5,7 +5,7 @@
  * process so both see the same machine load) and the ratio of the minimum times.
  *
  *   bench_trainer DATASET_DIR [--hidden 20,10 --hidden 64,32 ...] [--seed N] [--repeat N (5)]
- *                 [--python /usr/bin/python3]
+ *                 [--python /usr/bin/python3] [--kernels auto|portable|avx2]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 
 #include "ei_load.h"
 #include "trainer.h"
+#include "trainer_int.h" /* tr_fit_kernels */
 
 #define MAX_NETS 8
 
@@ -49,20 +50,27 @@ int main(int argc, char **argv)
     const char *nets[MAX_NETS];
     int n_nets = 0, repeat = 5;
     unsigned seed = 1;
+    int kernels = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--hidden") && i + 1 < argc) {
             if (n_nets < MAX_NETS) nets[n_nets++] = argv[++i];
         } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--python") && i + 1 < argc) py = argv[++i];
+        else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) {
+            i++;
+            kernels = !strcmp(argv[i], "portable") ? 0 : !strcmp(argv[i], "avx2") ? 1 : -1;
+        }
         else if (!strcmp(argv[i], "--help")) {
-            printf("usage: bench_trainer DATASET_DIR [--hidden 20,10 --hidden 64,32 ...] [--seed N] [--repeat N] [--python PATH]\n");
+            printf("usage: bench_trainer DATASET_DIR [--hidden 20,10 --hidden 64,32 ...] [--seed N] [--repeat N]\n"
+                   "                     [--python PATH] [--kernels auto|portable|avx2]\n");
             return 0;
         } else dir = argv[i];
     }
     if (!dir) { fprintf(stderr, "bench_trainer: no dataset directory\n"); return 2; }
     if (n_nets == 0) { nets[0] = "20,10"; nets[1] = "64,32"; n_nets = 2; }
     if (repeat < 1) repeat = 1;
+    kernels = tr_fit_kernels(kernels);
     struct ei_data d;
     if (ei_load_dir(dir, &d)) return 1;
     struct tr_options o;
@@ -138,8 +146,8 @@ int main(int argc, char **argv)
     unlink(ftr);
     unlink(fte);
     rmdir(tmpl);
-    printf("dataset %s: %d training, %d test windows, %d features, seed %u, %d fits per network\n", dir, tw.n,
-           te.n, m.n_feat, seed, repeat);
+    printf("dataset %s: %d training, %d test windows, %d features, seed %u, %d fits per network, %s kernels\n",
+           dir, tw.n, te.n, m.n_feat, seed, repeat, kernels ? "AVX2" : "portable (4-wide)");
     printf("features (both): %.3f s for %d windows\n", t_feat, tw.n + te.n);
     printf("%-8s | %-27s | %-15s | %-25s | %s\n", "hidden", "imulab fit s (min, median)", "imulab accuracy",
            "sklearn fit s (min, median)", "speed-up");
