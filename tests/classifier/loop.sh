@@ -6,7 +6,7 @@
 # `imulab status` shows live classifications with the model's hash. Exit 77 without QEMU/toolchain.
 set -u
 BIN=$1
-for t in arm-none-eabi-gcc qemu-system-arm python3; do command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }; done
+for t in arm-none-eabi-gcc qemu-system-arm; do command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }; done
 FW=$BIN/../firmware
 [ -f "$FW/streamer-qemu.elf" ] || { echo "skip: no $FW/streamer-qemu.elf"; exit 77; }
 T=$(mktemp -d /tmp/imulab-cls-loop.XXXXXX)
@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' TERM INT
 fail() { echo "FAIL: $*"; tail -n 5 "$T/d.log" 2>/dev/null; exit 1; }
-J() { python3 -c "import json,sys; v=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+JG="$BIN/../tests/bin/jget"
 IM="$BIN/imulab --db $T/a.db --socket $T/s"
 
 cp "$FW/streamer-qemu.elf" "$T/streamer-qemu.elf"
@@ -42,12 +42,19 @@ daemon() {
   DPID=$!
   for _ in $(seq 50); do [ -S "$T/s" ] && break; sleep 0.1; done
   for _ in $(seq 50); do
-    [ "$($IM status --json 2>/dev/null | J 'v["connected"]' 2>/dev/null)" = True ] && return 0
+    $IM status --json 2>/dev/null | "$JG" -e .connected 2>/dev/null && return 0
     sleep 0.2
   done
   fail "imulabd never saw the device"
 }
 daemon_stop() { kill -TERM "$DPID"; wait "$DPID"; DPID=; }
+# model_on_device STATUS_JSON CONDITION: the device's model hash (8 hex digits) when CONDITION
+# holds and the device runs the classifier, else nothing
+model_on_device() {
+  echo "$1" | "$JG" -e "$2" '.device|type == "object"' 2>/dev/null || return 0
+  echo "$1" | "$JG" -e .device.classifier 2>/dev/null || return 0
+  printf '%08x' "$(echo "$1" | "$JG" .device.model_hash)"
+}
 
 daemon
 for rep in 1 2 3 4; do
@@ -70,7 +77,7 @@ kill "$QPID" 2>/dev/null; QPID= # flash stopped it already
 hash=$(grep -o '"hash":[^,]*' "$T/m/model.json" | grep -o '[0-9a-f]\{8\}')
 ok=0
 for _ in $(seq 50); do
-  c=$($IM status --json 2>/dev/null | J 'v["connected"] and v["device"] is not None and v["device"]["classifier"] and "%08x" % v["device"]["model_hash"]')
+  c=$(model_on_device "$($IM status --json 2>/dev/null)" .connected)
   [ "$c" = "$hash" ] && { ok=1; break; }
   sleep 0.2
 done
@@ -78,19 +85,19 @@ done
 echo "imulabd reconnected to the classifier (model $hash)"
 daemon_stop # validate needs the port to itself
 timeout 120 $IM validate --model "$T/m" --port "$T/board" --json >"$T/v.json" 2>"$T/v.err" || fail "validate: $(tail -1 "$T/v.err")"
-read -r win exact acc ins < <(J '"%d %d %f %s" % (v["windows"], v["bit_exact"], v["accuracy"], v["instructions_per_window"])' <"$T/v.json")
+read -r win exact acc ins < <("$JG" -f "$T/v.json" .windows .bit_exact .accuracy .instructions_per_window)
 echo "validate: $exact/$win bit-exact, accuracy $acc, $ins instructions/window"
 [ "$win" -gt 0 ] && [ "$exact" = "$win" ] || fail "not all windows bit-exact"
-python3 -c "import sys; sys.exit(0 if float('$acc') >= 0.95 else 1)" || fail "accuracy $acc < 0.95"
+"$JG" -f "$T/v.json" -e '.accuracy >= 0.95' || fail "accuracy $acc < 0.95"
 daemon
 ok=0
 for _ in $(seq 30); do
   st=$($IM status --json)
-  c=$(echo "$st" | J 'v["classification"] is not None and v["device"]["classifier"] and "%08x" % v["device"]["model_hash"]')
+  c=$(model_on_device "$st" '.classification|type != "null"')
   [ "$c" = "$hash" ] && { ok=1; break; }
   sleep 0.2
 done
 [ $ok = 1 ] || fail "status shows no live classification of model $hash: $st"
-echo "$st" | J '"live: class %s, scores %s, %s instructions" % (v["classification"]["class"], v["classification"]["scores"], v["classification"]["instructions"])'
+echo "live: class $(echo "$st" | "$JG" .classification.class), scores $(echo "$st" | "$JG" .classification.scores), $(echo "$st" | "$JG" .classification.instructions) instructions"
 daemon_stop
 echo PASS
