@@ -385,7 +385,7 @@ static void net_epoch(struct net *t, const struct tr_options *o, float lr0, floa
     for (int s0 = 0; s0 < t->n_tr; s0 += B) {
         const int bs = (t->n_tr - s0 < B) ? t->n_tr - s0 : B;
         const int *rows = t->idx + s0;
-        memset(t->G, 0, sizeof(float) * t->np);
+        /* (the gradient buffer needs no clearing: dense_grad overwrites every element) */
         float wsum = 0;
         for (int b = 0; b < bs; b++) wsum += t->cw[t->y[rows[b]]];
         for (int b = 0; b < bs; b++) {

@@ -8,7 +8,7 @@
  * the remaining outputs (and everything with other compilers) go through plain loops. Every
  * output element sees exactly the same scalar operations in the same order on every path:
  *   dense_fwd:  y = bias (or 0); y += x[0] * w[0]; y += x[1] * w[1]; ...
- *   dense_grad: g += x[b=0] * d[b=0]; g += x[1] * d[1]; ...  (gb likewise)
+ *   dense_grad: g = 0; g += x[b=0] * d[b=0]; g += x[1] * d[1]; ...  (gb likewise)
  * so the vector width changes the speed, never the result. */
 #if defined(__GNUC__) && !defined(TR_NO_VECTOR_EXT)
 #define KV 1
@@ -111,63 +111,73 @@ KATTR static void KSUF(dense_fwd)(int bs, int ni, int no, const float *restrict 
     }
 }
 
-/* gWT[i][o] += sum_b X[b][i] D[b][o] and gb[o] += sum_b D[b][o], summed in the order of b. */
+/* gWT[i][o] = sum_b X[b][i] D[b][o] and gb[o] = sum_b D[b][o], summed in the order of b from 0
+ * (the gradient buffer is overwritten, not accumulated into). Tiles of 4 inputs x 2 vectors. */
 KATTR static void KSUF(dense_grad)(int bs, int ni, int no, const float *restrict X, const float *restrict D,
                                    float *restrict gWT, float *restrict gb)
 {
+    for (int o = 0; o < no; o++) gb[o] = 0.0f;
     for (int b = 0; b < bs; b++) {
         const float *restrict d = D + (size_t)b * no;
         for (int o = 0; o < no; o++) gb[o] += d[o];
     }
     int o0 = 0;
 #if KV
-    for (; o0 + KVEC <= no; o0 += KVEC) {
+    for (; o0 + 2 * KVEC <= no; o0 += 2 * KVEC) {
         int i = 0;
         for (; i + 4 <= ni; i += 4) {
-            float *g = gWT + (size_t)i * no + o0;
-            VT c0, c1, c2, c3;
-            VLOAD(c0, g);
-            VLOAD(c1, g + no);
-            VLOAD(c2, g + 2 * no);
-            VLOAD(c3, g + 3 * no);
+            VT c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0};
             for (int b = 0; b < bs; b++) {
                 const float *xb = X + (size_t)b * ni + i;
-                VT d;
-                VLOAD(d, D + (size_t)b * no + o0);
-                c0 += xb[0] * d;
-                c1 += xb[1] * d;
-                c2 += xb[2] * d;
-                c3 += xb[3] * d;
+                VT d0, d1;
+                VLOAD(d0, D + (size_t)b * no + o0);
+                VLOAD(d1, D + (size_t)b * no + o0 + KVEC);
+                const float s0 = xb[0], s1 = xb[1], s2 = xb[2], s3 = xb[3];
+                c00 += s0 * d0; c01 += s0 * d1;
+                c10 += s1 * d0; c11 += s1 * d1;
+                c20 += s2 * d0; c21 += s2 * d1;
+                c30 += s3 * d0; c31 += s3 * d1;
             }
-            VSTORE(g, c0);
-            VSTORE(g + no, c1);
-            VSTORE(g + 2 * no, c2);
-            VSTORE(g + 3 * no, c3);
+            float *g = gWT + (size_t)i * no + o0;
+            VSTORE(g, c00); VSTORE(g + KVEC, c01);
+            VSTORE(g + no, c10); VSTORE(g + no + KVEC, c11);
+            VSTORE(g + 2 * no, c20); VSTORE(g + 2 * no + KVEC, c21);
+            VSTORE(g + 3 * no, c30); VSTORE(g + 3 * no + KVEC, c31);
         }
         for (; i < ni; i++) {
+            VT c0 = {0}, c1 = {0}, d0, d1;
+            for (int b = 0; b < bs; b++) {
+                VLOAD(d0, D + (size_t)b * no + o0);
+                VLOAD(d1, D + (size_t)b * no + o0 + KVEC);
+                const float sv = X[(size_t)b * ni + i];
+                c0 += sv * d0; c1 += sv * d1;
+            }
             float *g = gWT + (size_t)i * no + o0;
-            VT c, d;
-            VLOAD(c, g);
+            VSTORE(g, c0); VSTORE(g + KVEC, c1);
+        }
+    }
+    for (; o0 + KVEC <= no; o0 += KVEC)
+        for (int i = 0; i < ni; i++) {
+            VT c = {0}, d;
             for (int b = 0; b < bs; b++) {
                 VLOAD(d, D + (size_t)b * no + o0);
                 c += X[(size_t)b * ni + i] * d;
             }
-            VSTORE(g, c);
+            VSTORE(gWT + (size_t)i * no + o0, c);
         }
-    }
     for (; o0 + 4 <= no; o0 += 4)
         for (int i = 0; i < ni; i++) {
-            float *g = gWT + (size_t)i * no + o0;
-            VH c, d;
-            HLOAD(c, g);
+            VH c = {0}, d;
             for (int b = 0; b < bs; b++) {
                 HLOAD(d, D + (size_t)b * no + o0);
                 c += X[(size_t)b * ni + i] * d;
             }
-            HSTORE(g, c);
+            HSTORE(gWT + (size_t)i * no + o0, c);
         }
 #endif
-    if (o0 < no)
+    if (o0 < no) {
+        for (int i = 0; i < ni; i++)
+            for (int o = o0; o < no; o++) gWT[(size_t)i * no + o] = 0.0f;
         for (int b = 0; b < bs; b++) {
             const float *x = X + (size_t)b * ni;
             const float *restrict d = D + (size_t)b * no;
@@ -177,6 +187,7 @@ KATTR static void KSUF(dense_grad)(int bs, int ni, int no, const float *restrict
                 for (int o = o0; o < no; o++) g[o] += a * d[o];
             }
         }
+    }
 }
 
 /* One Adam step over all parameters (elementwise: vectorised by the compiler, same bits at
