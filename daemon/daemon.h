@@ -1,8 +1,7 @@
 /* daemon.h -- imulabd's shared state and the interfaces between its subsystems.
  *
  * imulabd is one thread around one poll() loop (main.c). Its subsystems, one file each:
- *   port.c     the serial port: open (libserialport, or termios for pseudo-terminals), lock,
- *              reconnect with backoff, write commands;
+ *   main.c     also reopens the serial port (serial/serial.c) with backoff after a hang-up;
  *   ingest.c   bytes -> samples: tells binary frames from data-forwarder text, decodes both,
  *              counts errors and sequence gaps, measures the text sample rate;
  *   recorder.c the open recording: buffers samples and commits them to SQLite in batches;
@@ -18,6 +17,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "serial.h"
 #include "store.h"
 #include "textline.h"
 
@@ -136,19 +136,6 @@ struct daemon {
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_ratelimited(double *last, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 double mono_now(void);
-
-/* port.c */
-struct port;
-/* Open path; on failure returns NULL with a reason in why. busy is set when another
- * process holds the port. */
-struct port *port_open(const char *path, int baud, char *why, size_t whylen, bool *busy);
-int port_fd(struct port *p);
-/* Read what is available (non-blocking). Returns bytes, 0 if none, -1 on hang-up/error. */
-long port_read(struct port *p, uint8_t *buf, size_t cap);
-/* Write all bytes (commands are small). Returns 0 or -1. */
-int port_write(struct port *p, const uint8_t *buf, size_t len);
-void port_close(struct port *p);
-bool port_baud_valid(int baud);
 
 /* ingest.c */
 void ingest_reset(struct daemon *d);

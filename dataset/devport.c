@@ -1,7 +1,9 @@
 /* devport.c -- see devport.h. */
 #include "devport.h"
+#include "serial.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,49 +20,20 @@ double devport_now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static speed_t baud_const(unsigned baud)
-{
-    switch (baud) {
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 230400: return B230400;
-    case 460800: return B460800;
-    case 921600: return B921600;
-    default: return B115200;
-    }
-}
-
+/* Open through the shared serial code (libserialport or termios, locked), then drop whatever
+ * the device sent before we came. */
 int devport_open(struct devport *p, const char *path, unsigned baud, char *err, size_t errlen)
 {
+    char why[512];
+    bool busy = false;
     memset(p, 0, sizeof *p);
-    p->fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-    if (p->fd < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+    p->fd = -1;
+    p->port = port_open(path, (int)baud, why, sizeof why, &busy);
+    if (!p->port) {
+        snprintf(err, errlen, "%s%s", why, busy ? " (stop imulabd on that port first)" : "");
         return -1;
     }
-    if (flock(p->fd, LOCK_EX | LOCK_NB) != 0) {
-        snprintf(err, errlen, "%s is in use by another program (imulabd? stop it first)", path);
-        close(p->fd);
-        p->fd = -1;
-        return -1;
-    }
-    struct termios t;
-    if (tcgetattr(p->fd, &t) != 0) {
-        snprintf(err, errlen, "%s is not a serial port or terminal: %s", path, strerror(errno));
-        close(p->fd);
-        p->fd = -1;
-        return -1;
-    }
-    cfmakeraw(&t);
-    t.c_cflag |= CLOCAL | CREAD;
-    t.c_cflag &= ~(tcflag_t)CRTSCTS;
-    t.c_cc[VMIN] = 0;
-    t.c_cc[VTIME] = 0;
-    cfsetispeed(&t, baud_const(baud));
-    cfsetospeed(&t, baud_const(baud));
-    tcsetattr(p->fd, TCSANOW, &t);
+    p->fd = port_fd(p->port);
     tcflush(p->fd, TCIFLUSH);
     proto_decoder_init(&p->dec);
     p->token = (uint16_t)(getpid() & 0x7fff);
@@ -69,8 +42,8 @@ int devport_open(struct devport *p, const char *path, unsigned baud, char *err, 
 
 void devport_close(struct devport *p)
 {
-    if (p->fd >= 0)
-        close(p->fd);
+    port_close(p->port);
+    p->port = NULL;
     p->fd = -1;
 }
 

@@ -9,7 +9,10 @@
 
 #include "proto.h"
 
+struct port;
+
 struct devport {
+    struct port *port; /* serial/serial.h */
     int fd;
     uint16_t token;
     struct proto_decoder dec;

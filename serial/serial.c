@@ -1,4 +1,4 @@
-/* port.c -- the serial port.
+/* serial.c -- the serial port (see serial.h).
  *
  * Real serial devices (USB CDC-ACM such as the ST-Link virtual COM port, USB-serial bridges)
  * are opened with libserialport: 8N1, no flow control, the requested baud rate.
@@ -11,9 +11,10 @@
  * Reads are non-blocking and driven by poll() in main.c. A hang-up (unplug, QEMU or socat
  * gone) shows as EOF, EIO or POLLHUP; the caller closes the port and reconnects later.
  */
-#include "daemon.h"
+#include "serial.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libserialport.h>
 #include <stdio.h>
