@@ -263,10 +263,11 @@ static char **proc_argv(pid_t pid)
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = 0;
-    char **v = calloc(130, sizeof *v);
+    static char *v[130]; /* points into buf: nothing to free */
+    memset(v, 0, sizeof v);
     int k = 0;
     for (size_t i = 0; i < n && k < 128; i += strlen(buf + i) + 1)
-        v[k++] = strdup(buf + i);
+        v[k++] = buf + i;
     return v;
 }
 
@@ -287,10 +288,8 @@ static int qemu_restart(const char *elf, const char *link, int dry)
         char **v = proc_argv(old);
         if (v) {
             for (int i = 0; v[i]; i++)
-                if (strcmp(v[i], "-kernel") == 0 && v[i + 1]) {
-                    free(v[i + 1]);
-                    v[i + 1] = strdup(elf);
-                }
+                if (strcmp(v[i], "-kernel") == 0 && v[i + 1])
+                    v[i + 1] = (char *)elf;
             argv = v;
         }
     }

@@ -123,6 +123,11 @@ int tr_quantize_with(struct tr_model *m, float *const *W, float *const *Bs, cons
             float mx = 0;
             for (int i = 0; i < ni; i++) if (fabsf(w[i]) > mx) mx = fabsf(w[i]);
             float sw = mx > 0 ? mx / 127.0f : 1.0f;
+            /* A (nearly) dead channel with a real bias would get a tiny weight scale and a bias
+             * beyond int32: widen its scale so |bias| < 2^30, which leaves the accumulator
+             * (bias + zero-point fold + products, < 2^24 each for n_in <= 1000) clear of overflow. */
+            double sw_min = fabs((double)Bs[k][o]) / ((double)m->act_scale[k] * 1073741824.0);
+            if ((double)sw < sw_min) sw = (float)(sw_min * 1.0001);
             q->w_scale[o] = sw;
             int32_t wsum = 0;
             for (int i = 0; i < ni; i++) {
