@@ -100,7 +100,10 @@ struct daemon {
     int text_columns;           /* columns of the first good text line */
     double text_first_t, text_last_t;
     uint64_t text_rate_lines;
-    bool text_rate_final;       /* a second of lines measured */
+    bool text_rate_final;
+#define TEXT_EARLY_INTERVALS 16
+    double text_iv[TEXT_EARLY_INTERVALS]; /* first intervals between lines, for the median */
+    int text_n_iv;       /* a second of lines measured */
     double last_frame_t, last_text_t, last_data_t;
     bool have_seq;
     uint32_t next_seq;

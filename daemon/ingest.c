@@ -234,9 +234,10 @@ static void handle_frame(struct daemon *d, const struct proto_frame *f)
     }
 }
 
-/* Refine the measured text rate with a new line at time now. A provisional figure is
- * available after three lines (so a recording can start at once); it is logged as measured
- * once a second of lines has arrived, and keeps being refined after that. */
+/* Refine the measured text rate with a new line at time now. A provisional figure, from the
+ * median of the first intervals, is available after four lines (so a recording can start at
+ * once and one late line does not skew it); from the 16th line on it is lines over elapsed
+ * time. It is logged as measured once a second of lines has arrived. */
 static void text_rate_update(struct daemon *d, double now)
 {
     if (d->text_rate_lines == 0 || now == d->text_first_t) {
@@ -244,13 +245,38 @@ static void text_rate_update(struct daemon *d, double now)
          * opened) say nothing about timing: the window starts at the last of them. */
         d->text_first_t = now;
         d->text_rate_lines = 0;
-    }
+        d->text_n_iv = 0;
+    } else if (d->text_n_iv < TEXT_EARLY_INTERVALS)
+        d->text_iv[d->text_n_iv++] = now - d->text_last_t;
     d->text_rate_lines++;
     d->text_last_t = now;
     double el = d->text_last_t - d->text_first_t;
-    if (d->text_rate_lines < 3 || el < 0.02)
-        return;
-    double r = (double)(d->text_rate_lines - 1) / el;
+    double r;
+    if (d->text_rate_lines < TEXT_EARLY_INTERVALS) {
+        /* Few lines: one delayed line would skew a mean, so use the median interval, and
+         * only once there are three of them. */
+        if (d->text_n_iv < 3)
+            return;
+        double iv[TEXT_EARLY_INTERVALS];
+        int n = d->text_n_iv;
+        memcpy(iv, d->text_iv, sizeof(double) * (size_t)n);
+        for (int i = 1; i < n; i++) /* insertion sort: n <= 16 */
+            for (int j = i; j > 0 && iv[j] < iv[j - 1]; j--) {
+                double t = iv[j];
+                iv[j] = iv[j - 1];
+                iv[j - 1] = t;
+            }
+        double med = n % 2 ? iv[n / 2] : (iv[n / 2 - 1] + iv[n / 2]) / 2;
+        if (med <= 0) /* lines arriving in bursts: the mean over the window says more */
+            med = el / (double)(d->text_rate_lines - 1);
+        if (med <= 0)
+            return;
+        r = 1.0 / med;
+    } else {
+        if (el < 0.02)
+            return;
+        r = (double)(d->text_rate_lines - 1) / el;
+    }
     double ri = floor(r + 0.5);
     if (ri >= 1 && fabs(r - ri) <= 0.01 * ri)
         r = ri;
@@ -270,6 +296,7 @@ static void text_adopt(struct daemon *d, int columns)
     d->mode = MODE_TEXT;
     d->text_columns = columns;
     d->text_rate_lines = 0;
+    d->text_n_iv = 0;
     d->text_rate_final = false;
     d->dev.rate_hz = 0;
     d->dev.known = true;
