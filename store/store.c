@@ -97,6 +97,8 @@ static int fail(struct store *s, const char *fmt, ...)
     return -1;
 }
 
+int store_schema_version(const struct store *s) { return s->version; }
+
 double store_now(void)
 {
     struct timeval tv;

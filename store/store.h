@@ -68,6 +68,8 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen);
 int store_open_readonly(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
 const char *store_errmsg(const struct store *s);
+/* The schema version of the open file (STORE_SCHEMA_VERSION, or older for a read-only open). */
+int store_schema_version(const struct store *s);
 sqlite3 *store_db(struct store *s);
 
 /* Transactions (BEGIN IMMEDIATE so that several writers queue on the busy timeout). */
