@@ -34,6 +34,7 @@ struct counters {
     uint64_t db_errors, db_dropped_samples;
     uint64_t dropped_events;
     uint64_t device_errors;
+    uint64_t clients_turned_away, clients_timed_out;
 };
 
 /* What the device told us (binary HELLO) or what we inferred (text). */
@@ -86,6 +87,7 @@ struct daemon {
     /* options */
     const char *port_path, *db_path, *socket_path;
     int baud;
+    double idle_timeout_s; /* control clients silent this long are closed; 0: never */
     int n_cli_axes;
     char cli_axes[DAEMON_MAX_AXES][STORE_NAME_MAX + 1];
     /* port */
@@ -164,6 +166,8 @@ struct control *control_open(struct daemon *d, const char *path, char *why, size
 void control_close(struct control *c);
 /* Append pollfds; returns how many were added. */
 int control_pollfds(struct control *c, struct pollfd *fds, int max);
+/* Buffered requests wait to be served: poll without sleeping. */
+bool control_busy(const struct control *c);
 void control_handle(struct control *c, struct pollfd *fds, int n);
 /* Events for subscribers. */
 void control_event_samples(struct control *c);
