@@ -584,7 +584,7 @@ static void req_trash(struct control *c, struct client *cl, int argc, char **arg
 static void req_record(struct control *c, struct client *cl, int argc, char **argv)
 {
     struct daemon *d = c->d;
-    char why[256];
+    char why[512];
     if (argc >= 2 && !strcmp(argv[1], "start")) {
         const char *label = NULL, *subject = NULL, *category = NULL;
         for (int i = 2; i < argc; i++) {
@@ -618,8 +618,8 @@ static void req_record(struct control *c, struct client *cl, int argc, char **ar
         double secs;
         char label[STORE_LABEL_MAX + 1];
         snprintf(label, sizeof label, "%s", d->rec.label);
-        if (recorder_stop(d, &id, &samples, &secs, &gaps)) {
-            reply_error(c, cl, "no recording is open");
+        if (recorder_stop(d, &id, &samples, &secs, &gaps, why, sizeof why)) {
+            reply_error(c, cl, "%s", why);
             return;
         }
         cJSON *o = ok_object();

@@ -154,7 +154,9 @@ const char *ingest_mode_name(enum ingest_mode m);
 /* recorder.c */
 int recorder_start(struct daemon *d, const char *label, const char *subject, const char *category, char *why,
                    size_t whylen);
-int recorder_stop(struct daemon *d, int64_t *id, int64_t *samples, double *seconds, int64_t *gaps);
+/* 0; -1 none open; -2 the database refused (the recording stays open); why says which. */
+int recorder_stop(struct daemon *d, int64_t *id, int64_t *samples, double *seconds, int64_t *gaps, char *why,
+                  size_t whylen);
 void recorder_add_i16(struct daemon *d, const uint8_t *le_values, unsigned count, int n_axes, uint64_t t_us);
 void recorder_add_f32(struct daemon *d, const float *values, unsigned count, int n_axes);
 void recorder_gap(struct daemon *d, int64_t frames, int64_t samples);

@@ -325,7 +325,9 @@ int main(int argc, char **argv)
     if (d->rec.open) {
         int64_t id, samples, gaps;
         double secs;
-        recorder_stop(d, &id, &samples, &secs, &gaps);
+        char why[512];
+        if (recorder_stop(d, &id, &samples, &secs, &gaps, why, sizeof why))
+            d->exit_code = 1; /* logged; the next start closes the recording with what it holds */
     }
     control_close(d->control);
     if (d->port_open)
