@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <signal.h>
 #include <unistd.h>
@@ -162,7 +163,47 @@ static int migrate(struct store *s, const char *path)
     return store_commit(s);
 }
 
-/* Shared part of the two open functions. */
+/* Is this an imulab database this imulab can use? Reads only (no table, no journal mode is
+ * set). older_ok: a schema older than this imulab's counts (store_open_existing migrates it). */
+static int schema_check(struct store *s, const char *path, int older_ok, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int version = -1, tables = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='recordings'", -1,
+                           &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            tables = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (version < 0 || tables < 0) {
+        snprintf(err, errlen, "%s: not a readable SQLite database: %s", path, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    if (version > STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: schema version %d is newer than this imulab's (%d): use a newer imulab", path,
+                 version, STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    if (version == 0 || tables == 0) {
+        snprintf(err, errlen, "%s: not an imulab database (an SQLite file without imulab's tables)", path);
+        return -1;
+    }
+    if (version < STORE_SCHEMA_VERSION && !older_ok) {
+        snprintf(err, errlen,
+                 "%s: schema version %d is older than this imulab's (%d): a command that writes (e.g. imulab "
+                 "split --dry-run) migrates it",
+                 path, version, STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    return 0;
+}
+
+/* Shared part of the open functions. */
 static int open_common(const char *path, int flags, int writable, struct store **out, char *err, size_t errlen)
 {
     struct store *s = calloc(1, sizeof *s);
@@ -185,20 +226,9 @@ static int open_common(const char *path, int flags, int writable, struct store *
             store_close(s);
             return -1;
         }
-    } else {
-        sqlite3_stmt *st;
-        int version = -1;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
-            if (sqlite3_step(st) == SQLITE_ROW)
-                version = sqlite3_column_int(st, 0);
-            sqlite3_finalize(st);
-        }
-        if (version != STORE_SCHEMA_VERSION) {
-            snprintf(err, errlen, "%s: not an imulab database (schema version %d, want %d): %s", path, version,
-                     STORE_SCHEMA_VERSION, sqlite3_errmsg(s->db));
-            store_close(s);
-            return -1;
-        }
+    } else if (schema_check(s, path, 0, err, errlen)) {
+        store_close(s);
+        return -1;
     }
     *out = s;
     return 0;
@@ -212,6 +242,35 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 int store_open_readonly(const char *path, struct store **out, char *err, size_t errlen)
 {
     return open_common(path, SQLITE_OPEN_READONLY, 0, out, err, errlen);
+}
+
+int store_open_existing(const char *path, struct store **out, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st)) {
+        snprintf(err, errlen, "%s: no database there (%s)", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a database file (a %s)", path, S_ISDIR(st.st_mode) ? "directory" : "special file");
+        return -1;
+    }
+    /* look before writing anything: another program's SQLite file keeps its journal mode */
+    struct store *probe;
+    if (open_common(path, SQLITE_OPEN_READONLY, 0, &probe, err, errlen) == 0) {
+        store_close(probe);
+    } else {
+        struct store tmp = {0};
+        if (sqlite3_open_v2(path, &tmp.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+            sqlite3_close(tmp.db);
+            return -1; /* err says why */
+        }
+        int rc = schema_check(&tmp, path, 1, err, errlen);
+        sqlite3_close(tmp.db);
+        if (rc)
+            return -1;
+    }
+    return open_common(path, SQLITE_OPEN_READWRITE, 1, out, err, errlen);
 }
 
 void store_close(struct store *s)
