@@ -69,7 +69,8 @@ struct store *cli_open_store(const struct cli *cli, int writable)
         cli_error("%s: no database there (give the right --db FILE or IMULAB_DB)", cli->db_path);
         return NULL;
     }
-    if (writable == CLI_STORE_EDIT) {
+    if (writable == CLI_STORE_EDIT || (writable == CLI_STORE_CREATE && stat(cli->db_path, &st) == 0)) {
+        /* an existing file must be imulab's: another program's database gets no tables */
         if (store_open_existing(cli->db_path, &s, err, sizeof err)) {
             cli_error("%s", err);
             return NULL;

@@ -31,6 +31,7 @@ struct store {
     char err[512];
     sqlite3_stmt *chunk_insert;
     sqlite3_stmt *progress_update;
+    int version; /* schema version of the file (older ones are only read, never written) */
 };
 
 /* Schema version 1. */
@@ -78,8 +79,11 @@ static const char schema_v1[] =
     "  missing_samples INTEGER NOT NULL, detected_at REAL NOT NULL);"
     "CREATE INDEX gaps_recording ON gaps(recording_id);";
 
+/* Schema version 2: the sample name an import brought (Edge Impulse's info.labels "name"). */
+static const char schema_v2[] = "ALTER TABLE recordings ADD COLUMN name TEXT;";
+
 /* Migrations: migrations[v] takes a database from version v to v+1. */
-static const char *migrations[] = {schema_v1};
+static const char *migrations[] = {schema_v1, schema_v2};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* Record an error with printf-style context plus SQLite's message. */
@@ -152,6 +156,7 @@ static int migrate(struct store *s, const char *path)
             return -1;
         }
     }
+    s->version = N_MIGRATIONS;
     if (version != N_MIGRATIONS) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version=%d", N_MIGRATIONS);
@@ -163,9 +168,9 @@ static int migrate(struct store *s, const char *path)
     return store_commit(s);
 }
 
-/* Is this an imulab database this imulab can use? Reads only (no table, no journal mode is
- * set). older_ok: a schema older than this imulab's counts (store_open_existing migrates it). */
-static int schema_check(struct store *s, const char *path, int older_ok, char *err, size_t errlen)
+/* Is this an imulab database this imulab can use (any schema version up to its own)? Reads
+ * only (no table is created, no journal mode set); notes the version in s->version. */
+static int schema_check(struct store *s, const char *path, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
     int version = -1, tables = -1;
@@ -193,13 +198,7 @@ static int schema_check(struct store *s, const char *path, int older_ok, char *e
         snprintf(err, errlen, "%s: not an imulab database (an SQLite file without imulab's tables)", path);
         return -1;
     }
-    if (version < STORE_SCHEMA_VERSION && !older_ok) {
-        snprintf(err, errlen,
-                 "%s: schema version %d is older than this imulab's (%d): a command that writes (e.g. imulab "
-                 "split --dry-run) migrates it",
-                 path, version, STORE_SCHEMA_VERSION);
-        return -1;
-    }
+    s->version = version;
     return 0;
 }
 
@@ -226,7 +225,8 @@ static int open_common(const char *path, int flags, int writable, struct store *
             store_close(s);
             return -1;
         }
-    } else if (schema_check(s, path, 0, err, errlen)) {
+    } else if (schema_check(s, path, err, errlen)) {
+        /* an older file is read as it stands (the next writer migrates it) */
         store_close(s);
         return -1;
     }
@@ -257,19 +257,9 @@ int store_open_existing(const char *path, struct store **out, char *err, size_t 
     }
     /* look before writing anything: another program's SQLite file keeps its journal mode */
     struct store *probe;
-    if (open_common(path, SQLITE_OPEN_READONLY, 0, &probe, err, errlen) == 0) {
-        store_close(probe);
-    } else {
-        struct store tmp = {0};
-        if (sqlite3_open_v2(path, &tmp.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-            sqlite3_close(tmp.db);
-            return -1; /* err says why */
-        }
-        int rc = schema_check(&tmp, path, 1, err, errlen);
-        sqlite3_close(tmp.db);
-        if (rc)
-            return -1;
-    }
+    if (open_common(path, SQLITE_OPEN_READONLY, 0, &probe, err, errlen))
+        return -1;
+    store_close(probe);
     return open_common(path, SQLITE_OPEN_READWRITE, 1, out, err, errlen);
 }
 
@@ -384,7 +374,7 @@ int store_recording_create(struct store *s, struct store_recording *r, const cha
     }
     const char *sql = "INSERT INTO recordings(label,category,subject,device_id,started_at,ended_at,"
                       "sample_rate_hz,format,n_axes,sample_count,gap_count,missing_samples,source,owner,"
-                      "content_hash,notes) VALUES(?,?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?)";
+                      "content_hash,notes,name) VALUES(?,?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?)";
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(s, "recording insert");
     sqlite3_bind_text(st, 1, r->label, -1, SQLITE_STATIC);
@@ -408,6 +398,8 @@ int store_recording_create(struct store *s, struct store_recording *r, const cha
         sqlite3_bind_text(st, 14, r->content_hash, -1, SQLITE_STATIC);
     if (r->notes[0])
         sqlite3_bind_text(st, 15, r->notes, -1, SQLITE_STATIC);
+    if (r->name[0])
+        sqlite3_bind_text(st, 16, r->name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -617,7 +609,9 @@ static void col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
 #define RECORDING_COLUMNS                                                                                       \
     "id,label,category,coalesce(subject,''),coalesce(device_id,0),started_at,coalesce(ended_at,0),"             \
     "sample_rate_hz,format,n_axes,sample_count,gap_count,missing_samples,coalesce(source,''),"                  \
-    "coalesce(content_hash,''),coalesce(notes,''),coalesce(deleted_at,0)"
+    "coalesce(content_hash,''),coalesce(notes,''),coalesce(deleted_at,0),%s"
+/* The name column, or '' in a version 1 file opened read-only. */
+#define NAME_COLUMN(s) ((s)->version >= 2 ? "coalesce(name,'')" : "''")
 
 /* Fill a recording from a row selected with RECORDING_COLUMNS. */
 static void row_to_recording(sqlite3_stmt *st, struct store_recording *r)
@@ -640,6 +634,7 @@ static void row_to_recording(sqlite3_stmt *st, struct store_recording *r)
     col_text(st, 14, r->content_hash, sizeof r->content_hash);
     col_text(st, 15, r->notes, sizeof r->notes);
     r->deleted_at = sqlite3_column_double(st, 16);
+    col_text(st, 17, r->name, sizeof r->name);
 }
 
 /* Load the axes of a recording. */
@@ -665,8 +660,9 @@ static int load_axes(struct store *s, struct store_recording *r)
 int store_recording_get(struct store *s, int64_t id, struct store_recording *r)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT " RECORDING_COLUMNS " FROM recordings WHERE id=?", -1, &st, NULL) !=
-        SQLITE_OK)
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT " RECORDING_COLUMNS " FROM recordings WHERE id=?", NAME_COLUMN(s));
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(s, "recording read");
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
@@ -753,7 +749,7 @@ int store_recording_foreach(struct store *s, const char *label, const char *cate
     snprintf(sql, sizeof sql,
              "SELECT " RECORDING_COLUMNS " FROM recordings WHERE (?1 IS NULL OR label=?1) AND"
              " (?2 IS NULL OR category=?2) %s ORDER BY id",
-             with_deleted ? "" : "AND deleted_at IS NULL");
+             NAME_COLUMN(s), with_deleted ? "" : "AND deleted_at IS NULL");
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(s, "recording list");
     if (label)

@@ -158,6 +158,35 @@ static void test_newer_schema_refused(const char *path)
     CHECK(strstr(err, "newer") != NULL);
 }
 
+/* A version 1 file (no name column): read-only opens read it as it stands; a writer migrates it
+ * to version 2 (recordings.name), keeping the data, and names are then stored and read back. */
+static void test_v1_migrates(const char *path)
+{
+    struct store *s;
+    char err[256];
+    CHECK(store_open(path, &s, err, sizeof err) == 0);
+    struct store_recording r = make_rec("old", STORE_F32, 3);
+    CHECK(store_recording_create(s, &r, NULL) == 0);
+    CHECK(sqlite3_exec(store_db(s), "ALTER TABLE recordings DROP COLUMN name; PRAGMA user_version=1", NULL, NULL,
+                       NULL) == SQLITE_OK);
+    store_close(s);
+    struct store_recording back;
+    CHECK(store_open_readonly(path, &s, err, sizeof err) == 0);
+    CHECK(store_recording_get(s, r.id, &back) == 0 && !strcmp(back.label, "old") && back.name[0] == 0);
+    store_close(s);
+    CHECK(store_open(path, &s, err, sizeof err) == 0);
+    struct store_recording n = make_rec("new", STORE_F32, 3);
+    snprintf(n.name, sizeof n.name, "%s", "wave.s01 ü");
+    CHECK(store_recording_create(s, &n, NULL) == 0);
+    CHECK(store_recording_get(s, n.id, &back) == 0 && !strcmp(back.name, "wave.s01 ü"));
+    CHECK(store_recording_get(s, r.id, &back) == 0 && !strcmp(back.label, "old"));
+    sqlite3_stmt *st;
+    CHECK(sqlite3_prepare_v2(store_db(s), "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == STORE_SCHEMA_VERSION);
+    sqlite3_finalize(st);
+    store_close(s);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/imulab-store-XXXXXX", path[256];
@@ -170,6 +199,8 @@ int main(void)
     test_hour(path);
     snprintf(path, sizeof path, "%s/c.db", dir);
     test_newer_schema_refused(path);
+    snprintf(path, sizeof path, "%s/d.db", dir);
+    test_v1_migrates(path);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
