@@ -34,6 +34,7 @@ struct counters {
     uint64_t db_errors, db_dropped_samples;
     uint64_t dropped_events;
     uint64_t device_errors;
+    uint64_t clients_turned_away, clients_timed_out;
 };
 
 /* What the device told us (binary HELLO) or what we inferred (text). */
@@ -86,6 +87,7 @@ struct daemon {
     /* options */
     const char *port_path, *db_path, *socket_path;
     int baud;
+    double idle_timeout_s; /* control clients silent this long are closed; 0: never */
     int n_cli_axes;
     char cli_axes[DAEMON_MAX_AXES][STORE_NAME_MAX + 1];
     /* port */
@@ -159,7 +161,9 @@ const char *ingest_mode_name(enum ingest_mode m);
 /* recorder.c */
 int recorder_start(struct daemon *d, const char *label, const char *subject, const char *category, char *why,
                    size_t whylen);
-int recorder_stop(struct daemon *d, int64_t *id, int64_t *samples, double *seconds, int64_t *gaps);
+/* 0; -1 none open; -2 the database refused (the recording stays open); why says which. */
+int recorder_stop(struct daemon *d, int64_t *id, int64_t *samples, double *seconds, int64_t *gaps, char *why,
+                  size_t whylen);
 void recorder_add_i16(struct daemon *d, const uint8_t *le_values, unsigned count, int n_axes, uint64_t t_us);
 void recorder_add_f32(struct daemon *d, const float *values, unsigned count, int n_axes);
 void recorder_gap(struct daemon *d, int64_t frames, int64_t samples);
@@ -171,6 +175,8 @@ struct control *control_open(struct daemon *d, const char *path, char *why, size
 void control_close(struct control *c);
 /* Append pollfds; returns how many were added. */
 int control_pollfds(struct control *c, struct pollfd *fds, int max);
+/* Buffered requests wait to be served: poll without sleeping. */
+bool control_busy(const struct control *c);
 void control_handle(struct control *c, struct pollfd *fds, int n);
 /* Events for subscribers. */
 void control_event_samples(struct control *c);

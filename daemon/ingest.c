@@ -20,6 +20,8 @@
  * are parsed strictly, and the rate is measured from line arrival: (lines - 1) / elapsed over
  * at least one second and at least two intervals, refined as more lines come, so slow
  * sketches (below 2 Hz) get a rate too, just later. Rates within 1% of an integer snap to it.
+ * A silence longer than 10 periods (and 0.5 s) is a pause: the measurement starts again after
+ * it, so lines before a pause cannot drag the rate of a recording after it down.
  */
 #include "daemon.h"
 
@@ -249,12 +251,26 @@ static void handle_frame(struct daemon *d, const struct proto_frame *f)
     }
 }
 
+/* A silence of this many periods (and at least this long) is a pause, not slow lines. */
+#define TEXT_PAUSE_PERIODS 10.0
+#define TEXT_PAUSE_MIN_S 0.5
+
 /* Refine the measured text rate with a new line at time now. A provisional figure, from the
  * median of the first intervals, is available after four lines (so a recording can start at
  * once and one late line does not skew it); from the 16th line on it is lines over elapsed
  * time. It is logged as measured once a second of lines has arrived. */
 static void text_rate_update(struct daemon *d, double now)
 {
+    if (d->text_rate_lines > 0 && d->dev.rate_hz > 0 && now - d->text_last_t > TEXT_PAUSE_PERIODS / d->dev.rate_hz &&
+        now - d->text_last_t > TEXT_PAUSE_MIN_S) {
+        /* A pause (the sender stopped, a sketch was reset): lines over elapsed time would count
+         * it as slow lines. Measure afresh from here; the old rate holds until the new one. */
+        static double last_log;
+        log_ratelimited(&last_log, "%s: text lines paused for %.1f s: measuring the rate again", d->port_path,
+                        now - d->text_last_t);
+        d->text_rate_lines = 0;
+        d->text_rate_final = false;
+    }
     if (d->text_rate_lines == 0 || now == d->text_first_t) {
         /* Lines read in one go with the first ones (a backlog buffered before the port was
          * opened) say nothing about timing: the window starts at the last of them. */

@@ -63,7 +63,19 @@ struct store *cli_open_store(const struct cli *cli, int writable)
 {
     struct store *s = NULL;
     char err[600];
-    if (writable) {
+    struct stat st;
+    if (writable != CLI_STORE_CREATE && stat(cli->db_path, &st) && errno == ENOENT) {
+        /* reading or editing: a mistyped --db must not create anything */
+        cli_error("%s: no database there (give the right --db FILE or IMULAB_DB)", cli->db_path);
+        return NULL;
+    }
+    if (writable == CLI_STORE_EDIT || (writable == CLI_STORE_CREATE && stat(cli->db_path, &st) == 0)) {
+        /* an existing file must be imulab's: another program's database gets no tables */
+        if (store_open_existing(cli->db_path, &s, err, sizeof err)) {
+            cli_error("%s", err);
+            return NULL;
+        }
+    } else if (writable) {
         if (make_parent(cli->db_path)) {
             cli_error("%s: cannot create its directory: %s", cli->db_path, strerror(errno));
             return NULL;

@@ -34,7 +34,13 @@ int cmd_eval(const struct cli *cli, int argc, char **argv);
 int cmd_validate(const struct cli *cli, int argc, char **argv);
 int cmd_flash(const struct cli *cli, int argc, char **argv);
 
-/* Open the database for writing (creating it) or reading; prints "imulab: <reason>" on failure. */
+/* Open the database for reading (CLI_STORE_READ), for editing an existing imulab database
+ * (CLI_STORE_EDIT: a missing file or another program's database is refused, nothing is
+ * created) or for writing, creating it if missing (CLI_STORE_CREATE, import); prints
+ * "imulab: <reason>" on failure. */
+#define CLI_STORE_READ 0
+#define CLI_STORE_CREATE 1
+#define CLI_STORE_EDIT 2
 struct store *cli_open_store(const struct cli *cli, int writable);
 
 /* Print "imulab: " + message + newline to stderr; returns 1 (the usage-error exit status is 2). */

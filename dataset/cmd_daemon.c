@@ -54,8 +54,23 @@ static cJSON *daemon_request(const struct cli *cli, const char *request)
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     size_t len = strlen(request);
     if (send(fd, request, len, MSG_NOSIGNAL) != (ssize_t)len || send(fd, "\n", 1, MSG_NOSIGNAL) != 1) {
-        cli_error("writing to imulabd at %s: %s", cli->socket_path, strerror(errno));
+        /* the daemon may have answered and closed first (too many clients): read its reason */
+        int err = errno;
+        char why[512];
+        ssize_t r = recv(fd, why, sizeof why - 1, MSG_DONTWAIT);
         close(fd);
+        if (r > 0) {
+            why[r] = 0;
+            cJSON *j = cJSON_Parse(why);
+            cJSON *e = j ? cJSON_GetObjectItem(j, "error") : NULL;
+            if (cJSON_IsString(e)) {
+                cli_error("imulabd at %s: %s", cli->socket_path, e->valuestring);
+                cJSON_Delete(j);
+                return NULL;
+            }
+            cJSON_Delete(j);
+        }
+        cli_error("writing to imulabd at %s: %s", cli->socket_path, strerror(err));
         return NULL;
     }
     char *reply = NULL;

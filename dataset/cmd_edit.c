@@ -81,7 +81,7 @@ static int exec_id(struct store *s, const char *sql, long long id, const char *t
 static int change_ids(const struct cli *cli, const char *cmd, long long *ids, int n, enum need need, const char *sql,
                       const char *text, double num, const char *done_fmt)
 {
-    struct store *s = cli_open_store(cli, 1);
+    struct store *s = cli_open_store(cli, CLI_STORE_EDIT);
     if (!s) {
         free(ids);
         return CLI_FAIL;
@@ -201,7 +201,7 @@ int cmd_purge(const struct cli *cli, int argc, char **argv)
                           "DELETE FROM recordings WHERE id=?1 AND deleted_at IS NOT NULL AND ?2", NULL, 1,
                           "purged %d recording%s%s");
     free(ids);
-    struct store *s = cli_open_store(cli, 1);
+    struct store *s = cli_open_store(cli, CLI_STORE_EDIT);
     if (!s)
         return CLI_FAIL;
     int status = CLI_OK;
@@ -262,7 +262,7 @@ int cmd_trim(const struct cli *cli, int argc, char **argv)
         return cli_usage("trim", "give --start-ms and/or --end-ms");
     if (b_ms >= 0 && b_ms <= a_ms)
         return cli_usage("trim", "--end-ms (%g) must be after --start-ms (%g)", b_ms, a_ms);
-    struct store *s = cli_open_store(cli, 1);
+    struct store *s = cli_open_store(cli, CLI_STORE_EDIT);
     if (!s)
         return CLI_FAIL;
     sqlite3 *db = store_db(s);
@@ -433,7 +433,7 @@ int cmd_split(const struct cli *cli, int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("split", "unexpected argument '%s'", argv[optind]);
-    struct store *s = cli_open_store(cli, 1);
+    struct store *s = cli_open_store(cli, CLI_STORE_EDIT);
     if (!s)
         return CLI_FAIL;
     sqlite3 *db = store_db(s);

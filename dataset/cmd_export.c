@@ -123,8 +123,12 @@ struct export_ctx {
 static int export_one(const struct store_recording *r, void *arg)
 {
     struct export_ctx *x = arg;
-    if (r->ended_at == 0 && store_recording_writer_alive(x->s, r->id))
-        return 0; /* still being recorded; an orphan of a killed daemon is exported as it stands */
+    if (r->ended_at == 0 && store_recording_writer_alive(x->s, r->id)) {
+        /* still being recorded (an orphan of a killed daemon is exported as it stands): say so */
+        fprintf(stderr, "imulab export: recording %lld ('%s') is still being recorded by imulabd: not exported\n",
+                (long long)r->id, r->label);
+        return 0;
+    }
     float *v = NULL;
     int64_t n = 0;
     if (store_recording_samples(x->s, r->id, &v, &n)) {

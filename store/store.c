@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <signal.h>
 #include <unistd.h>
@@ -169,7 +170,41 @@ static int migrate(struct store *s, const char *path)
     return store_commit(s);
 }
 
-/* Shared part of the two open functions. */
+/* Is this an imulab database this imulab can use (any schema version up to its own)? Reads
+ * only (no table is created, no journal mode set); notes the version in s->version. */
+static int schema_check(struct store *s, const char *path, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int version = -1, tables = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='recordings'", -1,
+                           &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            tables = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (version < 0 || tables < 0) {
+        snprintf(err, errlen, "%s: not a readable SQLite database: %s", path, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    if (version > STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: schema version %d is newer than this imulab's (%d): use a newer imulab", path,
+                 version, STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    if (version == 0 || tables == 0) {
+        snprintf(err, errlen, "%s: not an imulab database (an SQLite file without imulab's tables)", path);
+        return -1;
+    }
+    s->version = version;
+    return 0;
+}
+
+/* Shared part of the open functions. */
 static int open_common(const char *path, int flags, int writable, struct store **out, char *err, size_t errlen)
 {
     struct store *s = calloc(1, sizeof *s);
@@ -192,22 +227,10 @@ static int open_common(const char *path, int flags, int writable, struct store *
             store_close(s);
             return -1;
         }
-    } else {
-        sqlite3_stmt *st;
-        int version = -1;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
-            if (sqlite3_step(st) == SQLITE_ROW)
-                version = sqlite3_column_int(st, 0);
-            sqlite3_finalize(st);
-        }
+    } else if (schema_check(s, path, err, errlen)) {
         /* an older file is read as it stands (the next writer migrates it) */
-        s->version = version;
-        if (version < 1 || version > STORE_SCHEMA_VERSION) {
-            snprintf(err, errlen, "%s: not an imulab database (schema version %d, want 1..%d): %s", path, version,
-                     STORE_SCHEMA_VERSION, sqlite3_errmsg(s->db));
-            store_close(s);
-            return -1;
-        }
+        store_close(s);
+        return -1;
     }
     *out = s;
     return 0;
@@ -221,6 +244,25 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 int store_open_readonly(const char *path, struct store **out, char *err, size_t errlen)
 {
     return open_common(path, SQLITE_OPEN_READONLY, 0, out, err, errlen);
+}
+
+int store_open_existing(const char *path, struct store **out, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st)) {
+        snprintf(err, errlen, "%s: no database there (%s)", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a database file (a %s)", path, S_ISDIR(st.st_mode) ? "directory" : "special file");
+        return -1;
+    }
+    /* look before writing anything: another program's SQLite file keeps its journal mode */
+    struct store *probe;
+    if (open_common(path, SQLITE_OPEN_READONLY, 0, &probe, err, errlen))
+        return -1;
+    store_close(probe);
+    return open_common(path, SQLITE_OPEN_READWRITE, 1, out, err, errlen);
 }
 
 void store_close(struct store *s)

@@ -66,6 +66,9 @@ struct store;
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
 /* Open an existing database read-only (no creation, no migration). */
 int store_open_readonly(const char *path, struct store **out, char *err, size_t errlen);
+/* Open for writing a database that must already exist and be imulab's (an older schema is
+ * migrated); creates nothing and changes nothing in a file that is not. */
+int store_open_existing(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
 const char *store_errmsg(const struct store *s);
 /* The schema version of the open file (STORE_SCHEMA_VERSION, or older for a read-only open). */
