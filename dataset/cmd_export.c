@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_export.c -- imulab export: Edge Impulse data acquisition JSON or CSV, plus info.labels.
  *
  * JSON: {"protected":{"ver":"v1","alg":"none"|"HS256","iat":T},"signature":HEX64,"payload":{

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_import.c -- imulab import: Edge Impulse JSON and CSV files, info.labels, generic CSV.
  *
  * Everything happens in one transaction: files are parsed one at a time and inserted while no

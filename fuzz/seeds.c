@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* seeds.c -- writes the seed corpora of the fuzz targets: argv[1] gets wire-protocol streams
  * (one frame of every type, a SAMPLES frame of synthetic data, streams with garbage and cut
  * frames), argv[2] gets data-forwarder text (good lines, bad lines, long lines, CR/LF mixes),
