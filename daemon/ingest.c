@@ -496,8 +496,11 @@ void ingest_bytes(struct daemon *d, const uint8_t *buf, size_t n)
                             rc == PROTO_ERR_CRC ? "CRC mismatch" : rc == PROTO_ERR_OVERSIZE ? "oversize" : "framing",
                             d->dec.crc_errors);
         }
+        uint64_t too_long = d->text.too_long;
         if (textline_push(&d->text, buf[i], &line))
             handle_line(d, line, now);
+        else if (d->text.too_long != too_long && d->mode == MODE_DETECTING)
+            detect_reject(d, d->text.buf, "line over " TEXTLINE_MAX_STR " bytes", -1);
     }
     /* Decoder counters only mean something in binary mode (text overflows its buffer). */
     if (d->mode == MODE_BINARY) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define TEXTLINE_MAX 256       /* longest line accepted, without the terminator */
+#define TEXTLINE_MAX_STR "256"
 #define TEXTLINE_MAX_VALUES 16
 
 struct textline {
@@ -22,7 +23,8 @@ struct textline {
 
 void textline_init(struct textline *t, bool skip_first);
 /* Feed one byte. Returns true when a complete line is in *line (NUL-terminated, without
- * CR/LF, valid until the next call). Empty lines are not reported. */
+ * CR/LF, valid until the next call). Empty lines are not reported. A line over TEXTLINE_MAX is
+ * counted in too_long and its first TEXTLINE_MAX bytes are left in buf (NUL-terminated). */
 bool textline_push(struct textline *t, uint8_t byte, const char **line);
 /* Parse a line into at most max values. Returns the count, or -1 with *why set (a static
  * string) and *where the byte offset of the problem. */
