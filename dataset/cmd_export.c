@@ -8,6 +8,7 @@
  * CSV: header timestamp,<axis>,..., timestamp in ms from the start.
  * Values print as the shortest decimal that reads back as the same float32.
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -140,6 +141,14 @@ static int export_one(const struct store_recording *r, void *arg)
     struct buf b = {0};
     double interval = 1000.0 / r->sample_rate_hz;
     char num[40];
+    /* CSV timestamps are ms with 3 decimals: past 1e15 ms they no longer fit (nor mean much) */
+    if (!json && n > 1 && !((double)(n - 1) * interval < 1e15)) {
+        free(v);
+        x->failed = cli_error("recording %lld: a sample interval of %g ms puts its timestamps past 1e15 ms: not "
+                              "exportable as CSV (use --format ei-json)",
+                              (long long)r->id, interval);
+        return 1;
+    }
     int na = r->n_axes;
     if (json) {
         char dev[64] = "imulab";
@@ -203,6 +212,7 @@ static int export_one(const struct store_recording *r, void *arg)
         for (int64_t i = 0; i < n; i++) {
             /* ms with microsecond resolution, trailing zeros dropped */
             int len = snprintf(num, sizeof num, "%.3f", (double)i * interval);
+            assert(len > 0 && len < (int)sizeof num); /* checked above: below 1e15 */
             while (len > 1 && num[len - 1] == '0')
                 num[--len] = 0;
             if (num[len - 1] == '.')

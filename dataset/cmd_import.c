@@ -29,6 +29,9 @@
 #define MAX_FILE_BYTES (100LL * 1024 * 1024)
 #define CHUNK_SAMPLES 4096
 #define MAX_DEPTH 32
+/* Sample intervals imported: 100 kHz down to one sample an hour (the --rate-hz range) */
+#define IMPORT_MIN_INTERVAL_MS 0.01
+#define IMPORT_MAX_INTERVAL_MS 3600000.0
 
 struct import_opts {
     const char *label, *label_column, *columns, *category, *subject, *hmac_key;
@@ -74,6 +77,8 @@ struct import {
     int bad_files;
     long long recordings, samples, duplicates, missing, unlabeled, validation, segments;
     int writing; /* still inserting (no bad file so far) */
+    struct seen_dir { dev_t dev; ino_t ino; char *path; } *seen; /* directories walked, each once */
+    size_t n_seen, cap_seen;
 };
 
 /* ---- messages ---- */
@@ -83,9 +88,11 @@ static void bad(struct import *im, const char *path, const char *fmt, ...)
 {
     va_list ap;
     fflush(stdout);
-    fprintf(stderr, "imulab: %s: ", path);
+    char shown[PATH_MAX];
+    cli_escape(path, shown, sizeof shown);
+    fprintf(stderr, "imulab: %s: ", shown);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vmessage(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     im->bad_files++;
@@ -134,12 +141,52 @@ static int add_file(struct import *im, const char *path, int is_labels)
 static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Walk a directory: info.labels, *.json and *.csv files, recursively, in name order. */
+/* Has the walk been in this directory (device and inode) before? Notes it if not; a second
+ * visit (a symbolic link loop, or two links to one directory) is named and skipped. */
+static int dir_seen(struct import *im, const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st))
+        return 0; /* opendir will say why */
+    for (size_t i = 0; i < im->n_seen; i++) {
+        const struct seen_dir *sd = &im->seen[i];
+        if (sd->dev != st.st_dev || sd->ino != st.st_ino)
+            continue;
+        size_t len = strlen(sd->path);
+        int inside = !strncmp(dir, sd->path, len) && (dir[len] == '/' || sd->path[len - 1] == '/');
+        char shown[PATH_MAX], first[PATH_MAX];
+        cli_escape(dir, shown, sizeof shown);
+        cli_escape(sd->path, first, sizeof first);
+        if (inside)
+            printf("skipped %s: a symbolic link loop back to %s\n", shown, first);
+        else
+            printf("skipped %s: the same directory as %s, already walked\n", shown, first);
+        return 1;
+    }
+    if (im->n_seen == im->cap_seen) {
+        size_t nc = im->cap_seen ? 2 * im->cap_seen : 16;
+        struct seen_dir *ns = realloc(im->seen, nc * sizeof *ns);
+        if (!ns)
+            return 0;
+        im->seen = ns;
+        im->cap_seen = nc;
+    }
+    im->seen[im->n_seen].dev = st.st_dev;
+    im->seen[im->n_seen].ino = st.st_ino;
+    im->seen[im->n_seen].path = strdup(dir);
+    if (im->seen[im->n_seen].path)
+        im->n_seen++;
+    return 0;
+}
+
 static void walk(struct import *im, const char *dir, int depth)
 {
     if (depth > MAX_DEPTH) {
-        bad(im, dir, "directories nested over %d deep (a symbolic link loop?)", MAX_DEPTH);
+        bad(im, dir, "directories nested over %d deep", MAX_DEPTH);
         return;
     }
+    if (dir_seen(im, dir))
+        return;
     DIR *d = opendir(dir);
     if (!d) {
         bad(im, dir, "cannot read the directory: %s", strerror(errno));
@@ -161,7 +208,8 @@ static void walk(struct import *im, const char *dir, int depth)
         names[n++] = strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, name_cmp);
+    if (n > 1) /* names is NULL for an empty directory */
+        qsort(names, n, sizeof *names, name_cmp);
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX];
         struct stat st;
@@ -311,7 +359,8 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
             /* listed by an info.labels given on the command line: import it too */
             if (add_file(im, full, 0))
                 continue;
-            qsort(im->files, im->n_files, sizeof *im->files, file_cmp);
+            if (im->n_files > 1)
+                qsort(im->files, im->n_files, sizeof *im->files, file_cmp);
             f = find_file(im, real);
         }
         snprintf(f->label, sizeof f->label, "%s", e->label);
@@ -401,6 +450,16 @@ static long long find_duplicate(struct import *im, const char *path, const char 
 static void insert(struct import *im, const struct file *f, const char *path, struct parsed *p, const char *category,
                    const char *name, const char *notes)
 {
+    if (!(p->rate_hz >= 1000.0 / IMPORT_MAX_INTERVAL_MS && p->rate_hz <= 1000.0 / IMPORT_MIN_INTERVAL_MS)) {
+        /* equal timestamps give inf, far-apart ones a rate no recording has */
+        if (p->first_line > 0)
+            bad(im, path, "line %d: the timestamps from here give a sample rate of %g Hz, outside %g..%g Hz",
+                p->first_line, p->rate_hz, 1000.0 / IMPORT_MAX_INTERVAL_MS, 1000.0 / IMPORT_MIN_INTERVAL_MS);
+        else
+            bad(im, path, "a sample rate of %g Hz, outside %g..%g Hz", p->rate_hz, 1000.0 / IMPORT_MAX_INTERVAL_MS,
+                1000.0 / IMPORT_MIN_INTERVAL_MS);
+        return;
+    }
     if (!im->writing)
         return;
     p->rate_hz = snap_rate(p->rate_hz);
@@ -677,10 +736,11 @@ static void import_json(struct import *im, struct file *f)
         bad(im, path, "payload.interval_ms: missing");
         goto out;
     }
-    if (!cJSON_IsNumber(interval) || !(interval->valuedouble > 0) || !isfinite(interval->valuedouble) ||
-        !isfinite(1000.0 / interval->valuedouble)) {
+    if (!cJSON_IsNumber(interval) || !(interval->valuedouble >= IMPORT_MIN_INTERVAL_MS) ||
+        !(interval->valuedouble <= IMPORT_MAX_INTERVAL_MS)) {
         char *txt = cJSON_PrintUnformatted(interval);
-        bad(im, path, "payload.interval_ms: must be a positive number of milliseconds, not %s", txt ? txt : "?");
+        bad(im, path, "payload.interval_ms: must be a positive number of milliseconds from %g to %g, not %.40s",
+            IMPORT_MIN_INTERVAL_MS, IMPORT_MAX_INTERVAL_MS, txt ? txt : "?");
         free(txt);
         goto out;
     }
@@ -1164,8 +1224,9 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
             break;
         case 'L': o.label_column = optarg; break;
         case 'r':
-            if (cli_parse_double(optarg, &o.rate_hz) || o.rate_hz <= 0)
-                return cli_usage("import", "--rate-hz must be a positive number, not '%s'", optarg);
+            if (cli_parse_range("import", "--rate-hz", optarg, 1000.0 / IMPORT_MAX_INTERVAL_MS,
+                                1000.0 / IMPORT_MIN_INTERVAL_MS, &o.rate_hz))
+                return CLI_USAGE;
             break;
         case 'n': o.dry_run = 1; break;
         case 'M': o.skip_missing = 1; break;
@@ -1205,7 +1266,8 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
     }
     (void)explicit_labels_from;
     /* de-duplicate by real path */
-    qsort(im.files, im.n_files, sizeof *im.files, file_cmp);
+    if (im.n_files > 1) /* no files: im.files is NULL */
+        qsort(im.files, im.n_files, sizeof *im.files, file_cmp);
     size_t w = 0;
     for (size_t i = 0; i < im.n_files; i++) {
         if (w && !strcmp(im.files[w - 1].real, im.files[i].real)) {
@@ -1288,5 +1350,8 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
         free(im.files[i].segments);
     }
     free(im.files);
+    for (size_t i = 0; i < im.n_seen; i++)
+        free(im.seen[i].path);
+    free(im.seen);
     return status;
 }
