@@ -424,7 +424,10 @@ static long long find_duplicate(struct import *im, const char *path, const char 
     if (sqlite3_prepare_v2(db,
                            "SELECT id, coalesce(source,''), coalesce(name,''), deleted_at IS NOT NULL FROM recordings"
                            " WHERE content_hash=?1 AND label=?2 AND category=?3 AND n_axes=?4"
-                           " AND (?5 = '' OR coalesce(name,'') = ?5) ORDER BY id LIMIT 1",
+                           " AND (?5 = '' OR coalesce(name,'') = ?5)"
+                           " AND (SELECT group_concat(name, ',') FROM (SELECT name FROM axes"
+                           "      WHERE recording_id=recordings.id ORDER BY idx)) = ?6"
+                           " ORDER BY id LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK) {
         bad(im, path, "database: %s", sqlite3_errmsg(db));
         return -1;
@@ -434,6 +437,10 @@ static long long find_duplicate(struct import *im, const char *path, const char 
     sqlite3_bind_text(st, 3, category, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, p->n_axes);
     sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
+    char axes[STORE_MAX_AXES * (STORE_NAME_MAX + 1) + 1] = "";
+    for (int a = 0; a < p->n_axes; a++) /* the same numbers under other axis names are other data */
+        snprintf(axes + strlen(axes), sizeof axes - strlen(axes), "%s%s", a ? "," : "", p->axes[a].name);
+    sqlite3_bind_text(st, 6, axes, -1, SQLITE_STATIC);
     long long id = 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
         id = sqlite3_column_int64(st, 0);
@@ -470,7 +477,7 @@ static void insert(struct import *im, const struct file *f, const char *path, st
         return;
     if (dup && !im->o->keep_duplicates) {
         im->duplicates++;
-        printf("skipped %s%s%s: duplicate of recording %lld (%s): same values, label '%s' and category %s\n", path,
+        printf("skipped %s%s%s: duplicate of recording %lld (%s): same values, axes, label '%s' and category %s\n", path,
                name[0] ? " " : "", name, dup, from, p->label, category);
         return;
     }

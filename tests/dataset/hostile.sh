@@ -82,6 +82,17 @@ printf 'timestamp,label,x\n0,a,1\n0,a,2\n0,a,3\n10,b,4\n20,b,5\n' >"$T/eq.csv"
 expect 1 im import --label-column label "$T/eq.csv"
 err_has "line 2: the timestamps from here give a sample rate of inf Hz, outside"
 
+# --- duplicates: the same numbers as other axes or another shape are other data
+mkdir -p "$T/dup"
+printf 'timestamp,x,y\n0,1,2\n10,3,4\n20,5,6\n' >"$T/dup/wave.a.csv"
+printf 'timestamp,p,q\n0,1,2\n10,3,4\n20,5,6\n' >"$T/dup/wave.b.csv"
+printf 'timestamp,x\n0,1\n10,2\n20,3\n30,4\n40,5\n50,6\n' >"$T/dup/wave.c.csv"
+printf 'timestamp,x,y\n0,1,2\n10,3,4\n20,5,6\n' >"$T/dup/wave.d.csv"
+expect 0 "$IMULAB" --db "$T/dup.db" import "$T/dup"
+out_has "imported 3 recordings"
+out_has "wave.d.csv: duplicate of recording"
+[ "$(sqlite3 "$T/dup.db" "SELECT count(*) FROM recordings")" = 3 ] || fail "same values under other axes were skipped"
+
 # --- control characters in a file name are escaped
 mkdir -p "$T/esc"
 printf 'not json' >"$T/esc/wave.$(printf '\033')[31mred.json"
