@@ -444,6 +444,7 @@ static cJSON *status_object(struct daemon *d)
     cJSON_AddNumberToObject(o, "missing_samples", (double)k->missing_samples);
     cJSON_AddNumberToObject(o, "text_lines", (double)k->text_lines);
     cJSON_AddNumberToObject(o, "bad_lines", (double)k->bad_lines);
+    cJSON_AddNumberToObject(o, "long_lines", (double)k->long_lines);
     if (d->text_problem[0])
         cJSON_AddStringToObject(o, "text_problem", d->text_problem);
     else
