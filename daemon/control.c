@@ -298,6 +298,19 @@ void control_close(struct control *c)
     free(c);
 }
 
+/* Does the JSON string body [p, end) escape a NUL (\u0000)? cJSON would cut the string there. */
+static bool has_nul_escape(const char *p, const char *end)
+{
+    for (; p < end; p++) {
+        if (*p != '\\' || p + 1 >= end)
+            continue;
+        p++;
+        if (*p == 'u' && end - p > 4 && !strncmp(p + 1, "0000", 4))
+            return true;
+    }
+    return false;
+}
+
 /* Split a request into tokens; "..." tokens are JSON strings. Returns count or -1. */
 static int tokenize(char *line, char **tok, char **heap, int max, const char **why)
 {
@@ -331,6 +344,10 @@ static int tokenize(char *line, char **tok, char **heap, int max, const char **w
             }
             if (*e != '"') {
                 *why = "unterminated string";
+                return -1;
+            }
+            if (has_nul_escape(quote + 1, e)) {
+                *why = "a string holds \\u0000 (a NUL byte), which no label or name may hold";
                 return -1;
             }
             char save = e[1];
