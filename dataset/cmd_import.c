@@ -36,7 +36,7 @@
 struct import_opts {
     const char *label, *label_column, *columns, *category, *subject, *hmac_key;
     double rate_hz;
-    int dry_run, verbose, skip_missing, keep_duplicates;
+    int dry_run, verbose, skip_missing, keep_duplicates, allow_outside;
 };
 
 /* One recording parsed from a file. */
@@ -139,6 +139,17 @@ static int add_file(struct import *im, const char *path, int is_labels)
 }
 
 static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Does a path an info.labels lists leave its folder (absolute, or a ".." component)? */
+static int path_leaves_folder(const char *p)
+{
+    if (p[0] == '/')
+        return 1;
+    for (const char *c = p; *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : c + strlen(c))
+        if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || c[2] == 0))
+            return 1;
+    return 0;
+}
 
 /* Walk a directory: info.labels, *.json and *.csv files, recursively, in name order. */
 /* Has the walk been in this directory (device and inode) before? Notes it if not; a second
@@ -336,6 +347,12 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
         char at[32];
         snprintf(at, sizeof at, ef.ndjson ? "line %d" : "files[%d]", e->where);
         char full[PATH_MAX], real[PATH_MAX];
+        if (!im->o->allow_outside && path_leaves_folder(ps)) {
+            /* an info.labels from elsewhere must not make us read (and echo) any file */
+            bad(im, lf->path, "%s.path: '%s' is %s: only files in its folder are read (give --allow-outside)", at,
+                ps, ps[0] == '/' ? "an absolute path" : "outside its folder");
+            continue;
+        }
         if (ps[0] == '/')
             snprintf(full, sizeof full, "%s", ps);
         else
@@ -1179,6 +1196,8 @@ static const char *import_help =
     "  --skip-missing      files an info.labels lists that do not exist are named and skipped\n"
     "                      (without it they fail the import)\n"
     "  --keep-duplicates   import duplicates too\n"
+    "  --allow-outside     let an info.labels list files outside its folder (absolute or ../ paths;\n"
+    "                      refused by default)\n"
     "  --dry-run           check everything, import nothing\n"
     "  -v, --verbose       (accepted for compatibility: skipped files are always named)\n";
 
@@ -1194,6 +1213,7 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
                                          {"dry-run", no_argument, NULL, 'n'},
                                          {"skip-missing", no_argument, NULL, 'M'},
                                          {"keep-duplicates", no_argument, NULL, 'D'},
+                                         {"allow-outside", no_argument, NULL, 'A'},
                                          {"verbose", no_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -1238,6 +1258,7 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
         case 'n': o.dry_run = 1; break;
         case 'M': o.skip_missing = 1; break;
         case 'D': o.keep_duplicates = 1; break;
+        case 'A': o.allow_outside = 1; break;
         case 'v': o.verbose = 1; break;
         case 'h': fputs(import_help, stdout); return CLI_OK;
         default: return CLI_USAGE;

@@ -93,6 +93,20 @@ out_has "imported 3 recordings"
 out_has "wave.d.csv: duplicate of recording"
 [ "$(sqlite3 "$T/dup.db" "SELECT count(*) FROM recordings")" = 3 ] || fail "same values under other axes were skipped"
 
+# --- an info.labels pointing outside its folder is refused unless --allow-outside
+mkdir -p "$T/outside/ds" "$T/secret"
+cp "$T/in/wave.f1.json" "$T/secret/wave.s.json"
+printf '{"version":1,"files":[{"path":"../secret/wave.s.json","category":"training","label":{"type":"label","label":"wave"}}]}' \
+    >"$T/outside/ds/info.labels"
+expect 1 "$IMULAB" --db "$T/out.db" import "$T/outside/ds/info.labels"
+err_has "files[0].path: '../secret/wave.s.json' is outside its folder"
+printf '{"version":1,"files":[{"path":"%s","category":"training","label":{"type":"label","label":"wave"}}]}' \
+    "$T/secret/wave.s.json" >"$T/outside/ds/info.labels"
+expect 1 "$IMULAB" --db "$T/out.db" import "$T/outside/ds/info.labels"
+err_has "is an absolute path"
+expect 0 "$IMULAB" --db "$T/out.db" import --allow-outside "$T/outside/ds/info.labels"
+out_has "imported 1 recording"
+
 # --- control characters in a file name are escaped
 mkdir -p "$T/esc"
 printf 'not json' >"$T/esc/wave.$(printf '\033')[31mred.json"
