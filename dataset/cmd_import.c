@@ -945,6 +945,19 @@ static void import_csv(struct import *im, struct file *f)
         if (!*q)
             continue; /* blank line */
         if (!have_header) {
+            int full_cols = 1; /* counted on the whole line: the copy below may be cut */
+            for (const char *c = ln; (c = strchr(c, ',')); c++)
+                full_cols++;
+            if (full_cols > MAX_COLS) {
+                bad(im, path, "line %d: %d columns, at most %d", line, full_cols, MAX_COLS);
+                ok = 0;
+                break;
+            }
+            if (strlen(ln) >= sizeof hdrbuf) {
+                bad(im, path, "line %d: the header is %zu bytes, at most %zu", line, strlen(ln), sizeof hdrbuf - 1);
+                ok = 0;
+                break;
+            }
             snprintf(hdrbuf, sizeof hdrbuf, "%s", ln);
             ncols = split_fields(hdrbuf, header, MAX_COLS);
             if (ncols > MAX_COLS) {

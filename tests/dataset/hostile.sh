@@ -107,6 +107,10 @@ err_has "is an absolute path"
 expect 0 "$IMULAB" --db "$T/out.db" import --allow-outside "$T/outside/ds/info.labels"
 out_has "imported 1 recording"
 
+# --- a 10,000-column CSV is named with its real column count (the header was cut at 4 KiB)
+{ printf 'timestamp'; for i in $(seq 9999); do printf ',c%d' "$i"; done; printf '\n'; } >"$T/wide.csv"
+expect 1 im import "$T/wide.csv"; err_has "line 1: 10000 columns, at most 64"
+
 # --- control characters in a file name are escaped
 mkdir -p "$T/esc"
 printf 'not json' >"$T/esc/wave.$(printf '\033')[31mred.json"
