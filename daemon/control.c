@@ -299,6 +299,19 @@ void control_close(struct control *c)
     free(c);
 }
 
+/* Does the JSON string body [p, end) escape a NUL (\u0000)? cJSON would cut the string there. */
+static bool has_nul_escape(const char *p, const char *end)
+{
+    for (; p < end; p++) {
+        if (*p != '\\' || p + 1 >= end)
+            continue;
+        p++;
+        if (*p == 'u' && end - p > 4 && !strncmp(p + 1, "0000", 4))
+            return true;
+    }
+    return false;
+}
+
 /* Split a request into tokens; "..." tokens are JSON strings. Returns count or -1. */
 static int tokenize(char *line, char **tok, char **heap, int max, const char **why)
 {
@@ -332,6 +345,10 @@ static int tokenize(char *line, char **tok, char **heap, int max, const char **w
             }
             if (*e != '"') {
                 *why = "unterminated string";
+                return -1;
+            }
+            if (has_nul_escape(quote + 1, e)) {
+                *why = "a string holds \\u0000 (a NUL byte), which no label or name may hold";
                 return -1;
             }
             char save = e[1];
@@ -445,6 +462,7 @@ static cJSON *status_object(struct daemon *d)
     cJSON_AddNumberToObject(o, "missing_samples", (double)k->missing_samples);
     cJSON_AddNumberToObject(o, "text_lines", (double)k->text_lines);
     cJSON_AddNumberToObject(o, "bad_lines", (double)k->bad_lines);
+    cJSON_AddNumberToObject(o, "long_lines", (double)k->long_lines);
     if (d->text_problem[0])
         cJSON_AddStringToObject(o, "text_problem", d->text_problem);
     else

@@ -30,7 +30,7 @@ enum ingest_mode { MODE_DETECTING = 0, MODE_BINARY, MODE_TEXT };
 struct counters {
     uint64_t bytes, frames, crc_errors, framing_errors, resyncs;
     uint64_t gaps, missing_samples;
-    uint64_t text_lines, bad_lines;
+    uint64_t text_lines, bad_lines, long_lines; /* long_lines: over TEXTLINE_MAX, also in bad_lines */
     uint64_t samples;
     uint64_t db_errors, db_dropped_samples;
     uint64_t dropped_events;
@@ -99,6 +99,7 @@ struct daemon {
     enum ingest_mode mode;
     struct proto_decoder dec;
     struct textline text;
+    uint64_t text_long_seen;    /* text.too_long already counted */
     int text_run;               /* consecutive good text lines while detecting */
     int text_columns;           /* columns of the first good text line */
     double text_first_t, text_last_t;

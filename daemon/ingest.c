@@ -41,6 +41,7 @@ void ingest_reset(struct daemon *d)
     d->mode = MODE_DETECTING;
     proto_decoder_init(&d->dec);
     textline_init(&d->text, true);
+    d->text_long_seen = 0;
     d->text_run = 0;
     d->text_columns = 0;
     d->text_rate_lines = 0;
@@ -378,15 +379,18 @@ static void escape_line(const char *line, char *out, size_t cap)
     out[n] = 0;
 }
 
-/* A line not recognised while detecting: counted, and the first one since the last report kept. */
+/* A line not recognised while detecting: counted, and the first one since the last report kept
+ * (line NULL: a line too long to keep, why says so). */
 static void detect_reject(struct daemon *d, const char *line, const char *why, int where)
 {
     d->c.bad_lines++;
     d->detect_bad++;
     if (d->detect_bad_since_log++ == 0) {
         char esc[120];
-        escape_line(line, esc, sizeof esc);
-        if (where >= 0)
+        escape_line(line ? line : "", esc, sizeof esc);
+        if (!line) /* its bytes are gone (too long to keep) */
+            snprintf(d->detect_first, sizeof d->detect_first, "%s", why);
+        else if (where >= 0)
             snprintf(d->detect_first, sizeof d->detect_first, "\"%s\": %s at byte %d", esc, why, where);
         else
             snprintf(d->detect_first, sizeof d->detect_first, "\"%s\": %s", esc, why);
@@ -477,6 +481,28 @@ static void handle_line(struct daemon *d, const char *line, double now)
     }
 }
 
+/* A line over TEXTLINE_MAX bytes was dropped by the assembler: counted and said, unless it is
+ * binary data (frames hold '\n' bytes at random, so "lines" between them mean nothing). */
+static void handle_long_line(struct daemon *d)
+{
+    static double last_log;
+    if (d->mode == MODE_BINARY)
+        return;
+    d->c.text_lines++;
+    d->c.long_lines++;
+    d->text_run = 0;
+    if (d->mode == MODE_DETECTING) {
+        char why[96];
+        snprintf(why, sizeof why, "a line over %d bytes (longer than any data-forwarder line)", TEXTLINE_MAX);
+        detect_reject(d, NULL, why, -1);
+        return;
+    }
+    d->c.bad_lines++;
+    log_ratelimited(&last_log, "%s: rejected text line %llu: over %d bytes (%llu rejected so far)", d->port_path,
+                    (unsigned long long)(d->text.lines + d->text.too_long), TEXTLINE_MAX,
+                    (unsigned long long)d->c.bad_lines);
+}
+
 /* Feed bytes to both parsers. */
 void ingest_bytes(struct daemon *d, const uint8_t *buf, size_t n)
 {
@@ -496,11 +522,12 @@ void ingest_bytes(struct daemon *d, const uint8_t *buf, size_t n)
                             rc == PROTO_ERR_CRC ? "CRC mismatch" : rc == PROTO_ERR_OVERSIZE ? "oversize" : "framing",
                             d->dec.crc_errors);
         }
-        uint64_t too_long = d->text.too_long;
         if (textline_push(&d->text, buf[i], &line))
             handle_line(d, line, now);
-        else if (d->text.too_long != too_long && d->mode == MODE_DETECTING)
-            detect_reject(d, d->text.buf, "line over " TEXTLINE_MAX_STR " bytes", -1);
+        else if (d->text.too_long != d->text_long_seen) {
+            d->text_long_seen = d->text.too_long;
+            handle_long_line(d);
+        }
     }
     /* Decoder counters only mean something in binary mode (text overflows its buffer). */
     if (d->mode == MODE_BINARY) {

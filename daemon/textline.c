@@ -42,7 +42,6 @@ bool textline_push(struct textline *t, uint8_t byte, const char **line)
     if (t->overflow) {
         t->overflow = false;
         t->len = 0;
-        t->buf[TEXTLINE_MAX] = 0; /* its first TEXTLINE_MAX bytes stay readable, for a report */
         t->too_long++;
         return false;
     }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* textline.h -- the Edge Impulse data-forwarder text format: one reading per line, numbers
- * separated by ',', TAB or spaces (empty pieces dropped, as the Edge Impulse forwarder does). Line assembly is incremental and bounded; parsing is strict (plain
- * decimal numbers only: no hex, no nan/inf), so a line with letters is rejected, not guessed. */
+ * separated by ',', TAB or spaces (empty pieces dropped, as the Edge Impulse forwarder does).
+ * Line assembly is incremental and bounded; parsing is strict (plain decimal numbers only: no
+ * hex, no nan/inf), so a line with letters is rejected, not guessed. */
 #ifndef IMULAB_TEXTLINE_H
 #define IMULAB_TEXTLINE_H
 
@@ -10,7 +11,6 @@
 #include <stdint.h>
 
 #define TEXTLINE_MAX 256       /* longest line accepted, without the terminator */
-#define TEXTLINE_MAX_STR "256"
 #define TEXTLINE_MAX_VALUES 16
 
 struct textline {
@@ -23,8 +23,7 @@ struct textline {
 
 void textline_init(struct textline *t, bool skip_first);
 /* Feed one byte. Returns true when a complete line is in *line (NUL-terminated, without
- * CR/LF, valid until the next call). Empty lines are not reported. A line over TEXTLINE_MAX is
- * counted in too_long and its first TEXTLINE_MAX bytes are left in buf (NUL-terminated). */
+ * CR/LF, valid until the next call). Empty lines are not reported. */
 bool textline_push(struct textline *t, uint8_t byte, const char **line);
 /* Parse a line into at most max values. Returns the count, or -1 with *why set (a static
  * string) and *where the byte offset of the problem. */

@@ -3,6 +3,7 @@
 #ifndef IMULAB_CLI_H
 #define IMULAB_CLI_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 struct store;
@@ -47,6 +48,12 @@ struct store *cli_open_store(const struct cli *cli, int writable);
 /* Print "imulab: " + message + newline to stderr; returns 1 (the usage-error exit status is 2). */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Copy s to out with control characters shown as \xNN (messages stay one line and cannot
+ * drive the terminal); cut to fit cap (at least 5). */
+void cli_escape(const char *s, char *out, size_t cap);
+/* Format a message and write it escaped so (up to 4 KiB, then "..."). */
+void cli_vmessage(FILE *f, const char *fmt, va_list ap);
+
 /* Exit statuses. */
 #define CLI_OK 0
 #define CLI_FAIL 1
@@ -59,6 +66,9 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 int cli_parse_id(const char *s, long long *id);
 /* Parse a finite number; returns 0 if valid. */
 int cli_parse_double(const char *s, double *v);
+/* Parse option opt of cmd as a number in [lo, hi]; 0, or CLI_USAGE after a message naming the
+ * range. */
+int cli_parse_range(const char *cmd, const char *opt, const char *s, double lo, double hi, double *v);
 
 /* Options: getopt_long with our own messages. Call cli_getopt_begin() once per command, then
  * cli_getopt() until it returns -1. '?' means a usage error was printed (return CLI_USAGE);

@@ -7,6 +7,7 @@
  * literals, so any valid label survives the trip.
  */
 #include "cli.h"
+#include "store.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -172,6 +173,14 @@ int cmd_record(const struct cli *cli, int argc, char **argv)
     int rest = argc - optind;
     char req[1024] = "";
     if (rest == 2 && !strcmp(argv[optind], "start")) {
+        /* checked here too, so a long label is named as such (it would not fit the request) */
+        char why[160];
+        if (!store_label_valid(argv[optind + 1], why, sizeof why))
+            return cli_usage("record", "%s", why);
+        if (subject && *subject && !store_label_valid(subject, why, sizeof why))
+            return cli_usage("record", "--subject: %s", why);
+        if (category && !store_category_valid(category))
+            return cli_usage("record", "--category must be training, testing or unassigned, not '%.40s'", category);
         snprintf(req, sizeof req, "record start ");
         append_quoted(req, sizeof req, argv[optind + 1]);
         if (subject) {

@@ -227,7 +227,10 @@ static const char *trim_help =
     "usage: imulab trim ID [--start-ms A] [--end-ms B]\n"
     "\n"
     "Keeps the samples of recording ID from A ms (default 0) up to B ms (default: the end), counted\n"
-    "from its start, and drops the rest; gaps, counts and the content hash follow.\n";
+    "from its start, and drops the rest; gaps, counts and the content hash follow.\n"
+    "A and B are from 0 to 1e12.\n";
+
+#define TRIM_MAX_MS 1e12 /* 31 years: past any recording, and sample indexes stay exact */
 
 int cmd_trim(const struct cli *cli, int argc, char **argv)
 {
@@ -241,13 +244,13 @@ int cmd_trim(const struct cli *cli, int argc, char **argv)
     while ((c = cli_getopt("trim", argc, argv, "h", opts)) != -1) {
         switch (c) {
         case 's':
-            if (cli_parse_double(optarg, &a_ms) || a_ms < 0)
-                return cli_usage("trim", "--start-ms must be a number >= 0, not '%s'", optarg);
+            if (cli_parse_range("trim", "--start-ms", optarg, 0, TRIM_MAX_MS, &a_ms))
+                return CLI_USAGE;
             have = 1;
             break;
         case 'e':
-            if (cli_parse_double(optarg, &b_ms) || b_ms <= 0)
-                return cli_usage("trim", "--end-ms must be a number > 0, not '%s'", optarg);
+            if (cli_parse_range("trim", "--end-ms", optarg, 0.001, TRIM_MAX_MS, &b_ms))
+                return CLI_USAGE;
             have = 1;
             break;
         case 'h': fputs(trim_help, stdout); return CLI_OK;
@@ -479,7 +482,8 @@ int cmd_split(const struct cli *cli, int argc, char **argv)
     st = NULL;
     if (by_subject) {
         /* subjects in hash order; each goes to the side that brings the test share nearer R */
-        qsort(rs, n, sizeof *rs, by_label_key);
+        if (n > 1) /* qsort wants a valid base even for 0 items: rs is NULL then */
+            qsort(rs, n, sizeof *rs, by_label_key);
         long long total = 0, test = 0;
         for (size_t i = 0; i < n; i++)
             if (rs[i].subject[0]) {
@@ -526,7 +530,8 @@ int cmd_split(const struct cli *cli, int argc, char **argv)
         }
     }
     /* per label, stratified: the first candidates in hash order go to testing */
-    qsort(rs, n, sizeof *rs, by_label_key);
+    if (n > 1)
+        qsort(rs, n, sizeof *rs, by_label_key);
     for (size_t i = 0; i < n;) {
         size_t j = i;
         long long total = 0, test = 0, cand = 0;

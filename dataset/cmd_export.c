@@ -12,6 +12,7 @@
  * info.labels writes each recording's sample name (an import's), else <label>.<id>.
  * Values print as the shortest decimal that reads back as the same float32.
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -144,6 +145,14 @@ static int export_one(const struct store_recording *r, void *arg)
     struct buf b = {0};
     double interval = 1000.0 / r->sample_rate_hz;
     char num[40];
+    /* CSV timestamps past 1e15 ms (a sample every 30,000 years) mean nothing: refused */
+    if (!json && n > 1 && !((double)(n - 1) * interval < 1e15)) {
+        free(v);
+        x->failed = cli_error("recording %lld: a sample interval of %g ms puts its timestamps past 1e15 ms: not "
+                              "exportable as CSV (use --format ei-json)",
+                              (long long)r->id, interval);
+        return 1;
+    }
     int na = r->n_axes;
     if (json) {
         char dev[64] = "imulab", devname[256] = "";
@@ -227,6 +236,7 @@ static int export_one(const struct store_recording *r, void *arg)
         for (int64_t i = 0; i < n; i++) {
             /* ms, as many digits as read back exactly: the rate from the steps is exact */
             int len = fmt_double(num, sizeof num, (double)i * interval);
+            assert(len > 0 && len < (int)sizeof num);
             put(&b, num, (size_t)len);
             for (int a = 0; a < na; a++) {
                 put(&b, ",", 1);

@@ -30,11 +30,14 @@
 #define MAX_FILE_BYTES (100LL * 1024 * 1024)
 #define CHUNK_SAMPLES 4096
 #define MAX_DEPTH 32
+/* Sample intervals imported: 100 kHz down to one sample an hour (the --rate-hz range) */
+#define IMPORT_MIN_INTERVAL_MS 0.01
+#define IMPORT_MAX_INTERVAL_MS 3600000.0
 
 struct import_opts {
     const char *label, *label_column, *columns, *category, *subject, *hmac_key;
     double rate_hz;
-    int dry_run, verbose, skip_missing, keep_duplicates;
+    int dry_run, verbose, skip_missing, keep_duplicates, allow_outside;
 };
 
 /* One recording parsed from a file. */
@@ -75,6 +78,8 @@ struct import {
     int bad_files;
     long long recordings, samples, duplicates, missing, unlabeled, validation, segments;
     int writing; /* still inserting (no bad file so far) */
+    struct seen_dir { dev_t dev; ino_t ino; char *path; } *seen; /* directories walked, each once */
+    size_t n_seen, cap_seen;
 };
 
 /* ---- messages ---- */
@@ -84,9 +89,11 @@ static void bad(struct import *im, const char *path, const char *fmt, ...)
 {
     va_list ap;
     fflush(stdout);
-    fprintf(stderr, "imulab: %s: ", path);
+    char shown[PATH_MAX];
+    cli_escape(path, shown, sizeof shown);
+    fprintf(stderr, "imulab: %s: ", shown);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vmessage(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     im->bad_files++;
@@ -134,13 +141,64 @@ static int add_file(struct import *im, const char *path, int is_labels)
 
 static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* Does a path an info.labels lists leave its folder (absolute, or a ".." component)? */
+static int path_leaves_folder(const char *p)
+{
+    if (p[0] == '/')
+        return 1;
+    for (const char *c = p; *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : c + strlen(c))
+        if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || c[2] == 0))
+            return 1;
+    return 0;
+}
+
 /* Walk a directory: info.labels, *.json and *.csv files, recursively, in name order. */
+/* Has the walk been in this directory (device and inode) before? Notes it if not; a second
+ * visit (a symbolic link loop, or two links to one directory) is named and skipped. */
+static int dir_seen(struct import *im, const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st))
+        return 0; /* opendir will say why */
+    for (size_t i = 0; i < im->n_seen; i++) {
+        const struct seen_dir *sd = &im->seen[i];
+        if (sd->dev != st.st_dev || sd->ino != st.st_ino)
+            continue;
+        size_t len = strlen(sd->path);
+        int inside = !strncmp(dir, sd->path, len) && (dir[len] == '/' || sd->path[len - 1] == '/');
+        char shown[PATH_MAX], first[PATH_MAX];
+        cli_escape(dir, shown, sizeof shown);
+        cli_escape(sd->path, first, sizeof first);
+        if (inside)
+            printf("skipped %s: a symbolic link loop back to %s\n", shown, first);
+        else
+            printf("skipped %s: the same directory as %s, already walked\n", shown, first);
+        return 1;
+    }
+    if (im->n_seen == im->cap_seen) {
+        size_t nc = im->cap_seen ? 2 * im->cap_seen : 16;
+        struct seen_dir *ns = realloc(im->seen, nc * sizeof *ns);
+        if (!ns)
+            return 0;
+        im->seen = ns;
+        im->cap_seen = nc;
+    }
+    im->seen[im->n_seen].dev = st.st_dev;
+    im->seen[im->n_seen].ino = st.st_ino;
+    im->seen[im->n_seen].path = strdup(dir);
+    if (im->seen[im->n_seen].path)
+        im->n_seen++;
+    return 0;
+}
+
 static void walk(struct import *im, const char *dir, int depth)
 {
     if (depth > MAX_DEPTH) {
-        bad(im, dir, "directories nested over %d deep (a symbolic link loop?)", MAX_DEPTH);
+        bad(im, dir, "directories nested over %d deep", MAX_DEPTH);
         return;
     }
+    if (dir_seen(im, dir))
+        return;
     DIR *d = opendir(dir);
     if (!d) {
         bad(im, dir, "cannot read the directory: %s", strerror(errno));
@@ -162,7 +220,8 @@ static void walk(struct import *im, const char *dir, int depth)
         names[n++] = strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, name_cmp);
+    if (n > 1) /* names is NULL for an empty directory */
+        qsort(names, n, sizeof *names, name_cmp);
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX];
         struct stat st;
@@ -289,6 +348,12 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
         char at[32];
         snprintf(at, sizeof at, ef.ndjson ? "line %d" : "files[%d]", e->where);
         char full[PATH_MAX], real[PATH_MAX];
+        if (!im->o->allow_outside && path_leaves_folder(ps)) {
+            /* an info.labels from elsewhere must not make us read (and echo) any file */
+            bad(im, lf->path, "%s.path: '%s' is %s: only files in its folder are read (give --allow-outside)", at,
+                ps, ps[0] == '/' ? "an absolute path" : "outside its folder");
+            continue;
+        }
         if (ps[0] == '/')
             snprintf(full, sizeof full, "%s", ps);
         else
@@ -312,7 +377,8 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
             /* listed by an info.labels given on the command line: import it too */
             if (add_file(im, full, 0))
                 continue;
-            qsort(im->files, im->n_files, sizeof *im->files, file_cmp);
+            if (im->n_files > 1)
+                qsort(im->files, im->n_files, sizeof *im->files, file_cmp);
             f = find_file(im, real);
         }
         snprintf(f->label, sizeof f->label, "%s", e->label);
@@ -376,7 +442,10 @@ static long long find_duplicate(struct import *im, const char *path, const char 
     if (sqlite3_prepare_v2(db,
                            "SELECT id, coalesce(source,''), coalesce(name,''), deleted_at IS NOT NULL FROM recordings"
                            " WHERE content_hash=?1 AND label=?2 AND category=?3 AND n_axes=?4"
-                           " AND (?5 = '' OR coalesce(name,'') = ?5) ORDER BY id LIMIT 1",
+                           " AND (?5 = '' OR coalesce(name,'') = ?5)"
+                           " AND (SELECT group_concat(name, ',') FROM (SELECT name FROM axes"
+                           "      WHERE recording_id=recordings.id ORDER BY idx)) = ?6"
+                           " ORDER BY id LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK) {
         bad(im, path, "database: %s", sqlite3_errmsg(db));
         return -1;
@@ -386,6 +455,10 @@ static long long find_duplicate(struct import *im, const char *path, const char 
     sqlite3_bind_text(st, 3, category, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, p->n_axes);
     sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
+    char axes[STORE_MAX_AXES * (STORE_NAME_MAX + 1) + 1] = "";
+    for (int a = 0; a < p->n_axes; a++) /* the same numbers under other axis names are other data */
+        snprintf(axes + strlen(axes), sizeof axes - strlen(axes), "%s%s", a ? "," : "", p->axes[a].name);
+    sqlite3_bind_text(st, 6, axes, -1, SQLITE_STATIC);
     long long id = 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
         id = sqlite3_column_int64(st, 0);
@@ -402,6 +475,16 @@ static long long find_duplicate(struct import *im, const char *path, const char 
 static void insert(struct import *im, const struct file *f, const char *path, struct parsed *p, const char *category,
                    const char *name, const char *notes)
 {
+    if (!(p->rate_hz >= 1000.0 / IMPORT_MAX_INTERVAL_MS && p->rate_hz <= 1000.0 / IMPORT_MIN_INTERVAL_MS)) {
+        /* equal timestamps give inf, far-apart ones a rate no recording has */
+        if (p->first_line > 0)
+            bad(im, path, "line %d: the timestamps from here give a sample rate of %g Hz, outside %g..%g Hz",
+                p->first_line, p->rate_hz, 1000.0 / IMPORT_MAX_INTERVAL_MS, 1000.0 / IMPORT_MIN_INTERVAL_MS);
+        else
+            bad(im, path, "a sample rate of %g Hz, outside %g..%g Hz", p->rate_hz, 1000.0 / IMPORT_MAX_INTERVAL_MS,
+                1000.0 / IMPORT_MIN_INTERVAL_MS);
+        return;
+    }
     if (!im->writing)
         return;
     p->rate_hz = snap_rate(p->rate_hz);
@@ -412,7 +495,7 @@ static void insert(struct import *im, const struct file *f, const char *path, st
         return;
     if (dup && !im->o->keep_duplicates) {
         im->duplicates++;
-        printf("skipped %s%s%s: duplicate of recording %lld (%s): same values, label '%s' and category %s\n", path,
+        printf("skipped %s%s%s: duplicate of recording %lld (%s): same values, axes, label '%s' and category %s\n", path,
                name[0] ? " " : "", name, dup, from, p->label, category);
         return;
     }
@@ -678,10 +761,11 @@ static void import_json(struct import *im, struct file *f)
         bad(im, path, "payload.interval_ms: missing");
         goto out;
     }
-    if (!cJSON_IsNumber(interval) || !(interval->valuedouble > 0) || !isfinite(interval->valuedouble) ||
-        !isfinite(1000.0 / interval->valuedouble)) {
+    if (!cJSON_IsNumber(interval) || !(interval->valuedouble >= IMPORT_MIN_INTERVAL_MS) ||
+        !(interval->valuedouble <= IMPORT_MAX_INTERVAL_MS)) {
         char *txt = cJSON_PrintUnformatted(interval);
-        bad(im, path, "payload.interval_ms: must be a positive number of milliseconds, not %s", txt ? txt : "?");
+        bad(im, path, "payload.interval_ms: must be a positive number of milliseconds from %g to %g, not %.40s",
+            IMPORT_MIN_INTERVAL_MS, IMPORT_MAX_INTERVAL_MS, txt ? txt : "?");
         free(txt);
         goto out;
     }
@@ -862,6 +946,19 @@ static void import_csv(struct import *im, struct file *f)
         if (!*q)
             continue; /* blank line */
         if (!have_header) {
+            int full_cols = 1; /* counted on the whole line: the copy below may be cut */
+            for (const char *c = ln; (c = strchr(c, ',')); c++)
+                full_cols++;
+            if (full_cols > MAX_COLS) {
+                bad(im, path, "line %d: %d columns, at most %d", line, full_cols, MAX_COLS);
+                ok = 0;
+                break;
+            }
+            if (strlen(ln) >= sizeof hdrbuf) {
+                bad(im, path, "line %d: the header is %zu bytes, at most %zu", line, strlen(ln), sizeof hdrbuf - 1);
+                ok = 0;
+                break;
+            }
             snprintf(hdrbuf, sizeof hdrbuf, "%s", ln);
             ncols = split_fields(hdrbuf, header, MAX_COLS);
             if (ncols > MAX_COLS) {
@@ -1113,6 +1210,8 @@ static const char *import_help =
     "  --skip-missing      files an info.labels lists that do not exist are named and skipped\n"
     "                      (without it they fail the import)\n"
     "  --keep-duplicates   import duplicates too\n"
+    "  --allow-outside     let an info.labels list files outside its folder (absolute or ../ paths;\n"
+    "                      refused by default)\n"
     "  --dry-run           check everything, import nothing\n"
     "  -v, --verbose       (accepted for compatibility: skipped files are always named)\n";
 
@@ -1128,6 +1227,7 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
                                          {"dry-run", no_argument, NULL, 'n'},
                                          {"skip-missing", no_argument, NULL, 'M'},
                                          {"keep-duplicates", no_argument, NULL, 'D'},
+                                         {"allow-outside", no_argument, NULL, 'A'},
                                          {"verbose", no_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -1165,12 +1265,14 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
             break;
         case 'L': o.label_column = optarg; break;
         case 'r':
-            if (cli_parse_double(optarg, &o.rate_hz) || o.rate_hz <= 0)
-                return cli_usage("import", "--rate-hz must be a positive number, not '%s'", optarg);
+            if (cli_parse_range("import", "--rate-hz", optarg, 1000.0 / IMPORT_MAX_INTERVAL_MS,
+                                1000.0 / IMPORT_MIN_INTERVAL_MS, &o.rate_hz))
+                return CLI_USAGE;
             break;
         case 'n': o.dry_run = 1; break;
         case 'M': o.skip_missing = 1; break;
         case 'D': o.keep_duplicates = 1; break;
+        case 'A': o.allow_outside = 1; break;
         case 'v': o.verbose = 1; break;
         case 'h': fputs(import_help, stdout); return CLI_OK;
         default: return CLI_USAGE;
@@ -1206,7 +1308,8 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
     }
     (void)explicit_labels_from;
     /* de-duplicate by real path */
-    qsort(im.files, im.n_files, sizeof *im.files, file_cmp);
+    if (im.n_files > 1) /* no files: im.files is NULL */
+        qsort(im.files, im.n_files, sizeof *im.files, file_cmp);
     size_t w = 0;
     for (size_t i = 0; i < im.n_files; i++) {
         if (w && !strcmp(im.files[w - 1].real, im.files[i].real)) {
@@ -1289,5 +1392,8 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
         free(im.files[i].segments);
     }
     free(im.files);
+    for (size_t i = 0; i < im.n_seen; i++)
+        free(im.seen[i].path);
+    free(im.seen);
     return status;
 }

@@ -417,7 +417,7 @@ static const char *windows_help =
     "How many windows of N ms, taken every --stride-ms (default: N, no overlap), each label and\n"
     "category gives. A recording shorter than a window counts as one (zero-padded, as Edge Impulse\n"
     "does); otherwise 1 + floor((samples - window) / stride), window and stride in samples at the\n"
-    "recording's rate.\n"
+    "recording's rate. N and --stride-ms are from 1 to 600000.\n"
     "  --json   {\"window_ms\", \"stride_ms\", \"windows\", \"labels\": {LABEL: {\"training\", \"testing\",\n"
     "           \"unassigned\", \"total\"}}}\n";
 
@@ -452,12 +452,12 @@ int cmd_windows(const struct cli *cli, int argc, char **argv)
     while ((c = cli_getopt("windows", argc, argv, "h", opts)) != -1) {
         switch (c) {
         case 'w':
-            if (cli_parse_double(optarg, &window) || window <= 0)
-                return cli_usage("windows", "--window-ms must be a positive number, not '%s'", optarg);
+            if (cli_parse_range("windows", "--window-ms", optarg, 1, 600000, &window))
+                return CLI_USAGE;
             break;
         case 's':
-            if (cli_parse_double(optarg, &stride) || stride <= 0)
-                return cli_usage("windows", "--stride-ms must be a positive number, not '%s'", optarg);
+            if (cli_parse_range("windows", "--stride-ms", optarg, 1, 600000, &stride))
+                return CLI_USAGE;
             break;
         case 'l': label = optarg; break;
         case 'j': json = 1; break;

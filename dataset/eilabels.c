@@ -96,7 +96,8 @@ static int read_segments(cJSON *labels, struct eil_entry *e, const char *at, con
         k++;
     }
     e->n_segments = k;
-    qsort(e->segments, (size_t)k, sizeof *e->segments, seg_cmp);
+    if (k > 1)
+        qsort(e->segments, (size_t)k, sizeof *e->segments, seg_cmp);
     for (int i = 1; i < k; i++)
         if (e->segments[i].start_ms <= e->segments[i - 1].end_ms) {
             report(err, ctx, "%s.label.labels: segments %g-%g ms and %g-%g ms overlap (file %s)", at,

@@ -58,7 +58,6 @@ static void test_push(void)
     longline[TEXTLINE_MAX + 2] = 0;
     feed(&t, longline, got, sizeof got);
     CHECK(got[0] == 0 && t.too_long == 1);
-    CHECK(strlen(t.buf) == TEXTLINE_MAX && t.buf[0] == '2'); /* kept for a report */
     feed(&t, "3,4\n", got, sizeof got);
     CHECK(strcmp(got, "3,4") == 0);
     /* a very long run without newline stays bounded */
