@@ -22,6 +22,7 @@ double tr_cos(double x);
 double tr_tan(double x);
 
 /* quant.c */
+void tr_quantize_multiplier(double M, int32_t *mult, int8_t *shift);
 void tr_range_qparams(double lo, double hi, float *scale, int *zp);
 void tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi);
 
