@@ -1,5 +1,6 @@
 /* test_store.c -- the store on a real file: schema and migration, labels, chunk round trips,
  * recovery of recordings left open, and one hour at 1 kHz x 6 axes written and read back. */
+#include "check.h"
 #include "store.h"
 
 #include <math.h>
@@ -9,14 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-#define CHECK(c)                                                                 \
-    do {                                                                         \
-        if (!(c)) {                                                              \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-            failures++;                                                          \
-        }                                                                        \
-    } while (0)
 
 static double now_s(void)
 {
@@ -203,8 +196,6 @@ int main(void)
     test_v1_migrates(path);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        failures++;
-    printf("%d failures\n", failures);
-    return failures != 0;
+    CHECK_MSG(system(cmd) == 0, "%s", cmd);
+    return check_report("test_store");
 }
