@@ -77,9 +77,35 @@ static const char schema_v1[] =
     "  missing_samples INTEGER NOT NULL, detected_at REAL NOT NULL);"
     "CREATE INDEX gaps_recording ON gaps(recording_id);";
 
+/* Version 2: an identity unique across stations (uid, 32 random hex digits), the time of the last
+ * edit (updated_at, unix seconds), and tombstones of purged recordings, so that `imulab sync` can
+ * bring stations together. Triggers keep them without any writer having to know: a new row gets a
+ * uid and updated_at = started_at; an edit of label, category, subject, trash state, notes, content
+ * or end moves updated_at to now (unless the statement sets updated_at itself, as sync does); a
+ * deleted (purged) recording leaves its uid in tombstones. */
+static const char schema_v2[] =
+    "ALTER TABLE recordings ADD COLUMN uid TEXT;"
+    "ALTER TABLE recordings ADD COLUMN updated_at REAL;"
+    "UPDATE recordings SET uid=lower(hex(randomblob(16))), updated_at=coalesce(ended_at, started_at);"
+    "CREATE UNIQUE INDEX recordings_uid ON recordings(uid);"
+    "CREATE TABLE tombstones(uid TEXT PRIMARY KEY, deleted_at REAL NOT NULL) WITHOUT ROWID;"
+    "CREATE TRIGGER recordings_identity AFTER INSERT ON recordings"
+    "  WHEN NEW.uid IS NULL OR NEW.updated_at IS NULL BEGIN"
+    "  UPDATE recordings SET uid=coalesce(NEW.uid, lower(hex(randomblob(16)))),"
+    "    updated_at=coalesce(NEW.updated_at, NEW.started_at) WHERE id=NEW.id; END;"
+    "CREATE TRIGGER recordings_edited"
+    "  AFTER UPDATE OF label,category,subject,deleted_at,notes,content_hash,ended_at ON recordings"
+    "  WHEN NEW.updated_at IS OLD.updated_at BEGIN"
+    "  UPDATE recordings SET updated_at=max((julianday('now')-2440587.5)*86400.0,"
+    "    coalesce(OLD.updated_at,0)+1e-6) WHERE id=NEW.id; END;"
+    "CREATE TRIGGER recordings_purged AFTER DELETE ON recordings WHEN OLD.uid IS NOT NULL BEGIN"
+    "  INSERT OR REPLACE INTO tombstones(uid, deleted_at)"
+    "    VALUES(OLD.uid, (julianday('now')-2440587.5)*86400.0); END;";
+
 /* Migrations: migrations[v] takes a database from version v to v+1. */
-static const char *migrations[] = {schema_v1};
+static const char *migrations[] = {schema_v1, schema_v2};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+_Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION, "one migration per schema version");
 
 /* Record an error with printf-style context plus SQLite's message. */
 static int fail(struct store *s, const char *fmt, ...)
@@ -193,8 +219,9 @@ static int open_common(const char *path, int flags, int writable, struct store *
                 version = sqlite3_column_int(st, 0);
             sqlite3_finalize(st);
         }
-        if (version != STORE_SCHEMA_VERSION) {
-            snprintf(err, errlen, "%s: not an imulab database (schema version %d, want %d): %s", path, version,
+        /* readers only need what every version has; an older file is read as it is */
+        if (version < 1 || version > STORE_SCHEMA_VERSION) {
+            snprintf(err, errlen, "%s: not an imulab database (schema version %d, want 1..%d): %s", path, version,
                      STORE_SCHEMA_VERSION, sqlite3_errmsg(s->db));
             store_close(s);
             return -1;
