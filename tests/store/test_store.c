@@ -158,6 +158,68 @@ static void test_newer_schema_refused(const char *path)
     CHECK(strstr(err, "newer") != NULL);
 }
 
+/* Read one number from a query (NAN when no row). */
+static double query_num(struct store *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    double v = NAN;
+    if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+        return NAN;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Version 1 files migrate to version 2: every recording gets a distinct uid and an updated_at;
+ * edits move updated_at forward (unless the statement sets it), purges leave tombstones. */
+static void test_migrate_v1(const char *path)
+{
+    struct store *s;
+    char err[256];
+    CHECK(store_open(path, &s, err, sizeof err) == 0);
+    for (int i = 0; i < 3; i++) {
+        struct store_recording r = make_rec("old", STORE_F32, 2);
+        r.started_at = 1000 + i;
+        CHECK(store_recording_create(s, &r, NULL) == 0);
+        CHECK(store_recording_finish(s, r.id, 2000 + i) == 0);
+    }
+    /* take the file back to version 1 as an older imulab wrote it */
+    CHECK(sqlite3_exec(store_db(s),
+                       "DROP TRIGGER recordings_identity; DROP TRIGGER recordings_edited;"
+                       "DROP TRIGGER recordings_purged; DROP TABLE tombstones; DROP INDEX recordings_uid;"
+                       "ALTER TABLE recordings DROP COLUMN uid; ALTER TABLE recordings DROP COLUMN updated_at;"
+                       "PRAGMA user_version=1",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    store_close(s);
+    CHECK(store_open_readonly(path, &s, err, sizeof err) == 0); /* readers take version 1 as it is */
+    store_close(s);
+    CHECK(store_open(path, &s, err, sizeof err) == 0);
+    CHECK(query_num(s, "PRAGMA user_version") == STORE_SCHEMA_VERSION);
+    CHECK(query_num(s, "SELECT count(DISTINCT uid) FROM recordings WHERE length(uid)=32 AND uid NOT GLOB '*[^0-9a-f]*'") == 3);
+    CHECK(query_num(s, "SELECT updated_at FROM recordings WHERE id=1") == 2000);
+    /* a new recording gets a uid and updated_at = started_at */
+    struct store_recording r = make_rec("new", STORE_F32, 1);
+    r.started_at = 5000;
+    CHECK(store_recording_create(s, &r, NULL) == 0);
+    CHECK(query_num(s, "SELECT count(*) FROM recordings WHERE id=4 AND length(uid)=32 AND updated_at=5000") == 1);
+    /* an edit moves updated_at to now; a statement that sets it keeps its value */
+    double t0 = store_now();
+    CHECK(sqlite3_exec(store_db(s), "UPDATE recordings SET label='relabelled' WHERE id=1", NULL, NULL, NULL) == SQLITE_OK);
+    double t1 = query_num(s, "SELECT updated_at FROM recordings WHERE id=1");
+    CHECK(t1 >= t0 - 1 && t1 <= store_now() + 1);
+    CHECK(sqlite3_exec(store_db(s), "UPDATE recordings SET category='testing', updated_at=42 WHERE id=2", NULL, NULL,
+                       NULL) == SQLITE_OK);
+    CHECK(query_num(s, "SELECT updated_at FROM recordings WHERE id=2") == 42);
+    /* a change of a column sync does not carry (the daemon's progress) is not an edit */
+    CHECK(sqlite3_exec(store_db(s), "UPDATE recordings SET gap_count=7 WHERE id=3", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(query_num(s, "SELECT updated_at FROM recordings WHERE id=3") == 2002);
+    /* a purge leaves a tombstone */
+    CHECK(sqlite3_exec(store_db(s), "DELETE FROM recordings WHERE id=3", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(query_num(s, "SELECT count(*) FROM tombstones") == 1);
+    store_close(s);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/imulab-store-XXXXXX", path[256];
@@ -170,6 +232,8 @@ int main(void)
     test_hour(path);
     snprintf(path, sizeof path, "%s/c.db", dir);
     test_newer_schema_refused(path);
+    snprintf(path, sizeof path, "%s/d.db", dir);
+    test_migrate_v1(path);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
