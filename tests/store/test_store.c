@@ -189,6 +189,7 @@ static void test_migrate_v1(const char *path)
                        "DROP TRIGGER recordings_identity; DROP TRIGGER recordings_edited;"
                        "DROP TRIGGER recordings_purged; DROP TABLE tombstones; DROP INDEX recordings_uid;"
                        "ALTER TABLE recordings DROP COLUMN uid; ALTER TABLE recordings DROP COLUMN updated_at;"
+                       "ALTER TABLE recordings DROP COLUMN hash_state; ALTER TABLE recordings DROP COLUMN hash_samples;"
                        "PRAGMA user_version=1",
                        NULL, NULL, NULL) == SQLITE_OK);
     store_close(s);
@@ -220,6 +221,53 @@ static void test_migrate_v1(const char *path)
     store_close(s);
 }
 
+/* The content hash store_recording_finish writes equals the hash of all samples read back, for
+ * chunks appended in order (the running hash), a chunk rolled back with its transaction, chunks
+ * out of order (the chunks are read), and a rewrite from sample 0 (as trim does). */
+static void test_running_hash(const char *path)
+{
+    struct store *s;
+    char err[256], want[17];
+    CHECK(store_open(path, &s, err, sizeof err) == 0);
+    for (int mode = 0; mode < 3; mode++) {
+        struct store_recording r = make_rec("h", STORE_I16, 3);
+        r.axes[1].scale = 0.37;
+        CHECK(store_recording_create(s, &r, NULL) == 0);
+        int16_t v[30];
+        int64_t at = 0;
+        for (int k = 0; k < 5; k++) {
+            int c = mode == 1 && k >= 3 ? 7 - k : k; /* mode 1: chunk 4 arrives before chunk 3 */
+            at = c * 10;
+            for (int i = 0; i < 30; i++)
+                v[i] = (int16_t)(c * 1000 - i * 77);
+            if (c == 2) { /* a chunk that is rolled back leaves the running hash as it was */
+                CHECK(store_begin(s) == 0);
+                CHECK(store_chunk_append(s, r.id, 99, at, 10, 3, STORE_I16, v, 0) == 0);
+                CHECK(store_rollback(s) == 0);
+            }
+            CHECK(store_chunk_append(s, r.id, c, at, 10, 3, STORE_I16, v, 0) == 0);
+        }
+        if (mode == 2) { /* rewritten from sample 0, shorter */
+            CHECK(sqlite3_exec(store_db(s), "DELETE FROM chunks", NULL, NULL, NULL) == SQLITE_OK);
+            CHECK(store_chunk_append(s, r.id, 0, 0, 7, 3, STORE_I16, v, 0) == 0);
+        }
+        CHECK(store_recording_finish(s, r.id, 1) == 0);
+        float *all;
+        int64_t n;
+        CHECK(store_recording_samples(s, r.id, &all, &n) == 0);
+        CHECK(n == (mode == 2 ? 7 : 50));
+        store_hash_values(all, n * 3, want);
+        free(all);
+        struct store_recording back;
+        CHECK(store_recording_get(s, r.id, &back) == 0);
+        CHECK(strcmp(back.content_hash, want) == 0);
+        CHECK(back.sample_count == n);
+        CHECK(query_num(s, "SELECT count(*) FROM chunks") >= 1);
+        CHECK(sqlite3_exec(store_db(s), "DELETE FROM chunks", NULL, NULL, NULL) == SQLITE_OK);
+    }
+    store_close(s);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/imulab-store-XXXXXX", path[256];
@@ -234,6 +282,8 @@ int main(void)
     test_newer_schema_refused(path);
     snprintf(path, sizeof path, "%s/d.db", dir);
     test_migrate_v1(path);
+    snprintf(path, sizeof path, "%s/e.db", dir);
+    test_running_hash(path);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
