@@ -363,6 +363,10 @@ static cJSON *status_object(struct daemon *d)
     cJSON_AddNumberToObject(o, "missing_samples", (double)k->missing_samples);
     cJSON_AddNumberToObject(o, "text_lines", (double)k->text_lines);
     cJSON_AddNumberToObject(o, "bad_lines", (double)k->bad_lines);
+    if (d->text_problem[0])
+        cJSON_AddStringToObject(o, "text_problem", d->text_problem);
+    else
+        cJSON_AddNullToObject(o, "text_problem");
     cJSON_AddNumberToObject(o, "samples", (double)k->samples);
     cJSON_AddNumberToObject(o, "frames_per_s", d->fps);
     cJSON_AddNumberToObject(o, "device_errors", (double)k->device_errors);

@@ -102,8 +102,15 @@ struct daemon {
     uint64_t text_rate_lines;
     bool text_rate_final;
 #define TEXT_EARLY_INTERVALS 16
+#define DETECT_REPORT_S 3.0 /* while detecting: how often unrecognised lines are reported */
     double text_iv[TEXT_EARLY_INTERVALS]; /* first intervals between lines, for the median */
     int text_n_iv;       /* a second of lines measured */
+    /* lines seen while detecting that were not recognised (reported every few seconds) */
+    uint64_t detect_bad;           /* counted into c.bad_lines; taken back if frames show up */
+    uint64_t detect_bad_since_log; /* since the last report */
+    double detect_log_t;
+    char detect_first[200];        /* the first offending line since the last report, escaped, and why */
+    char text_problem[300];        /* the last report, for `status` ("" when none) */
     double last_frame_t, last_text_t, last_data_t;
     bool have_seq;
     uint32_t next_seq;

@@ -227,6 +227,8 @@ int cmd_status(const struct cli *cli, int argc, char **argv)
         printf("errors      %.0f CRC, %.0f framing, %.0f gaps (%.0f samples), %.0f bad text lines\n",
                num(j, "crc_errors"), num(j, "framing_errors"), num(j, "gaps"), num(j, "missing_samples"),
                num(j, "bad_lines"));
+        if (str(j, "text_problem"))
+            printf("text        %s\n", str(j, "text_problem"));
         cJSON *cls = cJSON_GetObjectItem(j, "classification");
         if (cJSON_IsObject(cls))
             printf("class       %.0f (%.0f instructions)\n", num(cls, "class"), num(cls, "instructions"));

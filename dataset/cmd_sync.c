@@ -3,7 +3,7 @@
  * Each station keeps recording into its own SQLite file, online or not. `imulab sync --remote
  * CONNINFO` brings that file together with the lab's PostgreSQL database, in both directions:
  *
- *   - Identity. Every recording carries a uid (32 random hex digits, schema v2) that is unique
+ *   - Identity. Every recording carries a uid (32 random hex digits, schema v3) that is unique
  *     across stations; local ids are only local. A recording exists on a side or it does not.
  *   - Edits. Every recording carries updated_at, moved to "now" by a trigger whenever its label,
  *     category, subject, trash state, notes, content (trim) or end changes. When both sides hold a

@@ -35,6 +35,7 @@ struct store {
     int64_t scale_rec;
     int scale_axes;
     double scale[STORE_MAX_AXES];
+    int version; /* schema version of the file (older ones are only read, never written) */
 };
 
 #define FNV_BASIS 0xcbf29ce484222325ull
@@ -85,7 +86,10 @@ static const char schema_v1[] =
     "  missing_samples INTEGER NOT NULL, detected_at REAL NOT NULL);"
     "CREATE INDEX gaps_recording ON gaps(recording_id);";
 
-/* Version 2: an identity unique across stations (uid, 32 random hex digits), the time of the last
+/* Schema version 2: the sample name an import brought (Edge Impulse's info.labels "name"). */
+static const char schema_v2[] = "ALTER TABLE recordings ADD COLUMN name TEXT;";
+
+/* Version 3: an identity unique across stations (uid, 32 random hex digits), the time of the last
  * edit (updated_at, unix seconds), and tombstones of purged recordings, so that `imulab sync` can
  * bring stations together. Triggers keep them without any writer having to know: a new row gets a
  * uid and updated_at = started_at; an edit of label, category, subject, trash state, notes, content
@@ -93,7 +97,7 @@ static const char schema_v1[] =
  * deleted (purged) recording leaves its uid in tombstones.
  * hash_state/hash_samples: the content hash running over the samples appended so far (see
  * store_chunk_append), so that closing a recording takes constant time and memory. */
-static const char schema_v2[] =
+static const char schema_v3[] =
     "ALTER TABLE recordings ADD COLUMN uid TEXT;"
     "ALTER TABLE recordings ADD COLUMN updated_at REAL;"
     "ALTER TABLE recordings ADD COLUMN hash_state INTEGER;"
@@ -115,7 +119,7 @@ static const char schema_v2[] =
     "    VALUES(OLD.uid, (julianday('now')-2440587.5)*86400.0); END;";
 
 /* Migrations: migrations[v] takes a database from version v to v+1. */
-static const char *migrations[] = {schema_v1, schema_v2};
+static const char *migrations[] = {schema_v1, schema_v2, schema_v3};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION, "one migration per schema version");
 
@@ -130,6 +134,8 @@ static int fail(struct store *s, const char *fmt, ...)
         snprintf(s->err + n, sizeof s->err - (size_t)n, ": %s", sqlite3_errmsg(s->db));
     return -1;
 }
+
+int store_schema_version(const struct store *s) { return s->version; }
 
 double store_now(void)
 {
@@ -189,6 +195,7 @@ static int migrate(struct store *s, const char *path)
             return -1;
         }
     }
+    s->version = N_MIGRATIONS;
     if (version != N_MIGRATIONS) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version=%d", N_MIGRATIONS);
@@ -231,7 +238,8 @@ static int open_common(const char *path, int flags, int writable, struct store *
                 version = sqlite3_column_int(st, 0);
             sqlite3_finalize(st);
         }
-        /* readers only need what every version has; an older file is read as it is */
+        /* an older file is read as it stands (the next writer migrates it) */
+        s->version = version;
         if (version < 1 || version > STORE_SCHEMA_VERSION) {
             snprintf(err, errlen, "%s: not an imulab database (schema version %d, want 1..%d): %s", path, version,
                      STORE_SCHEMA_VERSION, sqlite3_errmsg(s->db));
@@ -366,7 +374,7 @@ int store_recording_create(struct store *s, struct store_recording *r, const cha
     }
     const char *sql = "INSERT INTO recordings(label,category,subject,device_id,started_at,ended_at,"
                       "sample_rate_hz,format,n_axes,sample_count,gap_count,missing_samples,source,owner,"
-                      "content_hash,notes) VALUES(?,?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?)";
+                      "content_hash,notes,name) VALUES(?,?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?)";
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(s, "recording insert");
     sqlite3_bind_text(st, 1, r->label, -1, SQLITE_STATIC);
@@ -390,6 +398,8 @@ int store_recording_create(struct store *s, struct store_recording *r, const cha
         sqlite3_bind_text(st, 14, r->content_hash, -1, SQLITE_STATIC);
     if (r->notes[0])
         sqlite3_bind_text(st, 15, r->notes, -1, SQLITE_STATIC);
+    if (r->name[0])
+        sqlite3_bind_text(st, 16, r->name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -760,7 +770,9 @@ static void col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
 #define RECORDING_COLUMNS                                                                                       \
     "id,label,category,coalesce(subject,''),coalesce(device_id,0),started_at,coalesce(ended_at,0),"             \
     "sample_rate_hz,format,n_axes,sample_count,gap_count,missing_samples,coalesce(source,''),"                  \
-    "coalesce(content_hash,''),coalesce(notes,''),coalesce(deleted_at,0)"
+    "coalesce(content_hash,''),coalesce(notes,''),coalesce(deleted_at,0),%s"
+/* The name column, or '' in a version 1 file opened read-only. */
+#define NAME_COLUMN(s) ((s)->version >= 2 ? "coalesce(name,'')" : "''")
 
 /* Fill a recording from a row selected with RECORDING_COLUMNS. */
 static void row_to_recording(sqlite3_stmt *st, struct store_recording *r)
@@ -783,6 +795,7 @@ static void row_to_recording(sqlite3_stmt *st, struct store_recording *r)
     col_text(st, 14, r->content_hash, sizeof r->content_hash);
     col_text(st, 15, r->notes, sizeof r->notes);
     r->deleted_at = sqlite3_column_double(st, 16);
+    col_text(st, 17, r->name, sizeof r->name);
 }
 
 /* Load the axes of a recording. */
@@ -808,8 +821,9 @@ static int load_axes(struct store *s, struct store_recording *r)
 int store_recording_get(struct store *s, int64_t id, struct store_recording *r)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT " RECORDING_COLUMNS " FROM recordings WHERE id=?", -1, &st, NULL) !=
-        SQLITE_OK)
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT " RECORDING_COLUMNS " FROM recordings WHERE id=?", NAME_COLUMN(s));
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(s, "recording read");
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
@@ -899,7 +913,7 @@ int store_recording_foreach(struct store *s, const char *label, const char *cate
     snprintf(sql, sizeof sql,
              "SELECT " RECORDING_COLUMNS " FROM recordings WHERE (?1 IS NULL OR label=?1) AND"
              " (?2 IS NULL OR category=?2) %s ORDER BY id",
-             with_deleted ? "" : "AND deleted_at IS NULL");
+             NAME_COLUMN(s), with_deleted ? "" : "AND deleted_at IS NULL");
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(s, "recording list");
     if (label)

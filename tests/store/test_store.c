@@ -158,6 +158,40 @@ static void test_newer_schema_refused(const char *path)
     CHECK(strstr(err, "newer") != NULL);
 }
 
+/* A version 1 file (no name column): read-only opens read it as it stands; a writer migrates it
+ * to version 2 (recordings.name), keeping the data, and names are then stored and read back. */
+static void test_v1_migrates(const char *path)
+{
+    struct store *s;
+    char err[256];
+    CHECK(store_open(path, &s, err, sizeof err) == 0);
+    struct store_recording r = make_rec("old", STORE_F32, 3);
+    CHECK(store_recording_create(s, &r, NULL) == 0);
+    CHECK(sqlite3_exec(store_db(s),
+                       "DROP TRIGGER recordings_identity; DROP TRIGGER recordings_edited;"
+                       "DROP TRIGGER recordings_purged; DROP TABLE tombstones; DROP INDEX recordings_uid;"
+                       "ALTER TABLE recordings DROP COLUMN uid; ALTER TABLE recordings DROP COLUMN updated_at;"
+                       "ALTER TABLE recordings DROP COLUMN hash_state; ALTER TABLE recordings DROP COLUMN hash_samples;"
+                       "ALTER TABLE recordings DROP COLUMN name; PRAGMA user_version=1",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    store_close(s);
+    struct store_recording back;
+    CHECK(store_open_readonly(path, &s, err, sizeof err) == 0);
+    CHECK(store_recording_get(s, r.id, &back) == 0 && !strcmp(back.label, "old") && back.name[0] == 0);
+    store_close(s);
+    CHECK(store_open(path, &s, err, sizeof err) == 0);
+    struct store_recording n = make_rec("new", STORE_F32, 3);
+    snprintf(n.name, sizeof n.name, "%s", "wave.s01 ü");
+    CHECK(store_recording_create(s, &n, NULL) == 0);
+    CHECK(store_recording_get(s, n.id, &back) == 0 && !strcmp(back.name, "wave.s01 ü"));
+    CHECK(store_recording_get(s, r.id, &back) == 0 && !strcmp(back.label, "old"));
+    sqlite3_stmt *st;
+    CHECK(sqlite3_prepare_v2(store_db(s), "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == STORE_SCHEMA_VERSION);
+    sqlite3_finalize(st);
+    store_close(s);
+}
+
 /* Read one number from a query (NAN when no row). */
 static double query_num(struct store *s, const char *sql)
 {
@@ -171,9 +205,9 @@ static double query_num(struct store *s, const char *sql)
     return v;
 }
 
-/* Version 1 files migrate to version 2: every recording gets a distinct uid and an updated_at;
+/* Version 2 files migrate to version 3: every recording gets a distinct uid and an updated_at;
  * edits move updated_at forward (unless the statement sets it), purges leave tombstones. */
-static void test_migrate_v1(const char *path)
+static void test_migrate_v2(const char *path)
 {
     struct store *s;
     char err[256];
@@ -184,16 +218,16 @@ static void test_migrate_v1(const char *path)
         CHECK(store_recording_create(s, &r, NULL) == 0);
         CHECK(store_recording_finish(s, r.id, 2000 + i) == 0);
     }
-    /* take the file back to version 1 as an older imulab wrote it */
+    /* take the file back to version 2 as an older imulab wrote it */
     CHECK(sqlite3_exec(store_db(s),
                        "DROP TRIGGER recordings_identity; DROP TRIGGER recordings_edited;"
                        "DROP TRIGGER recordings_purged; DROP TABLE tombstones; DROP INDEX recordings_uid;"
                        "ALTER TABLE recordings DROP COLUMN uid; ALTER TABLE recordings DROP COLUMN updated_at;"
                        "ALTER TABLE recordings DROP COLUMN hash_state; ALTER TABLE recordings DROP COLUMN hash_samples;"
-                       "PRAGMA user_version=1",
+                       "PRAGMA user_version=2",
                        NULL, NULL, NULL) == SQLITE_OK);
     store_close(s);
-    CHECK(store_open_readonly(path, &s, err, sizeof err) == 0); /* readers take version 1 as it is */
+    CHECK(store_open_readonly(path, &s, err, sizeof err) == 0); /* readers take version 2 as it is */
     store_close(s);
     CHECK(store_open(path, &s, err, sizeof err) == 0);
     CHECK(query_num(s, "PRAGMA user_version") == STORE_SCHEMA_VERSION);
@@ -281,8 +315,10 @@ int main(void)
     snprintf(path, sizeof path, "%s/c.db", dir);
     test_newer_schema_refused(path);
     snprintf(path, sizeof path, "%s/d.db", dir);
-    test_migrate_v1(path);
+    test_v1_migrates(path);
     snprintf(path, sizeof path, "%s/e.db", dir);
+    test_migrate_v2(path);
+    snprintf(path, sizeof path, "%s/f.db", dir);
     test_running_hash(path);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
