@@ -359,7 +359,8 @@ static int local_index(struct sync *s, struct index *ix)
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
         return cli_error("sync: %s: %s", s->cli->db_path, sqlite3_errmsg(s->db)), -1;
-    qsort(ix->e, ix->n, sizeof *ix->e, entry_cmp);
+    if (ix->n)
+        qsort(ix->e, ix->n, sizeof *ix->e, entry_cmp);
     return 0;
 }
 
@@ -380,7 +381,8 @@ static int server_index(struct sync *s, struct index *ix)
         index_add(ix, uid, strtod(PQgetvalue(res, i, 1), NULL), PQgetvalue(res, i, 2), 0);
     }
     PQclear(res);
-    qsort(ix->e, ix->n, sizeof *ix->e, entry_cmp);
+    if (ix->n)
+        qsort(ix->e, ix->n, sizeof *ix->e, entry_cmp);
     return 0;
 }
 
