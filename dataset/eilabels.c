@@ -322,6 +322,8 @@ int eil_parse(const char *buf, size_t len, struct eil_file *out, eil_error_fn er
     }
     if (!blank(stop, buf + len)) {
         int line, col;
+        while (*stop == ' ' || *stop == '\t' || *stop == '\r' || *stop == '\n')
+            stop++;
         line_col(buf, (size_t)(stop - buf), &line, &col);
         report(err, ctx, "line %d, column %d: more after the JSON document (an NDJSON info.labels starts with "
                          "{\"__ndjson\":true})", line, col);

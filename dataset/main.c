@@ -38,6 +38,7 @@ static const struct command *commands(size_t *n)
         {"windows", cmd_windows, "count the windows per label and category"},
         {"import", cmd_import, "import Edge Impulse JSON/CSV files, info.labels and directories"},
         {"export", cmd_export, "export recordings in Edge Impulse formats"},
+        {"sync", cmd_sync, "bring this database together with the lab's PostgreSQL database"},
         {"train", cmd_train, "train a model"},
         {"eval", cmd_eval, "evaluate a model on the testing recordings"},
         {"validate", cmd_validate, "run the testing windows on the device"},

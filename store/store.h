@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_MAX_AXES 16
 #define STORE_LABEL_MAX 64   /* bytes, UTF-8 */
 #define STORE_NAME_MAX 32    /* axis names */
@@ -71,6 +71,8 @@ int store_open_readonly(const char *path, struct store **out, char *err, size_t 
 int store_open_existing(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
 const char *store_errmsg(const struct store *s);
+/* The schema version of the open file (STORE_SCHEMA_VERSION, or older for a read-only open). */
+int store_schema_version(const struct store *s);
 sqlite3 *store_db(struct store *s);
 
 /* Transactions (BEGIN IMMEDIATE so that several writers queue on the busy timeout). */
