@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests.cmake -- what the tests need from the machine, checked once at configure time.
 #
 # Every need (a program, the shared dataset, root, the firmware toolchain...) is declared here

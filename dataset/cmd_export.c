@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_export.c -- imulab export: Edge Impulse data acquisition JSON or CSV, plus info.labels.
  *
  * JSON: {"protected":{"ver":"v1","alg":"none"|"HS256","iat":T},"signature":HEX64,"payload":{
@@ -144,7 +145,7 @@ static int export_one(const struct store_recording *r, void *arg)
     struct buf b = {0};
     double interval = 1000.0 / r->sample_rate_hz;
     char num[40];
-    /* CSV timestamps are ms with 3 decimals: past 1e15 ms they no longer fit (nor mean much) */
+    /* CSV timestamps past 1e15 ms (a sample every 30,000 years) mean nothing: refused */
     if (!json && n > 1 && !((double)(n - 1) * interval < 1e15)) {
         free(v);
         x->failed = cli_error("recording %lld: a sample interval of %g ms puts its timestamps past 1e15 ms: not "

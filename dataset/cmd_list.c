@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_list.c -- imulab list, stats and windows: read-only views of the dataset. */
 #include <getopt.h>
 #include <math.h>

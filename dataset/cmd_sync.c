@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_sync.c -- `imulab sync`: one lab dataset on PostgreSQL, many stations on SQLite.
  *
  * Each station keeps recording into its own SQLite file, online or not. `imulab sync --remote

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store.c -- SQLite schema, migrations and the recording API.
  *
  * The database runs in WAL mode with synchronous=NORMAL: a commit is durable against a process

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store.h -- the imulab SQLite database: schema, migrations, recordings and their samples.
  *
  * One file holds every recording. Samples live in chunks (BLOBs of little-endian int16 with a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # long_stop.sh -- stopping a long recording (docs/benchmarks.md, section "long recordings").
 #
 #   long_stop.sh BIN_DIR [SAMPLES]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gendb.c -- builds a database of N recordings for the dataset benchmarks.
  * usage: bench_dataset_gendb DB [N] [SAMPLES] [--hours H] [--axes A] [--labels L] [--subjects S]
  *                            [--devices D]

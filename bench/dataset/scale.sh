@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # scale.sh -- wall time and peak RSS of every dataset command at 1, 10 and 100 hours of data
 # (docs/benchmarks.md, section "scale").
 #

@@ -48,6 +48,12 @@ err_has "line 3.path: $T/p/s2.json: No such file or directory (give --skip-missi
 expect 0 im import --skip-missing "$T/p"
 out_has "skipped $T/p/s2.json: listed in $T/p/info.labels (line 3) but missing"
 out_has "imported 5 recordings (110 samples) from 3 files; skipped: 1 missing file (--skip-missing)"
+# regression targets written as numbers are labels too
+DB=$T/r.db
+printf '{"version":1,"files":[{"path":"s1.json","label":{"type":"label","label":5.02}},{"path":"s3.json","label":0.1}]}' > "$T/p/info.labels"
+expect 0 im import "$T/p"
+[ "$(count "SELECT group_concat(label, ' ') FROM (SELECT label FROM recordings ORDER BY id)")" = "5.02 0.1 s4" ] ||
+  fail "numeric labels: $(count "SELECT id, label, name FROM recordings") $(cat $T/out)"
 # the JSON form too, and bad NDJSON lines are named by line
 DB=$T/n.db
 printf '{"__ndjson":true}\n{"path":"s1.json","label":"walk"}\n{"path":"s3.json","label":{"type":"bogus"}}\nnot json\n' > "$T/p/info.labels"

@@ -78,7 +78,8 @@ DB=$T/one.db expect 1 im import "$T/one"; err_has "single row cannot tell the sa
 # re-importing an export: every file a duplicate, each named with the recording it duplicates
 expect 0 im import "$T/ex-ei-json"
 out_has "imported 0 recordings (0 samples) from 5 files; skipped: 5 duplicates"
-out_has ": duplicate of recording 1 ($T/in/a.json, name wave s.1): same values, label 'wave hello' and category training"
+out_has ": duplicate of recording 1 ($T/in/a.json, name wave s.1): same values"
+out_has "label 'wave hello' and category training"
 [ "$(count 'SELECT count(*) FROM recordings')" = 5 ] || fail "duplicates added"
 expect 0 im import --keep-duplicates "$T/ex-csv"
 out_has "imported 5 recordings"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # imulab sync against a real PostgreSQL server started here (initdb + pg_ctl in a temporary
 # directory, as a non-root user, Unix socket only): stations that imported different recordings
 # end with the same dataset, edits (relabel, rm, trim) travel with the later edit winning, purges
