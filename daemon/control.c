@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* control.c -- imulabd's Unix-domain control socket (protocol in docs/control.md).
  *
  * Clients send one request per line and get one JSON line back. Every socket is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* daemon.h -- imulabd's shared state and the interfaces between its subsystems.
  *
  * imulabd is one thread around one poll() loop (main.c). Its subsystems, one file each:

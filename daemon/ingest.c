@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ingest.c -- bytes from the port become samples.
  *
  * Two parsers see every byte: the binary frame decoder (portable/proto.c) and the

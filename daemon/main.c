@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c -- imulabd: options, start-up, signals and the poll loop.
  *
  * Start-up either succeeds completely (database open and migrated, control socket bound) or

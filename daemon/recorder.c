@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* recorder.c -- the open recording and its batched commits.
  *
  * Samples are stored only while a recording is open. They wait in an in-memory batch that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* textline.c -- line assembly and strict number parsing for data-forwarder input.
  *
  * Bytes are collected up to '\n' in a fixed buffer; '\r' is ignored so CRLF and LF both work.

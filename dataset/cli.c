@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.c -- shared helpers of the imulab commands (see cli.h). */
 #include "cli.h"
 

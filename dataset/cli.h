@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h -- what every `imulab` command gets: the global options, and a few shared helpers. */
 #ifndef IMULAB_CLI_H
 #define IMULAB_CLI_H

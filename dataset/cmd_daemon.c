@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_daemon.c -- the commands that talk to a running imulabd: record, status, device.
  *
  * Each command opens the control socket, sends one request line (docs/control.md), reads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_edit.c -- commands that change recordings: relabel, rm, restore, purge, trim, split.
  *
  * Each runs in one transaction and checks every id before changing anything: a bad id means

@@ -1,10 +1,16 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_import.c -- imulab import: Edge Impulse JSON and CSV files, info.labels, generic CSV.
  *
  * Everything happens in one transaction: files are parsed one at a time and inserted while no
  * file has failed; after the first bad file the rest are still parsed (so that every bad file is
  * named) but nothing more is written, and the transaction is rolled back at the end.
- * Samples are stored as float32, one chunk per 4096 samples at most. A recording whose content
- * hash (store_hash_values) is already in the database, trash included, is skipped and counted.
+ * Samples are stored as float32, one chunk per 4096 samples at most. info.labels files are read
+ * by eilabels.c (label, category, sample name, label type; multi-label samples are cut into one
+ * recording per segment here). A duplicate is a whole sample: a recording already in the
+ * database (trash included) with the same content hash, axes, label and category (and name when
+ * the new one has one); it is skipped and named with the one it duplicates, unless
+ * --keep-duplicates. Files an info.labels lists but that are missing fail the import, or with
+ * --skip-missing are named and skipped.
  */
 #include <ctype.h>
 #include <dirent.h>

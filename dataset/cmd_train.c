@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_train.c -- `imulab train` and `imulab eval`: the front end of the trainer library. */
 #include <getopt.h>
 #include <math.h>

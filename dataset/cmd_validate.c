@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_validate.c -- `imulab validate`: run the testing windows on the device and prove that it
  * computes exactly what the host computes.
  *

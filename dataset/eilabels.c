@@ -9,7 +9,8 @@
  * Categories: training and testing as they are; split and unassigned are unassigned;
  * validation (Edge Impulse's hold-out for tuning a model) is stored as training and flagged,
  * because imulab's trainer tunes by cross-validation inside training, which is what such data
- * is for. Label types: label (a string, or {"type":"label","label"}), unlabeled (also an entry
+ * is for. Label types: label (a string, or {"type":"label","label"}; a number, as regression
+ * targets may be written, becomes its shortest exact text), unlabeled (also an entry
  * without label), multi-label (segments in ms, each becomes a recording of its own).
  */
 #include "eilabels.h"
@@ -108,6 +109,19 @@ static int read_segments(cJSON *labels, struct eil_entry *e, const char *at, con
     return 0;
 }
 
+/* A label given as a JSON number (a regression target): its shortest text that reads back. */
+static int number_label(double v, char *out, size_t cap)
+{
+    if (!isfinite(v))
+        return -1;
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(out, cap, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            break;
+    }
+    return 0;
+}
+
 /* The label part of an entry; returns 0 or -1 after reporting. */
 static int read_label(cJSON *lab, struct eil_entry *e, const char *at, const char *ps, eil_error_fn err, void *ctx)
 {
@@ -125,8 +139,12 @@ static int read_label(cJSON *lab, struct eil_entry *e, const char *at, const cha
         snprintf(e->label, sizeof e->label, "%s", lab->valuestring);
         return 0;
     }
+    if (cJSON_IsNumber(lab) && !number_label(lab->valuedouble, e->label, sizeof e->label)) {
+        e->type = EIL_LABEL;
+        return 0;
+    }
     if (!cJSON_IsObject(lab)) {
-        report(err, ctx, "%s.label: not a string or an object (file %s)", at, ps);
+        report(err, ctx, "%s.label: not a string, a number or an object (file %s)", at, ps);
         return -1;
     }
     cJSON *type = cJSON_GetObjectItemCaseSensitive(lab, "type");
@@ -148,6 +166,10 @@ static int read_label(cJSON *lab, struct eil_entry *e, const char *at, const cha
         return -1;
     }
     cJSON *l = cJSON_GetObjectItemCaseSensitive(lab, "label");
+    if (cJSON_IsNumber(l) && !number_label(l->valuedouble, e->label, sizeof e->label)) {
+        e->type = EIL_LABEL;
+        return 0;
+    }
     if (!cJSON_IsString(l)) {
         report(err, ctx, "%s.label.label: missing or not a string (file %s)", at, ps);
         return -1;
@@ -322,6 +344,8 @@ int eil_parse(const char *buf, size_t len, struct eil_file *out, eil_error_fn er
     }
     if (!blank(stop, buf + len)) {
         int line, col;
+        while (*stop == ' ' || *stop == '\t' || *stop == '\r' || *stop == '\n')
+            stop++;
         line_col(buf, (size_t)(stop - buf), &line, &col);
         report(err, ctx, "line %d, column %d: more after the JSON document (an NDJSON info.labels starts with "
                          "{\"__ndjson\":true})", line, col);

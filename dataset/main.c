@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c -- `imulab`: global options, default paths and the command table.
  *
  * imulab [--db FILE] [--socket PATH] COMMAND [ARGS...]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Quick start: install what is missing (as root), build, then run imulabd and the TUI.
 # With a Nucleo-F446RE (ST-Link virtual COM port) plugged in, that board is used; otherwise
 # the streamer firmware runs on QEMU's emulated STM32F405 and its UART appears at a stable

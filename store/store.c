@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store.c -- SQLite schema, migrations and the recording API.
  *
  * The database runs in WAL mode with synchronous=NORMAL: a commit is durable against a process
@@ -97,6 +98,8 @@ static int fail(struct store *s, const char *fmt, ...)
         snprintf(s->err + n, sizeof s->err - (size_t)n, ": %s", sqlite3_errmsg(s->db));
     return -1;
 }
+
+int store_schema_version(const struct store *s) { return s->version; }
 
 double store_now(void)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store.h -- the imulab SQLite database: schema, migrations, recordings and their samples.
  *
  * One file holds every recording. Samples live in chunks (BLOBs of little-endian int16 with a
@@ -71,6 +72,8 @@ int store_open_readonly(const char *path, struct store **out, char *err, size_t 
 int store_open_existing(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
 const char *store_errmsg(const struct store *s);
+/* The schema version of the open file (STORE_SCHEMA_VERSION, or older for a read-only open). */
+int store_schema_version(const struct store *s);
 sqlite3 *store_db(struct store *s);
 
 /* Transactions (BEGIN IMMEDIATE so that several writers queue on the busy timeout). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* data.c -- dataset checks, model setup, windows and features. */
 #include "trainer_int.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* quant.c -- post-training int8 quantization (TFLite scheme), evaluation, the whole training run. */
 #include "trainer_int.h"
 

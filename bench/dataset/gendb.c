@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gendb.c -- builds a database of N recordings for the stats benchmark.
  * usage: bench_dataset_gendb DB [N] [SAMPLES]
  * Recordings: 6 labels, 3 int16 axes at 100 Hz, SAMPLES samples each (default 200), categories

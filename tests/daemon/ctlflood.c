@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctlflood.c -- hostile control-socket clients for the imulabd robustness tests.
  *
  *   ctlflood SOCKET MODE CLIENTS SECONDS [REQUEST]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Labels a hostile client sends (issue 16): a NUL escaped in a label is refused, not cut; a
 # 100 KB label is named as too long by `imulab record start` (it said "unterminated string")
 # and by the daemon for a raw request; the daemon keeps answering.

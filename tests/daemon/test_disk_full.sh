@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A full disk during a 1 kHz recording: commits fail with a log line naming the database and
 # the reason, the daemon keeps running and answering, what was committed stays committed,
 # `record stop` answers an error (not ok) and keeps the recording open with its samples until

@@ -60,4 +60,21 @@ grep -q 'not recognised as data-forwarder text; first: "Accel: 1.5,2,3": not a n
     fail "the report is not in the daemon log"
 human=$("$BIN/imulab" --socket "$T/ctl_junk" status) || fail "imulab status failed"
 printf '%s\n' "$human" | grep -q '^text .*not recognised' || fail "imulab status does not show the report: $human"
+# --- lines over 256 bytes while detecting: reported too (they were dropped without a word)
+socat pty,raw,echo=0,link="$T/long_dev" pty,raw,echo=0,link="$T/long_host" 2>>"$T/socat.err" &
+track $!
+wait_for 5 test -e "$T/long_dev" || fail "socat pty pair"
+wait_for 5 test -e "$T/long_host" || fail "socat pty pair"
+long=$(printf '1,%.0s' $(seq 150))
+(
+    exec 3>"$T/long_dev"
+    while :; do
+        printf '%s1\r\n' "$long" >&3
+        sleep 0.05
+    done
+) &
+track $!
+start_daemon long_host ctl_long
+wait_for 8 sh -c "printf 'status\n' | socat -t 3 - UNIX-CONNECT:$T/ctl_long | grep -q 'line over 256 bytes'" ||
+    fail "no report of over-long lines: $(ctl ctl_long status)"
 pass "forwarder line variants recorded at 100 Hz; unrecognised lines reported ($bad bad lines)"

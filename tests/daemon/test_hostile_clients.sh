@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Hostile control clients never cost ingestion a sample (issue 16, defects 1 and 2).
 # A 1 kHz binary stream is recorded while
 #   1. one client pipelines `ping` as fast as it reads the replies and two clients pipeline

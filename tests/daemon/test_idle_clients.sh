@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Idle connections cannot lock everyone out (issue 16, defect 3). With --idle-timeout 2:
 #   - while 32 clients hold every slot, `imulab status` fails with "too many clients" (never a
 #     broken pipe);

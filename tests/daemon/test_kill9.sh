@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # d. kill -9 during a 1 kHz recording: the file passes PRAGMA integrity_check, the stored rows are
 # a contiguous run of what the simulator sent ending at most 250 ms (250 samples) before the
 # kill, and a restarted imulabd closes the orphaned recording (ended_at, note, hash).

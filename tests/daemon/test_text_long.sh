@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Text lines over 256 bytes (issue 16): they used to be dropped uncounted, the port stuck in
 # "detecting" with nothing logged. Now each is counted (long_lines, bad_lines), named in the
 # detection report (status text_problem and the log) and, in text mode, logged as rejected.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Text-mode rate after a pause (issue 16, defect 5): data-forwarder lines at 97 Hz, a 6 s
 # silence, then 97 Hz again; a recording made after the pause is stored at 97 Hz (within 2%),
 # not at the lines-over-elapsed-time average that counts the pause (~40 Hz).

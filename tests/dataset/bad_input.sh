@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Every bad input: a message naming the file and the line or field, exit 1, database unchanged.
 . "$(dirname "$0")/lib.sh"
 G=$T/good

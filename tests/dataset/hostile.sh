@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Hostile inputs to the imulab CLI (issue 16): each case failed before its fix.
 #  - a directory with two self-symlinks imports in seconds and names the loop (defect 8);
 #  - trim --start-ms 1e300: a usage error naming the range, no crash (defect 7);

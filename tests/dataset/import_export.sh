@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Import, export (both formats) and re-import: every sample, label and category comes back.
 . "$(dirname "$0")/lib.sh"
 gen "$T/in/training" wave:4:training idle:3:training

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The quick start's database and socket are where `imulab` and `imulab-tui` look by default
 # (issue 16, defect 14: as non-root the daemon listened on $XDG_RUNTIME_DIR/imulab/imulabd.sock,
 # the CLI looked at $XDG_RUNTIME_DIR/imulab.sock). Checked as root, and as an unprivileged user

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check.h -- minimal assertions for the firmware host tests. */
 #ifndef FW_CHECK_H
 #define FW_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check.h -- a tiny assertion helper for the plain-C unit tests: CHECK keeps going and counts
  * failures (main returns check_report()), REQUIRE stops the test program. */
 #ifndef IMULAB_TEST_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_store.c -- the store on a real file: schema and migration, labels, chunk round trips,
  * recovery of recordings left open, and one hour at 1 kHz x 6 axes written and read back. */
 #include "store.h"

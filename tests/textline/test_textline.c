@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_textline.c -- unit tests of the data-forwarder text-line parser (daemon/textline.c):
  * line assembly (CR/LF, empty lines, over-long lines, a cut first line) and strict number parsing. */
 #include "check.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imulab-sim -- a device simulator on a pseudo-terminal.
  *
  * Behaves like the companion streamer firmware with a synthetic IMU (portable/synth.c): sends
