@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_control.c -- libFuzzer target for imulabd's control socket (daemon/control.c).
  *
  * The daemon's real control code runs on a scratch socket and database (no device: the port

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_import.c -- libFuzzer target for `imulab import` (dataset/cmd_import.c): Edge Impulse
  * JSON, CSV (with timestamps, or generic with --label-column) and info.labels files.
  *

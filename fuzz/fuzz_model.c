@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_model.c -- libFuzzer target for model.json loading (trainer/export.c tr_load and
  * trainer/check.c tr_model_check).
  *

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # seeds.sh KIND DIR IMULAB GEN_EI: seed corpus for fuzz_import, fuzz_control or fuzz_model.
 #   import   one file per kind (byte 0: 0 EI JSON, 1 CSV, 2 info.labels, 3 CSV with a label column)
 #   control  request lines of every kind

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check.c -- every value of a loaded model against its range, naming the field.
  *
  * model.json comes from outside (a user may edit it, a file may be corrupt), and its numbers

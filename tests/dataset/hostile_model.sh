@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A hostile or corrupt model.json (issue 16, defect 12): every bad field is named, nothing hangs
 # or crashes, and edits of what defines the model (rate, windows, float weights, normalization)
 # fail the hash. Each case edits a copy of a freshly trained model and runs `imulab eval`.
