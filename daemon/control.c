@@ -16,8 +16,8 @@
  *     full queue has not drained for that long;
  *   - more than MAX_CLIENTS clients: the extra one is answered "too many clients" and its
  *     request is read (so its write does not fail with a broken pipe) before it is closed.
- * The buffers in use are reported by `status` (control_buffer_bytes) against the cap
- * (control_buffer_max); docs/security.md lists the limits.
+ * The bytes allocated for reply queues are reported by `status` (control_buffer_bytes, at most
+ * MAX_CLIENTS x (CLIENT_OUT_MAX + one reply)); docs/security.md lists the limits.
  *
  * `device ...` requests are forwarded to the device as command frames; the reply waits for
  * the device's ACK or NAK with the same token, or fails after DEVICE_TIMEOUT_S. A client's
