@@ -474,6 +474,7 @@ static cJSON *status_object(struct daemon *d)
     cJSON_AddNumberToObject(o, "db_errors", (double)k->db_errors);
     cJSON_AddNumberToObject(o, "db_dropped_samples", (double)k->db_dropped_samples);
     cJSON_AddNumberToObject(o, "dropped_events", (double)k->dropped_events);
+    cJSON_AddNumberToObject(o, "idle_timeout_s", d->idle_timeout_s);
     cJSON_AddNumberToObject(o, "control_clients", control_clients(d->control));
     cJSON_AddNumberToObject(o, "control_buffer_bytes", (double)control_buffer_bytes(d->control));
     cJSON_AddNumberToObject(o, "clients_turned_away", (double)k->clients_turned_away);
