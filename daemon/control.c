@@ -694,7 +694,7 @@ static void req_device(struct control *c, struct client *cl, int argc, char **ar
         type = PROTO_CMD_PING;
     else if (!strcmp(what, "rate") && argc == 3) {
         if (!parse_uint(argv[2], 1, 65535, &v)) {
-            reply_error(c, cl, "device rate: '%.20s' is not a rate in Hz", argv[2]);
+            reply_error(c, cl, "device rate: '%.20s' is not a rate from 1 to 65535 Hz", argv[2]);
             return;
         }
         if (d->rec.open) {
@@ -706,7 +706,7 @@ static void req_device(struct control *c, struct client *cl, int argc, char **ar
         len = 2;
     } else if (!strcmp(what, "ranges") && argc == 4) {
         if (!parse_uint(argv[2], 1, 255, &v) || !parse_uint(argv[3], 1, 65535, &v2)) {
-            reply_error(c, cl, "device ranges: want ACCEL_G GYRO_DPS, e.g. 8 1000");
+            reply_error(c, cl, "device ranges: want ACCEL_G (1 to 255) GYRO_DPS (1 to 65535), e.g. 8 1000");
             return;
         }
         if (d->rec.open) {
@@ -723,7 +723,8 @@ static void req_device(struct control *c, struct client *cl, int argc, char **ar
             if (!strcmp(argv[2], gesture_names[i]))
                 v = i;
         if (v < 0 && !parse_uint(argv[2], 0, 255, &v)) {
-            reply_error(c, cl, "device gesture: '%.20s' is not idle, wave, circle, updown or a number", argv[2]);
+            reply_error(c, cl, "device gesture: '%.20s' is not idle, wave, circle, updown or a number from 0 to 255",
+                        argv[2]);
             return;
         }
         type = PROTO_CMD_SET_GESTURE;
