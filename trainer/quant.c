@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void quantize_multiplier(double M, int32_t *mult, int8_t *shift)
+/* TFLite's QuantizeMultiplier: M = mult * 2^(shift - 31) with mult in [2^30, 2^31), the
+ * mantissa rounded to nearest (not truncated); 0 for M <= 0 or M < 2^-32. */
+void tr_quantize_multiplier(double M, int32_t *mult, int8_t *shift)
 {
     if (M <= 0) { *mult = 0; *shift = 0; return; }
     int e;
@@ -146,7 +148,7 @@ int tr_quantize_with(struct tr_model *m, float *const *W, float *const *Bs, cons
             q->bias[o] = (int32_t)bq;
             int64_t bf = (int64_t)q->bias[o] - (int64_t)m->act_zp[k] * wsum;
             q->bias_folded[o] = bf > INT32_MAX ? INT32_MAX : bf < INT32_MIN ? INT32_MIN : (int32_t)bf;
-            quantize_multiplier(bs / m->act_scale[k + 1], &q->mult[o], &q->shift[o]);
+            tr_quantize_multiplier(bs / m->act_scale[k + 1], &q->mult[o], &q->shift[o]);
         }
     }
     tr_build_nn(m);

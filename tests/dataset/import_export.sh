@@ -52,7 +52,7 @@ f=$(ls "$T/ex-ei-json"/wave.*.json | head -1)
   || fail "export format: $(head -c 300 "$T/ex-ei-json/info.labels")"
 head -1 "$T/ex-csv/$(ls "$T/ex-csv" | grep csv | head -1)" | grep -qx "timestamp,accX,accY,accZ" || fail "csv header"
 sed -n 3p "$T/ex-csv/$(ls "$T/ex-csv" | grep csv | head -1)" | grep -q "^10," || fail "csv timestamps in ms"
-# the shared Edge Impulse dataset, when present
+# the shared Edge Impulse dataset (skipped, not passed, without it)
 if [ -d "$DS" ]; then
   DB=$T/ds.db
   expect 0 im import "$DS"
@@ -61,5 +61,9 @@ if [ -d "$DS" ]; then
   expect 0 im export --format ei-json --out "$T/ds-ex"
   "$IMULAB" --db "$T/ds2.db" import "$T/ds-ex" >/dev/null || fail "shared re-import"
   diff <(hashes "$DB") <(hashes "$T/ds2.db") || fail "shared dataset round trip"
+else
+  # everything above passed, but the round trip of the real dataset could not be tested
+  echo "SKIP: the shared dataset is not at $DS"
+  exit 77
 fi
 echo ok

@@ -382,5 +382,5 @@ int main(void)
     gestures_and_stop();
     tx_overflow();
     absent_sensor();
-    CHECK_DONE("test_app");
+    return check_report("test_app");
 }

@@ -184,5 +184,5 @@ int main(void)
     absent_and_nack();
     bus_faults();
     sensor_ops_adapter();
-    CHECK_DONE("test_mpu6050");
+    return check_report("test_mpu6050");
 }

@@ -118,5 +118,5 @@ int main(void)
     basics();
     counters_wrap();
     threaded();
-    CHECK_DONE("test_ring");
+    return check_report("test_ring");
 }

@@ -44,5 +44,5 @@ int main(void)
     /* a long stall resumes with at most one second of samples, not an unbounded burst */
     int n = ops.read(&a, 100000, va, 64);
     CHECK(n <= 64);
-    CHECK_DONE("test_synth_imu");
+    return check_report("test_synth_imu");
 }
