@@ -305,6 +305,36 @@ static void line_col(const char *buf, size_t off, int *line, int *col)
     }
 }
 
+/* Does a JSON text escape a NUL inside a string (\u0000)? cJSON would cut the string there, and
+ * a label or name would lose its end without a word. Returns the offset of the backslash, or -1. */
+static long json_nul_escape(const char *buf, size_t len)
+{
+    int in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '"')
+            in_string = !in_string;
+        else if (in_string && buf[i] == '\\' && i + 1 < len) {
+            if (buf[i + 1] == 'u' && i + 5 < len && !memcmp(buf + i + 2, "0000", 4))
+                return (long)i;
+            i++; /* the escaped character (an escaped quote does not end the string) */
+        }
+    }
+    return -1;
+}
+
+/* Refuse a JSON file holding \u0000 in a string, naming where; 0 when there is none. */
+static int refuse_nul_escape(struct import *im, const char *path, const char *buf, size_t len)
+{
+    long at = json_nul_escape(buf, len);
+    if (at < 0)
+        return 0;
+    int line, col;
+    line_col(buf, (size_t)at, &line, &col);
+    bad(im, path, "line %d, column %d: a string holds \\u0000 (a NUL byte), which no label, name or unit may hold",
+        line, col);
+    return -1;
+}
+
 static int file_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct file *)a)->real, ((const struct file *)b)->real);
@@ -339,6 +369,10 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
     char *buf = slurp(im, lf->path, &len);
     if (!buf)
         return;
+    if (refuse_nul_escape(im, lf->path, buf, len)) {
+        free(buf);
+        return;
+    }
     struct eil_file ef;
     struct labels_err le = {im, lf->path};
     eil_parse(buf, len, &ef, labels_error, &le);
@@ -712,6 +746,10 @@ static void import_json(struct import *im, struct file *f)
     char *buf = slurp(im, f->path, &len);
     if (!buf)
         return;
+    if (refuse_nul_escape(im, f->path, buf, len)) {
+        free(buf);
+        return;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
     struct parsed p;

@@ -4,7 +4,7 @@
 # after the other; prints each target's run count and exits 1 if any found a crash (the input
 # is kept in build/fuzz/nightly-NAME/ as crash-* with the report in NAME.log).
 #
-#   scripts/fuzz-nightly.sh [SECONDS] [BUILD_DIR]
+#   scripts/fuzz-nightly.sh [SECONDS] [BUILD_DIR]     (FUZZ_TARGETS="import model" picks targets)
 # Needs a build with the fuzzers (cmake -DIMULAB_FUZZ=ON, the default, and clang).
 set -u
 cd "$(dirname "$0")/.."
@@ -14,13 +14,14 @@ bin=$build/bin
 fz=$build/fuzz
 [ -x "$bin/fuzz_import" ] || { echo "fuzz-nightly: no fuzzers in $bin (build with clang and IMULAB_FUZZ=ON)" >&2; exit 2; }
 fail=0
-for t in proto textline import control model; do
+for t in ${FUZZ_TARGETS:-proto textline eilabels import control model}; do
     out=$fz/nightly-$t
     rm -rf "$out"
     mkdir -p "$out/corpus"
     case $t in
     proto) seeds=$fz/seeds-proto ;;
     textline) seeds=$fz/seeds-text ;;
+    eilabels) seeds=$fz/seeds-labels ;;
     *) seeds=$fz/seeds-$t
        bash fuzz/seeds.sh "$t" "$seeds" "$bin/imulab" "$build/tests/bin/gen_ei" || { echo "$t: seeds failed"; fail=1; continue; } ;;
     esac

@@ -121,6 +121,19 @@ out_has "imported 1 recording"
 { printf 'timestamp'; for i in $(seq 9999); do printf ',c%d' "$i"; done; printf '\n'; } >"$T/wide.csv"
 expect 1 im import "$T/wide.csv"; err_has "line 1: 10000 columns, at most 64"
 
+# --- a NUL escaped in a label is refused, not cut (it was stored as the text before it)
+mkdir -p "$T/nul"
+cp "$T/in/wave.f1.json" "$T/nul/"
+printf '{"version":1,"files":[{"path":"wave.f1.json","category":"training","label":{"type":"label","label":"a\\u0000b"}}]}' \
+    >"$T/nul/info.labels"
+grep -qF 'a\u0000b' "$T/nul/info.labels" || fail "test setup: $(cat "$T/nul/info.labels")"
+expect 1 "$IMULAB" --db "$T/nul.db" import "$T/nul"
+err_has "a string holds \u0000 (a NUL byte)"
+"$TOOLS/jget" -f "$T/in/wave.f1.json" -s '.payload.sensors[0].name="ac\u0000cX"' -o >"$T/nul/info.labels" || fail "jget"
+mv "$T/nul/info.labels" "$T/nul/wave.f2.json"
+expect 1 "$IMULAB" --db "$T/nul.db" import "$T/nul/wave.f2.json"
+err_has "a string holds \u0000"
+
 # --- control characters in a file name are escaped
 mkdir -p "$T/esc"
 printf 'not json' >"$T/esc/wave.$(printf '\033')[31mred.json"
