@@ -12,6 +12,7 @@
  * --keep-duplicates. Files an info.labels lists but that are missing fail the import, or with
  * --skip-missing are named and skipped.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -387,6 +388,7 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
                 qsort(im->files, im->n_files, sizeof *im->files, file_cmp);
             f = find_file(im, real);
         }
+        assert(f); /* found, or just added under this real path */
         snprintf(f->label, sizeof f->label, "%s", e->label);
         snprintf(f->category, sizeof f->category, "%s", e->category);
         snprintf(f->name, sizeof f->name, "%s", e->name);

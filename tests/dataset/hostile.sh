@@ -65,6 +65,15 @@ done
 [ "$(sqlite3 "$T/other.db" "PRAGMA journal_mode")" = delete ] || fail "another program's database was put in WAL mode"
 [ -e "$T/other.db-wal" ] && fail "a WAL file was created next to another program's database"
 
+# --- a database from a newer imulab says so (it said "...: not an error")
+cp "$DB" "$T/newer.db"
+sqlite3 "$T/newer.db" "PRAGMA user_version=99" || fail "sqlite3"
+expect 1 "$IMULAB" --db "$T/newer.db" list
+err_has "schema version 99 is newer than this imulab's"
+grep -q "not an error" "$T/err" && fail "newer schema: $(cat "$T/err")"
+expect 1 "$IMULAB" --db "$T/newer.db" rm 1
+err_has "schema version 99 is newer"
+
 # --- numeric options name their range
 expect 2 im windows --window-ms 1e99; err_has "--window-ms must be a number from 1 to 600000"
 expect 2 im windows --window-ms 100 --stride-ms 0; err_has "--stride-ms must be a number from 1 to 600000"
