@@ -75,21 +75,41 @@ int32_t imu_nn_mbqm(int32_t x, int32_t mult, int shift)
     return rdbpot(srdhm(x, mult), -shift);
 }
 
-static inline int8_t requant(const struct imu_nn_layer *l, int j, int32_t acc)
+/* The per-output requantization, inlined: bit-exact with imu_nn_mbqm followed by the zero point
+ * and the activation clamp. In the common case (right shift 0..31, multiplier not INT32_MIN) it is
+ * straight-line code: SRDHM is exactly (x * m + 2^30) >> 31 for every product (the TFLite nudge
+ * 1 - 2^30 with truncation toward zero equals this floor for a negative product), one SMULL and a
+ * 64-bit add and shift on the Cortex-M4; RoundingDivideByPOT follows TFLite's mask and threshold.
+ * Other multipliers and shifts take the called function. */
+static inline __attribute__((always_inline)) int8_t requant(int32_t acc, int32_t m, int s, int32_t zp,
+                                                           int32_t act_min, int32_t act_max)
 {
-    int32_t y = l->zp_out + imu_nn_mbqm(acc, l->mult[j], l->shift[j]);
-    if (y < l->act_min) y = l->act_min;
-    if (y > l->act_max) y = l->act_max;
+    int32_t q;
+    if ((uint32_t)(s + 31) > 31u || m == INT32_MIN) {
+        q = imu_nn_mbqm(acc, m, s);
+    } else {
+        const int e = -s;
+        const int32_t v = (int32_t)(((int64_t)acc * m + (INT64_C(1) << 30)) >> 31);
+        const int32_t mask = (int32_t)((UINT32_C(1) << e) - 1u);
+        const int32_t th = (mask >> 1) + (int32_t)((uint32_t)v >> 31);
+        q = (v >> e) + ((v & mask) > th);
+    }
+    int32_t y = zp + q;
+    if (y < act_min) y = act_min;
+    if (y > act_max) y = act_max;
     return (int8_t)y;
 }
 
 void imu_nn_dense(const struct imu_nn_layer *l, const int8_t *in, int8_t *out)
 {
-    const unsigned ng = IMU_NN_PAD4(l->n_in) / 4u, nblk = l->n_out / 4u;
+    const unsigned ng = IMU_NN_PAD4(l->n_in) / 4u, nblk = l->n_out / 4u, n_out = l->n_out;
     const int8_t *wp = l->w;
+    const int32_t *bias = l->bias, *mult = l->mult;
+    const int8_t *shift = l->shift;
+    const int32_t zp = l->zp_out, act_min = l->act_min, act_max = l->act_max;
     for (unsigned b = 0; b < nblk; b++) {
-        int32_t a0 = l->bias[4 * b], a1 = l->bias[4 * b + 1];
-        int32_t a2 = l->bias[4 * b + 2], a3 = l->bias[4 * b + 3];
+        int32_t a0 = bias[4 * b], a1 = bias[4 * b + 1];
+        int32_t a2 = bias[4 * b + 2], a3 = bias[4 * b + 3];
         const int8_t *xp = in;
         for (unsigned g = 0; g < ng; g++, xp += 4, wp += 16) {
 #ifdef IMU_NN_PAIRS
@@ -110,13 +130,13 @@ void imu_nn_dense(const struct imu_nn_layer *l, const int8_t *in, int8_t *out)
             a3 += wp[12] * x0 + wp[13] * x1 + wp[14] * x2 + wp[15] * x3;
 #endif
         }
-        out[4 * b] = requant(l, 4 * b, a0);
-        out[4 * b + 1] = requant(l, 4 * b + 1, a1);
-        out[4 * b + 2] = requant(l, 4 * b + 2, a2);
-        out[4 * b + 3] = requant(l, 4 * b + 3, a3);
+        out[4 * b] = requant(a0, mult[4 * b], shift[4 * b], zp, act_min, act_max);
+        out[4 * b + 1] = requant(a1, mult[4 * b + 1], shift[4 * b + 1], zp, act_min, act_max);
+        out[4 * b + 2] = requant(a2, mult[4 * b + 2], shift[4 * b + 2], zp, act_min, act_max);
+        out[4 * b + 3] = requant(a3, mult[4 * b + 3], shift[4 * b + 3], zp, act_min, act_max);
     }
-    for (unsigned j = nblk * 4u; j < l->n_out; j++) {
-        int32_t a = l->bias[j];
+    for (unsigned j = nblk * 4u; j < n_out; j++) {
+        int32_t a = bias[j];
         const int8_t *xp = in;
         for (unsigned g = 0; g < ng; g++, xp += 4, wp += 4) {
 #ifdef IMU_NN_PAIRS
@@ -127,7 +147,7 @@ void imu_nn_dense(const struct imu_nn_layer *l, const int8_t *in, int8_t *out)
             a += wp[0] * xp[0] + wp[1] * xp[1] + wp[2] * xp[2] + wp[3] * xp[3];
 #endif
         }
-        out[j] = requant(l, (int)j, a);
+        out[j] = requant(a, mult[j], shift[j], zp, act_min, act_max);
     }
 }
 
