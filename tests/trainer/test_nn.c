@@ -97,6 +97,19 @@ static void one(int ni, int no, int trial)
         fprintf(stderr, "FAIL %dx%d trial %d\n", ni, no, trial);
         fails++;
     }
+    /* weights at an odd address: the kernel cannot use word loads of whole blocks (LDM) there */
+    int8_t *odd = malloc((size_t)np * no + 4);
+    memcpy(odd + 1, wb, (size_t)np * no);
+    l.w = odd + 1;
+    memset(o2, 0x55, (size_t)no);
+    memset(o3, 0x55, (size_t)no);
+    imu_nn_dense(&l, in, o2);
+    imu_nn_dense_dsp(&l, in, o3);
+    if (memcmp(o1, o2, (size_t)no) || memcmp(o1, o3, (size_t)no)) {
+        fprintf(stderr, "FAIL %dx%d trial %d, weights not word-aligned\n", ni, no, trial);
+        fails++;
+    }
+    free(odd);
     free(w); free(wb); free(bias); free(bf); free(mult); free(shift); free(in); free(o1); free(o2); free(o3);
 }
 
