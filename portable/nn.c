@@ -135,12 +135,6 @@ static IMU_NN_REQUANT_INLINE int8_t requant(int32_t acc, int32_t m, int s, int32
     } while (0)
 #endif
 
-#if defined(__GNUC__)
-#define IMU_NN_BARRIER() __asm__ volatile("" ::: "memory")
-#else
-#define IMU_NN_BARRIER() ((void)0)
-#endif
-
 /* One group of 4 inputs into the 4 accumulators of a block: two SMLAD per row. */
 #define IMU_NN_GROUP(xp, wp)                                                                  \
     do {                                                                                          \
@@ -154,6 +148,87 @@ static IMU_NN_REQUANT_INLINE int8_t requant(int32_t acc, int32_t m, int s, int32
     } while (0)
 #endif
 
+#if defined(__ARM_FEATURE_DSP)
+/* One input group in the asm loop below: 4 inputs sign-extended in pairs, the block's 4 weight
+ * words with one LDM (r8-r11), two SMLAD per row. */
+#define IMU_NN_ASM_GROUP                                                                            \
+    "ldr %[x02], [%[xp]], #4\n\t"                                                                    \
+    "sxtb16 %[x13], %[x02], ror #8\n\t"                                                             \
+    "sxtb16 %[x02], %[x02]\n\t"                                                                     \
+    "ldmia %[wp]!, {r8, r9, r10, r11}\n\t"                                                          \
+    "sxtb16 %[t], r8\n\t"                                                                           \
+    "smlad %[a0], %[t], %[x02], %[a0]\n\t"                                                          \
+    "sxtb16 r8, r8, ror #8\n\t"                                                                     \
+    "smlad %[a0], r8, %[x13], %[a0]\n\t"                                                            \
+    "sxtb16 %[t], r9\n\t"                                                                           \
+    "smlad %[a1], %[t], %[x02], %[a1]\n\t"                                                          \
+    "sxtb16 r9, r9, ror #8\n\t"                                                                     \
+    "smlad %[a1], r9, %[x13], %[a1]\n\t"                                                            \
+    "sxtb16 %[t], r10\n\t"                                                                          \
+    "smlad %[a2], %[t], %[x02], %[a2]\n\t"                                                          \
+    "sxtb16 r10, r10, ror #8\n\t"                                                                   \
+    "smlad %[a2], r10, %[x13], %[a2]\n\t"                                                           \
+    "sxtb16 %[t], r11\n\t"                                                                          \
+    "smlad %[a3], %[t], %[x02], %[a3]\n\t"                                                          \
+    "sxtb16 r11, r11, ror #8\n\t"                                                                   \
+    "smlad %[a3], r11, %[x13], %[a3]\n\t"
+
+/* The dot products of one block of 4 rows over ng >= 1 input groups, on the Cortex-M4: written
+ * out because GCC spills a register in this loop (14 values live). Two groups per pass at -O2
+ * (after one alone when ng is odd), one at -Os. The same integers as the C loop (nn_dsp.c). */
+static inline __attribute__((always_inline)) void dot4_blocks(int32_t *a0, int32_t *a1, int32_t *a2, int32_t *a3,
+                                                              const int8_t *xp, const int8_t **wpp, unsigned ng)
+{
+    int32_t r0 = *a0, r1 = *a1, r2 = *a2, r3 = *a3;
+    const int8_t *wp = *wpp;
+    uint32_t x02, x13, t;
+    __asm__ volatile(
+#if defined(__OPTIMIZE_SIZE__)
+        "1:\n\t" IMU_NN_ASM_GROUP
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+#else
+        "tst %[n], #1\n\t"
+        "beq 2f\n\t" IMU_NN_ASM_GROUP
+        "subs %[n], %[n], #1\n\t"
+        "beq 3f\n"
+        "2:\n\t" IMU_NN_ASM_GROUP IMU_NN_ASM_GROUP
+        "subs %[n], %[n], #2\n\t"
+        "bne 2b\n"
+        "3:\n\t"
+#endif
+        : [a0] "+r"(r0), [a1] "+r"(r1), [a2] "+r"(r2), [a3] "+r"(r3), [xp] "+r"(xp), [wp] "+r"(wp), [n] "+r"(ng),
+          [x02] "=&r"(x02), [x13] "=&r"(x13), [t] "=&r"(t)
+        :
+        : "r8", "r9", "r10", "r11", "cc", "memory");
+    *a0 = r0; *a1 = r1; *a2 = r2; *a3 = r3;
+    *wpp = wp;
+}
+#else
+/* The dot products of one block of 4 rows over ng input groups (the SMLAD model or plain C). */
+static inline void dot4_blocks(int32_t *pa0, int32_t *pa1, int32_t *pa2, int32_t *pa3, const int8_t *xp,
+                               const int8_t **wpp, unsigned ng)
+{
+    int32_t a0 = *pa0, a1 = *pa1, a2 = *pa2, a3 = *pa3;
+    const int8_t *wp = *wpp;
+    for (unsigned g = ng; g; g--) {
+#ifdef IMU_NN_PAIRS
+        IMU_NN_GROUP(xp, wp);
+#else
+        const int32_t x0 = xp[0], x1 = xp[1], x2 = xp[2], x3 = xp[3];
+        a0 += wp[0] * x0 + wp[1] * x1 + wp[2] * x2 + wp[3] * x3;
+        a1 += wp[4] * x0 + wp[5] * x1 + wp[6] * x2 + wp[7] * x3;
+        a2 += wp[8] * x0 + wp[9] * x1 + wp[10] * x2 + wp[11] * x3;
+        a3 += wp[12] * x0 + wp[13] * x1 + wp[14] * x2 + wp[15] * x3;
+        xp += 4;
+        wp += 16;
+#endif
+    }
+    *pa0 = a0; *pa1 = a1; *pa2 = a2; *pa3 = a3;
+    *wpp = wp;
+}
+#endif
+
 /* The blocks of 4 rows of a layer (word-aligned weights): accumulators, then the requantization
  * of the 4 outputs. */
 static void dense_blocks(const struct imu_nn_layer *l, const int8_t *in, int8_t *out)
@@ -165,27 +240,7 @@ static void dense_blocks(const struct imu_nn_layer *l, const int8_t *in, int8_t 
     const int32_t zp = l->zp_out, act_min = l->act_min, act_max = l->act_max;
     for (unsigned b = 0; b < nblk; b++, bias += 4, mult += 4, shift += 4, out += 4) {
         int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        const int8_t *xp = in;
-#ifdef IMU_NN_PAIRS
-#if defined(__OPTIMIZE_SIZE__)
-        for (unsigned g = ng; g; g--) IMU_NN_GROUP(xp, wp); /* -Os: one group per pass */
-#else
-        for (unsigned g = ng / 2u; g; g--) { /* two groups per pass: less loop overhead */
-            IMU_NN_GROUP(xp, wp);
-            IMU_NN_BARRIER(); /* keeps GCC from loading the next inputs early (a register spill) */
-            IMU_NN_GROUP(xp, wp);
-        }
-        if (ng & 1u) IMU_NN_GROUP(xp, wp);
-#endif
-#else
-        for (unsigned g = 0; g < ng; g++, xp += 4, wp += 16) {
-            const int32_t x0 = xp[0], x1 = xp[1], x2 = xp[2], x3 = xp[3];
-            a0 += wp[0] * x0 + wp[1] * x1 + wp[2] * x2 + wp[3] * x3;
-            a1 += wp[4] * x0 + wp[5] * x1 + wp[6] * x2 + wp[7] * x3;
-            a2 += wp[8] * x0 + wp[9] * x1 + wp[10] * x2 + wp[11] * x3;
-            a3 += wp[12] * x0 + wp[13] * x1 + wp[14] * x2 + wp[15] * x3;
-        }
-#endif
+        dot4_blocks(&a0, &a1, &a2, &a3, in, &wp, ng);
         out[0] = requant(a0, mult[0], shift[0], zp, act_min, act_max);
         out[1] = requant(a1, mult[1], shift[1], zp, act_min, act_max);
         out[2] = requant(a2, mult[2], shift[2], zp, act_min, act_max);

@@ -67,7 +67,7 @@ for i in range(4):
     ratio = insn / cmsis_pc[i]
     same = ck == hck and ok == "1"
     bad |= not same
-    print(f"{names[i]:16s} {macs:6d} {insn:7d} {insn / macs:8.2f} {tc:7d} {tc / macs:7.2f} {cmsis_pc[i]:11d} {ratio:6.2f} "
+    print(f"{names[i]:16s} {macs:6d} {insn:7d} {insn / macs:8.2f} {tc:7d} {tc / macs:7.2f} {cmsis_pc[i]:11d} {ratio:6.3f} "
           f"{'<=' + format(target[i], '.2f'):>6s} {cmsis_pt[i]:12d} {ck:>9s} {hck + (' =' if ck == hck else ' !='):>9s} "
           f"{int(clamped) * 100 // int(outputs):7d}%" + ("" if same else "  WRONG"))
     if abs(tn - insn) > 8:
