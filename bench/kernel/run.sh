@@ -13,8 +13,11 @@
 # The CMSIS-NN figures (arm_fully_connected_s8, instructions for the whole network including the
 # per-layer calls) come from outside this repository (issue 15, measured there on the same QEMU
 # with the same compiler and flags); CMSIS-NN is neither packaged in Debian nor copied here.
-# Exit status 1 on a wrong output, a checksum mismatch or a missing figure.
+# Exit status 1 on a wrong output, a checksum mismatch or a missing figure; 77 without the tools.
 set -euo pipefail
+for t in arm-none-eabi-gcc qemu-system-arm python3; do
+  command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }
+done
 H=$(cd "$(dirname "$0")" && pwd)
 P=$H/../../portable
 W=$(mktemp -d)
