@@ -166,7 +166,7 @@ def disassemble(elf):
 
 def cycles_of(ins, prev, next_pc):
     """Estimated cycles of one executed instruction, given the one before and the next PC."""
-    taken = next_pc is not None and next_pc != ins.addr + ins.size
+    taken = not ins.cond_branch or (next_pc is not None and next_pc != ins.addr + ins.size)
     k = ins.kind
     if k == 'ls':
         c = 2
