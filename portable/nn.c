@@ -282,17 +282,21 @@ void imu_nn_dense(const struct imu_nn_layer *l, const int8_t *in, int8_t *out)
 
 void imu_nn_quantize_input(const struct imu_nn_model *m, const float *f, int8_t *q)
 {
+    /* the fields in locals: q could alias them, which made GCC reload them for every feature */
+    const unsigned n = m->n_in, n4 = IMU_NN_PAD4(m->n_in);
+    const float *mul = m->in_mul, *add = m->in_add;
+    const int32_t zp = m->in_zp;
     unsigned i;
-    for (i = 0; i < m->n_in; i++) {
-        float r = f[i] * m->in_mul[i] + m->in_add[i];
+    for (i = 0; i < n; i++) {
+        float r = f[i] * mul[i] + add[i];
         int32_t v;
-        if (!(r == r)) v = m->in_zp;            /* NaN */
+        if (!(r == r)) v = zp;                  /* NaN */
         else if (r >= 127.0f) v = 127;
         else if (r <= -128.0f) v = -128;
         else v = (int32_t)(r >= 0.0f ? r + 0.5f : r - 0.5f);
         q[i] = (int8_t)v;
     }
-    for (; i < IMU_NN_PAD4(m->n_in); i++) q[i] = 0;
+    for (; i < n4; i++) q[i] = 0;
 }
 
 int8_t *imu_nn_run(const struct imu_nn_model *m, int8_t *buf_a, int8_t *buf_b)
