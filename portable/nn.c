@@ -1,4 +1,10 @@
-/* nn.c -- see nn.h. Portable C with a Cortex-M DSP path; no allocation. */
+/* nn.c -- see nn.h. Portable C with a Cortex-M DSP path; no allocation.
+ *
+ * imu_nn_dense: the blocks of 4 rows (dense_blocks) run their dot products in one asm loop on the
+ * Cortex-M4 (LDR of 4 inputs, LDM of the block's 4 weight words, SXTB16 + SMLAD; the C model of
+ * it, IMU_NN_GROUP, runs on the host for the tests), then requant() per output, inlined; rows whose
+ * weights are not word-aligned and the leftover rows go through dense_row. Every path computes the
+ * same integers (integer sums do not depend on the order) and the same TFLite requantization. */
 #include "nn.h"
 
 #include <string.h>
@@ -115,32 +121,15 @@ static IMU_NN_REQUANT_INLINE int8_t requant(int32_t acc, int32_t m, int s, int32
     return (int8_t)y;
 }
 
-#ifdef IMU_NN_PAIRS
-/* Four consecutive weight words (the 4 rows of a block for one group of 4 inputs), wp advanced by
- * 16: one LDM on the Cortex-M4, so wp must be word-aligned (imu_nn_dense checks). */
-#if defined(__ARM_FEATURE_DSP)
-#define IMU_NN_LD4(wp, w0, w1, w2, w3)                                                                 \
+#if defined(IMU_NN_PAIRS) && !defined(__ARM_FEATURE_DSP)
+/* One group of 4 inputs into the 4 accumulators of a block, two SMLAD per row: the C model of
+ * one group of the Cortex-M4 asm loop (IMU_NN_ASM_GROUP) for the host's tests. */
+#define IMU_NN_GROUP(xp, wp)                                                                      \
     do {                                                                                          \
-        register uint32_t r0_ __asm__("r8"), r1_ __asm__("r9"), r2_ __asm__("r10"), r3_ __asm__("r11"); \
-        __asm__("ldmia %[p]!, {%[a], %[b], %[c], %[d]}"                                            \
-                : [p] "+r"(wp), [a] "=r"(r0_), [b] "=r"(r1_), [c] "=r"(r2_), [d] "=r"(r3_)         \
-                : "m"(*(const uint32_t(*)[4])(const void *)wp));                                  \
-        w0 = r0_; w1 = r1_; w2 = r2_; w3 = r3_;                                                   \
-    } while (0)
-#else
-#define IMU_NN_LD4(wp, w0, w1, w2, w3)                                                                 \
-    do {                                                                                          \
-        w0 = ld32(wp); w1 = ld32(wp + 4); w2 = ld32(wp + 8); w3 = ld32(wp + 12);                   \
-        wp += 16;                                                                                 \
-    } while (0)
-#endif
-
-/* One group of 4 inputs into the 4 accumulators of a block: two SMLAD per row. */
-#define IMU_NN_GROUP(xp, wp)                                                                  \
-    do {                                                                                          \
-        uint32_t xw_ = ld32(xp), x02_ = sxtb16(xw_), x13_ = sxtb16_ror8(xw_), w0_, w1_, w2_, w3_;  \
+        uint32_t xw_ = ld32(xp), x02_ = sxtb16(xw_), x13_ = sxtb16_ror8(xw_);                      \
+        uint32_t w0_ = ld32(wp), w1_ = ld32(wp + 4), w2_ = ld32(wp + 8), w3_ = ld32(wp + 12);      \
         xp += 4;                                                                                  \
-        IMU_NN_LD4(wp, w0_, w1_, w2_, w3_);                                              \
+        wp += 16;                                                                                 \
         a0 = smlad(sxtb16(w0_), x02_, a0); a0 = smlad(sxtb16_ror8(w0_), x13_, a0);                 \
         a1 = smlad(sxtb16(w1_), x02_, a1); a1 = smlad(sxtb16_ror8(w1_), x13_, a1);                 \
         a2 = smlad(sxtb16(w2_), x02_, a2); a2 = smlad(sxtb16_ror8(w2_), x13_, a2);                 \
