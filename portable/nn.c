@@ -76,44 +76,57 @@ static inline int32_t rdbpot(int32_t x, int e)
 int32_t imu_nn_mbqm(int32_t x, int32_t mult, int shift)
 {
     if (shift > 0) {
-        int64_t v = (int64_t)x * (INT64_C(1) << shift);
+        int64_t v = (int64_t)x * (INT64_C(1) << (shift > 32 ? 32 : shift));
         x = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
         return srdhm(x, mult);
     }
+    if (shift < -31) return 0; /* |SRDHM| < 2^31: a right shift of 32 or more rounds to 0 */
     return rdbpot(srdhm(x, mult), -shift);
 }
 
-/* The per-output requantization, inlined: bit-exact with imu_nn_mbqm followed by the zero point
- * and the activation clamp. In the common case (right shift 0..31, multiplier not INT32_MIN) it is
- * straight-line code: SRDHM as one SMLAL (accumulator 2^30) and a shift, then RoundingDivideByPOT.
- * Left shifts and odd multipliers take the called function. */
-#if defined(__OPTIMIZE_SIZE__)
-#define IMU_NN_REQUANT_INLINE __attribute__((noinline)) /* -Os (the firmware): one copy */
+/* x << s (s > 0) saturated to int32, as imu_nn_mbqm does before SRDHM. */
+static inline int32_t sat_shl(int32_t x, int s)
+{
+    int64_t v = (int64_t)x * (INT64_C(1) << (s > 32 ? 32 : s)); /* past 32 every x != 0 saturates */
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
+/* SRDHM for the kernel: on the Cortex-M4 acc * m + 2^30 in hi:lo (one SMLAL), then
+ * floor(/ 2^31) = 2 hi | lo >> 31 where QADD saturates the one product that does not fit
+ * (INT32_MIN * INT32_MIN -> INT32_MAX); elsewhere srdhm(). */
+static inline int32_t srdhm_k(int32_t acc, int32_t m)
+{
+#if defined(__ARM_FEATURE_DSP)
+    uint32_t lo = UINT32_C(1) << 30;
+    int32_t hi = 0, v;
+    __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(acc), "r"(m));
+    __asm__("qadd %0, %1, %1" : "=r"(v) : "r"(hi));
+    return (int32_t)((uint32_t)v | (lo >> 31));
+#else
+    return srdhm(acc, m);
+#endif
+}
+
+/* The per-output requantization, inlined (one copy at -Os): imu_nn_mbqm followed by the zero
+ * point and the activation clamp, bit-exact: SRDHM (srdhm_k) and RoundingDivideByPOT for right
+ * shifts 0..31 without a call; the rare other shifts through imu_nn_mbqm at -O2, and inline at -Os
+ * (the saturated left shift first for shifts > 0, 0 for right shifts past 31). */
+#if defined(__OPTIMIZE_SIZE__) || defined(IMU_NN_SMALL)
+#define IMU_NN_REQUANT_INLINE __attribute__((noinline))
 #else
 #define IMU_NN_REQUANT_INLINE inline __attribute__((always_inline))
 #endif
-static IMU_NN_REQUANT_INLINE int8_t requant(int32_t acc, int32_t m, int s, int32_t zp,
-                                                           int32_t act_min, int32_t act_max)
+static IMU_NN_REQUANT_INLINE int8_t requant(int32_t acc, int32_t m, int s, int32_t zp, int32_t act_min,
+                                            int32_t act_max)
 {
     int32_t q;
-#if defined(__ARM_FEATURE_DSP)
-    if ((uint32_t)(s + 31) > 31u) {
-        q = imu_nn_mbqm(acc, m, s);
-    } else {
-        /* acc * m + 2^30 in hi:lo (one SMLAL), then floor(/ 2^31) = 2 hi | lo >> 31 where QADD
-         * saturates the one product that does not fit (INT32_MIN * INT32_MIN -> INT32_MAX) */
-        uint32_t lo = UINT32_C(1) << 30;
-        int32_t hi = 0, v;
-        __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(acc), "r"(m));
-        __asm__("qadd %0, %1, %1" : "=r"(v) : "r"(hi));
-        q = rdbpot((int32_t)((uint32_t)v | (lo >> 31)), -s);
-    }
+#if defined(__OPTIMIZE_SIZE__) || defined(IMU_NN_SMALL)
+    if ((uint32_t)(s + 31) <= 31u) q = rdbpot(srdhm_k(acc, m), -s);
+    else if (s > 0) q = srdhm_k(sat_shl(acc, s), m); /* imu_nn_mbqm then need not be linked */
+    else q = 0;
 #else
-    if ((uint32_t)(s + 31) > 31u || m == INT32_MIN) {
-        q = imu_nn_mbqm(acc, m, s);
-    } else {
-        q = rdbpot((int32_t)(((int64_t)acc * m + (INT64_C(1) << 30)) >> 31), -s);
-    }
+    if ((uint32_t)(s + 31) > 31u) q = imu_nn_mbqm(acc, m, s); /* rare: one out-of-line copy */
+    else q = rdbpot(srdhm_k(acc, m), -s);
 #endif
     int32_t y = zp + q;
     if (y < act_min) y = act_min;
@@ -172,7 +185,7 @@ static inline __attribute__((always_inline)) void dot4_blocks(int32_t *a0, int32
     const int8_t *wp = *wpp;
     uint32_t x02, x13, t;
     __asm__ volatile(
-#if defined(__OPTIMIZE_SIZE__)
+#if defined(__OPTIMIZE_SIZE__) || defined(IMU_NN_SMALL)
         "1:\n\t" IMU_NN_ASM_GROUP
         "subs %[n], %[n], #1\n\t"
         "bne 1b\n\t"

@@ -1,7 +1,7 @@
 /* test_nn_exact -- the int8 kernel's inlined requantization and its weight-loading paths, bit for
  * bit against a straightforward 64-bit reference of the TFLite arithmetic (written out again here),
- * for the plain C build and the SMLAD-style build (the Cortex-M4 loop with the instructions modelled
- * in C, nn_dsp.c):
+ * for the plain C build, the SMLAD-style build (the Cortex-M4 loop with the instructions modelled
+ * in C, nn_dsp.c) and the same as the firmware's size build selects it (nn_small.c):
  *   - 4,000 layers of 64 outputs whose accumulators are set through the bias: near-ties of both
  *     rounding steps, saturating left shifts, shifts 0 and -31, INT32_MIN/INT32_MAX accumulators
  *     and multipliers, outputs at the clamp;
@@ -16,6 +16,7 @@
 #include "nn.h"
 
 void imu_nn_dense_dsp(const struct imu_nn_layer *l, const int8_t *in, int8_t *out);
+void imu_nn_dense_small(const struct imu_nn_layer *l, const int8_t *in, int8_t *out); /* nn_small.c */
 
 static uint64_t rs = 987654321;
 static uint32_t rnd(void)
@@ -72,7 +73,7 @@ static void ref_dense(int ni, int no, const int8_t *w /* [no][ni] */, const int3
 static void requant_cases(void)
 {
     enum { N = 64 };
-    int8_t w[IMU_NN_PAD4(1) * N] = {0}, in[4] = {5, 0, 0, 0}, o1[N], o2[N], o3[N];
+    int8_t w[IMU_NN_PAD4(1) * N] = {0}, in[4] = {5, 0, 0, 0}, o1[N], o2[N], o3[N], o4[N];
     int32_t bias[N], mult[N];
     int8_t shift[N];
     const int32_t extreme_acc[] = {INT32_MAX, INT32_MIN, INT32_MIN + 1, 1 << 30, -(1 << 30), 0, 1, -1};
@@ -95,7 +96,7 @@ static void requant_cases(void)
             } else if (kind == 2) { /* extremes, positive shifts (saturating), odd multipliers */
                 x = extreme_acc[rnd() % 8];
                 m = extreme_mult[rnd() % 8];
-                s = (int)(rnd() % 36) - 31; /* -31..4 */
+                s = (int)(rnd() % 72) - 40; /* -40..31: past the TFLite range too */
             } else { /* anything, outputs mostly at the clamp */
                 x = (int32_t)rnd() ^ (int32_t)(rnd() << 16);
                 s = (int)(rnd() % 36) - 31; /* the TFLite range used: -31..4 */
@@ -116,10 +117,11 @@ static void requant_cases(void)
         ref_dense(1, N, wz, bias, 0, mult, shift, zp, relu ? zp : -128, 127, in, o1);
         imu_nn_dense(&l, in, o2);
         imu_nn_dense_dsp(&l, in, o3);
+        imu_nn_dense_small(&l, in, o4);
         for (int j = 0; j < N; j++)
-            if (o1[j] != o2[j] || o1[j] != o3[j]) {
-                fprintf(stderr, "FAIL requant acc %d mult %d shift %d zp %d: ref %d, kernel %d / %d\n", bias[j],
-                        mult[j], shift[j], zp, o1[j], o2[j], o3[j]);
+            if (o1[j] != o2[j] || o1[j] != o3[j] || o1[j] != o4[j]) {
+                fprintf(stderr, "FAIL requant acc %d mult %d shift %d zp %d: ref %d, kernel %d / %d / %d\n", bias[j],
+                        mult[j], shift[j], zp, o1[j], o2[j], o3[j], o4[j]);
                 fails++;
             }
     }
@@ -154,7 +156,10 @@ static void aligned_and_odd(int ni, int no)
         memset(o3, 0x55, (size_t)no);
         imu_nn_dense(&l, in, o2);
         imu_nn_dense_dsp(&l, in, o3);
-        if (memcmp(o1, o2, (size_t)no) || memcmp(o1, o3, (size_t)no)) {
+        int bad = memcmp(o1, o2, (size_t)no) || memcmp(o1, o3, (size_t)no);
+        memset(o2, 0x55, (size_t)no);
+        imu_nn_dense_small(&l, in, o2);
+        if (bad || memcmp(o1, o2, (size_t)no)) {
             fprintf(stderr, "FAIL %dx%d, weights at offset %d\n", ni, no, off);
             fails++;
         }
