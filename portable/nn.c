@@ -243,10 +243,15 @@ static void dense_blocks(const struct imu_nn_layer *l, const int8_t *in, int8_t 
     for (unsigned b = 0; b < nblk; b++, bias += 4, mult += 4, shift += 4, out += 4) {
         int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
         dot4_blocks(&a0, &a1, &a2, &a3, in, &wp, ng);
+#if defined(__OPTIMIZE_SIZE__) || defined(IMU_NN_SMALL)
+        const int32_t acc[4] = { a0, a1, a2, a3 }; /* one call site: smaller */
+        for (unsigned r = 0; r < 4u; r++) out[r] = requant(acc[r], mult[r], shift[r], zp, act_min, act_max);
+#else
         out[0] = requant(a0, mult[0], shift[0], zp, act_min, act_max);
         out[1] = requant(a1, mult[1], shift[1], zp, act_min, act_max);
         out[2] = requant(a2, mult[2], shift[2], zp, act_min, act_max);
         out[3] = requant(a3, mult[3], shift[3], zp, act_min, act_max);
+#endif
     }
 }
 
