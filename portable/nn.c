@@ -84,11 +84,15 @@ int32_t imu_nn_mbqm(int32_t x, int32_t mult, int shift)
     return rdbpot(srdhm(x, mult), -shift);
 }
 
-/* x << s (s > 0) saturated to int32, as imu_nn_mbqm does before SRDHM. */
+/* x << s (s > 0) saturated to int32, as imu_nn_mbqm does before SRDHM (from 31 on every x != 0
+ * saturates, and x = -1 gives INT32_MIN either way). */
 static inline int32_t sat_shl(int32_t x, int s)
 {
-    int64_t v = (int64_t)x * (INT64_C(1) << (s > 32 ? 32 : s)); /* past 32 every x != 0 saturates */
-    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+    if (s > 31) s = 31;
+    const int32_t lim = INT32_MAX >> s; /* the largest x with x * 2^s <= INT32_MAX */
+    if (x > lim) return INT32_MAX;
+    if (x < ~lim) return INT32_MIN;
+    return (int32_t)((uint32_t)x << s);
 }
 
 /* SRDHM for the kernel: on the Cortex-M4 acc * m + 2^30 in hi:lo (one SMLAL), then
@@ -121,9 +125,12 @@ static IMU_NN_REQUANT_INLINE int8_t requant(int32_t acc, int32_t m, int s, int32
 {
     int32_t q;
 #if defined(__OPTIMIZE_SIZE__) || defined(IMU_NN_SMALL)
-    if ((uint32_t)(s + 31) <= 31u) q = rdbpot(srdhm_k(acc, m), -s);
-    else if (s > 0) q = srdhm_k(sat_shl(acc, s), m); /* imu_nn_mbqm then need not be linked */
-    else q = 0;
+    int e = -s; /* every shift here, so imu_nn_mbqm need not be linked */
+    if (s > 0) {
+        acc = sat_shl(acc, s);
+        e = 0; /* RoundingDivideByPOT by 2^0 is the identity */
+    }
+    q = e > 31 ? 0 : rdbpot(srdhm_k(acc, m), e);
 #else
     if ((uint32_t)(s + 31) > 31u) q = imu_nn_mbqm(acc, m, s); /* rare: one out-of-line copy */
     else q = rdbpot(srdhm_k(acc, m), -s);
@@ -281,10 +288,12 @@ void imu_nn_dense(const struct imu_nn_layer *l, const int8_t *in, int8_t *out)
         dense_blocks(l, in, out);
         j = nblk * 4u;
     }
-    for (; j < nblk * 4u; j++) /* weights not word-aligned: the blocks row by row */
-        out[j] = dense_row(l, in, l->w + (j / 4u) * pin * 4u + (j % 4u) * 4u, 16u, j);
-    for (; j < n_out; j++) /* the n_out % 4 leftover rows, stored row after row */
-        out[j] = dense_row(l, in, l->w + nblk * 4u * pin + (j - nblk * 4u) * pin, 4u, j);
+    for (; j < n_out; j++) {
+        const int in_block = j < nblk * 4u; /* weights not word-aligned: the blocks row by row */
+        const int8_t *w = in_block ? l->w + (j / 4u) * pin * 4u + (j % 4u) * 4u
+                                   : l->w + nblk * 4u * pin + (j - nblk * 4u) * pin; /* leftover rows */
+        out[j] = dense_row(l, in, w, in_block ? 16u : 4u, j);
+    }
 }
 
 void imu_nn_quantize_input(const struct imu_nn_model *m, const float *f, int8_t *q)
