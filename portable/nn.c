@@ -288,12 +288,10 @@ void imu_nn_dense(const struct imu_nn_layer *l, const int8_t *in, int8_t *out)
         dense_blocks(l, in, out);
         j = nblk * 4u;
     }
-    for (; j < n_out; j++) {
-        const int in_block = j < nblk * 4u; /* weights not word-aligned: the blocks row by row */
-        const int8_t *w = in_block ? l->w + (j / 4u) * pin * 4u + (j % 4u) * 4u
-                                   : l->w + nblk * 4u * pin + (j - nblk * 4u) * pin; /* leftover rows */
-        out[j] = dense_row(l, in, w, in_block ? 16u : 4u, j);
-    }
+    for (; j < nblk * 4u; j++) /* weights not word-aligned: the blocks row by row */
+        out[j] = dense_row(l, in, l->w + (j / 4u) * pin * 4u + (j % 4u) * 4u, 16u, j);
+    for (; j < n_out; j++) /* the n_out % 4 leftover rows, stored row after row */
+        out[j] = dense_row(l, in, l->w + nblk * 4u * pin + (j - nblk * 4u) * pin, 4u, j);
 }
 
 void imu_nn_quantize_input(const struct imu_nn_model *m, const float *f, int8_t *q)
