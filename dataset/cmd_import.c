@@ -69,6 +69,7 @@ struct file {
     int from_labels; /* label/category came from an info.labels */
     /* more from the info.labels entry */
     char name[STORE_SAMPLE_NAME_MAX + 1];
+    char subject[STORE_LABEL_MAX + 1]; /* metadata.subject; "" when none */
     enum eil_type type;
     struct eil_segment *segments; /* multi-label: owned */
     int n_segments;
@@ -425,6 +426,7 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
         snprintf(f->label, sizeof f->label, "%s", e->label);
         snprintf(f->category, sizeof f->category, "%s", e->category);
         snprintf(f->name, sizeof f->name, "%s", e->name);
+        snprintf(f->subject, sizeof f->subject, "%s", e->subject);
         f->type = e->type;
         f->validation = e->validation;
         f->interval_ms = e->interval_ms;
@@ -546,8 +548,11 @@ static void insert(struct import *im, const struct file *f, const char *path, st
     snprintf(r.category, sizeof r.category, "%s", category);
     snprintf(r.name, sizeof r.name, "%s", name);
     snprintf(r.notes, sizeof r.notes, "%s", notes);
+    /* --subject, else the info.labels metadata */
     if (im->o->subject)
         snprintf(r.subject, sizeof r.subject, "%s", im->o->subject);
+    else if (f && f->subject[0])
+        snprintf(r.subject, sizeof r.subject, "%s", f->subject);
     r.started_at = p->started_at > 0 ? p->started_at : store_now();
     r.sample_rate_hz = p->rate_hz;
     r.format = STORE_F32;
