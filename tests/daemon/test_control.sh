@@ -47,8 +47,12 @@ refused "device gesture 9" "unknown" # NAKed too
 
 # not while recording
 wait_for 5 connected ctl || fail "not connected after the rate change: $(ctl ctl status)"
+refused "record start x category=bogus" "category 'bogus' is not training, testing or unassigned"
+refused 'record start x subject="a\u0001b"' "subject:"
+refused "record start" "usage"
 ok "record start trashme"
 ID=$(jget "$REPLY" recording_id)
+refused "record start again" "already recording 'trashme'"
 refused "device rate 50" "not while recording"
 refused "device ranges 4 500" "not while recording"
 refused "delete $ID" "still open"
@@ -73,4 +77,10 @@ printf '%s' "$r" | grep -q "\"id\":$ID" && printf '%s' "$r" | grep -q '"label":"
 r=$(ctl ctl "labels")
 printf '%s' "$r" | grep -q '"label":"trashme"' || fail "labels: $r"
 alive "$D_PID" || fail "daemon died"
+# a daemon whose port has nothing behind it records nothing, and says why
+start_daemon nothing ctl2
+r=$(ctl ctl2 "record start x")
+[ "$(jget "$r" ok)" = false ] && printf '%s' "$r" | grep -q "no device connected" || fail "record start without a device: $r"
+r=$(ctl ctl2 "device ping")
+[ "$(jget "$r" ok)" = false ] && printf '%s' "$r" | grep -q "no binary-protocol device" || fail "device ping without a device: $r"
 pass "device commands forwarded and refused with reasons; trash round trip"
