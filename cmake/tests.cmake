@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests.cmake -- what the tests need from the machine, checked once at configure time.
 #
 # Every need (a program, the shared dataset, root, the firmware toolchain...) is declared here
@@ -88,4 +89,13 @@ if(_uid STREQUAL "0")
   imulab_need(root ON "")
 else()
   imulab_need(root OFF "not root: a full disk is simulated with a small tmpfs, and mounting one takes root")
+endif()
+
+# imulab sync's test starts its own PostgreSQL server (initdb and pg_ctl of Debian's postgresql).
+file(GLOB _pg_initdb /usr/lib/postgresql/*/bin/initdb)
+find_program(_imulab_prog_psql NAMES psql NO_CACHE)
+if(_pg_initdb AND _imulab_prog_psql)
+  imulab_need(postgres ON "")
+else()
+  imulab_need(postgres OFF "no PostgreSQL server (initdb) or psql (Debian packages postgresql, postgresql-client)")
 endif()

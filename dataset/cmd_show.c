@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_show.c -- imulab show (metadata, per-axis statistics and a terminal plot) and imulab plot
  * (an SVG file for reports). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_validate.c -- `imulab validate`: run the testing windows on the device and prove that it
  * computes exactly what the host computes.
  *
@@ -578,16 +579,16 @@ static int parse_options(int argc, char **argv, struct vopts *o)
         case 'p': o->port = optarg; break;
         case 'j': o->json = 1; break;
         case 't':
-            if (cli_parse_double(optarg, &timeout_ms) || timeout_ms < 10 || timeout_ms > 600000)
-                return cli_usage("validate", "--timeout-ms must be 10 to 600000");
+            if (cli_parse_range("validate", "--timeout-ms", optarg, 10, 600000, &timeout_ms))
+                return CLI_USAGE;
             break;
         case 'b':
-            if (cli_parse_double(optarg, &baud) || baud < 1200 || baud > 4000000)
-                return cli_usage("validate", "bad --baud '%s'", optarg);
+            if (cli_parse_range("validate", "--baud", optarg, 1200, 4000000, &baud))
+                return CLI_USAGE;
             break;
         case 'l':
-            if (cli_parse_double(optarg, &limit) || limit < 1 || limit > 1e9)
-                return cli_usage("validate", "bad --limit '%s'", optarg);
+            if (cli_parse_range("validate", "--limit", optarg, 1, 1e9, &limit))
+                return CLI_USAGE;
             break;
         default: return CLI_USAGE;
         }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c -- `imulab`: global options, default paths and the command table.
  *
  * imulab [--db FILE] [--socket PATH] COMMAND [ARGS...]
@@ -38,6 +39,7 @@ static const struct command *commands(size_t *n)
         {"windows", cmd_windows, "count the windows per label and category"},
         {"import", cmd_import, "import Edge Impulse JSON/CSV files, info.labels and directories"},
         {"export", cmd_export, "export recordings in Edge Impulse formats"},
+        {"sync", cmd_sync, "bring this database together with the lab's PostgreSQL database"},
         {"train", cmd_train, "train a model"},
         {"eval", cmd_eval, "evaluate a model on the testing recordings"},
         {"validate", cmd_validate, "run the testing windows on the device"},

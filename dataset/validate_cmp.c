@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* validate_cmp.c -- see validate_cmp.h. Features are compared as bit patterns, not as numbers,
  * so -0.0 against 0.0 or two different NaNs count as differences, as they are on the wire. */
 #include "validate_cmp.h"

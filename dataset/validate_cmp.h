@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* validate_cmp.h -- the comparison at the heart of `imulab validate`: what the host computed for
  * a window against what the device answered, bit for bit. A pure function (no I/O, no state),
  * unit-tested in tests/dataset/test_validate_cmp.c. */

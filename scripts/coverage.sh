@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # scripts/coverage.sh -- line and branch coverage of the host code by the test suite
 # (docs/testing.md).
 #

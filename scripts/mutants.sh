@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # scripts/mutants.sh -- mutation testing: apply hand-written bugs one at a time and check that the
 # test suite fails on each (docs/testing.md).
 #
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift 2 ;;
     --full) FULL=1; shift ;;
     --keep) KEEP=1; shift ;;
-    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "mutants.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The whole test suite: an ASan+UBSan build of the host programs (and the firmware images),
 # then every ctest test (unit, fuzz for a bounded number of inputs, daemon against the
 # simulator on a pty, QEMU end to end, the TUI in tmux).

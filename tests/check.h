@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check.h -- the one assertion header of the plain-C unit tests.
  *
  * CHECK(cond) and CHECK_MSG(cond, fmt, ...) count a failure and keep going, printing

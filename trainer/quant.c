@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* quant.c -- post-training int8 quantization (TFLite scheme), evaluation, the whole training run. */
 #include "trainer_int.h"
 
@@ -63,7 +64,8 @@ void tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, d
     for (int r = 0; r < cw->n; r++)
         for (int i = 0; i < nf; i++)
             all[(size_t)r * nf + i] = (cw->x[(size_t)r * nf + i] - m->feat_mean[i]) / m->feat_std[i];
-    qsort(all, nz, sizeof(float), cmp_float);
+    if (nz > 1)
+        qsort(all, nz, sizeof(float), cmp_float);
     *lo = all[(size_t)(0.001 * (double)(nz - 1))];
     *hi = all[(size_t)(0.999 * (double)(nz - 1))];
     free(all);

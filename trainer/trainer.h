@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* trainer.h -- the imulab host trainer: windows, features, a small dense network, int8
  * quantization, export and evaluation. Host-only (allocates); the per-window feature extraction
  * and the int8 inference are the portable code in portable/imu_features.c and portable/nn.c, the very

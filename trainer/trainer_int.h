@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* trainer_int.h -- internals shared by the trainer's source files. */
 #ifndef IMULAB_TRAINER_INT_H
 #define IMULAB_TRAINER_INT_H

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/classifier/e2e.sh BIN SRC -- the classifier firmware end to end on the emulated board:
 # train on the shared dataset, build the classifier images with -DIMULAB_MODEL, check the flash and
 # RAM budgets, run QEMU (-icount shift=0) and `imulab validate` (every window bit-exact, accuracy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cls_proto.c -- CMD_VALIDATE and VALIDATE_RESULT: round trips and malformed payloads. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* killat -- kill -9 imulabd at a chosen moment after one of its commits (test helper).
  *
  *   killat WAL PHASE_MS DAEMON_PID SIM_PID [SKIP]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The control socket's device commands and the trash (docs/control.md): each `device` command is
 # forwarded to the simulator and answered after its ACK, with its effect visible in the
 # simulator's log and the daemon's status; bad arguments, a NAK from the device, and rate or range

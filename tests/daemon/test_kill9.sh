@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # d. kill -9 during a 1 kHz recording, five times at different moments after a commit (killat
 # watches the write-ahead log, so each kill lands at a chosen phase of the commit cycle, whatever
 # the load; 95 ms is just before the next commit is due, the worst case of a correct daemon).

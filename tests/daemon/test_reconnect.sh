@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # e. The device hangs up mid-frame and comes back on a new pty behind the same --link: imulabd
 # reconnects by itself, reports connected again, and the open recording continues; the frames
 # lost in the hang-up are a gap of the recording (at the right sample, of the right size).

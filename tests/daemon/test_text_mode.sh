@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # c. Edge Impulse data-forwarder text: float rows equal the values sent (strtof of the text),
 # junk lines are counted as bad_lines, the measured rate is within 2% of the true one, a cut
 # first line and TAB separators are handled, and a 1 Hz stream (written from here through a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # h. Two daemons on two ports write to one database file at the same time: both recordings are
 # complete and exact, and the file passes integrity_check.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # relabel, rm/restore/purge, trim, show, plot, windows: effects checked in the database.
 . "$(dirname "$0")/lib.sh"
 command -v xmllint >/dev/null || { echo "xmllint missing (libxml2-utils)"; exit 77; }

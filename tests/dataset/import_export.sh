@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Import, export (both formats) and re-import: every sample, label and category comes back.
 . "$(dirname "$0")/lib.sh"
 gen "$T/in/training" wave:4:training idle:3:training
@@ -24,7 +25,8 @@ expect 0 im stats --json
 [ "$(json .recordings)" = 10 ] || fail "stats recordings"
 # importing the same again: all duplicates, nothing added
 expect 0 im import "$T/in"
-out_has "10 duplicates skipped"
+out_has "skipped: 10 duplicates"
+out_has "skipped $T/in/training/wave.f1.json"
 [ "$(count 'SELECT count(*) FROM recordings')" = 10 ] || fail "duplicates were added"
 hashes() { sqlite3 "$1" "SELECT label||' '||category||' '||content_hash||' '||sample_count||' '||sample_rate_hz FROM recordings ORDER BY 1"; }
 for fmt in ei-json csv; do

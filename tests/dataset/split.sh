@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # split: stratified per label, stable, never moves assigned recordings unless --reassign,
 # --by-subject keeps subjects on one side.
 . "$(dirname "$0")/lib.sh"

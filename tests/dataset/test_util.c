@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests: SHA-256 (FIPS 180-2 examples), HMAC-SHA256 (RFC 4231), round-trip float printing. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_validate_cmp -- val_compare (dataset/validate_cmp.c), the host-against-device comparison
  * of `imulab validate`: a result equal bit for bit passes; a difference in any single feature
  * bit (sign of zero, NaN payload, last mantissa bit), any single score, the class or a count is

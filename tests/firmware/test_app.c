@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_app.c -- the device application core on the host: HELLO on boot, SAMPLES framing (seq,
  * t_us, samples per frame), commands answered with ACK/NAK (bad values, bad lengths, unknown
  * commands, noise and corrupt frames), stop/start flushing, UART overflow dropping whole frames

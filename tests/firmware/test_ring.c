@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_ring.c -- SPSC ring: capacity rules, wrap-around, all-or-nothing push, peek/at/drop, and
  * a two-thread producer/consumer stress run (ordering and no loss under ASan/UBSan). */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_synth_imu.c -- the emulated board's sensor: exact pacing (rate * elapsed time, no drift),
  * determinism for a seed, bounded bursts after stalls. */
 #include <string.h>

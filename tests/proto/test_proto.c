@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_proto.c -- unit tests of the wire protocol codec (portable/proto.c).
  *
  * CRC check value, COBS vectors, round trips of every message type, every single-bit flip and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tamper -- a device that computes differently: a relay between `imulab validate` and a real
  * (emulated) classifier that changes chosen VALIDATE_RESULT frames on their way to the host.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_features -- the portable feature extractor against a straightforward double-precision
  * reference (naive DFT, libm), and its math helpers against libm. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_load -- tr_load against damaged model.json files: every field of an exported model is, in
  * turn, removed, given the wrong type, emptied, cut short by one element or set out of range.
  * Each variant is refused with a message or loads the same int8 model (the model hash, which covers

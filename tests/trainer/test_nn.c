@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_nn -- the int8 kernel (portable/nn.c, both the plain C path and the SMLAD-style path with
  * the instructions modelled in C) bit for bit against an independent straightforward reference
  * of the TFLite int8 arithmetic, on random layers of many shapes. */

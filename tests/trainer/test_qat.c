@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_qat -- quantization-aware fine-tuning and training determinism, on shape gestures from the
  * benchmark's generator (bench/trainer/shapes.c: air-drawn digits by synthetic people; the data
  * are the same on every machine).

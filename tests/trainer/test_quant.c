@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_quant -- post-training int8 quantization (trainer/quant.c) against the TFLite int8 scheme
  * it promises (docs/model.md, portable/nn.h), checked by the properties the scheme defines rather
  * than by recomputing the code's own formulas:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_setup -- the trainer's set-up around the network: option parsing, the dataset checks and
  * their messages, the Butterworth filters (gains at DC, cut-off and Nyquist), the deterministic
  * math against libm, augmentation (copies, determinism, rotations that are rotations) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_train -- training on the shared dataset (accuracy targets, determinism, export/load round
  * trip) and the refusals on bad input. Usage: test_train [DATASET_DIR] */
 #include <math.h>
