@@ -127,7 +127,10 @@ cmake --build "$B" -j"$JOBS" >/dev/null 2>&1
 
 valid=$((n - ${#invalid[@]}))
 echo
-echo "mutation score: $killed of $valid mutants killed ($((valid ? 100 * killed / valid : 0))%), $(( ($(date +%s) - t_all) / 60 )) min"
+pct=0
+[ "$valid" -gt 0 ] && pct=$((100 * killed / valid))
+minutes=$((($(date +%s) - t_all) / 60))
+echo "mutation score: $killed of $valid mutants killed ($pct%), $minutes min"
 [ ${#survived[@]} -eq 0 ] || echo "survivors: ${survived[*]}"
 [ ${#invalid[@]} -eq 0 ] || echo "did not build (fix the list): ${invalid[*]}"
 [ "$KEEP" = 1 ] || rm -rf "$W"
