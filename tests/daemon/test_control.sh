@@ -40,7 +40,7 @@ refused "device" "usage: device"
 refused "device rate abc" "'abc' is not a rate"
 refused "device rate 0" "is not a rate"
 refused "device ranges 8" "unknown or malformed"
-refused "device ranges x 1000" "want ACCEL_G GYRO_DPS"
+refused "device ranges x 1000" "want ACCEL_G (1 to 255) GYRO_DPS (1 to 65535)"
 refused "device gesture flap" "'flap' is not idle, wave, circle, updown"
 refused "device frobnicate" "unknown or malformed command 'frobnicate'"
 refused "device ranges 3 1000" "unsupported" # the simulator NAKs it, the reason comes back
