@@ -177,6 +177,13 @@ int main(int argc, char **argv)
     CHECK(tr_load(&m2, dir, err, sizeof err) != 0 && err[0]);
     unlink(path);
     CHECK(tr_load(&m2, dir, err, sizeof err) != 0 && strstr(err, "model.json"));
+    /* export where it cannot: the directory and the reason are named */
+    CHECK(tr_export(&m, "/nonexistent-dir/model", err, sizeof err) != 0 && strstr(err, "/nonexistent-dir/model"));
+    snprintf(path, sizeof path, "%s/file", dir);
+    f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fclose(f);
+    CHECK(tr_export(&m, path, err, sizeof err) != 0 && err[0]); /* a file where the directory should be */
     cJSON_Delete(root);
     tr_model_free(&m);
     for (int i = 0; i < N; i++)
