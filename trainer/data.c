@@ -44,7 +44,7 @@ int tr_parse_hidden(const char *s, struct tr_options *o)
         long v = strtol(p, &end, 10);
         if (end == p || v < 1 || v > 512 || n >= TR_MAX_HIDDEN) return -1;
         o->hidden[n++] = (int)v;
-        if (*end == ',') end++;
+        if (*end == ',' && end[1]) end++;
         else if (*end) return -1;
         p = end;
     }
@@ -195,8 +195,9 @@ static void butterworth(struct imu_feat_config *f, int type, double fc, double f
     f->n_sections = (uint16_t)ns;
 }
 
-int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
-                   char *err, size_t errlen)
+/* Labels, axes, rate, windows and the feature configuration of a new model (see tr_setup_model). */
+static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
+                       char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     if (tr_check_dataset(ds, 1, err, errlen)) return -1;
@@ -271,6 +272,16 @@ int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, stru
     }
     m->seed = o->seed;
     return 0;
+}
+
+/* The model's description from the dataset and options; on failure nothing stays allocated. */
+int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, char *err,
+                   size_t errlen)
+{
+    int rc = setup_model(ds, o, m, err, errlen);
+    if (rc)
+        tr_model_free(m);
+    return rc;
 }
 
 void tr_windows_free(struct tr_windows *w)

@@ -11,9 +11,21 @@ T=$(mktemp -d /tmp/imulab-dt.XXXXXX)
 PIDS=()
 PASSED=0
 
+# running: PID is alive and not yet a zombie
+running() { [ -r "/proc/$1/status" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
 cleanup() {
-    local p
+    local p i
+    # SIGTERM first, so that the daemon exits as it should (and writes its coverage data when
+    # built with --coverage); whatever has not exited 2 s later gets SIGKILL
     for p in "${PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    for p in "${PIDS[@]}"; do
+        for ((i = 0; i < 40; i++)); do
+            running "$p" || break
+            sleep 0.05
+        done
         kill -9 "$p" 2>/dev/null
     done
     wait 2>/dev/null

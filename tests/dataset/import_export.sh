@@ -50,6 +50,16 @@ f=$(ls "$T/ex-ei-json"/wave.*.json | head -1)
 "$TOOLS/jget" -f "$T/ex-ei-json/info.labels" -e '.version == 1' '.files|length == 10' \
   '.files[0]|keys|sort == ["category", "label", "name", "path"]' '.files[0].label.type == "label"' \
   || fail "export format: $(head -c 300 "$T/ex-ei-json/info.labels")"
+# Edge Impulse calls unassigned recordings "split": the category each file gets in info.labels
+sqlite3 "$DB" "UPDATE recordings SET category='unassigned' WHERE label='shake'"
+expect 0 im export --format ei-json --out "$T/ex-cat"
+for c in training testing split; do
+  want=$(count "SELECT count(*) FROM recordings WHERE category='$([ $c = split ] && echo unassigned || echo $c)'")
+  got=$(grep -o "\"category\":\"$c\"" "$T/ex-cat/info.labels" | wc -l)
+  [ "$got" = "$want" ] || fail "info.labels: $got files of category $c, want $want: $(head -c 400 "$T/ex-cat/info.labels")"
+done
+grep -q '"category":"unassigned"' "$T/ex-cat/info.labels" && fail "info.labels says unassigned, Edge Impulse wants split"
+sqlite3 "$DB" "UPDATE recordings SET category='testing' WHERE label='shake'"
 head -1 "$T/ex-csv/$(ls "$T/ex-csv" | grep csv | head -1)" | grep -qx "timestamp,accX,accY,accZ" || fail "csv header"
 sed -n 3p "$T/ex-csv/$(ls "$T/ex-csv" | grep csv | head -1)" | grep -q "^10," || fail "csv timestamps in ms"
 # the shared Edge Impulse dataset (skipped, not passed, without it)

@@ -26,6 +26,18 @@ idb=$(sqlite3 "$T/rev.db" "SELECT group_concat(content_hash||':'||id) FROM (SELE
 "$IMULAB" --db "$T/rev.db" split --test-ratio 0.2 >/dev/null || fail "split rev.db"
 c=$(sqlite3 "$T/rev.db" "SELECT group_concat(content_hash||category) FROM (SELECT * FROM recordings ORDER BY content_hash)")
 [ "$a" = "$c" ] || fail "split depends on the import order (ids, row order), not only on the content"
+# per label round(R x recordings) go to testing (docs/dataset.md): 3 x 0.2 = 0.6 -> 1,
+# 7 x 0.2 = 1.4 -> 1, 8 x 0.2 = 1.6 -> 2, 2 x 0.25 = 0.5 -> 1 (half away from zero)
+gen "$T/round" tap:3 nod:7 hop:8
+"$IMULAB" --db "$T/round.db" import "$T/round" >/dev/null || fail "import round"
+"$IMULAB" --db "$T/round.db" split --test-ratio 0.2 >/dev/null || fail "split round"
+r=$(sqlite3 "$T/round.db" "SELECT group_concat(label || ':' || n, ' ') FROM (SELECT label, sum(category='testing') AS n
+     FROM recordings GROUP BY label ORDER BY label)")
+[ "$r" = "hop:2 nod:1 tap:1" ] || fail "testing recordings per label at 0.2: $r (want hop:2 nod:1 tap:1)"
+gen "$T/half" duo:2
+"$IMULAB" --db "$T/half.db" import "$T/half" >/dev/null || fail "import half"
+"$IMULAB" --db "$T/half.db" split --test-ratio 0.25 >/dev/null || fail "split half"
+[ "$(sqlite3 "$T/half.db" "SELECT sum(category='testing') FROM recordings")" = 1 ] || fail "2 x 0.25 = 0.5 rounds to 1 testing"
 # assigned recordings stay; new ones are split around them
 snap() { count "SELECT group_concat(id||category) FROM (SELECT * FROM recordings WHERE id<=30 ORDER BY id)"; }
 snapshot=$(snap)

@@ -2,6 +2,7 @@
 /* test_ring.c -- SPSC ring: capacity rules, wrap-around, all-or-nothing push, peek/at/drop, and
  * a two-thread producer/consumer stress run (ordering and no loss under ASan/UBSan). */
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -84,10 +85,12 @@ static void *producer(void *arg)
             it[k].seq = i + k;
             it[k].check = (i + k) * 2654435761u;
         }
-        if (ring_push(&sring, it, n))
+        if (ring_push(&sring, it, n)) {
             i += n;
-        else
+        } else {
             push_fail++;
+            sched_yield(); /* full: let the consumer run (on a busy machine both may share one core) */
+        }
     }
     return NULL;
 }
@@ -102,6 +105,8 @@ static void threaded(void)
     while (want < N_ITEMS) {
         struct item out[5];
         uint32_t n = ring_pop(&sring, out, 5);
+        if (n == 0)
+            sched_yield(); /* empty: let the producer run */
         for (uint32_t k = 0; k < n; k++) {
             if (out[k].seq != want || out[k].check != want * 2654435761u)
                 bad++;

@@ -141,6 +141,82 @@ static void test_roundtrip_and_recovery(const char *path)
     store_close(s);
 }
 
+/* store_recording_foreach: the label and category filters, the trash, a callback that stops. */
+static int count_cb(const struct store_recording *r, void *arg)
+{
+    int *c = arg;
+    (void)r;
+    return ++c[0] == c[1]; /* stop after c[1] when it is set */
+}
+
+static void test_foreach_and_writers(const char *path)
+{
+    struct store *s;
+    char err[256];
+    REQUIRE(store_open(path, &s, err, sizeof err) == 0);
+    const char *labels[] = {"wave", "wave", "idle", "wave"};
+    int64_t ids[4];
+    CHECK(store_begin(s) == 0);
+    for (int i = 0; i < 4; i++) {
+        struct store_recording r = make_rec(labels[i], STORE_I16, 2);
+        snprintf(r.category, sizeof r.category, "%s", i == 1 ? "testing" : "training");
+        CHECK(store_recording_create(s, &r, i == 3 ? "imulabd:1:/dev/ttyX" : NULL) == 0);
+        ids[i] = r.id;
+        int16_t v[6] = {1, -2, 3, -4, 32767, -32768};
+        CHECK(store_chunk_append(s, r.id, 0, 0, 3, 2, STORE_I16, v, 0) == 0);
+        if (i < 3)
+            CHECK(store_recording_finish(s, r.id, store_now()) == 0);
+    }
+    CHECK(sqlite3_exec(store_db(s), "UPDATE recordings SET deleted_at=1 WHERE label='idle'", NULL, NULL, NULL) ==
+          SQLITE_OK);
+    CHECK(store_commit(s) == 0);
+    int c[2] = {0, 0};
+    CHECK(store_recording_foreach(s, "wave", NULL, 0, count_cb, c) == 0 && c[0] == 3);
+    c[0] = 0;
+    CHECK(store_recording_foreach(s, "wave", "testing", 0, count_cb, c) == 0 && c[0] == 1);
+    c[0] = 0;
+    CHECK(store_recording_foreach(s, NULL, NULL, 0, count_cb, c) == 0 && c[0] == 3); /* idle is in the trash */
+    c[0] = 0;
+    CHECK(store_recording_foreach(s, NULL, NULL, 1, count_cb, c) == 0 && c[0] == 4);
+    c[0] = 0;
+    c[1] = 2;
+    CHECK(store_recording_foreach(s, NULL, NULL, 1, count_cb, c) == 0 && c[0] == 2); /* stopped by the callback */
+    /* int16 samples come back scaled per axis */
+    float *v;
+    int64_t n;
+    CHECK(store_recording_samples(s, ids[0], &v, &n) == 0 && n == 3);
+    CHECK(v[0] == (float)(1 * (1.0 / 4096)) && v[5] == (float)(-32768 * (1.0 / 4096)));
+    free(v);
+    /* writers: pid 1 (init) is alive, so its open recording is not an orphan; a dead pid is */
+    CHECK(store_recording_writer_alive(s, ids[3]) == 1);
+    CHECK(store_recording_writer_alive(s, ids[0]) == 0); /* closed */
+    int closed = -1;
+    CHECK(store_recover_open(s, NULL, &closed) == 0 && closed == 0);
+    const char *owners[] = {"imulabd:999999999:/dev/x", "imulabd", "imulabd:0:/dev/x", "imulabd:-5:x"};
+    for (int i = 0; i < 4; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "UPDATE recordings SET owner='%s' WHERE id=%lld", owners[i], (long long)ids[3]);
+        CHECK(sqlite3_exec(store_db(s), sql, NULL, NULL, NULL) == SQLITE_OK);
+        CHECK_MSG(store_recording_writer_alive(s, ids[3]) == 0, "owner '%s' counted alive", owners[i]);
+    }
+    /* a chunk whose blob does not match its sample count is reported, not read past */
+    CHECK(sqlite3_exec(store_db(s), "UPDATE chunks SET n_samples=5 WHERE seq=0 AND recording_id=1", NULL, NULL, NULL) ==
+          SQLITE_OK);
+    CHECK(store_recording_samples(s, ids[0], &v, &n) != 0);
+    CHECK_MSG(strstr(store_errmsg(s), "recording") != NULL, "%s", store_errmsg(s));
+    store_close(s);
+    /* a file that is not a database is refused with its name */
+    char bad[300];
+    snprintf(bad, sizeof bad, "%s.bad", path);
+    FILE *f = fopen(bad, "w");
+    REQUIRE(f != NULL);
+    fputs("this is not an SQLite database, not even close; it is text and more text to fill a page\n", f);
+    fclose(f);
+    CHECK(store_open(bad, &s, err, sizeof err) != 0);
+    CHECK_MSG(strstr(err, bad) != NULL, "%s", err);
+    CHECK(store_open_readonly("/nonexistent/dir/x.db", &s, err, sizeof err) != 0 && strstr(err, "/nonexistent"));
+}
+
 static void test_newer_schema_refused(const char *path)
 {
     struct store *s;
@@ -365,6 +441,8 @@ int main(void)
     test_running_hash(path);
     snprintf(path, sizeof path, "%s/g.db", dir);
     test_label_totals(path);
+    snprintf(path, sizeof path, "%s/h.db", dir);
+    test_foreach_and_writers(path);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK_MSG(system(cmd) == 0, "%s", cmd);

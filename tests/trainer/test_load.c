@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/* test_load -- tr_load against damaged model.json files: every field of an exported model is, in
+ * turn, removed, given the wrong type, emptied, cut short by one element or set out of range.
+ * Each variant is refused with a message or loads the same int8 model (the model hash, which covers
+ * the configuration and the int8 network; fields outside it, such as the training curves, may be
+ * damaged without consequence), never crashes; the undamaged file loads bit for bit.
+ * Usage: test_load [SCRATCH_DIR] */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "trainer.h"
+
+static char dir[512];
+static uint32_t want_hash;
+static int variants, refused, accepted;
+
+static float *wave(int n, int na, float freq)
+{
+    float *v = malloc(sizeof(float) * (size_t)n * (size_t)na);
+    for (int t = 0; t < n; t++)
+        for (int a = 0; a < na; a++)
+            v[t * na + a] = sinf(freq * (float)t + (float)a) + 0.03f * (float)((t * 5 + a) % 7);
+    return v;
+}
+
+/* Write root as model.json and load it: refused with a message, or the same model. */
+static void try_load(cJSON *root, const char *what)
+{
+    char path[600], err[512] = "";
+    snprintf(path, sizeof path, "%s/model.json", dir);
+    char *text = cJSON_Print(root);
+    REQUIRE(text != NULL);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    struct tr_model m;
+    variants++;
+    if (tr_load(&m, dir, err, sizeof err) == 0) {
+        accepted++;
+        CHECK_MSG(m.hash == want_hash, "%s: loaded as another model (%08x, want %08x)", what, m.hash, want_hash);
+        tr_model_free(&m);
+    } else {
+        refused++;
+        CHECK_MSG(err[0] != 0, "%s: refused without a message", what);
+    }
+}
+
+/* The node at path (child indices from the root). */
+static cJSON *walk(cJSON *root, const int *path, int depth)
+{
+    cJSON *n = root;
+    for (int d = 0; d < depth && n; d++)
+        n = cJSON_GetArrayItem(n, path[d]);
+    return n;
+}
+
+/* Variant kind k of the child at path[depth-1]: 0 removed, 1..5 replaced by a string, a huge
+ * number, -1, an empty array, null; 6 (arrays) one element short. Returns 0 if k does not apply. */
+static int variant(cJSON *root, const int *path, int depth, int k, const char *what)
+{
+    cJSON *copy = cJSON_Duplicate(root, 1);
+    REQUIRE(copy != NULL);
+    cJSON *parent = walk(copy, path, depth - 1), *node = cJSON_GetArrayItem(parent, path[depth - 1]);
+    REQUIRE(parent != NULL && node != NULL);
+    cJSON *repl = NULL;
+    switch (k) {
+    case 0: cJSON_DeleteItemFromArray(parent, path[depth - 1]); break;
+    case 1: repl = cJSON_CreateString("x"); break;
+    case 2: repl = cJSON_CreateNumber(1e300); break;
+    case 3: repl = cJSON_CreateNumber(-1); break;
+    case 4: repl = cJSON_CreateArray(); break;
+    case 5: repl = cJSON_CreateNull(); break;
+    case 6:
+        if (!cJSON_IsArray(node) || cJSON_GetArraySize(node) == 0) {
+            cJSON_Delete(copy);
+            return 0;
+        }
+        cJSON_DeleteItemFromArray(node, cJSON_GetArraySize(node) - 1);
+        break;
+    }
+    if (repl) {
+        if (node->string)
+            repl->string = strdup(node->string);
+        cJSON_ReplaceItemViaPointer(parent, node, repl);
+    }
+    try_load(copy, what);
+    cJSON_Delete(copy);
+    return 1;
+}
+
+/* Damage every node under the one at path, recursively (arrays: their first two and last
+ * elements stand for the rest). */
+static void damage(cJSON *root, int *path, int depth, const char *where)
+{
+    cJSON *parent = walk(root, path, depth);
+    int n = cJSON_GetArraySize(parent);
+    for (int i = 0; i < n && depth < 7; i++) {
+        if (cJSON_IsArray(parent) && i >= 2 && i < n - 1)
+            continue;
+        cJSON *node = cJSON_GetArrayItem(parent, i);
+        char what[300];
+        if (cJSON_IsObject(parent))
+            snprintf(what, sizeof what, "%s.%s", where, node->string);
+        else
+            snprintf(what, sizeof what, "%s[%d]", where, i);
+        path[depth] = i;
+        for (int k = 0; k <= 6; k++)
+            variant(root, path, depth + 1, k, what);
+        if (cJSON_IsArray(node) || cJSON_IsObject(node))
+            damage(root, path, depth + 1, what);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    snprintf(dir, sizeof dir, "%s/test_load.XXXXXX", argc > 1 ? argv[1] : "/tmp");
+    REQUIRE(mkdtemp(dir) != NULL);
+    enum { N = 6 };
+    struct tr_recording r[N];
+    const char *ax[3] = {"x", "y", "z"};
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < N; i++) {
+        r[i].label = i % 2 ? "b" : "a";
+        r[i].category = i < 4 ? TR_TRAINING : TR_TESTING;
+        r[i].rate_hz = 50;
+        r[i].n_axes = 3;
+        for (int a = 0; a < 3; a++)
+            r[i].axes[a] = ax[a];
+        r[i].n_samples = 200;
+        r[i].values = wave(200, 3, i % 2 ? 0.5f : 0.1f);
+    }
+    struct tr_dataset ds = {N, r};
+    struct tr_options o;
+    tr_options_default(&o);
+    o.n_hidden = 1;
+    o.hidden[0] = 4;
+    o.fft_len = 8;
+    o.raw_points = 2;
+    o.epochs = 3;
+    o.filter = 1;
+    o.filter_hz = 10;
+    struct tr_model m;
+    char err[512];
+    REQUIRE(tr_train(&ds, &o, &m, err, sizeof err) == 0);
+    want_hash = m.hash;
+    REQUIRE(tr_export(&m, dir, err, sizeof err) == 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/model.json", dir);
+    FILE *f = fopen(path, "r");
+    REQUIRE(f != NULL);
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    cJSON *root = cJSON_Parse(text);
+    REQUIRE(root != NULL);
+    try_load(root, "the exported file");
+    CHECK(accepted == 1);
+    int at[8];
+    damage(root, at, 0, "model");
+    printf("test_load: %d damaged files, %d refused, %d loaded as the same model\n", variants - 1, refused, accepted - 1);
+    CHECK_MSG(refused > variants / 2, "only %d of %d damaged files refused", refused, variants);
+    /* not JSON at all, and no file */
+    f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fputs("{\"format\": ", f);
+    fclose(f);
+    struct tr_model m2;
+    CHECK(tr_load(&m2, dir, err, sizeof err) != 0 && err[0]);
+    unlink(path);
+    CHECK(tr_load(&m2, dir, err, sizeof err) != 0 && strstr(err, "model.json"));
+    /* export where it cannot: the directory and the reason are named */
+    CHECK(tr_export(&m, "/nonexistent-dir/model", err, sizeof err) != 0 && strstr(err, "/nonexistent-dir/model"));
+    snprintf(path, sizeof path, "%s/file", dir);
+    f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fclose(f);
+    CHECK(tr_export(&m, path, err, sizeof err) != 0 && err[0]); /* a file where the directory should be */
+    cJSON_Delete(root);
+    tr_model_free(&m);
+    for (int i = 0; i < N; i++)
+        free((void *)r[i].values);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+    return check_report("test_load");
+}

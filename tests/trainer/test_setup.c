@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/* test_setup -- the trainer's set-up around the network: option parsing, the dataset checks and
+ * their messages, the Butterworth filters (gains at DC, cut-off and Nyquist), the deterministic
+ * math against libm, augmentation (copies, determinism, rotations that are rotations) and the
+ * SVG report. Usage: test_setup [SCRATCH_DIR] */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "trainer.h"
+#include "trainer_int.h"
+
+static const char *ax3[3] = {"x", "y", "z"};
+
+static float *wave(int n, int na, float freq, float amp)
+{
+    float *v = malloc(sizeof(float) * (size_t)n * (size_t)na);
+    for (int t = 0; t < n; t++)
+        for (int a = 0; a < na; a++)
+            v[t * na + a] = amp * sinf(freq * (float)t + (float)a) + 0.02f * (float)((t * 7 + a) % 5);
+    return v;
+}
+
+/* 6 recordings of 2 labels: 4 training, 2 testing; values owned by the caller's free_rec. */
+static void make_set(struct tr_recording *r, int n)
+{
+    memset(r, 0, sizeof *r * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        r[i].label = i % 2 ? "b" : "a";
+        r[i].category = i < n - 2 ? TR_TRAINING : TR_TESTING;
+        r[i].rate_hz = 100;
+        r[i].n_axes = 3;
+        for (int a = 0; a < 3; a++)
+            r[i].axes[a] = ax3[a];
+        r[i].n_samples = 400;
+        r[i].values = wave(400, 3, i % 2 ? 0.6f : 0.1f, 1.0f + 0.05f * (float)i);
+    }
+}
+
+static void free_set(struct tr_recording *r, int n)
+{
+    for (int i = 0; i < n; i++)
+        free((void *)r[i].values);
+}
+
+static void test_parse_hidden(void)
+{
+    struct tr_options o;
+    tr_options_default(&o);
+    CHECK(tr_parse_hidden("64,32", &o) == 0 && o.n_hidden == 2 && o.hidden[0] == 64 && o.hidden[1] == 32);
+    CHECK(tr_parse_hidden("8", &o) == 0 && o.n_hidden == 1 && o.hidden[0] == 8);
+    CHECK(tr_parse_hidden("", &o) == 0 && o.n_hidden == 0);
+    CHECK(tr_parse_hidden("0", &o) == 0 && o.n_hidden == 0);
+    CHECK(tr_parse_hidden("none", &o) == 0 && o.n_hidden == 0);
+    const char *bad[] = {"x", "8,", ",8", "8;4", "0,4", "513", "1,2,3,4", "-3", "8 4"};
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_MSG(tr_parse_hidden(bad[i], &o) == -1, "'%s' accepted", bad[i]);
+}
+
+/* Each bad dataset or option is refused with a message naming the problem. */
+static void test_refusals(void)
+{
+    enum { N = 6 };
+    struct tr_recording r[N];
+    make_set(r, N);
+    struct tr_dataset ds = {N, r};
+    struct tr_options o;
+    tr_options_default(&o);
+    struct tr_model m;
+    char err[256];
+#define REFUSED(what)                                                                                                  \
+    do {                                                                                                               \
+        err[0] = 0;                                                                                                    \
+        int rc_ = tr_setup_model(&ds, &o, &m, err, sizeof err);                                                        \
+        if (rc_ == 0)                                                                                                  \
+            tr_model_free(&m);                                                                                         \
+        CHECK_MSG(rc_ == -1 && strstr(err, what), "want '%s', got rc %d '%s'", what, rc_, err);                        \
+    } while (0)
+    r[2].n_axes = TR_MAX_AXES + 1;
+    REFUSED("axes (1 to");
+    r[2].n_axes = 3;
+    r[2].rate_hz = 0;
+    REFUSED("no sample rate");
+    r[2].rate_hz = 100;
+    for (int i = 0; i < N; i++)
+        r[i].category = i < 2 ? TR_UNASSIGNED : TR_TESTING;
+    REFUSED("no recordings in category training");
+    for (int i = 0; i < N; i++)
+        r[i].category = i < N - 2 ? TR_TRAINING : TR_TESTING;
+    o.window_ms = 50; /* 5 samples at 100 Hz */
+    REFUSED("need 8");
+    o.window_ms = 60000;
+    REFUSED("at most 4096");
+    tr_options_default(&o);
+    o.fft_len = 12;
+    REFUSED("power of two");
+    tr_options_default(&o);
+    o.filter = 1;
+    o.filter_hz = 60; /* above Nyquist at 100 Hz */
+    REFUSED("cut-off");
+    tr_options_default(&o);
+    /* too many labels */
+    enum { NL = TR_MAX_LABELS + 1 };
+    struct tr_recording many[NL];
+    char names[NL][8];
+    for (int i = 0; i < NL; i++) {
+        many[i] = r[0];
+        snprintf(names[i], sizeof names[i], "l%d", i);
+        many[i].label = names[i];
+    }
+    struct tr_dataset dm = {NL, many};
+    err[0] = 0;
+    CHECK_MSG(tr_setup_model(&dm, &o, &m, err, sizeof err) == -1 && strstr(err, "too many labels"), "%s", err);
+    /* a training set with fewer windows than labels is refused by tr_train */
+    o.window_ms = o.stride_ms = 4000;
+    err[0] = 0;
+    int rc = tr_train(&ds, &o, &m, err, sizeof err);
+    if (rc == 0)
+        tr_model_free(&m);
+    CHECK_MSG(rc == 0 || strstr(err, "training windows"), "%s", err);
+    /* a label the model does not know, for windows of a model */
+    tr_options_default(&o);
+    REQUIRE(tr_setup_model(&ds, &o, &m, err, sizeof err) == 0);
+    struct tr_recording other = r[0];
+    other.label = "zzz";
+    struct tr_dataset d1 = {1, &other};
+    struct tr_windows w;
+    CHECK(tr_make_windows(&m, &d1, TR_TRAINING, &w, err, sizeof err) == -1 && strstr(err, "'zzz'"));
+    tr_windows_free(&w);
+    other.label = "a";
+    other.n_axes = 2;
+    CHECK(tr_make_windows(&m, &d1, TR_TRAINING, &w, err, sizeof err) == -1 && strstr(err, "2 axes"));
+    tr_windows_free(&w);
+    tr_model_free(&m);
+    free_set(r, N);
+#undef REFUSED
+}
+
+/* |H(e^{jw})| of the model's biquad cascade. */
+static double gain(const struct imu_feat_config *f, double w)
+{
+    double g = 1;
+    for (int s = 0; s < f->n_sections; s++) {
+        const float *q = f->sos[s];
+        double c1 = cos(w), s1 = sin(w), c2 = cos(2 * w), s2 = sin(2 * w);
+        double nr = q[0] + q[1] * c1 + q[2] * c2, ni = -(q[1] * s1 + q[2] * s2);
+        double dr = 1 + q[3] * c1 + q[4] * c2, di = -(q[3] * s1 + q[4] * s2);
+        g *= sqrt((nr * nr + ni * ni) / (dr * dr + di * di));
+    }
+    return g;
+}
+
+/* Butterworth low- and high-pass of order 2 and 4: 1 in the pass band, 1/sqrt(2) at the cut-off,
+ * 0 at the other end, monotonic. */
+static void test_filters(void)
+{
+    enum { N = 6 };
+    struct tr_recording r[N];
+    make_set(r, N);
+    struct tr_dataset ds = {N, r};
+    const double fs = 100, fc = 10, wc = 2 * M_PI * fc / fs;
+    for (int type = 1; type <= 2; type++)
+        for (int order = 2; order <= 4; order += 2) {
+            struct tr_options o;
+            tr_options_default(&o);
+            o.filter = type;
+            o.filter_hz = (float)fc;
+            o.filter_order = order;
+            struct tr_model m;
+            char err[256];
+            REQUIRE(tr_setup_model(&ds, &o, &m, err, sizeof err) == 0);
+            CHECK_EQ(m.feat.n_sections, order / 2);
+            double pass = gain(&m.feat, type == 1 ? 0 : M_PI), stop = gain(&m.feat, type == 1 ? M_PI : 0);
+            double cut = gain(&m.feat, wc);
+            CHECK_MSG(fabs(pass - 1) < 1e-5, "type %d order %d: pass-band gain %g", type, order, pass);
+            CHECK_MSG(stop < 1e-5, "type %d order %d: stop-band gain %g", type, order, stop);
+            CHECK_MSG(fabs(cut - M_SQRT1_2) < 1e-4, "type %d order %d: gain at the cut-off %g", type, order, cut);
+            /* a steeper slope for order 4: an octave into the stop band */
+            double oct = gain(&m.feat, type == 1 ? 2 * wc : wc / 2);
+            CHECK_MSG(oct < (order == 2 ? 0.3 : 0.07), "type %d order %d: gain an octave out %g", type, order, oct);
+            tr_model_free(&m);
+        }
+    free_set(r, N);
+}
+
+static void test_detmath(void)
+{
+    double worst = 0;
+    for (int i = -2000; i <= 2000; i++) {
+        double x = i * 0.00731;
+        double e1 = fabs(tr_sin(x) - sin(x)), e2 = fabs(tr_cos(x) - cos(x));
+        worst = e1 > worst ? e1 : worst;
+        worst = e2 > worst ? e2 : worst;
+        if (fabs(cos(x)) > 0.05) {
+            double e3 = fabs(tr_tan(x) - tan(x)) / (1 + fabs(tan(x)));
+            worst = e3 > worst ? e3 : worst;
+        }
+    }
+    CHECK_MSG(worst < 1e-12, "sin/cos/tan differ from libm by %g", worst);
+    worst = 0;
+    for (double x = 1e-300; x < 1e300; x *= 7.77) {
+        double e = fabs(tr_log(x) - log(x)) / (1 + fabs(log(x)));
+        worst = e > worst ? e : worst;
+    }
+    CHECK_MSG(worst < 1e-14, "log differs from libm by %g", worst);
+    CHECK(tr_log(0) < -700 && tr_log(-1) < -700);
+    float fw = 0;
+    for (float x = -80; x < 80; x += 0.37f) {
+        float e = fabsf(tr_expf(x) - expf(x)) / expf(x);
+        fw = e > fw ? e : fw;
+    }
+    CHECK_MSG(fw < 1e-6f, "expf differs from libm by %g", (double)fw);
+    CHECK(tr_expf(-100) == 0 && tr_expf(NAN) == 0 && isfinite(tr_expf(1000)));
+}
+
+/* Augmented copies: (copies + 1) windows per window, the same for the same seed, rotations that
+ * keep lengths and angles. */
+static void test_augmentation(void)
+{
+    uint64_t s = 42;
+    for (int k = 0; k < 200; k++) {
+        float R[9];
+        tr_random_rotation(&s, 15, R);
+        double det = R[0] * (R[4] * R[8] - R[5] * R[7]) - R[1] * (R[3] * R[8] - R[5] * R[6]) +
+                     R[2] * (R[3] * R[7] - R[4] * R[6]);
+        double off = 0, tr = R[0] + R[4] + R[8];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                double d = R[i * 3] * R[j * 3] + R[i * 3 + 1] * R[j * 3 + 1] + R[i * 3 + 2] * R[j * 3 + 2];
+                off = fmax(off, fabs(d - (i == j)));
+            }
+        /* trace = 1 + 2 cos(angle): at most 15 degrees */
+        CHECK_MSG(fabs(det - 1) < 1e-5 && off < 1e-5 && tr >= 1 + 2 * cos(15 * M_PI / 180) - 1e-5,
+                  "rotation %d: det %g, R R^T off by %g, trace %g", k, det, off, tr);
+    }
+    enum { N = 6 };
+    struct tr_recording r[N];
+    make_set(r, N);
+    struct tr_dataset ds = {N, r};
+    struct tr_options o;
+    tr_options_default(&o);
+    struct tr_model m;
+    char err[256];
+    REQUIRE(tr_setup_model(&ds, &o, &m, err, sizeof err) == 0);
+    struct tr_windows plain, a1, a2;
+    REQUIRE(tr_make_windows(&m, &ds, TR_TRAINING, &plain, err, sizeof err) == 0);
+    o.aug_copies = 2;
+    o.aug_scale = 0.1f;
+    o.aug_rotate_deg = 10;
+    o.aug_shift_ms = 50;
+    o.aug_noise = 0.05f;
+    REQUIRE(tr_make_windows_aug(&m, &ds, TR_TRAINING, &o, &a1, err, sizeof err) == 0);
+    REQUIRE(tr_make_windows_aug(&m, &ds, TR_TRAINING, &o, &a2, err, sizeof err) == 0);
+    CHECK_MSG(a1.n == 3 * plain.n, "%d augmented windows from %d", a1.n, plain.n);
+    CHECK(a1.n == a2.n && memcmp(a1.x, a2.x, sizeof(float) * (size_t)a1.n * (size_t)a1.n_feat) == 0);
+    int differ = 0;
+    for (int i = 0; i < a1.n * a1.n_feat && plain.n; i++)
+        differ += i >= plain.n * plain.n_feat || a1.x[i] != plain.x[i];
+    CHECK_MSG(differ > 0, "augmentation changed nothing");
+    /* a whole training run with augmentation is deterministic too */
+    o.epochs = 5;
+    struct tr_model t1, t2;
+    REQUIRE(tr_train(&ds, &o, &t1, err, sizeof err) == 0);
+    REQUIRE(tr_train(&ds, &o, &t2, err, sizeof err) == 0);
+    CHECK(t1.hash == t2.hash && t1.n_train == 3 * plain.n);
+    tr_model_free(&t1);
+    tr_model_free(&t2);
+    tr_windows_free(&plain);
+    tr_windows_free(&a1);
+    tr_windows_free(&a2);
+    tr_model_free(&m);
+    free_set(r, N);
+}
+
+/* The report: an SVG naming the labels, with the confusion counts; an unwritable path fails. */
+static void test_plot(const char *dir)
+{
+    enum { N = 6 };
+    struct tr_recording r[N];
+    make_set(r, N);
+    r[0].label = r[2].label = r[4].label = "<a&b>";
+    struct tr_dataset ds = {N, r};
+    struct tr_options o;
+    tr_options_default(&o);
+    o.epochs = 8;
+    o.val_frac = 0.25f;
+    struct tr_model m;
+    char err[256], path[600];
+    REQUIRE(tr_train(&ds, &o, &m, err, sizeof err) == 0);
+    int conf[4] = {17, 2, 3, 19};
+    snprintf(path, sizeof path, "%s/test_setup_plot.svg", dir);
+    CHECK(tr_plot_svg(&m, conf, path) == 0);
+    FILE *f = fopen(path, "r");
+    REQUIRE(f != NULL);
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    CHECK_MSG(strncmp(buf, "<svg", 4) == 0 || strstr(buf, "<svg ") != NULL, "not an SVG: %.60s", buf);
+    CHECK(strstr(buf, "</svg>") != NULL);
+    CHECK_MSG(strstr(buf, "&lt;a&amp;b&gt;") != NULL || strstr(buf, "&lt;a&b&gt;") != NULL, "label not escaped");
+    CHECK(strstr(buf, "<a&b>") == NULL);
+    CHECK(strstr(buf, ">19<") != NULL && strstr(buf, ">17<") != NULL);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "command -v xmllint >/dev/null || exit 0; xmllint --noout '%s'", path);
+    CHECK_MSG(system(cmd) == 0, "xmllint refuses %s", path);
+    unlink(path);
+    CHECK(tr_plot_svg(&m, conf, "/nonexistent-dir/x.svg") != 0);
+    tr_model_free(&m);
+    free_set(r, N);
+}
+
+int main(int argc, char **argv)
+{
+    test_parse_hidden();
+    test_refusals();
+    test_filters();
+    test_detmath();
+    test_augmentation();
+    test_plot(argc > 1 ? argv[1] : "/tmp");
+    return check_report("test_setup");
+}
