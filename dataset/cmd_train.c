@@ -32,6 +32,7 @@ static int collect(const struct store_recording *r, void *arg)
     struct tr_recording *t = &d->rec[d->n];
     memset(t, 0, sizeof *t);
     t->label = strdup(r->label);
+    t->subject = strdup(r->subject);
     t->category = cat;
     t->rate_hz = r->sample_rate_hz;
     t->n_axes = r->n_axes > TR_MAX_AXES ? TR_MAX_AXES + 1 : r->n_axes;
@@ -49,6 +50,7 @@ static void db_free(struct db_data *d)
 {
     for (int i = 0; i < d->n; i++) {
         free((void *)d->rec[i].label);
+        free((void *)d->rec[i].subject);
         for (int a = 0; a < d->rec[i].n_axes && a < TR_MAX_AXES; a++) free((void *)d->rec[i].axes[a]);
         free((void *)d->rec[i].values);
     }
@@ -97,8 +99,20 @@ static const char train_help[] =
     "usage: imulab train --out MODEL_DIR [options]\n"
     "Train a dense network on the recordings of category training, evaluate it on testing, quantize\n"
     "it to int8 and write MODEL_DIR/model.c, model.h and model.json.\n"
-    "  --window-ms N        window length (default 1000)\n"
-    "  --stride-ms N        window stride (default 500)\n"
+    "  --mode M             continuous (sliding windows), gesture (one example per gesture) or auto\n"
+    "                       (default: gesture when the median training recording lasts at most\n"
+    "                       --gesture-max-ms, else continuous; --window-ms/--stride-ms imply\n"
+    "                       continuous unless --mode gesture)\n"
+    "  --window-ms N        continuous: window length (default 1000)\n"
+    "  --stride-ms N        continuous: window stride (default 500)\n"
+    "  --gesture-points N   gesture: samples per axis each gesture is resampled to (default 64)\n"
+    "  --gesture-max-ms N   gesture: longest gesture (default 6000); longer recordings are cut by\n"
+    "                       the motion segmenter, shorter ones are one gesture each\n"
+    "  --gesture-min-ms N   gesture: shorter segments are dropped (default 250)\n"
+    "  --gesture-hold-ms N  gesture: quiet time that ends a gesture (default 200)\n"
+    "  --gesture-buf N      gesture: samples the device keeps per gesture before halving (default 256)\n"
+    "  --seg-on X           gesture: onset level above idle, part of the energy spread (default 0.25)\n"
+    "  --seg-off X          gesture: offset level above idle (default 0.1)\n"
     "  --seed N             random seed (default 1); the same seed gives the same model\n"
     "  --hidden LIST        hidden layer sizes, e.g. 20,10 (default), 32 or 0 for none (max 3)\n"
     "  --epochs N           training epochs (default 40)\n"
@@ -127,6 +141,7 @@ static const char train_help[] =
     "                       is no worse there\n"
     "  --quiet              no per-epoch progress\n";
 
+/* --features: a comma-separated list of groups (imu_features.h). */
 static int parse_features(const char *s, struct tr_options *o)
 {
     int fl = o->feat_flags & IMU_FEAT_HANN;
@@ -136,10 +151,13 @@ static int parse_features(const char *s, struct tr_options *o)
         if (!strcmp(t, "stats")) fl |= IMU_FEAT_STATS;
         else if (!strcmp(t, "spectral")) fl |= IMU_FEAT_SPECTRAL;
         else if (!strcmp(t, "raw")) fl |= IMU_FEAT_RAW;
+        else if (!strcmp(t, "deriv")) fl |= IMU_FEAT_DERIV;
+        else if (!strcmp(t, "substats")) fl |= IMU_FEAT_SUBSTATS;
         else return -1;
     }
-    if (!(fl & (IMU_FEAT_STATS | IMU_FEAT_SPECTRAL | IMU_FEAT_RAW))) return -1;
+    if (!(fl & (IMU_FEAT_STATS | IMU_FEAT_SPECTRAL | IMU_FEAT_RAW | IMU_FEAT_DERIV | IMU_FEAT_SUBSTATS))) return -1;
     o->feat_flags = fl;
+    o->feat_auto = 0;
     return 0;
 }
 
@@ -163,7 +181,8 @@ static int parse_float(const char *s, double lo, double hi, float *v)
 int cmd_train(const struct cli *cli, int argc, char **argv)
 {
     enum { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
-           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET };
+           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
+           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB };
     static const struct option opts[] = {
         {"out", required_argument, NULL, 'o'}, {"window-ms", required_argument, NULL, O_WIN},
         {"stride-ms", required_argument, NULL, O_STRIDE}, {"seed", required_argument, NULL, O_SEED},
@@ -177,11 +196,17 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"filter-order", required_argument, NULL, O_FORD}, {"aug-copies", required_argument, NULL, O_ACOP},
         {"aug-scale", required_argument, NULL, O_ASC}, {"aug-rotate", required_argument, NULL, O_AROT},
         {"aug-shift-ms", required_argument, NULL, O_ASH}, {"aug-noise", required_argument, NULL, O_ANO},
-        {"qat-epochs", required_argument, NULL, O_QAT}, {"quiet", no_argument, NULL, O_QUIET}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"qat-epochs", required_argument, NULL, O_QAT}, {"quiet", no_argument, NULL, O_QUIET},
+        {"mode", required_argument, NULL, O_MODE}, {"gesture-points", required_argument, NULL, O_GPTS},
+        {"gesture-max-ms", required_argument, NULL, O_GMAX}, {"gesture-min-ms", required_argument, NULL, O_GMIN},
+        {"gesture-hold-ms", required_argument, NULL, O_GHOLD}, {"gesture-buf", required_argument, NULL, O_GBUF},
+        {"seg-on", required_argument, NULL, O_SON}, {"seg-off", required_argument, NULL, O_SOFF},
+        {"sub-segments", required_argument, NULL, O_NSUB},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
     tr_options_default(&o);
     const char *out = NULL;
-    int quiet = 0, c, v;
+    int quiet = 0, c, v, mode_set = 0, window_set = 0;
     const char *cmd = "train";
 #define BAD(what) return cli_usage(cmd, "bad " what " '%s'", optarg)
     cli_getopt_begin();
@@ -189,8 +214,23 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         switch (c) {
         case 'h': fputs(train_help, stdout); return CLI_OK;
         case 'o': out = optarg; break;
-        case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD("--window-ms"); break;
-        case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD("--stride-ms"); break;
+        case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD("--window-ms"); window_set = 1; break;
+        case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD("--stride-ms"); window_set = 1; break;
+        case O_MODE:
+            if (!strcmp(optarg, "gesture")) o.mode = TR_MODE_GESTURE;
+            else if (!strcmp(optarg, "continuous")) o.mode = TR_MODE_CONTINUOUS;
+            else if (!strcmp(optarg, "auto")) o.mode = TR_MODE_AUTO;
+            else BAD("--mode (gesture, continuous or auto)");
+            mode_set = 1;
+            break;
+        case O_GPTS: if (parse_int(optarg, 8, IMU_RESAMPLE_MAX_POINTS, &o.gesture_points)) BAD("--gesture-points (8..1024)"); break;
+        case O_GMAX: if (parse_int(optarg, 50, 600000, &o.gesture_max_ms)) BAD("--gesture-max-ms"); break;
+        case O_GMIN: if (parse_int(optarg, 0, 600000, &o.gesture_min_ms)) BAD("--gesture-min-ms"); break;
+        case O_GHOLD: if (parse_int(optarg, 1, 600000, &o.gesture_hold_ms)) BAD("--gesture-hold-ms"); break;
+        case O_GBUF: if (parse_int(optarg, 16, 4096, &o.gesture_buf) || o.gesture_buf % 2) BAD("--gesture-buf (even, 16..4096)"); break;
+        case O_SON: if (parse_float(optarg, 0, 100, &o.seg_on)) BAD("--seg-on"); break;
+        case O_SOFF: if (parse_float(optarg, 0, 100, &o.seg_off)) BAD("--seg-off"); break;
+        case O_NSUB: if (parse_int(optarg, 2, IMU_FEAT_MAX_SUB, &o.n_sub)) BAD("--sub-segments (2..32)"); o.feat_auto = 0; break;
         case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD("--seed"); o.seed = (unsigned)v; break;
         case O_HID: if (tr_parse_hidden(optarg, &o)) BAD("--hidden (up to 3 sizes 1..512)"); break;
         case O_EP: if (parse_int(optarg, 1, 100000, &o.epochs)) BAD("--epochs"); break;
@@ -203,7 +243,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_FEAT: if (parse_features(optarg, &o)) BAD("--features (stats,spectral,raw)"); break;
         case O_FFT: if (parse_int(optarg, 8, 128, &o.fft_len) || (o.fft_len & (o.fft_len - 1))) BAD("--fft-len (power of two 8..128)"); break;
         case O_NOHANN: o.feat_flags &= ~IMU_FEAT_HANN; break;
-        case O_RAW: if (parse_int(optarg, 2, 256, &o.raw_points)) BAD("--raw-points"); break;
+        case O_RAW: if (parse_int(optarg, 2, 256, &o.raw_points)) BAD("--raw-points"); o.feat_auto = 0; break;
         case O_FILT:
             if (!strcmp(optarg, "low")) o.filter = 1;
             else if (!strcmp(optarg, "high")) o.filter = 2;
@@ -227,6 +267,9 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     if (!out) return cli_usage(cmd, "--out MODEL_DIR is required");
     if (o.filter && !(o.filter_hz > 0)) return cli_usage(cmd, "--filter needs --filter-hz");
     if (o.stride_ms > o.window_ms) return cli_usage(cmd, "--stride-ms %d is longer than --window-ms %d", o.stride_ms, o.window_ms);
+    if (window_set && !mode_set) o.mode = TR_MODE_CONTINUOUS;
+    if (o.gesture_min_ms > o.gesture_max_ms) return cli_usage(cmd, "--gesture-min-ms %d is longer than --gesture-max-ms %d", o.gesture_min_ms, o.gesture_max_ms);
+    if (o.seg_off > o.seg_on) return cli_usage(cmd, "--seg-off %g is above --seg-on %g", (double)o.seg_off, (double)o.seg_on);
     o.verbose = !quiet;
     o.progress_out = stdout;
     o.progress_bar = isatty(STDOUT_FILENO);
@@ -240,10 +283,15 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         return cli_error("%s", err);
     }
     snprintf(m.options_json, sizeof m.options_json,
-             "{\"window_ms\":%d,\"stride_ms\":%d,\"seed\":%u,\"epochs\":%d,\"batch\":%d,\"lr\":%g,\"l2\":%g,"
+             "{\"mode\":\"%s\",\"gesture_points\":%d,\"gesture_max_ms\":%d,\"gesture_min_ms\":%d,"
+             "\"gesture_hold_ms\":%d,\"gesture_buf\":%d,\"seg_on\":%g,\"seg_off\":%g,\"n_sub\":%d,\"feat_flags\":%d,"
+             "\"window_ms\":%d,\"stride_ms\":%d,\"seed\":%u,\"epochs\":%d,\"batch\":%d,\"lr\":%g,\"l2\":%g,"
              "\"val_frac\":%g,\"patience\":%d,\"class_weights\":%s,\"fft_len\":%d,\"raw_points\":%d,"
              "\"filter\":%d,\"filter_hz\":%g,\"filter_order\":%d,\"aug_copies\":%d,\"aug_scale\":%g,"
              "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g,\"qat_epochs\":%d}",
+             o.mode == TR_MODE_AUTO ? "auto" : o.mode == TR_MODE_GESTURE ? "gesture" : "continuous",
+             o.gesture_points, o.gesture_max_ms, o.gesture_min_ms, o.gesture_hold_ms, o.gesture_buf,
+             (double)o.seg_on, (double)o.seg_off, o.n_sub, o.feat_flags,
              o.window_ms, o.stride_ms, o.seed, o.epochs, o.batch, (double)o.lr, (double)o.l2, (double)o.val_frac,
              o.patience, o.class_weights ? "true" : "false", o.fft_len, o.raw_points, o.filter, (double)o.filter_hz,
              o.filter_order, o.aug_copies, (double)o.aug_scale, (double)o.aug_rotate_deg, o.aug_shift_ms,
@@ -258,8 +306,13 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     for (int k = 0; k < m.n_layers; k++) wb += (int)IMU_NN_PAD4((unsigned)m.q[k].n_in) * m.q[k].n_out;
     printf("labels: ");
     for (int l = 0; l < m.n_labels; l++) printf("%s%s", l ? ", " : "", m.labels[l]);
-    printf("\nwindows: %d training, %d testing (%d samples, stride %d, %.4g Hz); %d features\n", m.n_train,
-           m.n_test, m.window_len, m.stride_len, m.rate_hz, m.n_feat);
+    printf("\nmode: %s\n", m.mode_reason);
+    if (m.mode == TR_MODE_GESTURE)
+        printf("gestures: %d training, %d testing (each resampled to %d points, %.4g Hz); %d features\n", m.n_train,
+               m.n_test, m.window_len, m.rate_hz, m.n_feat);
+    else
+        printf("windows: %d training, %d testing (%d samples, stride %d, %.4g Hz); %d features\n", m.n_train,
+               m.n_test, m.window_len, m.stride_len, m.rate_hz, m.n_feat);
     printf("network: %d", m.sizes[0]);
     for (int k = 1; k <= m.n_layers; k++) printf(" -> %d", m.sizes[k]);
     printf(", %d int8 weight bytes; trained in %.3f s (%d epochs), total %.3f s\n", wb, m.train_seconds,

@@ -15,6 +15,7 @@
 
 #include "../portable/imu_features.h"
 #include "../portable/nn.h"
+#include "../portable/segment.h"
 
 #define TR_MAX_AXES IMU_FEAT_MAX_AXES
 #define TR_MAX_HIDDEN 3
@@ -23,9 +24,20 @@
 
 enum tr_category { TR_TRAINING = 0, TR_TESTING = 1, TR_UNASSIGNED = 2 };
 
+/* How examples are cut from recordings (docs/model.md, "Modes"):
+ * - continuous: sliding windows of window_ms every stride_ms, one classification per window;
+ * - gesture: one example per gesture. A recording no longer than gesture_max_ms is one gesture
+ *   (used whole); a longer one is cut by the motion segmenter (portable/segment.c). Each gesture
+ *   goes through the gesture buffer and is resampled to gesture_points samples per axis, and
+ *   that fixed-length window goes to imu_features(). The device does the same on its live
+ *   stream and sends one classification per detected gesture.
+ * TR_MODE_AUTO picks gesture when the median training recording lasts at most gesture_max_ms. */
+enum tr_mode { TR_MODE_AUTO = -1, TR_MODE_CONTINUOUS = 0, TR_MODE_GESTURE = 1 };
+
 /* One recording, values in physical units, interleaved (values[t * n_axes + a]). */
 struct tr_recording {
     const char *label;
+    const char *subject;          /* who recorded it; NULL or "" when unknown */
     int category;                 /* enum tr_category */
     double rate_hz;
     int n_axes;
@@ -49,10 +61,21 @@ struct tr_windows {
     float *x;        /* n * n_feat */
     int *y;          /* label index */
     int *rec;        /* index of the recording in the dataset */
+    int *start, *len; /* the example's samples in its recording (len: window or gesture length) */
 };
 
 struct tr_options {
-    int window_ms, stride_ms;   /* 1000, 500 */
+    /* mode (enum tr_mode, default TR_MODE_AUTO) and its parameters */
+    int mode;
+    int window_ms, stride_ms;   /* continuous: 1000, 500 */
+    int gesture_points;         /* gesture: samples per axis after resampling, 64 (8..1024) */
+    int gesture_max_ms;         /* gesture: longest gesture, 6000; longer recordings are segmented */
+    int gesture_min_ms;         /* gesture: shorter segments are dropped, 250 */
+    int gesture_hold_ms;        /* gesture: quiet time that ends a gesture, 200 */
+    int gesture_buf;            /* gesture: samples the device buffers per gesture before
+                                 * decimating by 2, 256 (even, 16..4096) */
+    float seg_on, seg_off;      /* segmenter onset / offset above the idle level, as fractions of
+                                 * the spread of the motion energy in the training data (0.25, 0.1) */
     unsigned seed;              /* 1 */
     int n_hidden, hidden[TR_MAX_HIDDEN]; /* 2: 20,10 */
     int epochs;                 /* 40 (the maximum with early stopping) */
@@ -72,9 +95,13 @@ struct tr_options {
                                  * loses more than 1 point against float on the validation part
                                  * (on the training windows without one); 0 never; N > 0 always N */
     /* features */
-    int feat_flags;             /* IMU_FEAT_* */
+    int feat_flags;             /* IMU_FEAT_*; stats, spectral, raw, hann by default */
+    int feat_auto;              /* 1 (default): the mode chooses the groups: gesture mode adds
+                                 * IMU_FEAT_SUBSTATS and raw_points 32 (set 0 to use the fields as
+                                 * they are; the CLI clears it for --features / --raw-points) */
     int fft_len;                /* 16 */
-    int raw_points;             /* 8 */
+    int raw_points;             /* 8 (continuous), 32 (gesture with feat_auto) */
+    int n_sub;                  /* sub-segments of IMU_FEAT_SUBSTATS, 4 */
     int filter;                 /* 0 none, 1 low-pass, 2 high-pass */
     float filter_hz;
     int filter_order;           /* 2 or 4 */
@@ -106,7 +133,14 @@ struct tr_model {
     int n_axes;
     char *axes[TR_MAX_AXES];
     double rate_hz;
-    int window_ms, stride_ms, window_len, stride_len;
+    int mode;                     /* TR_MODE_CONTINUOUS or TR_MODE_GESTURE (never AUTO) */
+    char mode_reason[160];        /* why (printed by imulab train, stored in model.json) */
+    int window_ms, stride_ms, window_len, stride_len; /* gesture mode: window_len = gesture_points,
+                                                       * window_ms = stride_ms = stride_len = 0 */
+    /* gesture mode: the device's gesture buffer (samples) and the segmenter; recordings longer
+     * than seg.max_len samples are segmented, shorter ones are one gesture each */
+    int gesture_buf;
+    struct imu_seg_config seg;
     float in_scale[TR_MAX_AXES];  /* physical units per int16 LSB */
     struct imu_feat_config feat;
     int n_feat;
@@ -152,6 +186,22 @@ void tr_quantize_samples(const float *v, int n_samples, int n_axes, const float 
  * On a problem writes a one-line message to err and returns -1. labels receives the sorted label
  * names of the training recordings. */
 int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, size_t errlen);
+
+/* Median length in ms of the recordings of a category (0 if none). */
+double tr_median_ms(const struct tr_dataset *ds, int category);
+
+/* The examples of one recording whose int16 samples (quantized with the model's input scale) are
+ * q: continuous mode, the window starts (len = window_len); gesture mode, the whole recording if
+ * it has at most seg.max_len samples, else the segments imu_seg_find() cuts. Writes up to max
+ * starts/lens (either may be NULL when max is 0) and returns the count, -1 out of memory. */
+int tr_examples(const struct tr_model *m, const int16_t *q, int n_samples, int *starts, int *lens, int max);
+
+/* The window_len x n_axes int16 window imu_features() gets for the example [start, start+len):
+ * continuous, the window (zero-padded past the end); gesture, the samples pushed through the
+ * gesture buffer (gstore: gesture_buf * n_axes int16) and resampled to window_len points, as
+ * the classifier firmware does. */
+void tr_example_window(const struct tr_model *m, const int16_t *q, int n_samples, int start, int len,
+                       int16_t *win, int16_t *gstore);
 
 /* Cut windows of a category and compute their features with the model's configuration
  * (labels and feature config must be set). Labels not in the model give an error. */
