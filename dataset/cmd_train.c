@@ -324,7 +324,13 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
                m.qat_epochs, m.qat_seconds, m.cmp_windows, m.cmp_is_val ? "validation" : "training",
                m.cmp_int8_qat, m.cmp_int8_ptq, m.cmp_float,
                m.qat_kept ? "the fine-tuning" : "post-training quantization (fine-tuning did not help)");
-    printf("test accuracy: float %.4f, int8 %.4f\n", m.acc_float, m.acc_int8);
+    printf("test accuracy: float %.4f, int8 %.4f; int8 per %s %.4f (%d)\n", m.acc_float, m.acc_int8,
+           m.mode == TR_MODE_GESTURE ? "gesture" : "recording (vote over its windows)", m.acc_rec, m.n_rec_units);
+    {
+        char warns[8][TR_WARN_LEN];
+        int nw = tr_warnings(&m, &d.ds, NULL, warns, 8);
+        for (int k = 0; k < nw && k < 8; k++) printf("warning: %s\n", warns[k]);
+    }
     if (m.acc_float - m.acc_int8 > 0.01)
         printf("note: int8 loses %.1f points against float\n", 100 * (m.acc_float - m.acc_int8));
     printf("model %08x written to %s\n", m.hash, out);
@@ -337,7 +343,10 @@ static const char eval_help[] =
     "usage: imulab eval --model MODEL_DIR [--json] [--plot FILE.svg]\n"
     "Evaluate a trained model (float and int8) on the testing recordings: accuracy, per-class\n"
     "precision, recall and F1, and the confusion matrix (rows: true label, columns: predicted).\n"
-    "  --json          {\"accuracy\", \"accuracy_int8\", \"labels\", \"confusion\", \"windows\", ...}\n"
+    "Also the int8 accuracy per recording (continuous mode: the vote of its windows) or per gesture\n"
+    "(gesture mode), the most confused pairs, and warnings about set-ups that flatter the figures.\n"
+    "  --json          {\"accuracy\", \"accuracy_int8\", \"labels\", \"confusion\", \"windows\", \"mode\",\n"
+    "                  \"accuracy_recordings\", \"recordings\", \"confused\", \"warnings\", ...}\n"
     "  --plot FILE     write the training curves and the confusion matrix as SVG\n";
 
 static void print_report(const struct tr_model *m, const int *conf, const char *title, double acc)
@@ -418,6 +427,13 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
     int n = m.n_labels;
     int *cf = calloc((size_t)n * n, sizeof(int)), *c8 = calloc((size_t)n * n, sizeof(int));
     double acc = tr_evaluate(&m, &te, 0, cf), acc8 = tr_evaluate(&m, &te, 1, c8);
+    int *crec = calloc((size_t)n * n, sizeof(int)), n_units = 0;
+    double acc_rec = tr_evaluate_recordings(&m, &te, crec, &n_units);
+    int pt[5], pp[5], pc[5], np = tr_confused_pairs(c8, n, pt, pp, pc, 5);
+    char warns[8][TR_WARN_LEN];
+    int nw = tr_warnings(&m, &d.ds, NULL, warns, 8);
+    if (nw > 8) nw = 8;
+    const char *mode = m.mode == TR_MODE_GESTURE ? "gesture" : "continuous";
     if (json) {
         printf("{\"accuracy\": ");
         cli_json_num(stdout, acc);
@@ -429,16 +445,41 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
         json_conf(cf, n);
         printf(", \"confusion_int8\": ");
         json_conf(c8, n);
-        printf(", \"windows\": %d, \"features\": %d, \"model_hash\": \"%08x\"}\n", te.n, m.n_feat, m.hash);
+        printf(", \"windows\": %d, \"features\": %d, \"model_hash\": \"%08x\"", te.n, m.n_feat, m.hash);
+        printf(", \"mode\": \"%s\", \"accuracy_recordings\": ", mode);
+        cli_json_num(stdout, acc_rec);
+        printf(", \"recordings\": %d, \"confusion_recordings\": ", n_units);
+        json_conf(crec, n);
+        printf(", \"confused\": [");
+        for (int k = 0; k < np; k++) {
+            printf("%s{\"true\": ", k ? ", " : "");
+            cli_json_str(stdout, m.labels[pt[k]]);
+            printf(", \"predicted\": ");
+            cli_json_str(stdout, m.labels[pp[k]]);
+            printf(", \"count\": %d}", pc[k]);
+        }
+        printf("], \"warnings\": [");
+        for (int k = 0; k < nw; k++) { if (k) printf(", "); cli_json_str(stdout, warns[k]); }
+        printf("]}\n");
     } else {
-        printf("model %08x: %d testing windows, %d features\n", m.hash, te.n, m.n_feat);
+        printf("model %08x (%s mode): %d testing %s, %d features\n", m.hash, mode, te.n,
+               m.mode == TR_MODE_GESTURE ? "gestures" : "windows", m.n_feat);
         print_report(&m, cf, "float", acc);
         print_report(&m, c8, "int8", acc8);
+        printf("int8 per %s: accuracy %.4f (%d)\n", m.mode == TR_MODE_GESTURE ? "gesture" : "recording (vote over its windows)",
+               acc_rec, n_units);
+        if (np) {
+            printf("most confused (int8, true -> predicted):");
+            for (int k = 0; k < np; k++) printf("%s %s -> %s (%d)", k ? "," : "", m.labels[pt[k]], m.labels[pp[k]], pc[k]);
+            printf("\n");
+        }
+        for (int k = 0; k < nw; k++) printf("warning: %s\n", warns[k]);
     }
     rc = CLI_OK;
     if (plot && tr_plot_svg(&m, c8, plot)) rc = cli_error("cannot write %s", plot);
     free(cf);
     free(c8);
+    free(crec);
 out:
     tr_windows_free(&te);
     tr_model_free(&m);

@@ -147,6 +147,10 @@ static cJSON *model_json(const struct tr_model *m)
     cJSON *mt = cJSON_AddObjectToObject(j, "metrics");
     cJSON_AddNumberToObject(mt, "accuracy", m->acc_float);
     cJSON_AddNumberToObject(mt, "accuracy_int8", m->acc_int8);
+    cJSON_AddNumberToObject(mt, "accuracy_recordings", m->acc_rec);
+    cJSON_AddNumberToObject(mt, "recordings", m->n_rec_units);
+    cJSON *te = cJSON_AddArrayToObject(t, "train_examples");
+    for (int l = 0; l < m->n_labels; l++) cJSON_AddItemToArray(te, cJSON_CreateNumber(m->train_examples[l]));
     cJSON *mem = cJSON_AddObjectToObject(j, "memory");
     cJSON_AddNumberToObject(mem, "weights_bytes", weights_bytes(m));
     cJSON_AddNumberToObject(mem, "feature_work_bytes", 4 * imu_features_work_len(&m->feat));
@@ -566,6 +570,14 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     const cJSON *mt = cJSON_GetObjectItem(j, "metrics");
     num(mt, "accuracy", &m->acc_float);
     num(mt, "accuracy_int8", &m->acc_int8);
+    num(mt, "accuracy_recordings", &m->acc_rec);
+    if (!num(mt, "recordings", &v)) m->n_rec_units = (int)v;
+    const cJSON *tex = cJSON_GetObjectItem(t, "train_examples");
+    if (cJSON_IsArray(tex) && cJSON_GetArraySize(tex) == m->n_labels) {
+        int32_t cnt[TR_MAX_LABELS];
+        if (!get_i32(tex, cnt, m->n_labels))
+            for (int l = 0; l < m->n_labels; l++) m->train_examples[l] = cnt[l];
+    }
     why = "hash mismatch (model.json was edited or is corrupt)";
     const cJSON *h = cJSON_GetObjectItem(j, "hash");
     m->hash = tr_model_hash(m);

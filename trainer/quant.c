@@ -389,6 +389,13 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
     }
     m->acc_float = tr_evaluate(m, &te, 0, NULL);
     m->acc_int8 = tr_evaluate(m, &te, 1, NULL);
+    m->acc_rec = tr_evaluate_recordings(m, &te, NULL, &m->n_rec_units);
+    for (int r = 0, last = -1; r < tw.n; r++) {
+        if (tw.rec[r] != last || m->mode == TR_MODE_GESTURE) m->train_examples[tw.y[r]]++;
+        last = tw.rec[r];
+    }
+    if (m->mode == TR_MODE_GESTURE && o->aug_copies > 0) /* augmented copies are not examples */
+        for (int l = 0; l < m->n_labels; l++) m->train_examples[l] /= o->aug_copies + 1;
     m->hash = tr_model_hash(m);
     tr_windows_free(&tw);
     tr_windows_free(&te);

@@ -169,6 +169,9 @@ struct tr_model {
     unsigned seed;
     int n_train, n_test;
     double acc_float, acc_int8, val_acc_float;
+    int train_examples[TR_MAX_LABELS]; /* training recordings (continuous) or gestures per label */
+    double acc_rec;               /* int8, one vote per testing recording (per gesture in gesture mode) */
+    int n_rec_units;
     double train_seconds;
     int n_epochs, best_epoch;
     float *curve_loss, *curve_train_acc, *curve_val_acc;
@@ -237,6 +240,26 @@ int tr_predict_int8(const struct tr_model *m, const float *f, int8_t *out /* or 
 
 /* Accuracy and confusion (n_labels x n_labels, row = true) over windows. */
 double tr_evaluate(const struct tr_model *m, const struct tr_windows *w, int int8, int *confusion);
+
+/* Recording-level accuracy of the int8 model: continuous mode, one vote per recording (the class
+ * most of its windows get, ties to the larger sum of int8 scores, then the lower index); gesture
+ * mode, one per gesture (each example is one). conf (n_labels^2, rows true) may be NULL;
+ * *n_units receives the number of votes. */
+double tr_evaluate_recordings(const struct tr_model *m, const struct tr_windows *w, int *conf, int *n_units);
+
+/* Warnings about a model and its data that make accuracy figures misleading (docs/model.md):
+ * windows longer than most recordings, an FFT longer than the window, fewer than
+ * TR_MIN_EXAMPLES training examples of a class, one subject only (or none recorded). Writes up to
+ * max lines of at most TR_WARN_LEN bytes; returns how many there are. tw: the training windows
+ * (NULL: m->train_examples after tr_train, else the training recordings of ds). */
+#define TR_MIN_EXAMPLES 10
+#define TR_WARN_LEN 240
+int tr_warnings(const struct tr_model *m, const struct tr_dataset *ds, const struct tr_windows *tw,
+                char (*out)[TR_WARN_LEN], int max);
+
+/* The most confused pairs of a confusion matrix: up to max (true, predicted) pairs with the
+ * largest off-diagonal counts, largest first; returns how many (count > 0). */
+int tr_confused_pairs(const int *conf, int n_labels, int *truth, int *pred, int *count, int max);
 
 /* Export model.c, model.h, model.json into dir (created if needed). */
 int tr_export(const struct tr_model *m, const char *dir, char *err, size_t errlen);
