@@ -321,7 +321,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         printf("quantization-aware fine-tuning (%s): %d epochs in %.3f s; on the %d %s windows int8 %.4f "
                "after it, %.4f post-training, float %.4f: int8 model from %s\n",
                m.qat_auto ? "automatic: post-training int8 lost more than 1 point" : "--qat-epochs",
-               m.qat_epochs, m.qat_seconds, m.cmp_windows, m.cmp_is_val ? "validation" : "training",
+               m.qat_epochs, m.qat_seconds, m.cmp_windows, m.qat_probe ? "held-out (probe fit)" : m.cmp_is_val ? "validation" : "training",
                m.cmp_int8_qat, m.cmp_int8_ptq, m.cmp_float,
                m.qat_kept ? "the fine-tuning" : "post-training quantization (fine-tuning did not help)");
     printf("test accuracy: float %.4f, int8 %.4f; int8 per %s %.4f (%d)\n", m.acc_float, m.acc_int8,

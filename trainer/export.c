@@ -134,7 +134,7 @@ static cJSON *model_json(const struct tr_model *m)
         cJSON_AddStringToObject(qa, "int8_from", m->qat_kept ? "fine-tuned" : "post-training");
         cJSON_AddNumberToObject(qa, "best_epoch", m->qat_best_epoch);
         cJSON_AddNumberToObject(qa, "seconds", m->qat_seconds);
-        cJSON_AddStringToObject(qa, "compared_on", m->cmp_is_val ? "validation" : "training");
+        cJSON_AddStringToObject(qa, "compared_on", m->qat_probe ? "probe" : m->cmp_is_val ? "validation" : "training");
         cJSON_AddNumberToObject(qa, "compared_windows", m->cmp_windows);
         cJSON_AddNumberToObject(qa, "accuracy_float", m->cmp_float);
         cJSON_AddNumberToObject(qa, "accuracy_int8_post_training", m->cmp_int8_ptq);
@@ -559,7 +559,8 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
                     *co = cJSON_GetObjectItem(qa, "compared_on");
         m->qat_auto = cJSON_IsString(st) && !strcmp(st->valuestring, "auto");
         m->qat_kept = cJSON_IsString(fr) && !strcmp(fr->valuestring, "fine-tuned");
-        m->cmp_is_val = cJSON_IsString(co) && !strcmp(co->valuestring, "validation");
+        m->qat_probe = cJSON_IsString(co) && !strcmp(co->valuestring, "probe");
+        m->cmp_is_val = m->qat_probe || (cJSON_IsString(co) && !strcmp(co->valuestring, "validation"));
         if (!num(qa, "best_epoch", &v)) m->qat_best_epoch = (int)v;
         num(qa, "seconds", &m->qat_seconds);
         if (!num(qa, "compared_windows", &v)) m->cmp_windows = (int)v;

@@ -345,6 +345,44 @@ void tr_model_free(struct tr_model *m)
     memset(m, 0, sizeof *m);
 }
 
+/* Quantization (tr_quantize_auto) with the automatic fine-tuning decided on data the model was
+ * not fitted on: with a validation part, that part; without one, a probe model is fitted with the
+ * same options on all but TR_QAT_PROBE_FRAC of the training recordings, and the fine-tuning runs
+ * on the real model when it started and was kept on the probe (compared on its held-out part). */
+static int qat_decide(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
+                      const struct tr_windows *tw)
+{
+    if (o->qat_epochs >= 0 || o->val_frac > 0) return tr_quantize_auto(m, o, tw);
+    struct tr_options po = *o;
+    po.val_frac = TR_QAT_PROBE_FRAC;
+    po.verbose = 0;
+    struct tr_model pm;
+    char err[256];
+    if (tr_setup_model(ds, &po, &pm, err, sizeof err) || tr_fit(&pm, &po, tw) || tr_quantize_auto(&pm, &po, tw)) {
+        tr_model_free(&pm);
+        return -1;
+    }
+    struct tr_options fo = *o;
+    const int run = pm.qat_epochs > 0 && pm.qat_kept;
+    fo.qat_epochs = run ? TR_QAT_AUTO_EPOCHS : 0;
+    if (o->verbose && o->progress_out)
+        fprintf(o->progress_out, "int8 decision on a probe fit (%d held-out training windows): post-training int8 %.4f, "
+                "float %.4f%s\n", pm.cmp_windows, pm.cmp_int8_ptq, pm.cmp_float,
+                pm.qat_epochs == 0 ? ": no fine-tuning" : run ? ": fine-tuning helped there, running it" :
+                ": fine-tuning did not help there");
+    int rc = tr_quantize_auto(m, &fo, tw);
+    m->qat_auto = 1;
+    m->qat_probe = 1;
+    m->qat_kept = run;
+    m->cmp_windows = pm.cmp_windows;
+    m->cmp_is_val = 1;
+    m->cmp_float = pm.cmp_float;
+    m->cmp_int8_ptq = pm.cmp_int8_ptq;
+    m->cmp_int8_qat = pm.cmp_int8_qat;
+    tr_model_free(&pm);
+    return rc;
+}
+
 int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
              char *err, size_t errlen)
 {
@@ -380,7 +418,7 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
         tr_model_free(m);
         return -1;
     }
-    if (tr_quantize_auto(m, o, &tw)) {
+    if (qat_decide(ds, o, m, &tw)) {
         snprintf(err, errlen, "quantization failed (out of memory?)");
         tr_windows_free(&tw);
         tr_windows_free(&te);

@@ -21,6 +21,7 @@
 #define TR_MAX_HIDDEN 3
 #define TR_MAX_LABELS 32
 #define TR_QAT_AUTO_EPOCHS 20
+#define TR_QAT_PROBE_FRAC 0.25f
 
 enum tr_category { TR_TRAINING = 0, TR_TESTING = 1, TR_UNASSIGNED = 2 };
 
@@ -91,9 +92,12 @@ struct tr_options {
     float aug_rotate_deg;       /* small random rotations of the axis frame (0 = off) */
     int aug_copies;             /* augmented copies of each training window */
     int qat_epochs;             /* quantization-aware fine-tuning after float training: -1 (default)
-                                 * automatic, TR_QAT_AUTO_EPOCHS epochs when post-training int8
-                                 * loses more than 1 point against float on the validation part
-                                 * (on the training windows without one); 0 never; N > 0 always N */
+                                 * automatic: TR_QAT_AUTO_EPOCHS epochs when post-training int8
+                                 * loses more than 1 point against float on data the model was
+                                 * not fitted on -- the validation part (val_frac), or without one
+                                 * the held-out part of a probe fit (tr_train: the same options
+                                 * with val_frac TR_QAT_PROBE_FRAC; the fine-tuning must also help
+                                 * the probe there); 0 never; N > 0 always N */
     /* features */
     int feat_flags;             /* IMU_FEAT_*; stats, spectral, raw, hann by default */
     int feat_auto;              /* 1 (default): the mode chooses the groups: gesture mode adds
@@ -162,6 +166,7 @@ struct tr_model {
     int qat_auto;               /* 1: started automatically (post-training int8 lost > 1 point) */
     int qat_kept;               /* 1: the int8 model is the fine-tuned one */
     int qat_best_epoch;         /* chosen on the validation part (0: the starting point) */
+    int qat_probe;              /* 1: decided on the held-out part of a probe fit (cmp_* are its) */
     double qat_seconds;
     int cmp_windows, cmp_is_val;
     double cmp_float, cmp_int8_ptq, cmp_int8_qat;
