@@ -111,8 +111,8 @@ static const char train_help[] =
     "  --gesture-min-ms N   gesture: shorter segments are dropped (default 250)\n"
     "  --gesture-hold-ms N  gesture: quiet time that ends a gesture (default 200)\n"
     "  --gesture-buf N      gesture: samples the device keeps per gesture before halving (default 256)\n"
-    "  --seg-on X           gesture: onset level above idle, part of the energy spread (default 0.25)\n"
-    "  --seg-off X          gesture: offset level above idle (default 0.1)\n"
+    "  --seg-on X           gesture: onset level above idle, part of the motion-level spread (default 0.1)\n"
+    "  --seg-off X          gesture: offset level above idle (default 0.04)\n"
     "  --seed N             random seed (default 1); the same seed gives the same model\n"
     "  --hidden LIST        hidden layer sizes, e.g. 20,10 (default), 32 or 0 for none (max 3)\n"
     "  --epochs N           training epochs (default 40)\n"
@@ -484,5 +484,126 @@ out:
     tr_windows_free(&te);
     tr_model_free(&m);
     db_free(&d);
+    return cli_finish_output(rc);
+}
+
+static const char segments_help[] =
+    "usage: imulab segments ID [--model MODEL_DIR] [--json] [--width N]\n"
+    "Show where gesture mode's motion segmenter (portable/segment.c, the code the classifier\n"
+    "firmware runs on its live stream) cuts recording ID: onset and end of each gesture, and the\n"
+    "segments it drops (shorter than the minimum) or cuts (longer than the maximum).\n"
+    "  --model DIR   use the segmenter of this gesture-mode model (default: the one imulab train\n"
+    "                --mode gesture would set up from the training recordings of the database)\n"
+    "  --json        {\"id\", \"samples\", \"sample_rate_hz\", \"segments\": [{\"start\", \"length\",\n"
+    "                \"start_s\", \"seconds\", \"kept\"}, ...]} (start/length in samples)\n"
+    "  --width N     columns of the text strip (default 80; 0: none)\n";
+
+/* `imulab segments ID`: the segmenter's cuts of one recording. */
+int cmd_segments(const struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"model", required_argument, NULL, 'm'}, {"json", no_argument, NULL, 'j'},
+                                         {"width", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *dir = NULL;
+    int json = 0, width = 80, c;
+    cli_getopt_begin();
+    while ((c = cli_getopt("segments", argc, argv, "h", opts)) != -1) {
+        switch (c) {
+        case 'h': fputs(segments_help, stdout); return CLI_OK;
+        case 'm': dir = optarg; break;
+        case 'j': json = 1; break;
+        case 'w': if (parse_int(optarg, 0, 1000, &width)) return cli_usage("segments", "bad --width '%s' (0..1000)", optarg); break;
+        default: return CLI_USAGE;
+        }
+    }
+    if (argc - optind != 1) return cli_usage("segments", "want exactly one recording ID");
+    long long id;
+    if (cli_parse_id(argv[optind], &id)) return cli_usage("segments", "bad recording ID '%s'", argv[optind]);
+    struct tr_model m;
+    char err[512] = "";
+    if (dir) {
+        if (tr_load(&m, dir, err, sizeof err)) return cli_error("%s", err);
+        if (m.mode != TR_MODE_GESTURE) { tr_model_free(&m); return cli_error("%s is a continuous-mode model: it has no segmenter", dir); }
+    } else {
+        struct db_data d;
+        if (db_load(cli, &d)) return CLI_FAIL;
+        struct tr_options o;
+        tr_options_default(&o);
+        o.mode = TR_MODE_GESTURE;
+        int rc = tr_setup_model_ex(&d.ds, &o, &m, 0, err, sizeof err);
+        db_free(&d);
+        if (rc) return cli_error("cannot set up the segmenter from the training recordings: %s", err);
+    }
+    int missing = 0, rc = CLI_FAIL;
+    struct store *s = cli_open_store_ro(cli, &missing);
+    struct store_recording r;
+    float *v = NULL;
+    int64_t n = 0;
+    int16_t *q = NULL;
+    if (!s) { if (missing) cli_error("the database %s has no recordings", cli->db_path); goto out; }
+    if (store_recording_get(s, id, &r)) { cli_error("no recording %lld in %s", id, cli->db_path); goto out; }
+    if (r.n_axes != m.n_axes) { cli_error("recording %lld has %d axes, the segmenter %d", id, r.n_axes, m.n_axes); goto out; }
+    if (store_recording_samples(s, id, &v, &n)) { cli_error("%s", store_errmsg(s)); goto out; }
+    q = malloc(sizeof(int16_t) * (size_t)(n > 0 ? n : 1) * (size_t)m.n_axes);
+    if (!q) { cli_error("out of memory"); goto out; }
+    tr_quantize_samples(v, (int)n, m.n_axes, m.in_scale, q);
+    struct imu_seg_state st;
+    imu_seg_init(&st, &m.seg, m.in_scale);
+    enum { MAXSEG = 4096 };
+    static uint32_t ss[MAXSEG], sl[MAXSEG];
+    static int kept[MAXSEG];
+    int ns = 0;
+    for (int64_t t = 0; t < n; t++) {
+        uint32_t a, l;
+        int ev = imu_seg_push(&st, q + (size_t)t * m.n_axes, &a, &l);
+        if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < MAXSEG) {
+            ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
+        }
+    }
+    const double rate = r.sample_rate_hz > 0 ? r.sample_rate_hz : m.rate_hz;
+    if (json) {
+        printf("{\"id\": %lld, \"samples\": %lld, \"sample_rate_hz\": ", id, (long long)n);
+        cli_json_num(stdout, rate);
+        printf(", \"segments\": [");
+        for (int k = 0; k < ns; k++) {
+            printf("%s{\"start\": %u, \"length\": %u, \"start_s\": ", k ? ", " : "", ss[k], sl[k]);
+            cli_json_num(stdout, ss[k] / rate);
+            printf(", \"seconds\": ");
+            cli_json_num(stdout, sl[k] / rate);
+            printf(", \"kept\": %s}", kept[k] ? "true" : "false");
+        }
+        printf("]}\n");
+    } else {
+        int nk = 0;
+        for (int k = 0; k < ns; k++) nk += kept[k];
+        printf("recording %lld (%s): %lld samples, %.2f s at %.4g Hz; %d gesture%s", id, r.label, (long long)n, n / rate,
+               rate, nk, nk == 1 ? "" : "s");
+        if (ns > nk) printf(", %d dropped (shorter than %u samples)", ns - nk, m.seg.min_len);
+        printf("\n");
+        if (n <= m.seg.max_len && dir)
+            printf("note: the recording is no longer than a gesture (%u samples): train and eval use it whole\n", m.seg.max_len);
+        for (int k = 0; k < ns; k++)
+            printf("  %3d  %8.3f s - %8.3f s  (%5u samples, %6.0f ms)%s%s\n", k + 1, ss[k] / rate, (ss[k] + sl[k]) / rate,
+                   sl[k], 1000.0 * sl[k] / rate, kept[k] ? "" : "  dropped: too short",
+                   kept[k] && sl[k] >= m.seg.max_len ? "  cut at the maximum length" : "");
+        if (width > 0 && n > 0) {
+            /* one column per n/width samples: '#' a kept gesture, 'x' a dropped one, '.' idle */
+            printf("  |");
+            for (int col = 0; col < width; col++) {
+                int64_t t = (int64_t)((double)col * n / width);
+                char ch = '.';
+                for (int k = 0; k < ns; k++)
+                    if (t >= ss[k] && t < (int64_t)ss[k] + sl[k]) ch = kept[k] ? '#' : 'x';
+                putchar(ch);
+            }
+            printf("|\n");
+        }
+    }
+    rc = CLI_OK;
+out:
+    free(q);
+    free(v);
+    if (s) store_close(s);
+    tr_model_free(&m);
     return cli_finish_output(rc);
 }

@@ -8,6 +8,7 @@ int imu_seg_config_check(const struct imu_seg_config *c)
     if (!c || c->n_axes < 1 || c->n_axes > IMU_SEG_MAX_AXES) return -1;
     if (c->hold < 1 || c->max_len < 2 || c->min_len > c->max_len) return -1;
     if (!(c->smooth > 0.0f && c->smooth <= 1.0f)) return -1;
+    if (!(c->base_rate > 0.0f && c->base_rate <= 1.0f)) return -1;
     if (!(c->idle_rate >= 0.0f && c->idle_rate <= 1.0f)) return -1;
     if (!(c->off_level >= 0.0f && c->on_level >= c->off_level)) return -1;
     if (!(c->idle_init >= 0.0f)) return -1;
@@ -19,7 +20,7 @@ void imu_seg_init(struct imu_seg_state *st, const struct imu_seg_config *cfg, co
     st->cfg = cfg;
     for (unsigned a = 0; a < IMU_SEG_MAX_AXES; a++) {
         st->scale[a] = a < cfg->n_axes ? scale[a] : 0.0f;
-        st->prev[a] = 0;
+        st->base[a] = 0.0f;
     }
     st->s = cfg->idle_init;
     st->idle = cfg->idle_init;
@@ -28,27 +29,27 @@ void imu_seg_init(struct imu_seg_state *st, const struct imu_seg_config *cfg, co
     st->armed = 1;
 }
 
-/* Sum over axes of |x - prev| * scale, in axis order. */
-static float energy(const struct imu_seg_state *st, const int16_t *x)
+float imu_seg_level(struct imu_seg_state *st, const int16_t *x)
 {
+    const struct imu_seg_config *c = st->cfg;
     float e = 0.0f;
-    for (unsigned a = 0; a < st->cfg->n_axes; a++) {
-        int32_t d = (int32_t)x[a] - (int32_t)st->prev[a];
-        if (d < 0) d = -d;
-        e = e + (float)d * st->scale[a];
+    for (unsigned a = 0; a < c->n_axes; a++) {
+        const float v = (float)x[a] * st->scale[a];
+        if (st->n == 0) st->base[a] = v;
+        else st->base[a] = st->base[a] + (v - st->base[a]) * c->base_rate;
+        const float d = v - st->base[a];
+        e = e + (d < 0.0f ? -d : d);
     }
-    return e;
+    if (st->n > 0) st->s = st->s + (e - st->s) * c->smooth;
+    st->n++;
+    return st->s;
 }
 
 int imu_seg_push(struct imu_seg_state *st, const int16_t *x, uint32_t *start, uint32_t *len)
 {
     const struct imu_seg_config *c = st->cfg;
-    const uint32_t t = st->n++;
-    if (t > 0) {
-        float e = energy(st, x);
-        st->s = st->s + (e - st->s) * c->smooth;
-    }
-    for (unsigned a = 0; a < c->n_axes; a++) st->prev[a] = x[a];
+    const uint32_t t = st->n;
+    imu_seg_level(st, x);
     const float on = st->idle + c->on_level, off = st->idle + c->off_level;
     if (!st->active) {
         if (st->s < off) st->armed = 1;

@@ -15,8 +15,9 @@
  * segmenter's energy is single-precision float in a fixed order of + - * (no division in the
  * per-sample path), compiled with -ffp-contract=off like imu_features.c.
  *
- * The segmenter (per sample, after the first):
- *   e      = sum over axes of |x[t] - x[t-1]| * scale[a]          (physical units per sample)
+ * The segmenter (per sample; the baseline starts at the first sample):
+ *   base_a = base_a + (x_a * scale[a] - base_a) * base_rate          (slow: gravity, posture)
+ *   e      = sum over axes of |x_a * scale[a] - base_a|               (motion, physical units)
  *   s      = s + (e - s) * smooth                                    (fast moving average)
  *   idle   = idle + (s - idle) * idle_rate   while no gesture runs and s is below the onset level
  *   onset  when s > idle + on_level (and the last gesture has ended: s fell below idle + off_level)
@@ -39,6 +40,7 @@ struct imu_seg_config {
     uint16_t hold;      /* samples below the offset level that end a gesture (>= 1) */
     uint16_t min_len;   /* shorter segments are dropped (samples) */
     uint16_t max_len;   /* a segment ends after this many samples (>= min_len, >= 2) */
+    float base_rate;    /* 0 < base_rate <= 1: weight of a sample in the slow baseline */
     float smooth;       /* 0 < smooth <= 1: weight of the new energy in the fast average */
     float idle_rate;    /* 0 <= idle_rate <= 1: weight of the fast average in the idle level */
     float on_level;     /* onset: fast average above idle + on_level (physical units / sample) */
@@ -49,7 +51,7 @@ struct imu_seg_config {
 struct imu_seg_state {
     const struct imu_seg_config *cfg;
     float scale[IMU_SEG_MAX_AXES];
-    int16_t prev[IMU_SEG_MAX_AXES];
+    float base[IMU_SEG_MAX_AXES];
     float s, idle;
     uint32_t n;          /* samples seen */
     uint32_t start;      /* onset sample of the running segment */
@@ -76,6 +78,10 @@ void imu_seg_init(struct imu_seg_state *st, const struct imu_seg_config *cfg, co
  * IMU_SEG_DROPPED included); *start and *len describe the segment at IMU_SEG_END / DROPPED
  * (sample indices counted from imu_seg_init). */
 int imu_seg_push(struct imu_seg_state *st, const int16_t *x, uint32_t *start, uint32_t *len);
+
+/* The motion level s after feeding x (updates the baseline and s only, no segments): the host
+ * calibrates the onset and offset levels on it. */
+float imu_seg_level(struct imu_seg_state *st, const int16_t *x);
 
 /* Whole-recording helper for the host: the segments of n samples (interleaved), at most max of
  * them written to starts/lens; returns how many there are. */

@@ -14,8 +14,8 @@ void tr_options_default(struct tr_options *o)
     o->gesture_min_ms = 250;
     o->gesture_hold_ms = 200;
     o->gesture_buf = 256;
-    o->seg_on = 0.25f;
-    o->seg_off = 0.1f;
+    o->seg_on = 0.1f;
+    o->seg_off = 0.04f;
     o->feat_auto = 1;
     o->n_sub = 4;
     o->window_ms = 1000;
@@ -278,8 +278,8 @@ static int cmp_flt(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Segmenter levels from the training data: the motion energy (as imu_seg_push smooths it) of
- * every training sample; idle = its 10th percentile, spread = 90th - 10th percentile. */
+/* Segmenter levels from the training data: the motion level (imu_seg_level) of every training
+ * sample; idle = its 10th percentile, spread = 90th - 10th percentile. */
 static int seg_calibrate(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
                          char *err, size_t errlen)
 {
@@ -288,6 +288,7 @@ static int seg_calibrate(const struct tr_dataset *ds, const struct tr_options *o
     c->n_axes = (uint16_t)m->n_axes;
     c->smooth = 0.25f;
     c->idle_rate = 1.0f / 64.0f;
+    c->base_rate = (float)(1.0 / (0.5 * m->rate_hz > 2 ? 0.5 * m->rate_hz : 2)); /* ~0.5 s */
     long h = lround(o->gesture_hold_ms * m->rate_hz / 1000.0), mn = lround(o->gesture_min_ms * m->rate_hz / 1000.0),
          mx = lround(o->gesture_max_ms * m->rate_hz / 1000.0);
     c->hold = (uint16_t)(h < 1 ? 1 : h > 65535 ? 65535 : h);
@@ -308,15 +309,11 @@ static int seg_calibrate(const struct tr_dataset *ds, const struct tr_options *o
         if (!nq) goto oom;
         q = nq;
         tr_quantize_samples(r->values, r->n_samples, m->n_axes, m->in_scale, q);
-        float sm = 0;
-        for (int t = 1; t < r->n_samples; t++) {
-            float en = 0;
-            for (int a = 0; a < m->n_axes; a++) {
-                int32_t d = (int32_t)q[t * m->n_axes + a] - q[(t - 1) * m->n_axes + a];
-                en = en + (float)(d < 0 ? -d : d) * m->in_scale[a];
-            }
-            sm = t == 1 ? en : sm + (en - sm) * c->smooth;
-            if (seen++ % every == 0 && ne < keep) e[ne++] = sm;
+        struct imu_seg_state st;
+        imu_seg_init(&st, c, m->in_scale);
+        for (int t = 0; t < r->n_samples; t++) {
+            float sm = imu_seg_level(&st, q + (size_t)t * m->n_axes);
+            if (t > 0 && seen++ % every == 0 && ne < keep) e[ne++] = sm;
         }
     }
     free(q);
@@ -348,8 +345,14 @@ oom:
 int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
                    char *err, size_t errlen)
 {
+    return tr_setup_model_ex(ds, o, m, 1, err, errlen);
+}
+
+int tr_setup_model_ex(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, int need_testing,
+                      char *err, size_t errlen)
+{
     memset(m, 0, sizeof *m);
-    if (tr_check_dataset(ds, 1, err, errlen)) return -1;
+    if (tr_check_dataset(ds, need_testing, err, errlen)) return -1;
     const char *labels[TR_MAX_LABELS];
     int n_labels = 0;
     const struct tr_recording *first = NULL;

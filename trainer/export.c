@@ -59,6 +59,7 @@ static cJSON *model_json(const struct tr_model *m)
         cJSON_AddNumberToObject(sg, "hold", m->seg.hold);
         cJSON_AddNumberToObject(sg, "min_len", m->seg.min_len);
         cJSON_AddNumberToObject(sg, "max_len", m->seg.max_len);
+        cJSON_AddNumberToObject(sg, "base_rate", (double)m->seg.base_rate);
         cJSON_AddNumberToObject(sg, "smooth", (double)m->seg.smooth);
         cJSON_AddNumberToObject(sg, "idle_rate", (double)m->seg.idle_rate);
         cJSON_AddNumberToObject(sg, "on_level", (double)m->seg.on_level);
@@ -270,11 +271,12 @@ static int write_c(const struct tr_model *m, const char *path)
     fprintf(f, "},\n};\n\n");
     if (m->mode == TR_MODE_GESTURE) {
         const struct imu_seg_config *sg = &m->seg;
-        char b3[48], b4[48], b5[48];
+        char b3[48], b4[48], b5[48], b6[48];
         fprintf(f, "const struct imu_seg_config imu_model_segment = {\n");
         fprintf(f, "    .n_axes = %u, .hold = %u, .min_len = %u, .max_len = %u,\n", sg->n_axes, sg->hold,
                 sg->min_len, sg->max_len);
-        fprintf(f, "    .smooth = %s, .idle_rate = %s, .on_level = %s, .off_level = %s, .idle_init = %s,\n};\n\n",
+        fprintf(f, "    .base_rate = %s, .smooth = %s, .idle_rate = %s, .on_level = %s, .off_level = %s,\n"
+                   "    .idle_init = %s,\n};\n\n", flit(sg->base_rate, b6),
                 flit(sg->smooth, b1), flit(sg->idle_rate, b2), flit(sg->on_level, b3), flit(sg->off_level, b4),
                 flit(sg->idle_init, b5));
     }
@@ -428,6 +430,8 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         c->min_len = (uint16_t)v;
         if (num(sg, "max_len", &v) || v < 2 || v > 65535) goto bad;
         c->max_len = (uint16_t)v;
+        if (num(sg, "base_rate", &v)) goto bad;
+        c->base_rate = (float)v;
         if (num(sg, "smooth", &v)) goto bad;
         c->smooth = (float)v;
         if (num(sg, "idle_rate", &v)) goto bad;

@@ -76,7 +76,7 @@ struct tr_options {
     int gesture_buf;            /* gesture: samples the device buffers per gesture before
                                  * decimating by 2, 256 (even, 16..4096) */
     float seg_on, seg_off;      /* segmenter onset / offset above the idle level, as fractions of
-                                 * the spread of the motion energy in the training data (0.25, 0.1) */
+                                 * the spread of the motion level in the training data (0.1, 0.04) */
     unsigned seed;              /* 1 */
     int n_hidden, hidden[TR_MAX_HIDDEN]; /* 2: 20,10 */
     int epochs;                 /* 40 (the maximum with early stopping) */
@@ -225,6 +225,10 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
 /* Lower-level pieces (the benchmark uses them to time training alone). */
 int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
                    char *err, size_t errlen);
+/* The same without requiring testing recordings for every label (need_testing 0): e.g. the
+ * segmenter of `imulab segments` from the training data alone. */
+int tr_setup_model_ex(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, int need_testing,
+                      char *err, size_t errlen);
 int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windows *train);
 int tr_quantize(struct tr_model *m, const struct tr_windows *calib);
 /* int8 from given float weights (model layout) and activation ranges lo/hi[0..n_layers]. */

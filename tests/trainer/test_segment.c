@@ -118,7 +118,7 @@ static int make_stream(int16_t *x, int n, const struct burst *b, int nb, uint32_
 
 static void segmenter(void)
 {
-    struct imu_seg_config c = {.n_axes = 3, .hold = 10, .min_len = 30, .max_len = 200, .smooth = 0.25f,
+    struct imu_seg_config c = {.n_axes = 3, .hold = 10, .min_len = 45, .max_len = 200, .smooth = 0.25f, .base_rate = 1.0f / 32.0f,
                                .idle_rate = 1.0f / 64.0f, .on_level = 20.0f, .off_level = 8.0f, .idle_init = 0.0f};
     const float scale[3] = {1.0f, 1.0f, 1.0f};
     CHECK(imu_seg_config_check(&c) == 0, "valid configuration refused");
@@ -132,9 +132,9 @@ static void segmenter(void)
     bad.smooth = 0;
     CHECK(imu_seg_config_check(&bad) != 0, "smooth 0 accepted");
 
-    /* bursts: 60 samples; 80 with a 4-sample dip in the middle (one gesture); a 5-sample blip
+    /* bursts: 60 samples; 80 with a 4-sample dip in the middle (one gesture); a 10-sample blip
      * (dropped); 400 samples (cut at 200, then no onset until quiet) */
-    struct burst b[] = {{100, 60, 200}, {300, 38, 200}, {342, 38, 200}, {520, 5, 200}, {700, 400, 200}};
+    struct burst b[] = {{100, 60, 200}, {300, 38, 200}, {342, 38, 200}, {520, 10, 200}, {700, 400, 200}};
     enum { N = 1300 };
     static int16_t x[3 * N];
     make_stream(x, N, b, 5, 7);
@@ -144,8 +144,8 @@ static void segmenter(void)
     CHECK(n == 3, "%d segments, want 3 (burst, burst with a dip, cut long burst)", n);
     if (n >= 3) {
         CHECK(s0[0] >= 100 && s0[0] <= 104, "first onset at %u (burst at 100)", s0[0]);
-        CHECK(s0[0] + l0[0] >= 160 + 10 && s0[0] + l0[0] <= 160 + 25, "first end at %u (burst ends 160; hold 10 after the energy decays, ~13 samples)", s0[0] + l0[0]);
-        CHECK(s0[1] >= 300 && s0[1] <= 304 && s0[1] + l0[1] >= 380 + 10 && s0[1] + l0[1] <= 380 + 25,
+        CHECK(s0[0] + l0[0] >= 160 + 10 && s0[0] + l0[0] <= 160 + 60, "first end at %u (burst ends 160; hold 10 after the level decays)", s0[0] + l0[0]);
+        CHECK(s0[1] >= 300 && s0[1] <= 304 && s0[1] + l0[1] >= 380 + 10 && s0[1] + l0[1] <= 380 + 60,
               "the dip split the second gesture or moved it: %u + %u", s0[1], l0[1]);
         CHECK(s0[2] >= 700 && s0[2] <= 704 && l0[2] == 200, "long burst: %u + %u (want a 200-sample cut)", s0[2], l0[2]);
     }
