@@ -110,7 +110,7 @@ static const char train_help[] =
     "                       the motion segmenter, shorter ones are one gesture each\n"
     "  --gesture-min-ms N   gesture: shorter segments are dropped (default 250)\n"
     "  --gesture-hold-ms N  gesture: quiet time that ends a gesture (default 200)\n"
-    "  --gesture-buf N      gesture: samples the device keeps per gesture before halving (default 256)\n"
+    "  --gesture-buf N      gesture: samples the device keeps per gesture before halving (default 128)\n"
     "  --seg-on X           gesture: onset level above idle, part of the motion-level spread (default 0.1)\n"
     "  --seg-off X          gesture: offset level above idle (default 0.04)\n"
     "  --seed N             random seed (default 1); the same seed gives the same model\n"

@@ -74,7 +74,7 @@ struct tr_options {
     int gesture_min_ms;         /* gesture: shorter segments are dropped, 250 */
     int gesture_hold_ms;        /* gesture: quiet time that ends a gesture, 200 */
     int gesture_buf;            /* gesture: samples the device buffers per gesture before
-                                 * decimating by 2, 256 (even, 16..4096) */
+                                 * decimating by 2, 128 (even, 16..4096) */
     float seg_on, seg_off;      /* segmenter onset / offset above the idle level, as fractions of
                                  * the spread of the motion level in the training data (0.1, 0.04) */
     unsigned seed;              /* 1 */
@@ -100,11 +100,12 @@ struct tr_options {
                                  * the probe there); 0 never; N > 0 always N */
     /* features */
     int feat_flags;             /* IMU_FEAT_*; stats, spectral, raw, hann by default */
-    int feat_auto;              /* 1 (default): the mode chooses the groups: gesture mode adds
-                                 * IMU_FEAT_SUBSTATS and raw_points 32 (set 0 to use the fields as
-                                 * they are; the CLI clears it for --features / --raw-points) */
+    int feat_auto;              /* 1 (default): the mode chooses the groups: gesture mode uses
+                                 * stats + substats (n_sub) + raw (16 points) (set 0 to use the
+                                 * fields as they are; the CLI clears it for --features,
+                                 * --raw-points, --sub-segments) */
     int fft_len;                /* 16 */
-    int raw_points;             /* 8 (continuous), 32 (gesture with feat_auto) */
+    int raw_points;             /* 8 (continuous), 16 (gesture with feat_auto) */
     int n_sub;                  /* sub-segments of IMU_FEAT_SUBSTATS, 4 */
     int filter;                 /* 0 none, 1 low-pass, 2 high-pass */
     float filter_hz;
