@@ -38,6 +38,9 @@ void tr_options_default(struct tr_options *o)
     o->filter = 0;
     o->filter_hz = 0;
     o->filter_order = 2;
+    o->min_confidence = 0.6f;
+    o->smooth_n = 3;
+    o->min_interval_ms = 0;
 }
 
 int tr_parse_hidden(const char *s, struct tr_options *o)

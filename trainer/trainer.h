@@ -110,6 +110,10 @@ struct tr_options {
     int filter;                 /* 0 none, 1 low-pass, 2 high-pass */
     float filter_hz;
     int filter_order;           /* 2 or 4 */
+    /* decision logic on the device (portable/live.h), stored in the model */
+    float min_confidence;       /* 0.6: below it (softmax of the two best scores) -> uncertain; 0 off */
+    int smooth_n;               /* 3: majority over the last N inferences, 1..16 */
+    int min_interval_ms;        /* 0: between two decision events at least */
     /* output */
     int verbose;                /* progress per epoch to progress_out */
     FILE *progress_out;
@@ -181,9 +185,16 @@ struct tr_model {
     double train_seconds;
     int n_epochs, best_epoch;
     float *curve_loss, *curve_train_acc, *curve_val_acc;
+    /* decision logic (tr_decision_setup): min_margin in int8 output units, min_interval in samples */
+    float dec_min_confidence;
+    int dec_min_margin, dec_smooth_n, dec_min_interval_ms, dec_min_interval;
     uint32_t hash;
     char options_json[1024];
 };
+
+/* The device's decision parameters from the options and the int8 output scale: a confidence P
+ * between the two best classes is a logit margin of ln(P / (1 - P)), in output LSBs rounded up. */
+void tr_decision_setup(struct tr_model *m, float min_confidence, int smooth_n, int min_interval_ms);
 
 /* Window length in samples for a duration at a rate. */
 int tr_ms_to_samples(int ms, double rate_hz);

@@ -78,7 +78,16 @@ static struct imu_seg_state seg;
 static bool seg_ready;
 #endif
 static struct live live;
-static struct live_cfg live_cfg;
+static struct live_cfg live_cfg = {
+#if IMU_MODEL_MODE_GESTURE
+    .n_axes = NA, .window_len = 2, .stride_len = 1, /* every converted sample (gesture_sample) */
+#else
+    .n_axes = NA, .window_len = WL, .stride_len = IMU_MODEL_STRIDE_LEN,
+#endif
+    .out_hz = (uint32_t)(IMU_MODEL_RATE_HZ + 0.5f),
+    .decision = { .n_classes = IMU_MODEL_N_CLASSES, .min_margin = IMU_MODEL_DECISION_MIN_MARGIN,
+                  .smooth_n = IMU_MODEL_DECISION_SMOOTH, .min_interval = IMU_MODEL_DECISION_MIN_INTERVAL },
+};
 static uint32_t live_pos, live_last_idx;
 static uint8_t live_accel_g;   /* the ranges of the samples in the window (latched at a restart) */
 static uint16_t live_gyro_dps;
@@ -245,22 +254,11 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
 /* (Re)start the live path for the sensor's current rate: empty window, fresh decisions. */
 static void live_begin(void)
 {
-    live_cfg.n_axes = NA;
 #if IMU_MODEL_MODE_GESTURE
-    live_cfg.window_len = 2;
-    live_cfg.stride_len = 1;
     seg_ready = false;
     imu_gbuf_init(&gbuf, &gstore[0][0], NA, IMU_MODEL_GESTURE_BUF);
-#else
-    live_cfg.window_len = WL;
-    live_cfg.stride_len = IMU_MODEL_STRIDE_LEN;
 #endif
     live_cfg.in_hz = app.cfg.rate_hz;
-    live_cfg.out_hz = (uint32_t)(IMU_MODEL_RATE_HZ + 0.5f);
-    live_cfg.decision.n_classes = IMU_MODEL_N_CLASSES;
-    live_cfg.decision.min_margin = IMU_MODEL_DECISION_MIN_MARGIN;
-    live_cfg.decision.smooth_n = IMU_MODEL_DECISION_SMOOTH;
-    live_cfg.decision.min_interval = IMU_MODEL_DECISION_MIN_INTERVAL;
     live_ok = live_ok && live_cfg_check(&live_cfg) == 0;
 #if IMU_MODEL_MODE_GESTURE
     if (live_ok)
