@@ -498,6 +498,64 @@ static const char segments_help[] =
     "                \"start_s\", \"seconds\", \"kept\"}, ...]} (start/length in samples)\n"
     "  --width N     columns of the text strip (default 80; 0: none)\n";
 
+/* The gesture-mode model whose segmenter `segments` and `plot --segments` use: dir's, or (NULL)
+ * the one `train --mode gesture` would set up from the database's training recordings. */
+static int segmenter_model(const struct cli *cli, const char *dir, struct tr_model *m)
+{
+    char err[512] = "";
+    if (dir) {
+        if (tr_load(m, dir, err, sizeof err)) return cli_error("%s", err), -1;
+        if (m->mode != TR_MODE_GESTURE) {
+            tr_model_free(m);
+            return cli_error("%s is a continuous-mode model: it has no segmenter", dir), -1;
+        }
+        return 0;
+    }
+    struct db_data d;
+    if (db_load(cli, &d)) return -1;
+    struct tr_options o;
+    tr_options_default(&o);
+    o.mode = TR_MODE_GESTURE;
+    int rc = tr_setup_model_ex(&d.ds, &o, m, 0, err, sizeof err);
+    db_free(&d);
+    if (rc) return cli_error("cannot set up the segmenter from the training recordings: %s", err), -1;
+    return 0;
+}
+
+/* Run the model's segmenter over n samples v (physical units, m->n_axes interleaved, quantized
+ * with the model's input scale as training does): up to max segments (kept: a gesture; else
+ * dropped as too short). Returns the count, -1 out of memory. */
+static int segments_of(const struct tr_model *m, const float *v, int64_t n, uint32_t *ss, uint32_t *sl, int *kept, int max)
+{
+    int16_t *q = malloc(sizeof(int16_t) * (size_t)(n > 0 ? n : 1) * (size_t)m->n_axes);
+    if (!q) return -1;
+    tr_quantize_samples(v, (int)n, m->n_axes, m->in_scale, q);
+    struct imu_seg_state st;
+    imu_seg_init(&st, &m->seg, m->in_scale);
+    int ns = 0;
+    for (int64_t t = 0; t < n; t++) {
+        uint32_t a, l;
+        int ev = imu_seg_push(&st, q + (size_t)t * m->n_axes, &a, &l);
+        if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < max) {
+            ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
+        }
+    }
+    free(q);
+    return ns;
+}
+
+int cli_plot_segments(const struct cli *cli, const char *model_dir, int n_axes, const float *v, int64_t n,
+                      uint32_t *starts, uint32_t *lens, int *kept, int max)
+{
+    struct tr_model m;
+    if (segmenter_model(cli, model_dir, &m)) return -1;
+    int ns = -1;
+    if (m.n_axes != n_axes) cli_error("the recording has %d axes, the segmenter %d", n_axes, m.n_axes);
+    else if ((ns = segments_of(&m, v, n, starts, lens, kept, max)) < 0) cli_error("out of memory");
+    tr_model_free(&m);
+    return ns;
+}
+
 /* `imulab segments ID`: the segmenter's cuts of one recording. */
 int cmd_segments(const struct cli *cli, int argc, char **argv)
 {
@@ -520,46 +578,21 @@ int cmd_segments(const struct cli *cli, int argc, char **argv)
     long long id;
     if (cli_parse_id(argv[optind], &id)) return cli_usage("segments", "bad recording ID '%s'", argv[optind]);
     struct tr_model m;
-    char err[512] = "";
-    if (dir) {
-        if (tr_load(&m, dir, err, sizeof err)) return cli_error("%s", err);
-        if (m.mode != TR_MODE_GESTURE) { tr_model_free(&m); return cli_error("%s is a continuous-mode model: it has no segmenter", dir); }
-    } else {
-        struct db_data d;
-        if (db_load(cli, &d)) return CLI_FAIL;
-        struct tr_options o;
-        tr_options_default(&o);
-        o.mode = TR_MODE_GESTURE;
-        int rc = tr_setup_model_ex(&d.ds, &o, &m, 0, err, sizeof err);
-        db_free(&d);
-        if (rc) return cli_error("cannot set up the segmenter from the training recordings: %s", err);
-    }
+    if (segmenter_model(cli, dir, &m)) return CLI_FAIL;
     int missing = 0, rc = CLI_FAIL;
     struct store *s = cli_open_store_ro(cli, &missing);
     struct store_recording r;
     float *v = NULL;
     int64_t n = 0;
-    int16_t *q = NULL;
     if (!s) { if (missing) cli_error("the database %s has no recordings", cli->db_path); goto out; }
     if (store_recording_get(s, id, &r)) { cli_error("no recording %lld in %s", id, cli->db_path); goto out; }
     if (r.n_axes != m.n_axes) { cli_error("recording %lld has %d axes, the segmenter %d", id, r.n_axes, m.n_axes); goto out; }
     if (store_recording_samples(s, id, &v, &n)) { cli_error("%s", store_errmsg(s)); goto out; }
-    q = malloc(sizeof(int16_t) * (size_t)(n > 0 ? n : 1) * (size_t)m.n_axes);
-    if (!q) { cli_error("out of memory"); goto out; }
-    tr_quantize_samples(v, (int)n, m.n_axes, m.in_scale, q);
-    struct imu_seg_state st;
-    imu_seg_init(&st, &m.seg, m.in_scale);
     enum { MAXSEG = 4096 };
     static uint32_t ss[MAXSEG], sl[MAXSEG];
     static int kept[MAXSEG];
-    int ns = 0;
-    for (int64_t t = 0; t < n; t++) {
-        uint32_t a, l;
-        int ev = imu_seg_push(&st, q + (size_t)t * m.n_axes, &a, &l);
-        if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < MAXSEG) {
-            ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
-        }
-    }
+    int ns = segments_of(&m, v, n, ss, sl, kept, MAXSEG);
+    if (ns < 0) { cli_error("out of memory"); goto out; }
     const double rate = r.sample_rate_hz > 0 ? r.sample_rate_hz : m.rate_hz;
     if (json) {
         printf("{\"id\": %lld, \"samples\": %lld, \"sample_rate_hz\": ", id, (long long)n);
@@ -601,7 +634,6 @@ int cmd_segments(const struct cli *cli, int argc, char **argv)
     }
     rc = CLI_OK;
 out:
-    free(q);
     free(v);
     if (s) store_close(s);
     tr_model_free(&m);

@@ -7,7 +7,7 @@
 # built from the model fits 16 KB flash / 8 KB RAM; on the emulated board every gesture of the
 # testing people validates bit-exact within 50,000 instructions; live, the device sends no
 # CLASSIFICATION while idle and one when a gesture (the synthetic sensor's circle) ends.
-# Also `imulab segments` on multi-gesture recordings. Exit 77 (skipped) without the ARM toolchain or QEMU.
+# Also `imulab segments` and `imulab plot --segments` on multi-gesture recordings. Exit 77 (skipped) without the ARM toolchain or QEMU.
 set -u
 BIN=$1 SRC=$2
 for t in arm-none-eabi-gcc qemu-system-arm; do command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }; done
@@ -53,6 +53,9 @@ $I segments "$id" --model "$T/m" --json >"$T/seg.json" || fail "segments"
 n=$("$JG" -f "$T/seg.json" '(.segments|[].kept)|sum')
 echo "segments: $n gestures found in a recording of 4"
 [ "$n" -ge 3 ] && [ "$n" -le 5 ] || fail "segments found $n gestures in a recording of 4: $(cat "$T/seg.json")"
+$I plot "$id" --out "$T/p.svg" --segments="$T/m" >/dev/null || fail "plot --segments"
+nr=$(grep -c '<rect class="segment' "$T/p.svg"); ns=$("$JG" -f "$T/seg.json" '.segments|length')
+[ "$nr" = "$ns" ] || fail "plot --segments drew $nr segments, segments found $ns"
 $I segments 999999 --model "$T/m" 2>"$T/err" && fail "segments of a missing recording"
 grep -q "999999" "$T/err" || fail "missing recording not named"
 $I segments "$id" --model "$T/mc" 2>"$T/err" && fail "segments with a continuous model"
