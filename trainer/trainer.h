@@ -88,7 +88,8 @@ struct tr_options {
     int class_weights;          /* 1 = weight the loss by inverse label frequency */
     float aug_noise;            /* std of gaussian noise added to features (normalized units) */
     float aug_scale;            /* amplitude scaling +-, applied to raw windows (0 = off) */
-    int aug_shift_ms;           /* time shift +- of extra windows (0 = off) */
+    int aug_shift_ms;           /* time shift +- of extra windows (0 = off); gesture mode: each
+                                 * end of an augmented gesture trimmed by up to this */
     float aug_rotate_deg;       /* small random rotations of the axis frame (0 = off) */
     int aug_copies;             /* augmented copies of each training window */
     int qat_epochs;             /* quantization-aware fine-tuning after float training: -1 (default)
@@ -112,7 +113,7 @@ struct tr_options {
     int filter_order;           /* 2 or 4 */
     /* decision logic on the device (portable/live.h), stored in the model */
     float min_confidence;       /* 0.6: below it (softmax of the two best scores) -> uncertain; 0 off */
-    int smooth_n;               /* 3: majority over the last N inferences, 1..16 */
+    int smooth_n;               /* 3: majority over the last N inferences, 1..16 (gesture mode: 1) */
     int min_interval_ms;        /* 0: between two decision events at least */
     /* output */
     int verbose;                /* progress per epoch to progress_out */
