@@ -139,6 +139,10 @@ static const char train_help[] =
     "                       more than 1 point against float on the validation part (on the training\n"
     "                       windows without --val-frac), and the int8 model it gives is kept if it\n"
     "                       is no worse there\n"
+    "  --min-confidence P   device decisions: below P (softmax of the two best classes, 0.5..0.99;\n"
+    "                       0 = off) the decision is \"uncertain\" (default 0.6)\n"
+    "  --smooth N           device decisions: majority over the last N inferences (1..16, default 3)\n"
+    "  --min-interval-ms N  device decisions: at least N ms between two events (default 0)\n"
     "  --quiet              no per-epoch progress\n";
 
 /* --features: a comma-separated list of groups (imu_features.h). */
@@ -182,7 +186,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
 {
     enum { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
            O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
-           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB };
+           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI };
     static const struct option opts[] = {
         {"out", required_argument, NULL, 'o'}, {"window-ms", required_argument, NULL, O_WIN},
         {"stride-ms", required_argument, NULL, O_STRIDE}, {"seed", required_argument, NULL, O_SEED},
@@ -201,7 +205,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"gesture-max-ms", required_argument, NULL, O_GMAX}, {"gesture-min-ms", required_argument, NULL, O_GMIN},
         {"gesture-hold-ms", required_argument, NULL, O_GHOLD}, {"gesture-buf", required_argument, NULL, O_GBUF},
         {"seg-on", required_argument, NULL, O_SON}, {"seg-off", required_argument, NULL, O_SOFF},
-        {"sub-segments", required_argument, NULL, O_NSUB},
+        {"sub-segments", required_argument, NULL, O_NSUB}, {"min-confidence", required_argument, NULL, O_MINC},
+        {"smooth", required_argument, NULL, O_SMOOTH}, {"min-interval-ms", required_argument, NULL, O_MINI},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
     tr_options_default(&o);
@@ -253,6 +258,12 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_FHZ: if (parse_float(optarg, 1e-6, 1e6, &o.filter_hz)) BAD("--filter-hz"); break;
         case O_FORD: if (parse_int(optarg, 2, 4, &o.filter_order) || o.filter_order == 3) BAD("--filter-order (2 or 4)"); break;
         case O_ACOP: if (parse_int(optarg, 0, 20, &o.aug_copies)) BAD("--aug-copies"); break;
+        case O_MINC:
+            if (parse_float(optarg, 0, 0.99, &o.min_confidence) || (o.min_confidence > 0 && o.min_confidence < 0.5f))
+                BAD("--min-confidence (0, or 0.5..0.99)");
+            break;
+        case O_SMOOTH: if (parse_int(optarg, 1, 16, &o.smooth_n)) BAD("--smooth (1..16)"); break;
+        case O_MINI: if (parse_int(optarg, 0, 600000, &o.min_interval_ms)) BAD("--min-interval-ms"); break;
         case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD("--aug-scale"); break;
         case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD("--aug-rotate"); break;
         case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD("--aug-shift-ms"); break;

@@ -19,6 +19,7 @@
 #include "store.h"
 #include "trainer.h"
 #include "trainer_int.h"
+#include "validate_decide.h"
 
 /* CMD_VALIDATE payloads stay within this (the classifier firmware receives up to 280 encoded bytes). */
 #define VAL_MAX_CHUNK_PAYLOAD 256u
@@ -29,12 +30,15 @@ static const char validate_help[] =
     "Run the testing windows of the database on the device (the classifier firmware built for\n"
     "MODEL_DIR): each window's raw int16 samples go to the device, which answers with its feature\n"
     "vector, its int8 scores and the instructions it spent; they are compared bit for bit with the\n"
-    "host's int8 pipeline. Reports bit-exact windows, on-device accuracy, per-class results and\n"
+    "host's int8 pipeline, and so is the model's decision logic (threshold, smoothing, minimum\n"
+    "interval) run over each recording's consecutive windows, as the device's live path runs it.\n"
+    "Reports bit-exact windows, on-device accuracy, per-class results and\n"
     "latency. Exit status 1 if a window is not bit-exact or the device fails.\n"
     "  --model DIR        the model directory (model.json)\n"
     "  --port DEV         the device: serial port or pseudo-terminal (not while imulabd holds it)\n"
     "  --json             one JSON object: {\"windows\", \"bit_exact\", \"accuracy\",\n"
-    "                     \"instructions_per_window\", \"classes\": {...}, \"latency_ms\": {...}}\n"
+    "                     \"instructions_per_window\", \"decisions\", \"decisions_exact\", \"events\",\n"
+    "                     \"classes\": {...}, \"latency_ms\": {...}}\n"
     "  --timeout-ms N     timeout of every exchange with the device (default 2000)\n"
     "  --baud N           serial baud rate (default 115200; ignored by pseudo-terminals)\n"
     "  --limit N          validate at most N windows\n";
@@ -325,9 +329,12 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
     double insn_sum = 0, insn_min = 0, insn_max = 0, t_start = devport_now_ms();
     int first_bad = -1;
     char bad_what[200] = "";
+    struct vdecide vd;
+    vdecide_init(&vd, &m);
     for (int i = 0; i < d.n; i++) {
         const struct tr_recording *r = &d.v[i].r;
         int li = tr_label_index(&m, r->label);
+        vdecide_recording(&vd); /* the decision logic runs over each recording's windows in order */
         free(q);
         q = malloc(sizeof(int16_t) * (size_t)(r->n_samples > 0 ? r->n_samples : 1) * na);
         if (!q) { cli_error("out of memory"); goto out; }
@@ -377,7 +384,8 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
                     unsigned cnt = total - off < per_chunk ? total - off : per_chunk;
                     uint8_t body[VAL_MAX_CHUNK_PAYLOAD];
                     struct proto_validate_chunk ch = { .token = 0, .model_hash = m.hash, .total = (uint16_t)total,
-                                                       .offset = (uint16_t)off, .count = (uint16_t)cnt, .n_axes = (uint8_t)na };
+                                                       .offset = (uint16_t)off, .count = (uint16_t)cnt, .n_axes = (uint8_t)na,
+                                                       .flags = vdecide_flags(&vd) };
                     size_t len = proto_validate_pack_header(&ch, body) - 2u; /* devport puts the token */
                     memmove(body, body + 2, len);
                     for (unsigned s = 0; s < cnt * (unsigned)na; s++, len += 2)
@@ -412,6 +420,14 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
             }
             for (int j = 0; exact && j < nl; j++)
                 if (res.scores[j] != host_y[j]) exact = 0;
+            char dec_why[160] = "";
+            int dec_exact = vdecide_compare(&vd, host_y, &res, dec_why, sizeof dec_why);
+            if (dec_exact < 0) { cli_error("%s", dec_why); goto out; }
+            if (exact && !dec_exact && first_bad < 0) {
+                first_bad = n_win;
+                snprintf(bad_what, sizeof bad_what, "%s", dec_why);
+            }
+            exact = exact && dec_exact;
             if (!exact && first_bad < 0) {
                 first_bad = n_win;
                 if (bad_feat >= 0) {
@@ -463,6 +479,7 @@ done:;
         if (n_insn) cli_json_num(stdout, insn_min); else printf("null");
         printf(", \"instructions_max\": ");
         if (n_insn) cli_json_num(stdout, insn_max); else printf("null");
+        printf(", \"decisions\": %d, \"decisions_exact\": %d, \"events\": %d", vd.windows, vd.exact, vd.events);
         printf(", \"model_hash\": \"%08x\", \"board\": ", m.hash);
         cli_json_str(stdout, h.board);
         printf(", \"classes\": {");

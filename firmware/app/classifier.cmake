@@ -22,7 +22,7 @@ string(REGEX REPLACE ".* ([0-9]+).*" "\\1" _cls_nc "${_cls_nc}")
 # Only the FFT cosines the model uses (model.c has them: IMU_MODEL_COS_LEN), instead of 128.
 file(STRINGS ${IMULAB_MODEL}/model.h _cls_cos REGEX "^#define IMU_MODEL_COS_LEN [0-9]+")
 string(REGEX REPLACE ".* ([0-9]+).*" "\\1" _cls_cos "${_cls_cos}")
-math(EXPR _cls_payload "14 + 4 * ${_cls_nf} + ${_cls_nc}")
+math(EXPR _cls_payload "14 + 4 * ${_cls_nf} + ${_cls_nc} + 4") # + the decision block
 if(_cls_payload LESS 320)
   set(_cls_payload 320)
 endif()

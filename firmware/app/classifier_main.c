@@ -53,7 +53,7 @@
 
 _Static_assert(NA >= 1 && NA <= IMU_AXES, "the model has more axes than the sensor");
 _Static_assert(IMU_MODEL_N_CLASSES <= PROTO_MAX_CLASSES, "too many classes");
-_Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_N_CLASSES <= LINK_MAX_PAYLOAD,
+_Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_N_CLASSES + PROTO_VALIDATE_DECISION_LEN <= LINK_MAX_PAYLOAD,
                "VALIDATE_RESULT does not fit a frame");
 
 extern const uint32_t board_baud;
@@ -100,6 +100,9 @@ static bool live_ok, raw_on = true;
 static uint32_t cls_seq;
 /* validation: next expected sample offset (0 = no window in progress) */
 static uint16_t v_next;
+static uint8_t v_flags;               /* of the window in progress (PROTO_VALIDATE_DECIDE...) */
+static struct live_decider v_dec;     /* the decision logic over validation windows */
+static uint32_t v_decided;
 static uint32_t v_last_ms;
 
 static void sensor_context(uint32_t now_ms) { app_sensor_poll(&app, now_ms); }
@@ -203,6 +206,7 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     }
     if (c.offset == 0) {
         v_next = 0;
+        v_flags = c.flags;
         live_reset(); /* the buffer is the validation window's now */
 #if IMU_MODEL_MODE_GESTURE
         imu_gbuf_reset(&gbuf);
@@ -243,6 +247,19 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     r.n_classes = IMU_MODEL_N_CLASSES;
     r.n_features = IMU_MODEL_N_FEATURES;
     memcpy(r.scores, y, IMU_MODEL_N_CLASSES);
+    /* the decision logic over consecutive windows of a recording, as the live path runs it */
+    r.has_decision = (v_flags & PROTO_VALIDATE_DECIDE) != 0;
+    if (r.has_decision) {
+        struct live_event ev;
+        if (v_flags & PROTO_VALIDATE_DECIDE_RESET) {
+            live_decider_init(&v_dec, &live_cfg.decision);
+            v_decided = 0;
+        }
+        r.event = live_decide(&v_dec, r.scores, v_decided++ * IMU_MODEL_STRIDE_LEN, &ev);
+        r.decision = v_dec.current;
+        r.votes = r.event ? ev.votes : 0;
+        r.previous = r.event ? ev.previous : v_dec.current;
+    }
     size_t n = proto_validate_result_pack(&r, feat, link_payload(&a->link), LINK_MAX_PAYLOAD);
     if (n)
         link_send(&a->link, PROTO_VALIDATE_RESULT, NULL, n);
