@@ -440,6 +440,7 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
     double acc = tr_evaluate(&m, &te, 0, cf), acc8 = tr_evaluate(&m, &te, 1, c8);
     int *crec = calloc((size_t)n * n, sizeof(int)), n_units = 0;
     double acc_rec = tr_evaluate_recordings(&m, &te, crec, &n_units);
+    m.n_test_skipped = tr_recordings_without_examples(&d.ds, &te, TR_TESTING);
     int pt[5], pp[5], pc[5], np = tr_confused_pairs(c8, n, pt, pp, pc, 5);
     char warns[8][TR_WARN_LEN];
     int nw = tr_warnings(&m, &d.ds, NULL, warns, 8);

@@ -445,6 +445,7 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
     m->acc_float = tr_evaluate(m, &te, 0, NULL);
     m->acc_int8 = tr_evaluate(m, &te, 1, NULL);
     m->acc_rec = tr_evaluate_recordings(m, &te, NULL, &m->n_rec_units);
+    m->n_test_skipped = tr_recordings_without_examples(ds, &te, TR_TESTING);
     for (int r = 0, last = -1; r < tw.n; r++) {
         if (tw.rec[r] != last || m->mode == TR_MODE_GESTURE) m->train_examples[tw.y[r]]++;
         last = tw.rec[r];

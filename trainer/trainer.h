@@ -182,6 +182,8 @@ struct tr_model {
     double acc_float, acc_int8, val_acc_float;
     int train_examples[TR_MAX_LABELS]; /* training recordings (continuous) or gestures per label */
     double acc_rec;               /* int8, one vote per testing recording (per gesture in gesture mode) */
+    int n_test_skipped;           /* testing recordings that gave no example (gesture mode: no gesture
+                                   * found); tr_warnings names them; not in the accuracies */
     int n_rec_units;
     double train_seconds;
     int n_epochs, best_epoch;
@@ -271,13 +273,17 @@ double tr_evaluate_recordings(const struct tr_model *m, const struct tr_windows 
 
 /* Warnings about a model and its data that make accuracy figures misleading (docs/model.md):
  * windows longer than most recordings, an FFT longer than the window, fewer than
- * TR_MIN_EXAMPLES training examples of a class, one subject only (or none recorded). Writes up to
+ * TR_MIN_EXAMPLES training examples of a class, one subject only (or none recorded), testing
+ * recordings that gave no example (m->n_test_skipped). Writes up to
  * max lines of at most TR_WARN_LEN bytes; returns how many there are. tw: the training windows
  * (NULL: m->train_examples after tr_train, else the training recordings of ds). */
 #define TR_MIN_EXAMPLES 10
 #define TR_WARN_LEN 240
 int tr_warnings(const struct tr_model *m, const struct tr_dataset *ds, const struct tr_windows *tw,
                 char (*out)[TR_WARN_LEN], int max);
+
+/* Recordings of a category with no example in w (gesture mode: the segmenter found no gesture). */
+int tr_recordings_without_examples(const struct tr_dataset *ds, const struct tr_windows *w, int category);
 
 /* The most confused pairs of a confusion matrix: up to max (true, predicted) pairs with the
  * largest off-diagonal counts, largest first; returns how many (count > 0). */

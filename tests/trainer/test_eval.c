@@ -138,6 +138,24 @@ static void warnings(void)
           "auto mode on 3 s recordings: %d (%s)", m.mode, m.mode_reason);
     CHECK(m.n_test == 8 && m.n_rec_units == 8, "gesture mode: %d testing examples, %d units (want 8, 8)", m.n_test, m.n_rec_units);
     tr_model_free(&m);
+    /* gesture mode over recordings with no motion: the testing ones that give no gesture are named */
+    {
+        struct set q;
+        make(&q, 8, 1000, 100.0, "ann", "bob");
+        for (int i = 0; i < q.ds.n; i++)
+            if (q.rec[i].category == TR_TESTING && q.rec[i].label[0] == 'a')
+                for (int t = 0; t < 3 * 1000; t++) q.v[i][t] = 0.5f; /* flat: no gesture */
+        tr_options_default(&o);
+        o.mode = TR_MODE_GESTURE;
+        o.gesture_max_ms = 2000; /* 10 s recordings are segmented */
+        CHECK(tr_train(&q.ds, &o, &m, err, sizeof err) == 0, "train gesture: %s", err);
+        n = tr_warnings(&m, &q.ds, NULL, w, 8);
+        CHECK(m.n_test_skipped == 2 && has(w, n, "2 testing recordings gave no gesture"),
+              "flat testing recordings not named (%d skipped)", m.n_test_skipped);
+        tr_model_free(&m);
+        unmake(&q);
+    }
+    tr_options_default(&o);
     o.gesture_max_ms = 2000;
     CHECK(tr_train(&s.ds, &o, &m, err, sizeof err) == 0, "train auto: %s", err);
     CHECK(m.mode == TR_MODE_CONTINUOUS, "auto mode with a 2 s longest gesture: %d (%s)", m.mode, m.mode_reason);
