@@ -464,6 +464,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         c->idle_init = (float)v;
         if (imu_seg_config_check(c)) goto bad;
         if (num(g, "points", &v) || v < 8 || v > IMU_RESAMPLE_MAX_POINTS) goto bad;
+        m->window_len = (int)v; /* must equal window_len below */
         why = "bad window configuration";
     }
     if (num(j, "window_ms", &v)) goto bad;
@@ -471,6 +472,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     if (num(j, "stride_ms", &v)) goto bad;
     m->stride_ms = (int)v;
     if (num(j, "window_len", &v) || v < 2 || v > 4096) goto bad;
+    if (m->mode == TR_MODE_GESTURE && (int)v != m->window_len) goto bad; /* the resampled points */
     m->window_len = (int)v;
     if (num(j, "stride_len", &v) || v < (m->mode == TR_MODE_GESTURE ? 0 : 1)) goto bad;
     m->stride_len = (int)v;
