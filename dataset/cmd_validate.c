@@ -2,7 +2,7 @@
  * computes exactly what the host computes.
  *
  * The windows are cut as `imulab eval` cuts them (tr_quantize_samples with the model's input
- * scale, tr_window_starts, tr_extract_window); the host computes each window's features
+ * scale, tr_examples, tr_example_window; gesture mode: whole gestures, sent raw); the host computes each window's features
  * (imu_features) and int8 scores (tr_predict_int8: imu_nn_quantize_input + imu_nn_run), sends the
  * window's int16 samples to the device in CMD_VALIDATE chunks, and compares the device's
  * VALIDATE_RESULT bit for bit. Before any window it asks for HELLO (CMD_INFO) and refuses a device
