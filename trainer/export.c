@@ -55,6 +55,7 @@ static cJSON *model_json(const struct tr_model *m)
         cJSON *g = cJSON_AddObjectToObject(j, "gesture");
         cJSON_AddNumberToObject(g, "points", m->window_len);
         cJSON_AddNumberToObject(g, "buffer", m->gesture_buf);
+        cJSON_AddBoolToObject(g, "trim", m->gesture_trim != 0);
         cJSON *sg = cJSON_AddObjectToObject(g, "segmenter");
         cJSON_AddNumberToObject(sg, "hold", m->seg.hold);
         cJSON_AddNumberToObject(sg, "min_len", m->seg.min_len);
@@ -442,6 +443,9 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         const cJSON *g = cJSON_GetObjectItem(j, "gesture"), *sg = cJSON_GetObjectItem(g, "segmenter");
         if (num(g, "buffer", &v) || v < 16 || v > 4096 || (int)v % 2) goto bad;
         m->gesture_buf = (int)v;
+        const cJSON *tr = cJSON_GetObjectItem(g, "trim");
+        if (!cJSON_IsBool(tr)) goto bad;
+        m->gesture_trim = cJSON_IsTrue(tr);
         struct imu_seg_config *c = &m->seg;
         c->n_axes = (uint16_t)m->n_axes;
         if (num(sg, "hold", &v) || v < 1 || v > 65535) goto bad;

@@ -326,7 +326,7 @@ uint32_t tr_model_hash(const struct tr_model *m)
     if (f->flags & IMU_FEAT_SUBSTATS) h = fnv(h, &f->n_sub, sizeof f->n_sub);
     if (m->mode == TR_MODE_GESTURE) { /* continuous models keep the hash they always had */
         const struct imu_seg_config *s = &m->seg;
-        int32_t g[6] = {m->mode, m->gesture_buf, s->hold, s->min_len, s->max_len, s->n_axes};
+        int32_t g[7] = {m->mode, m->gesture_buf, s->hold, s->min_len, s->max_len, s->n_axes, m->gesture_trim};
         float lv[6] = {s->smooth, s->idle_rate, s->on_level, s->off_level, s->idle_init, s->base_rate};
         h = fnv(h, g, sizeof g);
         h = fnv(h, lv, sizeof lv);

@@ -75,6 +75,11 @@ struct tr_options {
     int gesture_hold_ms;        /* gesture: quiet time that ends a gesture, 200 */
     int gesture_buf;            /* gesture: samples the device buffers per gesture before
                                  * decimating by 2, 128 (even, 16..4096) */
+    int gesture_trim;           /* gesture: 0 (default) a one-gesture recording is used whole; 1 cuts
+                                 * it to the span the segmenter sees moving (first onset to last
+                                 * end), closer to what the device cuts live, but it loses
+                                 * gestures the segmenter misses (0.70 against 0.99 on
+                                 * tests/trainer/gesture_gen data) */
     float seg_on, seg_off;      /* segmenter onset / offset above the idle level, as fractions of
                                  * the spread of the motion level in the training data (0.1, 0.04) */
     unsigned seed;              /* 1 */
@@ -150,6 +155,7 @@ struct tr_model {
     /* gesture mode: the device's gesture buffer (samples) and the segmenter; recordings longer
      * than seg.max_len samples are segmented, shorter ones are one gesture each */
     int gesture_buf;
+    int gesture_trim;             /* one-gesture recordings cut to the segmenter's span (tr_examples) */
     struct imu_seg_config seg;
     float in_scale[TR_MAX_AXES];  /* physical units per int16 LSB */
     struct imu_feat_config feat;
@@ -214,8 +220,9 @@ int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, s
 double tr_median_ms(const struct tr_dataset *ds, int category);
 
 /* The examples of one recording whose int16 samples (quantized with the model's input scale) are
- * q: continuous mode, the window starts (len = window_len); gesture mode, the whole recording if
- * it has at most seg.max_len samples, else the segments imu_seg_find() cuts. Writes up to max
+ * q: continuous mode, the window starts (len = window_len); gesture mode, a recording of at most
+ * seg.max_len samples is one gesture (with gesture_trim: from the segmenter's first onset to its
+ * last end, or whole when it sees no motion), a longer one gives the segments imu_seg_find() cuts. Writes up to max
  * starts/lens (either may be NULL when max is 0) and returns the count, -1 out of memory. */
 int tr_examples(const struct tr_model *m, const int16_t *q, int n_samples, int *starts, int *lens, int max);
 

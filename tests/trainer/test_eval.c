@@ -6,7 +6,9 @@
  *  2. tr_confused_pairs: largest off-diagonal counts first, diagonal ignored;
  *  3. tr_evaluate_recordings: in continuous mode a recording's windows vote (checked against the
  *     int8 predictions of the same windows counted here), in gesture mode every example counts;
- *  4. the mode: auto picks gesture for short recordings and continuous for long ones, and says why.
+ *  4. the mode: auto picks gesture for short recordings and continuous for long ones, and says why;
+ *  5. gesture_trim: a one-gesture recording (rest, motion, rest) is cut to where it moves; without
+ *     it the whole recording is the example.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,8 +176,42 @@ static void pairs(void)
     CHECK(tr_confused_pairs(conf, 3, t, p, c, 1) == 1, "max not honoured");
 }
 
+static void trim(void)
+{
+    struct set s;
+    make(&s, 16, 500, 100.0, "ann", "bob");
+    /* rest outside samples 100..199 of every recording, at the motion's mean (the triangle's:
+     * 0.5 on x, 0.1 on y and z), as a hand that comes back to where it started */
+    for (int i = 0; i < s.ds.n; i++)
+        for (int t = 0; t < 500; t++)
+            if (t < 100 || t >= 200)
+                for (int a = 0; a < 3; a++) s.v[i][3 * t + a] = a == 0 ? 0.5f : 0.1f;
+    for (int tr = 0; tr <= 1; tr++) {
+        struct tr_options o;
+        struct tr_model m;
+        char err[256];
+        tr_options_default(&o);
+        o.mode = TR_MODE_GESTURE;
+        o.gesture_trim = tr;
+        CHECK(tr_setup_model(&s.ds, &o, &m, err, sizeof err) == 0, "setup: %s", err);
+        int16_t q[500 * 3];
+        float sc[3] = {m.in_scale[0], m.in_scale[1], m.in_scale[2]};
+        tr_quantize_samples(s.v[0], 500, 3, sc, q);
+        int st = -1, ln = -1;
+        int n = tr_examples(&m, q, 500, &st, &ln, 1);
+        printf("trim %d: example %d + %d\n", tr, st, ln);
+        /* the end: the hold time (20 samples) after the motion level, whose baseline needs about
+         * two of its 0.5 s time constants to settle, falls below the offset level */
+        if (tr) CHECK(n == 1 && st >= 100 && st <= 106 && st + ln >= 220 && st + ln <= 350, "trimmed example %d + %d (motion 100..199)", st, ln);
+        else CHECK(n == 1 && st == 0 && ln == 500, "untrimmed example %d + %d (want the whole 500)", st, ln);
+        tr_model_free(&m);
+    }
+    unmake(&s);
+}
+
 int main(void)
 {
+    trim();
     warnings();
     pairs();
     printf("test_eval: %d failures\n", fails);
