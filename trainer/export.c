@@ -443,8 +443,8 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         const cJSON *g = cJSON_GetObjectItem(j, "gesture"), *sg = cJSON_GetObjectItem(g, "segmenter");
         if (num(g, "buffer", &v) || v < 16 || v > 4096 || (int)v % 2) goto bad;
         m->gesture_buf = (int)v;
-        const cJSON *tr = cJSON_GetObjectItem(g, "trim");
-        if (!cJSON_IsBool(tr)) goto bad;
+        const cJSON *tr = cJSON_GetObjectItem(g, "trim"); /* absent: whole recordings */
+        if (tr && !cJSON_IsBool(tr)) goto bad;
         m->gesture_trim = cJSON_IsTrue(tr);
         struct imu_seg_config *c = &m->seg;
         c->n_axes = (uint16_t)m->n_axes;
