@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* evaluate.c -- honest evaluation: recording-level votes, confused pairs, and warnings about
  * set-ups whose accuracy figures mislead (windows longer than the recordings, FFTs longer than
  * the window, too few examples or people). */

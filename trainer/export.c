@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* export.c -- MODEL_DIR/model.c, model.h (for the firmware) and model.json (everything the host
  * needs to run the float and int8 model again, plus configuration and metrics). */
 #include "trainer_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* trainer.h -- the imulab host trainer: windows, features, a small dense network, int8
  * quantization, export and evaluation. Host-only (allocates); the per-window feature extraction
  * and the int8 inference are the portable code in portable/imu_features.c and portable/nn.c, the very
@@ -215,6 +216,15 @@ void tr_quantize_samples(const float *v, int n_samples, int n_axes, const float 
  * On a problem writes a one-line message to err and returns -1. labels receives the sorted label
  * names of the training recordings. */
 int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, size_t errlen);
+
+/* Index of label among the model's labels, or -1. */
+int tr_label_index(const struct tr_model *m, const char *label);
+/* The window starts of a recording of n_samples, window wl and stride sl samples, as training and
+ * evaluation cut them (one window at 0 for a recording shorter than a window): writes up to max
+ * of them to starts and returns how many there are. */
+int tr_window_starts(int n_samples, int wl, int sl, int *starts, int max);
+/* The int16 window of wl samples at start (zero-padded past the end of the recording). */
+void tr_extract_window(const int16_t *q, int n_samples, int n_axes, int start, int wl, int16_t *win);
 
 /* Median length in ms of the recordings of a category (0 if none). */
 double tr_median_ms(const struct tr_dataset *ds, int category);

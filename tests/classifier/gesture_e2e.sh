@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/classifier/gesture_e2e.sh BIN SRC -- gesture mode end to end: whole-gesture recordings by 6
 # synthetic people (gesture_gen: mirror-image and time-reversed pairs of classes), 4 people for
 # training and 2 others for testing (imported with --subject); `imulab train` picks gesture mode by
