@@ -214,7 +214,9 @@ static void handle_frame(struct daemon *d, const struct proto_frame *f)
         d->c.device_errors++;
         if (f->len >= 2) {
             frame_text(f->payload + 2, f->len - 2u, text, sizeof text);
-            log_ratelimited(&last_log, "%s: device error %u: %s", d->port_path, proto_get_u16(f->payload), text);
+            uint16_t code = proto_get_u16(f->payload);
+            log_ratelimited(&last_log, "%s: device error %u (%s)%s%s", d->port_path, code, proto_error_name(code),
+                            text[0] ? ": " : "", text);
         }
         break;
     case PROTO_ACK:

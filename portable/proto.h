@@ -205,6 +205,11 @@ struct proto_classification {
 size_t proto_classification_pack(const struct proto_classification *c, uint8_t *out, size_t cap);
 int proto_classification_parse(const uint8_t *p, size_t len, struct proto_classification *c);
 
+/* What an ERROR code means, for the host's logs ("error" for codes it does not know). The device
+ * sends only the code, plus a detail where it has one (the unknown sensor's WHO_AM_I, a fault's
+ * registers): the names cost flash there. */
+const char *proto_error_name(uint16_t code);
+
 /* EVENT payload: seq:u32 t_us:u64 cls_seq:u32 class:u8 previous:u8 votes:u8 reserved:u8.
  * Sent by the classifier only when its decision (threshold, majority over the last N, minimum
  * interval: portable/live.h) changes; class 0xFF is "uncertain". cls_seq is the CLASSIFICATION

@@ -49,6 +49,11 @@
 #define VALIDATE_QUIET_MS 1000u
 
 _Static_assert(NA >= 1 && NA <= IMU_AXES, "the model has more axes than the sensor");
+_Static_assert(WL >= 2 && IMU_MODEL_STRIDE_LEN >= 1 && IMU_MODEL_RATE_HZ >= 1.0f && IMU_MODEL_RATE_HZ <= LIVE_MAX_HZ,
+               "the model's window, stride or rate is out of the live path's range");
+_Static_assert(IMU_MODEL_DECISION_SMOOTH >= 1 && IMU_MODEL_DECISION_SMOOTH <= LIVE_MAX_SMOOTH &&
+               IMU_MODEL_DECISION_MIN_MARGIN >= 0 && IMU_MODEL_DECISION_MIN_MARGIN <= 255,
+               "the model's decision settings are out of range");
 _Static_assert(IMU_MODEL_N_CLASSES <= PROTO_MAX_CLASSES, "too many classes");
 _Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_N_CLASSES + PROTO_VALIDATE_DECISION_LEN <= LINK_MAX_PAYLOAD,
                "VALIDATE_RESULT does not fit a frame");
@@ -87,29 +92,19 @@ static uint32_t v_last_ms;
 
 static void sensor_context(uint32_t now_ms) { app_sensor_poll(&app, now_ms); }
 
-static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
-
-static bool same_name(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++)
-        if (lower(*a) != lower(*b))
-            return false;
-    return *a == *b;
-}
-
-/* Map the model's axes onto the sensor's (case-insensitive names). */
+/* The model's axes on the sensor's (classifier.cmake matches the names at build time:
+ * CLS_AXIS_MAP lists the sensor axis of each model axis, or is empty when one is missing). */
 static bool map_axes(void)
 {
-    static const char *const names[IMU_AXES] = { "accX", "accY", "accZ", "gyrX", "gyrY", "gyrZ" };
-    for (unsigned m = 0; m < NA; m++) {
-        unsigned d = 0;
-        while (d < IMU_AXES && !same_name(imu_model_axes[m], names[d]))
-            d++;
-        if (d == IMU_AXES)
-            return false;
-        live_cfg.axis_map[m] = (uint8_t)d;
-    }
+#ifdef CLS_AXIS_MAP
+    static const uint8_t map[] = { CLS_AXIS_MAP };
+    _Static_assert(sizeof map == NA, "CLS_AXIS_MAP does not match the model's axes");
+    for (unsigned m = 0; m < NA; m++)
+        live_cfg.axis_map[m] = map[m];
     return true;
+#else
+    return false;
+#endif
 }
 
 /* Mask SysTick and PendSV (priority >= 0x80); the UART (0x40) keeps running. */
@@ -216,7 +211,8 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
 static void live_begin(void)
 {
     live_cfg.in_hz = app.cfg.rate_hz;
-    live_ok = live_ok && live_cfg_check(&live_cfg) == 0;
+    /* the model's part of the configuration is checked at build time (below); the sensor's rate here */
+    live_ok = live_ok && live_cfg.out_hz <= 3u * live_cfg.in_hz && live_cfg.in_hz <= LIVE_MAX_HZ;
     if (live_ok)
         live_init(&live, &live_cfg, &win[0][0]);
     cls_seq = 0;
@@ -286,19 +282,6 @@ static void live_feed(void)
     }
 }
 
-/* The sensor rate closest to the model's that the sensor can produce. */
-static uint16_t model_rate(const struct sensor_ops *s)
-{
-    uint16_t want = (uint16_t)(IMU_MODEL_RATE_HZ + 0.5f);
-    for (uint16_t d = 0; d < 1000; d++) {
-        if (want - d >= 50 && s->rate_ok((uint16_t)(want - d)))
-            return (uint16_t)(want - d);
-        if (want + d <= 1000 && s->rate_ok((uint16_t)(want + d)))
-            return (uint16_t)(want + d);
-    }
-    return APP_DEFAULT_RATE;
-}
-
 static void handle_byte(uint8_t b)
 {
     struct proto_frame f;
@@ -334,7 +317,7 @@ int main(void)
     app_init(&app, board_sensor(), &info, &uart_tx);
     app.cmd_hook = cmd_hook;
     /* run the sensor at the model's rate (nothing runs yet: no need to post the change) */
-    app.cfg.rate_hz = model_rate(app.sensor);
+    app.cfg.rate_hz = CLS_SENSOR_RATE; /* the board's sensor rate closest to the model's (classifier.cmake) */
     app.spf = app_spf_for_rate(app.cfg.rate_hz);
     app.req = app.cfg;
     live_ok = map_axes();

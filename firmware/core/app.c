@@ -4,27 +4,8 @@
 #include <string.h>
 
 #include "platform.h"
+#include "live.h"
 #include "synth.h"
-
-static const char *const err_text[] = {
-    [0] = "error",
-    [PROTO_ERR_SENSOR_ABSENT] = "sensor absent",
-    [PROTO_ERR_I2C_NACK] = "I2C NACK",
-    [PROTO_ERR_I2C_ARB_LOST] = "I2C arbitration lost",
-    [PROTO_ERR_I2C_BUS_STUCK] = "I2C bus stuck low",
-    [PROTO_ERR_I2C_TIMEOUT] = "I2C timeout",
-    [PROTO_ERR_FIFO_OVERFLOW] = "sensor FIFO overflow",
-    [PROTO_ERR_TX_OVERFLOW] = "UART behind: frames dropped",
-    [PROTO_ERR_FAULT] = "fault",
-    [PROTO_ERR_CLOCK] = "HSE/PLL failed: on HSI",
-    [PROTO_ERR_FIFO_RESET] = "sensor FIFO read broken: reset",
-    [PROTO_ERR_SENSOR_UNKNOWN] = "unknown sensor",
-};
-
-const char *app_error_text(uint16_t code)
-{
-    return code < sizeof err_text / sizeof err_text[0] ? err_text[code] : err_text[0];
-}
 
 char *app_put_uint(char *p, uint32_t v, const char *suffix)
 {
@@ -259,7 +240,7 @@ bool app_send_error(struct app *a, uint16_t code, const char *text)
 {
     uint8_t *p = link_payload(&a->link);
     proto_put_u16(p, code);
-    size_t n = put_text(p + 2, text ? text : app_error_text(code), 60);
+    size_t n = put_text(p + 2, text, 60); /* the host names the code: proto_error_name() */
     return link_send(&a->link, PROTO_ERROR, NULL, 2 + n);
 }
 
@@ -283,7 +264,7 @@ static void set_str(char *dst, const char *src, size_t cap)
 
 bool app_send_hello(struct app *a)
 {
-    static const char *const names[IMU_AXES] = { "accX", "accY", "accZ", "gyrX", "gyrY", "gyrZ" };
+    static const char names[] = "accXaccYaccZgyrXgyrYgyrZ";
     struct proto_hello h;
     memset(&h, 0, sizeof h);
     h.proto_version = PROTO_VERSION;
@@ -302,11 +283,12 @@ bool app_send_hello(struct app *a)
     h.model_hash = a->info.model_hash;
     h.samples_per_frame = a->spf;
     h.n_axes = IMU_AXES;
+    /* the sensor's sensitivities at these ranges (portable/live.c: MPU-6050 datasheet §6.1-6.2,
+     * LIS3DH table 4): the same scales the classifier's live path uses */
+    live_sensor_scales((enum live_sensor_kind)a->sensor->scale_kind, a->cfg.accel_g, a->cfg.gyro_dps, h.axis_scale);
     for (unsigned i = 0; i < IMU_AXES; i++) {
-        set_str(h.axis_name[i], names[i], PROTO_NAME_LEN);
-        set_str(h.axis_unit[i], i < 3 ? "g" : "dps", PROTO_NAME_LEN);
-        /* MPU6050 sensitivities (datasheet §6.1-6.2): 32768/range LSB/g, 131/65.5/32.8/16.4 LSB/dps */
-        h.axis_scale[i] = i < 3 ? synth_accel_scale(a->cfg.accel_g) : synth_gyro_scale(a->cfg.gyro_dps);
+        memcpy(h.axis_name[i], names + 4 * i, 4);
+        memcpy(h.axis_unit[i], i < 3 ? "g\0\0" : "dps", 4);
     }
     size_t n = proto_hello_pack(&h, link_payload(&a->link), LINK_MAX_PAYLOAD);
     return n && link_send(&a->link, PROTO_HELLO, NULL, n);

@@ -112,7 +112,6 @@ bool app_send_error(struct app *a, uint16_t code, const char *text);
 bool app_send_log(struct app *a, uint8_t level, const char *text);
 void app_ack(struct app *a, uint16_t token, uint8_t cmd);
 void app_nak(struct app *a, uint16_t token, uint8_t cmd, uint8_t reason, const char *text);
-const char *app_error_text(uint16_t code);
 /* Write v in decimal then suffix at p (NUL-terminated); returns the end. */
 char *app_put_uint(char *p, uint32_t v, const char *suffix);
 
