@@ -367,7 +367,7 @@ void app_handle_frame(struct app *a, const struct proto_frame *f)
             app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "rate must be 50-1000 Hz");
             return;
         }
-        if (!a->sensor->rate_ok(r)) {
+        if (!a->sensor->rate_ok(a->sensor->ctx, r)) {
             app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "rate must divide 1000 Hz");
             return;
         }

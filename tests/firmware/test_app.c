@@ -430,7 +430,7 @@ static int fast_read(void *ctx, uint32_t now, int16_t (*out)[IMU_AXES], int max)
     return n;
 }
 static int fast_init(void *ctx, uint32_t now) { (void)ctx; (void)now; return 0; }
-static bool fast_rate_ok(uint16_t r) { return r == 100; }
+static bool fast_rate_ok(void *ctx, uint16_t r) { (void)ctx; return r == 100; }
 static int fast_configure(void *ctx, uint16_t r, uint8_t g, uint16_t d, uint32_t now)
 {
     (void)ctx; (void)r; (void)g; (void)d;
