@@ -209,6 +209,9 @@ int proto_classification_parse(const uint8_t *p, size_t len, struct proto_classi
  * sends only the code, plus a detail where it has one (the unknown sensor's WHO_AM_I, a fault's
  * registers): the names cost flash there. */
 const char *proto_error_name(uint16_t code);
+/* ERROR FAULT's detail: exception:u32 pc:u32 lr:u32 cfsr:u32 hfsr:u32 sp:u32 (pc, lr 0 when the
+ * faulting stack pointer was outside the stack: an overflow). */
+#define PROTO_FAULT_DETAIL_LEN 24u
 
 /* EVENT payload: seq:u32 t_us:u64 cls_seq:u32 class:u8 previous:u8 votes:u8 reserved:u8.
  * Sent by the classifier only when its decision (threshold, majority over the last N, minimum

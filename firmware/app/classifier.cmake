@@ -73,7 +73,8 @@ foreach(board nucleo-f446re qemu)
       core/ring.c core/link.c core/app.c core/mpu6050.c core/synth_imu.c
       ${PORTABLE_DIR}/proto.c ${PORTABLE_DIR}/synth.c ${PORTABLE_DIR}/live.c
       ${IMULAB_MODEL}/model.c)
-  target_compile_definitions(cls_core_${board} PRIVATE ${CLS_DEFS} ${CLS_CORE_${board}})
+  target_compile_definitions(cls_core_${board} PRIVATE ${CLS_DEFS} ${CLS_CORE_${board}} APP_FIXED_RATE
+      LIVE_NO_LIS3DH)
   target_compile_options(cls_core_${board} PRIVATE -flto)
   target_include_directories(cls_core_${board} PRIVATE ${IMULAB_MODEL})
 endforeach()

@@ -67,8 +67,16 @@ static struct app app;
  * afterwards). */
 static int16_t win[WL][NA];
 static struct live live;
+/* The model's axes on the sensor's: classifier.cmake matches the names at build time (CLS_AXIS_MAP
+ * lists the sensor axis of each model axis; undefined when one is missing: validation only). */
+#ifdef CLS_AXIS_MAP
+#define CLS_AXES_ON_SENSOR true
+#else
+#define CLS_AXIS_MAP 0
+#define CLS_AXES_ON_SENSOR false
+#endif
 static struct live_cfg live_cfg = {
-    .n_axes = NA, .window_len = WL, .stride_len = IMU_MODEL_STRIDE_LEN,
+    .n_axes = NA, .axis_map = { CLS_AXIS_MAP }, .window_len = WL, .stride_len = IMU_MODEL_STRIDE_LEN,
     .out_hz = (uint32_t)(IMU_MODEL_RATE_HZ + 0.5f),
     .decision = { .n_classes = IMU_MODEL_N_CLASSES, .min_margin = IMU_MODEL_DECISION_MIN_MARGIN,
                   .smooth_n = IMU_MODEL_DECISION_SMOOTH, .min_interval = IMU_MODEL_DECISION_MIN_INTERVAL },
@@ -91,21 +99,6 @@ static uint32_t v_decided;
 static uint32_t v_last_ms;
 
 static void sensor_context(uint32_t now_ms) { app_sensor_poll(&app, now_ms); }
-
-/* The model's axes on the sensor's (classifier.cmake matches the names at build time:
- * CLS_AXIS_MAP lists the sensor axis of each model axis, or is empty when one is missing). */
-static bool map_axes(void)
-{
-#ifdef CLS_AXIS_MAP
-    static const uint8_t map[] = { CLS_AXIS_MAP };
-    _Static_assert(sizeof map == NA, "CLS_AXIS_MAP does not match the model's axes");
-    for (unsigned m = 0; m < NA; m++)
-        live_cfg.axis_map[m] = map[m];
-    return true;
-#else
-    return false;
-#endif
-}
 
 /* Mask SysTick and PendSV (priority >= 0x80); the UART (0x40) keeps running. */
 static inline uint32_t mask_time(void)
@@ -145,16 +138,16 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
         return false;
     struct proto_validate_chunk c;
     if (proto_validate_parse(f->payload, f->len, &c)) {
-        app_nak(a, token, f->type, PROTO_NAK_BAD_LENGTH, "bad validation chunk");
+        app_nak(a, token, f->type, PROTO_NAK_BAD_LENGTH, "bad chunk");
         return true;
     }
     if (c.model_hash != IMU_MODEL_HASH) {
-        app_nak(a, token, f->type, PROTO_NAK_MODEL_MISMATCH, "window for another model");
+        app_nak(a, token, f->type, PROTO_NAK_MODEL_MISMATCH, "another model's window");
         return true;
     }
     if (c.n_axes != NA || c.total != WL) {
         v_next = 0;
-        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "window shape is not the model's");
+        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "not the model's shape");
         return true;
     }
     if (c.offset == 0) {
@@ -164,7 +157,7 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     }
     if (c.offset != v_next) {
         v_next = 0;
-        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "validation chunk out of order");
+        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "chunk out of order");
         return true;
     }
     int16_t *dst = &win[c.offset][0];
@@ -297,11 +290,21 @@ static void handle_byte(uint8_t b)
         app_ack(&app, proto_get_u16(f.payload), f.type);
         return;
     }
-    /* The model fixes the sample rate: any other is refused (ranges are fine: the live path scales). */
-    if (f.type == PROTO_CMD_SET_RATE && f.len == 4 && proto_get_u16(f.payload + 2) != app.cfg.rate_hz) {
+    /* The model fixes the sample rate: another is refused, the same acknowledged (ranges are fine:
+     * the live path scales). The core leaves SET_RATE to us (APP_FIXED_RATE). */
+    if (f.type == PROTO_CMD_SET_RATE && f.len >= 2) {
+        uint16_t token = proto_get_u16(f.payload);
+        if (f.len != 4) {
+            app_nak(&app, token, f.type, PROTO_NAK_BAD_LENGTH, "bad length");
+            return;
+        }
+        if (proto_get_u16(f.payload + 2) == app.cfg.rate_hz) {
+            app_ack(&app, token, f.type);
+            return;
+        }
         char why[40] = "rate fixed by the model: ";
         app_put_uint(why + 25, app.cfg.rate_hz, " Hz");
-        app_nak(&app, proto_get_u16(f.payload), f.type, PROTO_NAK_BAD_VALUE, why);
+        app_nak(&app, token, f.type, PROTO_NAK_BAD_VALUE, why);
         return;
     }
     app_handle_frame(&app, &f);
@@ -320,7 +323,7 @@ int main(void)
     app.cfg.rate_hz = CLS_SENSOR_RATE; /* the board's sensor rate closest to the model's (classifier.cmake) */
     app.spf = app_spf_for_rate(app.cfg.rate_hz);
     app.req = app.cfg;
-    live_ok = map_axes();
+    live_ok = CLS_AXES_ON_SENSOR;
     live_accel_g = app.cfg.accel_g;
     live_gyro_dps = app.cfg.gyro_dps;
     live_begin();
@@ -335,7 +338,7 @@ int main(void)
     if (wd_reset)
         app_send_log(&app, PROTO_LOG_WARN, "reset by watchdog");
     if (!live_ok)
-        app_send_log(&app, PROTO_LOG_WARN, "model axes not on this sensor: validation only");
+        app_send_log(&app, PROTO_LOG_WARN, "model axes not on sensor: no live");
     uint32_t last_hello = platform_now_ms();
     for (;;) {
         board_watchdog_kick();

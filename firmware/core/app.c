@@ -294,6 +294,13 @@ bool app_send_hello(struct app *a)
     return n && link_send(&a->link, PROTO_HELLO, NULL, n);
 }
 
+void app_send_stack_mark(struct app *a)
+{
+    char t[40] = "stack ", *p = app_put_uint(t + 6, platform_stack_used(), " of ");
+    app_put_uint(p, platform_stack_size(), " B used");
+    app_send_log(a, PROTO_LOG_INFO, t);
+}
+
 static void send_stats(struct app *a)
 {
     uint8_t *p = link_payload(&a->link);
@@ -352,6 +359,7 @@ void app_handle_frame(struct app *a, const struct proto_frame *f)
             return;
         app_ack(a, token, f->type);
         app_send_hello(a);
+        app_send_stack_mark(a);
         return;
     case PROTO_CMD_STATS:
         if (!want_len(a, token, f, 2))
@@ -359,16 +367,14 @@ void app_handle_frame(struct app *a, const struct proto_frame *f)
         app_ack(a, token, f->type);
         send_stats(a);
         return;
+#ifndef APP_FIXED_RATE /* the classifier: its model fixes the rate (classifier_main.c answers) */
     case PROTO_CMD_SET_RATE: {
         if (!want_len(a, token, f, 4))
             return;
         uint16_t r = proto_get_u16(p);
-        if (r < 50 || r > 1000) {
-            app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "rate must be 50-1000 Hz");
-            return;
-        }
-        if (!a->sensor->rate_ok(a->sensor->ctx, r)) {
-            app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "rate must divide 1000 Hz");
+        /* 50-1000 Hz, and one the sensor makes exactly (MPU-6050: 1 kHz / n; BMI160, LIS3DH: 50 * 2^n) */
+        if (r < 50 || r > 1000 || !a->sensor->rate_ok(a->sensor->ctx, r)) {
+            app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "rate not one the sensor makes (50-1000 Hz)");
             return;
         }
         uint32_t need = app_link_bytes_per_s(r);
@@ -386,6 +392,7 @@ void app_handle_frame(struct app *a, const struct proto_frame *f)
         app_send_hello(a);
         return;
     }
+#endif
     case PROTO_CMD_SET_RANGES: {
         if (!want_len(a, token, f, 5))
             return;

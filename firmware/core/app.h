@@ -110,6 +110,8 @@ void app_toggle_streaming(struct app *a);
 bool app_send_hello(struct app *a);
 bool app_send_error(struct app *a, uint16_t code, const char *text);
 bool app_send_log(struct app *a, uint8_t level, const char *text);
+/* LOG "stack N of M B used": the high-water mark of the main stack (on INFO). */
+void app_send_stack_mark(struct app *a);
 void app_ack(struct app *a, uint16_t token, uint8_t cmd);
 void app_nak(struct app *a, uint16_t token, uint8_t cmd, uint8_t reason, const char *text);
 /* Write v in decimal then suffix at p (NUL-terminated); returns the end. */

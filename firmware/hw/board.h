@@ -11,7 +11,7 @@
 
 /* ---- board files --------------------------------------------------------------------- */
 extern const char board_name[];
-/* Clocks, pins, time base, UART. Returns false if the clock fell back to HSI. */
+/* Clocks, pins, time base, UART. Returns false if the core is not at full speed (PLL failed). */
 bool board_init(void);
 /* The sensor this board streams from (bound and ready for app_init). */
 const struct sensor_ops *board_sensor(void);
@@ -38,6 +38,10 @@ extern void (*time_pendsv_hook)(uint32_t now_ms);
 extern volatile bool g_streaming_hint; /* for the LED */
 /* The classifier's decision shown on LD2 (led_class_on in core/app.h); LED_HEARTBEAT: none. */
 extern volatile uint8_t g_led_class;
+
+/* ---- startup (hw/startup.c) --------------------------------------------------------- */
+uint32_t stack_used_bytes(void); /* high-water mark of the main stack (painted at reset) */
+uint32_t stack_size_bytes(void);
 
 /* ---- USART2 (hw/uart.c) -------------------------------------------------------------- */
 #define UART_TX_RING 1024u

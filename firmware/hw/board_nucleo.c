@@ -51,7 +51,9 @@ bool board_init(void)
     sensor.ctx = &mpu;
     sensor.name = mpu.name; /* "MPU6500 0x70": what init read */
 #endif
-    return clk == 0;
+    /* Only a core left at 16 MHz is an error (ERROR CLOCK): HSI through the PLL still makes
+     * 180 MHz and every baud rate and I2C timing here; it is the normal case before rev C.2. */
+    return clk != 2;
 }
 
 const struct sensor_ops *board_sensor(void) { return &sensor; }

@@ -17,6 +17,8 @@ uint32_t platform_now_ms(void) { return now_ms; }
 uint64_t platform_now_us(void) { return (uint64_t)now_ms * 1000u; }
 uint32_t platform_irq_save(void) { return 0; }
 void platform_irq_restore(uint32_t s) { (void)s; }
+uint32_t platform_stack_used(void) { return 612; }
+uint32_t platform_stack_size(void) { return 1536; }
 
 static uint8_t txbuf[1024];
 static struct ring tx;
@@ -33,7 +35,7 @@ struct seen {
     struct proto_hello h;
     uint16_t ack_token, nak_token;
     uint8_t ack_cmd, nak_cmd, nak_reason;
-    char nak_text[80];
+    char nak_text[80], log_text[80];
     uint16_t last_count;
     uint16_t err_code;
     int16_t first[6];
@@ -108,6 +110,8 @@ static void drain(void)
             break;
         case PROTO_LOG:
             S.logs++;
+            memset(S.log_text, 0, sizeof S.log_text);
+            memcpy(S.log_text, f.payload + 1, (size_t)f.len - 1u < sizeof S.log_text - 1u ? (size_t)f.len - 1u : sizeof S.log_text - 1u);
             break;
         }
     }
@@ -194,6 +198,7 @@ static void commands(void)
     send_cmd(PROTO_CMD_INFO, 8, NULL, 0);
     CHECK_EQ(S.acks, 2);
     CHECK_EQ(S.hello, 2);
+    CHECK(!strcmp(S.log_text, "stack 612 of 1536 B used")); /* the high-water mark, on INFO */
 
     proto_put_u16(a, 20); /* too slow */
     send_cmd(PROTO_CMD_SET_RATE, 9, a, 2);
