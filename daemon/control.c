@@ -381,6 +381,18 @@ static cJSON *status_object(struct daemon *d)
     } else {
         cJSON_AddNullToObject(o, "classification");
     }
+    /* the device's decision (threshold, smoothing, interval of the model): class null = uncertain */
+    if (d->cls.have_decision) {
+        cJSON *de = cJSON_AddObjectToObject(o, "decision");
+        if (d->cls.decision.class_index == PROTO_EVENT_UNCERTAIN)
+            cJSON_AddNullToObject(de, "class");
+        else
+            cJSON_AddNumberToObject(de, "class", d->cls.decision.class_index);
+        cJSON_AddNumberToObject(de, "votes", d->cls.decision.votes);
+        cJSON_AddNumberToObject(de, "events", d->cls.events);
+    } else {
+        cJSON_AddNullToObject(o, "decision");
+    }
     return o;
 }
 
@@ -913,6 +925,25 @@ void control_event_status(struct control *c)
         return;
     cJSON *o = status_object(c->d);
     cJSON_AddStringToObject(o, "event", "status");
+    broadcast(c, o);
+}
+
+void control_event_decision(struct control *c, const struct proto_event *e)
+{
+    if (!c || !have_subscribers(c))
+        return;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "event", "decision");
+    if (e->class_index == PROTO_EVENT_UNCERTAIN)
+        cJSON_AddNullToObject(o, "class");
+    else
+        cJSON_AddNumberToObject(o, "class", e->class_index);
+    if (e->previous == PROTO_EVENT_UNCERTAIN)
+        cJSON_AddNullToObject(o, "previous");
+    else
+        cJSON_AddNumberToObject(o, "previous", e->previous);
+    cJSON_AddNumberToObject(o, "votes", e->votes);
+    cJSON_AddNumberToObject(o, "seq", e->seq);
     broadcast(c, o);
 }
 

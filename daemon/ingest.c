@@ -204,6 +204,15 @@ static void handle_frame(struct daemon *d, const struct proto_frame *f)
             d->c.framing_errors++;
         }
         break;
+    case PROTO_EVENT:
+        if (proto_event_parse(f->payload, f->len, &d->cls.decision) == 0) {
+            d->cls.have_decision = true;
+            d->cls.events++;
+            control_event_decision(d->control, &d->cls.decision);
+        } else {
+            d->c.framing_errors++;
+        }
+        break;
     case PROTO_LOG:
         if (f->len >= 1) {
             frame_text(f->payload + 1, f->len - 1u, text, sizeof text);
