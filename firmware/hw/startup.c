@@ -63,7 +63,7 @@ uint32_t stack_size_bytes(void) { return (uint32_t)((uintptr_t)&_estack - (uintp
 
 /* The fault handler's own stack: a fault from a full main stack (it sits at the bottom of SRAM,
  * so an overflow faults on the stacking) still gets its report out. */
-__attribute__((used, aligned(8))) uint32_t fault_stack[64];
+__attribute__((used, aligned(8))) uint32_t fault_stack[32]; /* fault_report needs under 100 bytes */
 
 void Reset_Handler(void)
 {
@@ -118,8 +118,8 @@ __attribute__((naked)) void Fault_Handler(void)
                    "ite eq\n"
                    "mrseq r0, msp\n"
                    "mrsne r0, psp\n"
-                   "movw r1, #:lower16:fault_stack + 256\n"
-                   "movt r1, #:upper16:fault_stack + 256\n"
+                   "movw r1, #:lower16:fault_stack + 128\n"
+                   "movt r1, #:upper16:fault_stack + 128\n"
                    "msr msp, r1\n"
                    "b fault_report\n");
 }
