@@ -54,6 +54,7 @@ enum proto_type {
     PROTO_CMD_SET_GESTURE = 0x87,/* synthetic sensor only: gesture:u8 */
     PROTO_CMD_VALIDATE = 0x88,   /* validation window chunk (classifier firmware) */
     PROTO_CMD_STATS = 0x89,      /* answered by ACK then STATS */
+    PROTO_CMD_SET_BAUD = 0x8A,   /* baud:u32; ACK at the old baud, then the line switches */
 };
 
 /* NAK reasons. */

@@ -393,6 +393,29 @@ void app_handle_frame(struct app *a, const struct proto_frame *f)
         return;
     }
 #endif
+#ifndef APP_FIXED_RATE
+    case PROTO_CMD_SET_BAUD: {
+        /* the host's rates (serial.c); ACK at the old baud, then the switch (set_baud drains the
+         * transmit ring first); the rates that fit change with it (SET_RATE above) */
+        static const uint32_t ok[] = { 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600 };
+        if (!want_len(a, token, f, 6))
+            return;
+        uint32_t b = proto_get_u32(p);
+        unsigned i = 0;
+        while (i < 8 && ok[i] != b)
+            i++;
+        if (!a->info.set_baud || i == 8) {
+            app_nak(a, token, f->type, a->info.set_baud ? PROTO_NAK_BAD_VALUE : PROTO_NAK_UNSUPPORTED,
+                    "baud: 9600-921600 (the host's rates)");
+            return;
+        }
+        app_ack(a, token, f->type);
+        a->info.set_baud(b);
+        a->info.baud = b;
+        app_send_hello(a);
+        return;
+    }
+#endif
     case PROTO_CMD_SET_RANGES: {
         if (!want_len(a, token, f, 5))
             return;

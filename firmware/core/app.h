@@ -49,6 +49,8 @@ struct app_info {
     uint32_t baud;
     uint32_t model_hash; /* classifier images */
     uint8_t extra_flags; /* e.g. PROTO_FLAG_CLASSIFIER */
+    /* Switch the UART to a new baud once what is queued has left (NULL: fixed baud). */
+    void (*set_baud)(uint32_t baud);
 };
 
 struct app;

@@ -50,6 +50,7 @@ extern struct ring uart_tx;
 void uart_init(uint32_t pclk_hz, uint32_t baud);
 bool uart_rx_pop(uint8_t *b);
 void uart_kick(void);                         /* start/continue interrupt-driven transmit */
+void uart_set_baud(uint32_t baud);            /* after the queued bytes left (CMD_SET_BAUD) */
 void uart_write_blocking(const uint8_t *p, uint32_t n); /* faults only: bypasses the ring */
 uint32_t uart_rx_overruns(void);
 

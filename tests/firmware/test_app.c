@@ -388,6 +388,15 @@ static void absent_sensor(void)
     CHECK_EQ(S.first[5], 6);
 }
 
+static uint32_t switched_to;
+static int acks_before_switch;
+static void fake_set_baud(uint32_t baud)
+{
+    switched_to = baud;
+    drain();
+    acks_before_switch = S.acks;
+}
+
 /* SET_RATE is refused when SAMPLES frames would take more than 70 % of the link, with a NAK
  * naming the baud: 1 kHz at 115200 baud needs 13,000 B/s of 11,520 (docs/firmware.md table). */
 static void rate_vs_baud(void)
@@ -418,6 +427,28 @@ static void rate_vs_baud(void)
     send_cmd(PROTO_CMD_SET_RATE, 2, a, 2);
     CHECK_EQ(S.ack_token, 2);
     CHECK_EQ(app.cfg.rate_hz, 1000);
+
+    /* the baud at run time: ACK first, then the switch; the limit follows it */
+    boot_synth();
+    app.info.set_baud = fake_set_baud;
+    uint8_t b[4];
+    proto_put_u32(b, 921600);
+    send_cmd(PROTO_CMD_SET_BAUD, 3, b, 4);
+    CHECK_EQ(S.ack_token, 3);
+    CHECK_EQ(switched_to, 921600);
+    CHECK_EQ(acks_before_switch, 1); /* the ACK was queued before the switch */
+    CHECK_EQ(S.h.baud, 921600);
+    proto_put_u16(a, 1000);
+    send_cmd(PROTO_CMD_SET_RATE, 4, a, 2);
+    CHECK_EQ(S.ack_token, 4);
+    proto_put_u32(b, 1234);
+    send_cmd(PROTO_CMD_SET_BAUD, 5, b, 4);
+    CHECK_EQ(S.nak_token, 5);
+    CHECK_EQ(S.nak_reason, PROTO_NAK_BAD_VALUE);
+    app.info.set_baud = NULL; /* a board with a fixed baud */
+    proto_put_u32(b, 115200);
+    send_cmd(PROTO_CMD_SET_BAUD, 6, b, 4);
+    CHECK_EQ(S.nak_reason, PROTO_NAK_UNSUPPORTED);
 }
 
 /* A sensor whose own clock runs 1 % fast (the MPU-6050's is +-1 %): SAMPLES times must follow the
