@@ -142,12 +142,12 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
         return true;
     }
     if (c.model_hash != IMU_MODEL_HASH) {
-        app_nak(a, token, f->type, PROTO_NAK_MODEL_MISMATCH, "another model's window");
+        app_nak(a, token, f->type, PROTO_NAK_MODEL_MISMATCH, "other model");
         return true;
     }
     if (c.n_axes != NA || c.total != WL) {
         v_next = 0;
-        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "not the model's shape");
+        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "bad shape");
         return true;
     }
     if (c.offset == 0) {
@@ -157,7 +157,7 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     }
     if (c.offset != v_next) {
         v_next = 0;
-        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "chunk out of order");
+        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "out of order");
         return true;
     }
     int16_t *dst = &win[c.offset][0];
@@ -338,7 +338,7 @@ int main(void)
     if (wd_reset)
         app_send_log(&app, PROTO_LOG_WARN, "reset by watchdog");
     if (!live_ok)
-        app_send_log(&app, PROTO_LOG_WARN, "model axes not on sensor: no live");
+        app_send_log(&app, PROTO_LOG_WARN, "axes not on sensor");
     uint32_t last_hello = platform_now_ms();
     for (;;) {
         board_watchdog_kick();
