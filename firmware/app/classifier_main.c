@@ -2,13 +2,17 @@
  * -> CLASSIFICATION frames, built around one exported model (model.c/model.h from imulab train).
  *
  * Same core as the streamer (app.c: commands, sensor context, SAMPLES framing), plus:
- *   - every sample the sensor context produces also goes into a ring of the model's window; each
- *     IMU_MODEL_STRIDE_LEN samples the window runs through imu_features() and imu_nn_run() (the
- *     portable code the host trainer uses) and a CLASSIFICATION frame goes out;
+ *   - every sample the sensor context produces also goes through the live path (portable/live.c,
+ *     which the host runs too): axis map, rate conversion to the model's rate, the window ring;
+ *     each IMU_MODEL_STRIDE_LEN samples the window runs through imu_features() and imu_nn_run()
+ *     (the portable code the host trainer uses), a CLASSIFICATION frame goes out, and the model's
+ *     decision logic sends an EVENT when the decision changes (LD2 shows it);
  *   - CMD_START / CMD_STOP switch the raw SAMPLES frames only (the sensor keeps running for the
- *     classifier); raw samples are on at boot, as on the streamer;
+ *     classifier); raw samples are on at boot, as on the streamer; START restarts the live path;
+ *   - SET_RATE: the model fixes the rate (this file answers it; the core is built APP_FIXED_RATE);
  *   - CMD_VALIDATE (proto.h): the host sends a window's raw int16 samples in chunks, the device
- *     answers VALIDATE_RESULT with its feature vector, its int8 scores and the instructions spent;
+ *     answers VALIDATE_RESULT with its feature vector, its int8 scores and the instructions spent,
+ *     and with PROTO_VALIDATE_DECIDE the decision logic's verdict over consecutive windows;
  *   - HELLO carries the model hash and PROTO_FLAG_CLASSIFIER.
  * Instructions: SysTick runs from the processor clock (CSR.CLKSOURCE = 1) with the 1 kHz reload of
  * the time base; features + inference run with SysTick and PendSV masked (BASEPRI), so the count is
