@@ -551,8 +551,30 @@ static void init_steps(void)
     CHECK_EQ(S.errors, 0);
 }
 
+/* LD2 per class: class k is k + 1 pulses of 150 ms every 2 s; uncertain (0xFF) keeps it dark. */
+static void led_pattern(void)
+{
+    for (unsigned cls = 0; cls < 4; cls++) {
+        int pulses = 0, on_ms = 0;
+        bool prev = false;
+        for (uint32_t t = 0; t < 2000; t++) {
+            bool on = led_class_on((uint8_t)cls, 10000u + t);
+            pulses += on && !prev;
+            on_ms += on;
+            prev = on;
+        }
+        CHECK_EQ(pulses, (int)cls + 1);
+        CHECK_EQ(on_ms, 150 * ((int)cls + 1));
+    }
+    int dark = 0;
+    for (uint32_t t = 0; t < 2000; t++)
+        dark += !led_class_on(0xFF, t);
+    CHECK_EQ(dark, 2000);
+}
+
 int main(void)
 {
+    led_pattern();
     rate_vs_baud();
     time_reanchor();
     init_steps();
