@@ -9,7 +9,9 @@ T=$(mktemp -d /tmp/imulab-fault.XXXXXX)
 qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty \
   -kernel "$FW/fault-qemu.elf" >"$T/q.log" 2>&1 &
 Q=$!
-trap 'kill $Q 2>/dev/null; wait $Q 2>/dev/null; rm -rf "$T"' EXIT
+# SIGKILL: with nobody reading its pty, QEMU blocks in the write of the next report and never
+# gets to a SIGTERM
+trap 'kill -KILL $Q 2>/dev/null; wait $Q 2>/dev/null; rm -rf "$T"' EXIT
 pts=""
 for _ in $(seq 50); do pts=$(grep -o '/dev/pts/[0-9]*' "$T/q.log" | head -1); [ -n "$pts" ] && break; sleep 0.1; done
 [ -n "$pts" ] || { echo "FAIL: QEMU gave no pty"; exit 1; }
