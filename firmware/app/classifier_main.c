@@ -289,8 +289,11 @@ static void handle_byte(uint8_t b)
      * ACK are exactly what the live path sees from then on: a host can replay them (docs/classifier.md). */
     if ((f.type == PROTO_CMD_START || f.type == PROTO_CMD_STOP) && f.len == 2) {
         raw_on = f.type == PROTO_CMD_START;
-        if (raw_on)
+        if (raw_on) { /* live from the next sample: a validation's quiet period ends here too */
+            v_next = 0;
+            v_last_ms = platform_now_ms() - VALIDATE_QUIET_MS - 1u;
             live_begin();
+        }
         app_ack(&app, proto_get_u16(f.payload), f.type);
         return;
     }
