@@ -252,46 +252,50 @@ bool app_send_log(struct app *a, uint8_t level, const char *text)
     return link_send(&a->link, PROTO_LOG, NULL, 1 + n);
 }
 
-static void set_str(char *dst, const char *src, size_t cap)
+/* Copy at most cap characters of src to dst (the rest stays as it is: zero). */
+static void put_id(uint8_t *dst, const char *src, size_t cap)
 {
-    size_t n = src ? strlen(src) : 0;
-    if (n > cap)
-        n = cap;
-    if (n)
-        memcpy(dst, src, n);
-    dst[n] = 0;
+    for (size_t i = 0; src && i < cap && src[i]; i++)
+        dst[i] = (uint8_t)src[i];
 }
 
 bool app_send_hello(struct app *a)
 {
+    /* HELLO written straight into the payload in its layout (docs/protocol.md §3.2, proto.h): the
+     * struct proto_hello and proto_hello_pack() cost about 0.3 KB of the classifier's flash.
+     * test_app parses every HELLO back with proto_hello_parse. */
     static const char names[] = "accXaccYaccZgyrXgyrYgyrZ";
-    struct proto_hello h;
-    memset(&h, 0, sizeof h);
-    h.proto_version = PROTO_VERSION;
-    h.fw_major = FW_VERSION_MAJOR;
-    h.fw_minor = FW_VERSION_MINOR;
-    h.fw_patch = FW_VERSION_PATCH;
-    set_str(h.board, a->info.board, PROTO_ID_LEN);
-    set_str(h.sensor, a->sensor->name, PROTO_ID_LEN);
-    h.sample_rate_hz = a->cfg.rate_hz;
-    h.accel_range_g = a->cfg.accel_g;
-    h.gyro_range_dps = a->cfg.gyro_dps;
-    h.flags = (uint8_t)((a->cfg.streaming ? PROTO_FLAG_STREAMING : 0) |
-                        ((a->sensor->flags & SENSOR_FLAG_SYNTHETIC) ? PROTO_FLAG_SYNTHETIC : 0) |
-                        a->info.extra_flags);
-    h.baud = a->info.baud;
-    h.model_hash = a->info.model_hash;
-    h.samples_per_frame = a->spf;
-    h.n_axes = IMU_AXES;
+    uint8_t *p = link_payload(&a->link);
+    size_t len = PROTO_HELLO_FIXED + IMU_AXES * PROTO_HELLO_AXIS;
+    memset(p, 0, len);
+    p[0] = PROTO_VERSION;
+    p[1] = FW_VERSION_MAJOR;
+    p[2] = FW_VERSION_MINOR;
+    p[3] = FW_VERSION_PATCH;
+    put_id(p + 4, a->info.board, PROTO_ID_LEN);
+    put_id(p + 20, a->sensor->name, PROTO_ID_LEN);
+    proto_put_u16(p + 36, a->cfg.rate_hz);
+    p[38] = a->cfg.accel_g;
+    proto_put_u16(p + 39, a->cfg.gyro_dps);
+    p[41] = (uint8_t)((a->cfg.streaming ? PROTO_FLAG_STREAMING : 0) |
+                      ((a->sensor->flags & SENSOR_FLAG_SYNTHETIC) ? PROTO_FLAG_SYNTHETIC : 0) | a->info.extra_flags);
+    proto_put_u32(p + 42, a->info.baud);
+    proto_put_u32(p + 46, a->info.model_hash);
+    p[50] = a->spf;
+    p[51] = IMU_AXES;
     /* the sensor's sensitivities at these ranges (portable/live.c: MPU-6050 datasheet §6.1-6.2,
      * LIS3DH table 4): the same scales the classifier's live path uses */
-    live_sensor_scales((enum live_sensor_kind)a->sensor->scale_kind, a->cfg.accel_g, a->cfg.gyro_dps, h.axis_scale);
+    float scale[IMU_AXES];
+    live_sensor_scales((enum live_sensor_kind)a->sensor->scale_kind, a->cfg.accel_g, a->cfg.gyro_dps, scale);
     for (unsigned i = 0; i < IMU_AXES; i++) {
-        memcpy(h.axis_name[i], names + 4 * i, 4);
-        memcpy(h.axis_unit[i], i < 3 ? "g\0\0" : "dps", 4);
+        uint8_t *q = p + PROTO_HELLO_FIXED + i * PROTO_HELLO_AXIS;
+        uint32_t bits;
+        memcpy(q, names + 4 * i, 4);
+        memcpy(q + 8, i < 3 ? "g" : "dps", i < 3 ? 1 : 3);
+        memcpy(&bits, &scale[i], 4);
+        proto_put_u32(q + 16, bits);
     }
-    size_t n = proto_hello_pack(&h, link_payload(&a->link), LINK_MAX_PAYLOAD);
-    return n && link_send(&a->link, PROTO_HELLO, NULL, n);
+    return link_send(&a->link, PROTO_HELLO, NULL, len);
 }
 
 void app_send_stack_mark(struct app *a)
