@@ -402,11 +402,11 @@ int tr_setup_model_ex(const struct tr_dataset *ds, const struct tr_options *o, s
     f->raw_points = (uint16_t)o->raw_points;
     f->n_sub = (uint16_t)((o->feat_flags & IMU_FEAT_SUBSTATS) ? o->n_sub : 0);
     if (m->mode == TR_MODE_GESTURE && o->feat_auto) {
-        /* stats, 4 sub-segments, 16 raw points: the order of the gesture at a size that fits
-         * the device (docs/model.md, "Gesture mode") */
+        /* stats, 4 sub-segments, 8 raw points: the order of the gesture at a size that fits
+         * the device's flash (docs/model.md, "Gesture mode") */
         f->flags = (uint16_t)((o->feat_flags & IMU_FEAT_HANN) | IMU_FEAT_STATS | IMU_FEAT_SUBSTATS | IMU_FEAT_RAW);
         f->n_sub = (uint16_t)o->n_sub;
-        f->raw_points = (uint16_t)(m->window_len < 16 ? m->window_len : 16);
+        f->raw_points = (uint16_t)(m->window_len < 8 ? m->window_len : 8);
     }
     if (f->fft_len > f->window_len && (f->flags & IMU_FEAT_SPECTRAL)) {
         /* an FFT longer than the window only sees zero padding: shorten it (tr_warnings says so) */

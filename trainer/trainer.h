@@ -108,11 +108,11 @@ struct tr_options {
     /* features */
     int feat_flags;             /* IMU_FEAT_*; stats, spectral, raw, hann by default */
     int feat_auto;              /* 1 (default): the mode chooses the groups: gesture mode uses
-                                 * stats + substats (n_sub) + raw (16 points) (set 0 to use the
+                                 * stats + substats (n_sub) + raw (8 points) (set 0 to use the
                                  * fields as they are; the CLI clears it for --features,
                                  * --raw-points, --sub-segments) */
     int fft_len;                /* 16 */
-    int raw_points;             /* 8 (continuous), 16 (gesture with feat_auto) */
+    int raw_points;             /* 8 (continuous and gesture with feat_auto) */
     int n_sub;                  /* sub-segments of IMU_FEAT_SUBSTATS, 4 */
     int filter;                 /* 0 none, 1 low-pass, 2 high-pass */
     float filter_hz;
