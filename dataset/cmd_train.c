@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_train.c -- `imulab train` and `imulab eval`: the front end of the trainer library. */
 #include <getopt.h>
 #include <math.h>
@@ -147,8 +148,13 @@ static int parse_features(const char *s, struct tr_options *o)
     return 0;
 }
 
+/* The range of the last parse_int/parse_float, for the message naming it. */
+static double range_lo, range_hi;
+
 static int parse_int(const char *s, int lo, int hi, int *v)
 {
+    range_lo = lo;
+    range_hi = hi;
     char *end;
     long x = strtol(s, &end, 10);
     if (end == s || *end || x < lo || x > hi) return -1;
@@ -158,6 +164,8 @@ static int parse_int(const char *s, int lo, int hi, int *v)
 
 static int parse_float(const char *s, double lo, double hi, float *v)
 {
+    range_lo = lo;
+    range_hi = hi;
     double x;
     if (cli_parse_double(s, &x) || x < lo || x > hi) return -1;
     *v = (float)x;
@@ -190,51 +198,53 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     int quiet = 0, c, v;
     const char *cmd = "train";
 #define BAD(what) return cli_usage(cmd, "bad " what " '%s'", optarg)
+#define BAD_RANGE(what) return cli_usage(cmd, what " must be from %g to %g, not '%.40s'", range_lo, range_hi, optarg)
     cli_getopt_begin();
     while ((c = cli_getopt(cmd, argc, argv, "h", opts)) != -1) {
         switch (c) {
         case 'h': fputs(train_help, stdout); return CLI_OK;
         case 'o': out = optarg; break;
-        case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD("--window-ms"); break;
-        case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD("--stride-ms"); break;
-        case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD("--seed"); o.seed = (unsigned)v; break;
+        case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD_RANGE("--window-ms"); break;
+        case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD_RANGE("--stride-ms"); break;
+        case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD_RANGE("--seed"); o.seed = (unsigned)v; break;
         case O_HID: if (tr_parse_hidden(optarg, &o)) BAD("--hidden (up to 3 sizes 1..512)"); break;
-        case O_EP: if (parse_int(optarg, 1, 100000, &o.epochs)) BAD("--epochs"); break;
-        case O_BATCH: if (parse_int(optarg, 1, 65536, &o.batch)) BAD("--batch"); break;
-        case O_LR: if (parse_float(optarg, 1e-7, 10, &o.lr)) BAD("--lr"); break;
-        case O_L2: if (parse_float(optarg, 0, 10, &o.l2)) BAD("--l2"); break;
-        case O_VAL: if (parse_float(optarg, 0, 0.9, &o.val_frac)) BAD("--val-frac"); break;
-        case O_PAT: if (parse_int(optarg, 0, 100000, &o.patience)) BAD("--patience"); break;
+        case O_EP: if (parse_int(optarg, 1, 100000, &o.epochs)) BAD_RANGE("--epochs"); break;
+        case O_BATCH: if (parse_int(optarg, 1, 65536, &o.batch)) BAD_RANGE("--batch"); break;
+        case O_LR: if (parse_float(optarg, 1e-7, 10, &o.lr)) BAD_RANGE("--lr"); break;
+        case O_L2: if (parse_float(optarg, 0, 10, &o.l2)) BAD_RANGE("--l2"); break;
+        case O_VAL: if (parse_float(optarg, 0, 0.9, &o.val_frac)) BAD_RANGE("--val-frac"); break;
+        case O_PAT: if (parse_int(optarg, 0, 100000, &o.patience)) BAD_RANGE("--patience"); break;
         case O_NOCW: o.class_weights = 0; break;
         case O_FEAT: if (parse_features(optarg, &o)) BAD("--features (stats,spectral,raw)"); break;
         case O_FFT: if (parse_int(optarg, 8, 128, &o.fft_len) || (o.fft_len & (o.fft_len - 1))) BAD("--fft-len (power of two 8..128)"); break;
         case O_NOHANN: o.feat_flags &= ~IMU_FEAT_HANN; break;
-        case O_RAW: if (parse_int(optarg, 2, 256, &o.raw_points)) BAD("--raw-points"); break;
+        case O_RAW: if (parse_int(optarg, 2, 256, &o.raw_points)) BAD_RANGE("--raw-points"); break;
         case O_FILT:
             if (!strcmp(optarg, "low")) o.filter = 1;
             else if (!strcmp(optarg, "high")) o.filter = 2;
             else if (!strcmp(optarg, "none")) o.filter = 0;
             else BAD("--filter (low, high or none)");
             break;
-        case O_FHZ: if (parse_float(optarg, 1e-6, 1e6, &o.filter_hz)) BAD("--filter-hz"); break;
+        case O_FHZ: if (parse_float(optarg, 1e-6, 1e6, &o.filter_hz)) BAD_RANGE("--filter-hz"); break;
         case O_FORD: if (parse_int(optarg, 2, 4, &o.filter_order) || o.filter_order == 3) BAD("--filter-order (2 or 4)"); break;
-        case O_ACOP: if (parse_int(optarg, 0, 20, &o.aug_copies)) BAD("--aug-copies"); break;
+        case O_ACOP: if (parse_int(optarg, 0, 20, &o.aug_copies)) BAD_RANGE("--aug-copies"); break;
         case O_MINC:
             if (parse_float(optarg, 0, 0.99, &o.min_confidence) || (o.min_confidence > 0 && o.min_confidence < 0.5f))
                 BAD("--min-confidence (0, or 0.5..0.99)");
             break;
-        case O_SMOOTH: if (parse_int(optarg, 1, 16, &o.smooth_n)) BAD("--smooth (1..16)"); break;
-        case O_MINI: if (parse_int(optarg, 0, 600000, &o.min_interval_ms)) BAD("--min-interval-ms"); break;
-        case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD("--aug-scale"); break;
-        case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD("--aug-rotate"); break;
-        case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD("--aug-shift-ms"); break;
-        case O_ANO: if (parse_float(optarg, 0, 10, &o.aug_noise)) BAD("--aug-noise"); break;
-        case O_QAT: if (parse_int(optarg, 0, 100000, &o.qat_epochs)) BAD("--qat-epochs"); break;
+        case O_SMOOTH: if (parse_int(optarg, 1, 16, &o.smooth_n)) BAD_RANGE("--smooth"); break;
+        case O_MINI: if (parse_int(optarg, 0, 600000, &o.min_interval_ms)) BAD_RANGE("--min-interval-ms"); break;
+        case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD_RANGE("--aug-scale"); break;
+        case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD_RANGE("--aug-rotate"); break;
+        case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD_RANGE("--aug-shift-ms"); break;
+        case O_ANO: if (parse_float(optarg, 0, 10, &o.aug_noise)) BAD_RANGE("--aug-noise"); break;
+        case O_QAT: if (parse_int(optarg, 0, 100000, &o.qat_epochs)) BAD_RANGE("--qat-epochs"); break;
         case O_QUIET: quiet = 1; break;
         default: return CLI_USAGE;
         }
     }
 #undef BAD
+#undef BAD_RANGE
     if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     if (!out) return cli_usage(cmd, "--out MODEL_DIR is required");
     if (o.filter && !(o.filter_hz > 0)) return cli_usage(cmd, "--filter needs --filter-hz");

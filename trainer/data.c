@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* data.c -- dataset checks, model setup, windows and features. */
 #include "trainer_int.h"
 
@@ -216,7 +217,8 @@ int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, stru
         for (long k = 0; k < (long)r->n_samples * r->n_axes; k++)
             if (fabs(r->values[k]) > maxabs) maxabs = fabs(r->values[k]);
     }
-    qsort(labels, (size_t)n_labels, sizeof labels[0], cmp_str);
+    if (n_labels > 1)
+        qsort(labels, (size_t)n_labels, sizeof labels[0], cmp_str);
     m->n_labels = n_labels;
     for (int l = 0; l < n_labels; l++) m->labels[l] = strdup(labels[l]);
     m->n_axes = first->n_axes;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* quant.c -- post-training int8 quantization (TFLite scheme), evaluation, the whole training run. */
 #include "trainer_int.h"
 
@@ -5,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void quantize_multiplier(double M, int32_t *mult, int8_t *shift)
+/* TFLite's QuantizeMultiplier: M = mult * 2^(shift - 31) with mult in [2^30, 2^31), the
+ * mantissa rounded to nearest (not truncated); 0 for M <= 0 or M < 2^-32. */
+void tr_quantize_multiplier(double M, int32_t *mult, int8_t *shift)
 {
     if (M <= 0) { *mult = 0; *shift = 0; return; }
     int e;
@@ -61,7 +64,8 @@ void tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, d
     for (int r = 0; r < cw->n; r++)
         for (int i = 0; i < nf; i++)
             all[(size_t)r * nf + i] = (cw->x[(size_t)r * nf + i] - m->feat_mean[i]) / m->feat_std[i];
-    qsort(all, nz, sizeof(float), cmp_float);
+    if (nz > 1)
+        qsort(all, nz, sizeof(float), cmp_float);
     *lo = all[(size_t)(0.001 * (double)(nz - 1))];
     *hi = all[(size_t)(0.999 * (double)(nz - 1))];
     free(all);
@@ -144,7 +148,7 @@ int tr_quantize_with(struct tr_model *m, float *const *W, float *const *Bs, cons
             q->bias[o] = (int32_t)bq;
             int64_t bf = (int64_t)q->bias[o] - (int64_t)m->act_zp[k] * wsum;
             q->bias_folded[o] = bf > INT32_MAX ? INT32_MAX : bf < INT32_MIN ? INT32_MIN : (int32_t)bf;
-            quantize_multiplier(bs / m->act_scale[k + 1], &q->mult[o], &q->shift[o]);
+            tr_quantize_multiplier(bs / m->act_scale[k + 1], &q->mult[o], &q->shift[o]);
         }
     }
     tr_build_nn(m);
@@ -313,6 +317,22 @@ uint32_t tr_model_hash(const struct tr_model *m)
     h = fnv(h, &st, 4);
     h = fnv(h, m->in_mul, sizeof(float) * (size_t)m->n_feat);
     h = fnv(h, m->in_add, sizeof(float) * (size_t)m->n_feat);
+    /* what else defines the model: its timing, its normalization and float network (eval and
+     * export-model use them), its activation scales (the axis names are checked against the
+     * board and the data where they matter) */
+    double rate = m->rate_hz;
+    int32_t timing[3] = {m->window_ms, m->stride_ms, m->window_len};
+    h = fnv(h, &rate, sizeof rate);
+    h = fnv(h, timing, sizeof timing);
+    h = fnv(h, m->feat_mean, sizeof(float) * (size_t)m->n_feat);
+    h = fnv(h, m->feat_std, sizeof(float) * (size_t)m->n_feat);
+    for (int k = 0; k < m->n_layers; k++) {
+        h = fnv(h, m->W[k], sizeof(float) * (size_t)m->sizes[k] * (size_t)m->sizes[k + 1]);
+        h = fnv(h, m->B[k], sizeof(float) * (size_t)m->sizes[k + 1]);
+        h = fnv(h, m->q[k].w_scale, sizeof(float) * (size_t)m->q[k].n_out);
+        h = fnv(h, m->q[k].bias, sizeof(int32_t) * (size_t)m->q[k].n_out);
+    }
+    h = fnv(h, m->act_scale, sizeof(float) * (size_t)(m->n_layers + 1));
     for (int k = 0; k < m->n_layers; k++) {
         const struct tr_qlayer *q = &m->q[k];
         h = fnv(h, q->w, (size_t)q->n_in * q->n_out);

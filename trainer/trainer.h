@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* trainer.h -- the imulab host trainer: windows, features, a small dense network, int8
  * quantization, export and evaluation. Host-only (allocates); the per-window feature extraction
  * and the int8 inference are the portable code in portable/imu_features.c and portable/nn.c, the very
@@ -164,6 +165,15 @@ void tr_quantize_samples(const float *v, int n_samples, int n_axes, const float 
  * names of the training recordings. */
 int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, size_t errlen);
 
+/* Index of label among the model's labels, or -1. */
+int tr_label_index(const struct tr_model *m, const char *label);
+/* The window starts of a recording of n_samples, window wl and stride sl samples, as training and
+ * evaluation cut them (one window at 0 for a recording shorter than a window): writes up to max
+ * of them to starts and returns how many there are. */
+int tr_window_starts(int n_samples, int wl, int sl, int *starts, int max);
+/* The int16 window of wl samples at start (zero-padded past the end of the recording). */
+void tr_extract_window(const int16_t *q, int n_samples, int n_axes, int start, int wl, int16_t *win);
+
 /* Cut windows of a category and compute their features with the model's configuration
  * (labels and feature config must be set). Labels not in the model give an error. */
 int tr_make_windows(const struct tr_model *m, const struct tr_dataset *ds, int category,
@@ -201,8 +211,11 @@ double tr_evaluate(const struct tr_model *m, const struct tr_windows *w, int int
 
 /* Export model.c, model.h, model.json into dir (created if needed). */
 int tr_export(const struct tr_model *m, const char *dir, char *err, size_t errlen);
-/* Load model.json from dir. */
+/* Load model.json from dir: every field checked (tr_model_check) and the hash verified; an
+ * error names the file and the field. */
 int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen);
+/* Every value of m within its range; else a message naming the model.json field, -1. */
+int tr_model_check(const struct tr_model *m, char *why, size_t len);
 void tr_model_free(struct tr_model *m);
 
 /* SVG with the training curves and a confusion matrix. */

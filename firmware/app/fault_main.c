@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fault_main.c -- a test image for the emulated board: it overflows the main stack on purpose.
  * The main stack sits at the bottom of SRAM, so the exception entry that follows cannot stack its
  * frame; the fault handler must run on its own stack (hw/startup.c) to send ERROR FAULT at all.

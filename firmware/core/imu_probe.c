@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imu_probe.c -- detect the sensor at boot (see imu_probe.h). */
 #include "imu_probe.h"
 

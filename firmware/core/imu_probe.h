@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imu_probe.h -- the sensor found on the bus at boot: one sensor interface (imu.h) in front of
  * the MPU-6050 family (mpu6050.c), the BMI160 and the LIS3DH (regsensor.c).
  *

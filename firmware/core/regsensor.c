@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* regsensor.c -- LIS3DH and BMI160 over I2C (see regsensor.h). */
 #include "regsensor.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* regsensor.h -- the LIS3DH and BMI160 drivers, behind the same sensor interface as the MPU-6050
  * (imu.h), over the same i2c_bus.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* live_replay -- prove the classifier's live path bit-exact: the device's CLASSIFICATION and EVENT
  * frames against the host running the same samples through the same portable code.
  *

@@ -1,11 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cls_proto.c -- CMD_VALIDATE and VALIDATE_RESULT: round trips and malformed payloads. */
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "proto.h"
-
-static int fails;
-#define CHECK(c) do { if (!(c)) { printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); fails++; } } while (0)
 
 int main(void)
 {
@@ -81,7 +80,5 @@ int main(void)
     CHECK(proto_event_parse(buf, n, &g) == -1);
     CHECK(!strcmp(proto_error_name(PROTO_ERR_FIFO_RESET), "sensor FIFO read broken: reset"));
     CHECK(!strcmp(proto_error_name(999), "error"));
-    if (fails) return 1;
-    printf("PASS\n");
-    return 0;
+    return check_report("test_cls_proto");
 }

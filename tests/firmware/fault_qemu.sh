@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fault_qemu.sh FIRMWARE_DIR FWLINK -- the fault handler reports a stack overflow: fault-qemu.elf
 # recurses until the main stack (at the bottom of SRAM) is gone; the exception entry cannot stack
 # its frame there, so only a handler on its own stack gets ERROR FAULT (code 8) out, with the

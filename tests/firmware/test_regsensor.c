@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_regsensor.c -- the LIS3DH and BMI160 drivers and the boot-time detection (imu_probe.c)
  * against register-level fakes: each accepted WHO_AM_I / CHIP_ID found at each address, an
  * unknown ID named, nothing answering; the registers each configuration writes; samples in
@@ -218,5 +219,5 @@ int main(void)
     lis3dh();
     bmi160();
     init_steps_bounded();
-    CHECK_DONE("test_regsensor");
+    return check_report("test_regsensor");
 }
