@@ -9,8 +9,9 @@
  * VALIDATE_RESULT bit for bit (val_compare in validate_cmp.c: counts, every feature's bits, every
  * int8 score, the class). The model's decision logic (threshold, smoothing, minimum interval) runs
  * on the host over each recording's consecutive windows and is compared with the decision block the
- * device appends to each VALIDATE_RESULT (vdecide_* in validate_decide.c). Before any window it asks for HELLO (CMD_INFO) and refuses a device
- * that is not the classifier firmware for this model. Every exchange has a timeout.
+ * device appends to each VALIDATE_RESULT (vdecide_* in validate_decide.c). Before any window it
+ * asks for HELLO (CMD_INFO) and refuses a device that is not the classifier firmware for this model.
+ * Every exchange has a timeout.
  */
 #include <getopt.h>
 #include <math.h>
