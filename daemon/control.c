@@ -16,8 +16,8 @@
  *     full queue has not drained for that long;
  *   - more than MAX_CLIENTS clients: the extra one is answered "too many clients" and its
  *     request is read (so its write does not fail with a broken pipe) before it is closed.
- * The buffers in use are reported by `status` (control_buffer_bytes) against the cap
- * (control_buffer_max); docs/security.md lists the limits.
+ * The bytes allocated for reply queues are reported by `status` (control_buffer_bytes, at most
+ * MAX_CLIENTS x (CLIENT_OUT_MAX + one reply)); docs/security.md lists the limits.
  *
  * `device ...` requests are forwarded to the device as command frames; the reply waits for
  * the device's ACK or NAK with the same token, or fails after DEVICE_TIMEOUT_S. A client's
@@ -475,6 +475,7 @@ static cJSON *status_object(struct daemon *d)
     cJSON_AddNumberToObject(o, "db_errors", (double)k->db_errors);
     cJSON_AddNumberToObject(o, "db_dropped_samples", (double)k->db_dropped_samples);
     cJSON_AddNumberToObject(o, "dropped_events", (double)k->dropped_events);
+    cJSON_AddNumberToObject(o, "idle_timeout_s", d->idle_timeout_s);
     cJSON_AddNumberToObject(o, "control_clients", control_clients(d->control));
     cJSON_AddNumberToObject(o, "control_buffer_bytes", (double)control_buffer_bytes(d->control));
     cJSON_AddNumberToObject(o, "clients_turned_away", (double)k->clients_turned_away);
@@ -505,14 +506,14 @@ static cJSON *status_object(struct daemon *d)
     return o;
 }
 
-/* `labels`: per-label totals from the database. */
+/* `labels`: per-label totals from the database, read from label_totals (kept by triggers,
+ * docs/schema.md), so the answer costs a few rows whatever the number of recordings. */
 static void req_labels(struct control *c, struct client *cl)
 {
     sqlite3_stmt *st;
     sqlite3 *db = store_db(c->d->store);
     if (sqlite3_prepare_v2(db,
-                           "SELECT label, count(*), sum(sample_count), sum(sample_count / sample_rate_hz)"
-                           " FROM recordings WHERE deleted_at IS NULL GROUP BY label ORDER BY label",
+                           "SELECT label, recordings, samples, seconds FROM label_totals ORDER BY label",
                            -1, &st, NULL) != SQLITE_OK) {
         reply_error(c, cl, "database: %s", sqlite3_errmsg(db));
         return;
@@ -706,7 +707,7 @@ static void req_device(struct control *c, struct client *cl, int argc, char **ar
         type = PROTO_CMD_PING;
     else if (!strcmp(what, "rate") && argc == 3) {
         if (!parse_uint(argv[2], 1, 65535, &v)) {
-            reply_error(c, cl, "device rate: '%.20s' is not a rate in Hz", argv[2]);
+            reply_error(c, cl, "device rate: '%.20s' is not a rate from 1 to 65535 Hz", argv[2]);
             return;
         }
         if (d->rec.open) {
@@ -718,7 +719,7 @@ static void req_device(struct control *c, struct client *cl, int argc, char **ar
         len = 2;
     } else if (!strcmp(what, "ranges") && argc == 4) {
         if (!parse_uint(argv[2], 1, 255, &v) || !parse_uint(argv[3], 1, 65535, &v2)) {
-            reply_error(c, cl, "device ranges: want ACCEL_G GYRO_DPS, e.g. 8 1000");
+            reply_error(c, cl, "device ranges: want ACCEL_G (1 to 255) GYRO_DPS (1 to 65535), e.g. 8 1000");
             return;
         }
         if (d->rec.open) {
@@ -744,7 +745,8 @@ static void req_device(struct control *c, struct client *cl, int argc, char **ar
             if (!strcmp(argv[2], gesture_names[i]))
                 v = i;
         if (v < 0 && !parse_uint(argv[2], 0, 255, &v)) {
-            reply_error(c, cl, "device gesture: '%.20s' is not idle, wave, circle, updown or a number", argv[2]);
+            reply_error(c, cl, "device gesture: '%.20s' is not idle, wave, circle, updown or a number from 0 to 255",
+                        argv[2]);
             return;
         }
         type = PROTO_CMD_SET_GESTURE;

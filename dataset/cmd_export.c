@@ -274,7 +274,13 @@ static int export_one(const struct store_recording *r, void *arg)
     put_jstr(l, strcmp(r->category, "unassigned") ? r->category : "split");
     puts_(l, ",\"label\":{\"type\":\"label\",\"label\":");
     put_jstr(l, r->label);
-    puts_(l, "}}");
+    puts_(l, "}");
+    if (r->subject[0]) { /* Edge Impulse's per-sample metadata; import reads it back */
+        puts_(l, ",\"metadata\":{\"subject\":");
+        put_jstr(l, r->subject);
+        puts_(l, "}");
+    }
+    puts_(l, "}");
     x->n++;
     x->samples += n;
     return 0;

@@ -12,6 +12,7 @@
  * --keep-duplicates. Files an info.labels lists but that are missing fail the import, or with
  * --skip-missing are named and skipped.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -68,6 +69,7 @@ struct file {
     int from_labels; /* label/category came from an info.labels */
     /* more from the info.labels entry */
     char name[STORE_SAMPLE_NAME_MAX + 1];
+    char subject[STORE_LABEL_MAX + 1]; /* metadata.subject; "" when none */
     enum eil_type type;
     struct eil_segment *segments; /* multi-label: owned */
     int n_segments;
@@ -303,6 +305,36 @@ static void line_col(const char *buf, size_t off, int *line, int *col)
     }
 }
 
+/* Does a JSON text escape a NUL inside a string (\u0000)? cJSON would cut the string there, and
+ * a label or name would lose its end without a word. Returns the offset of the backslash, or -1. */
+static long json_nul_escape(const char *buf, size_t len)
+{
+    int in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '"')
+            in_string = !in_string;
+        else if (in_string && buf[i] == '\\' && i + 1 < len) {
+            if (buf[i + 1] == 'u' && i + 5 < len && !memcmp(buf + i + 2, "0000", 4))
+                return (long)i;
+            i++; /* the escaped character (an escaped quote does not end the string) */
+        }
+    }
+    return -1;
+}
+
+/* Refuse a JSON file holding \u0000 in a string, naming where; 0 when there is none. */
+static int refuse_nul_escape(struct import *im, const char *path, const char *buf, size_t len)
+{
+    long at = json_nul_escape(buf, len);
+    if (at < 0)
+        return 0;
+    int line, col;
+    line_col(buf, (size_t)at, &line, &col);
+    bad(im, path, "line %d, column %d: a string holds \\u0000 (a NUL byte), which no label, name or unit may hold",
+        line, col);
+    return -1;
+}
+
 static int file_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct file *)a)->real, ((const struct file *)b)->real);
@@ -337,6 +369,10 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
     char *buf = slurp(im, lf->path, &len);
     if (!buf)
         return;
+    if (refuse_nul_escape(im, lf->path, buf, len)) {
+        free(buf);
+        return;
+    }
     struct eil_file ef;
     struct labels_err le = {im, lf->path};
     eil_parse(buf, len, &ef, labels_error, &le);
@@ -386,9 +422,11 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
                 qsort(im->files, im->n_files, sizeof *im->files, file_cmp);
             f = find_file(im, real);
         }
+        assert(f); /* found, or just added under this real path */
         snprintf(f->label, sizeof f->label, "%s", e->label);
         snprintf(f->category, sizeof f->category, "%s", e->category);
         snprintf(f->name, sizeof f->name, "%s", e->name);
+        snprintf(f->subject, sizeof f->subject, "%s", e->subject);
         f->type = e->type;
         f->validation = e->validation;
         f->interval_ms = e->interval_ms;
@@ -510,8 +548,11 @@ static void insert(struct import *im, const struct file *f, const char *path, st
     snprintf(r.category, sizeof r.category, "%s", category);
     snprintf(r.name, sizeof r.name, "%s", name);
     snprintf(r.notes, sizeof r.notes, "%s", notes);
+    /* --subject, else the info.labels metadata */
     if (im->o->subject)
         snprintf(r.subject, sizeof r.subject, "%s", im->o->subject);
+    else if (f && f->subject[0])
+        snprintf(r.subject, sizeof r.subject, "%s", f->subject);
     r.started_at = p->started_at > 0 ? p->started_at : store_now();
     r.sample_rate_hz = p->rate_hz;
     r.format = STORE_F32;
@@ -705,6 +746,10 @@ static void import_json(struct import *im, struct file *f)
     char *buf = slurp(im, f->path, &len);
     if (!buf)
         return;
+    if (refuse_nul_escape(im, f->path, buf, len)) {
+        free(buf);
+        return;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
     struct parsed p;

@@ -126,6 +126,11 @@ int cmd_show(const struct cli *cli, int argc, char **argv)
         cli_json_str(stdout, r.source);
         fputs(",\"notes\":", stdout);
         cli_json_str(stdout, r.notes);
+        fputs(",\"name\":", stdout);
+        if (r.name[0])
+            cli_json_str(stdout, r.name);
+        else
+            fputs("null", stdout);
         fputs(",\"content_hash\":", stdout);
         cli_json_str(stdout, r.content_hash);
         printf(",\"deleted\":%s,\"axes\":[", r.deleted_at > 0 ? "true" : "false");
@@ -168,6 +173,8 @@ int cmd_show(const struct cli *cli, int argc, char **argv)
         printf("  gaps        %lld (%lld samples missing)\n", (long long)r.gap_count, (long long)r.missing_samples);
     if (r.source[0])
         printf("  source      %s\n", r.source);
+    if (r.name[0])
+        printf("  name        %s\n", r.name);
     if (r.notes[0])
         printf("  notes       %s\n", r.notes);
     printf("  hash        %s\n\n  %-3s %-12s %-8s %11s %11s %11s %11s\n", r.content_hash, "", "AXIS", "UNIT", "MIN",

@@ -56,7 +56,7 @@ static const char server_schema_v1[] =
     "  sample_rate_hz double precision NOT NULL, format text NOT NULL, n_axes integer NOT NULL,"
     "  sample_count bigint NOT NULL, gap_count bigint NOT NULL, missing_samples bigint NOT NULL,"
     "  source text, content_hash text, notes text, deleted_at double precision,"
-    "  updated_at double precision NOT NULL, station text);"
+    "  updated_at double precision NOT NULL, station text, name text);"
     "CREATE TABLE axes(uid text NOT NULL REFERENCES recordings(uid) ON DELETE CASCADE,"
     "  idx integer NOT NULL, name text NOT NULL, unit text NOT NULL, scale double precision NOT NULL,"
     "  PRIMARY KEY(uid, idx));"
@@ -74,7 +74,7 @@ static const char server_schema_v1[] =
 enum {
     C_UID, C_LABEL, C_CATEGORY, C_SUBJECT, C_BOARD, C_SENSOR, C_FIRMWARE, C_PORT, C_MODEL_HASH,
     C_STARTED, C_ENDED, C_RATE, C_FORMAT, C_N_AXES, C_SAMPLES, C_GAPS, C_MISSING, C_SOURCE, C_HASH,
-    C_NOTES, C_DELETED, C_UPDATED, N_COLS
+    C_NOTES, C_DELETED, C_UPDATED, C_NAME, N_COLS
 };
 
 /* One side's view of a recording, for the walk. */
@@ -392,7 +392,7 @@ static int server_index(struct sync *s, struct index *ix)
 #define LOCAL_ROW_SQL                                                                                           \
     "SELECT r.uid, r.label, r.category, r.subject, d.board, d.sensor, d.firmware, d.port, d.model_hash,"        \
     " r.started_at, r.ended_at, r.sample_rate_hz, r.format, r.n_axes, r.sample_count, r.gap_count,"             \
-    " r.missing_samples, r.source, r.content_hash, r.notes, r.deleted_at, r.updated_at"                         \
+    " r.missing_samples, r.source, r.content_hash, r.notes, r.deleted_at, r.updated_at, r.name"                 \
     " FROM recordings r LEFT JOIN devices d ON d.id = r.device_id WHERE r.id=?"
 
 /* A local recording's columns as text (doubles exactly). */
@@ -423,7 +423,7 @@ static int local_row(struct sync *s, int64_t id, struct row *r)
 #define SERVER_ROW_SQL                                                                                          \
     "SELECT uid, label, category, subject, board, sensor, firmware, port, model_hash, started_at, ended_at,"    \
     " sample_rate_hz, format, n_axes, sample_count, gap_count, missing_samples, source, content_hash, notes,"   \
-    " deleted_at, updated_at FROM recordings WHERE uid=$1"
+    " deleted_at, updated_at, name FROM recordings WHERE uid=$1"
 
 /* A server recording's columns as text. */
 static int server_row(struct sync *s, const char *uid, struct row *r)
@@ -455,8 +455,8 @@ static int server_insert_row(struct sync *s, const struct row *r)
     return pg_do(s,
                  "INSERT INTO recordings(uid, label, category, subject, board, sensor, firmware, port, model_hash,"
                  " started_at, ended_at, sample_rate_hz, format, n_axes, sample_count, gap_count, missing_samples,"
-                 " source, content_hash, notes, deleted_at, updated_at, station) VALUES($1,$2,$3,$4,$5,$6,$7,$8,"
-                 "$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)",
+                 " source, content_hash, notes, deleted_at, updated_at, name, station) VALUES($1,$2,$3,$4,$5,$6,$7,"
+                 "$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)",
                  N_COLS + 1, p, "inserting a recording");
 }
 
@@ -745,8 +745,8 @@ static int local_write_row(struct sync *s, const struct row *r, int64_t id, int6
     if (sqlite3_prepare_v2(s->db,
                            "UPDATE recordings SET label=?, category=?, subject=?, device_id=?, started_at=?,"
                            " ended_at=?, sample_rate_hz=?, format=?, n_axes=?, sample_count=?, gap_count=?,"
-                           " missing_samples=?, source=?, content_hash=?, notes=?, deleted_at=?, owner=NULL"
-                           " WHERE id=?",
+                           " missing_samples=?, source=?, content_hash=?, notes=?, deleted_at=?, owner=NULL,"
+                           " name=? WHERE id=?",
                            -1, &q, NULL) != SQLITE_OK)
         return cli_error("sync: %s: %s", s->cli->db_path, sqlite3_errmsg(s->db)), -1;
     bind_text_or_null(q, 1, r->v[C_LABEL]);
@@ -766,7 +766,8 @@ static int local_write_row(struct sync *s, const struct row *r, int64_t id, int6
     bind_text_or_null(q, 14, r->v[C_HASH]);
     bind_text_or_null(q, 15, r->v[C_NOTES]);
     bind_num_or_null(q, 16, r->v[C_DELETED]);
-    sqlite3_bind_int64(q, 17, id);
+    bind_text_or_null(q, 17, r->v[C_NAME]);
+    sqlite3_bind_int64(q, 18, id);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)

@@ -8,8 +8,11 @@
  * (imu_features) and int8 scores (tr_predict_int8: imu_nn_quantize_input + imu_nn_run), sends the
  * window's int16 samples to the device in CMD_VALIDATE chunks, and compares the device's
  * VALIDATE_RESULT bit for bit (val_compare in validate_cmp.c: counts, every feature's bits, every
- * int8 score, the class). Before any window it asks for HELLO (CMD_INFO) and refuses a device
- * that is not the classifier firmware for this model. Every exchange has a timeout.
+ * int8 score, the class). The model's decision logic (threshold, smoothing, minimum interval) runs
+ * on the host over each recording's consecutive windows and is compared with the decision block the
+ * device appends to each VALIDATE_RESULT (vdecide_* in validate_decide.c). Before any window it
+ * asks for HELLO (CMD_INFO) and refuses a device that is not the classifier firmware for this model.
+ * Every exchange has a timeout.
  */
 #include <getopt.h>
 #include <math.h>
@@ -225,9 +228,9 @@ struct vjob {
     int16_t *gstore;  /* gesture mode: gesture_buf * n_axes */
     const int16_t *send; /* what goes to the device: the window, or (gesture mode) the gesture's raw samples */
     unsigned total;   /* its samples */
-    struct vdecide vd; /* the decision logic over each recording's windows (validate_decide.h) */
     float *work;      /* imu_features scratch */
     float *feat;      /* n_feat */
+    struct vdecide vd; /* the host's decision logic over the current recording's windows */
 };
 
 /* Send one window in CMD_VALIDATE chunks (all at once: the device takes them in order, its
@@ -352,6 +355,23 @@ static void stats_free(struct vstats *s)
 
 /* ---- the windows of the testing recordings ------------------------------------------------- */
 
+/* The window's decision on the host against the device's decision block: a window whose
+ * features, scores and class agree but whose decision does not becomes VAL_DECISION (with what
+ * differs in why). Returns 0, or -1 when the device sent no decision block (message printed). */
+static int window_decision(struct vdecide *vd, const int8_t *scores, const struct proto_validate_result *res,
+                           enum val_difference *diff, char *why, size_t whylen)
+{
+    char dwhy[160] = "";
+    int same = vdecide_compare(vd, scores, res, dwhy, sizeof dwhy);
+    if (same < 0)
+        return cli_error("%s", dwhy), -1;
+    if (!same && *diff == VAL_SAME) {
+        *diff = VAL_DECISION;
+        snprintf(why, whylen, "%s", dwhy);
+    }
+    return 0;
+}
+
 /* Every window of one recording, cut as `imulab eval` cuts it: host result, device result,
  * comparison. Returns 0, 1 when the --limit is reached, -1 on failure. */
 static int validate_recording(struct vjob *j, const struct tr_recording *r, int64_t id, int limit, struct vstats *s)
@@ -410,17 +430,9 @@ static int validate_recording(struct vjob *j, const struct tr_recording *r, int6
         double t1 = devport_now_ms();
         char why[200];
         enum val_difference diff = val_compare(&host, &res, why, sizeof why);
-        /* and the decision logic, as the device's live path runs it over consecutive windows */
-        char dec_why[160] = "";
-        int dec_exact = vdecide_compare(&j->vd, scores, &res, dec_why, sizeof dec_why);
-        if (dec_exact < 0) {
-            cli_error("%s", dec_why);
+        if (window_decision(&j->vd, scores, &res, &diff, why, sizeof why)) {
             rc = -1;
             break;
-        }
-        if (diff == VAL_SAME && !dec_exact) {
-            diff = VAL_CLASS;
-            snprintf(why, sizeof why, "%s", dec_why);
         }
         if (stats_add(s, j->m.n_labels, li, diff, why, &res, t1 - t0)) {
             rc = -1;
@@ -657,7 +669,6 @@ static int job_alloc(struct vjob *j, struct vstats *s)
     const int nl = j->m.n_labels;
     j->win = malloc(sizeof(int16_t) * (size_t)j->m.window_len * (size_t)j->m.n_axes);
     j->gstore = malloc(sizeof(int16_t) * (size_t)(j->m.gesture_buf > 0 ? j->m.gesture_buf : 1) * (size_t)j->m.n_axes);
-    vdecide_init(&j->vd, &j->m);
     j->work = malloc(sizeof(float) * (size_t)imu_features_work_len(&j->m.feat));
     j->feat = malloc(sizeof(float) * (size_t)(j->m.n_feat > 0 ? j->m.n_feat : 1));
     s->cls = calloc((size_t)nl, sizeof *s->cls);
@@ -677,6 +688,7 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
     char err[512] = "";
     if (tr_load(&j.m, o.dir, err, sizeof err))
         return cli_error("%s", err);
+    vdecide_init(&j.vd, &j.m);
     struct vdata d;
     if (vdata_load(cli, &d)) {
         tr_model_free(&j.m);

@@ -220,6 +220,25 @@ static int read_entry(cJSON *o, struct eil_entry *e, const char *at, eil_error_f
             return -1;
         }
     }
+    /* metadata: string key-value pairs; "subject" names the person recorded (split --by-subject
+     * and the trainer's folds use it). Other keys are Edge Impulse's own business. */
+    cJSON *md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+    if (md && !cJSON_IsNull(md)) {
+        if (!cJSON_IsObject(md)) {
+            report(err, ctx, "%s.metadata: not an object of strings (file %s)", at, ps);
+            return -1;
+        }
+        cJSON *subj = cJSON_GetObjectItemCaseSensitive(md, "subject");
+        if (subj && !cJSON_IsNull(subj)) {
+            char why[128];
+            if (!cJSON_IsString(subj) || !store_label_valid(subj->valuestring, why, sizeof why)) {
+                report(err, ctx, "%s.metadata.subject: %s (file %s)", at,
+                       cJSON_IsString(subj) ? why : "not a string", ps);
+                return -1;
+            }
+            snprintf(e->subject, sizeof e->subject, "%s", subj->valuestring);
+        }
+    }
     cJSON *iv = cJSON_GetObjectItemCaseSensitive(o, "interval_ms");
     if (iv) {
         if (!cJSON_IsNumber(iv) || !(iv->valuedouble > 0) || !isfinite(iv->valuedouble) ||

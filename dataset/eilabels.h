@@ -25,6 +25,7 @@ struct eil_segment {
 struct eil_entry {
     char *path;                            /* as written, relative to the info.labels */
     char name[STORE_SAMPLE_NAME_MAX + 1];  /* "" when none */
+    char subject[STORE_LABEL_MAX + 1];     /* metadata.subject (who was recorded); "" when none */
     char category[12];                     /* training, testing or unassigned ("split" is unassigned) */
     int validation;                        /* the category was "validation" (stored as training) */
     enum eil_type type;

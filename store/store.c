@@ -120,8 +120,34 @@ static const char schema_v3[] =
     "  INSERT OR REPLACE INTO tombstones(uid, deleted_at)"
     "    VALUES(OLD.uid, (julianday('now')-2440587.5)*86400.0); END;";
 
+/* Version 4: per-label totals of the recordings not in the trash (label_totals), kept by
+ * triggers on every insert, delete and change of label, trash state, sample count or rate, so
+ * that the daemon's `labels` request reads a few rows instead of scanning every recording inside
+ * its loop. seconds is the sum of sample_count / sample_rate_hz. */
+#define LT_ADD(R) \
+    "INSERT INTO label_totals(label, recordings, samples, seconds) VALUES(" R ".label, 1, " R ".sample_count," \
+    " " R ".sample_count / " R ".sample_rate_hz) ON CONFLICT(label) DO UPDATE SET recordings=recordings+1," \
+    " samples=samples+excluded.samples, seconds=seconds+excluded.seconds;"
+#define LT_SUB(R) \
+    "UPDATE label_totals SET recordings=recordings-1, samples=samples-" R ".sample_count," \
+    " seconds=seconds-" R ".sample_count / " R ".sample_rate_hz WHERE label=" R ".label;" \
+    "DELETE FROM label_totals WHERE label=" R ".label AND recordings=0;"
+static const char schema_v4[] =
+    "CREATE TABLE label_totals(label TEXT PRIMARY KEY, recordings INTEGER NOT NULL, samples INTEGER NOT NULL,"
+    "  seconds REAL NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO label_totals SELECT label, count(*), sum(sample_count), sum(sample_count / sample_rate_hz)"
+    "  FROM recordings WHERE deleted_at IS NULL GROUP BY label;"
+    "CREATE TRIGGER label_totals_insert AFTER INSERT ON recordings WHEN NEW.deleted_at IS NULL BEGIN "
+    LT_ADD("NEW") " END;"
+    "CREATE TRIGGER label_totals_delete AFTER DELETE ON recordings WHEN OLD.deleted_at IS NULL BEGIN "
+    LT_SUB("OLD") " END;"
+    "CREATE TRIGGER label_totals_update_old AFTER UPDATE OF label, deleted_at, sample_count, sample_rate_hz"
+    "  ON recordings WHEN OLD.deleted_at IS NULL BEGIN " LT_SUB("OLD") " END;"
+    "CREATE TRIGGER label_totals_update_new AFTER UPDATE OF label, deleted_at, sample_count, sample_rate_hz"
+    "  ON recordings WHEN NEW.deleted_at IS NULL BEGIN " LT_ADD("NEW") " END;";
+
 /* Migrations: migrations[v] takes a database from version v to v+1. */
-static const char *migrations[] = {schema_v1, schema_v2, schema_v3};
+static const char *migrations[] = {schema_v1, schema_v2, schema_v3, schema_v4};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION, "one migration per schema version");
 

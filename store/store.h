@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_MAX_AXES 16
 #define STORE_LABEL_MAX 64   /* bytes, UTF-8 */
 #define STORE_NAME_MAX 32    /* axis names */

@@ -5,7 +5,9 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -307,7 +309,7 @@ static int write_c(const struct tr_model *m, const char *path)
     for (int k = 0; k < m->n_layers; k++) {
         const struct tr_qlayer *L = &m->q[k];
         fprintf(f, "\n/* layer %d: %d -> %d, weights in the blocked SMLAD layout of nn.h */\n", k, L->n_in, L->n_out);
-        snprintf(d, sizeof d, "static const int8_t w%d[%u]", k, IMU_NN_PAD4((unsigned)L->n_in) * (unsigned)L->n_out);
+        snprintf(d, sizeof d, "static const int8_t w%d[%u] __attribute__((aligned(4))) /* word loads (LDM) */", k, IMU_NN_PAD4((unsigned)L->n_in) * (unsigned)L->n_out);
         c_i8(f, d, L->w_blocked, (int)IMU_NN_PAD4((unsigned)L->n_in) * L->n_out);
         snprintf(d, sizeof d, "static const int32_t b%d[%d]", k, L->n_out);
         c_i32(f, d, L->bias_folded, L->n_out);
@@ -358,46 +360,76 @@ fail:
     return -1;
 }
 
-/* ---- loading ---- */
+/* ---- loading ----
+ * model.json is outside input: every number is checked before it is converted (a double out of
+ * an int's range is UB to convert), the field of the first problem is kept in load_field for the
+ * message, and tr_model_check() then checks every value against its range. */
 
+#define TR_MODEL_JSON_MAX (64L << 20)
+static char load_field[96]; /* the field a helper below refused, for the message */
+
+/* Note the refused field (a: the array or value, k: its key when a is NULL, i: element or -1). */
+static int refuse(const cJSON *a, const char *k, int i)
+{
+    const char *name = a && a->string ? a->string : k ? k : "?";
+    if (i >= 0)
+        snprintf(load_field, sizeof load_field, "%.60s[%d]", name, i);
+    else
+        snprintf(load_field, sizeof load_field, "%.60s", name);
+    return -1;
+}
 static int get_floats(const cJSON *a, float *out, int n)
 {
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) return -1;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) return refuse(a, NULL, -1);
     int i = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, a) {
-        if (!cJSON_IsNumber(e)) return -1;
+        /* finite as a float too: 1e39 would become inf */
+        if (!cJSON_IsNumber(e) || !(fabs(e->valuedouble) <= FLT_MAX)) return refuse(a, NULL, i);
         out[i++] = (float)e->valuedouble;
     }
     return 0;
 }
 static int get_i32(const cJSON *a, int32_t *out, int n)
 {
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) return -1;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) return refuse(a, NULL, -1);
     int i = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, a) {
-        if (!cJSON_IsNumber(e)) return -1;
+        if (!cJSON_IsNumber(e) || !(e->valuedouble >= INT32_MIN && e->valuedouble <= INT32_MAX) ||
+            e->valuedouble != floor(e->valuedouble))
+            return refuse(a, NULL, i);
         out[i++] = (int32_t)e->valuedouble;
     }
     return 0;
 }
 static int get_i8(const cJSON *a, int8_t *out, int n)
 {
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) return -1;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) return refuse(a, NULL, -1);
     int i = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, a) {
-        if (!cJSON_IsNumber(e) || e->valuedouble < -128 || e->valuedouble > 127) return -1;
+        if (!cJSON_IsNumber(e) || !(e->valuedouble >= -128 && e->valuedouble <= 127) ||
+            e->valuedouble != floor(e->valuedouble))
+            return refuse(a, NULL, i);
         out[i++] = (int8_t)e->valuedouble;
     }
     return 0;
 }
+/* A finite number (integers, where an int is wanted, go through num_int). */
 static int num(const cJSON *o, const char *k, double *v)
 {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, k);
-    if (!cJSON_IsNumber(e)) return -1;
+    if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble)) return refuse(e, k, -1);
     *v = e->valuedouble;
+    return 0;
+}
+/* An integer in [lo, hi], so that it converts to int safely. */
+static int num_int(const cJSON *o, const char *k, int lo, int hi, int *v)
+{
+    double d;
+    if (num(o, k, &d) || !(d >= lo && d <= hi) || d != floor(d)) return refuse(NULL, k, -1);
+    *v = (int)d;
     return 0;
 }
 
@@ -408,9 +440,16 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/model.json", dir);
     FILE *f = fopen(path, "rb");
     if (!f) { snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno)); return -1; }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
+    struct stat st;
+    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > TR_MODEL_JSON_MAX) {
+        /* a directory named model.json "opens" and has a size of 2^63 - 1 */
+        snprintf(err, errlen, "%s: %s", path,
+                 S_ISDIR(st.st_mode) ? "a directory, not a model file"
+                 : S_ISREG(st.st_mode) ? "over 64 MiB, larger than any model" : "not a regular file");
+        fclose(f);
+        return -1;
+    }
+    long n = (long)st.st_size;
     char *txt = malloc((size_t)n + 1);
     if (!txt || fread(txt, 1, (size_t)n, f) != (size_t)n) { fclose(f); free(txt); snprintf(err, errlen, "cannot read %s", path); return -1; }
     fclose(f);
@@ -418,7 +457,9 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     cJSON *j = cJSON_Parse(txt);
     free(txt);
     const char *why = "not an imulab model";
+    char check_why[256];
     double v;
+    load_field[0] = 0;
     if (!j) goto bad;
     const cJSON *fmt = cJSON_GetObjectItem(j, "format");
     if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "imulab-model")) goto bad;
@@ -472,14 +513,15 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         m->window_len = (int)v; /* must equal window_len below */
         why = "bad window configuration";
     }
-    if (num(j, "window_ms", &v)) goto bad;
-    m->window_ms = (int)v;
-    if (num(j, "stride_ms", &v)) goto bad;
-    m->stride_ms = (int)v;
-    if (num(j, "window_len", &v) || v < 2 || v > 4096) goto bad;
-    if (m->mode == TR_MODE_GESTURE && (int)v != m->window_len) goto bad; /* the resampled points */
+    const int gesture = m->mode == TR_MODE_GESTURE; /* window_ms, stride_ms, stride_len are 0 */
+    if (num_int(j, "window_ms", gesture ? 0 : 1, 600000, &m->window_ms)) goto bad;
+    if (num_int(j, "stride_ms", 0, 600000, &m->stride_ms)) goto bad;
+    if (num(j, "window_len", &v) || v < 2 || v > 4096 || v != floor(v) || (gesture && (int)v != m->window_len)) {
+        refuse(NULL, "window_len", -1); /* gesture mode: the resampled points */
+        goto bad;
+    }
     m->window_len = (int)v;
-    if (num(j, "stride_len", &v) || v < (m->mode == TR_MODE_GESTURE ? 0 : 1)) goto bad;
+    if (num(j, "stride_len", &v) || v < (gesture ? 0 : 1) || v > m->window_len) { refuse(NULL, "stride_len", -1); goto bad; }
     m->stride_len = (int)v;
     if (get_floats(cJSON_GetObjectItem(j, "input_scale"), m->in_scale, m->n_axes)) goto bad;
     why = "bad feature configuration";
@@ -487,12 +529,13 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     struct imu_feat_config *c = &m->feat;
     c->n_axes = (uint16_t)m->n_axes;
     c->window_len = (uint16_t)m->window_len;
-    if (num(fo, "flags", &v)) goto bad;
-    c->flags = (uint16_t)v;
-    if (num(fo, "fft_len", &v)) goto bad;
-    c->fft_len = (uint16_t)v;
-    if (num(fo, "raw_points", &v)) goto bad;
-    c->raw_points = (uint16_t)v;
+    int iv;
+    if (num_int(fo, "flags", 0, 65535, &iv)) goto bad;
+    c->flags = (uint16_t)iv;
+    if (num_int(fo, "fft_len", 0, 65535, &iv)) goto bad;
+    c->fft_len = (uint16_t)iv;
+    if (num_int(fo, "raw_points", 0, 65535, &iv)) goto bad;
+    c->raw_points = (uint16_t)iv;
     if (num(fo, "raw_scale", &v)) goto bad;
     c->raw_scale = (float)v;
     if (num(fo, "log_floor", &v)) goto bad;
@@ -505,7 +548,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > IMU_FEAT_MAX_SECTIONS) goto bad;
     cJSON_ArrayForEach(e, a) { if (get_floats(e, c->sos[c->n_sections++], 5)) goto bad; }
     m->n_feat = imu_features_count(c);
-    if (m->n_feat < 1 || num(fo, "count", &v) || (int)v != m->n_feat) goto bad;
+    if (m->n_feat < 1 || num(fo, "count", &v) || v != m->n_feat) { refuse(NULL, "features.count", -1); goto bad; }
     why = "bad network";
     const cJSON *net = cJSON_GetObjectItem(j, "network");
     a = cJSON_GetObjectItem(net, "sizes");
@@ -566,10 +609,10 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     tr_build_nn(m);
     /* training info and metrics (optional) */
     const cJSON *t = cJSON_GetObjectItem(j, "training");
-    if (!num(t, "seed", &v)) m->seed = (unsigned)v;
-    if (!num(t, "train_windows", &v)) m->n_train = (int)v;
-    if (!num(t, "test_windows", &v)) m->n_test = (int)v;
-    if (!num(t, "best_epoch", &v)) m->best_epoch = (int)v;
+    if (!num(t, "seed", &v) && v >= 0 && v <= UINT32_MAX) m->seed = (unsigned)v;
+    num_int(t, "train_windows", 0, INT32_MAX, &m->n_train);
+    num_int(t, "test_windows", 0, INT32_MAX, &m->n_test);
+    num_int(t, "best_epoch", 0, INT32_MAX, &m->best_epoch);
     if (!num(t, "seconds", &v)) m->train_seconds = v;
     if (!num(t, "epochs", &v) && v >= 0 && v < 1e6) {
         m->n_epochs = (int)v;
@@ -592,9 +635,9 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         m->qat_kept = cJSON_IsString(fr) && !strcmp(fr->valuestring, "fine-tuned");
         m->qat_probe = cJSON_IsString(co) && !strcmp(co->valuestring, "probe");
         m->cmp_is_val = m->qat_probe || (cJSON_IsString(co) && !strcmp(co->valuestring, "validation"));
-        if (!num(qa, "best_epoch", &v)) m->qat_best_epoch = (int)v;
+        num_int(qa, "best_epoch", 0, INT32_MAX, &m->qat_best_epoch);
         num(qa, "seconds", &m->qat_seconds);
-        if (!num(qa, "compared_windows", &v)) m->cmp_windows = (int)v;
+        num_int(qa, "compared_windows", 0, INT32_MAX, &m->cmp_windows);
         num(qa, "accuracy_float", &m->cmp_float);
         num(qa, "accuracy_int8_post_training", &m->cmp_int8_ptq);
         num(qa, "accuracy_int8_fine_tuned", &m->cmp_int8_qat);
@@ -625,7 +668,10 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         if (!get_i32(tex, cnt, m->n_labels))
             for (int l = 0; l < m->n_labels; l++) m->train_examples[l] = cnt[l];
     }
+    why = check_why;
+    if (tr_model_check(m, check_why, sizeof check_why)) goto bad_checked;
     why = "hash mismatch (model.json was edited or is corrupt)";
+    load_field[0] = 0;
     const cJSON *h = cJSON_GetObjectItem(j, "hash");
     m->hash = tr_model_hash(m);
     char hs[16];
@@ -634,7 +680,13 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     cJSON_Delete(j);
     return 0;
 bad:
+    if (load_field[0]) {
+        snprintf(err, errlen, "%s: %s: field '%s' missing or out of range", path, why, load_field);
+        goto out;
+    }
+bad_checked:
     snprintf(err, errlen, "%s: %s", path, why);
+out:
     cJSON_Delete(j);
     tr_model_free(m);
     return -1;

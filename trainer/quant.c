@@ -317,6 +317,22 @@ uint32_t tr_model_hash(const struct tr_model *m)
     h = fnv(h, &st, 4);
     h = fnv(h, m->in_mul, sizeof(float) * (size_t)m->n_feat);
     h = fnv(h, m->in_add, sizeof(float) * (size_t)m->n_feat);
+    /* what else defines the model: its timing, its normalization and float network (eval and
+     * export-model use them), its activation scales (the axis names are checked against the
+     * board and the data where they matter) */
+    double rate = m->rate_hz;
+    int32_t timing[3] = {m->window_ms, m->stride_ms, m->window_len};
+    h = fnv(h, &rate, sizeof rate);
+    h = fnv(h, timing, sizeof timing);
+    h = fnv(h, m->feat_mean, sizeof(float) * (size_t)m->n_feat);
+    h = fnv(h, m->feat_std, sizeof(float) * (size_t)m->n_feat);
+    for (int k = 0; k < m->n_layers; k++) {
+        h = fnv(h, m->W[k], sizeof(float) * (size_t)m->sizes[k] * (size_t)m->sizes[k + 1]);
+        h = fnv(h, m->B[k], sizeof(float) * (size_t)m->sizes[k + 1]);
+        h = fnv(h, m->q[k].w_scale, sizeof(float) * (size_t)m->q[k].n_out);
+        h = fnv(h, m->q[k].bias, sizeof(int32_t) * (size_t)m->q[k].n_out);
+    }
+    h = fnv(h, m->act_scale, sizeof(float) * (size_t)(m->n_layers + 1));
     for (int k = 0; k < m->n_layers; k++) {
         const struct tr_qlayer *q = &m->q[k];
         h = fnv(h, q->w, (size_t)q->n_in * q->n_out);

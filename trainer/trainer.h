@@ -308,8 +308,11 @@ int tr_confused_pairs(const int *conf, int n_labels, int *truth, int *pred, int 
 
 /* Export model.c, model.h, model.json into dir (created if needed). */
 int tr_export(const struct tr_model *m, const char *dir, char *err, size_t errlen);
-/* Load model.json from dir. */
+/* Load model.json from dir: every field checked (tr_model_check) and the hash verified; an
+ * error names the file and the field. */
 int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen);
+/* Every value of m within its range; else a message naming the model.json field, -1. */
+int tr_model_check(const struct tr_model *m, char *why, size_t len);
 void tr_model_free(struct tr_model *m);
 
 /* SVG with the training curves and a confusion matrix. */

@@ -37,6 +37,7 @@ struct devstatus {
     bool has_device, classifier;
     char board[48], firmware[32], sensor[32];
     long frames, crc_errors, gaps, dropped_events, bad_lines;
+    double idle_timeout_s;     /* imulabd closes clients silent this long (0: never, or unknown) */
     int nunits;
     char units[RING_AXES][16]; /* per axis, to plot accel and gyro on their own scales */
 };
@@ -59,7 +60,7 @@ struct rec_entry {
 };
 
 /* What a reply on the request connection answers; replies come back in order. */
-enum req_kind { REQ_LABELS, REQ_RECORDINGS, REQ_START, REQ_STOP, REQ_DELETE, REQ_UNDELETE };
+enum req_kind { REQ_LABELS, REQ_RECORDINGS, REQ_START, REQ_STOP, REQ_DELETE, REQ_UNDELETE, REQ_PING };
 struct pending {
     enum req_kind kind[TUI_PENDING_MAX];
     long arg[TUI_PENDING_MAX];
@@ -84,6 +85,7 @@ struct app {
     bool utf8, color, help, quit, dirty;
     struct conn sub, req;
     struct pending pending;
+    int64_t last_request; /* when a request was last sent (keepalive against the idle timeout) */
     struct ring ring;
     struct devstatus st;
     struct classif cls;

@@ -22,6 +22,7 @@ bool cmd_request(struct app *a, enum req_kind kind, long arg, const char *line)
     int i = (p->head + p->n++) % TUI_PENDING_MAX;
     p->kind[i] = kind;
     p->arg[i] = arg;
+    a->last_request = now_ms();
     return true;
 }
 

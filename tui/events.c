@@ -93,6 +93,7 @@ static void ev_status(struct app *a, const cJSON *o)
     s->rate_hz = jnum(o, "sample_rate_hz", 0);
     s->fps = jnum(o, "frames_per_s", 0);
     s->frames = jlong(o, "frames", 0);
+    s->idle_timeout_s = jnum(o, "idle_timeout_s", 0);
     s->crc_errors = jlong(o, "crc_errors", 0);
     s->gaps = jlong(o, "gaps", 0);
     s->dropped_events = jlong(o, "dropped_events", 0);
@@ -242,6 +243,8 @@ static void reply(struct app *a, enum req_kind k, long arg, const cJSON *o, cons
     case REQ_UNDELETE:
         cmd_deleted(a, err, arg, k == REQ_UNDELETE);
         break;
+    case REQ_PING:
+        break; /* a keepalive */
     }
     if (err && (k == REQ_LABELS || k == REQ_RECORDINGS))
         app_msg(a, true, "imulabd: %s", err);

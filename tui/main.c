@@ -27,6 +27,7 @@
 
 #define FRAME_MS 40
 #define QUIT_GRACE_MS 3000
+#define KEEPALIVE_MS 20000
 
 static struct app app;
 static char socket_default[4096];
@@ -157,6 +158,13 @@ static void tick(struct app *a, int64_t now)
     }
     conn_tick(&a->sub, now);
     conn_tick(&a->req, now);
+    /* imulabd closes a client that sends nothing for its idle timeout (60 s by default): the
+     * request connection, quiet while nobody types, pings every third of it (20 s at most) */
+    int64_t keepalive = KEEPALIVE_MS;
+    if (a->st.idle_timeout_s > 0 && a->st.idle_timeout_s * 1000 / 3 < keepalive)
+        keepalive = (int64_t)(a->st.idle_timeout_s * 1000 / 3); /* the daemon's own, from status */
+    if (a->req.state == CONN_UP && a->pending.n == 0 && now - a->last_request > keepalive)
+        cmd_request(a, REQ_PING, 0, "ping");
 }
 
 /* Something moves on screen without any input: the countdown, a recording, live data. */

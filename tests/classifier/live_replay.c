@@ -99,7 +99,7 @@ static void send_cmd(uint8_t type, const uint8_t *args, size_t n, uint16_t *toke
     uint8_t p[16], out[64];
     *token = R.token++;
     proto_put_u16(p, *token);
-    if (n) /* args may be NULL for a command without arguments */
+    if (n)
         memcpy(p + 2, args, n);
     size_t len = proto_frame_encode(type, p, 2 + n, out, sizeof out);
     for (size_t off = 0; off < len;) {

@@ -8,17 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "live.h"
 #include "synth.h"
-
-static int failures;
-#define CHECK(c)                                                                   \
-    do {                                                                           \
-        if (!(c)) {                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            failures++;                                                            \
-        }                                                                          \
-    } while (0)
 
 static struct live_cfg base_cfg(void)
 {
@@ -62,8 +54,7 @@ static void ring_order(void)
             for (int r = 0; r < 7; r++) {
                 int src = t - 6 + r;
                 if (w[r * 2] != src * 10 + 2 || w[r * 2 + 1] != src * 10 + 4) {
-                    fprintf(stderr, "window after sample %d, row %d: %d %d\n", t, r, w[r * 2], w[r * 2 + 1]);
-                    failures++;
+                    CHECK_MSG(0, "window after sample %d, row %d: %d %d", t, r, w[r * 2], w[r * 2 + 1]);
                     return;
                 }
             }
@@ -218,10 +209,5 @@ int main(void)
     rate_conversion();
     scales();
     decisions();
-    if (failures) {
-        fprintf(stderr, "test_live: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_live: ok\n");
-    return 0;
+    return check_report("test_live");
 }

@@ -37,6 +37,10 @@ r=$(ctl ctl "record stop")
 case "$r" in *"could not be stored"*"full"*) ;; *) fail "record stop error does not say why: $r" ;; esac
 st=$(ctl ctl status)
 [ "$(jget "$st" recording)" = true ] || fail "the recording was dropped after a failed stop: $st"
+# export names the open recording it leaves out (it skipped it silently)
+"$BIN/imulab" --db "$DB" export --format csv --out "$T/exp" >/dev/null 2>"$T/exp.err"
+grep -q "recording 1 ('full') is still being recorded by imulabd: not exported" "$T/exp.err" \
+    || fail "export did not name the open recording: $(cat "$T/exp.err")"
 mount -o remount,size=8m "$T/tiny" || fail "cannot grow the tmpfs"
 r=$(ctl ctl "record stop")
 [ "$(jget "$r" ok)" = true ] || fail "record stop once the disk has room: $r"

@@ -65,6 +65,15 @@ done
 [ "$(sqlite3 "$T/other.db" "PRAGMA journal_mode")" = delete ] || fail "another program's database was put in WAL mode"
 [ -e "$T/other.db-wal" ] && fail "a WAL file was created next to another program's database"
 
+# --- a database from a newer imulab says so (it said "...: not an error")
+cp "$DB" "$T/newer.db"
+sqlite3 "$T/newer.db" "PRAGMA user_version=99" || fail "sqlite3"
+expect 1 "$IMULAB" --db "$T/newer.db" list
+err_has "schema version 99 is newer than this imulab's"
+grep -q "not an error" "$T/err" && fail "newer schema: $(cat "$T/err")"
+expect 1 "$IMULAB" --db "$T/newer.db" rm 1
+err_has "schema version 99 is newer"
+
 # --- numeric options name their range
 expect 2 im windows --window-ms 1e99; err_has "--window-ms must be a number from 1 to 600000"
 expect 2 im windows --window-ms 100 --stride-ms 0; err_has "--stride-ms must be a number from 1 to 600000"
@@ -111,6 +120,19 @@ out_has "imported 1 recording"
 # --- a 10,000-column CSV is named with its real column count (the header was cut at 4 KiB)
 { printf 'timestamp'; for i in $(seq 9999); do printf ',c%d' "$i"; done; printf '\n'; } >"$T/wide.csv"
 expect 1 im import "$T/wide.csv"; err_has "line 1: 10000 columns, at most 64"
+
+# --- a NUL escaped in a label is refused, not cut (it was stored as the text before it)
+mkdir -p "$T/nul"
+cp "$T/in/wave.f1.json" "$T/nul/"
+printf '{"version":1,"files":[{"path":"wave.f1.json","category":"training","label":{"type":"label","label":"a\\u0000b"}}]}' \
+    >"$T/nul/info.labels"
+grep -qF 'a\u0000b' "$T/nul/info.labels" || fail "test setup: $(cat "$T/nul/info.labels")"
+expect 1 "$IMULAB" --db "$T/nul.db" import "$T/nul"
+err_has "a string holds \u0000 (a NUL byte)"
+"$TOOLS/jget" -f "$T/in/wave.f1.json" -s '.payload.sensors[0].name="ac\u0000cX"' -o >"$T/nul/info.labels" || fail "jget"
+mv "$T/nul/info.labels" "$T/nul/wave.f2.json"
+expect 1 "$IMULAB" --db "$T/nul.db" import "$T/nul/wave.f2.json"
+err_has "a string holds \u0000"
 
 # --- control characters in a file name are escaped
 mkdir -p "$T/esc"

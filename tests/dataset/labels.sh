@@ -30,6 +30,11 @@ got=$(count "SELECT group_concat(label||':'||category||':'||sample_count||':'||n
 [ "$got" = "walk:training:20:s1 run:training:30:s2 unlabeled:testing:40:s3 idle:training:10:s4 jump:training:25:s4 idle:training:15:s4" ] ||
   fail "recordings: $got"
 count "SELECT notes FROM recordings WHERE name='s2'" | grep -q "validation" || fail "validation not noted"
+expect 0 im show 2 --json
+[ "$(json .name)" = s2 ] || fail "show --json name: $(head -c 300 "$T/out")"
+expect 0 im show 2
+out_has "name        s2"
+out_has "category validation in info.labels, stored as training"
 count "SELECT notes FROM recordings WHERE name='s3'" | grep -q "unlabeled" || fail "unlabeled not noted"
 count "SELECT notes FROM recordings WHERE label='jump'" | grep -qF "segment 2 of 3 (100-349 ms)" || fail "segment not noted"
 # the segments hold exactly their samples: jump is samples 10..34 (values 11..35)

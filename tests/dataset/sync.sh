@@ -46,7 +46,7 @@ want_counts() { # DB "PUSHED PULLED UPDATED"
 dump() {
   sqlite3 "$1" "SELECT uid, label, category, coalesce(subject,''), started_at, ended_at, sample_rate_hz, format,
                        n_axes, sample_count, gap_count, missing_samples, content_hash, coalesce(deleted_at,''),
-                       updated_at FROM recordings ORDER BY uid;
+                       updated_at, coalesce(name,'') FROM recordings ORDER BY uid;
                 SELECT r.uid, a.idx, a.name, a.unit, a.scale FROM axes a JOIN recordings r ON r.id=a.recording_id
                   ORDER BY r.uid, a.idx;
                 SELECT r.uid, c.seq, c.first_sample, c.n_samples, c.device_t_us, hex(c.data) FROM chunks c
