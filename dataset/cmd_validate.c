@@ -3,12 +3,16 @@
  * computes exactly what the host computes.
  *
  * The windows are cut as `imulab eval` cuts them (tr_quantize_samples with the model's input
- * scale, tr_window_starts, tr_extract_window); the host computes each window's features
+ * scale, tr_examples, tr_example_window; gesture mode: whole gestures, sent raw, which the device
+ * buffers and resamples as it does live); the host computes each window's features
  * (imu_features) and int8 scores (tr_predict_int8: imu_nn_quantize_input + imu_nn_run), sends the
  * window's int16 samples to the device in CMD_VALIDATE chunks, and compares the device's
  * VALIDATE_RESULT bit for bit (val_compare in validate_cmp.c: counts, every feature's bits, every
- * int8 score, the class). Before any window it asks for HELLO (CMD_INFO) and refuses a device
- * that is not the classifier firmware for this model. Every exchange has a timeout.
+ * int8 score, the class). The model's decision logic (threshold, smoothing, minimum interval) runs
+ * on the host over each recording's consecutive windows and is compared with the decision block the
+ * device appends to each VALIDATE_RESULT (vdecide_* in validate_decide.c). Before any window it
+ * asks for HELLO (CMD_INFO) and refuses a device that is not the classifier firmware for this model.
+ * Every exchange has a timeout.
  */
 #include <getopt.h>
 #include <math.h>
@@ -21,22 +25,30 @@
 #include "store.h"
 #include "trainer.h"
 #include "validate_cmp.h"
+#include "validate_decide.h"
 
 /* CMD_VALIDATE payloads stay within this (the classifier firmware receives up to 280 encoded bytes). */
 #define VAL_MAX_CHUNK_PAYLOAD 256u
 #define VAL_ATTEMPTS 3
+/* Samples per chunk for n axes, and the most one exchange carries (64 chunks). */
+#define VAL_PER_CHUNK(na) ((VAL_MAX_CHUNK_PAYLOAD - 2u - PROTO_VALIDATE_HDR + 2u) / (2u * (unsigned)(na)))
 
 static const char validate_help[] =
     "usage: imulab validate --model MODEL_DIR --port DEV [--json] [--timeout-ms N] [--baud N]\n"
     "Run the testing windows of the database on the device (the classifier firmware built for\n"
     "MODEL_DIR): each window's raw int16 samples go to the device, which answers with its feature\n"
     "vector, its int8 scores and the instructions it spent; they are compared bit for bit with the\n"
-    "host's int8 pipeline. Reports bit-exact windows, on-device accuracy, per-class results and\n"
-    "latency. Exit status 1 if a window is not bit-exact or the device fails.\n"
+    "host's int8 pipeline, and so is the model's decision logic (threshold, smoothing, minimum\n"
+    "interval) run over each recording's consecutive windows, as the device's live path runs it.\n"
+    "Reports bit-exact windows, on-device accuracy, per-class results and\n"
+    "latency. Exit status 1 if a window is not bit-exact or the device fails. For a gesture-mode\n"
+    "model the windows are gestures: each one's raw samples go to the device, which buffers and\n"
+    "resamples them as it does live.\n"
     "  --model DIR        the model directory (model.json)\n"
     "  --port DEV         the device: serial port or pseudo-terminal (not while imulabd holds it)\n"
     "  --json             one JSON object: {\"windows\", \"bit_exact\", \"accuracy\",\n"
-    "                     \"instructions_per_window\", \"classes\": {...}, \"latency_ms\": {...}}\n"
+    "                     \"instructions_per_window\", \"decisions\", \"decisions_exact\", \"events\",\n"
+    "                     \"classes\": {...}, \"latency_ms\": {...}}\n"
     "  --timeout-ms N     timeout of every exchange with the device (default 2000)\n"
     "  --baud N           serial baud rate (default 115200; ignored by pseudo-terminals)\n"
     "  --limit N          validate at most N windows\n";
@@ -213,8 +225,12 @@ struct vjob {
     struct devport dp;
     int timeout_ms;
     int16_t *win;     /* window_len * n_axes */
+    int16_t *gstore;  /* gesture mode: gesture_buf * n_axes */
+    const int16_t *send; /* what goes to the device: the window, or (gesture mode) the gesture's raw samples */
+    unsigned total;   /* its samples */
     float *work;      /* imu_features scratch */
     float *feat;      /* n_feat */
+    struct vdecide vd; /* the host's decision logic over the current recording's windows */
 };
 
 /* Send one window in CMD_VALIDATE chunks (all at once: the device takes them in order, its
@@ -223,18 +239,19 @@ struct vjob {
  * failure (message printed). */
 static int window_exchange(struct vjob *j, struct proto_frame *f)
 {
-    const int na = j->m.n_axes, wl = j->m.window_len;
-    const unsigned per_chunk = (VAL_MAX_CHUNK_PAYLOAD - 2u - PROTO_VALIDATE_HDR + 2u) / (2u * (unsigned)na);
+    const int na = j->m.n_axes;
+    const unsigned per_chunk = VAL_PER_CHUNK(na), total = j->total;
     int toks[64], nt = 0, token = -1;
-    for (unsigned off = 0; off < (unsigned)wl && nt < 64;) {
-        unsigned cnt = (unsigned)wl - off < per_chunk ? (unsigned)wl - off : per_chunk;
+    for (unsigned off = 0; off < total && nt < 64;) {
+        unsigned cnt = total - off < per_chunk ? total - off : per_chunk;
         uint8_t body[VAL_MAX_CHUNK_PAYLOAD];
-        struct proto_validate_chunk ch = {.token = 0, .model_hash = j->m.hash, .total = (uint16_t)wl,
-                                          .offset = (uint16_t)off, .count = (uint16_t)cnt, .n_axes = (uint8_t)na};
+        struct proto_validate_chunk ch = {.token = 0, .model_hash = j->m.hash, .total = (uint16_t)total,
+                                          .offset = (uint16_t)off, .count = (uint16_t)cnt, .n_axes = (uint8_t)na,
+                                          .flags = vdecide_flags(&j->vd)};
         size_t len = proto_validate_pack_header(&ch, body) - 2u; /* devport puts the token */
         memmove(body, body + 2, len);
         for (unsigned s = 0; s < cnt * (unsigned)na; s++, len += 2)
-            proto_put_u16(body + len, (uint16_t)j->win[off * (unsigned)na + s]);
+            proto_put_u16(body + len, (uint16_t)j->send[off * (unsigned)na + s]);
         token = devport_command(&j->dp, PROTO_CMD_VALIDATE, body, len);
         if (token < 0)
             return cli_error("cannot write to the device port"), -1;
@@ -338,33 +355,67 @@ static void stats_free(struct vstats *s)
 
 /* ---- the windows of the testing recordings ------------------------------------------------- */
 
+/* The window's decision on the host against the device's decision block: a window whose
+ * features, scores and class agree but whose decision does not becomes VAL_DECISION (with what
+ * differs in why). Returns 0, or -1 when the device sent no decision block (message printed). */
+static int window_decision(struct vdecide *vd, const int8_t *scores, const struct proto_validate_result *res,
+                           enum val_difference *diff, char *why, size_t whylen)
+{
+    char dwhy[160] = "";
+    int same = vdecide_compare(vd, scores, res, dwhy, sizeof dwhy);
+    if (same < 0)
+        return cli_error("%s", dwhy), -1;
+    if (!same && *diff == VAL_SAME) {
+        *diff = VAL_DECISION;
+        snprintf(why, whylen, "%s", dwhy);
+    }
+    return 0;
+}
+
 /* Every window of one recording, cut as `imulab eval` cuts it: host result, device result,
  * comparison. Returns 0, 1 when the --limit is reached, -1 on failure. */
-static int validate_recording(struct vjob *j, const struct tr_recording *r, int limit, struct vstats *s)
+static int validate_recording(struct vjob *j, const struct tr_recording *r, int64_t id, int limit, struct vstats *s)
 {
     const int na = j->m.n_axes, wl = j->m.window_len, li = tr_label_index(&j->m, r->label);
     int16_t *q = malloc(sizeof(int16_t) * (size_t)(r->n_samples > 0 ? r->n_samples : 1) * (size_t)na);
-    int nst = tr_window_starts(r->n_samples, wl, j->m.stride_len, NULL, 0);
-    int *starts = malloc(sizeof(int) * (size_t)nst);
-    int rc = 0;
-    if (!q || !starts) {
+    int nst = 0, *starts = NULL, *lens = NULL, rc = 0;
+    if (q) {
+        tr_quantize_samples(r->values, r->n_samples, na, j->m.in_scale, q);
+        nst = tr_examples(&j->m, q, r->n_samples, NULL, NULL, 0);
+        starts = malloc(sizeof(int) * (size_t)(nst > 0 ? nst : 1));
+        lens = malloc(sizeof(int) * (size_t)(nst > 0 ? nst : 1));
+    }
+    if (!q || nst < 0 || !starts || !lens) {
         cli_error("out of memory");
         rc = -1;
         goto out;
     }
-    tr_quantize_samples(r->values, r->n_samples, na, j->m.in_scale, q);
-    tr_window_starts(r->n_samples, wl, j->m.stride_len, starts, nst);
+    tr_examples(&j->m, q, r->n_samples, starts, lens, nst);
+    vdecide_recording(&j->vd); /* the decision logic runs over each recording's windows in order */
     for (int k = 0; k < nst; k++) {
         if (limit > 0 && s->windows >= limit) {
             rc = 1;
             break;
         }
         int st = starts[k];
-        if (st + wl > r->n_samples)
-            st = r->n_samples - wl;
-        if (st < 0)
-            st = 0;
-        tr_extract_window(q, r->n_samples, na, st, wl, j->win);
+        j->send = j->win;
+        j->total = (unsigned)wl;
+        if (j->m.mode == TR_MODE_GESTURE) {
+            j->send = q + (size_t)st * na;
+            j->total = (unsigned)lens[k];
+            if (j->total < 1 || j->total > 64u * VAL_PER_CHUNK(na) || j->total > 65535u) {
+                cli_error("recording %lld: a gesture of %u samples does not fit the validation exchange (at most %u)",
+                          (long long)id, j->total, 64u * VAL_PER_CHUNK(na));
+                rc = -1;
+                break;
+            }
+        } else {
+            if (st + wl > r->n_samples)
+                st = r->n_samples - wl;
+            if (st < 0)
+                st = 0;
+        }
+        tr_example_window(&j->m, q, r->n_samples, st, lens[k], j->win, j->gstore);
         imu_features(&j->m.feat, j->win, j->m.in_scale, j->work, j->feat);
         int8_t scores[TR_MAX_LABELS];
         int cls = tr_predict_int8(&j->m, j->feat, scores);
@@ -379,6 +430,10 @@ static int validate_recording(struct vjob *j, const struct tr_recording *r, int 
         double t1 = devport_now_ms();
         char why[200];
         enum val_difference diff = val_compare(&host, &res, why, sizeof why);
+        if (window_decision(&j->vd, scores, &res, &diff, why, sizeof why)) {
+            rc = -1;
+            break;
+        }
         if (stats_add(s, j->m.n_labels, li, diff, why, &res, t1 - t0)) {
             rc = -1;
             break;
@@ -387,6 +442,7 @@ static int validate_recording(struct vjob *j, const struct tr_recording *r, int 
 out:
     free(q);
     free(starts);
+    free(lens);
     return rc;
 }
 
@@ -467,7 +523,8 @@ static void json_num_or_null(int have, double v)
 }
 
 /* The --json object (docs/classifier.md). */
-static void print_json(const struct tr_model *m, const struct proto_hello *h, const struct vstats *s)
+static void print_json(const struct tr_model *m, const struct proto_hello *h, const struct vstats *s,
+                       const struct vdecide *vd)
 {
     const int nl = m->n_labels;
     double lat_mean, lat_max;
@@ -480,6 +537,7 @@ static void print_json(const struct tr_model *m, const struct proto_hello *h, co
     json_num_or_null(s->n_insn, s->insn_min);
     printf(", \"instructions_max\": ");
     json_num_or_null(s->n_insn, s->insn_max);
+    printf(", \"decisions\": %d, \"decisions_exact\": %d, \"events\": %d", vd->windows, vd->exact, vd->events);
     printf(", \"model_hash\": \"%08x\", \"board\": ", m->hash);
     cli_json_str(stdout, h->board);
     printf(", \"classes\": {");
@@ -610,11 +668,12 @@ static int job_alloc(struct vjob *j, struct vstats *s)
 {
     const int nl = j->m.n_labels;
     j->win = malloc(sizeof(int16_t) * (size_t)j->m.window_len * (size_t)j->m.n_axes);
+    j->gstore = malloc(sizeof(int16_t) * (size_t)(j->m.gesture_buf > 0 ? j->m.gesture_buf : 1) * (size_t)j->m.n_axes);
     j->work = malloc(sizeof(float) * (size_t)imu_features_work_len(&j->m.feat));
     j->feat = malloc(sizeof(float) * (size_t)(j->m.n_feat > 0 ? j->m.n_feat : 1));
     s->cls = calloc((size_t)nl, sizeof *s->cls);
     s->conf = calloc((size_t)nl * (size_t)nl, sizeof(int));
-    if (!j->win || !j->work || !j->feat || !s->cls || !s->conf)
+    if (!j->win || !j->gstore || !j->work || !j->feat || !s->cls || !s->conf)
         return cli_error("out of memory"), -1;
     return 0;
 }
@@ -629,6 +688,7 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
     char err[512] = "";
     if (tr_load(&j.m, o.dir, err, sizeof err))
         return cli_error("%s", err);
+    vdecide_init(&j.vd, &j.m);
     struct vdata d;
     if (vdata_load(cli, &d)) {
         tr_model_free(&j.m);
@@ -644,11 +704,11 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
     s.t_start = devport_now_ms();
     int r = 0;
     for (int i = 0; i < d.n && r == 0; i++)
-        r = validate_recording(&j, &d.v[i].r, o.limit, &s);
+        r = validate_recording(&j, &d.v[i].r, d.v[i].id, o.limit, &s);
     if (r < 0)
         goto out;
     if (o.json)
-        print_json(&j.m, &h, &s);
+        print_json(&j.m, &h, &s, &j.vd);
     else
         print_text(&j.m, &h, &s);
     rc = verdict(&s);
@@ -657,6 +717,7 @@ out:
         devport_command(&j.dp, PROTO_CMD_START, NULL, 0);
     devport_close(&j.dp);
     free(j.win);
+    free(j.gstore);
     free(j.work);
     free(j.feat);
     stats_free(&s);

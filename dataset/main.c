@@ -42,6 +42,7 @@ static const struct command *commands(size_t *n)
         {"sync", cmd_sync, "bring this database together with the lab's PostgreSQL database"},
         {"train", cmd_train, "train a model"},
         {"eval", cmd_eval, "evaluate a model on the testing recordings"},
+        {"segments", cmd_segments, "show where gesture mode's motion segmenter cuts a recording"},
         {"validate", cmd_validate, "run the testing windows on the device"},
         {"flash", cmd_flash, "build and program the classifier firmware"},
     };

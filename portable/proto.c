@@ -340,6 +340,55 @@ int proto_classification_parse(const uint8_t *p, size_t len, struct proto_classi
     return 0;
 }
 
+const char *proto_error_name(uint16_t code)
+{
+    static const char *const names[] = {
+        [PROTO_ERR_SENSOR_ABSENT] = "sensor absent",
+        [PROTO_ERR_I2C_NACK] = "I2C NACK",
+        [PROTO_ERR_I2C_ARB_LOST] = "I2C arbitration lost",
+        [PROTO_ERR_I2C_BUS_STUCK] = "I2C bus stuck low",
+        [PROTO_ERR_I2C_TIMEOUT] = "I2C timeout",
+        [PROTO_ERR_FIFO_OVERFLOW] = "sensor FIFO overflow",
+        [PROTO_ERR_TX_OVERFLOW] = "UART behind: frames dropped",
+        [PROTO_ERR_FAULT] = "fault",
+        [PROTO_ERR_CLOCK] = "HSE/PLL failed: on HSI",
+        [PROTO_ERR_FIFO_RESET] = "sensor FIFO read broken: reset",
+        [PROTO_ERR_SENSOR_UNKNOWN] = "unknown sensor",
+    };
+    return code < sizeof names / sizeof names[0] && names[code] ? names[code] : "error";
+}
+
+/* Pack EVENT; returns the payload length, 0 if it does not fit. */
+size_t proto_event_pack(const struct proto_event *e, uint8_t *out, size_t cap)
+{
+    if (cap < PROTO_EVENT_LEN)
+        return 0;
+    proto_put_u32(out, e->seq);
+    proto_put_u64(out + 4, e->t_us);
+    proto_put_u32(out + 12, e->cls_seq);
+    out[16] = e->class_index;
+    out[17] = e->previous;
+    out[18] = e->votes;
+    out[19] = 0;
+    return PROTO_EVENT_LEN;
+}
+
+/* Parse EVENT: exact length, a class different from the previous one. */
+int proto_event_parse(const uint8_t *p, size_t len, struct proto_event *e)
+{
+    if (len != PROTO_EVENT_LEN)
+        return -1;
+    e->seq = proto_get_u32(p);
+    e->t_us = proto_get_u64(p + 4);
+    e->cls_seq = proto_get_u32(p + 12);
+    e->class_index = p[16];
+    e->previous = p[17];
+    e->votes = p[18];
+    if (e->class_index == e->previous)
+        return -1;
+    return 0;
+}
+
 /* ---- Validation (classifier firmware) ---------------------------------------------------- */
 
 size_t proto_validate_pack_header(const struct proto_validate_chunk *c, uint8_t *out)
@@ -350,7 +399,7 @@ size_t proto_validate_pack_header(const struct proto_validate_chunk *c, uint8_t 
     proto_put_u16(out + 8, c->offset);
     proto_put_u16(out + 10, c->count);
     out[12] = c->n_axes;
-    out[13] = 0;
+    out[13] = c->flags;
     return PROTO_VALIDATE_HDR;
 }
 
@@ -364,6 +413,7 @@ int proto_validate_parse(const uint8_t *p, size_t len, struct proto_validate_chu
     c->offset = proto_get_u16(p + 8);
     c->count = proto_get_u16(p + 10);
     c->n_axes = p[12];
+    c->flags = p[13];
     c->data = p + PROTO_VALIDATE_HDR;
     if (c->n_axes == 0 || c->n_axes > PROTO_MAX_AXES || c->count == 0 ||
         (uint32_t)c->offset + c->count > c->total)
@@ -394,6 +444,16 @@ size_t proto_validate_result_pack(const struct proto_validate_result *r, const f
     }
     for (unsigned i = 0; i < r->n_classes; i++)
         q[i] = (uint8_t)r->scores[i];
+    if (r->has_decision) {
+        if (cap < len + PROTO_VALIDATE_DECISION_LEN)
+            return 0;
+        q += r->n_classes;
+        q[0] = r->decision;
+        q[1] = r->event;
+        q[2] = r->votes;
+        q[3] = r->previous;
+        len += PROTO_VALIDATE_DECISION_LEN;
+    }
     return len;
 }
 
@@ -409,10 +469,22 @@ int proto_validate_result_parse(const uint8_t *p, size_t len, struct proto_valid
     r->n_features = proto_get_u16(p + 12);
     if (r->n_classes == 0 || r->n_classes > PROTO_MAX_CLASSES || r->class_index >= r->n_classes)
         return -1;
-    if (len != PROTO_VALIDATE_RESULT_HDR + 4u * (size_t)r->n_features + r->n_classes)
+    size_t base = PROTO_VALIDATE_RESULT_HDR + 4u * (size_t)r->n_features + r->n_classes;
+    if (len != base && len != base + PROTO_VALIDATE_DECISION_LEN)
         return -1;
     r->features = p + PROTO_VALIDATE_RESULT_HDR;
     for (unsigned i = 0; i < r->n_classes; i++)
         r->scores[i] = (int8_t)p[PROTO_VALIDATE_RESULT_HDR + 4u * r->n_features + i];
+    r->has_decision = len != base;
+    r->decision = r->event = r->votes = r->previous = 0;
+    if (r->has_decision) {
+        const uint8_t *q = p + base;
+        r->decision = q[0];
+        r->event = q[1];
+        r->votes = q[2];
+        r->previous = q[3];
+        if (r->event > 1)
+            return -1;
+    }
     return 0;
 }

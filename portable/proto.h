@@ -44,6 +44,7 @@ enum proto_type {
     PROTO_NAK = 0x07,            /* command refused, with reason */
     PROTO_STATS = 0x08,          /* device-side counters */
     PROTO_VALIDATE_RESULT = 0x09,/* features + int8 output for a validation window */
+    PROTO_EVENT = 0x0A,          /* the classifier's decision changed */
 
     PROTO_CMD_START = 0x81,      /* start streaming */
     PROTO_CMD_STOP = 0x82,       /* stop streaming */
@@ -54,6 +55,7 @@ enum proto_type {
     PROTO_CMD_SET_GESTURE = 0x87,/* synthetic sensor only: gesture:u8 */
     PROTO_CMD_VALIDATE = 0x88,   /* validation window chunk (classifier firmware) */
     PROTO_CMD_STATS = 0x89,      /* answered by ACK then STATS */
+    PROTO_CMD_SET_BAUD = 0x8A,   /* baud:u32; ACK at the old baud, then the line switches */
 };
 
 /* NAK reasons. */
@@ -78,6 +80,9 @@ enum proto_error_code {
     PROTO_ERR_TX_OVERFLOW = 7,   /* whole frames dropped; the host sees a sequence gap */
     PROTO_ERR_FAULT = 8,         /* reported by the fault handler before reset */
     PROTO_ERR_CLOCK = 9,         /* HSE/PLL did not start: running on HSI */
+    PROTO_ERR_SENSOR_UNKNOWN = 11,/* a device answered at the sensor's address with an unknown ID */
+    PROTO_ERR_FIFO_RESET = 10,   /* a FIFO read failed part-way or its count was not whole
+                                    packets: FIFO reset, samples lost, new time base */
 };
 
 /* Decoded frame: points into the decoder's buffer, valid until the next push. */
@@ -202,6 +207,29 @@ struct proto_classification {
 size_t proto_classification_pack(const struct proto_classification *c, uint8_t *out, size_t cap);
 int proto_classification_parse(const uint8_t *p, size_t len, struct proto_classification *c);
 
+/* What an ERROR code means, for the host's logs ("error" for codes it does not know). The device
+ * sends only the code, plus a detail where it has one (the unknown sensor's WHO_AM_I, a fault's
+ * registers): the names cost flash there. */
+const char *proto_error_name(uint16_t code);
+/* ERROR FAULT's detail: exception:u32 pc:u32 lr:u32 cfsr:u32 hfsr:u32 sp:u32 (pc, lr 0 when the
+ * faulting stack pointer was outside the stack: an overflow). */
+#define PROTO_FAULT_DETAIL_LEN 24u
+
+/* EVENT payload: seq:u32 t_us:u64 cls_seq:u32 class:u8 previous:u8 votes:u8 reserved:u8.
+ * Sent by the classifier only when its decision (threshold, majority over the last N, minimum
+ * interval: portable/live.h) changes; class 0xFF is "uncertain". cls_seq is the CLASSIFICATION
+ * that made the decision; seq counts events. */
+#define PROTO_EVENT_LEN 20u
+#define PROTO_EVENT_UNCERTAIN 0xFFu
+struct proto_event {
+    uint32_t seq;
+    uint64_t t_us;
+    uint32_t cls_seq;
+    uint8_t class_index, previous, votes;
+};
+size_t proto_event_pack(const struct proto_event *e, uint8_t *out, size_t cap);
+int proto_event_parse(const uint8_t *p, size_t len, struct proto_event *e); /* 0 or -1 */
+
 /* LOG payload: level:u8 text; ERROR payload: code:u16 text. Text is not NUL-terminated on the wire. */
 enum proto_log_level { PROTO_LOG_DEBUG = 0, PROTO_LOG_INFO = 1, PROTO_LOG_WARN = 2, PROTO_LOG_ERROR = 3 };
 
@@ -226,6 +254,15 @@ enum proto_log_level { PROTO_LOG_DEBUG = 0, PROTO_LOG_INFO = 1, PROTO_LOG_WARN =
  *                    n_features:u16 then f32 features[n_features], int8 scores[n_classes]
  * where instructions is what features + inference cost (SysTick-derived, 0 if unknown). */
 #define PROTO_VALIDATE_HDR 14u
+/* Chunk flags (the byte after n_axes). DECIDE: run the window's scores through the device's
+ * validation decider (the model's decision logic, portable/live.h) and append to the result
+ *   decision:u8 event:u8 votes:u8 previous:u8
+ * (event 1 when the decision changed: the device would have sent an EVENT); DECIDE_RESET: start
+ * that decider afresh first (the first window of a recording). The decider's clock advances by
+ * the model's stride per decided window, as on the live path. */
+#define PROTO_VALIDATE_DECIDE 0x01u
+#define PROTO_VALIDATE_DECIDE_RESET 0x02u
+#define PROTO_VALIDATE_DECISION_LEN 4u
 #define PROTO_VALIDATE_RESULT_HDR 14u
 #define PROTO_MAX_VALIDATE_FEATURES ((PROTO_MAX_PAYLOAD - PROTO_VALIDATE_RESULT_HDR - PROTO_MAX_CLASSES) / 4u)
 
@@ -234,6 +271,7 @@ struct proto_validate_chunk {
     uint32_t model_hash;
     uint16_t total, offset, count; /* samples (time steps) */
     uint8_t n_axes;
+    uint8_t flags;                 /* PROTO_VALIDATE_DECIDE... (the reserved byte of version 1) */
     const uint8_t *data;           /* count*n_axes little-endian int16, points into the payload */
 };
 /* Header of CMD_VALIDATE (PROTO_VALIDATE_HDR bytes); the samples follow. Returns the header length. */
@@ -250,6 +288,8 @@ struct proto_validate_result {
     uint16_t n_features;
     const uint8_t *features;       /* parse: n_features little-endian f32, points into the payload */
     int8_t scores[PROTO_MAX_CLASSES];
+    bool has_decision;             /* the DECIDE block follows the scores */
+    uint8_t decision, event, votes, previous;
 };
 /* Pack VALIDATE_RESULT with the given features (r->features is ignored). Returns the length, 0 if
  * cap is too small or the counts are out of range. */

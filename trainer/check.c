@@ -110,8 +110,9 @@ int tr_model_check(const struct tr_model *m, char *why, size_t len)
             return -1;
     if (!(m->rate_hz > 0 && m->rate_hz <= 100000))
         return refuse(why, len, "sample_rate_hz is %g: want above 0, at most 100000", m->rate_hz);
-    if (m->stride_len < 1 || m->stride_len > m->window_len)
-        return refuse(why, len, "stride_len is %d: want 1 to window_len (%d)", m->stride_len, m->window_len);
+    if (m->mode == TR_MODE_GESTURE ? m->stride_len != 0 : (m->stride_len < 1 || m->stride_len > m->window_len))
+        return refuse(why, len, "stride_len is %d: want 1 to window_len (%d), 0 in gesture mode", m->stride_len,
+                      m->window_len);
     if (check_floats(m->in_scale, m->n_axes, MAX_NORM, 1, "input_scale", why, len) || check_features(m, why, len))
         return -1;
     if (check_floats(m->feat_mean, m->n_feat, MAX_NORM, 0, "normalization.mean", why, len) ||

@@ -2,6 +2,7 @@
 /* time.c -- SysTick millisecond time base (PM0214 §4.5) and the PendSV sensor context. */
 #include <stdbool.h>
 
+#include "app.h"
 #include "board.h"
 #include "platform.h"
 #include "regs.h"
@@ -29,6 +30,7 @@ static uint64_t counter_us(void)
 }
 void (*time_pendsv_hook)(uint32_t now_ms);
 volatile bool g_streaming_hint;
+volatile uint8_t g_led_class = LED_HEARTBEAT;
 
 void time_init(void)
 {
@@ -77,6 +79,8 @@ uint64_t platform_now_us(void)
 }
 
 uint32_t platform_irq_save(void) { return irq_save(); }
+uint32_t platform_stack_used(void) { return stack_used_bytes(); }
+uint32_t platform_stack_size(void) { return stack_size_bytes(); }
 void platform_irq_restore(uint32_t saved) { irq_restore(saved); }
 
 void delay_us(uint32_t us)

@@ -11,6 +11,10 @@
  *  2. Determinism: the same seed gives the same model, with and without QAT, and with the
  *     portable and the AVX2 training kernels (when the CPU has AVX2).
  *  3. --qat-epochs N runs N epochs without being asked by a loss; the export keeps the record.
+ *  4. Without a validation part the automatic decision is still taken on data the model was not
+ *     fitted on: a probe fit on all but TR_QAT_PROBE_FRAC of the training recordings, compared on
+ *     the rest; the real model is fine-tuned exactly when the probe's fine-tuning started and was
+ *     kept, its float model untouched, the record says "probe" after export and load.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -26,6 +30,7 @@
 static void options(struct tr_options *o, unsigned seed)
 {
     tr_options_default(o);
+    o->mode = TR_MODE_CONTINUOUS;
     o->window_ms = o->stride_ms = 2000; /* one window per recording */
     o->raw_points = 16;
     o->feat_flags = IMU_FEAT_RAW;
@@ -182,9 +187,65 @@ static void forced_and_kernels(void)
     shapes_free(&d);
 }
 
+static void probe(void)
+{
+    int runs = 0, started = 0;
+    for (unsigned seed = 1; seed <= 6; seed++) {
+        struct shapes_data d;
+        if (make(seed, &d)) { CHECK_MSG(0, "generate"); return; }
+        struct tr_options o;
+        options(&o, seed);
+        o.val_frac = 0;
+        struct tr_model a, p, pr;
+        char err[256];
+        if (train(&d, &o, &a, NULL)) { shapes_free(&d); CHECK_MSG(0, "train"); continue; }
+        struct tr_options po = o;
+        po.qat_epochs = 0;
+        if (train(&d, &po, &p, NULL)) { tr_model_free(&a); shapes_free(&d); CHECK_MSG(0, "train"); continue; }
+        /* the probe, rebuilt here from the documented recipe */
+        struct tr_options pb = o;
+        pb.val_frac = TR_QAT_PROBE_FRAC;
+        struct tr_windows tw;
+        int ok = tr_setup_model(&d.ds, &pb, &pr, err, sizeof err) == 0 &&
+                 tr_make_windows(&pr, &d.ds, TR_TRAINING, &tw, err, sizeof err) == 0 &&
+                 tr_fit(&pr, &pb, &tw) == 0 && tr_quantize_auto(&pr, &pb, &tw) == 0;
+        CHECK_MSG(ok, "seed %u: probe: %s", seed, err);
+        if (ok) {
+            int want = pr.qat_epochs > 0 && pr.qat_kept;
+            runs++;
+            started += want;
+            CHECK_MSG(a.qat_probe && a.cmp_is_val && a.cmp_windows > 0 && a.cmp_windows < a.n_train &&
+                  a.cmp_windows == pr.cmp_windows,
+                  "seed %u: decision not on held-out windows (probe %d, %d of %d windows)", seed, a.qat_probe,
+                  a.cmp_windows, a.n_train);
+            CHECK_MSG((a.qat_epochs > 0) == want, "seed %u: fine-tuning %s, the probe says %s", seed,
+                  a.qat_epochs ? "ran" : "did not run", want ? "run" : "don't");
+            CHECK_MSG(same_float(&a, &p), "seed %u: the decision changed the float model", seed);
+            if (!want) CHECK_MSG(same_int8(&a, &p), "seed %u: no fine-tuning, but a different int8 model", seed);
+            char tmpl[] = "/tmp/test_qat.XXXXXX";
+            struct tr_model l;
+            if (mkdtemp(tmpl) && tr_export(&a, tmpl, err, sizeof err) == 0 && tr_load(&l, tmpl, err, sizeof err) == 0) {
+                CHECK_MSG(l.qat_probe && l.cmp_windows == a.cmp_windows, "seed %u: probe record after export/load", seed);
+                tr_model_free(&l);
+            } else CHECK_MSG(0, "export/load: %s", err);
+            char cmd[300];
+            snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+            CHECK_MSG(system(cmd) == 0, "%s", cmd);
+        }
+        tr_windows_free(&tw);
+        tr_model_free(&pr);
+        tr_model_free(&a);
+        tr_model_free(&p);
+        shapes_free(&d);
+    }
+    printf("QAT decided on a probe's held-out part: fine-tuning in %d of %d runs\n", started, runs);
+    CHECK_MSG(runs == 6 && started >= 1, "probe: %d runs, %d with fine-tuning (the test needs one)", runs, started);
+}
+
 int main(void)
 {
     double t0 = tr_now();
+    probe();
     automatic();
     forced_and_kernels();
     printf("test_qat: %.2f s\n", tr_now() - t0);
