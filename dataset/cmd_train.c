@@ -39,6 +39,7 @@ static int collect(const struct store_recording *r, void *arg)
         t->axes[a] = strdup(r->axes[a].name);
         t->native_scale[a] = r->format == STORE_I16 ? r->axes[a].scale : 0;
     }
+    t->subject = r->subject[0] ? strdup(r->subject) : NULL;
     t->n_samples = (int)r->sample_count; /* replaced by the real count when loading */
     t->values = (const float *)(intptr_t)r->id; /* id, until the samples are loaded */
     d->n++;
@@ -51,6 +52,7 @@ static void db_free(struct db_data *d)
         free((void *)d->rec[i].label);
         for (int a = 0; a < d->rec[i].n_axes && a < TR_MAX_AXES; a++) free((void *)d->rec[i].axes[a]);
         free((void *)d->rec[i].values);
+        free((void *)d->rec[i].subject);
     }
     free(d->rec);
     memset(d, 0, sizeof *d);
@@ -97,9 +99,20 @@ static const char train_help[] =
     "usage: imulab train --out MODEL_DIR [options]\n"
     "Train a dense network on the recordings of category training, evaluate it on testing, quantize\n"
     "it to int8 and write MODEL_DIR/model.c, model.h and model.json.\n"
+    "Without model options (below --seed) the configuration is searched by k-fold cross-validation\n"
+    "on the training recordings (folds grouped by subject when recordings have one), among the\n"
+    "models that fit the device budgets; the winner is trained again on all training recordings.\n"
+    "  --auto               search even with model options (those given are kept fixed)\n"
+    "  --folds N            folds of the cross-validation (default 5)\n"
+    "  --threads N          threads of the search (default: the CPUs, at most 8)\n"
+    "  --budget-flash B     flash of the classifier firmware, bytes (default 16384)\n"
+    "  --budget-ram B       RAM, bytes (default 8192)\n"
+    "  --budget-instructions N  per window (default 50000)\n"
+    "  --search-quick       a smaller search (tests; also IMULAB_SEARCH_QUICK=1)\n"
+    "  --json               print the result and the search's leaderboard as JSON (progress on stderr)\n"
     "  --window-ms N        window length (default 1000)\n"
     "  --stride-ms N        window stride (default 500)\n"
-    "  --seed N             random seed (default 1); the same seed gives the same model\n"
+    "  --seed N             random seed (default 1); the same seed gives the same model (and search)\n"
     "  --hidden LIST        hidden layer sizes, e.g. 20,10 (default), 32 or 0 for none (max 3)\n"
     "  --epochs N           training epochs (default 40)\n"
     "  --batch N            mini-batch size (default 16)\n"
@@ -160,10 +173,36 @@ static int parse_float(const char *s, double lo, double hi, float *v)
     return 0;
 }
 
+enum train_opt { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
+           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
+           O_AUTO, O_FOLDS, O_THREADS, O_BFLASH, O_BRAM, O_BINSN, O_QUICK, O_JSON };
+
+/* The search dimension an option fixes (0: a training option the search does not vary). */
+static unsigned pin_of(int opt)
+{
+    switch (opt) {
+    case O_WIN: return TR_PIN_WINDOW;
+    case O_STRIDE: return TR_PIN_WINDOW;
+    case O_HID: return TR_PIN_HIDDEN;
+    case O_EP: return TR_PIN_EPOCHS;
+    case O_L2: return TR_PIN_L2;
+    case O_FEAT: return TR_PIN_FEATURES;
+    case O_FFT: return TR_PIN_FFT;
+    case O_RAW: return TR_PIN_RAW;
+    case O_FILT: return TR_PIN_FILTER;
+    case O_FHZ: return TR_PIN_FILTER;
+    case O_FORD: return TR_PIN_FILTER;
+    case O_ACOP: return TR_PIN_AUG;
+    case O_ASC: return TR_PIN_AUG;
+    case O_AROT: return TR_PIN_AUG;
+    case O_ASH: return TR_PIN_AUG;
+    case O_ANO: return TR_PIN_AUG;
+    default: return 0;
+    }
+}
+
 int cmd_train(const struct cli *cli, int argc, char **argv)
 {
-    enum { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
-           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET };
     static const struct option opts[] = {
         {"out", required_argument, NULL, 'o'}, {"window-ms", required_argument, NULL, O_WIN},
         {"stride-ms", required_argument, NULL, O_STRIDE}, {"seed", required_argument, NULL, O_SEED},
@@ -177,21 +216,47 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"filter-order", required_argument, NULL, O_FORD}, {"aug-copies", required_argument, NULL, O_ACOP},
         {"aug-scale", required_argument, NULL, O_ASC}, {"aug-rotate", required_argument, NULL, O_AROT},
         {"aug-shift-ms", required_argument, NULL, O_ASH}, {"aug-noise", required_argument, NULL, O_ANO},
-        {"qat-epochs", required_argument, NULL, O_QAT}, {"quiet", no_argument, NULL, O_QUIET}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"qat-epochs", required_argument, NULL, O_QAT}, {"quiet", no_argument, NULL, O_QUIET},
+        {"auto", no_argument, NULL, O_AUTO}, {"folds", required_argument, NULL, O_FOLDS},
+        {"threads", required_argument, NULL, O_THREADS}, {"budget-flash", required_argument, NULL, O_BFLASH},
+        {"budget-ram", required_argument, NULL, O_BRAM}, {"budget-instructions", required_argument, NULL, O_BINSN},
+        {"search-quick", no_argument, NULL, O_QUICK}, {"json", no_argument, NULL, O_JSON},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
     tr_options_default(&o);
     const char *out = NULL;
-    int quiet = 0, c, v;
+    int quiet = 0, c, v, force_auto = 0, model_opts = 0, json = 0;
+    struct tr_search_options so;
+    tr_search_options_default(&so);
+    const char *qenv = getenv("IMULAB_SEARCH_QUICK");
+    if (qenv && *qenv && strcmp(qenv, "0")) so.quick = 1;
     const char *cmd = "train";
 #define BAD(what) return cli_usage(cmd, "bad " what " '%s'", optarg)
     cli_getopt_begin();
     while ((c = cli_getopt(cmd, argc, argv, "h", opts)) != -1) {
         switch (c) {
+        case O_WIN: case O_STRIDE: case O_HID: case O_EP: case O_L2: case O_FEAT: case O_FFT: case O_RAW:
+        case O_FILT: case O_FHZ: case O_FORD: case O_ACOP: case O_ASC: case O_AROT: case O_ASH: case O_ANO:
+        case O_BATCH: case O_LR: case O_VAL: case O_PAT: case O_NOCW: case O_NOHANN: case O_QAT:
+            model_opts = 1;
+            so.pins |= pin_of(c);
+            break;
+        default: break;
+        }
+        switch (c) {
         case 'h': fputs(train_help, stdout); return CLI_OK;
         case 'o': out = optarg; break;
+        case O_AUTO: force_auto = 1; break;
+        case O_FOLDS: if (parse_int(optarg, 2, 50, &so.folds)) BAD("--folds (2..50)"); break;
+        case O_THREADS: if (parse_int(optarg, 1, 16, &so.threads)) BAD("--threads (1..16)"); break;
+        case O_BFLASH: if (parse_int(optarg, 1, 1 << 30, &so.budget.flash)) BAD("--budget-flash"); break;
+        case O_BRAM: if (parse_int(optarg, 1, 1 << 30, &so.budget.ram)) BAD("--budget-ram"); break;
+        case O_BINSN: if (parse_int(optarg, 1, 1 << 30, &so.budget.instructions)) BAD("--budget-instructions"); break;
+        case O_QUICK: so.quick = 1; break;
+        case O_JSON: json = 1; break;
         case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD("--window-ms"); break;
         case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD("--stride-ms"); break;
-        case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD("--seed"); o.seed = (unsigned)v; break;
+        case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD("--seed"); o.seed = (unsigned)v; so.pins |= TR_PIN_SEED; break;
         case O_HID: if (tr_parse_hidden(optarg, &o)) BAD("--hidden (up to 3 sizes 1..512)"); break;
         case O_EP: if (parse_int(optarg, 1, 100000, &o.epochs)) BAD("--epochs"); break;
         case O_BATCH: if (parse_int(optarg, 1, 65536, &o.batch)) BAD("--batch"); break;
@@ -227,32 +292,80 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     if (!out) return cli_usage(cmd, "--out MODEL_DIR is required");
     if (o.filter && !(o.filter_hz > 0)) return cli_usage(cmd, "--filter needs --filter-hz");
     if (o.stride_ms > o.window_ms) return cli_usage(cmd, "--stride-ms %d is longer than --window-ms %d", o.stride_ms, o.window_ms);
-    o.verbose = !quiet;
-    o.progress_out = stdout;
-    o.progress_bar = isatty(STDOUT_FILENO);
+    int search = force_auto || !model_opts;
+    FILE *prog = json ? stderr : stdout;
+    o.verbose = !quiet && !search;
+    o.progress_out = prog;
+    o.progress_bar = isatty(fileno(prog));
+    so.verbose = !quiet;
+    so.progress_out = prog;
+    so.progress_bar = isatty(fileno(prog));
     struct db_data d;
     if (db_load(cli, &d)) return CLI_FAIL;
     struct tr_model m;
     char err[512] = "";
     double t0 = tr_now();
+    struct tr_search sr;
+    memset(&sr, 0, sizeof sr);
+    if (search) {
+        if (tr_check_dataset(&d.ds, 1, err, sizeof err)) {
+            db_free(&d);
+            return cli_error("%s", err);
+        }
+        if (tr_search_run(&d.ds, &o, &so, &sr, err, sizeof err)) {
+            tr_search_free(&sr);
+            db_free(&d);
+            return cli_error("search: %s", err);
+        }
+        if (!json) tr_search_print(&sr, 10, stdout);
+        struct tr_options w = sr.e[sr.best].o;
+        w.verbose = 0;
+        w.progress_out = prog;
+        w.progress_bar = 0;
+        o = w;
+    }
     if (tr_train(&d.ds, &o, &m, err, sizeof err)) {
+        tr_search_free(&sr);
         db_free(&d);
         return cli_error("%s", err);
     }
+    if (search) m.search_json = tr_search_json(&sr, 20);
     snprintf(m.options_json, sizeof m.options_json,
              "{\"window_ms\":%d,\"stride_ms\":%d,\"seed\":%u,\"epochs\":%d,\"batch\":%d,\"lr\":%g,\"l2\":%g,"
-             "\"val_frac\":%g,\"patience\":%d,\"class_weights\":%s,\"fft_len\":%d,\"raw_points\":%d,"
+             "\"val_frac\":%g,\"patience\":%d,\"class_weights\":%s,\"features\":%d,\"fft_len\":%d,\"raw_points\":%d,"
+             "\"hidden\":[%d,%d,%d],\"n_hidden\":%d,"
              "\"filter\":%d,\"filter_hz\":%g,\"filter_order\":%d,\"aug_copies\":%d,\"aug_scale\":%g,"
-             "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g,\"qat_epochs\":%d}",
+             "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g,\"qat_epochs\":%d,\"auto\":%s}",
              o.window_ms, o.stride_ms, o.seed, o.epochs, o.batch, (double)o.lr, (double)o.l2, (double)o.val_frac,
-             o.patience, o.class_weights ? "true" : "false", o.fft_len, o.raw_points, o.filter, (double)o.filter_hz,
+             o.patience, o.class_weights ? "true" : "false", o.feat_flags, o.fft_len, o.raw_points, o.hidden[0],
+             o.hidden[1], o.hidden[2], o.n_hidden, o.filter, (double)o.filter_hz,
              o.filter_order, o.aug_copies, (double)o.aug_scale, (double)o.aug_rotate_deg, o.aug_shift_ms,
-             (double)o.aug_noise, o.qat_epochs);
+             (double)o.aug_noise, o.qat_epochs, search ? "true" : "false");
     double total = tr_now() - t0;
     if (tr_export(&m, out, err, sizeof err)) {
         tr_model_free(&m);
+        tr_search_free(&sr);
         db_free(&d);
         return cli_error("%s", err);
+    }
+    if (json) {
+        printf("{\"model_hash\": \"%08x\", \"accuracy\": ", m.hash);
+        cli_json_num(stdout, m.acc_float);
+        printf(", \"accuracy_int8\": ");
+        cli_json_num(stdout, m.acc_int8);
+        printf(", \"auto\": %s, \"seconds\": %.3f, \"search\": %s}\n", search ? "true" : "false", total,
+               m.search_json ? m.search_json : "null");
+        tr_model_free(&m);
+        tr_search_free(&sr);
+        db_free(&d);
+        return cli_finish_output(CLI_OK);
+    }
+    if (search) {
+        const struct tr_search_entry *b = &sr.e[sr.best];
+        printf("chosen by %d-fold cross-validation (by %s): %s; cv accuracy %.4f float, %.4f int8; predicted "
+               "device cost flash %d B, RAM %d B, %d instructions per window\n",
+               sr.n_folds, sr.by_subject ? "subject" : "recording", b->desc, b->cv_float, b->cv_int8, b->cost.flash,
+               b->cost.ram, b->cost.instructions);
     }
     int wb = 0;
     for (int k = 0; k < m.n_layers; k++) wb += (int)IMU_NN_PAD4((unsigned)m.q[k].n_in) * m.q[k].n_out;
@@ -276,6 +389,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         printf("note: int8 loses %.1f points against float\n", 100 * (m.acc_float - m.acc_int8));
     printf("model %08x written to %s\n", m.hash, out);
     tr_model_free(&m);
+    tr_search_free(&sr);
     db_free(&d);
     return cli_finish_output(CLI_OK);
 }
