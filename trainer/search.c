@@ -201,6 +201,8 @@ struct ctx {
     int n_jobs, next_job, done_jobs, total_fits_planned;
     pthread_mutex_t lock;
     int stage;
+    int pick;                  /* the current configuration: the last stage's pick */
+    int n_train_recs;
     double t0;
 };
 
@@ -480,27 +482,13 @@ static int evaluate(struct ctx *c, const int *idx, int n)
     return 0;
 }
 
-/* Index of the best scored entry (ties: fewer instructions, then earlier). */
-static int best_entry(const struct ctx *c)
-{
-    const struct tr_search *r = c->res;
-    int b = -1;
-    for (int i = 0; i < r->n; i++) {
-        if (!c->evaluated[i] || c->entry_input[i] < 0 || r->e[i].score < 0) continue;
-        if (b < 0 || r->e[i].score > r->e[b].score + 1e-12 ||
-            (fabs(r->e[i].score - r->e[b].score) <= 1e-12 && r->e[i].cost.instructions < r->e[b].cost.instructions))
-            b = i;
-    }
-    return b;
-}
-
 static void stage_line(struct ctx *c, const char *what, int n)
 {
     const struct tr_search_options *so = c->so;
     if (!so->verbose || !so->progress_out) return;
-    int b = best_entry(c);
+    int b = c->pick;
     if (so->progress_bar) { draw_progress(c); return; }
-    fprintf(so->progress_out, "search stage %d (%s): %d candidates, %d fits so far, %.1f s; best %.4f %s\n",
+    fprintf(so->progress_out, "search stage %d (%s): %d candidates, %d fits so far, %.1f s; pick %.4f %s\n",
             c->stage, what, n, c->res->n_fits, tr_now() - c->t0, b >= 0 ? c->res->e[b].score : 0,
             b >= 0 ? c->res->e[b].desc : "-");
     fflush(so->progress_out);
@@ -522,10 +510,38 @@ static int median_recording_ms(const struct tr_dataset *ds)
     return med;
 }
 
-/* Run one stage: the candidates the generator added, then report. */
-static int run_stage(struct ctx *c, const char *what, const int *idx, int n)
+/* The pick of a stage: the first candidate of the list (the current configuration comes first,
+ * then the variants in the order of preference) whose score is within one standard error of the
+ * stage's best. The standard error counts recordings, not windows (the windows of a recording are
+ * not independent): sqrt(p (1 - p) / recordings). With best_of, simply the highest score. */
+static int stage_pick(struct ctx *c, const int *idx, int n, int best_of)
+{
+    const struct tr_search *r = c->res;
+    int b = -1;
+    for (int i = 0; i < n; i++) {
+        int e = idx[i];
+        if (e < 0 || !c->evaluated[e] || c->entry_input[e] < 0 || r->e[e].score < 0) continue;
+        if (b < 0 || r->e[e].score > r->e[b].score + 1e-12) b = e;
+    }
+    if (b < 0 || best_of) return b;
+    double p = r->e[b].score, se = sqrt(p * (1 - p) / (c->n_train_recs > 0 ? c->n_train_recs : 1));
+    for (int i = 0; i < n; i++) {
+        int e = idx[i];
+        if (e < 0 || !c->evaluated[e] || c->entry_input[e] < 0 || r->e[e].score < 0) continue;
+        if (r->e[e].score >= p - se - 1e-12) return e;
+    }
+    return b;
+}
+
+/* Run one stage: the candidates the generator added, then report. cur becomes the stage's pick. */
+static int run_stage(struct ctx *c, const char *what, const int *idx, int n, struct tr_options *cur, int best_of)
 {
     if (evaluate(c, idx, n)) return -1;
+    int b = stage_pick(c, idx, n, best_of);
+    if (b >= 0) {
+        *cur = c->res->e[b].o;
+        c->pick = b;
+    }
     stage_line(c, what, n);
     return 0;
 }
@@ -547,7 +563,7 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
     c->stage = 1;
     n = 0;
     {
-        static const int wins[] = {1000, 500, 750, 1500, 2000, 3000};
+        static const int wins[] = {1000, 750, 500, 1500, 2000, 3000};
         static const int wins_quick[] = {1000, 500};
         const int *w = quick ? wins_quick : wins;
         int nw = quick ? 2 : 6;
@@ -555,6 +571,13 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
         for (int i = 0; i < (pins & TR_PIN_WINDOW ? 1 : nw); i++) {
             struct tr_options o = cur;
             if (!(pins & TR_PIN_WINDOW)) {
+                if (w[i] == base->window_ms && i > 0) continue;
+                if (i == 0 && base->window_ms != w[0]) { /* the given window first */
+                    o.window_ms = base->window_ms;
+                    o.stride_ms = base->stride_ms;
+                    if (!fit_ladder(c, &o)) { int e = add_entry(c, &o, 1); if (e < 0) return -1; idx[n++] = e; }
+                    o = cur;
+                }
                 if (med > 0 && w[i] > med && i > 0) continue; /* longer than most recordings */
                 o.window_ms = w[i];
                 o.stride_ms = w[i] / 2;
@@ -564,14 +587,13 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
             if (e < 0) return -1;
             idx[n++] = e;
         }
-        if (run_stage(c, "window", idx, n)) return -1;
-        int b = best_entry(c);
-        if (b >= 0) cur = c->res->e[b].o;
+        if (run_stage(c, "window", idx, n, &cur, 0)) return -1;
     }
 
     /* stage 2: feature groups, FFT length, raw points */
     c->stage = 2;
     n = 0;
+    if (c->pick >= 0) idx[n++] = c->pick; /* the current configuration first */
     {
         const int S = IMU_FEAT_STATS, P = IMU_FEAT_SPECTRAL, R = IMU_FEAT_RAW, H = cur.feat_flags & IMU_FEAT_HANN;
         struct { int flags, fft, raw; } fs[] = {
@@ -595,14 +617,13 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
             if (e < 0) return -1;
             idx[n++] = e;
         }
-        if (run_stage(c, "features", idx, n)) return -1;
-        int b = best_entry(c);
-        if (b >= 0) cur = c->res->e[b].o;
+        if (run_stage(c, "features", idx, n, &cur, 0)) return -1;
     }
 
     /* stage 3: hidden layers */
     c->stage = 3;
     n = 0;
+    if (c->pick >= 0) idx[n++] = c->pick; /* the current configuration first */
     if (!(pins & TR_PIN_HIDDEN)) {
         static const int hs[][3] = {{8, 0, 0}, {16, 0, 0}, {24, 0, 0}, {32, 0, 0}, {12, 6, 0}, {16, 8, 0},
                                     {20, 10, 0}, {24, 12, 0}, {32, 16, 0}, {0, 0, 0}};
@@ -615,14 +636,13 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
             if (e < 0) return -1;
             idx[n++] = e;
         }
-        if (run_stage(c, "network", idx, n)) return -1;
-        int b = best_entry(c);
-        if (b >= 0) cur = c->res->e[b].o;
+        if (run_stage(c, "network", idx, n, &cur, 0)) return -1;
     }
 
     /* stage 4: epochs and L2 */
     c->stage = 4;
     n = 0;
+    if (c->pick >= 0) idx[n++] = c->pick; /* the current configuration first */
     if (!quick && (pins & (TR_PIN_EPOCHS | TR_PIN_L2)) != (TR_PIN_EPOCHS | TR_PIN_L2)) {
         static const int eps[] = {40, 80};
         static const float l2s[] = {1e-3f, 3e-3f, 1e-2f};
@@ -635,14 +655,13 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
                 if (e < 0) return -1;
                 idx[n++] = e;
             }
-        if (run_stage(c, "epochs and L2", idx, n)) return -1;
-        int b = best_entry(c);
-        if (b >= 0) cur = c->res->e[b].o;
+        if (run_stage(c, "epochs and L2", idx, n, &cur, 0)) return -1;
     }
 
     /* stage 5: augmentation */
     c->stage = 5;
     n = 0;
+    if (c->pick >= 0) idx[n++] = c->pick; /* the current configuration first */
     if (!(pins & TR_PIN_AUG)) {
         struct { int copies; float scale, rot; int shift_div; } as[] = {{0, 0, 0, 0}, {2, 0.1f, 10, 0}, {2, 0.15f, 20, 4}};
         int na = quick ? 2 : 3;
@@ -656,9 +675,7 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
             if (e < 0) return -1;
             idx[n++] = e;
         }
-        if (run_stage(c, "augmentation", idx, n)) return -1;
-        int b = best_entry(c);
-        if (b >= 0) cur = c->res->e[b].o;
+        if (run_stage(c, "augmentation", idx, n, &cur, 0)) return -1;
     }
 
     /* stage 6: seeds, the best of several */
@@ -672,7 +689,7 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
             if (e < 0) return -1;
             idx[n++] = e;
         }
-        if (run_stage(c, "seeds", idx, n)) return -1;
+        if (run_stage(c, "seeds", idx, n, &cur, 1)) return -1;
     }
     return 0;
 }
@@ -689,6 +706,8 @@ int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, co
     c.so = so;
     c.res = res;
     c.t0 = tr_now();
+    c.pick = -1;
+    for (int i = 0; i < ds->n; i++) c.n_train_recs += ds->rec[i].category == TR_TRAINING;
     int rc = -1;
     c.fold = malloc(sizeof(int) * (size_t)ds->n);
     if (!c.fold) { snprintf(err, errlen, "out of memory"); return -1; }
@@ -715,7 +734,7 @@ int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, co
         goto out;
     }
     if (so->verbose && so->progress_out && so->progress_bar) fputc('\n', so->progress_out);
-    res->best = best_entry(&c);
+    res->best = c.pick;
     if (res->best < 0) {
         if (res->n_over_budget > 0 && res->n_over_budget >= res->n)
             snprintf(err, errlen, "no configuration fits the device budgets (flash %d B, RAM %d B, %d instructions)",
