@@ -627,8 +627,10 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
     if (!(pins & TR_PIN_HIDDEN)) {
         static const int hs[][3] = {{8, 0, 0}, {16, 0, 0}, {24, 0, 0}, {32, 0, 0}, {12, 6, 0}, {16, 8, 0},
                                     {20, 10, 0}, {24, 12, 0}, {32, 16, 0}, {0, 0, 0}};
+        static const int quick_hs[] = {0, 8}; /* (8) and (32,16) */
         int nh = quick ? 2 : (int)(sizeof hs / sizeof hs[0]);
-        for (int i = 0; i < nh; i++) {
+        for (int ii = 0; ii < nh; ii++) {
+            int i = quick ? quick_hs[ii] : ii;
             struct tr_options o = cur;
             o.n_hidden = hs[i][0] == 0 ? 0 : hs[i][1] == 0 ? 1 : 2;
             for (int k = 0; k < 3; k++) o.hidden[k] = hs[i][k];
