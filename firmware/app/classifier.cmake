@@ -26,7 +26,7 @@ endif()
 set(CLS_DEFS LINK_RX_MAX=280u LINK_MAX_PAYLOAD=${_cls_payload}u)
 add_library(cls_core OBJECT
     core/ring.c core/link.c core/app.c core/mpu6050.c core/synth_imu.c
-    ${PORTABLE_DIR}/proto.c ${PORTABLE_DIR}/synth.c
+    ${PORTABLE_DIR}/proto.c ${PORTABLE_DIR}/synth.c ${PORTABLE_DIR}/live.c
     ${IMULAB_MODEL}/model.c)
 target_compile_definitions(cls_core PRIVATE ${CLS_DEFS})
 target_compile_options(cls_core PRIVATE -flto)

@@ -20,6 +20,7 @@
 #include "app.h"
 #include "board.h"
 #include "imu_features.h"
+#include "live.h"
 #include "model.h"
 #include "nn.h"
 #include "platform.h"
@@ -30,6 +31,13 @@
 #ifndef CLS_TICKS_NUM
 #define CLS_TICKS_NUM 1u
 #define CLS_TICKS_DEN 1u
+#endif
+
+/* Decision logic (model.h from imulab train; older models: every inference decides). */
+#ifndef IMU_MODEL_DECISION_MIN_MARGIN
+#define IMU_MODEL_DECISION_MIN_MARGIN 0
+#define IMU_MODEL_DECISION_SMOOTH 1
+#define IMU_MODEL_DECISION_MIN_INTERVAL 0
 #endif
 
 #define NA IMU_MODEL_N_AXES
@@ -48,16 +56,21 @@ _Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_
 extern const uint32_t board_baud;
 static struct app app;
 
-/* The one window buffer (one row per time step): a ring while live samples come in, rotated in
- * place to a plain window before an inference; validation windows are written straight into it
- * (live classification pauses meanwhile and starts a fresh window afterwards). */
+/* The one window buffer (one row per time step): the live path's ring (portable/live.c) while
+ * live samples come in, rotated in place to a plain window before an inference; validation windows
+ * are written straight into it (live classification pauses meanwhile and starts a fresh window
+ * afterwards). */
 static int16_t win[WL][NA];
-static uint32_t live_head, live_fill, live_since, live_pos, live_last_idx;
+static struct live live;
+static struct live_cfg live_cfg;
+static uint32_t live_pos, live_last_idx;
+static uint8_t live_accel_g;   /* the ranges of the samples in the window (latched at a restart) */
+static uint16_t live_gyro_dps;
 static bool live_have_last;
+static uint32_t event_seq;
 static float feat_work[IMU_MODEL_FEAT_WORK_LEN];
 static float feat[IMU_MODEL_N_FEATURES];
 static int8_t nn_a[IMU_MODEL_NN_BUF_LEN], nn_b[IMU_MODEL_NN_BUF_LEN];
-static uint8_t axis_map[NA];
 static bool live_ok, raw_on = true;
 static uint32_t cls_seq;
 /* validation: next expected sample offset (0 = no window in progress) */
@@ -86,7 +99,7 @@ static bool map_axes(void)
             d++;
         if (d == IMU_AXES)
             return false;
-        axis_map[m] = (uint8_t)d;
+        live_cfg.axis_map[m] = (uint8_t)d;
     }
     return true;
 }
@@ -143,7 +156,7 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     }
     if (c.offset == 0) {
         v_next = 0;
-        live_head = live_fill = live_since = 0; /* the buffer is the validation window's now */
+        live_restart(&live); /* the buffer is the validation window's now */
     }
     if (c.offset != v_next) {
         v_next = 0;
@@ -177,38 +190,32 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
 
 /* ---- live classification ------------------------------------------------------------- */
 
-static void live_restart(void)
+/* (Re)start the live path for the sensor's current rate: empty window, fresh decisions. */
+static void live_begin(void)
 {
-    live_head = 0;
-    live_fill = 0;
-    live_since = 0;
+    live_cfg.n_axes = NA;
+    live_cfg.window_len = WL;
+    live_cfg.stride_len = IMU_MODEL_STRIDE_LEN;
+    live_cfg.in_hz = app.cfg.rate_hz;
+    live_cfg.out_hz = (uint32_t)(IMU_MODEL_RATE_HZ + 0.5f);
+    live_cfg.decision.n_classes = IMU_MODEL_N_CLASSES;
+    live_cfg.decision.min_margin = IMU_MODEL_DECISION_MIN_MARGIN;
+    live_cfg.decision.smooth_n = IMU_MODEL_DECISION_SMOOTH;
+    live_cfg.decision.min_interval = IMU_MODEL_DECISION_MIN_INTERVAL;
+    live_ok = live_ok && live_cfg_check(&live_cfg) == 0;
+    if (live_ok)
+        live_init(&live, &live_cfg, &win[0][0]);
+    cls_seq = 0;
+    event_seq = 0;
 }
 
-static void swap_rows(uint32_t a, uint32_t b)
-{
-    for (unsigned k = 0; k < NA; k++) {
-        int16_t t = win[a][k];
-        win[a][k] = win[b][k];
-        win[b][k] = t;
-    }
-}
-
-static void reverse_rows(uint32_t a, uint32_t b) /* [a, b) */
-{
-    while (a + 1u < b)
-        swap_rows(a++, --b);
-}
-
+/* Classify the due window; send CLASSIFICATION, and EVENT when the decision changes. */
 static void live_run(uint64_t t_us)
 {
-    float scale[NA];
-    for (unsigned m = 0; m < NA; m++)
-        scale[m] = axis_map[m] < 3 ? synth_accel_scale(app.cfg.accel_g) : synth_gyro_scale(app.cfg.gyro_dps);
-    /* rotate the ring so that the oldest row comes first (three reversals, in place) */
-    reverse_rows(0, live_head);
-    reverse_rows(live_head, WL);
-    reverse_rows(0, WL);
-    live_head = 0;
+    float sensor_scale[LIVE_SENSOR_AXES], scale[NA];
+    live_sensor_scales((enum live_sensor_kind)app.sensor->scale_kind, live_accel_g, live_gyro_dps, sensor_scale);
+    live_scales(&live_cfg, sensor_scale, scale);
+    (void)live_window(&live);
     struct proto_classification c;
     const int8_t *y;
     c.seq = cls_seq++;
@@ -219,43 +226,45 @@ static void live_run(uint64_t t_us)
     size_t n = proto_classification_pack(&c, link_payload(&app.link), LINK_MAX_PAYLOAD);
     if (n)
         link_send(&app.link, PROTO_CLASSIFICATION, NULL, n);
+    struct live_event ev;
+    if (!live_decide_now(&live, c.scores, &ev))
+        return;
+    struct proto_event e = { .seq = event_seq++, .t_us = t_us, .cls_seq = c.seq,
+                             .class_index = ev.class_index, .previous = ev.previous, .votes = ev.votes };
+    g_led_class = ev.class_index;
+    n = proto_event_pack(&e, link_payload(&app.link), LINK_MAX_PAYLOAD);
+    if (n)
+        link_send(&app.link, PROTO_EVENT, NULL, n);
 }
 
-/* Feed the samples the sensor context queued since the last call into the window. */
+/* Feed the samples the sensor context queued since the last call into the live path. */
 static void live_feed(void)
 {
     struct ring *r = &app.samples;
     uint32_t tail = r->tail, used = ring_used(r);
     if ((int32_t)(live_pos - tail) < 0) { /* dropped before we saw them */
         live_pos = tail;
-        live_restart();
+        live_restart(&live);
     }
     /* validation owns the buffer while it runs and shortly after */
     bool quiet = v_next != 0 || platform_now_ms() - v_last_ms <= VALIDATE_QUIET_MS;
     for (; live_pos != tail + used; live_pos++) {
         const struct imu_sample *s = ring_at(r, live_pos - tail);
-        if (!live_have_last || s->idx != live_last_idx + 1u)
-            live_restart();
+        if (!live_have_last || s->idx != live_last_idx + 1u) {
+            /* the sensor restarted (new ranges or rate, an error): new window, new scale */
+            live_restart(&live);
+            live_accel_g = app.cfg.accel_g;
+            live_gyro_dps = app.cfg.gyro_dps;
+        }
         live_have_last = true;
         live_last_idx = s->idx;
         if (!live_ok || quiet) {
-            live_restart();
+            live_restart(&live);
             continue;
         }
-        uint32_t slot = (live_head + live_fill) % WL;
-        if (live_fill == WL) {
-            slot = live_head;
-            live_head = (live_head + 1u) % WL;
-        } else {
-            live_fill++;
-        }
-        for (unsigned m = 0; m < NA; m++)
-            win[slot][m] = s->v[axis_map[m]];
-        live_since++;
-        if (live_fill == WL && live_since >= IMU_MODEL_STRIDE_LEN) {
-            live_since = 0;
+        live_put(&live, s->v);
+        while (live_next(&live))
             live_run(s->t_us);
-        }
     }
     if (!raw_on) {
         ring_drop(r, used);
@@ -281,10 +290,21 @@ static void handle_byte(uint8_t b)
     struct proto_frame f;
     if (!link_rx_byte(&app.link, b, &f))
         return;
-    /* START/STOP switch the raw SAMPLES only: the classifier needs the sensor running. */
+    /* START/STOP switch the raw SAMPLES only: the classifier needs the sensor running. START
+     * also restarts the live path (window, decisions, sequence numbers), so the SAMPLES after its
+     * ACK are exactly what the live path sees from then on: a host can replay them (docs/classifier.md). */
     if ((f.type == PROTO_CMD_START || f.type == PROTO_CMD_STOP) && f.len == 2) {
         raw_on = f.type == PROTO_CMD_START;
+        if (raw_on)
+            live_begin();
         app_ack(&app, proto_get_u16(f.payload), f.type);
+        return;
+    }
+    /* The model fixes the sample rate: any other is refused (ranges are fine: the live path scales). */
+    if (f.type == PROTO_CMD_SET_RATE && f.len == 4 && proto_get_u16(f.payload + 2) != app.cfg.rate_hz) {
+        char why[40] = "rate fixed by the model: ";
+        app_put_uint(why + 25, app.cfg.rate_hz, " Hz");
+        app_nak(&app, proto_get_u16(f.payload), f.type, PROTO_NAK_BAD_VALUE, why);
         return;
     }
     app_handle_frame(&app, &f);
@@ -304,6 +324,9 @@ int main(void)
     app.spf = app_spf_for_rate(app.cfg.rate_hz);
     app.req = app.cfg;
     live_ok = map_axes();
+    live_accel_g = app.cfg.accel_g;
+    live_gyro_dps = app.cfg.gyro_dps;
+    live_begin();
     live_pos = app.samples.tail;
     g_streaming_hint = true;
     time_pendsv_hook = sensor_context;
@@ -324,8 +347,6 @@ int main(void)
             handle_byte(b);
         if (board_button_event())
             raw_on = !raw_on;
-        if (app.cfg.rate_hz != app.cur.rate_hz)
-            live_restart();
         if (v_next && platform_now_ms() - v_last_ms > VALIDATE_STALE_MS)
             v_next = 0;
         live_feed();

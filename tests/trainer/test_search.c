@@ -161,6 +161,7 @@ static void test_budget(void)
     if (r.best >= 0) {
         CHECK(tr_cost_fits(&r.e[r.best].cost, &so.budget), "the winner is over the budget");
         CHECK(r.n_over_budget > 0, "nothing was over the budget");
+        if (getenv("SEARCH_DEBUG")) tr_search_print(&r, 50, stderr);
         for (int i = 0; i < r.n; i++)
             if (!tr_cost_fits(&r.e[i].cost, &so.budget))
                 CHECK(r.e[i].score < 0, "candidate %d over budget was trained (score %g)", i, r.e[i].score);

@@ -4,7 +4,8 @@
  * processor clock counts 0.168 ticks per instruction (docs/classifier.md). The window is
  * pseudo-random and its checksum is printed, so the input provably reaches the code. Compiled as
  * the classifier firmware compiles these files (-Os, hosted, -ffp-contract=off). Prints
- * "features N\nnetwork N\ntotal N\n" through semihosting and exits. */
+ * "features N\nnetwork N\nresample N\ntotal N\n" through semihosting and exits (resample: gesture
+ * mode, a full gesture buffer resampled to the model's points; 0 in continuous mode). */
 #include <stdint.h>
 #include "model.h"
 
@@ -17,6 +18,10 @@ extern uint32_t _estack;
 static float work[IMU_MODEL_FEAT_WORK_LEN], feat[IMU_MODEL_N_FEATURES];
 static int8_t buf_a[IMU_MODEL_NN_BUF_LEN], buf_b[IMU_MODEL_NN_BUF_LEN];
 static int16_t win[IMU_MODEL_WINDOW_LEN * IMU_MODEL_N_AXES];
+#if defined(IMU_MODEL_MODE_GESTURE) && IMU_MODEL_MODE_GESTURE
+#include "segment.h"
+static int16_t gstore[IMU_MODEL_GESTURE_BUF * IMU_MODEL_N_AXES];
+#endif
 volatile int result;
 
 static int semi(int op, const void *arg)
@@ -59,6 +64,17 @@ void Reset_Handler(void)
     __asm__ volatile("" ::: "memory");
     uint32_t e1 = now();
     uint32_t base = (e0 - e1) & 0xffffffu;
+    uint32_t resample = 0;
+#if defined(IMU_MODEL_MODE_GESTURE) && IMU_MODEL_MODE_GESTURE
+    /* gesture mode: a full gesture buffer resampled to the model's points */
+    for (int i = 0; i < IMU_MODEL_GESTURE_BUF * IMU_MODEL_N_AXES; i++) gstore[i] = win[i % (IMU_MODEL_WINDOW_LEN * IMU_MODEL_N_AXES)];
+    uint32_t r0 = now();
+    __asm__ volatile("" ::: "memory");
+    imu_resample_i16(gstore, IMU_MODEL_GESTURE_BUF, IMU_MODEL_N_AXES, win, IMU_MODEL_WINDOW_LEN);
+    __asm__ volatile("" ::: "memory");
+    uint32_t r1 = now();
+    resample = insn(r0, r1, base);
+#endif
     uint32_t t0 = now();
     __asm__ volatile("" ::: "memory");
     imu_features(&imu_model_features, win, imu_model_input_scale, work, feat);
@@ -73,7 +89,8 @@ void Reset_Handler(void)
     out("checksum "); outu(sum);
     out("\nfeatures "); outu(insn(t0, t1, base));
     out("\nnetwork "); outu(insn(t1, t2, base));
-    out("\ntotal "); outu(insn(t0, t2, base));
+    out("\nresample "); outu(resample);
+    out("\ntotal "); outu(insn(t0, t2, base) + resample);
     out("\n");
     semi(0x18, (const void *)(uintptr_t)0x20026u); /* SYS_EXIT, normal */
     for (;;) __asm__ volatile("wfi");
