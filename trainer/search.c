@@ -165,7 +165,14 @@ static int same_input(const struct tr_options *a, const struct tr_options *b)
     if (aug_a && (a->aug_copies != b->aug_copies || a->aug_scale != b->aug_scale ||
                   a->aug_rotate_deg != b->aug_rotate_deg || a->aug_shift_ms != b->aug_shift_ms || a->seed != b->seed))
         return 0;
-    return a->window_ms == b->window_ms && a->stride_ms == b->stride_ms && a->feat_flags == b->feat_flags &&
+    if (a->mode != b->mode || a->feat_auto != b->feat_auto || a->n_sub != b->n_sub) return 0;
+    if (a->mode == TR_MODE_GESTURE &&
+        (a->gesture_points != b->gesture_points || a->gesture_max_ms != b->gesture_max_ms ||
+         a->gesture_min_ms != b->gesture_min_ms || a->gesture_hold_ms != b->gesture_hold_ms ||
+         a->gesture_buf != b->gesture_buf || a->seg_on != b->seg_on || a->seg_off != b->seg_off))
+        return 0;
+    if (a->mode != TR_MODE_GESTURE && (a->window_ms != b->window_ms || a->stride_ms != b->stride_ms)) return 0;
+    return a->feat_flags == b->feat_flags &&
            a->fft_len == b->fft_len && a->raw_points == b->raw_points && a->filter == b->filter &&
            a->filter_hz == b->filter_hz && a->filter_order == b->filter_order;
 }
@@ -208,6 +215,9 @@ struct ctx {
 
 static void desc_of(const struct tr_options *o, char *buf, size_t len)
 {
+    char where[48];
+    if (o->mode == TR_MODE_GESTURE) snprintf(where, sizeof where, "gesture %d pts buf %d", o->gesture_points, o->gesture_buf);
+    else snprintf(where, sizeof where, "win %d/%d", o->window_ms, o->stride_ms);
     char hid[48] = "none";
     int p = 0;
     for (int k = 0; k < o->n_hidden; k++) p += snprintf(hid + p, sizeof hid - (size_t)p, "%s%d", k ? "," : "", o->hidden[k]);
@@ -215,12 +225,15 @@ static void desc_of(const struct tr_options *o, char *buf, size_t len)
     int q = 0;
     if (o->feat_flags & IMU_FEAT_STATS) q += snprintf(feats + q, sizeof feats - (size_t)q, "stats");
     if (o->feat_flags & IMU_FEAT_SPECTRAL) q += snprintf(feats + q, sizeof feats - (size_t)q, "%sspectral%d", q ? "+" : "", o->fft_len);
+    if (o->feat_flags & IMU_FEAT_SUBSTATS) q += snprintf(feats + q, sizeof feats - (size_t)q, "%ssubstats%d", q ? "+" : "", o->n_sub);
     if (o->feat_flags & IMU_FEAT_RAW) q += snprintf(feats + q, sizeof feats - (size_t)q, "%sraw%d", q ? "+" : "", o->raw_points);
+    if (o->feat_flags & IMU_FEAT_DERIV) q += snprintf(feats + q, sizeof feats - (size_t)q, "%sderiv", q ? "+" : "");
+    if (o->feat_auto) q += snprintf(feats + q, sizeof feats - (size_t)q, "%sauto", q ? "+" : "");
     char aug[48] = "";
     if (o->aug_copies > 0)
         snprintf(aug, sizeof aug, " aug %dx(s%.2g,r%.3g,t%d)", o->aug_copies, (double)o->aug_scale,
                  (double)o->aug_rotate_deg, o->aug_shift_ms);
-    snprintf(buf, len, "win %d/%d %s hidden %s ep %d l2 %.3g%s seed %u", o->window_ms, o->stride_ms, feats, hid,
+    snprintf(buf, len, "%s %s hidden %s ep %d l2 %.3g%s seed %u", where, feats, hid,
              o->epochs, (double)o->l2, aug, o->seed);
 }
 
@@ -297,19 +310,32 @@ static int add_entry(struct ctx *c, const struct tr_options *o, int stage)
 static int fit_ladder(struct ctx *c, struct tr_options *o)
 {
     static const int ladder[][3] = {{20, 10, 0}, {16, 8, 0}, {12, 6, 0}, {16, 0, 0}, {8, 0, 0}};
-    if (c->so->pins & TR_PIN_HIDDEN) return 0;
-    int ii;
-    struct input *in = get_input(c, o, &ii);
-    if (!in || !in->setup_ok) return -1;
-    for (size_t l = 0; l < sizeof ladder / sizeof ladder[0]; l++) {
-        struct tr_cost cost;
-        int n = ladder[l][1] ? 2 : 1;
-        tr_cost_predict(&in->setup, n, ladder[l], &cost);
-        if (tr_cost_fits(&cost, &c->so->budget)) {
-            o->n_hidden = n;
-            o->hidden[0] = ladder[l][0];
-            o->hidden[1] = ladder[l][1];
-            return 0;
+    /* gesture mode: a smaller gesture buffer (the gesture is decimated sooner) when RAM is short */
+    int bufs[4] = {o->gesture_buf, 192, 128, 96}, nb = o->mode == TR_MODE_GESTURE ? 4 : 1;
+    for (int bi = 0; bi < nb; bi++) {
+        if (bi > 0 && (bufs[bi] >= bufs[0] || bufs[bi] < o->gesture_points)) continue;
+        struct tr_options t = *o;
+        t.gesture_buf = bufs[bi];
+        int ii;
+        struct input *in = get_input(c, &t, &ii);
+        if (!in || !in->setup_ok) return -1;
+        if (c->so->pins & TR_PIN_HIDDEN) {
+            struct tr_cost cost;
+            tr_cost_predict(&in->setup, t.n_hidden, t.hidden, &cost);
+            if (tr_cost_fits(&cost, &c->so->budget) || nb == 1) { *o = t; return 0; }
+            continue;
+        }
+        for (size_t l = 0; l < sizeof ladder / sizeof ladder[0]; l++) {
+            struct tr_cost cost;
+            int n = ladder[l][1] ? 2 : 1;
+            tr_cost_predict(&in->setup, n, ladder[l], &cost);
+            if (tr_cost_fits(&cost, &c->so->budget)) {
+                t.n_hidden = n;
+                t.hidden[0] = ladder[l][0];
+                t.hidden[1] = ladder[l][1];
+                *o = t;
+                return 0;
+            }
         }
     }
     return -1;
@@ -559,26 +585,48 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
     for (int i = 0; i < c->ds->n; i++)
         if (c->ds->rec[i].category == TR_TRAINING) { (void)rate; break; }
 
-    /* stage 1: window length (continuous mode), stride half the window */
+    /* the mode: given, or chosen from the recording lengths (tr_setup_model) */
+    if (cur.mode == TR_MODE_AUTO) {
+        int ii;
+        struct input *in = get_input(c, &cur, &ii);
+        if (!in) return -1;
+        if (in->setup_ok) {
+            cur.mode = in->setup.mode;
+            if (so->verbose && so->progress_out && !so->progress_bar)
+                fprintf(so->progress_out, "search: mode %s\n", in->setup.mode_reason);
+        }
+    }
+    const int gesture = cur.mode == TR_MODE_GESTURE;
+
+    /* stage 1: window length and stride (continuous), points per gesture (gesture) */
     c->stage = 1;
     n = 0;
-    {
+    if (gesture) {
+        static const int pts[] = {64, 32, 48, 96, 128};
+        int np = quick ? 2 : 5;
+        for (int i = -1; i < (pins & TR_PIN_POINTS ? 0 : np); i++) {
+            struct tr_options o = cur;
+            if (i >= 0) {
+                if (pts[i] == base->gesture_points) continue;
+                o.gesture_points = pts[i];
+            }
+            if (fit_ladder(c, &o)) continue;
+            int e = add_entry(c, &o, 1);
+            if (e < 0) return -1;
+            idx[n++] = e;
+        }
+        if (run_stage(c, "points per gesture", idx, n, &cur, 0)) return -1;
+    } else {
         static const int wins[] = {1000, 750, 500, 1500, 2000, 3000};
         static const int wins_quick[] = {1000, 500};
         const int *w = quick ? wins_quick : wins;
         int nw = quick ? 2 : 6;
         int med = median_recording_ms(c->ds);
-        for (int i = 0; i < (pins & TR_PIN_WINDOW ? 1 : nw); i++) {
-            struct tr_options o = cur;
-            if (!(pins & TR_PIN_WINDOW)) {
-                if (w[i] == base->window_ms && i > 0) continue;
-                if (i == 0 && base->window_ms != w[0]) { /* the given window first */
-                    o.window_ms = base->window_ms;
-                    o.stride_ms = base->stride_ms;
-                    if (!fit_ladder(c, &o)) { int e = add_entry(c, &o, 1); if (e < 0) return -1; idx[n++] = e; }
-                    o = cur;
-                }
-                if (med > 0 && w[i] > med && i > 0) continue; /* longer than most recordings */
+        for (int i = -1; i < (pins & TR_PIN_WINDOW ? 0 : nw); i++) {
+            struct tr_options o = cur; /* i = -1: the given window */
+            if (i >= 0) {
+                if (w[i] == base->window_ms) continue;
+                if (med > 0 && w[i] > med) continue; /* longer than most recordings */
                 o.window_ms = w[i];
                 o.stride_ms = w[i] / 2;
             }
@@ -590,28 +638,42 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
         if (run_stage(c, "window", idx, n, &cur, 0)) return -1;
     }
 
-    /* stage 2: feature groups, FFT length, raw points */
+    /* stage 2: feature groups, FFT length, raw points, sub-segments */
     c->stage = 2;
     n = 0;
     if (c->pick >= 0) idx[n++] = c->pick; /* the current configuration first */
-    {
-        const int S = IMU_FEAT_STATS, P = IMU_FEAT_SPECTRAL, R = IMU_FEAT_RAW, H = cur.feat_flags & IMU_FEAT_HANN;
-        struct { int flags, fft, raw; } fs[] = {
-            {S | P | R, 16, 8}, {S | P | R, 16, 16}, {S | P | R, 16, 32}, {S | P | R, 32, 8}, {S | P | R, 32, 16},
-            {S | P, 16, 0}, {S | P, 32, 0}, {S | P, 64, 0}, {S | R, 0, 8}, {S | R, 0, 16}, {S | R, 0, 32},
-            {P | R, 16, 8}, {P | R, 16, 16}, {S | P | R, 64, 8},
+    if (!(pins & TR_PIN_FEATURES) || !(pins & TR_PIN_FFT) || !(pins & TR_PIN_RAW)) {
+        const int S = IMU_FEAT_STATS, P = IMU_FEAT_SPECTRAL, R = IMU_FEAT_RAW, D = IMU_FEAT_DERIV,
+                  U = IMU_FEAT_SUBSTATS, H = cur.feat_flags & IMU_FEAT_HANN;
+        struct fset { int flags, fft, raw, sub; };
+        static const struct fset cont[] = {
+            {S | P | R, 16, 8, 0}, {S | P | R, 16, 16, 0}, {S | P | R, 16, 32, 0}, {S | P | R, 32, 8, 0},
+            {S | P | R, 32, 16, 0}, {S | P, 16, 0, 0}, {S | P, 32, 0, 0}, {S | P, 64, 0, 0}, {S | R, 0, 8, 0},
+            {S | R, 0, 16, 0}, {S | R, 0, 32, 0}, {P | R, 16, 8, 0}, {P | R, 16, 16, 0}, {S | P | R, 64, 8, 0},
         };
-        int nfs = quick ? 3 : (int)(sizeof fs / sizeof fs[0]);
-        if (quick) { fs[1] = fs[5]; fs[2] = fs[9]; }
+        static const struct fset cont_quick[] = {{S | P | R, 16, 8, 0}, {S | P, 16, 0, 0}, {S | R, 0, 16, 0}};
+        const struct fset gest[] = {
+            {S | U | R, 0, 32, 4}, {S | P | R, 16, 32, 0}, {S | R, 0, 32, 0}, {S | U | R, 0, 16, 4},
+            {S | U | R | D, 0, 32, 4}, {S | P | U | R, 16, 16, 4}, {S | U | R, 0, 32, 8}, {S | R | D, 0, 32, 0},
+            {S | U | R | D, 0, 16, 4}, {R | D, 0, 32, 0}, {S | U | R, 0, 64, 4},
+        };
+        static const struct fset gest_quick[] = {{S | U | R, 0, 32, 4}, {S | P | R, 16, 32, 0}, {S | R, 0, 16, 0}};
+        const struct fset *fs = gesture ? (quick ? gest_quick : gest) : (quick ? cont_quick : cont);
+        int nfs = gesture ? (quick ? 3 : (int)(sizeof gest / sizeof gest[0]))
+                          : (quick ? 3 : (int)(sizeof cont / sizeof cont[0]));
         for (int i = 0; i < nfs; i++) {
             struct tr_options o = cur;
-            if (!(pins & TR_PIN_FEATURES)) o.feat_flags = fs[i].flags | H;
-            if (!(o.feat_flags & IMU_FEAT_SPECTRAL) && (pins & TR_PIN_FFT) == 0) o.fft_len = cur.fft_len;
+            o.feat_auto = 0;
+            if (!(pins & TR_PIN_FEATURES)) {
+                o.feat_flags = fs[i].flags | H;
+                if (fs[i].sub) o.n_sub = fs[i].sub;
+            }
             if (fs[i].fft && !(pins & TR_PIN_FFT)) o.fft_len = fs[i].fft;
             if (fs[i].raw && !(pins & TR_PIN_RAW)) o.raw_points = fs[i].raw;
-            if ((o.feat_flags & IMU_FEAT_SPECTRAL) && tr_ms_to_samples(o.window_ms, rate) < o.fft_len &&
-                !(pins & TR_PIN_FFT))
+            const int wl = gesture ? o.gesture_points : tr_ms_to_samples(o.window_ms, rate);
+            if ((o.feat_flags & IMU_FEAT_SPECTRAL) && wl < o.fft_len && !(pins & TR_PIN_FFT))
                 continue; /* an FFT longer than the window */
+            if ((o.feat_flags & IMU_FEAT_RAW) && o.raw_points > wl) continue;
             if (fit_ladder(c, &o)) continue;
             int e = add_entry(c, &o, 2);
             if (e < 0) return -1;
@@ -802,13 +864,21 @@ static cJSON *entry_json(const struct tr_search_entry *e)
     cJSON_AddNumberToObject(j, "stage", e->stage);
     cJSON_AddStringToObject(j, "description", e->desc);
     cJSON *op = cJSON_AddObjectToObject(j, "options");
-    cJSON_AddStringToObject(op, "mode", "continuous");
-    cJSON_AddNumberToObject(op, "window_ms", o->window_ms);
-    cJSON_AddNumberToObject(op, "stride_ms", o->stride_ms);
+    cJSON_AddStringToObject(op, "mode", o->mode == TR_MODE_GESTURE ? "gesture" : "continuous");
+    if (o->mode == TR_MODE_GESTURE) {
+        cJSON_AddNumberToObject(op, "gesture_points", o->gesture_points);
+        cJSON_AddNumberToObject(op, "gesture_buf", o->gesture_buf);
+    } else {
+        cJSON_AddNumberToObject(op, "window_ms", o->window_ms);
+        cJSON_AddNumberToObject(op, "stride_ms", o->stride_ms);
+    }
     cJSON *fe = cJSON_AddArrayToObject(op, "features");
     if (o->feat_flags & IMU_FEAT_STATS) cJSON_AddItemToArray(fe, cJSON_CreateString("stats"));
     if (o->feat_flags & IMU_FEAT_SPECTRAL) cJSON_AddItemToArray(fe, cJSON_CreateString("spectral"));
     if (o->feat_flags & IMU_FEAT_RAW) cJSON_AddItemToArray(fe, cJSON_CreateString("raw"));
+    if (o->feat_flags & IMU_FEAT_DERIV) cJSON_AddItemToArray(fe, cJSON_CreateString("deriv"));
+    if (o->feat_flags & IMU_FEAT_SUBSTATS) cJSON_AddItemToArray(fe, cJSON_CreateString("substats"));
+    cJSON_AddNumberToObject(op, "sub_segments", o->n_sub);
     cJSON_AddNumberToObject(op, "fft_len", o->fft_len);
     cJSON_AddNumberToObject(op, "raw_points", o->raw_points);
     cJSON *h = cJSON_AddArrayToObject(op, "hidden");
