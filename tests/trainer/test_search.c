@@ -145,7 +145,6 @@ static void test_budget(void)
     char err[256];
     base_opts(&o, 1);
     search_opts(&so, 2);
-    /* a budget where the (20,10) default does not fit: 400 instructions less than its cost */
     struct tr_model m;
     CHECK(tr_setup_model(&d.ds, &o, &m, err, sizeof err) == 0, "setup: %s", err);
     struct tr_cost big, small;
@@ -154,12 +153,18 @@ static void test_budget(void)
     tr_cost_predict(&m, 1, h1, &small);
     CHECK(big.instructions > small.instructions && big.flash > small.flash && big.ram >= small.ram,
           "(20,10) must cost more than (8)");
-    so.budget.instructions = (int)((big.instructions - 200) * 1.05);
-    so.budget.flash = 1 << 20;
-    so.budget.ram = 1 << 20;
+    /* the winner with the default budget, then a budget 1% below its predicted instructions:
+     * the winner must change, and nothing over that budget may be trained */
+    CHECK(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search: %s", err);
+    struct tr_cost first = r.best >= 0 ? r.e[r.best].cost : (struct tr_cost){0};
+    char first_desc[200];
+    snprintf(first_desc, sizeof first_desc, "%s", r.best >= 0 ? r.e[r.best].desc : "");
+    tr_search_free(&r);
+    so.budget.instructions = (int)(first.instructions * 1.05 * 0.99);
     CHECK(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search with a small budget: %s", err);
     if (r.best >= 0) {
         CHECK(tr_cost_fits(&r.e[r.best].cost, &so.budget), "the winner is over the budget");
+        CHECK(strcmp(r.e[r.best].desc, first_desc) != 0, "the same winner under a budget it does not fit");
         CHECK(r.n_over_budget > 0, "nothing was over the budget");
         if (getenv("SEARCH_DEBUG")) tr_search_print(&r, 50, stderr);
         for (int i = 0; i < r.n; i++)
