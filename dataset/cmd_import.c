@@ -55,6 +55,7 @@ struct file {
     int is_labels;  /* an info.labels file */
     char label[STORE_LABEL_MAX + 1];
     char category[12];
+    char subject[STORE_LABEL_MAX + 1]; /* metadata.subject of its info.labels entry, or "" */
     int from_labels; /* label/category came from an info.labels */
 };
 
@@ -281,6 +282,8 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
         cJSON *path = cJSON_GetObjectItemCaseSensitive(e, "path");
         cJSON *cat = cJSON_GetObjectItemCaseSensitive(e, "category");
         cJSON *lab = cJSON_GetObjectItemCaseSensitive(e, "label");
+        cJSON *meta = cJSON_GetObjectItemCaseSensitive(e, "metadata");
+        cJSON *subj = cJSON_IsObject(meta) ? cJSON_GetObjectItemCaseSensitive(meta, "subject") : NULL;
         if (cJSON_IsObject(lab))
             lab = cJSON_GetObjectItemCaseSensitive(lab, "label");
         if (!cJSON_IsString(path) || !path->valuestring[0]) {
@@ -333,6 +336,15 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
         }
         snprintf(f->label, sizeof f->label, "%s", lab->valuestring);
         snprintf(f->category, sizeof f->category, "%s", category);
+        f->subject[0] = 0;
+        if (cJSON_IsObject(meta) && subj) {
+            if (!cJSON_IsString(subj) || strlen(subj->valuestring) > STORE_LABEL_MAX) {
+                bad(im, lf->path, "files[%d].metadata.subject: not a string of at most %d bytes (file %s)", i,
+                    STORE_LABEL_MAX, ps);
+                continue;
+            }
+            snprintf(f->subject, sizeof f->subject, "%s", subj->valuestring);
+        }
         f->from_labels = 1;
     }
 out:
@@ -394,6 +406,8 @@ static void insert(struct import *im, const struct file *f, const char *path, st
     snprintf(r.category, sizeof r.category, "%s", category);
     if (im->o->subject)
         snprintf(r.subject, sizeof r.subject, "%s", im->o->subject);
+    else if (f->subject[0])
+        snprintf(r.subject, sizeof r.subject, "%s", f->subject);
     r.started_at = p->started_at > 0 ? p->started_at : store_now();
     r.sample_rate_hz = p->rate_hz;
     r.format = STORE_F32;
@@ -993,7 +1007,8 @@ static const char *import_help =
     "\n"
     "  --label L           label every recording L\n"
     "  --category C        training, testing or unassigned for every recording\n"
-    "  --subject S         the person (or thing) recorded, for `split --by-subject`\n"
+    "  --subject S         the person (or thing) recorded, for `split --by-subject` and the folds of\n"
+    "                      the automatic configuration (default: metadata.subject in info.labels)\n"
     "  --hmac-key K        verify HS256 signatures with this key (unsigned files are refused)\n"
     "  --columns a,b,c     generic CSV: the value columns, by header name (a 'timestamp' column in ms\n"
     "                      gives the rate unless --rate-hz)\n"
