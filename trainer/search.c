@@ -650,12 +650,15 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
             {S | P | R, 16, 8, 0}, {S | P | R, 16, 16, 0}, {S | P | R, 16, 32, 0}, {S | P | R, 32, 8, 0},
             {S | P | R, 32, 16, 0}, {S | P, 16, 0, 0}, {S | P, 32, 0, 0}, {S | P, 64, 0, 0}, {S | R, 0, 8, 0},
             {S | R, 0, 16, 0}, {S | R, 0, 32, 0}, {P | R, 16, 8, 0}, {P | R, 16, 16, 0}, {S | P | R, 64, 8, 0},
+            {S | R, 0, 4, 0}, {S, 0, 0, 0},
         };
         static const struct fset cont_quick[] = {{S | P | R, 16, 8, 0}, {S | P, 16, 0, 0}, {S | R, 0, 16, 0}};
         const struct fset gest[] = {
             {S | U | R, 0, 32, 4}, {S | P | R, 16, 32, 0}, {S | R, 0, 32, 0}, {S | U | R, 0, 16, 4},
             {S | U | R | D, 0, 32, 4}, {S | P | U | R, 16, 16, 4}, {S | U | R, 0, 32, 8}, {S | R | D, 0, 32, 0},
             {S | U | R | D, 0, 16, 4}, {R | D, 0, 32, 0}, {S | U | R, 0, 64, 4},
+            /* small inputs, for many axes or classes under the budgets */
+            {S | U | R, 0, 8, 4}, {S | U, 0, 0, 4}, {S | R, 0, 8, 0}, {S | U, 0, 0, 8},
         };
         static const struct fset gest_quick[] = {{S | U | R, 0, 32, 4}, {S | P | R, 16, 32, 0}, {S | R, 0, 16, 0}};
         const struct fset *fs = gesture ? (quick ? gest_quick : gest) : (quick ? cont_quick : cont);
