@@ -2,6 +2,7 @@
 #ifndef IMULAB_CLI_H
 #define IMULAB_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct store;
@@ -34,6 +35,10 @@ int cmd_eval(const struct cli *cli, int argc, char **argv);
 int cmd_validate(const struct cli *cli, int argc, char **argv);
 int cmd_flash(const struct cli *cli, int argc, char **argv);
 int cmd_segments(const struct cli *cli, int argc, char **argv);
+/* cmd_train.c (weak in cmd_show.c): the gesture segmenter's cuts of a recording for `plot
+ * --segments` (model_dir NULL: set up from the training recordings); count or -1 (reported). */
+int cli_plot_segments(const struct cli *cli, const char *model_dir, int n_axes, const float *v, int64_t n,
+                      uint32_t *starts, uint32_t *lens, int *kept, int max);
 
 /* Open the database for writing (creating it) or reading; prints "imulab: <reason>" on failure. */
 struct store *cli_open_store(const struct cli *cli, int writable);

@@ -121,7 +121,7 @@ static const char train_help[] =
     "                       the motion segmenter, shorter ones are one gesture each\n"
     "  --gesture-min-ms N   gesture: shorter segments are dropped (default 250)\n"
     "  --gesture-hold-ms N  gesture: quiet time that ends a gesture (default 200)\n"
-    "  --gesture-buf N      gesture: samples the device keeps per gesture before halving (default 256)\n"
+    "  --gesture-buf N      gesture: samples the device keeps per gesture before halving (default 128)\n"
     "  --seg-on X           gesture: onset level above idle, part of the motion-level spread (default 0.1)\n"
     "  --seg-off X          gesture: offset level above idle (default 0.04)\n"
     "  --seed N             random seed (default 1); the same seed gives the same model (and search)\n"
@@ -150,6 +150,10 @@ static const char train_help[] =
     "                       more than 1 point against float on the validation part (on the training\n"
     "                       windows without --val-frac), and the int8 model it gives is kept if it\n"
     "                       is no worse there\n"
+    "  --min-confidence P   device decisions: below P (softmax of the two best classes, 0.5..0.99;\n"
+    "                       0 = off) the decision is \"uncertain\" (default 0.6)\n"
+    "  --smooth N           device decisions: majority over the last N inferences (1..16, default 3)\n"
+    "  --min-interval-ms N  device decisions: at least N ms between two events (default 0)\n"
     "  --quiet              no per-epoch progress\n";
 
 /* --features: a comma-separated list of groups (imu_features.h). */
@@ -192,7 +196,7 @@ static int parse_float(const char *s, double lo, double hi, float *v)
 enum train_opt { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
            O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
            O_AUTO, O_FOLDS, O_THREADS, O_BFLASH, O_BRAM, O_BINSN, O_QUICK, O_JSON,
-           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB };
+           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI };
 
 /* The search dimension an option fixes (0: a training option the search does not vary). */
 static unsigned pin_of(int opt)
@@ -245,7 +249,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"gesture-max-ms", required_argument, NULL, O_GMAX}, {"gesture-min-ms", required_argument, NULL, O_GMIN},
         {"gesture-hold-ms", required_argument, NULL, O_GHOLD}, {"gesture-buf", required_argument, NULL, O_GBUF},
         {"seg-on", required_argument, NULL, O_SON}, {"seg-off", required_argument, NULL, O_SOFF},
-        {"sub-segments", required_argument, NULL, O_NSUB},
+        {"sub-segments", required_argument, NULL, O_NSUB}, {"min-confidence", required_argument, NULL, O_MINC},
+        {"smooth", required_argument, NULL, O_SMOOTH}, {"min-interval-ms", required_argument, NULL, O_MINI},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
     tr_options_default(&o);
@@ -320,6 +325,12 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_FHZ: if (parse_float(optarg, 1e-6, 1e6, &o.filter_hz)) BAD("--filter-hz"); break;
         case O_FORD: if (parse_int(optarg, 2, 4, &o.filter_order) || o.filter_order == 3) BAD("--filter-order (2 or 4)"); break;
         case O_ACOP: if (parse_int(optarg, 0, 20, &o.aug_copies)) BAD("--aug-copies"); break;
+        case O_MINC:
+            if (parse_float(optarg, 0, 0.99, &o.min_confidence) || (o.min_confidence > 0 && o.min_confidence < 0.5f))
+                BAD("--min-confidence (0, or 0.5..0.99)");
+            break;
+        case O_SMOOTH: if (parse_int(optarg, 1, 16, &o.smooth_n)) BAD("--smooth (1..16)"); break;
+        case O_MINI: if (parse_int(optarg, 0, 600000, &o.min_interval_ms)) BAD("--min-interval-ms"); break;
         case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD("--aug-scale"); break;
         case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD("--aug-rotate"); break;
         case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD("--aug-shift-ms"); break;
@@ -613,6 +624,64 @@ static const char segments_help[] =
     "                \"start_s\", \"seconds\", \"kept\"}, ...]} (start/length in samples)\n"
     "  --width N     columns of the text strip (default 80; 0: none)\n";
 
+/* The gesture-mode model whose segmenter `segments` and `plot --segments` use: dir's, or (NULL)
+ * the one `train --mode gesture` would set up from the database's training recordings. */
+static int segmenter_model(const struct cli *cli, const char *dir, struct tr_model *m)
+{
+    char err[512] = "";
+    if (dir) {
+        if (tr_load(m, dir, err, sizeof err)) return cli_error("%s", err), -1;
+        if (m->mode != TR_MODE_GESTURE) {
+            tr_model_free(m);
+            return cli_error("%s is a continuous-mode model: it has no segmenter", dir), -1;
+        }
+        return 0;
+    }
+    struct db_data d;
+    if (db_load(cli, &d)) return -1;
+    struct tr_options o;
+    tr_options_default(&o);
+    o.mode = TR_MODE_GESTURE;
+    int rc = tr_setup_model_ex(&d.ds, &o, m, 0, err, sizeof err);
+    db_free(&d);
+    if (rc) return cli_error("cannot set up the segmenter from the training recordings: %s", err), -1;
+    return 0;
+}
+
+/* Run the model's segmenter over n samples v (physical units, m->n_axes interleaved, quantized
+ * with the model's input scale as training does): up to max segments (kept: a gesture; else
+ * dropped as too short). Returns the count, -1 out of memory. */
+static int segments_of(const struct tr_model *m, const float *v, int64_t n, uint32_t *ss, uint32_t *sl, int *kept, int max)
+{
+    int16_t *q = malloc(sizeof(int16_t) * (size_t)(n > 0 ? n : 1) * (size_t)m->n_axes);
+    if (!q) return -1;
+    tr_quantize_samples(v, (int)n, m->n_axes, m->in_scale, q);
+    struct imu_seg_state st;
+    imu_seg_init(&st, &m->seg, m->in_scale);
+    int ns = 0;
+    for (int64_t t = 0; t < n; t++) {
+        uint32_t a, l;
+        int ev = imu_seg_push(&st, q + (size_t)t * m->n_axes, &a, &l);
+        if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < max) {
+            ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
+        }
+    }
+    free(q);
+    return ns;
+}
+
+int cli_plot_segments(const struct cli *cli, const char *model_dir, int n_axes, const float *v, int64_t n,
+                      uint32_t *starts, uint32_t *lens, int *kept, int max)
+{
+    struct tr_model m;
+    if (segmenter_model(cli, model_dir, &m)) return -1;
+    int ns = -1;
+    if (m.n_axes != n_axes) cli_error("the recording has %d axes, the segmenter %d", n_axes, m.n_axes);
+    else if ((ns = segments_of(&m, v, n, starts, lens, kept, max)) < 0) cli_error("out of memory");
+    tr_model_free(&m);
+    return ns;
+}
+
 /* `imulab segments ID`: the segmenter's cuts of one recording. */
 int cmd_segments(const struct cli *cli, int argc, char **argv)
 {
@@ -635,46 +704,21 @@ int cmd_segments(const struct cli *cli, int argc, char **argv)
     long long id;
     if (cli_parse_id(argv[optind], &id)) return cli_usage("segments", "bad recording ID '%s'", argv[optind]);
     struct tr_model m;
-    char err[512] = "";
-    if (dir) {
-        if (tr_load(&m, dir, err, sizeof err)) return cli_error("%s", err);
-        if (m.mode != TR_MODE_GESTURE) { tr_model_free(&m); return cli_error("%s is a continuous-mode model: it has no segmenter", dir); }
-    } else {
-        struct db_data d;
-        if (db_load(cli, &d)) return CLI_FAIL;
-        struct tr_options o;
-        tr_options_default(&o);
-        o.mode = TR_MODE_GESTURE;
-        int rc = tr_setup_model_ex(&d.ds, &o, &m, 0, err, sizeof err);
-        db_free(&d);
-        if (rc) return cli_error("cannot set up the segmenter from the training recordings: %s", err);
-    }
+    if (segmenter_model(cli, dir, &m)) return CLI_FAIL;
     int missing = 0, rc = CLI_FAIL;
     struct store *s = cli_open_store_ro(cli, &missing);
     struct store_recording r;
     float *v = NULL;
     int64_t n = 0;
-    int16_t *q = NULL;
     if (!s) { if (missing) cli_error("the database %s has no recordings", cli->db_path); goto out; }
     if (store_recording_get(s, id, &r)) { cli_error("no recording %lld in %s", id, cli->db_path); goto out; }
     if (r.n_axes != m.n_axes) { cli_error("recording %lld has %d axes, the segmenter %d", id, r.n_axes, m.n_axes); goto out; }
     if (store_recording_samples(s, id, &v, &n)) { cli_error("%s", store_errmsg(s)); goto out; }
-    q = malloc(sizeof(int16_t) * (size_t)(n > 0 ? n : 1) * (size_t)m.n_axes);
-    if (!q) { cli_error("out of memory"); goto out; }
-    tr_quantize_samples(v, (int)n, m.n_axes, m.in_scale, q);
-    struct imu_seg_state st;
-    imu_seg_init(&st, &m.seg, m.in_scale);
     enum { MAXSEG = 4096 };
     static uint32_t ss[MAXSEG], sl[MAXSEG];
     static int kept[MAXSEG];
-    int ns = 0;
-    for (int64_t t = 0; t < n; t++) {
-        uint32_t a, l;
-        int ev = imu_seg_push(&st, q + (size_t)t * m.n_axes, &a, &l);
-        if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < MAXSEG) {
-            ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
-        }
-    }
+    int ns = segments_of(&m, v, n, ss, sl, kept, MAXSEG);
+    if (ns < 0) { cli_error("out of memory"); goto out; }
     const double rate = r.sample_rate_hz > 0 ? r.sample_rate_hz : m.rate_hz;
     if (json) {
         printf("{\"id\": %lld, \"samples\": %lld, \"sample_rate_hz\": ", id, (long long)n);
@@ -716,7 +760,6 @@ int cmd_segments(const struct cli *cli, int argc, char **argv)
     }
     rc = CLI_OK;
 out:
-    free(q);
     free(v);
     if (s) store_close(s);
     tr_model_free(&m);

@@ -19,6 +19,7 @@
 #include "store.h"
 #include "trainer.h"
 #include "trainer_int.h"
+#include "validate_decide.h"
 
 /* CMD_VALIDATE payloads stay within this (the classifier firmware receives up to 280 encoded bytes). */
 #define VAL_MAX_CHUNK_PAYLOAD 256u
@@ -29,12 +30,15 @@ static const char validate_help[] =
     "Run the testing windows of the database on the device (the classifier firmware built for\n"
     "MODEL_DIR): each window's raw int16 samples go to the device, which answers with its feature\n"
     "vector, its int8 scores and the instructions it spent; they are compared bit for bit with the\n"
-    "host's int8 pipeline. Reports bit-exact windows, on-device accuracy, per-class results and\n"
+    "host's int8 pipeline, and so is the model's decision logic (threshold, smoothing, minimum\n"
+    "interval) run over each recording's consecutive windows, as the device's live path runs it.\n"
+    "Reports bit-exact windows, on-device accuracy, per-class results and\n"
     "latency. Exit status 1 if a window is not bit-exact or the device fails.\n"
     "  --model DIR        the model directory (model.json)\n"
     "  --port DEV         the device: serial port or pseudo-terminal (not while imulabd holds it)\n"
     "  --json             one JSON object: {\"windows\", \"bit_exact\", \"accuracy\",\n"
-    "                     \"instructions_per_window\", \"classes\": {...}, \"latency_ms\": {...}}\n"
+    "                     \"instructions_per_window\", \"decisions\", \"decisions_exact\", \"events\",\n"
+    "                     \"classes\": {...}, \"latency_ms\": {...}}\n"
     "  --timeout-ms N     timeout of every exchange with the device (default 2000)\n"
     "  --baud N           serial baud rate (default 115200; ignored by pseudo-terminals)\n"
     "  --limit N          validate at most N windows\n";
@@ -265,15 +269,16 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
     int rc = CLI_FAIL;
     struct devport dp = { .fd = -1 };
     int raw_stopped = 0;
-    int16_t *q = NULL, *win = NULL;
-    int *starts = NULL;
+    int16_t *q = NULL, *win = NULL, *gstore = NULL;
+    int *starts = NULL, *lens = NULL;
     float *work = malloc(sizeof(float) * (size_t)imu_features_work_len(&m.feat));
     float *feat = malloc(sizeof(float) * (size_t)(m.n_feat > 0 ? m.n_feat : 1));
     struct vclass *cls = calloc((size_t)nl, sizeof *cls);
     int *conf = calloc((size_t)nl * nl, sizeof(int));
     double *lat = NULL;
     win = malloc(sizeof(int16_t) * (size_t)wl * na);
-    if (!work || !feat || !cls || !conf || !win) {
+    gstore = malloc(sizeof(int16_t) * (size_t)(m.gesture_buf > 0 ? m.gesture_buf : 1) * na);
+    if (!work || !feat || !cls || !conf || !win || !gstore) {
         cli_error("out of memory");
         goto out;
     }
@@ -324,25 +329,43 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
     double insn_sum = 0, insn_min = 0, insn_max = 0, t_start = devport_now_ms();
     int first_bad = -1;
     char bad_what[200] = "";
+    struct vdecide vd;
+    vdecide_init(&vd, &m);
     for (int i = 0; i < d.n; i++) {
         const struct tr_recording *r = &d.v[i].r;
         int li = tr_label_index(&m, r->label);
+        vdecide_recording(&vd); /* the decision logic runs over each recording's windows in order */
         free(q);
         q = malloc(sizeof(int16_t) * (size_t)(r->n_samples > 0 ? r->n_samples : 1) * na);
         if (!q) { cli_error("out of memory"); goto out; }
         tr_quantize_samples(r->values, r->n_samples, na, m.in_scale, q);
-        int nst = tr_window_starts(r->n_samples, wl, m.stride_len, NULL, 0);
+        int nst = tr_examples(&m, q, r->n_samples, NULL, NULL, 0);
         free(starts);
-        starts = malloc(sizeof(int) * (size_t)nst);
-        if (!starts) { cli_error("out of memory"); goto out; }
-        tr_window_starts(r->n_samples, wl, m.stride_len, starts, nst);
+        free(lens);
+        starts = malloc(sizeof(int) * (size_t)(nst > 0 ? nst : 1));
+        lens = malloc(sizeof(int) * (size_t)(nst > 0 ? nst : 1));
+        if (nst < 0 || !starts || !lens) { cli_error("out of memory"); goto out; }
+        tr_examples(&m, q, r->n_samples, starts, lens, nst);
         for (int k = 0; k < nst; k++) {
             if (limit > 0 && n_win >= (int)limit)
                 goto done;
             int st = starts[k];
-            if (st + wl > r->n_samples) st = r->n_samples - wl;
-            if (st < 0) st = 0;
-            tr_extract_window(q, r->n_samples, na, st, wl, win);
+            /* what goes to the device: the window (continuous) or the gesture's raw samples */
+            const int16_t *send = win;
+            unsigned total = (unsigned)wl;
+            if (m.mode == TR_MODE_GESTURE) {
+                send = q + (size_t)st * na;
+                total = (unsigned)lens[k];
+                if (total < 1 || total > 64u * per_chunk || total > 65535u) {
+                    cli_error("recording %lld: a gesture of %u samples does not fit the validation exchange (at most %u)",
+                              (long long)d.v[i].id, total, 64u * per_chunk);
+                    goto out;
+                }
+            } else {
+                if (st + wl > r->n_samples) st = r->n_samples - wl;
+                if (st < 0) st = 0;
+            }
+            tr_example_window(&m, q, r->n_samples, st, lens[k], win, gstore);
             imu_features(&m.feat, win, m.in_scale, work, feat);
             int8_t host_y[TR_MAX_LABELS];
             int host_cls = tr_predict_int8(&m, feat, host_y);
@@ -357,15 +380,16 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
             for (int attempt = 0; attempt < VAL_ATTEMPTS && a == 0; attempt++) {
                 if (attempt) retries++;
                 int toks[64], nt = 0, token = -1;
-                for (unsigned off = 0; off < (unsigned)wl && nt < 64;) {
-                    unsigned cnt = (unsigned)wl - off < per_chunk ? (unsigned)wl - off : per_chunk;
+                for (unsigned off = 0; off < total && nt < 64;) {
+                    unsigned cnt = total - off < per_chunk ? total - off : per_chunk;
                     uint8_t body[VAL_MAX_CHUNK_PAYLOAD];
-                    struct proto_validate_chunk ch = { .token = 0, .model_hash = m.hash, .total = (uint16_t)wl,
-                                                       .offset = (uint16_t)off, .count = (uint16_t)cnt, .n_axes = (uint8_t)na };
+                    struct proto_validate_chunk ch = { .token = 0, .model_hash = m.hash, .total = (uint16_t)total,
+                                                       .offset = (uint16_t)off, .count = (uint16_t)cnt, .n_axes = (uint8_t)na,
+                                                       .flags = vdecide_flags(&vd) };
                     size_t len = proto_validate_pack_header(&ch, body) - 2u; /* devport puts the token */
                     memmove(body, body + 2, len);
                     for (unsigned s = 0; s < cnt * (unsigned)na; s++, len += 2)
-                        proto_put_u16(body + len, (uint16_t)win[off * (unsigned)na + s]);
+                        proto_put_u16(body + len, (uint16_t)send[off * (unsigned)na + s]);
                     token = devport_command(&dp, PROTO_CMD_VALIDATE, body, len);
                     if (token < 0) { cli_error("cannot write to the device port"); goto out; }
                     toks[nt++] = token;
@@ -396,6 +420,14 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
             }
             for (int j = 0; exact && j < nl; j++)
                 if (res.scores[j] != host_y[j]) exact = 0;
+            char dec_why[160] = "";
+            int dec_exact = vdecide_compare(&vd, host_y, &res, dec_why, sizeof dec_why);
+            if (dec_exact < 0) { cli_error("%s", dec_why); goto out; }
+            if (exact && !dec_exact && first_bad < 0) {
+                first_bad = n_win;
+                snprintf(bad_what, sizeof bad_what, "%s", dec_why);
+            }
+            exact = exact && dec_exact;
             if (!exact && first_bad < 0) {
                 first_bad = n_win;
                 if (bad_feat >= 0) {
@@ -447,6 +479,7 @@ done:;
         if (n_insn) cli_json_num(stdout, insn_min); else printf("null");
         printf(", \"instructions_max\": ");
         if (n_insn) cli_json_num(stdout, insn_max); else printf("null");
+        printf(", \"decisions\": %d, \"decisions_exact\": %d, \"events\": %d", vd.windows, vd.exact, vd.events);
         printf(", \"model_hash\": \"%08x\", \"board\": ", m.hash);
         cli_json_str(stdout, h.board);
         printf(", \"classes\": {");
@@ -498,6 +531,8 @@ out:
     devport_close(&dp);
     free(q);
     free(starts);
+    free(lens);
+    free(gstore);
     free(win);
     free(work);
     free(feat);

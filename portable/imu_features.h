@@ -71,6 +71,8 @@ int imu_features(const struct imu_feat_config *cfg, const int16_t *x, const floa
 
 /* The math helpers, exposed for tests. Deterministic on every IEEE-754 single-precision target. */
 float imu_sqrtf(float x);
+/* cos(2 pi i / 128) as the feature code has it (the exporter copies the model's subset). */
+float imu_features_cos128(unsigned i);
 float imu_log10f(float x); /* x > 0, normal */
 
 #endif

@@ -13,7 +13,7 @@ void tr_options_default(struct tr_options *o)
     o->gesture_max_ms = 6000;
     o->gesture_min_ms = 250;
     o->gesture_hold_ms = 200;
-    o->gesture_buf = 256;
+    o->gesture_buf = 128;
     o->seg_on = 0.1f;
     o->seg_off = 0.04f;
     o->feat_auto = 1;
@@ -38,6 +38,9 @@ void tr_options_default(struct tr_options *o)
     o->filter = 0;
     o->filter_hz = 0;
     o->filter_order = 2;
+    o->min_confidence = 0.6f;
+    o->smooth_n = 3;
+    o->min_interval_ms = 0;
 }
 
 int tr_parse_hidden(const char *s, struct tr_options *o)
@@ -395,9 +398,11 @@ int tr_setup_model_ex(const struct tr_dataset *ds, const struct tr_options *o, s
     f->raw_points = (uint16_t)o->raw_points;
     f->n_sub = (uint16_t)((o->feat_flags & IMU_FEAT_SUBSTATS) ? o->n_sub : 0);
     if (m->mode == TR_MODE_GESTURE && o->feat_auto) {
-        f->flags |= IMU_FEAT_SUBSTATS;
+        /* stats, 4 sub-segments, 16 raw points: the order of the gesture at a size that fits
+         * the device (docs/model.md, "Gesture mode") */
+        f->flags = (uint16_t)((o->feat_flags & IMU_FEAT_HANN) | IMU_FEAT_STATS | IMU_FEAT_SUBSTATS | IMU_FEAT_RAW);
         f->n_sub = (uint16_t)o->n_sub;
-        f->raw_points = (uint16_t)(m->window_len < 32 ? m->window_len : 32);
+        f->raw_points = (uint16_t)(m->window_len < 16 ? m->window_len : 16);
     }
     if (f->fft_len > f->window_len && (f->flags & IMU_FEAT_SPECTRAL)) {
         /* an FFT longer than the window only sees zero padding: shorten it (tr_warnings says so) */

@@ -96,10 +96,13 @@ int tr_warnings(const struct tr_model *m, const struct tr_dataset *ds, const str
                  "they are zero-padded; try --mode gesture or shorter windows", m->window_ms, m->window_len, shorter,
                  total, tr_median_ms(ds, TR_TRAINING));
     }
-    if ((m->feat.flags & IMU_FEAT_SPECTRAL) && m->feat.fft_len > m->feat.window_len)
+    if ((m->feat.flags & IMU_FEAT_SPECTRAL) && m->feat.fft_len > m->feat.window_len) {
+        int fit = 8;
+        while (fit * 2 <= m->feat.window_len) fit *= 2;
         warn(out, max, &n, "the FFT of %d points is longer than the %s of %d samples: its bins see zero padding; "
-             "use --fft-len %d or less", m->feat.fft_len, m->mode == TR_MODE_GESTURE ? "resampled gesture" : "window",
-             m->feat.window_len, m->feat.window_len);
+             "use %s--fft-len %d", m->feat.fft_len, m->mode == TR_MODE_GESTURE ? "resampled gesture" : "window",
+             m->feat.window_len, m->feat.window_len < 8 ? "longer windows or no spectral features, not " : "", fit);
+    }
     int cnt[TR_MAX_LABELS] = {0}, have = 0;
     for (int l = 0; l < m->n_labels; l++) have += m->train_examples[l];
     if (tw) {

@@ -145,6 +145,12 @@ static cJSON *model_json(const struct tr_model *m)
     cJSON_AddItemToObject(c, "loss", farr(m->curve_loss, m->n_epochs));
     cJSON_AddItemToObject(c, "train_accuracy", farr(m->curve_train_acc, m->n_epochs));
     cJSON_AddItemToObject(c, "val_accuracy", farr(m->curve_val_acc, m->n_epochs));
+    cJSON *dc = cJSON_AddObjectToObject(j, "decision"); /* the device's post-processing (live.h) */
+    cJSON_AddNumberToObject(dc, "min_confidence", (double)m->dec_min_confidence);
+    cJSON_AddNumberToObject(dc, "min_margin", m->dec_min_margin);
+    cJSON_AddNumberToObject(dc, "smooth", m->dec_smooth_n);
+    cJSON_AddNumberToObject(dc, "min_interval_ms", m->dec_min_interval_ms);
+    cJSON_AddNumberToObject(dc, "min_interval", m->dec_min_interval);
     cJSON *mt = cJSON_AddObjectToObject(j, "metrics");
     cJSON_AddNumberToObject(mt, "accuracy", m->acc_float);
     cJSON_AddNumberToObject(mt, "accuracy_int8", m->acc_int8);
@@ -161,12 +167,12 @@ static cJSON *model_json(const struct tr_model *m)
     int hid[TR_MAX_HIDDEN];
     for (int k = 0; k + 1 < m->n_layers && k < TR_MAX_HIDDEN; k++) hid[k] = m->sizes[k + 1];
     tr_cost_predict(m, m->n_layers - 1, hid, &cost);
-    cJSON *dc = cJSON_AddObjectToObject(j, "device_cost");
-    cJSON_AddNumberToObject(dc, "flash_bytes", cost.flash);
-    cJSON_AddNumberToObject(dc, "ram_bytes", cost.ram);
-    cJSON_AddNumberToObject(dc, "instructions", cost.instructions);
-    cJSON_AddNumberToObject(dc, "instructions_features", cost.instr_features);
-    cJSON_AddNumberToObject(dc, "instructions_network", cost.instr_network);
+    cJSON *cst = cJSON_AddObjectToObject(j, "device_cost");
+    cJSON_AddNumberToObject(cst, "flash_bytes", cost.flash);
+    cJSON_AddNumberToObject(cst, "ram_bytes", cost.ram);
+    cJSON_AddNumberToObject(cst, "instructions", cost.instructions);
+    cJSON_AddNumberToObject(cst, "instructions_features", cost.instr_features);
+    cJSON_AddNumberToObject(cst, "instructions_network", cost.instr_network);
     if (m->search_json) {
         cJSON *sj = cJSON_Parse(m->search_json);
         if (sj) cJSON_AddItemToObject(t, "search", sj);
@@ -240,6 +246,15 @@ static int write_h(const struct tr_model *m, const char *path)
     fprintf(f, "#define IMU_MODEL_FEAT_WORK_LEN %d  /* floats of feature workspace */\n", imu_features_work_len(&m->feat));
     fprintf(f, "#define IMU_MODEL_NN_BUF_LEN %d     /* bytes of each of the two activation buffers */\n", m->nn.max_width);
     fprintf(f, "#define IMU_MODEL_WEIGHTS_BYTES %d\n", weights_bytes(m));
+    fprintf(f, "/* decision logic (portable/live.h): confidence %.3g as an int8 score margin, majority over\n"
+               " * the last N inferences, minimum interval between events in samples (%d ms) */\n",
+            (double)m->dec_min_confidence, m->dec_min_interval_ms);
+    fprintf(f, "#define IMU_MODEL_DECISION_MIN_MARGIN %d\n", m->dec_min_margin);
+    fprintf(f, "#define IMU_MODEL_DECISION_SMOOTH %d\n", m->dec_smooth_n);
+    fprintf(f, "#define IMU_MODEL_DECISION_MIN_INTERVAL %d\n", m->dec_min_interval);
+    if (m->feat.flags & IMU_FEAT_SPECTRAL) /* the FFT's cosines the model uses: a smaller table */
+        fprintf(f, "#define IMU_MODEL_COS_LEN %u\nextern const float imu_model_cos[IMU_MODEL_COS_LEN];\n",
+                m->feat.fft_len);
     fprintf(f, "#define IMU_MODEL_AXES \"");
     for (int a = 0; a < m->n_axes; a++) fprintf(f, "%s%s", a ? "," : "", m->axes[a]);
     fprintf(f, "\"\n\n");
@@ -294,6 +309,11 @@ static int write_c(const struct tr_model *m, const char *path)
                    "    .idle_init = %s,\n};\n\n", flit(sg->base_rate, b6),
                 flit(sg->smooth, b1), flit(sg->idle_rate, b2), flit(sg->on_level, b3), flit(sg->off_level, b4),
                 flit(sg->idle_init, b5));
+    }
+    if (c->flags & IMU_FEAT_SPECTRAL) {
+        float cs[IMU_FEAT_MAX_FFT];
+        for (unsigned i = 0; i < c->fft_len; i++) cs[i] = imu_features_cos128(i * (128u / c->fft_len));
+        c_floats(f, "const float imu_model_cos[IMU_MODEL_COS_LEN]", cs, c->fft_len);
     }
     c_floats(f, "static const float in_mul[IMU_MODEL_N_FEATURES]", m->in_mul, m->n_feat);
     c_floats(f, "static const float in_add[IMU_MODEL_N_FEATURES]", m->in_add, m->n_feat);
@@ -586,6 +606,21 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         num(qa, "accuracy_float", &m->cmp_float);
         num(qa, "accuracy_int8_post_training", &m->cmp_int8_ptq);
         num(qa, "accuracy_int8_fine_tuned", &m->cmp_int8_qat);
+    }
+    why = "bad decision settings";
+    m->dec_smooth_n = 1; /* models from before the decision logic: every inference decides */
+    const cJSON *dc = cJSON_GetObjectItem(j, "decision");
+    if (dc) {
+        double a1, a2, a3, a4, a5;
+        if (num(dc, "min_confidence", &a1) || num(dc, "min_margin", &a2) || num(dc, "smooth", &a3) ||
+            num(dc, "min_interval_ms", &a4) || num(dc, "min_interval", &a5) || a2 < 0 || a2 > 255 ||
+            a3 < 1 || a3 > 16 || a4 < 0 || a5 < 0 || a5 > 1e7)
+            goto bad;
+        m->dec_min_confidence = (float)a1;
+        m->dec_min_margin = (int)a2;
+        m->dec_smooth_n = (int)a3;
+        m->dec_min_interval_ms = (int)a4;
+        m->dec_min_interval = (int)a5;
     }
     const cJSON *mt = cJSON_GetObjectItem(j, "metrics");
     num(mt, "accuracy", &m->acc_float);

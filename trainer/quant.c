@@ -331,6 +331,10 @@ uint32_t tr_model_hash(const struct tr_model *m)
         h = fnv(h, g, sizeof g);
         h = fnv(h, lv, sizeof lv);
     }
+    if (m->dec_min_margin || m->dec_smooth_n > 1 || m->dec_min_interval) { /* older models: none */
+        int32_t d[3] = { m->dec_min_margin, m->dec_smooth_n, m->dec_min_interval };
+        h = fnv(h, d, sizeof d);
+    }
     return h ? h : 1;
 }
 
@@ -342,6 +346,19 @@ void tr_model_free_fit(struct tr_model *m)
     free(m->curve_loss); free(m->curve_train_acc); free(m->curve_val_acc);
     m->feat_mean = m->feat_std = NULL;
     m->curve_loss = m->curve_train_acc = m->curve_val_acc = NULL;
+}
+
+void tr_decision_setup(struct tr_model *m, float min_confidence, int smooth_n, int min_interval_ms)
+{
+    m->dec_min_confidence = min_confidence;
+    m->dec_min_margin = 0;
+    if (min_confidence > 0.5f && m->nn.out_scale > 0) {
+        double margin = log((double)min_confidence / (1.0 - (double)min_confidence)) / m->nn.out_scale;
+        m->dec_min_margin = margin >= 255.0 ? 255 : (int)ceil(margin);
+    }
+    m->dec_smooth_n = smooth_n < 1 ? 1 : smooth_n > 16 ? 16 : smooth_n;
+    m->dec_min_interval_ms = min_interval_ms < 0 ? 0 : min_interval_ms;
+    m->dec_min_interval = m->dec_min_interval_ms ? tr_ms_to_samples(m->dec_min_interval_ms, m->rate_hz) : 0;
 }
 
 void tr_model_free(struct tr_model *m)
@@ -445,6 +462,8 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
     }
     if (m->mode == TR_MODE_GESTURE && o->aug_copies > 0) /* augmented copies are not examples */
         for (int l = 0; l < m->n_labels; l++) m->train_examples[l] /= o->aug_copies + 1;
+    /* gesture mode: each gesture decides alone (a majority over gestures would hide the first) */
+    tr_decision_setup(m, o->min_confidence, m->mode == TR_MODE_GESTURE ? 1 : o->smooth_n, o->min_interval_ms);
     m->hash = tr_model_hash(m);
     tr_windows_free(&tw);
     tr_windows_free(&te);

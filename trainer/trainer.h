@@ -74,7 +74,7 @@ struct tr_options {
     int gesture_min_ms;         /* gesture: shorter segments are dropped, 250 */
     int gesture_hold_ms;        /* gesture: quiet time that ends a gesture, 200 */
     int gesture_buf;            /* gesture: samples the device buffers per gesture before
-                                 * decimating by 2, 256 (even, 16..4096) */
+                                 * decimating by 2, 128 (even, 16..4096) */
     float seg_on, seg_off;      /* segmenter onset / offset above the idle level, as fractions of
                                  * the spread of the motion level in the training data (0.1, 0.04) */
     unsigned seed;              /* 1 */
@@ -88,7 +88,8 @@ struct tr_options {
     int class_weights;          /* 1 = weight the loss by inverse label frequency */
     float aug_noise;            /* std of gaussian noise added to features (normalized units) */
     float aug_scale;            /* amplitude scaling +-, applied to raw windows (0 = off) */
-    int aug_shift_ms;           /* time shift +- of extra windows (0 = off) */
+    int aug_shift_ms;           /* time shift +- of extra windows (0 = off); gesture mode: each
+                                 * end of an augmented gesture trimmed by up to this */
     float aug_rotate_deg;       /* small random rotations of the axis frame (0 = off) */
     int aug_copies;             /* augmented copies of each training window */
     int qat_epochs;             /* quantization-aware fine-tuning after float training: -1 (default)
@@ -100,15 +101,20 @@ struct tr_options {
                                  * the probe there); 0 never; N > 0 always N */
     /* features */
     int feat_flags;             /* IMU_FEAT_*; stats, spectral, raw, hann by default */
-    int feat_auto;              /* 1 (default): the mode chooses the groups: gesture mode adds
-                                 * IMU_FEAT_SUBSTATS and raw_points 32 (set 0 to use the fields as
-                                 * they are; the CLI clears it for --features / --raw-points) */
+    int feat_auto;              /* 1 (default): the mode chooses the groups: gesture mode uses
+                                 * stats + substats (n_sub) + raw (16 points) (set 0 to use the
+                                 * fields as they are; the CLI clears it for --features,
+                                 * --raw-points, --sub-segments) */
     int fft_len;                /* 16 */
-    int raw_points;             /* 8 (continuous), 32 (gesture with feat_auto) */
+    int raw_points;             /* 8 (continuous), 16 (gesture with feat_auto) */
     int n_sub;                  /* sub-segments of IMU_FEAT_SUBSTATS, 4 */
     int filter;                 /* 0 none, 1 low-pass, 2 high-pass */
     float filter_hz;
     int filter_order;           /* 2 or 4 */
+    /* decision logic on the device (portable/live.h), stored in the model */
+    float min_confidence;       /* 0.6: below it (softmax of the two best scores) -> uncertain; 0 off */
+    int smooth_n;               /* 3: majority over the last N inferences, 1..16 (gesture mode: 1) */
+    int min_interval_ms;        /* 0: between two decision events at least */
     /* output */
     int verbose;                /* progress per epoch to progress_out */
     FILE *progress_out;
@@ -180,10 +186,17 @@ struct tr_model {
     double train_seconds;
     int n_epochs, best_epoch;
     float *curve_loss, *curve_train_acc, *curve_val_acc;
+    /* decision logic (tr_decision_setup): min_margin in int8 output units, min_interval in samples */
+    float dec_min_confidence;
+    int dec_min_margin, dec_smooth_n, dec_min_interval_ms, dec_min_interval;
     uint32_t hash;
     char options_json[1024];
     char *search_json;          /* the automatic configuration (tr_search_json), or NULL */
 };
+
+/* The device's decision parameters from the options and the int8 output scale: a confidence P
+ * between the two best classes is a logit margin of ln(P / (1 - P)), in output LSBs rounded up. */
+void tr_decision_setup(struct tr_model *m, float min_confidence, int smooth_n, int min_interval_ms);
 
 /* Window length in samples for a duration at a rate. */
 int tr_ms_to_samples(int ms, double rate_hz);

@@ -40,6 +40,9 @@
 #define IMU_MODEL_DECISION_MIN_INTERVAL 0
 #endif
 
+#ifndef IMU_MODEL_MODE_GESTURE /* models written before gesture mode */
+#define IMU_MODEL_MODE_GESTURE 0
+#endif
 #define NA IMU_MODEL_N_AXES
 #define WL IMU_MODEL_WINDOW_LEN
 #define VALIDATE_STALE_MS 3000u /* a half-received validation window is dropped after this */
@@ -50,7 +53,7 @@
 
 _Static_assert(NA >= 1 && NA <= IMU_AXES, "the model has more axes than the sensor");
 _Static_assert(IMU_MODEL_N_CLASSES <= PROTO_MAX_CLASSES, "too many classes");
-_Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_N_CLASSES <= LINK_MAX_PAYLOAD,
+_Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_N_CLASSES + PROTO_VALIDATE_DECISION_LEN <= LINK_MAX_PAYLOAD,
                "VALIDATE_RESULT does not fit a frame");
 
 extern const uint32_t board_baud;
@@ -61,8 +64,30 @@ static struct app app;
  * are written straight into it (live classification pauses meanwhile and starts a fresh window
  * afterwards). */
 static int16_t win[WL][NA];
+#if IMU_MODEL_MODE_GESTURE
+/* Gesture mode: the live path runs with a 2-sample window and stride 1 (every converted sample
+ * comes out of live_next()); each sample goes to the motion segmenter, and while a gesture runs
+ * into the gesture buffer; at its end the buffer is resampled into win[] (WL points) and
+ * classified: one CLASSIFICATION per gesture. Validation pushes its chunks through the same
+ * buffer. */
+#include "segment.h"
+static int16_t live_ring[2][NA];
+static int16_t gstore[IMU_MODEL_GESTURE_BUF][NA];
+static struct imu_gbuf gbuf;
+static struct imu_seg_state seg;
+static bool seg_ready;
+#endif
 static struct live live;
-static struct live_cfg live_cfg;
+static struct live_cfg live_cfg = {
+#if IMU_MODEL_MODE_GESTURE
+    .n_axes = NA, .window_len = 2, .stride_len = 1, /* every converted sample (gesture_sample) */
+#else
+    .n_axes = NA, .window_len = WL, .stride_len = IMU_MODEL_STRIDE_LEN,
+#endif
+    .out_hz = (uint32_t)(IMU_MODEL_RATE_HZ + 0.5f),
+    .decision = { .n_classes = IMU_MODEL_N_CLASSES, .min_margin = IMU_MODEL_DECISION_MIN_MARGIN,
+                  .smooth_n = IMU_MODEL_DECISION_SMOOTH, .min_interval = IMU_MODEL_DECISION_MIN_INTERVAL },
+};
 static uint32_t live_pos, live_last_idx;
 static uint8_t live_accel_g;   /* the ranges of the samples in the window (latched at a restart) */
 static uint16_t live_gyro_dps;
@@ -75,6 +100,9 @@ static bool live_ok, raw_on = true;
 static uint32_t cls_seq;
 /* validation: next expected sample offset (0 = no window in progress) */
 static uint16_t v_next;
+static uint8_t v_flags;               /* of the window in progress (PROTO_VALIDATE_DECIDE...) */
+static struct live_decider v_dec;     /* the decision logic over validation windows */
+static uint32_t v_decided;
 static uint32_t v_last_ms;
 
 static void sensor_context(uint32_t now_ms) { app_sensor_poll(&app, now_ms); }
@@ -120,6 +148,14 @@ static int classify(const float *scale, const int8_t **y, uint32_t *insn)
 {
     uint32_t m = mask_time();
     uint32_t v0 = SYST_CVR;
+#if IMU_MODEL_MODE_GESTURE
+    uint16_t n = imu_gbuf_finish(&gbuf);
+    if (n == 0) { /* nothing buffered: a window of zeros */
+        memset(win, 0, sizeof win);
+    } else {
+        imu_resample_i16(&gstore[0][0], n, NA, &win[0][0], WL);
+    }
+#endif
     imu_features(&imu_model_features, &win[0][0], scale, feat_work, feat);
     imu_nn_quantize_input(&imu_model_nn, feat, nn_a);
     const int8_t *out = imu_nn_run(&imu_model_nn, nn_a, nn_b);
@@ -132,6 +168,16 @@ static int classify(const float *scale, const int8_t **y, uint32_t *insn)
     *insn = (ticks * CLS_TICKS_DEN + CLS_TICKS_NUM / 2u) / CLS_TICKS_NUM; /* ticks < 2^22 */
     *y = out;
     return cls;
+}
+
+/* The live path restarts (a gap, validation): empty window; gesture mode drops the gesture in
+ * progress and starts the segmenter again. */
+static void live_reset(void)
+{
+    live_restart(&live);
+#if IMU_MODEL_MODE_GESTURE
+    seg_ready = false;
+#endif
 }
 
 /* ---- validation ---------------------------------------------------------------------- */
@@ -149,27 +195,46 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
         app_nak(a, token, f->type, PROTO_NAK_MODEL_MISMATCH, "window for another model");
         return true;
     }
+#if IMU_MODEL_MODE_GESTURE
+    if (c.n_axes != NA) { /* a gesture of any length: it goes through the gesture buffer */
+#else
     if (c.n_axes != NA || c.total != WL) {
+#endif
         v_next = 0;
         app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "window shape is not the model's");
         return true;
     }
     if (c.offset == 0) {
         v_next = 0;
-        live_restart(&live); /* the buffer is the validation window's now */
+        v_flags = c.flags;
+        live_reset(); /* the buffer is the validation window's now */
+#if IMU_MODEL_MODE_GESTURE
+        imu_gbuf_reset(&gbuf);
+#endif
     }
     if (c.offset != v_next) {
         v_next = 0;
         app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "validation chunk out of order");
         return true;
     }
+#if IMU_MODEL_MODE_GESTURE
+    for (uint32_t t = 0; t < c.count; t++) {
+        int16_t x[NA];
+        for (unsigned k = 0; k < NA; k++)
+            x[k] = (int16_t)proto_get_u16(c.data + 2u * (t * NA + k));
+        imu_gbuf_push(&gbuf, x);
+    }
+    const uint32_t total = c.total;
+#else
     int16_t *dst = &win[c.offset][0];
     for (uint32_t i = 0; i < (uint32_t)c.count * NA; i++)
         dst[i] = (int16_t)proto_get_u16(c.data + 2u * i);
+    const uint32_t total = WL;
+#endif
     v_next = (uint16_t)(c.offset + c.count);
     v_last_ms = platform_now_ms();
     app_ack(a, token, f->type);
-    if (v_next < WL)
+    if (v_next < total)
         return true;
     v_next = 0;
     uart_kick(); /* the ACK leaves before the measurement */
@@ -182,6 +247,19 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     r.n_classes = IMU_MODEL_N_CLASSES;
     r.n_features = IMU_MODEL_N_FEATURES;
     memcpy(r.scores, y, IMU_MODEL_N_CLASSES);
+    /* the decision logic over consecutive windows of a recording, as the live path runs it */
+    r.has_decision = (v_flags & PROTO_VALIDATE_DECIDE) != 0;
+    if (r.has_decision) {
+        struct live_event ev;
+        if (v_flags & PROTO_VALIDATE_DECIDE_RESET) {
+            live_decider_init(&v_dec, &live_cfg.decision);
+            v_decided = 0;
+        }
+        r.event = live_decide(&v_dec, r.scores, v_decided++ * IMU_MODEL_STRIDE_LEN, &ev);
+        r.decision = v_dec.current;
+        r.votes = r.event ? ev.votes : 0;
+        r.previous = r.event ? ev.previous : v_dec.current;
+    }
     size_t n = proto_validate_result_pack(&r, feat, link_payload(&a->link), LINK_MAX_PAYLOAD);
     if (n)
         link_send(&a->link, PROTO_VALIDATE_RESULT, NULL, n);
@@ -193,29 +271,40 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
 /* (Re)start the live path for the sensor's current rate: empty window, fresh decisions. */
 static void live_begin(void)
 {
-    live_cfg.n_axes = NA;
-    live_cfg.window_len = WL;
-    live_cfg.stride_len = IMU_MODEL_STRIDE_LEN;
+#if IMU_MODEL_MODE_GESTURE
+    seg_ready = false;
+    imu_gbuf_init(&gbuf, &gstore[0][0], NA, IMU_MODEL_GESTURE_BUF);
+#endif
     live_cfg.in_hz = app.cfg.rate_hz;
-    live_cfg.out_hz = (uint32_t)(IMU_MODEL_RATE_HZ + 0.5f);
-    live_cfg.decision.n_classes = IMU_MODEL_N_CLASSES;
-    live_cfg.decision.min_margin = IMU_MODEL_DECISION_MIN_MARGIN;
-    live_cfg.decision.smooth_n = IMU_MODEL_DECISION_SMOOTH;
-    live_cfg.decision.min_interval = IMU_MODEL_DECISION_MIN_INTERVAL;
     live_ok = live_ok && live_cfg_check(&live_cfg) == 0;
+#if IMU_MODEL_MODE_GESTURE
+    if (live_ok)
+        live_init(&live, &live_cfg, &live_ring[0][0]);
+#else
     if (live_ok)
         live_init(&live, &live_cfg, &win[0][0]);
+#endif
     cls_seq = 0;
     event_seq = 0;
 }
 
-/* Classify the due window; send CLASSIFICATION, and EVENT when the decision changes. */
-static void live_run(uint64_t t_us)
+/* Physical units per LSB of the model's axes at the window's sensor ranges. */
+static void live_axis_scales(float *scale)
 {
-    float sensor_scale[LIVE_SENSOR_AXES], scale[NA];
+    float sensor_scale[LIVE_SENSOR_AXES];
     live_sensor_scales((enum live_sensor_kind)app.sensor->scale_kind, live_accel_g, live_gyro_dps, sensor_scale);
     live_scales(&live_cfg, sensor_scale, scale);
+}
+
+/* Classify the due window (gesture mode: the buffered gesture); send CLASSIFICATION, and EVENT
+ * when the decision changes. */
+static void live_run(uint64_t t_us)
+{
+    float scale[NA];
+    live_axis_scales(scale);
+#if !IMU_MODEL_MODE_GESTURE
     (void)live_window(&live);
+#endif
     struct proto_classification c;
     const int8_t *y;
     c.seq = cls_seq++;
@@ -237,6 +326,27 @@ static void live_run(uint64_t t_us)
         link_send(&app.link, PROTO_EVENT, NULL, n);
 }
 
+#if IMU_MODEL_MODE_GESTURE
+/* One converted sample through the segmenter; a finished gesture is classified. */
+static void gesture_sample(const int16_t *x, uint64_t t_us)
+{
+    if (!seg_ready) { /* after a restart: the scales of the ranges now in force */
+        float scale[NA];
+        live_axis_scales(scale);
+        imu_seg_init(&seg, &imu_model_segment, scale);
+        imu_gbuf_reset(&gbuf);
+        seg_ready = true;
+    }
+    int ev = imu_seg_push(&seg, x, NULL, NULL);
+    if (ev == IMU_SEG_ONSET)
+        imu_gbuf_reset(&gbuf);
+    if (seg.active || ev == IMU_SEG_END || ev == IMU_SEG_DROPPED)
+        imu_gbuf_push(&gbuf, x);
+    if (ev == IMU_SEG_END)
+        live_run(t_us);
+}
+#endif
+
 /* Feed the samples the sensor context queued since the last call into the live path. */
 static void live_feed(void)
 {
@@ -244,7 +354,7 @@ static void live_feed(void)
     uint32_t tail = r->tail, used = ring_used(r);
     if ((int32_t)(live_pos - tail) < 0) { /* dropped before we saw them */
         live_pos = tail;
-        live_restart(&live);
+        live_reset();
     }
     /* validation owns the buffer while it runs and shortly after */
     bool quiet = v_next != 0 || platform_now_ms() - v_last_ms <= VALIDATE_QUIET_MS;
@@ -252,19 +362,24 @@ static void live_feed(void)
         const struct imu_sample *s = ring_at(r, live_pos - tail);
         if (!live_have_last || s->idx != live_last_idx + 1u) {
             /* the sensor restarted (new ranges or rate, an error): new window, new scale */
-            live_restart(&live);
+            live_reset();
             live_accel_g = app.cfg.accel_g;
             live_gyro_dps = app.cfg.gyro_dps;
         }
         live_have_last = true;
         live_last_idx = s->idx;
         if (!live_ok || quiet) {
-            live_restart(&live);
+            live_reset();
             continue;
         }
         live_put(&live, s->v);
+#if IMU_MODEL_MODE_GESTURE
+        while (live_next(&live))
+            gesture_sample(live_window(&live) + NA, s->t_us); /* the newest of the 2 rows */
+#else
         while (live_next(&live))
             live_run(s->t_us);
+#endif
     }
     if (!raw_on) {
         ring_drop(r, used);

@@ -30,6 +30,7 @@ static int fails;
 static void options(struct tr_options *o, unsigned seed)
 {
     tr_options_default(o);
+    o->mode = TR_MODE_CONTINUOUS;
     o->window_ms = o->stride_ms = 2000; /* one window per recording */
     o->raw_points = 16;
     o->feat_flags = IMU_FEAT_RAW;
