@@ -377,6 +377,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         }
         if (!json) tr_search_print(&sr, 10, stdout);
         struct tr_options w = sr.e[sr.best].o;
+        if (o.mode == TR_MODE_AUTO) w.mode = TR_MODE_AUTO; /* the refit chooses (and says) the same mode */
         w.verbose = 0;
         w.progress_out = prog;
         w.progress_bar = 0;
