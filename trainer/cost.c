@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cost.c -- what a model costs on the device: flash and RAM of the classifier firmware built
  * around it (classifier-nucleo-f446re, arm-none-eabi-size), and instructions per window (features,
  * input quantization, int8 network, argmax) on the Cortex-M4.

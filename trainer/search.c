@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* search.c -- automatic configuration: k-fold cross-validation on the training recordings over
  * the input handling, the network and the training options, within the device budgets.
  *

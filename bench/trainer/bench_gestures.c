@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_gestures -- whole gestures by synthetic people (shapes.c, the pairs set: mirrored and
  * time-reversed pairs, 1-6 s recordings of their own lengths), held-out people: accuracy of the
  * modes and feature groups, and of the default `imulab train` (the automatic search), per

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """sk_gestures.py CSV_DIR [--folds K] [--seeds N] -- the reference of issue 10 on the examples
 bench_gestures wrote: scikit-learn's MLPClassifier(64, 32) on time-normalized gestures (each
 recording resampled to 64 points per axis) with stats + spectral + 32 raw points per axis, with

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/trainer/auto_e2e.sh IMULAB GESTURE_GEN JGET -- the automatic configuration end to end:
 # whole-gesture recordings by 4 synthetic people (gesture_gen), imported with --subject, split by
 # subject; then `imulab train --out DIR` with no model options (the default path, with the smaller

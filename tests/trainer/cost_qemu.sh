@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/trainer/cost_qemu.sh IMULAB GESTURE_GEN JGET SRC -- the trainer's device cost model
 # (trainer/cost.c, model.json "device_cost") against the emulated board and the real build:
 #  - instructions per window or gesture (features + input quantization + network, and the

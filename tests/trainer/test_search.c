@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_search -- the automatic configuration (trainer/search.c) on shape gestures from the
  * benchmark's generator (bench/trainer/shapes.c: synthetic people drawing digits):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/trainer/cost/main.c -- instructions of one window (features, input quantization, int8
  * network) of an exported model on the emulated Cortex-M4, for checking the trainer's cost model
  * (trainer/cost.c) against the board: QEMU netduinoplus2 with -icount shift=0, where SysTick on the

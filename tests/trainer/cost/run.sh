@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/trainer/cost/run.sh MODEL_DIR -- instructions of one window of the model on the emulated
 # Cortex-M4 (see main.c). Prints "features N", "network N", "total N". Exit 77 without the ARM
 # toolchain or QEMU.
