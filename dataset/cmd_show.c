@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_show.c -- imulab show (metadata, per-axis statistics and a terminal plot) and imulab plot
  * (an SVG file for reports). */
 #include <errno.h>
@@ -269,9 +270,6 @@ static const char *plot_help =
     "                    ones grey), with the segmenter of model DIR or, without DIR, the one\n"
     "                    `imulab train --mode gesture` would set up (see `imulab segments`)\n";
 
-extern int cli_plot_segments(const struct cli *cli, const char *model_dir, int n_axes, const float *v, int64_t n,
-                             uint32_t *starts, uint32_t *lens, int *kept, int max) __attribute__((weak));
-
 int cmd_plot(const struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
@@ -323,10 +321,6 @@ int cmd_plot(const struct cli *cli, int argc, char **argv)
     static int seg_kept[MAXSEG];
     int n_seg = 0;
     if (want_segments) {
-        if (cli_plot_segments == NULL) {
-            st = cli_error("--segments needs the trainer, which this imulab is built without");
-            goto done;
-        }
         n_seg = cli_plot_segments(cli, seg_model, na, v, n, seg_start, seg_len, seg_kept, MAXSEG);
         if (n_seg < 0) {
             st = CLI_FAIL;

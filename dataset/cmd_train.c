@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_train.c -- `imulab train` and `imulab eval`: the front end of the trainer library. */
 #include <getopt.h>
 #include <math.h>
@@ -124,6 +125,9 @@ static const char train_help[] =
     "  --gesture-min-ms N   gesture: shorter segments are dropped (default 250)\n"
     "  --gesture-hold-ms N  gesture: quiet time that ends a gesture (default 200)\n"
     "  --gesture-buf N      gesture: samples the device keeps per gesture before halving (default 128)\n"
+    "  --gesture-trim       gesture: cut one-gesture recordings to the span the segmenter sees moving\n"
+    "                       (first onset to last end, as the device cuts its live stream; default:\n"
+    "                       used whole)\n"
     "  --seg-on X           gesture: onset level above idle, part of the motion-level spread (default 0.1)\n"
     "  --seg-off X          gesture: offset level above idle (default 0.04)\n"
     "  --seed N             random seed (default 1); the same seed gives the same model (and search)\n"
@@ -178,8 +182,13 @@ static int parse_features(const char *s, struct tr_options *o)
     return 0;
 }
 
+/* The range of the last parse_int/parse_float, for the message naming it. */
+static double range_lo, range_hi;
+
 static int parse_int(const char *s, int lo, int hi, int *v)
 {
+    range_lo = lo;
+    range_hi = hi;
     char *end;
     long x = strtol(s, &end, 10);
     if (end == s || *end || x < lo || x > hi) return -1;
@@ -189,6 +198,8 @@ static int parse_int(const char *s, int lo, int hi, int *v)
 
 static int parse_float(const char *s, double lo, double hi, float *v)
 {
+    range_lo = lo;
+    range_hi = hi;
     double x;
     if (cli_parse_double(s, &x) || x < lo || x > hi) return -1;
     *v = (float)x;
@@ -198,7 +209,7 @@ static int parse_float(const char *s, double lo, double hi, float *v)
 enum train_opt { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
            O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
            O_AUTO, O_FOLDS, O_THREADS, O_BFLASH, O_BRAM, O_BINSN, O_QUICK, O_JSON,
-           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI };
+           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM };
 
 /* The search dimension an option fixes (0: a training option the search does not vary). */
 static unsigned pin_of(int opt)
@@ -251,7 +262,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"gesture-max-ms", required_argument, NULL, O_GMAX}, {"gesture-min-ms", required_argument, NULL, O_GMIN},
         {"gesture-hold-ms", required_argument, NULL, O_GHOLD}, {"gesture-buf", required_argument, NULL, O_GBUF},
         {"seg-on", required_argument, NULL, O_SON}, {"seg-off", required_argument, NULL, O_SOFF},
-        {"sub-segments", required_argument, NULL, O_NSUB}, {"min-confidence", required_argument, NULL, O_MINC},
+        {"sub-segments", required_argument, NULL, O_NSUB}, {"gesture-trim", no_argument, NULL, O_TRIM}, {"min-confidence", required_argument, NULL, O_MINC},
         {"smooth", required_argument, NULL, O_SMOOTH}, {"min-interval-ms", required_argument, NULL, O_MINI},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
@@ -264,6 +275,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     if (qenv && *qenv && strcmp(qenv, "0")) so.quick = 1;
     const char *cmd = "train";
 #define BAD(what) return cli_usage(cmd, "bad " what " '%s'", optarg)
+#define BAD_RANGE(what) return cli_usage(cmd, what " must be from %g to %g, not '%.40s'", range_lo, range_hi, optarg)
     cli_getopt_begin();
     while ((c = cli_getopt(cmd, argc, argv, "h", opts)) != -1) {
         switch (c) {
@@ -271,7 +283,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_FILT: case O_FHZ: case O_FORD: case O_ACOP: case O_ASC: case O_AROT: case O_ASH: case O_ANO:
         case O_BATCH: case O_LR: case O_VAL: case O_PAT: case O_NOCW: case O_NOHANN: case O_QAT:
         case O_MODE: case O_GPTS: case O_GMAX: case O_GMIN: case O_GHOLD: case O_GBUF: case O_SON: case O_SOFF:
-        case O_NSUB:
+        case O_NSUB: case O_TRIM:
             model_opts = 1;
             so.pins |= pin_of(c);
             break;
@@ -288,8 +300,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_BINSN: if (parse_int(optarg, 1, 1 << 30, &so.budget.instructions)) BAD("--budget-instructions"); break;
         case O_QUICK: so.quick = 1; break;
         case O_JSON: json = 1; break;
-        case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD("--window-ms"); window_set = 1; break;
-        case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD("--stride-ms"); window_set = 1; break;
+        case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD_RANGE("--window-ms"); window_set = 1; break;
+        case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD_RANGE("--stride-ms"); window_set = 1; break;
         case O_MODE:
             if (!strcmp(optarg, "gesture")) o.mode = TR_MODE_GESTURE;
             else if (!strcmp(optarg, "continuous")) o.mode = TR_MODE_CONTINUOUS;
@@ -297,52 +309,54 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
             else BAD("--mode (gesture, continuous or auto)");
             mode_set = 1;
             break;
-        case O_GPTS: if (parse_int(optarg, 8, IMU_RESAMPLE_MAX_POINTS, &o.gesture_points)) BAD("--gesture-points (8..1024)"); break;
-        case O_GMAX: if (parse_int(optarg, 50, 600000, &o.gesture_max_ms)) BAD("--gesture-max-ms"); break;
-        case O_GMIN: if (parse_int(optarg, 0, 600000, &o.gesture_min_ms)) BAD("--gesture-min-ms"); break;
-        case O_GHOLD: if (parse_int(optarg, 1, 600000, &o.gesture_hold_ms)) BAD("--gesture-hold-ms"); break;
+        case O_GPTS: if (parse_int(optarg, 8, IMU_RESAMPLE_MAX_POINTS, &o.gesture_points)) BAD_RANGE("--gesture-points"); break;
+        case O_GMAX: if (parse_int(optarg, 50, 600000, &o.gesture_max_ms)) BAD_RANGE("--gesture-max-ms"); break;
+        case O_GMIN: if (parse_int(optarg, 0, 600000, &o.gesture_min_ms)) BAD_RANGE("--gesture-min-ms"); break;
+        case O_GHOLD: if (parse_int(optarg, 1, 600000, &o.gesture_hold_ms)) BAD_RANGE("--gesture-hold-ms"); break;
         case O_GBUF: if (parse_int(optarg, 16, 4096, &o.gesture_buf) || o.gesture_buf % 2) BAD("--gesture-buf (even, 16..4096)"); break;
-        case O_SON: if (parse_float(optarg, 0, 100, &o.seg_on)) BAD("--seg-on"); break;
-        case O_SOFF: if (parse_float(optarg, 0, 100, &o.seg_off)) BAD("--seg-off"); break;
-        case O_NSUB: if (parse_int(optarg, 2, IMU_FEAT_MAX_SUB, &o.n_sub)) BAD("--sub-segments (2..32)"); o.feat_auto = 0; break;
-        case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD("--seed"); o.seed = (unsigned)v; so.pins |= TR_PIN_SEED; break;
+        case O_TRIM: o.gesture_trim = 1; break;
+        case O_SON: if (parse_float(optarg, 0, 100, &o.seg_on)) BAD_RANGE("--seg-on"); break;
+        case O_SOFF: if (parse_float(optarg, 0, 100, &o.seg_off)) BAD_RANGE("--seg-off"); break;
+        case O_NSUB: if (parse_int(optarg, 2, IMU_FEAT_MAX_SUB, &o.n_sub)) BAD_RANGE("--sub-segments"); o.feat_auto = 0; break;
+        case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD_RANGE("--seed"); o.seed = (unsigned)v; so.pins |= TR_PIN_SEED; break;
         case O_HID: if (tr_parse_hidden(optarg, &o)) BAD("--hidden (up to 3 sizes 1..512)"); break;
-        case O_EP: if (parse_int(optarg, 1, 100000, &o.epochs)) BAD("--epochs"); break;
-        case O_BATCH: if (parse_int(optarg, 1, 65536, &o.batch)) BAD("--batch"); break;
-        case O_LR: if (parse_float(optarg, 1e-7, 10, &o.lr)) BAD("--lr"); break;
-        case O_L2: if (parse_float(optarg, 0, 10, &o.l2)) BAD("--l2"); break;
-        case O_VAL: if (parse_float(optarg, 0, 0.9, &o.val_frac)) BAD("--val-frac"); break;
-        case O_PAT: if (parse_int(optarg, 0, 100000, &o.patience)) BAD("--patience"); break;
+        case O_EP: if (parse_int(optarg, 1, 100000, &o.epochs)) BAD_RANGE("--epochs"); break;
+        case O_BATCH: if (parse_int(optarg, 1, 65536, &o.batch)) BAD_RANGE("--batch"); break;
+        case O_LR: if (parse_float(optarg, 1e-7, 10, &o.lr)) BAD_RANGE("--lr"); break;
+        case O_L2: if (parse_float(optarg, 0, 10, &o.l2)) BAD_RANGE("--l2"); break;
+        case O_VAL: if (parse_float(optarg, 0, 0.9, &o.val_frac)) BAD_RANGE("--val-frac"); break;
+        case O_PAT: if (parse_int(optarg, 0, 100000, &o.patience)) BAD_RANGE("--patience"); break;
         case O_NOCW: o.class_weights = 0; break;
         case O_FEAT: if (parse_features(optarg, &o)) BAD("--features (stats,spectral,raw)"); break;
         case O_FFT: if (parse_int(optarg, 8, 128, &o.fft_len) || (o.fft_len & (o.fft_len - 1))) BAD("--fft-len (power of two 8..128)"); break;
         case O_NOHANN: o.feat_flags &= ~IMU_FEAT_HANN; break;
-        case O_RAW: if (parse_int(optarg, 2, 256, &o.raw_points)) BAD("--raw-points"); o.feat_auto = 0; break;
+        case O_RAW: if (parse_int(optarg, 2, 256, &o.raw_points)) BAD_RANGE("--raw-points"); o.feat_auto = 0; break;
         case O_FILT:
             if (!strcmp(optarg, "low")) o.filter = 1;
             else if (!strcmp(optarg, "high")) o.filter = 2;
             else if (!strcmp(optarg, "none")) o.filter = 0;
             else BAD("--filter (low, high or none)");
             break;
-        case O_FHZ: if (parse_float(optarg, 1e-6, 1e6, &o.filter_hz)) BAD("--filter-hz"); break;
+        case O_FHZ: if (parse_float(optarg, 1e-6, 1e6, &o.filter_hz)) BAD_RANGE("--filter-hz"); break;
         case O_FORD: if (parse_int(optarg, 2, 4, &o.filter_order) || o.filter_order == 3) BAD("--filter-order (2 or 4)"); break;
-        case O_ACOP: if (parse_int(optarg, 0, 20, &o.aug_copies)) BAD("--aug-copies"); break;
+        case O_ACOP: if (parse_int(optarg, 0, 20, &o.aug_copies)) BAD_RANGE("--aug-copies"); break;
         case O_MINC:
             if (parse_float(optarg, 0, 0.99, &o.min_confidence) || (o.min_confidence > 0 && o.min_confidence < 0.5f))
                 BAD("--min-confidence (0, or 0.5..0.99)");
             break;
-        case O_SMOOTH: if (parse_int(optarg, 1, 16, &o.smooth_n)) BAD("--smooth (1..16)"); break;
-        case O_MINI: if (parse_int(optarg, 0, 600000, &o.min_interval_ms)) BAD("--min-interval-ms"); break;
-        case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD("--aug-scale"); break;
-        case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD("--aug-rotate"); break;
-        case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD("--aug-shift-ms"); break;
-        case O_ANO: if (parse_float(optarg, 0, 10, &o.aug_noise)) BAD("--aug-noise"); break;
-        case O_QAT: if (parse_int(optarg, 0, 100000, &o.qat_epochs)) BAD("--qat-epochs"); break;
+        case O_SMOOTH: if (parse_int(optarg, 1, 16, &o.smooth_n)) BAD_RANGE("--smooth"); break;
+        case O_MINI: if (parse_int(optarg, 0, 600000, &o.min_interval_ms)) BAD_RANGE("--min-interval-ms"); break;
+        case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD_RANGE("--aug-scale"); break;
+        case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD_RANGE("--aug-rotate"); break;
+        case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD_RANGE("--aug-shift-ms"); break;
+        case O_ANO: if (parse_float(optarg, 0, 10, &o.aug_noise)) BAD_RANGE("--aug-noise"); break;
+        case O_QAT: if (parse_int(optarg, 0, 100000, &o.qat_epochs)) BAD_RANGE("--qat-epochs"); break;
         case O_QUIET: quiet = 1; break;
         default: return CLI_USAGE;
         }
     }
 #undef BAD
+#undef BAD_RANGE
     if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     if (!out) return cli_usage(cmd, "--out MODEL_DIR is required");
     if (o.filter && !(o.filter_hz > 0)) return cli_usage(cmd, "--filter needs --filter-hz");
@@ -391,13 +405,14 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     if (search) m.search_json = tr_search_json(&sr, 20);
     snprintf(m.options_json, sizeof m.options_json,
              "{\"mode\":\"%s\",\"gesture_points\":%d,\"gesture_max_ms\":%d,\"gesture_min_ms\":%d,"
-             "\"gesture_hold_ms\":%d,\"gesture_buf\":%d,\"seg_on\":%g,\"seg_off\":%g,\"n_sub\":%d,\"feat_flags\":%d,"
+             "\"gesture_hold_ms\":%d,\"gesture_buf\":%d,\"gesture_trim\":%s,\"seg_on\":%g,\"seg_off\":%g,\"n_sub\":%d,\"feat_flags\":%d,"
              "\"window_ms\":%d,\"stride_ms\":%d,\"seed\":%u,\"epochs\":%d,\"batch\":%d,\"lr\":%g,\"l2\":%g,"
              "\"val_frac\":%g,\"patience\":%d,\"class_weights\":%s,\"fft_len\":%d,\"raw_points\":%d,"
              "\"filter\":%d,\"filter_hz\":%g,\"filter_order\":%d,\"aug_copies\":%d,\"aug_scale\":%g,"
              "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g,\"qat_epochs\":%d,\"hidden\":[%d,%d,%d],\"n_hidden\":%d,\"auto\":%s}",
              o.mode == TR_MODE_AUTO ? "auto" : o.mode == TR_MODE_GESTURE ? "gesture" : "continuous",
              o.gesture_points, o.gesture_max_ms, o.gesture_min_ms, o.gesture_hold_ms, o.gesture_buf,
+             o.gesture_trim ? "true" : "false",
              (double)o.seg_on, (double)o.seg_off, o.n_sub, o.feat_flags,
              o.window_ms, o.stride_ms, o.seed, o.epochs, o.batch, (double)o.lr, (double)o.l2, (double)o.val_frac,
              o.patience, o.class_weights ? "true" : "false", o.fft_len, o.raw_points, o.filter, (double)o.filter_hz,
@@ -558,6 +573,7 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
     double acc = tr_evaluate(&m, &te, 0, cf), acc8 = tr_evaluate(&m, &te, 1, c8);
     int *crec = calloc((size_t)n * n, sizeof(int)), n_units = 0;
     double acc_rec = tr_evaluate_recordings(&m, &te, crec, &n_units);
+    m.n_test_skipped = tr_recordings_without_examples(&d.ds, &te, TR_TESTING);
     int pt[5], pp[5], pc[5], np = tr_confused_pairs(c8, n, pt, pp, pc, 5);
     char warns[8][TR_WARN_LEN];
     int nw = tr_warnings(&m, &d.ds, NULL, warns, 8);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* validate_decide.c -- see validate_decide.h. */
 #include "validate_decide.h"
 

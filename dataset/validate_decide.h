@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* validate_decide.h -- the decision-logic part of `imulab validate`: the host runs the model's
  * decision logic (portable/live.h) over the consecutive windows of each testing recording, as the
  * device's live path does, and compares it with the decision block the device appends to each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_gesture -- gesture mode's device path on arbitrary input: the bytes a host (or noise) can
  * put into CMD_VALIDATE chunks, or a sensor into the live stream, go through the motion segmenter,
  * the gesture buffer and the resampler exactly as firmware/app/classifier_main.c runs them, then

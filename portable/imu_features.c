@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imu_features.c -- see imu_features.h. Portable C for the host and the Cortex-M4F; no libm, no allocation. */
 #include "imu_features.h"
 

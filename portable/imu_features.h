@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imu_features.h -- the feature extractor shared by the host trainer and the classifier firmware.
  *
  * One window of raw int16 samples (interleaved, n_axes per time step) plus a per-axis scale

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nn.c -- see nn.h. Portable C with a Cortex-M DSP path; no allocation. */
 #include "nn.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* proto.c -- framing, CRC and typed messages of the imulab wire protocol.
  *
  * The frame layer is COBS over (version, type, payload, crc32). Encoding builds the body in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* proto.h -- the imulab wire protocol, shared by the host programs and the firmware.
  *
  * A frame on the wire is COBS(body) followed by a single 0x00 delimiter, where

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* export.c -- MODEL_DIR/model.c, model.h (for the firmware) and model.json (everything the host
  * needs to run the float and int8 model again, plus configuration and metrics). */
 #include "trainer_int.h"
@@ -55,6 +56,7 @@ static cJSON *model_json(const struct tr_model *m)
         cJSON *g = cJSON_AddObjectToObject(j, "gesture");
         cJSON_AddNumberToObject(g, "points", m->window_len);
         cJSON_AddNumberToObject(g, "buffer", m->gesture_buf);
+        cJSON_AddBoolToObject(g, "trim", m->gesture_trim != 0);
         cJSON *sg = cJSON_AddObjectToObject(g, "segmenter");
         cJSON_AddNumberToObject(sg, "hold", m->seg.hold);
         cJSON_AddNumberToObject(sg, "min_len", m->seg.min_len);
@@ -457,6 +459,9 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         const cJSON *g = cJSON_GetObjectItem(j, "gesture"), *sg = cJSON_GetObjectItem(g, "segmenter");
         if (num(g, "buffer", &v) || v < 16 || v > 4096 || (int)v % 2) goto bad;
         m->gesture_buf = (int)v;
+        const cJSON *tr = cJSON_GetObjectItem(g, "trim"); /* absent: whole recordings */
+        if (tr && !cJSON_IsBool(tr)) goto bad;
+        m->gesture_trim = cJSON_IsTrue(tr);
         struct imu_seg_config *c = &m->seg;
         c->n_axes = (uint16_t)m->n_axes;
         if (num(sg, "hold", &v) || v < 1 || v > 65535) goto bad;
@@ -479,6 +484,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         c->idle_init = (float)v;
         if (imu_seg_config_check(c)) goto bad;
         if (num(g, "points", &v) || v < 8 || v > IMU_RESAMPLE_MAX_POINTS) goto bad;
+        m->window_len = (int)v; /* must equal window_len below */
         why = "bad window configuration";
     }
     if (num(j, "window_ms", &v)) goto bad;
@@ -486,6 +492,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     if (num(j, "stride_ms", &v)) goto bad;
     m->stride_ms = (int)v;
     if (num(j, "window_len", &v) || v < 2 || v > 4096) goto bad;
+    if (m->mode == TR_MODE_GESTURE && (int)v != m->window_len) goto bad; /* the resampled points */
     m->window_len = (int)v;
     if (num(j, "stride_len", &v) || v < (m->mode == TR_MODE_GESTURE ? 0 : 1)) goto bad;
     m->stride_len = (int)v;

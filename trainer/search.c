@@ -170,7 +170,8 @@ static int same_input(const struct tr_options *a, const struct tr_options *b)
     if (a->mode == TR_MODE_GESTURE &&
         (a->gesture_points != b->gesture_points || a->gesture_max_ms != b->gesture_max_ms ||
          a->gesture_min_ms != b->gesture_min_ms || a->gesture_hold_ms != b->gesture_hold_ms ||
-         a->gesture_buf != b->gesture_buf || a->seg_on != b->seg_on || a->seg_off != b->seg_off))
+         a->gesture_buf != b->gesture_buf || a->seg_on != b->seg_on || a->seg_off != b->seg_off ||
+         a->gesture_trim != b->gesture_trim))
         return 0;
     if (a->mode != TR_MODE_GESTURE && (a->window_ms != b->window_ms || a->stride_ms != b->stride_ms)) return 0;
     return a->feat_flags == b->feat_flags &&

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/kernel/main.c -- the portable int8 dense kernel (portable/nn.c, imu_nn_run) on the emulated
  * Cortex-M4, shape by shape, against the CMSIS-NN figures of issue 7 (arm_fully_connected_s8, same
  * compiler and flags, whole network including the per-layer calls).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bench/kernel/run.sh -- instructions per inference of the portable int8 dense kernel on the emulated
 # Cortex-M4 (QEMU netduinoplus2, -icount shift=0), for the four shapes of issue 7, next to CMSIS-NN.
 # Built as CMSIS-NN was measured: arm-none-eabi-gcc -O2 -mcpu=cortex-m4 -mfpu=fpv4-sp-d16

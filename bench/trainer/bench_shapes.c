@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_shapes -- shape gestures: air-drawn digits 0-9 by synthetic people (shapes.c), one window
  * per recording, through the trainer API. Accuracy (float and int8) with spectral-only, raw-only
  * and raw+spectral features, on two splits: every person's repetitions split 3:1 (people seen in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # classifier.cmake -- the classifier images for one exported model (included by firmware/CMakeLists.txt
 # when IMULAB_MODEL is set):
 #

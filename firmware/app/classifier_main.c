@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* classifier_main.c -- the classifier image: sensor -> window ring -> features -> int8 inference
  * -> CLASSIFICATION frames, built around one exported model (model.c/model.h from imulab train).
  *

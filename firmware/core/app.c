@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* app.c -- command handling, sensor pacing and SAMPLES framing (see app.h). */
 #include "app.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mpu6050.c -- MPU-6050 over I2C with FIFO draining, retries and bus recovery. */
 #include "mpu6050.h"
 

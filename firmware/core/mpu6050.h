@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mpu6050.h -- InvenSense MPU-6050 driver over the i2c_bus interface.
  *
  * Register numbers and bit fields from the "MPU-6000 and MPU-6050 Register Map and Descriptions"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/classifier/live.sh BIN SRC LIVE_REPLAY -- the live path bit-exact on the emulated board:
 # train on the shared dataset, build the classifier images, run QEMU (-icount shift=0,sleep=off: the
 # virtual clock does not wait for the wall clock, so 10,000 samples take seconds) and live_replay:

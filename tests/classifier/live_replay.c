@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* live_replay -- prove the classifier's live path bit-exact: the device's CLASSIFICATION and EVENT
  * frames against the host running the same samples through the same portable code.
  *
@@ -15,6 +16,9 @@
  * taken from the device's frame. The synthetic gesture changes every 1500 samples so decisions
  * change. Runs until N samples (default 10000) and all their frames are compared. Prints one JSON
  * line; exit 0 only if everything matched, 1 on any difference, 2 on bad usage or no device.
+ * Gesture-mode models (docs/model.md): the live path runs with a 2-sample window and stride 1, every
+ * converted sample goes through the motion segmenter and the gesture buffer (portable/segment.c),
+ * and each finished gesture is resampled and classified -- as classifier_main.c does.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +36,7 @@
 
 #include "imu_features.h"
 #include "live.h"
+#include "segment.h"
 #include "proto.h"
 #include "trainer.h"
 
@@ -58,6 +63,11 @@ static struct {
     float scale[LIVE_MAX_AXES];
     float *work, *feat;
     uint32_t cls_seq, ev_seq;
+    /* gesture mode */
+    bool gesture;
+    struct imu_seg_state seg;
+    struct imu_gbuf gbuf;
+    int16_t *gstore, *gwin;
     struct rec *dev, *host;
     int n_dev, n_host, compared;
     int classifications, events, mismatches;
@@ -89,7 +99,8 @@ static void send_cmd(uint8_t type, const uint8_t *args, size_t n, uint16_t *toke
     uint8_t p[16], out[64];
     *token = R.token++;
     proto_put_u16(p, *token);
-    memcpy(p + 2, args, n);
+    if (n) /* args may be NULL for a command without arguments */
+        memcpy(p + 2, args, n);
     size_t len = proto_frame_encode(type, p, 2 + n, out, sizeof out);
     for (size_t off = 0; off < len;) {
         ssize_t w = write(R.fd, out + off, len - off);
@@ -165,6 +176,8 @@ static float ref_scale(unsigned sensor_axis)
     return 10.0f / (float)tenths;
 }
 
+static void host_classify(const int16_t *w, uint64_t t);
+
 /* The host's live path for one raw sample that arrived at device time t. */
 static void host_sample(const int16_t *s, uint64_t t)
 {
@@ -184,6 +197,30 @@ static void host_sample(const int16_t *s, uint64_t t)
         const int16_t *ref = R.hist + (R.n_hist - R.cfg.window_len) * R.cfg.n_axes;
         if (memcmp(w, ref, sizeof(int16_t) * R.cfg.window_len * R.cfg.n_axes))
             mismatch("window after sample %ld is not the last %ld samples", R.samples, R.cfg.window_len);
+        if (!R.gesture) {
+            host_classify(w, t);
+            continue;
+        }
+        /* gesture mode: the newest sample through the segmenter and the gesture buffer */
+        const int16_t *x = w + R.cfg.n_axes;
+        int ev = imu_seg_push(&R.seg, x, NULL, NULL);
+        if (ev == IMU_SEG_ONSET)
+            imu_gbuf_reset(&R.gbuf);
+        if (R.seg.active || ev == IMU_SEG_END || ev == IMU_SEG_DROPPED)
+            imu_gbuf_push(&R.gbuf, x);
+        if (ev == IMU_SEG_END) {
+            uint16_t n = imu_gbuf_finish(&R.gbuf);
+            imu_resample_i16(R.gstore, n, (uint16_t)R.cfg.n_axes, R.gwin, (uint16_t)R.m.window_len);
+            host_classify(R.gwin, t);
+        }
+    }
+}
+
+/* Features, int8 scores and decision of one window (gesture mode: one resampled gesture); the
+ * host's CLASSIFICATION and EVENT payloads. */
+static void host_classify(const int16_t *w, uint64_t t)
+{
+    {
         imu_features(&R.m.feat, w, R.scale, R.work, R.feat);
         struct proto_classification c = { .seq = R.cls_seq++, .t_us = 0, .instructions = 0 };
         int8_t y[TR_MAX_LABELS];
@@ -217,8 +254,9 @@ static void host_begin(void)
             fail_usage("the model has an axis the sensor does not");
         R.cfg.axis_map[a] = (uint8_t)d;
     }
-    R.cfg.window_len = (uint16_t)R.m.window_len;
-    R.cfg.stride_len = (uint16_t)R.m.stride_len;
+    R.gesture = R.m.mode == TR_MODE_GESTURE;
+    R.cfg.window_len = (uint16_t)(R.gesture ? 2 : R.m.window_len);
+    R.cfg.stride_len = (uint16_t)(R.gesture ? 1 : R.m.stride_len);
     R.cfg.in_hz = R.hello.sample_rate_hz;
     R.cfg.out_hz = (uint32_t)(R.m.rate_hz + 0.5);
     R.cfg.decision.n_classes = (uint8_t)R.m.n_labels;
@@ -234,6 +272,10 @@ static void host_begin(void)
     for (unsigned a = 0; a < R.cfg.n_axes; a++)
         if (R.scale[a] != ref_scale(R.cfg.axis_map[a]))
             mismatch("scale of model axis %ld is not the datasheet's (sensor axis %ld)", a, R.cfg.axis_map[a]);
+    if (R.gesture) {
+        imu_seg_init(&R.seg, &R.m.seg, R.scale);
+        imu_gbuf_init(&R.gbuf, R.gstore, (uint16_t)R.cfg.n_axes, (uint16_t)R.m.gesture_buf);
+    }
     R.period_us = 1e6 / R.hello.sample_rate_hz;
     R.cls_seq = R.ev_seq = 0;
 }
@@ -357,11 +399,13 @@ int main(int argc, char **argv)
     proto_decoder_init(&R.dec);
     R.token = 1;
     R.win = calloc((size_t)R.m.window_len * (size_t)R.m.n_axes, sizeof(int16_t));
+    R.gwin = calloc((size_t)R.m.window_len * (size_t)R.m.n_axes, sizeof(int16_t));
+    R.gstore = calloc((size_t)(R.m.gesture_buf > 0 ? R.m.gesture_buf : 1) * (size_t)R.m.n_axes, sizeof(int16_t));
     R.work = calloc((size_t)imu_features_work_len(&R.m.feat), sizeof(float));
     R.feat = calloc((size_t)R.m.n_feat, sizeof(float));
     R.dev = calloc(MAX_FRAMES, sizeof *R.dev);
     R.host = calloc(MAX_FRAMES, sizeof *R.host);
-    if (!R.win || !R.work || !R.feat || !R.dev || !R.host)
+    if (!R.win || !R.gwin || !R.gstore || !R.work || !R.feat || !R.dev || !R.host)
         fail_usage("out of memory");
 
     /* QEMU notices a reopened pty only on its 1 s poll: ask for HELLO until it answers */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_live.c -- the classifier's live sample path (portable/live.c) against plain references:
  * the window ring in time order across many wrap-arounds, the axis map, the stride, the rate
  * conversion (exact on a ramp, pass-through at equal rates), restarts, the sensor scales, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_app.c -- the device application core on the host: HELLO on boot, SAMPLES framing (seq,
  * t_us, samples per frame), commands answered with ACK/NAK (bad values, bad lengths, unknown
  * commands, noise and corrupt frames), stop/start flushing, UART overflow dropping whole frames
@@ -525,5 +526,5 @@ int main(void)
     gestures_and_stop();
     tx_overflow();
     absent_sensor();
-    CHECK_DONE("test_app");
+    return check_report("test_app");
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_mpu6050.c -- the MPU6050 driver against the register-level fake bus: configuration
  * written, FIFO draining and overflow, absent sensor, transient and persistent NACK,
  * arbitration loss, a stuck bus freed by recovery and one that stays stuck. */
@@ -276,5 +277,5 @@ int main(void)
     absent_and_nack();
     bus_faults();
     sensor_ops_adapter();
-    CHECK_DONE("test_mpu6050");
+    return check_report("test_mpu6050");
 }

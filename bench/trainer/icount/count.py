@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 import bisect,re
 syms=[]
 for l in open('./syms.txt'):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Bare-metal harness for bench/trainer/icount/run.sh: one window through features + int8 inference
  * between two marker functions. memset is ours (no libc). */
 #include <stdint.h>

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Instructions executed by features + int8 inference for one window of a model, on the emulated
 # Cortex-M4 (QEMU netduinoplus2, one instruction per translation block, exec trace between two
 # markers). Usage: bench/trainer/icount/run.sh MODEL_DIR
