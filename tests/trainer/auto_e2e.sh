@@ -74,4 +74,19 @@ grep -q "folds" "$T/e" || fail "--folds 1: $(cat "$T/e")"
 im train --out "$T/x" --budget-flash 100 >/dev/null 2>"$T/e" && fail "a budget nothing fits succeeded"
 grep -q "no configuration fits the device budgets" "$T/e" || fail "tiny budget: $(cat "$T/e")"
 [ ! -e "$T/x/model.json" ] || fail "a model was written although nothing fits"
+# subjects from info.labels (metadata.subject, as uji-watch records them), unless --subject
+if command -v sqlite3 >/dev/null; then
+  mkdir -p "$T/il"
+  a=$(ls "$T/g/p0" | head -1) b=$(ls "$T/g/p1" | head -1)
+  cp "$T/g/p0/$a" "$T/g/p1/$b" "$T/il/"
+  printf '{"version": 1, "files": [{"path": "%s", "category": "training", "label": {"type": "label", "label": "x"}, "metadata": {"subject": "alice"}}, {"path": "%s", "category": "training", "label": {"type": "label", "label": "y"}, "metadata": {"subject": "bob"}}]}' "$a" "$b" >"$T/il/info.labels"
+  "$IM" --db "$T/s.db" import "$T/il" >/dev/null || fail "import with metadata.subject"
+  [ "$(sqlite3 "$T/s.db" "select group_concat(subject, ',') from (select subject from recordings order by subject)")" = "alice,bob" ] \
+    || fail "subjects from info.labels: $(sqlite3 "$T/s.db" 'select label, subject from recordings')"
+  "$IM" --db "$T/s2.db" import --subject carol "$T/il" >/dev/null || fail "import --subject"
+  [ "$(sqlite3 "$T/s2.db" "select count(*) from recordings where subject = 'carol'")" = 2 ] || fail "--subject did not win"
+  sed -i 's/"subject": "bob"/"subject": 7/' "$T/il/info.labels"
+  "$IM" --db "$T/s3.db" import "$T/il" >/dev/null 2>"$T/e" && fail "a numeric metadata.subject was accepted"
+  grep -q "metadata.subject" "$T/e" || fail "bad metadata.subject: $(cat "$T/e")"
+fi
 echo "auto_e2e: ok"
