@@ -8,7 +8,10 @@ the same held-out-people folds (person p in fold p % K). Benchmarks only, never 
 Features per axis: mean, standard deviation, skewness, excess kurtosis; log10 of the maximum over
 frames of 16 (hop 8, Hann, mean removed) of the power of FFT bins 1..8; the signal resampled to
 32 points. Standardized (StandardScaler fitted on the training people). Run with /usr/bin/python3
-and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (docs/benchmarks.md); prints the BLAS it used.
+and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (docs/benchmarks.md); prints the BLAS it used (on
+this machine libblas.so.3 is the reference BLAS: the bench-gestures target puts OpenBLAS first with
+LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread). The BLAS changes the time, not what is
+compared here (accuracy).
 """
 import glob
 import os
