@@ -99,6 +99,20 @@ int tr_search_folds(const struct tr_dataset *ds, int k, unsigned seed, int *fold
         ng++;
     }
     *n_groups = ng;
+    if (ng < 2 && *by_subject && n_train >= 2) {
+        /* one subject only: folds of recordings (the score then says nothing about new people) */
+        free(gid);
+        free(g);
+        struct tr_recording *copy = malloc(sizeof *copy * (size_t)n);
+        if (!copy) return -1;
+        memcpy(copy, ds->rec, sizeof *copy * (size_t)n);
+        for (int i = 0; i < n; i++) copy[i].subject = NULL;
+        struct tr_dataset d2 = {n, copy};
+        int by = 0, r = tr_search_folds(&d2, k, seed, fold, n_groups, &by);
+        free(copy);
+        *by_subject = 0;
+        return r;
+    }
     if (ng < 2) { free(gid); free(g); return -1; }
     if (k > ng) k = ng;
     int *gfold = malloc(sizeof(int) * (size_t)ng), *size = calloc((size_t)k, sizeof(int));

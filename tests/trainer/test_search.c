@@ -4,7 +4,8 @@
  *
  *  1. Folds: with subjects, no subject is ever in two folds, every training recording has a
  *     fold, testing recordings have none; without subjects, folds are stratified by label
- *     (each label's recordings spread over all folds) and a recording is in exactly one.
+ *     (each label's recordings spread over all folds) and a recording is in exactly one; one
+ *     subject only gives folds of recordings; one recording, none.
  *  2. Determinism: the same seed gives the same leaderboard and winner, bit for bit, with 1 and
  *     with 2 threads; another seed draws other folds.
  *  3. Budgets: no candidate over the budget is ever trained or chosen; with a budget so small
@@ -73,9 +74,14 @@ static void test_folds(void)
             if (fold[i] >= 0 && d.rec[i].label[0] == '0' + g) per[fold[i]]++;
         for (int f = 0; f < 4; f++) CHECK(per[f] >= 1, "label %d has no recording in fold %d", g, f);
     }
-    /* one subject only: cannot cross-validate by subject, says so */
+    /* one subject only: folds of recordings instead */
     for (int i = 0; i < d.n; i++) d.rec[i].subject = names[0];
-    CHECK(tr_search_folds(&d.ds, 5, 1, fold, &ng, &bys) == -1 && ng == 1, "one subject must refuse");
+    k = tr_search_folds(&d.ds, 5, 1, fold, &ng, &bys);
+    CHECK(k == 5 && bys == 0 && ng == 160, "one subject: folds by recording (k %d, by_subject %d, groups %d)", k, bys, ng);
+    /* one training recording: no cross-validation */
+    struct tr_dataset one = {1, d.rec};
+    d.rec[0].category = TR_TRAINING;
+    CHECK(tr_search_folds(&one, 5, 1, fold, &ng, &bys) == -1 && ng == 1, "one recording must refuse");
     free(fold);
     shapes_free(&d);
 }
