@@ -66,6 +66,7 @@ struct file {
     int is_labels;  /* an info.labels file */
     char label[STORE_LABEL_MAX + 1];
     char category[12];
+    char subject[STORE_LABEL_MAX + 1]; /* metadata.subject of its info.labels entry, or "" */
     int from_labels; /* label/category came from an info.labels */
     /* more from the info.labels entry */
     char name[STORE_SAMPLE_NAME_MAX + 1];
@@ -434,6 +435,7 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
         f->segments = e->segments; /* taken over */
         f->n_segments = e->n_segments;
         e->segments = NULL;
+        snprintf(f->subject, sizeof f->subject, "%s", e->subject);
         f->from_labels = 1;
     }
     eil_free(&ef);
@@ -1251,7 +1253,8 @@ static const char *import_help =
     "\n"
     "  --label L           label every recording L\n"
     "  --category C        training, testing or unassigned for every recording\n"
-    "  --subject S         the person (or thing) recorded, for `split --by-subject`\n"
+    "  --subject S         the person (or thing) recorded, for `split --by-subject` and the folds of\n"
+    "                      the automatic configuration (default: metadata.subject in info.labels)\n"
     "  --hmac-key K        verify HS256 signatures with this key (unsigned files are refused)\n"
     "  --columns a,b,c     generic CSV: the value columns, by header name (a 'timestamp' column in ms\n"
     "                      gives the rate unless --rate-hz)\n"

@@ -100,6 +100,19 @@ static const char train_help[] =
     "usage: imulab train --out MODEL_DIR [options]\n"
     "Train a dense network on the recordings of category training, evaluate it on testing, quantize\n"
     "it to int8 and write MODEL_DIR/model.c, model.h and model.json.\n"
+    "Without model options (the options from --mode on, except --seed, --quiet and the decision\n"
+    "options --min-confidence, --smooth, --min-interval-ms) the mode, window or points, features,\n"
+    "network, epochs, L2, augmentation and seed are searched by k-fold cross-validation on the\n"
+    "training recordings (folds grouped by subject when recordings have one), among the models\n"
+    "that fit the device budgets; the winner is trained again on all training recordings.\n"
+    "  --auto               search even with model options (those given are kept fixed)\n"
+    "  --folds N            folds of the cross-validation (default 5)\n"
+    "  --threads N          threads of the search (default: the CPUs, at most 8)\n"
+    "  --budget-flash B     flash of the classifier firmware, bytes (default 16384)\n"
+    "  --budget-ram B       RAM, bytes (default 8192)\n"
+    "  --budget-instructions N  per window (default 50000)\n"
+    "  --search-quick       a smaller search (tests; also IMULAB_SEARCH_QUICK=1)\n"
+    "  --json               print the result and the search's leaderboard as JSON (progress on stderr)\n"
     "  --mode M             continuous (sliding windows), gesture (one example per gesture) or auto\n"
     "                       (default: gesture when the median training recording lasts at most\n"
     "                       --gesture-max-ms, else continuous; --window-ms/--stride-ms imply\n"
@@ -117,7 +130,7 @@ static const char train_help[] =
     "                       used whole)\n"
     "  --seg-on X           gesture: onset level above idle, part of the motion-level spread (default 0.1)\n"
     "  --seg-off X          gesture: offset level above idle (default 0.04)\n"
-    "  --seed N             random seed (default 1); the same seed gives the same model\n"
+    "  --seed N             random seed (default 1); the same seed gives the same model (and search)\n"
     "  --hidden LIST        hidden layer sizes, e.g. 20,10 (default), 32 or 0 for none (max 3)\n"
     "  --epochs N           training epochs (default 40)\n"
     "  --batch N            mini-batch size (default 16)\n"
@@ -193,11 +206,40 @@ static int parse_float(const char *s, double lo, double hi, float *v)
     return 0;
 }
 
+enum train_opt { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
+           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
+           O_AUTO, O_FOLDS, O_THREADS, O_BFLASH, O_BRAM, O_BINSN, O_QUICK, O_JSON,
+           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM };
+
+/* The search dimension an option fixes (0: a training option the search does not vary). */
+static unsigned pin_of(int opt)
+{
+    switch (opt) {
+    case O_WIN: return TR_PIN_WINDOW;
+    case O_STRIDE: return TR_PIN_WINDOW;
+    case O_HID: return TR_PIN_HIDDEN;
+    case O_EP: return TR_PIN_EPOCHS;
+    case O_L2: return TR_PIN_L2;
+    case O_FEAT: return TR_PIN_FEATURES;
+    case O_FFT: return TR_PIN_FFT;
+    case O_RAW: return TR_PIN_RAW;
+    case O_FILT: return TR_PIN_FILTER;
+    case O_FHZ: return TR_PIN_FILTER;
+    case O_FORD: return TR_PIN_FILTER;
+    case O_ACOP: return TR_PIN_AUG;
+    case O_ASC: return TR_PIN_AUG;
+    case O_AROT: return TR_PIN_AUG;
+    case O_ASH: return TR_PIN_AUG;
+    case O_ANO: return TR_PIN_AUG;
+    case O_MODE: return TR_PIN_MODE;
+    case O_GPTS: return TR_PIN_POINTS;
+    case O_NSUB: return TR_PIN_FEATURES;
+    default: return 0;
+    }
+}
+
 int cmd_train(const struct cli *cli, int argc, char **argv)
 {
-    enum { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
-           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
-           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM };
     static const struct option opts[] = {
         {"out", required_argument, NULL, 'o'}, {"window-ms", required_argument, NULL, O_WIN},
         {"stride-ms", required_argument, NULL, O_STRIDE}, {"seed", required_argument, NULL, O_SEED},
@@ -212,6 +254,10 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"aug-scale", required_argument, NULL, O_ASC}, {"aug-rotate", required_argument, NULL, O_AROT},
         {"aug-shift-ms", required_argument, NULL, O_ASH}, {"aug-noise", required_argument, NULL, O_ANO},
         {"qat-epochs", required_argument, NULL, O_QAT}, {"quiet", no_argument, NULL, O_QUIET},
+        {"auto", no_argument, NULL, O_AUTO}, {"folds", required_argument, NULL, O_FOLDS},
+        {"threads", required_argument, NULL, O_THREADS}, {"budget-flash", required_argument, NULL, O_BFLASH},
+        {"budget-ram", required_argument, NULL, O_BRAM}, {"budget-instructions", required_argument, NULL, O_BINSN},
+        {"search-quick", no_argument, NULL, O_QUICK}, {"json", no_argument, NULL, O_JSON},
         {"mode", required_argument, NULL, O_MODE}, {"gesture-points", required_argument, NULL, O_GPTS},
         {"gesture-max-ms", required_argument, NULL, O_GMAX}, {"gesture-min-ms", required_argument, NULL, O_GMIN},
         {"gesture-hold-ms", required_argument, NULL, O_GHOLD}, {"gesture-buf", required_argument, NULL, O_GBUF},
@@ -222,15 +268,38 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     struct tr_options o;
     tr_options_default(&o);
     const char *out = NULL;
-    int quiet = 0, c, v, mode_set = 0, window_set = 0;
+    int quiet = 0, c, v, force_auto = 0, model_opts = 0, json = 0, mode_set = 0, window_set = 0;
+    struct tr_search_options so;
+    tr_search_options_default(&so);
+    const char *qenv = getenv("IMULAB_SEARCH_QUICK");
+    if (qenv && *qenv && strcmp(qenv, "0")) so.quick = 1;
     const char *cmd = "train";
 #define BAD(what) return cli_usage(cmd, "bad " what " '%s'", optarg)
 #define BAD_RANGE(what) return cli_usage(cmd, what " must be from %g to %g, not '%.40s'", range_lo, range_hi, optarg)
     cli_getopt_begin();
     while ((c = cli_getopt(cmd, argc, argv, "h", opts)) != -1) {
         switch (c) {
+        case O_WIN: case O_STRIDE: case O_HID: case O_EP: case O_L2: case O_FEAT: case O_FFT: case O_RAW:
+        case O_FILT: case O_FHZ: case O_FORD: case O_ACOP: case O_ASC: case O_AROT: case O_ASH: case O_ANO:
+        case O_BATCH: case O_LR: case O_VAL: case O_PAT: case O_NOCW: case O_NOHANN: case O_QAT:
+        case O_MODE: case O_GPTS: case O_GMAX: case O_GMIN: case O_GHOLD: case O_GBUF: case O_SON: case O_SOFF:
+        case O_NSUB: case O_TRIM:
+            model_opts = 1;
+            so.pins |= pin_of(c);
+            break;
+        default: break;
+        }
+        switch (c) {
         case 'h': fputs(train_help, stdout); return CLI_OK;
         case 'o': out = optarg; break;
+        case O_AUTO: force_auto = 1; break;
+        case O_FOLDS: if (parse_int(optarg, 2, 50, &so.folds)) BAD("--folds (2..50)"); break;
+        case O_THREADS: if (parse_int(optarg, 1, 16, &so.threads)) BAD("--threads (1..16)"); break;
+        case O_BFLASH: if (parse_int(optarg, 1, 1 << 30, &so.budget.flash)) BAD("--budget-flash"); break;
+        case O_BRAM: if (parse_int(optarg, 1, 1 << 30, &so.budget.ram)) BAD("--budget-ram"); break;
+        case O_BINSN: if (parse_int(optarg, 1, 1 << 30, &so.budget.instructions)) BAD("--budget-instructions"); break;
+        case O_QUICK: so.quick = 1; break;
+        case O_JSON: json = 1; break;
         case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD_RANGE("--window-ms"); window_set = 1; break;
         case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD_RANGE("--stride-ms"); window_set = 1; break;
         case O_MODE:
@@ -249,7 +318,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_SON: if (parse_float(optarg, 0, 100, &o.seg_on)) BAD_RANGE("--seg-on"); break;
         case O_SOFF: if (parse_float(optarg, 0, 100, &o.seg_off)) BAD_RANGE("--seg-off"); break;
         case O_NSUB: if (parse_int(optarg, 2, IMU_FEAT_MAX_SUB, &o.n_sub)) BAD_RANGE("--sub-segments"); o.feat_auto = 0; break;
-        case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD_RANGE("--seed"); o.seed = (unsigned)v; break;
+        case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD_RANGE("--seed"); o.seed = (unsigned)v; so.pins |= TR_PIN_SEED; break;
         case O_HID: if (tr_parse_hidden(optarg, &o)) BAD("--hidden (up to 3 sizes 1..512)"); break;
         case O_EP: if (parse_int(optarg, 1, 100000, &o.epochs)) BAD_RANGE("--epochs"); break;
         case O_BATCH: if (parse_int(optarg, 1, 65536, &o.batch)) BAD_RANGE("--batch"); break;
@@ -295,25 +364,52 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     if (window_set && !mode_set) o.mode = TR_MODE_CONTINUOUS;
     if (o.gesture_min_ms > o.gesture_max_ms) return cli_usage(cmd, "--gesture-min-ms %d is longer than --gesture-max-ms %d", o.gesture_min_ms, o.gesture_max_ms);
     if (o.seg_off > o.seg_on) return cli_usage(cmd, "--seg-off %g is above --seg-on %g", (double)o.seg_off, (double)o.seg_on);
-    o.verbose = !quiet;
-    o.progress_out = stdout;
-    o.progress_bar = isatty(STDOUT_FILENO);
+    int search = force_auto || !model_opts;
+    FILE *prog = json ? stderr : stdout;
+    o.verbose = !quiet && !search;
+    o.progress_out = prog;
+    o.progress_bar = isatty(fileno(prog));
+    so.verbose = !quiet;
+    so.progress_out = prog;
+    so.progress_bar = isatty(fileno(prog));
     struct db_data d;
     if (db_load(cli, &d)) return CLI_FAIL;
     struct tr_model m;
     char err[512] = "";
     double t0 = tr_now();
+    struct tr_search sr;
+    memset(&sr, 0, sizeof sr);
+    if (search) {
+        if (tr_check_dataset(&d.ds, 1, err, sizeof err)) {
+            db_free(&d);
+            return cli_error("%s", err);
+        }
+        if (tr_search_run(&d.ds, &o, &so, &sr, err, sizeof err)) {
+            tr_search_free(&sr);
+            db_free(&d);
+            return cli_error("search: %s", err);
+        }
+        if (!json) tr_search_print(&sr, 10, stdout);
+        struct tr_options w = sr.e[sr.best].o;
+        if (o.mode == TR_MODE_AUTO) w.mode = TR_MODE_AUTO; /* the refit chooses (and says) the same mode */
+        w.verbose = 0;
+        w.progress_out = prog;
+        w.progress_bar = 0;
+        o = w;
+    }
     if (tr_train(&d.ds, &o, &m, err, sizeof err)) {
+        tr_search_free(&sr);
         db_free(&d);
         return cli_error("%s", err);
     }
+    if (search) m.search_json = tr_search_json(&sr, 20);
     snprintf(m.options_json, sizeof m.options_json,
              "{\"mode\":\"%s\",\"gesture_points\":%d,\"gesture_max_ms\":%d,\"gesture_min_ms\":%d,"
              "\"gesture_hold_ms\":%d,\"gesture_buf\":%d,\"gesture_trim\":%s,\"seg_on\":%g,\"seg_off\":%g,\"n_sub\":%d,\"feat_flags\":%d,"
              "\"window_ms\":%d,\"stride_ms\":%d,\"seed\":%u,\"epochs\":%d,\"batch\":%d,\"lr\":%g,\"l2\":%g,"
              "\"val_frac\":%g,\"patience\":%d,\"class_weights\":%s,\"fft_len\":%d,\"raw_points\":%d,"
              "\"filter\":%d,\"filter_hz\":%g,\"filter_order\":%d,\"aug_copies\":%d,\"aug_scale\":%g,"
-             "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g,\"qat_epochs\":%d}",
+             "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g,\"qat_epochs\":%d,\"hidden\":[%d,%d,%d],\"n_hidden\":%d,\"auto\":%s}",
              o.mode == TR_MODE_AUTO ? "auto" : o.mode == TR_MODE_GESTURE ? "gesture" : "continuous",
              o.gesture_points, o.gesture_max_ms, o.gesture_min_ms, o.gesture_hold_ms, o.gesture_buf,
              o.gesture_trim ? "true" : "false",
@@ -321,12 +417,33 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
              o.window_ms, o.stride_ms, o.seed, o.epochs, o.batch, (double)o.lr, (double)o.l2, (double)o.val_frac,
              o.patience, o.class_weights ? "true" : "false", o.fft_len, o.raw_points, o.filter, (double)o.filter_hz,
              o.filter_order, o.aug_copies, (double)o.aug_scale, (double)o.aug_rotate_deg, o.aug_shift_ms,
-             (double)o.aug_noise, o.qat_epochs);
+             (double)o.aug_noise, o.qat_epochs, o.hidden[0], o.hidden[1], o.hidden[2], o.n_hidden,
+             search ? "true" : "false");
     double total = tr_now() - t0;
     if (tr_export(&m, out, err, sizeof err)) {
         tr_model_free(&m);
+        tr_search_free(&sr);
         db_free(&d);
         return cli_error("%s", err);
+    }
+    if (json) {
+        printf("{\"model_hash\": \"%08x\", \"accuracy\": ", m.hash);
+        cli_json_num(stdout, m.acc_float);
+        printf(", \"accuracy_int8\": ");
+        cli_json_num(stdout, m.acc_int8);
+        printf(", \"auto\": %s, \"seconds\": %.3f, \"search\": %s}\n", search ? "true" : "false", total,
+               m.search_json ? m.search_json : "null");
+        tr_model_free(&m);
+        tr_search_free(&sr);
+        db_free(&d);
+        return cli_finish_output(CLI_OK);
+    }
+    if (search) {
+        const struct tr_search_entry *b = &sr.e[sr.best];
+        printf("chosen by %d-fold cross-validation (by %s): %s; cv accuracy %.4f float, %.4f int8; predicted "
+               "device cost flash %d B, RAM %d B, %d instructions per window\n",
+               sr.n_folds, sr.by_subject ? "subject" : "recording", b->desc, b->cv_float, b->cv_int8, b->cost.flash,
+               b->cost.ram, b->cost.instructions);
     }
     int wb = 0;
     for (int k = 0; k < m.n_layers; k++) wb += (int)IMU_NN_PAD4((unsigned)m.q[k].n_in) * m.q[k].n_out;
@@ -361,6 +478,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         printf("note: int8 loses %.1f points against float\n", 100 * (m.acc_float - m.acc_int8));
     printf("model %08x written to %s\n", m.hash, out);
     tr_model_free(&m);
+    tr_search_free(&sr);
     db_free(&d);
     return cli_finish_output(CLI_OK);
 }

@@ -5,8 +5,8 @@
  * and the NDJSON form written for large exports: a first line {"__ndjson":true,...}, then one
  * ENTRY object per line. ENTRY: {"path", "name"?, "category"?, "label"?, "metadata"?, ...}, with
  * label a string or {"type":"label"|"unlabeled"|"multi-label", "label"?, "labels"?:[{"label",
- * "startIndex","endIndex"}]} (indices in ms). Unknown fields are ignored. The parser only reads
- * bytes: it touches no file. */
+ * "startIndex","endIndex"}]} (indices in ms); metadata.subject, when a string, is the person
+ * recorded. Unknown fields are ignored. The parser only reads bytes: it touches no file. */
 #ifndef IMULAB_EILABELS_H
 #define IMULAB_EILABELS_H
 
@@ -33,6 +33,7 @@ struct eil_entry {
     struct eil_segment *segments;          /* EIL_MULTI, in time order, not overlapping */
     int n_segments;
     double interval_ms;                    /* imulab's export of a CSV file: its exact interval; 0 if none */
+    char subject[STORE_LABEL_MAX + 1];     /* metadata.subject (the person recorded), "" when none */
     int where;                             /* files[where] in JSON, line `where` in NDJSON */
 };
 

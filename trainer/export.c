@@ -166,6 +166,21 @@ static cJSON *model_json(const struct tr_model *m)
     cJSON_AddNumberToObject(mem, "weights_bytes", weights_bytes(m));
     cJSON_AddNumberToObject(mem, "feature_work_bytes", 4 * imu_features_work_len(&m->feat));
     cJSON_AddNumberToObject(mem, "activation_bytes", 2 * m->nn.max_width);
+    /* the device cost model's prediction (cost.c) */
+    struct tr_cost cost;
+    int hid[TR_MAX_HIDDEN];
+    for (int k = 0; k + 1 < m->n_layers && k < TR_MAX_HIDDEN; k++) hid[k] = m->sizes[k + 1];
+    tr_cost_predict(m, m->n_layers - 1, hid, &cost);
+    cJSON *cst = cJSON_AddObjectToObject(j, "device_cost");
+    cJSON_AddNumberToObject(cst, "flash_bytes", cost.flash);
+    cJSON_AddNumberToObject(cst, "ram_bytes", cost.ram);
+    cJSON_AddNumberToObject(cst, "instructions", cost.instructions);
+    cJSON_AddNumberToObject(cst, "instructions_features", cost.instr_features);
+    cJSON_AddNumberToObject(cst, "instructions_network", cost.instr_network);
+    if (m->search_json) {
+        cJSON *sj = cJSON_Parse(m->search_json);
+        if (sj) cJSON_AddItemToObject(t, "search", sj);
+    }
     return j;
 }
 

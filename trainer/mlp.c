@@ -150,6 +150,8 @@ static void kernels_init(void)
     if (kernel_choice < 0) kernel_choice = cpu_has_avx2();
 }
 
+void tr_fit_kernels_init(void) { kernels_init(); }
+
 int tr_fit_kernels(int force)
 {
     kernel_choice = force < 0 ? -1 : force > 0 && cpu_has_avx2() ? 1 : 0;

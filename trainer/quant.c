@@ -358,6 +358,16 @@ uint32_t tr_model_hash(const struct tr_model *m)
     return h ? h : 1;
 }
 
+void tr_model_free_fit(struct tr_model *m)
+{
+    free_q(m);
+    for (int k = 0; k <= TR_MAX_HIDDEN; k++) { free(m->W[k]); free(m->B[k]); m->W[k] = m->B[k] = NULL; }
+    free(m->feat_mean); free(m->feat_std);
+    free(m->curve_loss); free(m->curve_train_acc); free(m->curve_val_acc);
+    m->feat_mean = m->feat_std = NULL;
+    m->curve_loss = m->curve_train_acc = m->curve_val_acc = NULL;
+}
+
 void tr_decision_setup(struct tr_model *m, float min_confidence, int smooth_n, int min_interval_ms)
 {
     m->dec_min_confidence = min_confidence;
@@ -379,6 +389,7 @@ void tr_model_free(struct tr_model *m)
     for (int k = 0; k <= TR_MAX_HIDDEN; k++) { free(m->W[k]); free(m->B[k]); }
     free(m->feat_mean); free(m->feat_std);
     free(m->curve_loss); free(m->curve_train_acc); free(m->curve_val_acc);
+    free(m->search_json);
     memset(m, 0, sizeof *m);
 }
 

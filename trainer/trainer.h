@@ -200,6 +200,7 @@ struct tr_model {
     int dec_min_margin, dec_smooth_n, dec_min_interval_ms, dec_min_interval;
     uint32_t hash;
     char options_json[1024];
+    char *search_json;          /* the automatic configuration (tr_search_json), or NULL */
 };
 
 /* The device's decision parameters from the options and the int8 output scale: a confidence P
@@ -314,6 +315,86 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen);
 /* Every value of m within its range; else a message naming the model.json field, -1. */
 int tr_model_check(const struct tr_model *m, char *why, size_t len);
 void tr_model_free(struct tr_model *m);
+
+/* ---- device cost (cost.c) ---- */
+
+struct tr_budget {
+    int flash;          /* bytes of flash of the classifier firmware (text + data), 16384 */
+    int ram;            /* bytes of RAM (data + bss, stack included), 8192 */
+    int instructions;   /* per window or gesture (features + network), 50000 */
+};
+struct tr_cost {
+    int flash, ram, instructions;   /* predicted for the classifier firmware, see cost.c */
+    int instr_features, instr_network;
+    int weights;                    /* int8 weight bytes (rows padded to 4 inputs) */
+};
+void tr_budget_default(struct tr_budget *b);
+/* Predicted cost of a model whose feature configuration, n_feat and labels are set (after
+ * tr_setup_model), with these hidden layers. */
+void tr_cost_predict(const struct tr_model *m, int n_hidden, const int *hidden, struct tr_cost *c);
+double tr_cost_feature_instructions(const struct imu_feat_config *f);
+/* 1 when the cost is within the budget with the model's safety margins (cost.c). */
+int tr_cost_fits(const struct tr_cost *c, const struct tr_budget *b);
+
+/* ---- automatic configuration (search.c) ---- */
+
+/* Options the user fixed: the search keeps them as given. */
+enum tr_pin {
+    TR_PIN_WINDOW = 1 << 0, TR_PIN_FEATURES = 1 << 1, TR_PIN_FFT = 1 << 2, TR_PIN_RAW = 1 << 3,
+    TR_PIN_HIDDEN = 1 << 4, TR_PIN_EPOCHS = 1 << 5, TR_PIN_L2 = 1 << 6, TR_PIN_AUG = 1 << 7,
+    TR_PIN_SEED = 1 << 8, TR_PIN_FILTER = 1 << 9, TR_PIN_MODE = 1 << 10, TR_PIN_POINTS = 1 << 11,
+};
+
+struct tr_search_options {
+    int folds;                  /* k of the k-fold cross-validation, 5 (fewer with fewer groups) */
+    int threads;                /* worker threads, 0 = the online CPUs (at most 8) */
+    int quick;                  /* a smaller grid (tests) */
+    int n_seeds;                /* seeds tried for the winner, 4 (quick: 2) */
+    unsigned pins;              /* enum tr_pin */
+    struct tr_budget budget;
+    int verbose;                /* progress to progress_out */
+    FILE *progress_out;
+    int progress_bar;           /* a bar redrawn in place (TTY) rather than one line per stage */
+};
+void tr_search_options_default(struct tr_search_options *so);
+
+struct tr_search_entry {
+    struct tr_options o;        /* the full configuration */
+    struct tr_cost cost;
+    int n_feat;
+    int stage;                  /* 1.. (see search.c) */
+    double cv_float, cv_int8;   /* pooled accuracy over the held-out folds' windows */
+    double cv_recordings;       /* int8, one vote per held-out recording */
+    double fold_sd;             /* standard deviation of the per-fold float accuracies */
+    double score;               /* what ranks: (cv_float + cv_int8) / 2 */
+    char desc[200];
+};
+
+struct tr_search {
+    int n, cap;
+    struct tr_search_entry *e; /* every candidate evaluated, in order of evaluation */
+    int best;                   /* index of the winner */
+    int n_folds, n_groups, by_subject, n_fits, n_over_budget;
+    int threads;
+    double seconds;
+};
+
+/* Fold of each recording of ds (fold[i], -1 for recordings not in training): k folds grouped by
+ * subject when the training recordings name subjects (recordings without one are their own
+ * group), else by recording, stratified by label; deterministic for seed. Returns the number of
+ * folds used (<= k) and the number of groups in *n_groups, or -1 (fewer than 2 groups). */
+int tr_search_folds(const struct tr_dataset *ds, int k, unsigned seed, int *fold, int *n_groups, int *by_subject);
+
+/* Search the configuration by cross-validation on the training recordings: candidates that do
+ * not fit so->budget are never trained. base holds the starting options (and the pinned ones);
+ * the winner's options are res->e[res->best].o. Deterministic for base->seed. */
+int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, const struct tr_search_options *so,
+                  struct tr_search *res, char *err, size_t errlen);
+void tr_search_free(struct tr_search *res);
+/* The search as JSON (folds, grouping, time, the leaderboard's top `top` entries, the winner). */
+char *tr_search_json(const struct tr_search *res, int top);
+/* Print the leaderboard (top entries, best first). */
+void tr_search_print(const struct tr_search *res, int top, FILE *f);
 
 /* SVG with the training curves and a confusion matrix. */
 int tr_plot_svg(const struct tr_model *m, const int *confusion, const char *path);

@@ -12,6 +12,11 @@ void tr_random_rotation(uint64_t *s, float max_deg, float R[9]);
 int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, int category,
                         const struct tr_options *aug, struct tr_windows *w, char *err, size_t errlen);
 
+/* quant.c: free what tr_fit and tr_quantize allocated (not labels, axes, search) */
+void tr_model_free_fit(struct tr_model *m);
+/* mlp.c: decide the training kernels before threads train side by side */
+void tr_fit_kernels_init(void);
+
 /* detmath.c: deterministic replacements for libm's exp, log, sin, cos, tan */
 float tr_expf(float x);
 double tr_log(double x);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 static const char *const DIGITS[10] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+static const char *const PAIRS[8] = {"circle_ccw", "circle_cw", "swipe_r", "swipe_l", "zig", "zig_mirror", "tri", "tri_rev"};
 static const char *const AXES[3] = {"accX", "accY", "accZ"};
 static const double PI = 3.14159265358979323846;
 
@@ -112,6 +113,30 @@ static void digit_path(int d, struct path *p)
     }
 }
 
+/* The pairs set: base shapes, and their time-reversed or mirrored twins. */
+static void reverse_path(struct path *p)
+{
+    for (int i = 0, j = p->n - 1; i < j; i++, j--) {
+        double tx = p->x[i], ty = p->y[i];
+        p->x[i] = p->x[j]; p->y[i] = p->y[j];
+        p->x[j] = tx; p->y[j] = ty;
+    }
+}
+
+static void pair_path(int g, struct path *p)
+{
+    p->n = 0;
+    switch (g / 2) {
+    case 0: arc(p, 0.5, 0.5, 0.45, 0.45, 90, 450); break;                 /* circle, anticlockwise */
+    case 1: line(p, 0.0, 0.5); line(p, 1.0, 0.5); break;                   /* swipe to the right */
+    case 2: line(p, 0.1, 1.0); line(p, 0.9, 1.0); line(p, 0.1, 0.0); line(p, 0.9, 0.0); break; /* Z */
+    default: line(p, 0.5, 1.0); line(p, 0.0, 0.0); line(p, 1.0, 0.0); line(p, 0.5, 1.0); break; /* triangle */
+    }
+    if (g % 2 == 0) return;
+    if (g / 2 == 0 || g / 2 == 3) reverse_path(p);                       /* time-reversed twins */
+    else for (int i = 0; i < p->n; i++) p->x[i] = 1.0 - p->x[i];         /* mirrored twins */
+}
+
 /* ---- people ---- */
 
 struct person {
@@ -144,12 +169,14 @@ static void rotation(double yaw, double pitch, double roll, double R[9])
     R[6] = -sb;     R[7] = cb * sc;                R[8] = cb * cc;
 }
 
-/* one recording: n samples x 3 axes into v */
+/* one recording: n samples x 3 axes into v. With T_fixed > 0 the gesture lasts T_fixed s and
+ * starts at t0_fixed s (the pairs set), else the person's time +-12% at a random start. */
 static void draw(uint64_t *s, const struct person *q, const struct path *base, double rate, int n, float *v,
-                 double knocks)
+                 double knocks, double T_fixed, double t0_fixed)
 {
     /* this repetition */
     double T = q->T * uni(s, 0.88, 1.12), size = q->size * uni(s, 0.9, 1.1);
+    if (T_fixed > 0) T = T_fixed;
     double rot = (q->rot + uni(s, -5, 5)) * PI / 180, cr = dcos(rot), sr = dsin(rot);
     double w1 = uni(s, -0.04, 0.04), w2 = uni(s, -0.04, 0.04), ph1 = uni(s, 0, 2 * PI), ph2 = uni(s, 0, 2 * PI);
     double depth = uni(s, -0.03, 0.03) * size / 0.25, dph = uni(s, 0, 2 * PI);
@@ -161,6 +188,7 @@ static void draw(uint64_t *s, const struct person *q, const struct path *base, d
     rotation(yaw, pitch, roll, R);
     const double secs = n / rate;
     double t0 = uni(s, 0.1, secs - T - 0.1 > 0.1 ? secs - T - 0.1 : 0.1);
+    if (T_fixed > 0) t0 = t0_fixed;
     /* the warped, scaled, slanted, rotated path and its cumulative length */
     const int np = base->n;
     double *px = malloc(sizeof(double) * (size_t)np), *py = malloc(sizeof(double) * (size_t)np);
@@ -240,6 +268,8 @@ static void draw(uint64_t *s, const struct person *q, const struct path *base, d
 
 void shapes_default(struct shapes_config *c)
 {
+    c->set = SHAPES_DIGITS;
+    c->per_recording = 1;
     c->n_people = 8;
     c->reps = 12;
     c->rate_hz = 100;
@@ -248,8 +278,11 @@ void shapes_default(struct shapes_config *c)
     c->knocks = 0;
 }
 
+static int generate_pairs(const struct shapes_config *c, struct shapes_data *d);
+
 int shapes_generate(const struct shapes_config *c, struct shapes_data *d)
 {
+    if (c->set == SHAPES_PAIRS) return generate_pairs(c, d);
     memset(d, 0, sizeof *d);
     const int n = c->n_people * 10 * c->reps, ns = (int)(c->seconds * c->rate_hz + 0.5);
     if (n <= 0 || ns < 16) return -1;
@@ -271,7 +304,7 @@ int shapes_generate(const struct shapes_config *c, struct shapes_data *d)
                 struct tr_recording *t = &d->rec[k];
                 float *v = malloc(sizeof(float) * 3 * (size_t)ns);
                 if (!v) return -1;
-                draw(&s, &q, &base[g], c->rate_hz, ns, v, c->knocks);
+                draw(&s, &q, &base[g], c->rate_hz, ns, v, c->knocks, 0, 0);
                 t->label = DIGITS[g];
                 t->category = TR_TRAINING;
                 t->rate_hz = c->rate_hz;
@@ -287,6 +320,71 @@ int shapes_generate(const struct shapes_config *c, struct shapes_data *d)
     d->n = n;
     d->ds.n = n;
     d->ds.rec = d->rec;
+    d->n_labels = 10;
+    d->labels = DIGITS;
+    return 0;
+}
+
+/* The pairs set: every recording has its own length (the gesture between rests), or several
+ * gestures with idle between them (per_recording > 1). */
+static int generate_pairs(const struct shapes_config *c, struct shapes_data *d)
+{
+    memset(d, 0, sizeof *d);
+    const int n = c->n_people * 8 * c->reps, k = c->per_recording > 0 ? c->per_recording : 1;
+    if (n <= 0) return -1;
+    d->rec = calloc((size_t)n, sizeof *d->rec);
+    d->person = calloc((size_t)n, sizeof(int));
+    d->rep = calloc((size_t)n, sizeof(int));
+    if (!d->rec || !d->person || !d->rep) return -1;
+    d->n_people = c->n_people;
+    struct path base[8];
+    memset(base, 0, sizeof base);
+    for (int g = 0; g < 8; g++) pair_path(g, &base[g]);
+    const double rate = c->rate_hz;
+    int r_i = 0;
+    for (int p = 0; p < c->n_people; p++) {
+        uint64_t s = 0x9a125ull * 1000003u + (uint64_t)c->seed * 7919u + (uint64_t)p * 104729u;
+        struct person q;
+        make_person(&s, &q);
+        double tempo = uni(&s, 0.8, 3.2); /* this person's gesture duration, s */
+        for (int g = 0; g < 8; g++)
+            for (int r = 0; r < c->reps; r++, r_i++) {
+                /* the parts: k gestures, each between its rests */
+                int lens[64], total = 0;
+                double Ts[64], t0s[64];
+                for (int j = 0; j < k && j < 64; j++) {
+                    double T = tempo * uni(&s, 0.75, 1.25);
+                    if (T < 0.6) T = 0.6;
+                    if (T > 4.0) T = 4.0;
+                    double pre = k > 1 ? uni(&s, 0.25, 0.75) : uni(&s, 0.2, 1.0);
+                    double post = k > 1 ? uni(&s, 0.25, 0.75) : uni(&s, 0.2, 1.0);
+                    Ts[j] = T;
+                    t0s[j] = pre;
+                    lens[j] = (int)((pre + T + post) * rate + 0.5);
+                    total += lens[j];
+                }
+                float *v = malloc(sizeof(float) * 3 * (size_t)total);
+                if (!v) return -1;
+                for (int j = 0, at = 0; j < k && j < 64; at += lens[j], j++)
+                    draw(&s, &q, &base[g], rate, lens[j], v + 3 * (size_t)at, c->knocks, Ts[j], t0s[j]);
+                struct tr_recording *t = &d->rec[r_i];
+                t->label = PAIRS[g];
+                t->category = TR_TRAINING;
+                t->rate_hz = rate;
+                t->n_axes = 3;
+                for (int a = 0; a < 3; a++) t->axes[a] = AXES[a];
+                t->n_samples = total;
+                t->values = v;
+                d->person[r_i] = p;
+                d->rep[r_i] = r;
+            }
+    }
+    for (int g = 0; g < 8; g++) { free(base[g].x); free(base[g].y); }
+    d->n = n;
+    d->ds.n = n;
+    d->ds.rec = d->rec;
+    d->n_labels = 8;
+    d->labels = PAIRS;
     return 0;
 }
 

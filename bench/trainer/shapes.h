@@ -13,17 +13,29 @@
  * noise, so a model has to generalize across them (a held-out person is the hard test).
  * Everything comes from one seed through splitmix64 and + - * / only (own sin/cos), so the data
  * are the same on every machine.
+ *
+ * The pairs set (set = SHAPES_PAIRS) is the hard case of whole-gesture data: 8 classes in 4 pairs
+ * that statistics and spectra cannot tell apart -- circle_ccw / circle_cw and tri / tri_rev are
+ * time-reversals of each other, swipe_r / swipe_l and zig / zig_mirror mirror images. People
+ * differ more in speed: a gesture lasts 0.6-4 s (the person's tempo times +-25% per repetition),
+ * and a recording is the gesture between rests of 0.2-1 s, so recordings last about 1-6 s, each
+ * of its own length. per_recording > 1 makes continuous recordings instead: that many gestures of
+ * one class with 0.5-1.5 s of idle between them (for segmentation).
  */
 #ifndef IMULAB_SHAPES_H
 #define IMULAB_SHAPES_H
 
 #include "trainer.h"
 
+enum shapes_set { SHAPES_DIGITS = 0, SHAPES_PAIRS = 1 };
+
 struct shapes_config {
+    int set;          /* enum shapes_set, SHAPES_DIGITS */
+    int per_recording;/* pairs set: gestures per recording, 1 (> 1: continuous recordings) */
     int n_people;     /* 8 */
     int reps;         /* recordings per person and digit, 12 */
     double rate_hz;   /* 100 */
-    double seconds;   /* length of a recording, 2.0 */
+    double seconds;   /* length of a recording, 2.0 (digits; the pairs set sets its own lengths) */
     unsigned seed;    /* 1 */
     double knocks;    /* share of recordings with a knock (a 20 ms spike of 3-8 g, the wrist
                        * hitting something), 0 */
@@ -36,6 +48,8 @@ struct shapes_data {
     int *person;      /* person of each recording, 0..n_people-1 */
     int *rep;         /* repetition index */
     int n_people;
+    int n_labels;
+    const char *const *labels;
 };
 
 void shapes_default(struct shapes_config *c);

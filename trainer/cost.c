@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* cost.c -- what a model costs on the device: flash and RAM of the classifier firmware built
+ * around it (classifier-nucleo-f446re, arm-none-eabi-size), and instructions per window (features,
+ * input quantization, int8 network, argmax) on the Cortex-M4.
+ *
+ * The model is a sum of terms that follow the code: per sample and axis (conversion, mean and
+ * moments), per filter section, per FFT frame (trivial and twiddled butterflies of the radix-2
+ * transform, counted as portable/imu_features.c runs them), per spectral bin (log10), per raw point;
+ * per feature (input quantization), per block of 4 weight rows x 4 inputs (two SMLAD pairs), per
+ * leftover row x 4 inputs, per output (requantization), per layer. The coefficients were fitted by
+ * least squares on 27 shapes measured with tests/trainer/cost/run.sh (QEMU -icount; the firmware
+ * counts 0.8% more: its own call overhead); flash is the firmware's code by feature group plus the
+ * model's constant data byte for byte, RAM its buffers byte for byte, both fitted on 12 builds of
+ * classifier-nucleo-f446re (with the live path of portable/live.c and its decision logic: the default model is 17,336 B).
+ * Residuals on those shapes: instructions -3.5%..+6% (FFT 8 over-estimated by up to 22%), flash
+ * -257..+274 bytes, RAM within 4 bytes. Gesture mode: the sub-segment stats, differences and the
+ * resampler (21.5 instructions per point and axis) were measured the same way on 9 gesture
+ * models; the gesture firmware's flash and RAM terms were fitted on 3 builds (RAM within 8 bytes). tr_cost_fits adds margins that cover the under-estimates;
+ * tests/trainer/cost_qemu.sh checks the prediction against the board for a few shapes.
+ * Firmware changes move the base figures: re-measure and refit (docs/model.md says how). */
+#include "trainer_int.h"
+
+#include <string.h>
+
+#define FLASH_BASE 13656          /* firmware without feature groups and model data */
+#define FLASH_STATS 137
+#define FLASH_SPECTRAL 1211
+#define FLASH_RAW 100
+#define FLASH_SUBSTATS 150        /* estimates: code of these groups (not measured alone) */
+#define FLASH_DERIV 60
+#define FLASH_GESTURE 1020        /* segmenter, gesture buffer, resampler and the firmware's glue,
+                                   * fitted on 3 gesture builds (residuals -55..+84 bytes) */
+#define RAM_BASE 5336             /* firmware state, stack (1.5 KB) and receive buffers */
+#define FLASH_MARGIN 272          /* bytes: the largest under-estimate seen (257) */
+#define INSN_MARGIN 0.05          /* share: under-estimates up to 3.5%, firmware overhead 0.8% */
+
+void tr_budget_default(struct tr_budget *b)
+{
+    b->flash = 16384;
+    b->ram = 8192;
+    b->instructions = 50000;
+}
+
+/* Butterflies of the m-point transform: trivial ones (twiddle 1 or -i) and twiddled ones. */
+static void fft_butterflies(unsigned m, double *trivial, double *twiddled)
+{
+    double t = m / 2, w = 0;
+    for (unsigned len = 4; len <= m; len <<= 1) {
+        t += 2.0 * (m / len);
+        w += (double)(len / 2 - 2) * (m / len);
+    }
+    *trivial = t;
+    *twiddled = w;
+}
+
+/* FFT frames of a window of n samples (hop fft_len/2, the last one zero-padded). */
+static int fft_frames(unsigned n, unsigned nf)
+{
+    int f = 1;
+    for (unsigned s = 0; s + nf < n; s += nf / 2) f++;
+    return f;
+}
+
+double tr_cost_feature_instructions(const struct imu_feat_config *f)
+{
+    const double na = f->n_axes, n = f->window_len;
+    double per_axis = 18.36 * n + 15.3 * n * f->n_sections;
+    if (f->flags & IMU_FEAT_STATS) per_axis += 482.0;
+    if (f->flags & IMU_FEAT_SPECTRAL) {
+        const unsigned nf = f->fft_len, m = nf / 2;
+        double triv, twid;
+        fft_butterflies(m, &triv, &twid);
+        const int fr = fft_frames(f->window_len, nf);
+        per_axis += fr * (21.43 * twid + 71.12 * triv) + 65.91 * m;
+    }
+    if (f->flags & IMU_FEAT_RAW) per_axis += 25.08 * f->raw_points;
+    if (f->flags & IMU_FEAT_SUBSTATS) per_axis += 7.0 * n + 41.0 * f->n_sub;
+    if (f->flags & IMU_FEAT_DERIV) per_axis += 8.0 * (f->raw_points - 1);
+    return na * per_axis;
+}
+
+void tr_cost_predict(const struct tr_model *m, int n_hidden, const int *hidden, struct tr_cost *c)
+{
+    memset(c, 0, sizeof *c);
+    int sizes[TR_MAX_HIDDEN + 2], L = n_hidden + 1;
+    sizes[0] = m->n_feat;
+    for (int k = 0; k < n_hidden; k++) sizes[k + 1] = hidden[k];
+    sizes[L] = m->n_labels;
+    double net = 23.38 * m->n_feat;
+    int consts = 8 * m->n_feat, widest = 0, outs = 0;
+    for (int k = 0; k < L; k++) {
+        const int pin = (int)IMU_NN_PAD4((unsigned)sizes[k]), no = sizes[k + 1];
+        net += 38.29 * (no / 4) * (pin / 4) + 13.55 * (no % 4) * (pin / 4) + 62.56 * no + 12.15;
+        consts += pin * no + 8 * no + (int)IMU_NN_PAD4((unsigned)no) + 20;
+        c->weights += pin * no;
+        outs += no;
+        if (pin > widest) widest = pin;
+        if ((int)IMU_NN_PAD4((unsigned)no) > widest) widest = (int)IMU_NN_PAD4((unsigned)no);
+    }
+    (void)outs;
+    const struct imu_feat_config *f = &m->feat;
+    double resample = 0;
+    if (m->mode == TR_MODE_GESTURE) resample = 21.5 * f->window_len * f->n_axes; /* imu_resample_i16 */
+    c->instr_features = (int)(tr_cost_feature_instructions(f) + resample + 0.5);
+    c->instr_network = (int)(net + 0.5);
+    c->instructions = c->instr_features + c->instr_network;
+    c->flash = FLASH_BASE + consts;
+    if (f->flags & IMU_FEAT_STATS) c->flash += FLASH_STATS;
+    if (f->flags & IMU_FEAT_SPECTRAL) c->flash += FLASH_SPECTRAL;
+    if (f->flags & IMU_FEAT_RAW) c->flash += FLASH_RAW;
+    if (f->flags & IMU_FEAT_SUBSTATS) c->flash += FLASH_SUBSTATS;
+    if (f->flags & IMU_FEAT_DERIV) c->flash += FLASH_DERIV;
+    if (m->mode == TR_MODE_GESTURE) c->flash += FLASH_GESTURE;
+    int payload = 14 + 4 * m->n_feat + m->n_labels;
+    if (payload < 320) payload = 320;
+    c->ram = RAM_BASE + 2 * f->window_len * f->n_axes + 4 * imu_features_work_len(f) + 4 * m->n_feat +
+             2 * widest + 2 * payload;
+    if (m->mode == TR_MODE_GESTURE) c->ram += 2 * m->gesture_buf * f->n_axes + 176; /* gesture buffer, segmenter */
+}
+
+int tr_cost_fits(const struct tr_cost *c, const struct tr_budget *b)
+{
+    return c->flash + FLASH_MARGIN <= b->flash && c->ram <= b->ram &&
+           (double)c->instructions * (1.0 + INSN_MARGIN) <= (double)b->instructions;
+}
