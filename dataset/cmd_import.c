@@ -70,7 +70,6 @@ struct file {
     int from_labels; /* label/category came from an info.labels */
     /* more from the info.labels entry */
     char name[STORE_SAMPLE_NAME_MAX + 1];
-    char subject[STORE_LABEL_MAX + 1]; /* metadata.subject; "" when none */
     enum eil_type type;
     struct eil_segment *segments; /* multi-label: owned */
     int n_segments;
@@ -435,7 +434,6 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
         f->segments = e->segments; /* taken over */
         f->n_segments = e->n_segments;
         e->segments = NULL;
-        snprintf(f->subject, sizeof f->subject, "%s", e->subject);
         f->from_labels = 1;
     }
     eil_free(&ef);

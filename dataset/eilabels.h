@@ -33,7 +33,6 @@ struct eil_entry {
     struct eil_segment *segments;          /* EIL_MULTI, in time order, not overlapping */
     int n_segments;
     double interval_ms;                    /* imulab's export of a CSV file: its exact interval; 0 if none */
-    char subject[STORE_LABEL_MAX + 1];     /* metadata.subject (the person recorded), "" when none */
     int where;                             /* files[where] in JSON, line `where` in NDJSON */
 };
 
