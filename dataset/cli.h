@@ -28,6 +28,7 @@ int cmd_split(const struct cli *cli, int argc, char **argv);
 int cmd_windows(const struct cli *cli, int argc, char **argv);
 int cmd_import(const struct cli *cli, int argc, char **argv);
 int cmd_export(const struct cli *cli, int argc, char **argv);
+int cmd_export_model(const struct cli *cli, int argc, char **argv);
 /* In optional files (dataset/cmd_train.c, cmd_validate.c, cmd_flash.c): weak in main.c. */
 int cmd_train(const struct cli *cli, int argc, char **argv);
 int cmd_eval(const struct cli *cli, int argc, char **argv);

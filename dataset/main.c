@@ -46,6 +46,7 @@ static const struct command *commands(size_t *n)
         {"windows", cmd_windows, "count the windows per label and category"},
         {"import", cmd_import, "import Edge Impulse JSON/CSV files, info.labels and directories"},
         {"export", cmd_export, "export recordings in Edge Impulse formats"},
+        {"export-model", cmd_export_model, "a model as a C library, an Arduino library or a .tflite file"},
         {"train", NULL, "train a model"},
         {"eval", NULL, "evaluate a model on the testing recordings"},
         {"validate", NULL, "run the testing windows on the device"},
