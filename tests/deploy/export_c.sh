@@ -69,6 +69,19 @@ check() {
     [ "$data" = 0 ] && [ "$bss" = 0 ] || fail "$name: $cpu: the library has writable globals (data $data, bss $bss)"
     ! arm-none-eabi-nm -u "$A/$cpu"/*.o | grep -E ' (malloc|calloc|realloc|free|_sbrk)$' \
       || fail "$name: $cpu: the library references an allocator"
+    # linked into a minimal main (newlib-nano, --gc-sections) against an empty one: the cost
+    local L="-std=c99 -Os -mthumb $flags -ffunction-sections -fdata-sections -Wl,--gc-sections --specs=nano.specs --specs=nosys.specs"
+    printf 'int main(void) { return 0; }\n' >"$A/empty.c"
+    arm-none-eabi-gcc $L -I"$A/lib" "$A/lib/"*.c "$SRC/tests/deploy/link_main.c" -o "$A/$cpu/full.elf" >"$T/$name.$cpu.ld" 2>&1 \
+      || fail "$name: $cpu: does not link: $(head -5 "$T/$name.$cpu.ld")"
+    arm-none-eabi-gcc $L "$A/empty.c" -o "$A/$cpu/empty.elf" || fail "$name: $cpu: empty program"
+    local ft fd fb et ed eb
+    read -r ft fd fb _ < <(arm-none-eabi-size "$A/$cpu/full.elf" | tail -1)
+    read -r et ed eb _ < <(arm-none-eabi-size "$A/$cpu/empty.elf" | tail -1)
+    local state; state=$(sed -n 's/^#define IMULAB_STATE_BYTES \([0-9]*\).*/\1/p' "$A/lib/imulab.h")
+    echo "$name cortex-$cpu linked: flash +$((ft + fd - et - ed)) B, RAM +$((fd + fb - ed - eb)) B (state $state B)"
+    [ $((fd + fb - ed - eb)) -ge "$state" ] && [ $((fd + fb - ed - eb)) -le $((state + 16)) ] \
+      || fail "$name: $cpu: RAM is not the stated state size"
   done
   mkdir -p "$A/m4gnu"
   ( cd "$A/m4gnu" && arm-none-eabi-gcc -std=gnu99 -O2 -mthumb -mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard \
