@@ -114,6 +114,13 @@ int imulab_classify(struct imulab_state *s, const int16_t *window, struct imulab
     return run_window(s, window, out);
 }
 
+void imulab_network_input(struct imulab_state *s, const int16_t *window, int8_t *input)
+{
+    imu_features(&imu_model_features, window, imu_model_input_scale, s->work, s->features);
+    imu_nn_quantize_input(&imu_model_nn, s->features, s->nn_a);
+    memcpy(input, s->nn_a, IMULAB_N_INPUTS);
+}
+
 const char *imulab_label(int class_index)
 {
     return class_index >= 0 && class_index < IMULAB_N_CLASSES ? imu_model_labels[class_index] : "?";

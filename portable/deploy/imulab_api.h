@@ -77,6 +77,12 @@ int imulab_latest(const struct imulab_state *s, struct imulab_result *out);
  * decision are left as they were. Returns the class index. */
 int imulab_classify(struct imulab_state *s, const int16_t *window, struct imulab_result *out);
 
+/* The network's int8 input for a window (as imulab_classify takes it): the features quantized,
+ * IMULAB_N_INPUTS bytes -- the input tensor of the .tflite of this model (imulab export-model
+ * --format tflite), for running the network with TensorFlow Lite Micro instead. */
+#define IMULAB_N_INPUTS IMU_MODEL_N_FEATURES
+void imulab_network_input(struct imulab_state *s, const int16_t *window, int8_t *input);
+
 /* Physical values to the model's int16: round(v / imulab_input_scale[axis]) half away from zero,
  * saturated, NaN -> 0. v and q hold n_samples * IMULAB_N_AXES values, interleaved. */
 void imulab_quantize(const float *v, int16_t *q, uint32_t n_samples);

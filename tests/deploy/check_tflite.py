@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""check_tflite.py [--parse-only] TFLITE MODEL_DIR DUMP -- an independent runtime runs imulab's .tflite.
+"""check_tflite.py [--parse-only] [--inputs FILE] TFLITE MODEL_DIR DUMP -- an independent runtime runs imulab's .tflite.
 
 Arm NN (Debian's python3-pyarmnn, CpuRef backend) loads the file written by
 `imulab export-model --format tflite` and runs it on every testing window's int8 input (the
@@ -24,7 +24,9 @@ flags the outputs with |v - (k + 0.5)| < delta, and requires:
 Exit 0 and a summary line when that holds; 1 with the offending windows otherwise.
 --parse-only stops after Arm NN's parser has read the file and its input and output tensors were
 checked against the model (for the FULLY_CONNECTED form, which CpuRef cannot run per-channel: it
-aborts in GetBiasTypeFromWeightsType). Exit 77 when pyarmnn is not installed.
+aborts in GetBiasTypeFromWeightsType). --inputs FILE: the network inputs the exported C library
+computed (tests/deploy/replay.c), which must equal the quantized features. Exit 77 when pyarmnn is
+not installed.
 """
 import itertools
 import json
@@ -168,8 +170,13 @@ def main():
     parse_only = args[:1] == ["--parse-only"]
     if parse_only:
         args = args[1:]
+    lib_inputs = None
+    if args[:1] == ["--inputs"]:  # the exported C library's imulab_network_input(), one line per window
+        with open(args[1]) as f:
+            lib_inputs = [[int(v) for v in line.split()] for line in f]
+        args = args[2:]
     if len(args) != 3:
-        raise SystemExit("usage: check_tflite.py [--parse-only] TFLITE MODEL_DIR DUMP")
+        raise SystemExit("usage: check_tflite.py [--parse-only] [--inputs FILE] TFLITE MODEL_DIR DUMP")
     tfl, mdir, dump = args
     with open(f"{mdir}/model.json") as f:
         model = json.load(f)
@@ -207,8 +214,13 @@ def main():
     bad = []
     maxdiff = 0
     agree = 0
-    for (rec, start, scores, feats) in wins:
+    if lib_inputs is not None and len(lib_inputs) != len(wins):
+        raise SystemExit(f"{len(lib_inputs)} inputs from the C library for {len(wins)} windows")
+    for w, (rec, start, scores, feats) in enumerate(wins):
         q = net.quantize_input(feats)
+        if lib_inputs is not None and list(q) != lib_inputs[w]:
+            raise SystemExit(f"recording {rec} window {start}: the C library's network input differs from "
+                             f"model.json's quantization of imulab eval's features")
         ref = net.run(q)
         if list(ref) != scores:
             raise SystemExit(f"the exact integer reference gives {list(ref)} for recording {rec} window {start}, "

@@ -6,7 +6,9 @@
  *     (the one that ends at that sample) with its scores, and every full window gets a decision;
  *   - imulab_push_float() of the stored values, after checking imulab_quantize() gives the host's
  *     int16 samples.
- * usage: replay DUMP. Exit 0 when everything agrees, 1 with the first differences otherwise. */
+ * usage: replay DUMP [INPUTS]. Exit 0 when everything agrees, 1 with the first differences otherwise.
+ * With INPUTS, also writes each window's network input (imulab_network_input: the int8 input
+ * tensor of the model's .tflite), one line per window in dump order, for tests/deploy/tflite.sh. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +136,9 @@ static int stream(struct imulab_state *st, struct recording *r, int use_float)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) { fprintf(stderr, "usage: replay DUMP\n"); return 2; }
+    if (argc != 2 && argc != 3) { fprintf(stderr, "usage: replay DUMP [INPUTS]\n"); return 2; }
+    FILE *inputs = NULL;
+    if (argc == 3 && !(inputs = fopen(argv[2], "w"))) { perror(argv[2]); return 1; }
     struct recording *r;
     int nr, nw;
     if (load(argv[1], &r, &nr, &nw)) return 1;
@@ -165,6 +169,12 @@ int main(int argc, char **argv)
                 fail("%s: recording %d: window %d features differ (bit for bit)", "classify", R->index, w->start);
             else classify_ok++;
             if (w->start + IMULAB_WINDOW_LEN <= R->n) full++;
+            if (inputs) {
+                int8_t in[IMULAB_N_INPUTS];
+                imulab_network_input(&st, win, in);
+                for (int k2 = 0; k2 < IMULAB_N_INPUTS; k2++) fprintf(inputs, "%s%d", k2 ? " " : "", in[k2]);
+                fputc('\n', inputs);
+            }
         }
         dec16 += stream(&st, R, 0);
         decf += stream(&st, R, 1);
@@ -182,6 +192,7 @@ int main(int argc, char **argv)
            nw, nr, (unsigned)IMULAB_MODEL_HASH, classify_ok, nw, ok16, full, dec16, okf, full, decf,
            quant_ok ? "identical" : "DIFFERS");
     if (dec16 != full || decf != full) fail("%s: %d decisions for %d full windows", "stream", dec16, full);
+    if (inputs && fclose(inputs)) { perror(argv[2]); failures++; }
     for (int i = 0; i < nr; i++) { free(r[i].q); free(r[i].v); free(r[i].w); }
     free(r);
     return failures ? 1 : 0;

@@ -2,7 +2,8 @@
 # tests/deploy/tflite.sh BIN SRC -- `imulab export-model --format tflite` checked by an independent
 # runtime: Arm NN (python3-pyarmnn, CpuRef) runs the file on every testing window's int8 features
 # and must agree with `imulab eval`'s int8 scores, exactly except where check_tflite.py proves a
-# near-tie (see its header for the named difference and its bound). Models: generated data (one
+# near-tie (see its header for the named difference and its bound); the inputs are those the
+# exported C library computes (imulab_network_input), as a TFLite Micro user would. Models: generated data (one
 # hidden layer) and, when present, the shared ei-xiao-gestures data at the defaults (two hidden
 # layers) and with no hidden layer. The FULLY_CONNECTED form must parse in Arm NN with the model's
 # tensors. Also checks the flatbuffer's identifier, determinism and bad paths.
@@ -25,7 +26,12 @@ check() {
   [ "$(head -c 8 "$T/$name.tflite" | tail -c 4)" = TFL3 ] || fail "$name: no TFL3 identifier"
   $I export-model --model "$model" --format tflite --out "$T/$name.again.tflite" >/dev/null || fail "$name: export again"
   cmp -s "$T/$name.tflite" "$T/$name.again.tflite" || fail "$name: two exports differ"
-  $PY "$CHECK" "$T/$name.tflite" "$model" "$T/$name.dump" >"$T/$name.out" 2>"$T/$name.err" \
+  # the network's input as the exported C library computes it (features + quantization)
+  $I export-model --model "$model" --format c --out "$T/$name.lib" >/dev/null || fail "$name: export c"
+  gcc -std=c99 -O2 -I"$T/$name.lib" "$T/$name.lib/"*.c "$SRC/tests/deploy/replay.c" -o "$T/$name.replay" \
+    || fail "$name: replay build"
+  "$T/$name.replay" "$T/$name.dump" "$T/$name.inputs" >/dev/null || fail "$name: replay"
+  $PY "$CHECK" --inputs "$T/$name.inputs" "$T/$name.tflite" "$model" "$T/$name.dump" >"$T/$name.out" 2>"$T/$name.err" \
     || fail "$name: $(cat "$T/$name.out") $(grep -v Skipped "$T/$name.err" | tail -3)"
   echo "$name: $(cat "$T/$name.out")"
   $I export-model --model "$model" --format tflite --tflite-op fully-connected --out "$T/$name.fc.tflite" >/dev/null \
