@@ -12,8 +12,10 @@
 #   - arm-none-eabi-gcc builds it for Cortex-M0+, M4 (hard float) and M7 (hard float) with -std=c99
 #     -pedantic -Werror: no writable global data, no allocator referenced, and on the M4 in GNU mode
 #     not one fused multiply-add instruction;
-#   - the header compiles as C++ (Arduino sketches), the Arduino layout is complete, exports are
-#     reproducible, and bad invocations fail with a reason.
+#   - the header compiles as C++ (Arduino sketches); the three examples compile (-fsyntax-only)
+#     against declaration-only headers of the SDK calls they use (tests/deploy/sdk: HAL, FreeRTOS,
+#     Arduino + Arduino_LSM9DS1, Zephyr), so they keep matching the library's interface;
+#   - the Arduino layout is complete, exports are reproducible, bad invocations fail with a reason.
 set -u
 BIN=$1 SRC=$2
 TB=$BIN/../tests/bin
@@ -92,6 +94,14 @@ check() {
   printf '#include "imulab.h"\nint main() { static imulab_state s; imulab_init(&s); return imulab_label(0)[0] ? 0 : 1; }\n' \
     >"$A/cpp.cpp"
   g++ -std=c++11 -Wall -Wextra -Werror -I"$A/lib" -fsyntax-only "$A/cpp.cpp" || fail "$name: imulab.h in C++"
+  # the README's examples against the SDK calls they use (tests/deploy/sdk: declarations only)
+  local K="$SRC/tests/deploy/sdk" M4="-mthumb -mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard"
+  arm-none-eabi-gcc -std=c99 -Wall -Wextra -Werror $M4 -fsyntax-only -I"$A/lib" -I"$K" "$A/lib/examples/stm32_freertos.c" \
+    || fail "$name: examples/stm32_freertos.c"
+  arm-none-eabi-gcc -std=c99 -Wall -Wextra -Werror $M4 -fsyntax-only -I"$A/lib" -I"$K" "$A/lib/examples/zephyr_main.c" \
+    || fail "$name: examples/zephyr_main.c"
+  arm-none-eabi-g++ -std=c++11 -Wall -Wextra -Werror $M4 -fsyntax-only -I"$A/lib" -I"$K" -x c++ "$A/lib/examples/arduino.ino" \
+    || fail "$name: examples/arduino.ino"
 }
 
 G="$T/gen"
