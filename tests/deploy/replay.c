@@ -6,9 +6,11 @@
  *     (the one that ends at that sample) with its scores, and every full window gets a decision;
  *   - imulab_push_float() of the stored values, after checking imulab_quantize() gives the host's
  *     int16 samples.
- * usage: replay DUMP [INPUTS]. Exit 0 when everything agrees, 1 with the first differences otherwise.
- * With INPUTS, also writes each window's network input (imulab_network_input: the int8 input
- * tensor of the model's .tflite), one line per window in dump order, for tests/deploy/tflite.sh. */
+ * usage: replay DUMP [--inputs FILE] [--target-bin FILE]. Exit 0 when everything agrees, 1 with the
+ * first differences otherwise. --inputs writes each window's network input (imulab_network_input:
+ * the int8 input tensor of the model's .tflite), one line per window in dump order, for
+ * tests/deploy/tflite.sh; --target-bin writes each window's int16 samples, eval's int8 scores and
+ * its features (host byte order) for tests/deploy/target (the library on an emulated Cortex-M). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,12 +138,23 @@ static int stream(struct imulab_state *st, struct recording *r, int use_float)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2 && argc != 3) { fprintf(stderr, "usage: replay DUMP [INPUTS]\n"); return 2; }
-    FILE *inputs = NULL;
-    if (argc == 3 && !(inputs = fopen(argv[2], "w"))) { perror(argv[2]); return 1; }
+    FILE *inputs = NULL, *target = NULL;
+    const char *dump = NULL;
+    for (int i = 1; i < argc; i++) {
+        FILE **f = !strcmp(argv[i], "--inputs") ? &inputs : !strcmp(argv[i], "--target-bin") ? &target : NULL;
+        if (f && i + 1 < argc) {
+            if (!(*f = fopen(argv[++i], "wb"))) { perror(argv[i]); return 1; }
+        } else if (!f && !dump) {
+            dump = argv[i];
+        } else {
+            fprintf(stderr, "usage: replay DUMP [--inputs FILE] [--target-bin FILE]\n");
+            return 2;
+        }
+    }
+    if (!dump) { fprintf(stderr, "usage: replay DUMP [--inputs FILE] [--target-bin FILE]\n"); return 2; }
     struct recording *r;
     int nr, nw;
-    if (load(argv[1], &r, &nr, &nw)) return 1;
+    if (load(dump, &r, &nr, &nw)) return 1;
     static struct imulab_state st;
     static int16_t win[IMULAB_WINDOW_LEN * IMULAB_N_AXES];
     int classify_ok = 0, full = 0, ok16 = 0, okf = 0, dec16 = 0, decf = 0, quant_ok = 1;
@@ -169,6 +182,9 @@ int main(int argc, char **argv)
                 fail("%s: recording %d: window %d features differ (bit for bit)", "classify", R->index, w->start);
             else classify_ok++;
             if (w->start + IMULAB_WINDOW_LEN <= R->n) full++;
+            if (target && (fwrite(win, sizeof win, 1, target) != 1 || fwrite(w->scores, sizeof w->scores, 1, target) != 1 ||
+                           fwrite(w->features, sizeof w->features, 1, target) != 1))
+                fail("%s: cannot write the target file (%d, %d)", "replay", R->index, w->start);
             if (inputs) {
                 int8_t in[IMULAB_N_INPUTS];
                 imulab_network_input(&st, win, in);
@@ -192,7 +208,8 @@ int main(int argc, char **argv)
            nw, nr, (unsigned)IMULAB_MODEL_HASH, classify_ok, nw, ok16, full, dec16, okf, full, decf,
            quant_ok ? "identical" : "DIFFERS");
     if (dec16 != full || decf != full) fail("%s: %d decisions for %d full windows", "stream", dec16, full);
-    if (inputs && fclose(inputs)) { perror(argv[2]); failures++; }
+    if (inputs && fclose(inputs)) { perror("--inputs"); failures++; }
+    if (target && fclose(target)) { perror("--target-bin"); failures++; }
     for (int i = 0; i < nr; i++) { free(r[i].q); free(r[i].v); free(r[i].w); }
     free(r);
     return failures ? 1 : 0;

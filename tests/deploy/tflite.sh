@@ -30,7 +30,7 @@ check() {
   $I export-model --model "$model" --format c --out "$T/$name.lib" >/dev/null || fail "$name: export c"
   gcc -std=c99 -O2 -I"$T/$name.lib" "$T/$name.lib/"*.c "$SRC/tests/deploy/replay.c" -o "$T/$name.replay" \
     || fail "$name: replay build"
-  "$T/$name.replay" "$T/$name.dump" "$T/$name.inputs" >/dev/null || fail "$name: replay"
+  "$T/$name.replay" "$T/$name.dump" --inputs "$T/$name.inputs" >/dev/null || fail "$name: replay"
   $PY "$CHECK" --inputs "$T/$name.inputs" "$T/$name.tflite" "$model" "$T/$name.dump" >"$T/$name.out" 2>"$T/$name.err" \
     || fail "$name: $(cat "$T/$name.out") $(grep -v Skipped "$T/$name.err" | tail -3)"
   echo "$name: $(cat "$T/$name.out")"
