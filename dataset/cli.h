@@ -34,6 +34,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv);
 int cmd_eval(const struct cli *cli, int argc, char **argv);
 int cmd_validate(const struct cli *cli, int argc, char **argv);
 int cmd_flash(const struct cli *cli, int argc, char **argv);
+int cmd_segments(const struct cli *cli, int argc, char **argv);
 
 /* Open the database for writing (creating it) or reading; prints "imulab: <reason>" on failure. */
 struct store *cli_open_store(const struct cli *cli, int writable);

@@ -33,6 +33,7 @@ static int collect(const struct store_recording *r, void *arg)
     struct tr_recording *t = &d->rec[d->n];
     memset(t, 0, sizeof *t);
     t->label = strdup(r->label);
+    t->subject = strdup(r->subject);
     t->category = cat;
     t->rate_hz = r->sample_rate_hz;
     t->n_axes = r->n_axes > TR_MAX_AXES ? TR_MAX_AXES + 1 : r->n_axes;
@@ -50,6 +51,7 @@ static void db_free(struct db_data *d)
 {
     for (int i = 0; i < d->n; i++) {
         free((void *)d->rec[i].label);
+        free((void *)d->rec[i].subject);
         for (int a = 0; a < d->rec[i].n_axes && a < TR_MAX_AXES; a++) free((void *)d->rec[i].axes[a]);
         free((void *)d->rec[i].values);
     }
@@ -98,8 +100,20 @@ static const char train_help[] =
     "usage: imulab train --out MODEL_DIR [options]\n"
     "Train a dense network on the recordings of category training, evaluate it on testing, quantize\n"
     "it to int8 and write MODEL_DIR/model.c, model.h and model.json.\n"
-    "  --window-ms N        window length (default 1000)\n"
-    "  --stride-ms N        window stride (default 500)\n"
+    "  --mode M             continuous (sliding windows), gesture (one example per gesture) or auto\n"
+    "                       (default: gesture when the median training recording lasts at most\n"
+    "                       --gesture-max-ms, else continuous; --window-ms/--stride-ms imply\n"
+    "                       continuous unless --mode gesture)\n"
+    "  --window-ms N        continuous: window length (default 1000)\n"
+    "  --stride-ms N        continuous: window stride (default 500)\n"
+    "  --gesture-points N   gesture: samples per axis each gesture is resampled to (default 64)\n"
+    "  --gesture-max-ms N   gesture: longest gesture (default 6000); longer recordings are cut by\n"
+    "                       the motion segmenter, shorter ones are one gesture each\n"
+    "  --gesture-min-ms N   gesture: shorter segments are dropped (default 250)\n"
+    "  --gesture-hold-ms N  gesture: quiet time that ends a gesture (default 200)\n"
+    "  --gesture-buf N      gesture: samples the device keeps per gesture before halving (default 128)\n"
+    "  --seg-on X           gesture: onset level above idle, part of the motion-level spread (default 0.1)\n"
+    "  --seg-off X          gesture: offset level above idle (default 0.04)\n"
     "  --seed N             random seed (default 1); the same seed gives the same model\n"
     "  --hidden LIST        hidden layer sizes, e.g. 20,10 (default), 32 or 0 for none (max 3)\n"
     "  --epochs N           training epochs (default 40)\n"
@@ -128,6 +142,7 @@ static const char train_help[] =
     "                       is no worse there\n"
     "  --quiet              no per-epoch progress\n";
 
+/* --features: a comma-separated list of groups (imu_features.h). */
 static int parse_features(const char *s, struct tr_options *o)
 {
     int fl = o->feat_flags & IMU_FEAT_HANN;
@@ -137,10 +152,13 @@ static int parse_features(const char *s, struct tr_options *o)
         if (!strcmp(t, "stats")) fl |= IMU_FEAT_STATS;
         else if (!strcmp(t, "spectral")) fl |= IMU_FEAT_SPECTRAL;
         else if (!strcmp(t, "raw")) fl |= IMU_FEAT_RAW;
+        else if (!strcmp(t, "deriv")) fl |= IMU_FEAT_DERIV;
+        else if (!strcmp(t, "substats")) fl |= IMU_FEAT_SUBSTATS;
         else return -1;
     }
-    if (!(fl & (IMU_FEAT_STATS | IMU_FEAT_SPECTRAL | IMU_FEAT_RAW))) return -1;
+    if (!(fl & (IMU_FEAT_STATS | IMU_FEAT_SPECTRAL | IMU_FEAT_RAW | IMU_FEAT_DERIV | IMU_FEAT_SUBSTATS))) return -1;
     o->feat_flags = fl;
+    o->feat_auto = 0;
     return 0;
 }
 
@@ -164,7 +182,8 @@ static int parse_float(const char *s, double lo, double hi, float *v)
 int cmd_train(const struct cli *cli, int argc, char **argv)
 {
     enum { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
-           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET };
+           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
+           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB };
     static const struct option opts[] = {
         {"out", required_argument, NULL, 'o'}, {"window-ms", required_argument, NULL, O_WIN},
         {"stride-ms", required_argument, NULL, O_STRIDE}, {"seed", required_argument, NULL, O_SEED},
@@ -178,11 +197,17 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"filter-order", required_argument, NULL, O_FORD}, {"aug-copies", required_argument, NULL, O_ACOP},
         {"aug-scale", required_argument, NULL, O_ASC}, {"aug-rotate", required_argument, NULL, O_AROT},
         {"aug-shift-ms", required_argument, NULL, O_ASH}, {"aug-noise", required_argument, NULL, O_ANO},
-        {"qat-epochs", required_argument, NULL, O_QAT}, {"quiet", no_argument, NULL, O_QUIET}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"qat-epochs", required_argument, NULL, O_QAT}, {"quiet", no_argument, NULL, O_QUIET},
+        {"mode", required_argument, NULL, O_MODE}, {"gesture-points", required_argument, NULL, O_GPTS},
+        {"gesture-max-ms", required_argument, NULL, O_GMAX}, {"gesture-min-ms", required_argument, NULL, O_GMIN},
+        {"gesture-hold-ms", required_argument, NULL, O_GHOLD}, {"gesture-buf", required_argument, NULL, O_GBUF},
+        {"seg-on", required_argument, NULL, O_SON}, {"seg-off", required_argument, NULL, O_SOFF},
+        {"sub-segments", required_argument, NULL, O_NSUB},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
     tr_options_default(&o);
     const char *out = NULL;
-    int quiet = 0, c, v;
+    int quiet = 0, c, v, mode_set = 0, window_set = 0;
     const char *cmd = "train";
 #define BAD(what) return cli_usage(cmd, "bad " what " '%s'", optarg)
     cli_getopt_begin();
@@ -190,8 +215,23 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         switch (c) {
         case 'h': fputs(train_help, stdout); return CLI_OK;
         case 'o': out = optarg; break;
-        case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD("--window-ms"); break;
-        case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD("--stride-ms"); break;
+        case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD("--window-ms"); window_set = 1; break;
+        case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD("--stride-ms"); window_set = 1; break;
+        case O_MODE:
+            if (!strcmp(optarg, "gesture")) o.mode = TR_MODE_GESTURE;
+            else if (!strcmp(optarg, "continuous")) o.mode = TR_MODE_CONTINUOUS;
+            else if (!strcmp(optarg, "auto")) o.mode = TR_MODE_AUTO;
+            else BAD("--mode (gesture, continuous or auto)");
+            mode_set = 1;
+            break;
+        case O_GPTS: if (parse_int(optarg, 8, IMU_RESAMPLE_MAX_POINTS, &o.gesture_points)) BAD("--gesture-points (8..1024)"); break;
+        case O_GMAX: if (parse_int(optarg, 50, 600000, &o.gesture_max_ms)) BAD("--gesture-max-ms"); break;
+        case O_GMIN: if (parse_int(optarg, 0, 600000, &o.gesture_min_ms)) BAD("--gesture-min-ms"); break;
+        case O_GHOLD: if (parse_int(optarg, 1, 600000, &o.gesture_hold_ms)) BAD("--gesture-hold-ms"); break;
+        case O_GBUF: if (parse_int(optarg, 16, 4096, &o.gesture_buf) || o.gesture_buf % 2) BAD("--gesture-buf (even, 16..4096)"); break;
+        case O_SON: if (parse_float(optarg, 0, 100, &o.seg_on)) BAD("--seg-on"); break;
+        case O_SOFF: if (parse_float(optarg, 0, 100, &o.seg_off)) BAD("--seg-off"); break;
+        case O_NSUB: if (parse_int(optarg, 2, IMU_FEAT_MAX_SUB, &o.n_sub)) BAD("--sub-segments (2..32)"); o.feat_auto = 0; break;
         case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD("--seed"); o.seed = (unsigned)v; break;
         case O_HID: if (tr_parse_hidden(optarg, &o)) BAD("--hidden (up to 3 sizes 1..512)"); break;
         case O_EP: if (parse_int(optarg, 1, 100000, &o.epochs)) BAD("--epochs"); break;
@@ -204,7 +244,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_FEAT: if (parse_features(optarg, &o)) BAD("--features (stats,spectral,raw)"); break;
         case O_FFT: if (parse_int(optarg, 8, 128, &o.fft_len) || (o.fft_len & (o.fft_len - 1))) BAD("--fft-len (power of two 8..128)"); break;
         case O_NOHANN: o.feat_flags &= ~IMU_FEAT_HANN; break;
-        case O_RAW: if (parse_int(optarg, 2, 256, &o.raw_points)) BAD("--raw-points"); break;
+        case O_RAW: if (parse_int(optarg, 2, 256, &o.raw_points)) BAD("--raw-points"); o.feat_auto = 0; break;
         case O_FILT:
             if (!strcmp(optarg, "low")) o.filter = 1;
             else if (!strcmp(optarg, "high")) o.filter = 2;
@@ -228,6 +268,9 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     if (!out) return cli_usage(cmd, "--out MODEL_DIR is required");
     if (o.filter && !(o.filter_hz > 0)) return cli_usage(cmd, "--filter needs --filter-hz");
     if (o.stride_ms > o.window_ms) return cli_usage(cmd, "--stride-ms %d is longer than --window-ms %d", o.stride_ms, o.window_ms);
+    if (window_set && !mode_set) o.mode = TR_MODE_CONTINUOUS;
+    if (o.gesture_min_ms > o.gesture_max_ms) return cli_usage(cmd, "--gesture-min-ms %d is longer than --gesture-max-ms %d", o.gesture_min_ms, o.gesture_max_ms);
+    if (o.seg_off > o.seg_on) return cli_usage(cmd, "--seg-off %g is above --seg-on %g", (double)o.seg_off, (double)o.seg_on);
     o.verbose = !quiet;
     o.progress_out = stdout;
     o.progress_bar = isatty(STDOUT_FILENO);
@@ -241,10 +284,15 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         return cli_error("%s", err);
     }
     snprintf(m.options_json, sizeof m.options_json,
-             "{\"window_ms\":%d,\"stride_ms\":%d,\"seed\":%u,\"epochs\":%d,\"batch\":%d,\"lr\":%g,\"l2\":%g,"
+             "{\"mode\":\"%s\",\"gesture_points\":%d,\"gesture_max_ms\":%d,\"gesture_min_ms\":%d,"
+             "\"gesture_hold_ms\":%d,\"gesture_buf\":%d,\"seg_on\":%g,\"seg_off\":%g,\"n_sub\":%d,\"feat_flags\":%d,"
+             "\"window_ms\":%d,\"stride_ms\":%d,\"seed\":%u,\"epochs\":%d,\"batch\":%d,\"lr\":%g,\"l2\":%g,"
              "\"val_frac\":%g,\"patience\":%d,\"class_weights\":%s,\"fft_len\":%d,\"raw_points\":%d,"
              "\"filter\":%d,\"filter_hz\":%g,\"filter_order\":%d,\"aug_copies\":%d,\"aug_scale\":%g,"
              "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g,\"qat_epochs\":%d}",
+             o.mode == TR_MODE_AUTO ? "auto" : o.mode == TR_MODE_GESTURE ? "gesture" : "continuous",
+             o.gesture_points, o.gesture_max_ms, o.gesture_min_ms, o.gesture_hold_ms, o.gesture_buf,
+             (double)o.seg_on, (double)o.seg_off, o.n_sub, o.feat_flags,
              o.window_ms, o.stride_ms, o.seed, o.epochs, o.batch, (double)o.lr, (double)o.l2, (double)o.val_frac,
              o.patience, o.class_weights ? "true" : "false", o.fft_len, o.raw_points, o.filter, (double)o.filter_hz,
              o.filter_order, o.aug_copies, (double)o.aug_scale, (double)o.aug_rotate_deg, o.aug_shift_ms,
@@ -259,8 +307,13 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     for (int k = 0; k < m.n_layers; k++) wb += (int)IMU_NN_PAD4((unsigned)m.q[k].n_in) * m.q[k].n_out;
     printf("labels: ");
     for (int l = 0; l < m.n_labels; l++) printf("%s%s", l ? ", " : "", m.labels[l]);
-    printf("\nwindows: %d training, %d testing (%d samples, stride %d, %.4g Hz); %d features\n", m.n_train,
-           m.n_test, m.window_len, m.stride_len, m.rate_hz, m.n_feat);
+    printf("\nmode: %s\n", m.mode_reason);
+    if (m.mode == TR_MODE_GESTURE)
+        printf("gestures: %d training, %d testing (each resampled to %d points, %.4g Hz); %d features\n", m.n_train,
+               m.n_test, m.window_len, m.rate_hz, m.n_feat);
+    else
+        printf("windows: %d training, %d testing (%d samples, stride %d, %.4g Hz); %d features\n", m.n_train,
+               m.n_test, m.window_len, m.stride_len, m.rate_hz, m.n_feat);
     printf("network: %d", m.sizes[0]);
     for (int k = 1; k <= m.n_layers; k++) printf(" -> %d", m.sizes[k]);
     printf(", %d int8 weight bytes; trained in %.3f s (%d epochs), total %.3f s\n", wb, m.train_seconds,
@@ -269,10 +322,16 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         printf("quantization-aware fine-tuning (%s): %d epochs in %.3f s; on the %d %s windows int8 %.4f "
                "after it, %.4f post-training, float %.4f: int8 model from %s\n",
                m.qat_auto ? "automatic: post-training int8 lost more than 1 point" : "--qat-epochs",
-               m.qat_epochs, m.qat_seconds, m.cmp_windows, m.cmp_is_val ? "validation" : "training",
+               m.qat_epochs, m.qat_seconds, m.cmp_windows, m.qat_probe ? "held-out (probe fit)" : m.cmp_is_val ? "validation" : "training",
                m.cmp_int8_qat, m.cmp_int8_ptq, m.cmp_float,
                m.qat_kept ? "the fine-tuning" : "post-training quantization (fine-tuning did not help)");
-    printf("test accuracy: float %.4f, int8 %.4f\n", m.acc_float, m.acc_int8);
+    printf("test accuracy: float %.4f, int8 %.4f; int8 per %s %.4f (%d)\n", m.acc_float, m.acc_int8,
+           m.mode == TR_MODE_GESTURE ? "gesture" : "recording (vote over its windows)", m.acc_rec, m.n_rec_units);
+    {
+        char warns[8][TR_WARN_LEN];
+        int nw = tr_warnings(&m, &d.ds, NULL, warns, 8);
+        for (int k = 0; k < nw && k < 8; k++) printf("warning: %s\n", warns[k]);
+    }
     if (m.acc_float - m.acc_int8 > 0.01)
         printf("note: int8 loses %.1f points against float\n", 100 * (m.acc_float - m.acc_int8));
     printf("model %08x written to %s\n", m.hash, out);
@@ -285,7 +344,10 @@ static const char eval_help[] =
     "usage: imulab eval --model MODEL_DIR [--json] [--plot FILE.svg] [--dump-windows FILE]\n"
     "Evaluate a trained model (float and int8) on the testing recordings: accuracy, per-class\n"
     "precision, recall and F1, and the confusion matrix (rows: true label, columns: predicted).\n"
-    "  --json          {\"accuracy\", \"accuracy_int8\", \"labels\", \"confusion\", \"windows\", ...}\n"
+    "Also the int8 accuracy per recording (continuous mode: the vote of its windows) or per gesture\n"
+    "(gesture mode), the most confused pairs, and warnings about set-ups that flatter the figures.\n"
+    "  --json          {\"accuracy\", \"accuracy_int8\", \"labels\", \"confusion\", \"windows\", \"mode\",\n"
+    "                  \"accuracy_recordings\", \"recordings\", \"confused\", \"warnings\", ...}\n"
     "  --plot FILE     write the training curves and the confusion matrix as SVG\n"
     "  --dump-windows FILE\n"
     "                  write every testing recording's samples (int16 as the model sees them, and\n"
@@ -325,20 +387,21 @@ static void json_conf(const int *conf, int n)
     printf("]");
 }
 
-/* --dump-windows: the testing recordings and windows exactly as evaluated (the same quantization,
- * window starts and feature vectors as tr_make_windows), with the int8 scores tr_evaluate saw:
- *   imulab-eval-windows 1 HASH N_AXES WINDOW_LEN STRIDE_LEN N_CLASSES N_FEATURES N_WINDOWS N_RECORDINGS
+/* --dump-windows: the testing recordings and the examples exactly as evaluated (tr_make_windows:
+ * windows, or gestures in gesture mode, with their features), with the int8 scores tr_evaluate saw:
+ *   imulab-eval-windows 2 HASH MODE N_AXES WINDOW_LEN STRIDE_LEN N_CLASSES N_FEATURES N_WINDOWS N_RECORDINGS
  *   recording INDEX LABEL_INDEX N_SAMPLES      then one line per sample: N_AXES int16, N_AXES floats
- *   window RECORDING START LABEL_INDEX SCORE... FEATURE... (the windows of each recording follow
- *   it; features as %.9g, which reads back to the same float) */
+ *   window RECORDING START LEN LABEL_INDEX SCORE... FEATURE... (the examples of each recording follow
+ *   it; MODE is continuous or gesture; features as %.9g, which reads back to the same float) */
 static int dump_windows(const struct tr_model *m, const struct db_data *d, const struct tr_windows *te, const char *path)
 {
     FILE *f = fopen(path, "w");
     if (!f) return cli_error("cannot write %s: %m", path);
     int nrec = 0, w = 0, na = m->n_axes, rc = 0;
     for (int i = 0; i < d->n; i++) nrec += d->rec[i].category == TR_TESTING;
-    fprintf(f, "imulab-eval-windows 1 %08x %d %d %d %d %d %d %d\n", m->hash, na, m->window_len, m->stride_len,
-            m->n_labels, m->n_feat, te->n, nrec);
+    fprintf(f, "imulab-eval-windows 2 %08x %s %d %d %d %d %d %d %d\n", m->hash,
+            m->mode == TR_MODE_GESTURE ? "gesture" : "continuous", na, m->window_len, m->stride_len, m->n_labels,
+            m->n_feat, te->n, nrec);
     int8_t y[TR_MAX_LABELS];
     for (int i = 0; i < d->n && !rc; i++) {
         const struct tr_recording *r = &d->rec[i];
@@ -346,27 +409,22 @@ static int dump_windows(const struct tr_model *m, const struct db_data *d, const
         int n = r->n_samples, li = -1;
         for (int l = 0; l < m->n_labels; l++) if (!strcmp(m->labels[l], r->label)) li = l;
         int16_t *q = malloc(sizeof(int16_t) * (size_t)(n > 0 ? n : 1) * (size_t)na);
-        int nst = tr_window_starts(n, m->window_len, m->stride_len, NULL, 0);
-        int *st = malloc(sizeof(int) * (size_t)nst);
-        if (!q || !st) { free(q); free(st); rc = cli_error("out of memory"); break; }
+        if (!q) { rc = cli_error("out of memory"); break; }
         tr_quantize_samples(r->values, n, na, m->in_scale, q);
-        tr_window_starts(n, m->window_len, m->stride_len, st, nst);
         fprintf(f, "recording %d %d %d\n", i, li, n);
         for (int t = 0; t < n; t++) {
             for (int a = 0; a < na; a++) fprintf(f, "%s%d", a ? " " : "", q[(size_t)t * na + a]);
             for (int a = 0; a < na; a++) fprintf(f, " %.9g", (double)r->values[(size_t)t * na + a]);
             fputc('\n', f);
         }
-        for (int k = 0; k < nst; k++, w++) {
-            if (w >= te->n || te->rec[w] != i) { rc = cli_error("internal: windows out of step with recordings"); break; }
+        for (; w < te->n && te->rec[w] == i; w++) {
             tr_predict_int8(m, te->x + (size_t)w * m->n_feat, y);
-            fprintf(f, "window %d %d %d", i, st[k], te->y[w]);
+            fprintf(f, "window %d %d %d %d", i, te->start[w], te->len[w], te->y[w]);
             for (int c = 0; c < m->n_labels; c++) fprintf(f, " %d", y[c]);
-            for (int k2 = 0; k2 < m->n_feat; k2++) fprintf(f, " %.9g", (double)te->x[(size_t)w * m->n_feat + k2]);
+            for (int k = 0; k < m->n_feat; k++) fprintf(f, " %.9g", (double)te->x[(size_t)w * m->n_feat + k]);
             fputc('\n', f);
         }
         free(q);
-        free(st);
     }
     if (!rc && w != te->n) rc = cli_error("internal: %d windows dumped of %d", w, te->n);
     if (fclose(f) && !rc) rc = cli_error("cannot write %s: %m", path);
@@ -420,6 +478,13 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
     int n = m.n_labels;
     int *cf = calloc((size_t)n * n, sizeof(int)), *c8 = calloc((size_t)n * n, sizeof(int));
     double acc = tr_evaluate(&m, &te, 0, cf), acc8 = tr_evaluate(&m, &te, 1, c8);
+    int *crec = calloc((size_t)n * n, sizeof(int)), n_units = 0;
+    double acc_rec = tr_evaluate_recordings(&m, &te, crec, &n_units);
+    int pt[5], pp[5], pc[5], np = tr_confused_pairs(c8, n, pt, pp, pc, 5);
+    char warns[8][TR_WARN_LEN];
+    int nw = tr_warnings(&m, &d.ds, NULL, warns, 8);
+    if (nw > 8) nw = 8;
+    const char *mode = m.mode == TR_MODE_GESTURE ? "gesture" : "continuous";
     if (json) {
         printf("{\"accuracy\": ");
         cli_json_num(stdout, acc);
@@ -431,20 +496,166 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
         json_conf(cf, n);
         printf(", \"confusion_int8\": ");
         json_conf(c8, n);
-        printf(", \"windows\": %d, \"features\": %d, \"model_hash\": \"%08x\"}\n", te.n, m.n_feat, m.hash);
+        printf(", \"windows\": %d, \"features\": %d, \"model_hash\": \"%08x\"", te.n, m.n_feat, m.hash);
+        printf(", \"mode\": \"%s\", \"accuracy_recordings\": ", mode);
+        cli_json_num(stdout, acc_rec);
+        printf(", \"recordings\": %d, \"confusion_recordings\": ", n_units);
+        json_conf(crec, n);
+        printf(", \"confused\": [");
+        for (int k = 0; k < np; k++) {
+            printf("%s{\"true\": ", k ? ", " : "");
+            cli_json_str(stdout, m.labels[pt[k]]);
+            printf(", \"predicted\": ");
+            cli_json_str(stdout, m.labels[pp[k]]);
+            printf(", \"count\": %d}", pc[k]);
+        }
+        printf("], \"warnings\": [");
+        for (int k = 0; k < nw; k++) { if (k) printf(", "); cli_json_str(stdout, warns[k]); }
+        printf("]}\n");
     } else {
-        printf("model %08x: %d testing windows, %d features\n", m.hash, te.n, m.n_feat);
+        printf("model %08x (%s mode): %d testing %s, %d features\n", m.hash, mode, te.n,
+               m.mode == TR_MODE_GESTURE ? "gestures" : "windows", m.n_feat);
         print_report(&m, cf, "float", acc);
         print_report(&m, c8, "int8", acc8);
+        printf("int8 per %s: accuracy %.4f (%d)\n", m.mode == TR_MODE_GESTURE ? "gesture" : "recording (vote over its windows)",
+               acc_rec, n_units);
+        if (np) {
+            printf("most confused (int8, true -> predicted):");
+            for (int k = 0; k < np; k++) printf("%s %s -> %s (%d)", k ? "," : "", m.labels[pt[k]], m.labels[pp[k]], pc[k]);
+            printf("\n");
+        }
+        for (int k = 0; k < nw; k++) printf("warning: %s\n", warns[k]);
     }
     rc = CLI_OK;
     if (plot && tr_plot_svg(&m, c8, plot)) rc = cli_error("cannot write %s", plot);
     if (dump && dump_windows(&m, &d, &te, dump)) rc = CLI_FAIL;
     free(cf);
     free(c8);
+    free(crec);
 out:
     tr_windows_free(&te);
     tr_model_free(&m);
     db_free(&d);
+    return cli_finish_output(rc);
+}
+
+static const char segments_help[] =
+    "usage: imulab segments ID [--model MODEL_DIR] [--json] [--width N]\n"
+    "Show where gesture mode's motion segmenter (portable/segment.c, the code the classifier\n"
+    "firmware runs on its live stream) cuts recording ID: onset and end of each gesture, and the\n"
+    "segments it drops (shorter than the minimum) or cuts (longer than the maximum).\n"
+    "  --model DIR   use the segmenter of this gesture-mode model (default: the one imulab train\n"
+    "                --mode gesture would set up from the training recordings of the database)\n"
+    "  --json        {\"id\", \"samples\", \"sample_rate_hz\", \"segments\": [{\"start\", \"length\",\n"
+    "                \"start_s\", \"seconds\", \"kept\"}, ...]} (start/length in samples)\n"
+    "  --width N     columns of the text strip (default 80; 0: none)\n";
+
+/* `imulab segments ID`: the segmenter's cuts of one recording. */
+int cmd_segments(const struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"model", required_argument, NULL, 'm'}, {"json", no_argument, NULL, 'j'},
+                                         {"width", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *dir = NULL;
+    int json = 0, width = 80, c;
+    cli_getopt_begin();
+    while ((c = cli_getopt("segments", argc, argv, "h", opts)) != -1) {
+        switch (c) {
+        case 'h': fputs(segments_help, stdout); return CLI_OK;
+        case 'm': dir = optarg; break;
+        case 'j': json = 1; break;
+        case 'w': if (parse_int(optarg, 0, 1000, &width)) return cli_usage("segments", "bad --width '%s' (0..1000)", optarg); break;
+        default: return CLI_USAGE;
+        }
+    }
+    if (argc - optind != 1) return cli_usage("segments", "want exactly one recording ID");
+    long long id;
+    if (cli_parse_id(argv[optind], &id)) return cli_usage("segments", "bad recording ID '%s'", argv[optind]);
+    struct tr_model m;
+    char err[512] = "";
+    if (dir) {
+        if (tr_load(&m, dir, err, sizeof err)) return cli_error("%s", err);
+        if (m.mode != TR_MODE_GESTURE) { tr_model_free(&m); return cli_error("%s is a continuous-mode model: it has no segmenter", dir); }
+    } else {
+        struct db_data d;
+        if (db_load(cli, &d)) return CLI_FAIL;
+        struct tr_options o;
+        tr_options_default(&o);
+        o.mode = TR_MODE_GESTURE;
+        int rc = tr_setup_model_ex(&d.ds, &o, &m, 0, err, sizeof err);
+        db_free(&d);
+        if (rc) return cli_error("cannot set up the segmenter from the training recordings: %s", err);
+    }
+    int missing = 0, rc = CLI_FAIL;
+    struct store *s = cli_open_store_ro(cli, &missing);
+    struct store_recording r;
+    float *v = NULL;
+    int64_t n = 0;
+    int16_t *q = NULL;
+    if (!s) { if (missing) cli_error("the database %s has no recordings", cli->db_path); goto out; }
+    if (store_recording_get(s, id, &r)) { cli_error("no recording %lld in %s", id, cli->db_path); goto out; }
+    if (r.n_axes != m.n_axes) { cli_error("recording %lld has %d axes, the segmenter %d", id, r.n_axes, m.n_axes); goto out; }
+    if (store_recording_samples(s, id, &v, &n)) { cli_error("%s", store_errmsg(s)); goto out; }
+    q = malloc(sizeof(int16_t) * (size_t)(n > 0 ? n : 1) * (size_t)m.n_axes);
+    if (!q) { cli_error("out of memory"); goto out; }
+    tr_quantize_samples(v, (int)n, m.n_axes, m.in_scale, q);
+    struct imu_seg_state st;
+    imu_seg_init(&st, &m.seg, m.in_scale);
+    enum { MAXSEG = 4096 };
+    static uint32_t ss[MAXSEG], sl[MAXSEG];
+    static int kept[MAXSEG];
+    int ns = 0;
+    for (int64_t t = 0; t < n; t++) {
+        uint32_t a, l;
+        int ev = imu_seg_push(&st, q + (size_t)t * m.n_axes, &a, &l);
+        if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < MAXSEG) {
+            ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
+        }
+    }
+    const double rate = r.sample_rate_hz > 0 ? r.sample_rate_hz : m.rate_hz;
+    if (json) {
+        printf("{\"id\": %lld, \"samples\": %lld, \"sample_rate_hz\": ", id, (long long)n);
+        cli_json_num(stdout, rate);
+        printf(", \"segments\": [");
+        for (int k = 0; k < ns; k++) {
+            printf("%s{\"start\": %u, \"length\": %u, \"start_s\": ", k ? ", " : "", ss[k], sl[k]);
+            cli_json_num(stdout, ss[k] / rate);
+            printf(", \"seconds\": ");
+            cli_json_num(stdout, sl[k] / rate);
+            printf(", \"kept\": %s}", kept[k] ? "true" : "false");
+        }
+        printf("]}\n");
+    } else {
+        int nk = 0;
+        for (int k = 0; k < ns; k++) nk += kept[k];
+        printf("recording %lld (%s): %lld samples, %.2f s at %.4g Hz; %d gesture%s", id, r.label, (long long)n, n / rate,
+               rate, nk, nk == 1 ? "" : "s");
+        if (ns > nk) printf(", %d dropped (shorter than %u samples)", ns - nk, m.seg.min_len);
+        printf("\n");
+        if (n <= m.seg.max_len && dir)
+            printf("note: the recording is no longer than a gesture (%u samples): train and eval use it whole\n", m.seg.max_len);
+        for (int k = 0; k < ns; k++)
+            printf("  %3d  %8.3f s - %8.3f s  (%5u samples, %6.0f ms)%s%s\n", k + 1, ss[k] / rate, (ss[k] + sl[k]) / rate,
+                   sl[k], 1000.0 * sl[k] / rate, kept[k] ? "" : "  dropped: too short",
+                   kept[k] && sl[k] >= m.seg.max_len ? "  cut at the maximum length" : "");
+        if (width > 0 && n > 0) {
+            /* one column per n/width samples: '#' a kept gesture, 'x' a dropped one, '.' idle */
+            printf("  |");
+            for (int col = 0; col < width; col++) {
+                int64_t t = (int64_t)((double)col * n / width);
+                char ch = '.';
+                for (int k = 0; k < ns; k++)
+                    if (t >= ss[k] && t < (int64_t)ss[k] + sl[k]) ch = kept[k] ? '#' : 'x';
+                putchar(ch);
+            }
+            printf("|\n");
+        }
+    }
+    rc = CLI_OK;
+out:
+    free(q);
+    free(v);
+    if (s) store_close(s);
+    tr_model_free(&m);
     return cli_finish_output(rc);
 }

@@ -265,15 +265,16 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
     int rc = CLI_FAIL;
     struct devport dp = { .fd = -1 };
     int raw_stopped = 0;
-    int16_t *q = NULL, *win = NULL;
-    int *starts = NULL;
+    int16_t *q = NULL, *win = NULL, *gstore = NULL;
+    int *starts = NULL, *lens = NULL;
     float *work = malloc(sizeof(float) * (size_t)imu_features_work_len(&m.feat));
     float *feat = malloc(sizeof(float) * (size_t)(m.n_feat > 0 ? m.n_feat : 1));
     struct vclass *cls = calloc((size_t)nl, sizeof *cls);
     int *conf = calloc((size_t)nl * nl, sizeof(int));
     double *lat = NULL;
     win = malloc(sizeof(int16_t) * (size_t)wl * na);
-    if (!work || !feat || !cls || !conf || !win) {
+    gstore = malloc(sizeof(int16_t) * (size_t)(m.gesture_buf > 0 ? m.gesture_buf : 1) * na);
+    if (!work || !feat || !cls || !conf || !win || !gstore) {
         cli_error("out of memory");
         goto out;
     }
@@ -331,18 +332,33 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
         q = malloc(sizeof(int16_t) * (size_t)(r->n_samples > 0 ? r->n_samples : 1) * na);
         if (!q) { cli_error("out of memory"); goto out; }
         tr_quantize_samples(r->values, r->n_samples, na, m.in_scale, q);
-        int nst = tr_window_starts(r->n_samples, wl, m.stride_len, NULL, 0);
+        int nst = tr_examples(&m, q, r->n_samples, NULL, NULL, 0);
         free(starts);
-        starts = malloc(sizeof(int) * (size_t)nst);
-        if (!starts) { cli_error("out of memory"); goto out; }
-        tr_window_starts(r->n_samples, wl, m.stride_len, starts, nst);
+        free(lens);
+        starts = malloc(sizeof(int) * (size_t)(nst > 0 ? nst : 1));
+        lens = malloc(sizeof(int) * (size_t)(nst > 0 ? nst : 1));
+        if (nst < 0 || !starts || !lens) { cli_error("out of memory"); goto out; }
+        tr_examples(&m, q, r->n_samples, starts, lens, nst);
         for (int k = 0; k < nst; k++) {
             if (limit > 0 && n_win >= (int)limit)
                 goto done;
             int st = starts[k];
-            if (st + wl > r->n_samples) st = r->n_samples - wl;
-            if (st < 0) st = 0;
-            tr_extract_window(q, r->n_samples, na, st, wl, win);
+            /* what goes to the device: the window (continuous) or the gesture's raw samples */
+            const int16_t *send = win;
+            unsigned total = (unsigned)wl;
+            if (m.mode == TR_MODE_GESTURE) {
+                send = q + (size_t)st * na;
+                total = (unsigned)lens[k];
+                if (total < 1 || total > 64u * per_chunk || total > 65535u) {
+                    cli_error("recording %lld: a gesture of %u samples does not fit the validation exchange (at most %u)",
+                              (long long)d.v[i].id, total, 64u * per_chunk);
+                    goto out;
+                }
+            } else {
+                if (st + wl > r->n_samples) st = r->n_samples - wl;
+                if (st < 0) st = 0;
+            }
+            tr_example_window(&m, q, r->n_samples, st, lens[k], win, gstore);
             imu_features(&m.feat, win, m.in_scale, work, feat);
             int8_t host_y[TR_MAX_LABELS];
             int host_cls = tr_predict_int8(&m, feat, host_y);
@@ -357,15 +373,15 @@ int cmd_validate(const struct cli *cli, int argc, char **argv)
             for (int attempt = 0; attempt < VAL_ATTEMPTS && a == 0; attempt++) {
                 if (attempt) retries++;
                 int toks[64], nt = 0, token = -1;
-                for (unsigned off = 0; off < (unsigned)wl && nt < 64;) {
-                    unsigned cnt = (unsigned)wl - off < per_chunk ? (unsigned)wl - off : per_chunk;
+                for (unsigned off = 0; off < total && nt < 64;) {
+                    unsigned cnt = total - off < per_chunk ? total - off : per_chunk;
                     uint8_t body[VAL_MAX_CHUNK_PAYLOAD];
-                    struct proto_validate_chunk ch = { .token = 0, .model_hash = m.hash, .total = (uint16_t)wl,
+                    struct proto_validate_chunk ch = { .token = 0, .model_hash = m.hash, .total = (uint16_t)total,
                                                        .offset = (uint16_t)off, .count = (uint16_t)cnt, .n_axes = (uint8_t)na };
                     size_t len = proto_validate_pack_header(&ch, body) - 2u; /* devport puts the token */
                     memmove(body, body + 2, len);
                     for (unsigned s = 0; s < cnt * (unsigned)na; s++, len += 2)
-                        proto_put_u16(body + len, (uint16_t)win[off * (unsigned)na + s]);
+                        proto_put_u16(body + len, (uint16_t)send[off * (unsigned)na + s]);
                     token = devport_command(&dp, PROTO_CMD_VALIDATE, body, len);
                     if (token < 0) { cli_error("cannot write to the device port"); goto out; }
                     toks[nt++] = token;
@@ -498,6 +514,8 @@ out:
     devport_close(&dp);
     free(q);
     free(starts);
+    free(lens);
+    free(gstore);
     free(win);
     free(work);
     free(feat);

@@ -18,6 +18,7 @@ extern int cmd_train(const struct cli *, int, char **) __attribute__((weak));
 extern int cmd_eval(const struct cli *, int, char **) __attribute__((weak));
 extern int cmd_validate(const struct cli *, int, char **) __attribute__((weak));
 extern int cmd_flash(const struct cli *, int, char **) __attribute__((weak));
+extern int cmd_segments(const struct cli *, int, char **) __attribute__((weak));
 
 typedef int (*cmd_fn)(const struct cli *, int, char **);
 
@@ -49,6 +50,7 @@ static const struct command *commands(size_t *n)
         {"export-model", cmd_export_model, "a model as a C library, an Arduino library or a .tflite file"},
         {"train", NULL, "train a model"},
         {"eval", NULL, "evaluate a model on the testing recordings"},
+        {"segments", NULL, "show where gesture mode's motion segmenter cuts a recording"},
         {"validate", NULL, "run the testing windows on the device"},
         {"flash", NULL, "build and program the classifier firmware"},
     };
@@ -57,7 +59,8 @@ static const struct command *commands(size_t *n)
         const char *name;
         cmd_fn fn;
     } weak[] = {{"record", cmd_record}, {"status", cmd_status}, {"device", cmd_device}, {"train", cmd_train},
-                {"eval", cmd_eval},     {"validate", cmd_validate}, {"flash", cmd_flash}};
+                {"eval", cmd_eval},     {"validate", cmd_validate}, {"flash", cmd_flash},
+                {"segments", cmd_segments}};
     *n = sizeof table / sizeof table[0];
     for (size_t i = 0; i < *n; i++)
         for (size_t k = 0; k < sizeof weak / sizeof weak[0]; k++)

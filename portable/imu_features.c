@@ -77,9 +77,14 @@ int imu_features_count(const struct imu_feat_config *c)
         if (!is_pow2(c->fft_len) || c->fft_len < 8 || c->fft_len > IMU_FEAT_MAX_FFT) return -1;
         per += c->fft_len / 2;
     }
-    if (c->flags & IMU_FEAT_RAW) {
+    if (c->flags & (IMU_FEAT_RAW | IMU_FEAT_DERIV)) {
         if (c->raw_points < 2) return -1;
-        per += c->raw_points;
+        if (c->flags & IMU_FEAT_RAW) per += c->raw_points;
+        if (c->flags & IMU_FEAT_DERIV) per += c->raw_points - 1;
+    }
+    if (c->flags & IMU_FEAT_SUBSTATS) {
+        if (c->n_sub < 2 || c->n_sub > IMU_FEAT_MAX_SUB || c->n_sub > c->window_len) return -1;
+        per += 2 * c->n_sub;
     }
     if (per == 0) return -1;
     return per * c->n_axes;
@@ -246,8 +251,22 @@ int imu_features(const struct imu_feat_config *c, const int16_t *x, const float 
                 *o++ = imu_log10f(p);
             }
         }
-        if (c->flags & IMU_FEAT_RAW) {
+        if (c->flags & IMU_FEAT_SUBSTATS) {
+            /* sub-segment k: samples [k n / n_sub, (k + 1) n / n_sub) of the mean-removed signal */
+            const unsigned ns = c->n_sub;
+            for (unsigned k = 0; k < ns; k++) {
+                const unsigned a = k * n / ns, b = (k + 1) * n / ns;
+                float s1 = 0, s2 = 0;
+                for (unsigned t = a; t < b; t++) { s1 += sig[t]; s2 += sig[t] * sig[t]; }
+                const float len = (float)(b - a);
+                *o++ = s1 / len;
+                *o++ = imu_sqrtf(s2 / len);
+            }
+        }
+        if (c->flags & (IMU_FEAT_RAW | IMU_FEAT_DERIV)) {
             const unsigned P = c->raw_points;
+            float prev = 0;
+            float *deriv = o + ((c->flags & IMU_FEAT_RAW) ? P : 0);
             for (unsigned i = 0; i < P; i++) {
                 unsigned num = i * (n - 1), idx = num / (P - 1), rem = num % (P - 1);
                 float v0 = (float)x[idx * na + ax] * sc;
@@ -256,8 +275,12 @@ int imu_features(const struct imu_feat_config *c, const int16_t *x, const float 
                     float v1 = (float)x[(idx + 1) * na + ax] * sc;
                     v = v0 + (v1 - v0) * ((float)rem / (float)(P - 1));
                 }
-                *o++ = v * c->raw_scale;
+                v = v * c->raw_scale;
+                if (c->flags & IMU_FEAT_RAW) *o++ = v;
+                if ((c->flags & IMU_FEAT_DERIV) && i > 0) deriv[i - 1] = v - prev;
+                prev = v;
             }
+            if (c->flags & IMU_FEAT_DERIV) o = deriv + (P - 1);
         }
     }
     return total;

@@ -13,7 +13,12 @@
  *   IMU_FEAT_STATS     mean, RMS (of the mean-removed signal), skewness, excess kurtosis   (4)
  *   IMU_FEAT_SPECTRAL  log10 power of FFT bins 1..fft_len/2, frames of fft_len with 50%
  *                      overlap, mean removed, optional Hann window, maximum per bin       (fft_len/2)
+ *   IMU_FEAT_SUBSTATS  mean and RMS (about the window's mean) of n_sub equal
+ *                      sub-segments of the window, in time order                 (2 * n_sub)
  *   IMU_FEAT_RAW       the axis resampled linearly to raw_points points, times raw_scale (raw_points)
+ *   IMU_FEAT_DERIV     differences of neighbouring raw points (times raw_scale)  (raw_points - 1)
+ * DERIV and SUBSTATS keep the time order that stats and spectral lose (a gesture and its
+ * time-reversal have the same stats and spectrum); gesture mode uses them.
  * The signal first goes through the optional biquad cascade (e.g. a Butterworth low- or
  * high-pass whose coefficients the host computed), except for the raw group which uses the
  * unfiltered signal.
@@ -26,12 +31,15 @@
 #define IMU_FEAT_MAX_AXES 9
 #define IMU_FEAT_MAX_FFT 128     /* fft_len: a power of two, 8..128 */
 #define IMU_FEAT_MAX_SECTIONS 2  /* biquad sections of the optional filter */
+#define IMU_FEAT_MAX_SUB 32      /* sub-segments of IMU_FEAT_SUBSTATS */
 
 enum imu_feat_flags {
     IMU_FEAT_STATS = 1u << 0,
     IMU_FEAT_SPECTRAL = 1u << 1,
     IMU_FEAT_RAW = 1u << 2,
     IMU_FEAT_HANN = 1u << 3,
+    IMU_FEAT_DERIV = 1u << 4,
+    IMU_FEAT_SUBSTATS = 1u << 5,
 };
 
 struct imu_feat_config {
@@ -41,6 +49,7 @@ struct imu_feat_config {
     uint16_t fft_len;     /* power of two, used with IMU_FEAT_SPECTRAL */
     uint16_t raw_points;  /* points per axis, used with IMU_FEAT_RAW */
     uint16_t n_sections;  /* biquad sections, 0 = no filter */
+    uint16_t n_sub;       /* sub-segments, used with IMU_FEAT_SUBSTATS (2..window_len) */
     float raw_scale;      /* multiplies the physical value in the raw group */
     float log_floor;      /* power below this is clamped before log10 (e.g. 1e-10) */
     /* per section: b0, b1, b2, a1, a2 (a0 = 1), y[n] = b0 x[n] + b1 x[n-1] + b2 x[n-2]

@@ -339,6 +339,37 @@ int proto_classification_parse(const uint8_t *p, size_t len, struct proto_classi
     return 0;
 }
 
+/* Pack EVENT; returns the payload length, 0 if it does not fit. */
+size_t proto_event_pack(const struct proto_event *e, uint8_t *out, size_t cap)
+{
+    if (cap < PROTO_EVENT_LEN)
+        return 0;
+    proto_put_u32(out, e->seq);
+    proto_put_u64(out + 4, e->t_us);
+    proto_put_u32(out + 12, e->cls_seq);
+    out[16] = e->class_index;
+    out[17] = e->previous;
+    out[18] = e->votes;
+    out[19] = 0;
+    return PROTO_EVENT_LEN;
+}
+
+/* Parse EVENT: exact length, a class different from the previous one. */
+int proto_event_parse(const uint8_t *p, size_t len, struct proto_event *e)
+{
+    if (len != PROTO_EVENT_LEN)
+        return -1;
+    e->seq = proto_get_u32(p);
+    e->t_us = proto_get_u64(p + 4);
+    e->cls_seq = proto_get_u32(p + 12);
+    e->class_index = p[16];
+    e->previous = p[17];
+    e->votes = p[18];
+    if (e->class_index == e->previous)
+        return -1;
+    return 0;
+}
+
 /* ---- Validation (classifier firmware) ---------------------------------------------------- */
 
 size_t proto_validate_pack_header(const struct proto_validate_chunk *c, uint8_t *out)

@@ -43,6 +43,7 @@ enum proto_type {
     PROTO_NAK = 0x07,            /* command refused, with reason */
     PROTO_STATS = 0x08,          /* device-side counters */
     PROTO_VALIDATE_RESULT = 0x09,/* features + int8 output for a validation window */
+    PROTO_EVENT = 0x0A,          /* the classifier's decision changed */
 
     PROTO_CMD_START = 0x81,      /* start streaming */
     PROTO_CMD_STOP = 0x82,       /* stop streaming */
@@ -77,6 +78,9 @@ enum proto_error_code {
     PROTO_ERR_TX_OVERFLOW = 7,   /* whole frames dropped; the host sees a sequence gap */
     PROTO_ERR_FAULT = 8,         /* reported by the fault handler before reset */
     PROTO_ERR_CLOCK = 9,         /* HSE/PLL did not start: running on HSI */
+    PROTO_ERR_SENSOR_UNKNOWN = 11,/* a device answered at the sensor's address with an unknown ID */
+    PROTO_ERR_FIFO_RESET = 10,   /* a FIFO read failed part-way or its count was not whole
+                                    packets: FIFO reset, samples lost, new time base */
 };
 
 /* Decoded frame: points into the decoder's buffer, valid until the next push. */
@@ -200,6 +204,21 @@ struct proto_classification {
 };
 size_t proto_classification_pack(const struct proto_classification *c, uint8_t *out, size_t cap);
 int proto_classification_parse(const uint8_t *p, size_t len, struct proto_classification *c);
+
+/* EVENT payload: seq:u32 t_us:u64 cls_seq:u32 class:u8 previous:u8 votes:u8 reserved:u8.
+ * Sent by the classifier only when its decision (threshold, majority over the last N, minimum
+ * interval: portable/live.h) changes; class 0xFF is "uncertain". cls_seq is the CLASSIFICATION
+ * that made the decision; seq counts events. */
+#define PROTO_EVENT_LEN 20u
+#define PROTO_EVENT_UNCERTAIN 0xFFu
+struct proto_event {
+    uint32_t seq;
+    uint64_t t_us;
+    uint32_t cls_seq;
+    uint8_t class_index, previous, votes;
+};
+size_t proto_event_pack(const struct proto_event *e, uint8_t *out, size_t cap);
+int proto_event_parse(const uint8_t *p, size_t len, struct proto_event *e); /* 0 or -1 */
 
 /* LOG payload: level:u8 text; ERROR payload: code:u16 text. Text is not NUL-terminated on the wire. */
 enum proto_log_level { PROTO_LOG_DEBUG = 0, PROTO_LOG_INFO = 1, PROTO_LOG_WARN = 2, PROTO_LOG_ERROR = 3 };

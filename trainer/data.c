@@ -8,6 +8,16 @@
 void tr_options_default(struct tr_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->mode = TR_MODE_AUTO;
+    o->gesture_points = 64;
+    o->gesture_max_ms = 6000;
+    o->gesture_min_ms = 250;
+    o->gesture_hold_ms = 200;
+    o->gesture_buf = 128;
+    o->seg_on = 0.1f;
+    o->seg_off = 0.04f;
+    o->feat_auto = 1;
+    o->n_sub = 4;
     o->window_ms = 1000;
     o->stride_ms = 500;
     o->seed = 1;
@@ -194,11 +204,155 @@ static void butterworth(struct imu_feat_config *f, int type, double fc, double f
     f->n_sections = (uint16_t)ns;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median length in ms of the recordings of a category (0 if none). */
+double tr_median_ms(const struct tr_dataset *ds, int category)
+{
+    int n = 0;
+    for (int i = 0; i < ds->n; i++) n += ds->rec[i].category == category;
+    if (!n) return 0;
+    int *len = malloc(sizeof(int) * (size_t)n), k = 0;
+    double rate = 0;
+    if (!len) return 0;
+    for (int i = 0; i < ds->n; i++)
+        if (ds->rec[i].category == category) { len[k++] = ds->rec[i].n_samples; rate = ds->rec[i].rate_hz; }
+    qsort(len, (size_t)n, sizeof(int), cmp_int);
+    double med = n % 2 ? len[n / 2] : 0.5 * (len[n / 2 - 1] + len[n / 2]);
+    free(len);
+    return rate > 0 ? med * 1000.0 / rate : 0;
+}
+
+/* The mode (o->mode, or chosen from the recording lengths) and the window it implies. */
+static int choose_mode(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
+                       char *err, size_t errlen)
+{
+    double med = tr_median_ms(ds, TR_TRAINING);
+    m->mode = o->mode;
+    if (o->mode == TR_MODE_AUTO) {
+        m->mode = med <= o->gesture_max_ms ? TR_MODE_GESTURE : TR_MODE_CONTINUOUS;
+        snprintf(m->mode_reason, sizeof m->mode_reason, "%s: the median training recording lasts %.0f ms, %s the longest gesture (%d ms)",
+                 m->mode == TR_MODE_GESTURE ? "gesture" : "continuous", med,
+                 m->mode == TR_MODE_GESTURE ? "within" : "more than", o->gesture_max_ms);
+    } else {
+        snprintf(m->mode_reason, sizeof m->mode_reason, "%s: forced (median training recording %.0f ms)",
+                 m->mode == TR_MODE_GESTURE ? "gesture" : "continuous", med);
+    }
+    if (m->mode == TR_MODE_GESTURE) {
+        if (o->gesture_points < 8 || o->gesture_points > IMU_RESAMPLE_MAX_POINTS || o->gesture_points > 4096) {
+            snprintf(err, errlen, "--gesture-points %d: need 8..%d", o->gesture_points, IMU_RESAMPLE_MAX_POINTS);
+            return -1;
+        }
+        if (o->gesture_buf < 16 || o->gesture_buf > 4096 || o->gesture_buf % 2) {
+            snprintf(err, errlen, "--gesture-buf %d: need an even number 16..4096", o->gesture_buf);
+            return -1;
+        }
+        m->window_len = o->gesture_points;
+        m->window_ms = m->stride_ms = m->stride_len = 0;
+        m->gesture_buf = o->gesture_buf;
+        return 0;
+    }
+    m->window_ms = o->window_ms;
+    m->stride_ms = o->stride_ms;
+    m->window_len = tr_ms_to_samples(o->window_ms, m->rate_hz);
+    m->stride_len = tr_ms_to_samples(o->stride_ms, m->rate_hz);
+    if (m->window_len < 8) {
+        snprintf(err, errlen, "window of %d ms is only %d samples at %.4g Hz (need 8)",
+                 o->window_ms, m->window_len, m->rate_hz);
+        return -1;
+    }
+    if (m->window_len > 4096) {
+        snprintf(err, errlen, "window of %d ms is %d samples (at most 4096)", o->window_ms, m->window_len);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmp_flt(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Segmenter levels from the training data: the motion level (imu_seg_level) of every training
+ * sample; idle = its 10th percentile, spread = 90th - 10th percentile. */
+static int seg_calibrate(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
+                         char *err, size_t errlen)
+{
+    struct imu_seg_config *c = &m->seg;
+    memset(c, 0, sizeof *c);
+    c->n_axes = (uint16_t)m->n_axes;
+    c->smooth = 0.25f;
+    c->idle_rate = 1.0f / 64.0f;
+    c->base_rate = (float)(1.0 / (0.5 * m->rate_hz > 2 ? 0.5 * m->rate_hz : 2)); /* ~0.5 s */
+    long h = lround(o->gesture_hold_ms * m->rate_hz / 1000.0), mn = lround(o->gesture_min_ms * m->rate_hz / 1000.0),
+         mx = lround(o->gesture_max_ms * m->rate_hz / 1000.0);
+    c->hold = (uint16_t)(h < 1 ? 1 : h > 65535 ? 65535 : h);
+    c->max_len = (uint16_t)(mx < 2 ? 2 : mx > 65535 ? 65535 : mx);
+    c->min_len = (uint16_t)(mn < 2 ? 2 : mn > c->max_len ? c->max_len : mn);
+    long total = 0;
+    for (int i = 0; i < ds->n; i++)
+        if (ds->rec[i].category == TR_TRAINING) total += ds->rec[i].n_samples;
+    const long keep = total < 200000 ? total : 200000, every = total / (keep ? keep : 1) + 1;
+    float *e = malloc(sizeof(float) * (size_t)(keep + 1));
+    int16_t *q = NULL;
+    long ne = 0, seen = 0;
+    if (!e) goto oom;
+    for (int i = 0; i < ds->n; i++) {
+        const struct tr_recording *r = &ds->rec[i];
+        if (r->category != TR_TRAINING || r->n_samples < 2) continue;
+        int16_t *nq = realloc(q, sizeof(int16_t) * (size_t)r->n_samples * m->n_axes);
+        if (!nq) goto oom;
+        q = nq;
+        tr_quantize_samples(r->values, r->n_samples, m->n_axes, m->in_scale, q);
+        struct imu_seg_state st;
+        imu_seg_init(&st, c, m->in_scale);
+        for (int t = 0; t < r->n_samples; t++) {
+            float sm = imu_seg_level(&st, q + (size_t)t * m->n_axes);
+            if (t > 0 && seen++ % every == 0 && ne < keep) e[ne++] = sm;
+        }
+    }
+    free(q);
+    float p10 = 0, p90 = 0;
+    if (ne > 0) {
+        qsort(e, (size_t)ne, sizeof(float), cmp_flt);
+        p10 = e[ne / 10];
+        p90 = e[(ne * 9) / 10];
+    }
+    free(e);
+    float spread = p90 - p10 > 0 ? p90 - p10 : 1e-6f;
+    c->idle_init = p10;
+    c->on_level = o->seg_on * spread;
+    c->off_level = o->seg_off * spread;
+    if (c->off_level > c->on_level) c->off_level = c->on_level;
+    if (imu_seg_config_check(c)) {
+        snprintf(err, errlen, "invalid segmenter settings (--seg-on %g, --seg-off %g, gesture %d..%d ms)",
+                 (double)o->seg_on, (double)o->seg_off, o->gesture_min_ms, o->gesture_max_ms);
+        return -1;
+    }
+    return 0;
+oom:
+    free(e);
+    free(q);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
 int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
                    char *err, size_t errlen)
 {
+    return tr_setup_model_ex(ds, o, m, 1, err, errlen);
+}
+
+int tr_setup_model_ex(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, int need_testing,
+                      char *err, size_t errlen)
+{
     memset(m, 0, sizeof *m);
-    if (tr_check_dataset(ds, 1, err, errlen)) return -1;
+    if (tr_check_dataset(ds, need_testing, err, errlen)) return -1;
     const char *labels[TR_MAX_LABELS];
     int n_labels = 0;
     const struct tr_recording *first = NULL;
@@ -219,19 +373,7 @@ int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, stru
     m->n_axes = first->n_axes;
     for (int a = 0; a < m->n_axes; a++) m->axes[a] = strdup(first->axes[a] ? first->axes[a] : "");
     m->rate_hz = first->rate_hz;
-    m->window_ms = o->window_ms;
-    m->stride_ms = o->stride_ms;
-    m->window_len = tr_ms_to_samples(o->window_ms, m->rate_hz);
-    m->stride_len = tr_ms_to_samples(o->stride_ms, m->rate_hz);
-    if (m->window_len < 8) {
-        snprintf(err, errlen, "window of %d ms is only %d samples at %.4g Hz (need 8)",
-                 o->window_ms, m->window_len, m->rate_hz);
-        return -1;
-    }
-    if (m->window_len > 4096) {
-        snprintf(err, errlen, "window of %d ms is %d samples (at most 4096)", o->window_ms, m->window_len);
-        return -1;
-    }
+    if (choose_mode(ds, o, m, err, errlen)) return -1;
     /* int16 input scale: the training range with 50% headroom, the same for every axis */
     if (maxabs < 1e-6) maxabs = 1e-6;
     float sc = (float)(maxabs * 1.5 / 32767.0);
@@ -251,6 +393,20 @@ int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, stru
     f->flags = (uint16_t)o->feat_flags;
     f->fft_len = (uint16_t)o->fft_len;
     f->raw_points = (uint16_t)o->raw_points;
+    f->n_sub = (uint16_t)((o->feat_flags & IMU_FEAT_SUBSTATS) ? o->n_sub : 0);
+    if (m->mode == TR_MODE_GESTURE && o->feat_auto) {
+        /* stats, 4 sub-segments, 16 raw points: the order of the gesture at a size that fits
+         * the device (docs/model.md, "Gesture mode") */
+        f->flags = (uint16_t)((o->feat_flags & IMU_FEAT_HANN) | IMU_FEAT_STATS | IMU_FEAT_SUBSTATS | IMU_FEAT_RAW);
+        f->n_sub = (uint16_t)o->n_sub;
+        f->raw_points = (uint16_t)(m->window_len < 16 ? m->window_len : 16);
+    }
+    if (f->fft_len > f->window_len && (f->flags & IMU_FEAT_SPECTRAL)) {
+        /* an FFT longer than the window only sees zero padding: shorten it (tr_warnings says so) */
+        unsigned fl = f->fft_len;
+        while (fl > 8 && fl > f->window_len) fl /= 2;
+        if (m->mode == TR_MODE_GESTURE) f->fft_len = (uint16_t)fl;
+    }
     f->raw_scale = (float)(1.0 / maxabs);
     f->log_floor = 1e-10f;
     if (o->filter) {
@@ -263,10 +419,12 @@ int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, stru
     }
     m->n_feat = imu_features_count(f);
     if (m->n_feat < 0) {
-        snprintf(err, errlen, "invalid feature configuration (fft length %d must be a power of two 8..%d)",
-                 o->fft_len, IMU_FEAT_MAX_FFT);
+        snprintf(err, errlen, "invalid feature configuration (fft length %d must be a power of two 8..%d, "
+                 "raw points at least 2, sub-segments 2..%d and at most the window's %d samples)",
+                 o->fft_len, IMU_FEAT_MAX_FFT, IMU_FEAT_MAX_SUB, m->window_len);
         return -1;
     }
+    if (m->mode == TR_MODE_GESTURE && seg_calibrate(ds, o, m, err, errlen)) return -1;
     m->seed = o->seed;
     return 0;
 }
@@ -276,6 +434,8 @@ void tr_windows_free(struct tr_windows *w)
     free(w->x);
     free(w->y);
     free(w->rec);
+    free(w->start);
+    free(w->len);
     memset(w, 0, sizeof *w);
 }
 
@@ -300,10 +460,14 @@ static int grow(struct tr_windows *w, int *cap, int nf)
     float *x = realloc(w->x, sizeof(float) * (size_t)nc * (size_t)nf);
     int *y = realloc(w->y, sizeof(int) * (size_t)nc);
     int *r = realloc(w->rec, sizeof(int) * (size_t)nc);
+    int *st = realloc(w->start, sizeof(int) * (size_t)nc);
+    int *ln = realloc(w->len, sizeof(int) * (size_t)nc);
     if (x) w->x = x;
     if (y) w->y = y;
     if (r) w->rec = r;
-    if (!x || !y || !r) return -1;
+    if (st) w->start = st;
+    if (ln) w->len = ln;
+    if (!x || !y || !r || !st || !ln) return -1;
     *cap = nc;
     return 0;
 }
@@ -316,6 +480,45 @@ void tr_extract_window(const int16_t *q, int n_samples, int n_axes, int start, i
             win[t * n_axes + a] = (start + t < n_samples && start + t >= 0) ? q[(start + t) * n_axes + a] : 0;
 }
 
+int tr_examples(const struct tr_model *m, const int16_t *q, int n_samples, int *starts, int *lens, int max)
+{
+    if (m->mode != TR_MODE_GESTURE) {
+        int n = tr_window_starts(n_samples, m->window_len, m->stride_len, starts, max);
+        for (int k = 0; k < n && k < max; k++) lens[k] = m->window_len;
+        return n;
+    }
+    if (n_samples <= m->seg.max_len) { /* one gesture: the whole recording */
+        if (max > 0) { starts[0] = 0; lens[0] = n_samples; }
+        return n_samples > 0 ? 1 : 0;
+    }
+    int n = imu_seg_find(&m->seg, m->in_scale, q, (uint32_t)n_samples, NULL, NULL, 0), k;
+    uint32_t *s0 = malloc(sizeof(uint32_t) * (size_t)(n + 1)), *l0 = malloc(sizeof(uint32_t) * (size_t)(n + 1));
+    if (!s0 || !l0) { free(s0); free(l0); return -1; }
+    imu_seg_find(&m->seg, m->in_scale, q, (uint32_t)n_samples, s0, l0, n);
+    for (k = 0; k < n && k < max; k++) { starts[k] = (int)s0[k]; lens[k] = (int)l0[k]; }
+    free(s0);
+    free(l0);
+    return n;
+}
+
+void tr_example_window(const struct tr_model *m, const int16_t *q, int n_samples, int start, int len,
+                       int16_t *win, int16_t *gstore)
+{
+    if (m->mode != TR_MODE_GESTURE) {
+        tr_extract_window(q, n_samples, m->n_axes, start, m->window_len, win);
+        return;
+    }
+    struct imu_gbuf g;
+    imu_gbuf_init(&g, gstore, (uint16_t)m->n_axes, (uint16_t)m->gesture_buf);
+    for (int t = start; t < start + len && t < n_samples; t++) imu_gbuf_push(&g, q + (size_t)t * m->n_axes);
+    uint16_t n = imu_gbuf_finish(&g);
+    if (n == 0) { /* an empty gesture: zeros */
+        memset(win, 0, sizeof(int16_t) * (size_t)m->window_len * m->n_axes);
+        return;
+    }
+    imu_resample_i16(gstore, n, (uint16_t)m->n_axes, win, (uint16_t)m->window_len);
+}
+
 int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, int category,
                         const struct tr_options *aug, struct tr_windows *w, char *err, size_t errlen)
 {
@@ -326,10 +529,11 @@ int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, i
     const int wl = m->window_len, na = m->n_axes;
     int16_t *win = malloc(sizeof(int16_t) * (size_t)wl * (size_t)na);
     float *work = malloc(sizeof(float) * (size_t)imu_features_work_len(&m->feat));
+    int16_t *gstore = malloc(sizeof(int16_t) * (size_t)(m->gesture_buf > 0 ? m->gesture_buf : 1) * (size_t)na);
     int copies = aug ? aug->aug_copies : 0;
     uint64_t rng = 0x9e3779b97f4a7c15ull ^ (aug ? aug->seed : 0);
     int rc = -1;
-    if (!win || !work) goto out;
+    if (!win || !work || !gstore) goto out;
     for (int i = 0; i < ds->n; i++) {
         const struct tr_recording *r = &ds->rec[i];
         if (r->category != category) continue;
@@ -372,21 +576,34 @@ int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, i
             if (!q) { free(tmp); goto out; }
             tr_quantize_samples(v, r->n_samples, na, m->in_scale, q);
             free(tmp);
-            int nst = tr_window_starts(r->n_samples, wl, m->stride_len, NULL, 0);
-            int *starts = malloc(sizeof(int) * (size_t)nst);
-            if (!starts) { free(q); goto out; }
-            tr_window_starts(r->n_samples, wl, m->stride_len, starts, nst);
+            int nst = tr_examples(m, q, r->n_samples, NULL, NULL, 0);
+            int *starts = malloc(sizeof(int) * (size_t)(nst > 0 ? nst : 1)), *lens = malloc(sizeof(int) * (size_t)(nst > 0 ? nst : 1));
+            if (nst < 0 || !starts || !lens) { free(q); free(starts); free(lens); goto out; }
+            tr_examples(m, q, r->n_samples, starts, lens, nst);
             for (int k = 0; k < nst; k++) {
-                if (grow(w, &cap, m->n_feat)) { free(q); free(starts); goto out; }
-                int st = starts[k] + shift;
-                if (st + wl > r->n_samples) st = r->n_samples - wl;
-                if (st < 0) st = 0;
-                tr_extract_window(q, r->n_samples, na, st, wl, win);
+                if (grow(w, &cap, m->n_feat)) { free(q); free(starts); free(lens); goto out; }
+                int st = starts[k], ln = lens[k];
+                if (m->mode == TR_MODE_GESTURE) {
+                    if (c > 0 && aug->aug_shift_ms > 0) { /* trim each end by up to the shift */
+                        int ms = tr_ms_to_samples(aug->aug_shift_ms, m->rate_hz);
+                        int a = (int)(tr_rand_uniform(&rng) * (float)(ms + 1));
+                        int b = (int)(tr_rand_uniform(&rng) * (float)(ms + 1));
+                        if (a + b <= ln / 2) { st += a; ln -= a + b; }
+                    }
+                } else {
+                    st += shift;
+                    if (st + wl > r->n_samples) st = r->n_samples - wl;
+                    if (st < 0) st = 0;
+                }
+                tr_example_window(m, q, r->n_samples, st, ln, win, gstore);
                 imu_features(&m->feat, win, m->in_scale, work, w->x + (size_t)w->n * m->n_feat);
                 w->y[w->n] = li;
                 w->rec[w->n] = i;
+                w->start[w->n] = st;
+                w->len[w->n] = ln;
                 w->n++;
             }
+            free(lens);
             free(starts);
             free(q);
         }
@@ -401,6 +618,7 @@ out:
     if (rc && err[0] == 0) snprintf(err, errlen, "out of memory");
     free(win);
     free(work);
+    free(gstore);
     return rc;
 }
 

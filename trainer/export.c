@@ -49,6 +49,23 @@ static cJSON *model_json(const struct tr_model *m)
     cJSON *ax = cJSON_AddArrayToObject(j, "axes");
     for (int i = 0; i < m->n_axes; i++) cJSON_AddItemToArray(ax, cJSON_CreateString(m->axes[i]));
     cJSON_AddNumberToObject(j, "sample_rate_hz", m->rate_hz);
+    cJSON_AddStringToObject(j, "mode", m->mode == TR_MODE_GESTURE ? "gesture" : "continuous");
+    if (m->mode_reason[0]) cJSON_AddStringToObject(j, "mode_reason", m->mode_reason);
+    if (m->mode == TR_MODE_GESTURE) {
+        cJSON *g = cJSON_AddObjectToObject(j, "gesture");
+        cJSON_AddNumberToObject(g, "points", m->window_len);
+        cJSON_AddNumberToObject(g, "buffer", m->gesture_buf);
+        cJSON *sg = cJSON_AddObjectToObject(g, "segmenter");
+        cJSON_AddNumberToObject(sg, "hold", m->seg.hold);
+        cJSON_AddNumberToObject(sg, "min_len", m->seg.min_len);
+        cJSON_AddNumberToObject(sg, "max_len", m->seg.max_len);
+        cJSON_AddNumberToObject(sg, "base_rate", (double)m->seg.base_rate);
+        cJSON_AddNumberToObject(sg, "smooth", (double)m->seg.smooth);
+        cJSON_AddNumberToObject(sg, "idle_rate", (double)m->seg.idle_rate);
+        cJSON_AddNumberToObject(sg, "on_level", (double)m->seg.on_level);
+        cJSON_AddNumberToObject(sg, "off_level", (double)m->seg.off_level);
+        cJSON_AddNumberToObject(sg, "idle_init", (double)m->seg.idle_init);
+    }
     cJSON_AddNumberToObject(j, "window_ms", m->window_ms);
     cJSON_AddNumberToObject(j, "stride_ms", m->stride_ms);
     cJSON_AddNumberToObject(j, "window_len", m->window_len);
@@ -60,6 +77,9 @@ static cJSON *model_json(const struct tr_model *m)
     cJSON_AddBoolToObject(f, "spectral", (m->feat.flags & IMU_FEAT_SPECTRAL) != 0);
     cJSON_AddBoolToObject(f, "raw", (m->feat.flags & IMU_FEAT_RAW) != 0);
     cJSON_AddBoolToObject(f, "hann", (m->feat.flags & IMU_FEAT_HANN) != 0);
+    cJSON_AddBoolToObject(f, "deriv", (m->feat.flags & IMU_FEAT_DERIV) != 0);
+    cJSON_AddBoolToObject(f, "substats", (m->feat.flags & IMU_FEAT_SUBSTATS) != 0);
+    cJSON_AddNumberToObject(f, "n_sub", m->feat.n_sub);
     cJSON_AddNumberToObject(f, "flags", m->feat.flags);
     cJSON_AddNumberToObject(f, "fft_len", m->feat.fft_len);
     cJSON_AddNumberToObject(f, "raw_points", m->feat.raw_points);
@@ -115,7 +135,7 @@ static cJSON *model_json(const struct tr_model *m)
         cJSON_AddStringToObject(qa, "int8_from", m->qat_kept ? "fine-tuned" : "post-training");
         cJSON_AddNumberToObject(qa, "best_epoch", m->qat_best_epoch);
         cJSON_AddNumberToObject(qa, "seconds", m->qat_seconds);
-        cJSON_AddStringToObject(qa, "compared_on", m->cmp_is_val ? "validation" : "training");
+        cJSON_AddStringToObject(qa, "compared_on", m->qat_probe ? "probe" : m->cmp_is_val ? "validation" : "training");
         cJSON_AddNumberToObject(qa, "compared_windows", m->cmp_windows);
         cJSON_AddNumberToObject(qa, "accuracy_float", m->cmp_float);
         cJSON_AddNumberToObject(qa, "accuracy_int8_post_training", m->cmp_int8_ptq);
@@ -128,6 +148,10 @@ static cJSON *model_json(const struct tr_model *m)
     cJSON *mt = cJSON_AddObjectToObject(j, "metrics");
     cJSON_AddNumberToObject(mt, "accuracy", m->acc_float);
     cJSON_AddNumberToObject(mt, "accuracy_int8", m->acc_int8);
+    cJSON_AddNumberToObject(mt, "accuracy_recordings", m->acc_rec);
+    cJSON_AddNumberToObject(mt, "recordings", m->n_rec_units);
+    cJSON *te = cJSON_AddArrayToObject(t, "train_examples");
+    for (int l = 0; l < m->n_labels; l++) cJSON_AddItemToArray(te, cJSON_CreateNumber(m->train_examples[l]));
     cJSON *mem = cJSON_AddObjectToObject(j, "memory");
     cJSON_AddNumberToObject(mem, "weights_bytes", weights_bytes(m));
     cJSON_AddNumberToObject(mem, "feature_work_bytes", 4 * imu_features_work_len(&m->feat));
@@ -192,6 +216,10 @@ static int write_h(const struct tr_model *m, const char *path)
     fprintf(f, "#define IMU_MODEL_RATE_HZ %sf\n", rate);
     fprintf(f, "#define IMU_MODEL_WINDOW_LEN %d   /* samples per axis (%d ms) */\n", m->window_len, m->window_ms);
     fprintf(f, "#define IMU_MODEL_STRIDE_LEN %d   /* samples between windows (%d ms) */\n", m->stride_len, m->stride_ms);
+    fprintf(f, "#define IMU_MODEL_MODE_GESTURE %d  /* 1: one classification per gesture (segment.h) */\n",
+            m->mode == TR_MODE_GESTURE);
+    if (m->mode == TR_MODE_GESTURE)
+        fprintf(f, "#define IMU_MODEL_GESTURE_BUF %d  /* samples of the gesture buffer */\n", m->gesture_buf);
     fprintf(f, "#define IMU_MODEL_N_FEATURES %d\n", m->n_feat);
     fprintf(f, "#define IMU_MODEL_N_CLASSES %d\n", m->n_labels);
     fprintf(f, "#define IMU_MODEL_FEAT_WORK_LEN %d  /* floats of feature workspace */\n", imu_features_work_len(&m->feat));
@@ -205,7 +233,11 @@ static int write_h(const struct tr_model *m, const char *path)
     fprintf(f, "extern const char *const imu_model_labels[IMU_MODEL_N_CLASSES];\n");
     fprintf(f, "extern const char *const imu_model_axes[IMU_MODEL_N_AXES];\n");
     fprintf(f, "extern const struct imu_feat_config imu_model_features;\n");
-    fprintf(f, "extern const struct imu_nn_model imu_model_nn;\n\n#endif\n");
+    fprintf(f, "extern const struct imu_nn_model imu_model_nn;\n");
+    if (m->mode == TR_MODE_GESTURE)
+        fprintf(f, "/* gesture mode: the motion segmenter for the live stream */\n"
+                   "#include \"segment.h\"\nextern const struct imu_seg_config imu_model_segment;\n");
+    fprintf(f, "\n#endif\n");
     return fclose(f);
 }
 
@@ -228,8 +260,8 @@ static int write_c(const struct tr_model *m, const char *path)
     fprintf(f, "    .n_axes = %u, .window_len = %u, .flags = %u, .fft_len = %u, .raw_points = %u,\n",
             c->n_axes, c->window_len, c->flags, c->fft_len, c->raw_points);
     char b1[48], b2[48];
-    fprintf(f, "    .n_sections = %u, .raw_scale = %s, .log_floor = %s,\n", c->n_sections,
-            flit(c->raw_scale, b1), flit(c->log_floor, b2));
+    fprintf(f, "    .n_sections = %u, .n_sub = %u, .raw_scale = %s, .log_floor = %s,\n", c->n_sections,
+            c->n_sub, flit(c->raw_scale, b1), flit(c->log_floor, b2));
     fprintf(f, "    .sos = {");
     for (int s = 0; s < IMU_FEAT_MAX_SECTIONS; s++) {
         fprintf(f, "%s{", s ? ", " : "");
@@ -237,6 +269,17 @@ static int write_c(const struct tr_model *m, const char *path)
         fprintf(f, "}");
     }
     fprintf(f, "},\n};\n\n");
+    if (m->mode == TR_MODE_GESTURE) {
+        const struct imu_seg_config *sg = &m->seg;
+        char b3[48], b4[48], b5[48], b6[48];
+        fprintf(f, "const struct imu_seg_config imu_model_segment = {\n");
+        fprintf(f, "    .n_axes = %u, .hold = %u, .min_len = %u, .max_len = %u,\n", sg->n_axes, sg->hold,
+                sg->min_len, sg->max_len);
+        fprintf(f, "    .base_rate = %s, .smooth = %s, .idle_rate = %s, .on_level = %s, .off_level = %s,\n"
+                   "    .idle_init = %s,\n};\n\n", flit(sg->base_rate, b6),
+                flit(sg->smooth, b1), flit(sg->idle_rate, b2), flit(sg->on_level, b3), flit(sg->off_level, b4),
+                flit(sg->idle_init, b5));
+    }
     c_floats(f, "static const float in_mul[IMU_MODEL_N_FEATURES]", m->in_mul, m->n_feat);
     c_floats(f, "static const float in_add[IMU_MODEL_N_FEATURES]", m->in_add, m->n_feat);
     for (int k = 0; k < m->n_layers; k++) {
@@ -366,13 +409,50 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     cJSON_ArrayForEach(e, a) { if (!cJSON_IsString(e)) goto bad; m->axes[m->n_axes++] = strdup(e->valuestring); }
     why = "bad window configuration";
     if (num(j, "sample_rate_hz", &m->rate_hz)) goto bad;
+    const cJSON *md = cJSON_GetObjectItem(j, "mode"), *mr = cJSON_GetObjectItem(j, "mode_reason");
+    m->mode = TR_MODE_CONTINUOUS; /* models written before gesture mode have no "mode" */
+    if (md) {
+        if (!cJSON_IsString(md)) goto bad;
+        if (!strcmp(md->valuestring, "gesture")) m->mode = TR_MODE_GESTURE;
+        else if (strcmp(md->valuestring, "continuous")) { why = "bad mode (continuous or gesture)"; goto bad; }
+    }
+    if (cJSON_IsString(mr)) snprintf(m->mode_reason, sizeof m->mode_reason, "%s", mr->valuestring);
+    if (m->mode == TR_MODE_GESTURE) {
+        why = "bad gesture configuration";
+        const cJSON *g = cJSON_GetObjectItem(j, "gesture"), *sg = cJSON_GetObjectItem(g, "segmenter");
+        if (num(g, "buffer", &v) || v < 16 || v > 4096 || (int)v % 2) goto bad;
+        m->gesture_buf = (int)v;
+        struct imu_seg_config *c = &m->seg;
+        c->n_axes = (uint16_t)m->n_axes;
+        if (num(sg, "hold", &v) || v < 1 || v > 65535) goto bad;
+        c->hold = (uint16_t)v;
+        if (num(sg, "min_len", &v) || v < 0 || v > 65535) goto bad;
+        c->min_len = (uint16_t)v;
+        if (num(sg, "max_len", &v) || v < 2 || v > 65535) goto bad;
+        c->max_len = (uint16_t)v;
+        if (num(sg, "base_rate", &v)) goto bad;
+        c->base_rate = (float)v;
+        if (num(sg, "smooth", &v)) goto bad;
+        c->smooth = (float)v;
+        if (num(sg, "idle_rate", &v)) goto bad;
+        c->idle_rate = (float)v;
+        if (num(sg, "on_level", &v)) goto bad;
+        c->on_level = (float)v;
+        if (num(sg, "off_level", &v)) goto bad;
+        c->off_level = (float)v;
+        if (num(sg, "idle_init", &v)) goto bad;
+        c->idle_init = (float)v;
+        if (imu_seg_config_check(c)) goto bad;
+        if (num(g, "points", &v) || v < 8 || v > IMU_RESAMPLE_MAX_POINTS) goto bad;
+        why = "bad window configuration";
+    }
     if (num(j, "window_ms", &v)) goto bad;
     m->window_ms = (int)v;
     if (num(j, "stride_ms", &v)) goto bad;
     m->stride_ms = (int)v;
     if (num(j, "window_len", &v) || v < 2 || v > 4096) goto bad;
     m->window_len = (int)v;
-    if (num(j, "stride_len", &v) || v < 1) goto bad;
+    if (num(j, "stride_len", &v) || v < (m->mode == TR_MODE_GESTURE ? 0 : 1)) goto bad;
     m->stride_len = (int)v;
     if (get_floats(cJSON_GetObjectItem(j, "input_scale"), m->in_scale, m->n_axes)) goto bad;
     why = "bad feature configuration";
@@ -390,6 +470,10 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     c->raw_scale = (float)v;
     if (num(fo, "log_floor", &v)) goto bad;
     c->log_floor = (float)v;
+    if (!num(fo, "n_sub", &v)) {
+        if (v < 0 || v > IMU_FEAT_MAX_SUB) goto bad;
+        c->n_sub = (uint16_t)v;
+    }
     a = cJSON_GetObjectItem(fo, "filter_sos");
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > IMU_FEAT_MAX_SECTIONS) goto bad;
     cJSON_ArrayForEach(e, a) { if (get_floats(e, c->sos[c->n_sections++], 5)) goto bad; }
@@ -479,7 +563,8 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
                     *co = cJSON_GetObjectItem(qa, "compared_on");
         m->qat_auto = cJSON_IsString(st) && !strcmp(st->valuestring, "auto");
         m->qat_kept = cJSON_IsString(fr) && !strcmp(fr->valuestring, "fine-tuned");
-        m->cmp_is_val = cJSON_IsString(co) && !strcmp(co->valuestring, "validation");
+        m->qat_probe = cJSON_IsString(co) && !strcmp(co->valuestring, "probe");
+        m->cmp_is_val = m->qat_probe || (cJSON_IsString(co) && !strcmp(co->valuestring, "validation"));
         if (!num(qa, "best_epoch", &v)) m->qat_best_epoch = (int)v;
         num(qa, "seconds", &m->qat_seconds);
         if (!num(qa, "compared_windows", &v)) m->cmp_windows = (int)v;
@@ -490,6 +575,14 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     const cJSON *mt = cJSON_GetObjectItem(j, "metrics");
     num(mt, "accuracy", &m->acc_float);
     num(mt, "accuracy_int8", &m->acc_int8);
+    num(mt, "accuracy_recordings", &m->acc_rec);
+    if (!num(mt, "recordings", &v)) m->n_rec_units = (int)v;
+    const cJSON *tex = cJSON_GetObjectItem(t, "train_examples");
+    if (cJSON_IsArray(tex) && cJSON_GetArraySize(tex) == m->n_labels) {
+        int32_t cnt[TR_MAX_LABELS];
+        if (!get_i32(tex, cnt, m->n_labels))
+            for (int l = 0; l < m->n_labels; l++) m->train_examples[l] = cnt[l];
+    }
     why = "hash mismatch (model.json was edited or is corrupt)";
     const cJSON *h = cJSON_GetObjectItem(j, "hash");
     m->hash = tr_model_hash(m);

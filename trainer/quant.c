@@ -323,6 +323,14 @@ uint32_t tr_model_hash(const struct tr_model *m)
         h = fnv(h, &z, 4);
     }
     for (int l = 0; l < m->n_labels; l++) h = fnv(h, m->labels[l], strlen(m->labels[l]) + 1);
+    if (f->flags & IMU_FEAT_SUBSTATS) h = fnv(h, &f->n_sub, sizeof f->n_sub);
+    if (m->mode == TR_MODE_GESTURE) { /* continuous models keep the hash they always had */
+        const struct imu_seg_config *s = &m->seg;
+        int32_t g[6] = {m->mode, m->gesture_buf, s->hold, s->min_len, s->max_len, s->n_axes};
+        float lv[6] = {s->smooth, s->idle_rate, s->on_level, s->off_level, s->idle_init, s->base_rate};
+        h = fnv(h, g, sizeof g);
+        h = fnv(h, lv, sizeof lv);
+    }
     return h ? h : 1;
 }
 
@@ -335,6 +343,44 @@ void tr_model_free(struct tr_model *m)
     free(m->feat_mean); free(m->feat_std);
     free(m->curve_loss); free(m->curve_train_acc); free(m->curve_val_acc);
     memset(m, 0, sizeof *m);
+}
+
+/* Quantization (tr_quantize_auto) with the automatic fine-tuning decided on data the model was
+ * not fitted on: with a validation part, that part; without one, a probe model is fitted with the
+ * same options on all but TR_QAT_PROBE_FRAC of the training recordings, and the fine-tuning runs
+ * on the real model when it started and was kept on the probe (compared on its held-out part). */
+static int qat_decide(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
+                      const struct tr_windows *tw)
+{
+    if (o->qat_epochs >= 0 || o->val_frac > 0) return tr_quantize_auto(m, o, tw);
+    struct tr_options po = *o;
+    po.val_frac = TR_QAT_PROBE_FRAC;
+    po.verbose = 0;
+    struct tr_model pm;
+    char err[256];
+    if (tr_setup_model(ds, &po, &pm, err, sizeof err) || tr_fit(&pm, &po, tw) || tr_quantize_auto(&pm, &po, tw)) {
+        tr_model_free(&pm);
+        return -1;
+    }
+    struct tr_options fo = *o;
+    const int run = pm.qat_epochs > 0 && pm.qat_kept;
+    fo.qat_epochs = run ? TR_QAT_AUTO_EPOCHS : 0;
+    if (o->verbose && o->progress_out)
+        fprintf(o->progress_out, "int8 decision on a probe fit (%d held-out training windows): post-training int8 %.4f, "
+                "float %.4f%s\n", pm.cmp_windows, pm.cmp_int8_ptq, pm.cmp_float,
+                pm.qat_epochs == 0 ? ": no fine-tuning" : run ? ": fine-tuning helped there, running it" :
+                ": fine-tuning did not help there");
+    int rc = tr_quantize_auto(m, &fo, tw);
+    m->qat_auto = 1;
+    m->qat_probe = 1;
+    m->qat_kept = run;
+    m->cmp_windows = pm.cmp_windows;
+    m->cmp_is_val = 1;
+    m->cmp_float = pm.cmp_float;
+    m->cmp_int8_ptq = pm.cmp_int8_ptq;
+    m->cmp_int8_qat = pm.cmp_int8_qat;
+    tr_model_free(&pm);
+    return rc;
 }
 
 int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
@@ -372,7 +418,7 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
         tr_model_free(m);
         return -1;
     }
-    if (tr_quantize_auto(m, o, &tw)) {
+    if (qat_decide(ds, o, m, &tw)) {
         snprintf(err, errlen, "quantization failed (out of memory?)");
         tr_windows_free(&tw);
         tr_windows_free(&te);
@@ -381,6 +427,13 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
     }
     m->acc_float = tr_evaluate(m, &te, 0, NULL);
     m->acc_int8 = tr_evaluate(m, &te, 1, NULL);
+    m->acc_rec = tr_evaluate_recordings(m, &te, NULL, &m->n_rec_units);
+    for (int r = 0, last = -1; r < tw.n; r++) {
+        if (tw.rec[r] != last || m->mode == TR_MODE_GESTURE) m->train_examples[tw.y[r]]++;
+        last = tw.rec[r];
+    }
+    if (m->mode == TR_MODE_GESTURE && o->aug_copies > 0) /* augmented copies are not examples */
+        for (int l = 0; l < m->n_labels; l++) m->train_examples[l] /= o->aug_copies + 1;
     m->hash = tr_model_hash(m);
     tr_windows_free(&tw);
     tr_windows_free(&te);

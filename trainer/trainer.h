@@ -15,17 +15,30 @@
 
 #include "../portable/imu_features.h"
 #include "../portable/nn.h"
+#include "../portable/segment.h"
 
 #define TR_MAX_AXES IMU_FEAT_MAX_AXES
 #define TR_MAX_HIDDEN 3
 #define TR_MAX_LABELS 32
 #define TR_QAT_AUTO_EPOCHS 20
+#define TR_QAT_PROBE_FRAC 0.25f
 
 enum tr_category { TR_TRAINING = 0, TR_TESTING = 1, TR_UNASSIGNED = 2 };
+
+/* How examples are cut from recordings (docs/model.md, "Modes"):
+ * - continuous: sliding windows of window_ms every stride_ms, one classification per window;
+ * - gesture: one example per gesture. A recording no longer than gesture_max_ms is one gesture
+ *   (used whole); a longer one is cut by the motion segmenter (portable/segment.c). Each gesture
+ *   goes through the gesture buffer and is resampled to gesture_points samples per axis, and
+ *   that fixed-length window goes to imu_features(). The device does the same on its live
+ *   stream and sends one classification per detected gesture.
+ * TR_MODE_AUTO picks gesture when the median training recording lasts at most gesture_max_ms. */
+enum tr_mode { TR_MODE_AUTO = -1, TR_MODE_CONTINUOUS = 0, TR_MODE_GESTURE = 1 };
 
 /* One recording, values in physical units, interleaved (values[t * n_axes + a]). */
 struct tr_recording {
     const char *label;
+    const char *subject;          /* who recorded it; NULL or "" when unknown */
     int category;                 /* enum tr_category */
     double rate_hz;
     int n_axes;
@@ -49,10 +62,21 @@ struct tr_windows {
     float *x;        /* n * n_feat */
     int *y;          /* label index */
     int *rec;        /* index of the recording in the dataset */
+    int *start, *len; /* the example's samples in its recording (len: window or gesture length) */
 };
 
 struct tr_options {
-    int window_ms, stride_ms;   /* 1000, 500 */
+    /* mode (enum tr_mode, default TR_MODE_AUTO) and its parameters */
+    int mode;
+    int window_ms, stride_ms;   /* continuous: 1000, 500 */
+    int gesture_points;         /* gesture: samples per axis after resampling, 64 (8..1024) */
+    int gesture_max_ms;         /* gesture: longest gesture, 6000; longer recordings are segmented */
+    int gesture_min_ms;         /* gesture: shorter segments are dropped, 250 */
+    int gesture_hold_ms;        /* gesture: quiet time that ends a gesture, 200 */
+    int gesture_buf;            /* gesture: samples the device buffers per gesture before
+                                 * decimating by 2, 128 (even, 16..4096) */
+    float seg_on, seg_off;      /* segmenter onset / offset above the idle level, as fractions of
+                                 * the spread of the motion level in the training data (0.1, 0.04) */
     unsigned seed;              /* 1 */
     int n_hidden, hidden[TR_MAX_HIDDEN]; /* 2: 20,10 */
     int epochs;                 /* 40 (the maximum with early stopping) */
@@ -68,13 +92,21 @@ struct tr_options {
     float aug_rotate_deg;       /* small random rotations of the axis frame (0 = off) */
     int aug_copies;             /* augmented copies of each training window */
     int qat_epochs;             /* quantization-aware fine-tuning after float training: -1 (default)
-                                 * automatic, TR_QAT_AUTO_EPOCHS epochs when post-training int8
-                                 * loses more than 1 point against float on the validation part
-                                 * (on the training windows without one); 0 never; N > 0 always N */
+                                 * automatic: TR_QAT_AUTO_EPOCHS epochs when post-training int8
+                                 * loses more than 1 point against float on data the model was
+                                 * not fitted on -- the validation part (val_frac), or without one
+                                 * the held-out part of a probe fit (tr_train: the same options
+                                 * with val_frac TR_QAT_PROBE_FRAC; the fine-tuning must also help
+                                 * the probe there); 0 never; N > 0 always N */
     /* features */
-    int feat_flags;             /* IMU_FEAT_* */
+    int feat_flags;             /* IMU_FEAT_*; stats, spectral, raw, hann by default */
+    int feat_auto;              /* 1 (default): the mode chooses the groups: gesture mode uses
+                                 * stats + substats (n_sub) + raw (16 points) (set 0 to use the
+                                 * fields as they are; the CLI clears it for --features,
+                                 * --raw-points, --sub-segments) */
     int fft_len;                /* 16 */
-    int raw_points;             /* 8 */
+    int raw_points;             /* 8 (continuous), 16 (gesture with feat_auto) */
+    int n_sub;                  /* sub-segments of IMU_FEAT_SUBSTATS, 4 */
     int filter;                 /* 0 none, 1 low-pass, 2 high-pass */
     float filter_hz;
     int filter_order;           /* 2 or 4 */
@@ -106,7 +138,14 @@ struct tr_model {
     int n_axes;
     char *axes[TR_MAX_AXES];
     double rate_hz;
-    int window_ms, stride_ms, window_len, stride_len;
+    int mode;                     /* TR_MODE_CONTINUOUS or TR_MODE_GESTURE (never AUTO) */
+    char mode_reason[160];        /* why (printed by imulab train, stored in model.json) */
+    int window_ms, stride_ms, window_len, stride_len; /* gesture mode: window_len = gesture_points,
+                                                       * window_ms = stride_ms = stride_len = 0 */
+    /* gesture mode: the device's gesture buffer (samples) and the segmenter; recordings longer
+     * than seg.max_len samples are segmented, shorter ones are one gesture each */
+    int gesture_buf;
+    struct imu_seg_config seg;
     float in_scale[TR_MAX_AXES];  /* physical units per int16 LSB */
     struct imu_feat_config feat;
     int n_feat;
@@ -128,6 +167,7 @@ struct tr_model {
     int qat_auto;               /* 1: started automatically (post-training int8 lost > 1 point) */
     int qat_kept;               /* 1: the int8 model is the fine-tuned one */
     int qat_best_epoch;         /* chosen on the validation part (0: the starting point) */
+    int qat_probe;              /* 1: decided on the held-out part of a probe fit (cmp_* are its) */
     double qat_seconds;
     int cmp_windows, cmp_is_val;
     double cmp_float, cmp_int8_ptq, cmp_int8_qat;
@@ -135,6 +175,9 @@ struct tr_model {
     unsigned seed;
     int n_train, n_test;
     double acc_float, acc_int8, val_acc_float;
+    int train_examples[TR_MAX_LABELS]; /* training recordings (continuous) or gestures per label */
+    double acc_rec;               /* int8, one vote per testing recording (per gesture in gesture mode) */
+    int n_rec_units;
     double train_seconds;
     int n_epochs, best_epoch;
     float *curve_loss, *curve_train_acc, *curve_val_acc;
@@ -153,6 +196,22 @@ void tr_quantize_samples(const float *v, int n_samples, int n_axes, const float 
  * names of the training recordings. */
 int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, size_t errlen);
 
+/* Median length in ms of the recordings of a category (0 if none). */
+double tr_median_ms(const struct tr_dataset *ds, int category);
+
+/* The examples of one recording whose int16 samples (quantized with the model's input scale) are
+ * q: continuous mode, the window starts (len = window_len); gesture mode, the whole recording if
+ * it has at most seg.max_len samples, else the segments imu_seg_find() cuts. Writes up to max
+ * starts/lens (either may be NULL when max is 0) and returns the count, -1 out of memory. */
+int tr_examples(const struct tr_model *m, const int16_t *q, int n_samples, int *starts, int *lens, int max);
+
+/* The window_len x n_axes int16 window imu_features() gets for the example [start, start+len):
+ * continuous, the window (zero-padded past the end); gesture, the samples pushed through the
+ * gesture buffer (gstore: gesture_buf * n_axes int16) and resampled to window_len points, as
+ * the classifier firmware does. */
+void tr_example_window(const struct tr_model *m, const int16_t *q, int n_samples, int start, int len,
+                       int16_t *win, int16_t *gstore);
+
 /* Cut windows of a category and compute their features with the model's configuration
  * (labels and feature config must be set). Labels not in the model give an error. */
 int tr_make_windows(const struct tr_model *m, const struct tr_dataset *ds, int category,
@@ -167,6 +226,10 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
 /* Lower-level pieces (the benchmark uses them to time training alone). */
 int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
                    char *err, size_t errlen);
+/* The same without requiring testing recordings for every label (need_testing 0): e.g. the
+ * segmenter of `imulab segments` from the training data alone. */
+int tr_setup_model_ex(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, int need_testing,
+                      char *err, size_t errlen);
 int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windows *train);
 int tr_quantize(struct tr_model *m, const struct tr_windows *calib);
 /* int8 from given float weights (model layout) and activation ranges lo/hi[0..n_layers]. */
@@ -187,6 +250,26 @@ int tr_predict_int8(const struct tr_model *m, const float *f, int8_t *out /* or 
 
 /* Accuracy and confusion (n_labels x n_labels, row = true) over windows. */
 double tr_evaluate(const struct tr_model *m, const struct tr_windows *w, int int8, int *confusion);
+
+/* Recording-level accuracy of the int8 model: continuous mode, one vote per recording (the class
+ * most of its windows get, ties to the larger sum of int8 scores, then the lower index); gesture
+ * mode, one per gesture (each example is one). conf (n_labels^2, rows true) may be NULL;
+ * *n_units receives the number of votes. */
+double tr_evaluate_recordings(const struct tr_model *m, const struct tr_windows *w, int *conf, int *n_units);
+
+/* Warnings about a model and its data that make accuracy figures misleading (docs/model.md):
+ * windows longer than most recordings, an FFT longer than the window, fewer than
+ * TR_MIN_EXAMPLES training examples of a class, one subject only (or none recorded). Writes up to
+ * max lines of at most TR_WARN_LEN bytes; returns how many there are. tw: the training windows
+ * (NULL: m->train_examples after tr_train, else the training recordings of ds). */
+#define TR_MIN_EXAMPLES 10
+#define TR_WARN_LEN 240
+int tr_warnings(const struct tr_model *m, const struct tr_dataset *ds, const struct tr_windows *tw,
+                char (*out)[TR_WARN_LEN], int max);
+
+/* The most confused pairs of a confusion matrix: up to max (true, predicted) pairs with the
+ * largest off-diagonal counts, largest first; returns how many (count > 0). */
+int tr_confused_pairs(const int *conf, int n_labels, int *truth, int *pred, int *count, int max);
 
 /* Export model.c, model.h, model.json into dir (created if needed). */
 int tr_export(const struct tr_model *m, const char *dir, char *err, size_t errlen);

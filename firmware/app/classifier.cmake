@@ -26,7 +26,7 @@ endif()
 set(CLS_DEFS LINK_RX_MAX=280u LINK_MAX_PAYLOAD=${_cls_payload}u)
 add_library(cls_core OBJECT
     core/ring.c core/link.c core/app.c core/mpu6050.c core/synth_imu.c
-    ${PORTABLE_DIR}/proto.c ${PORTABLE_DIR}/synth.c
+    ${PORTABLE_DIR}/proto.c ${PORTABLE_DIR}/synth.c ${PORTABLE_DIR}/live.c
     ${IMULAB_MODEL}/model.c)
 target_compile_definitions(cls_core PRIVATE ${CLS_DEFS})
 target_compile_options(cls_core PRIVATE -flto)
@@ -34,7 +34,7 @@ target_include_directories(cls_core PRIVATE ${IMULAB_MODEL})
 # The hot path (features, int8 kernel), compiled hosted (still with LTO): -ffreestanding implies -fno-builtin, which turns every 4-byte memcpy (the kernel's
 # word loads, the float bit casts) into a call -- a third more instructions per window
 # (60.6k instead of 44.3k with the default model; -O2 would save 1k more for 1.4 KB of flash).
-add_library(cls_fast OBJECT ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c)
+add_library(cls_fast OBJECT ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${PORTABLE_DIR}/segment.c)
 get_target_property(_cls_opts cls_fast COMPILE_OPTIONS)
 list(REMOVE_ITEM _cls_opts -ffreestanding)
 set_target_properties(cls_fast PROPERTIES COMPILE_OPTIONS "${_cls_opts}")

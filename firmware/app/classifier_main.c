@@ -20,6 +20,7 @@
 #include "app.h"
 #include "board.h"
 #include "imu_features.h"
+#include "live.h"
 #include "model.h"
 #include "nn.h"
 #include "platform.h"
@@ -32,6 +33,16 @@
 #define CLS_TICKS_DEN 1u
 #endif
 
+/* Decision logic (model.h from imulab train; older models: every inference decides). */
+#ifndef IMU_MODEL_DECISION_MIN_MARGIN
+#define IMU_MODEL_DECISION_MIN_MARGIN 0
+#define IMU_MODEL_DECISION_SMOOTH 1
+#define IMU_MODEL_DECISION_MIN_INTERVAL 0
+#endif
+
+#ifndef IMU_MODEL_MODE_GESTURE /* models written before gesture mode */
+#define IMU_MODEL_MODE_GESTURE 0
+#endif
 #define NA IMU_MODEL_N_AXES
 #define WL IMU_MODEL_WINDOW_LEN
 #define VALIDATE_STALE_MS 3000u /* a half-received validation window is dropped after this */
@@ -48,16 +59,34 @@ _Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_
 extern const uint32_t board_baud;
 static struct app app;
 
-/* The one window buffer (one row per time step): a ring while live samples come in, rotated in
- * place to a plain window before an inference; validation windows are written straight into it
- * (live classification pauses meanwhile and starts a fresh window afterwards). */
+/* The one window buffer (one row per time step): the live path's ring (portable/live.c) while
+ * live samples come in, rotated in place to a plain window before an inference; validation windows
+ * are written straight into it (live classification pauses meanwhile and starts a fresh window
+ * afterwards). */
 static int16_t win[WL][NA];
-static uint32_t live_head, live_fill, live_since, live_pos, live_last_idx;
+#if IMU_MODEL_MODE_GESTURE
+/* Gesture mode: the live path runs with a 2-sample window and stride 1 (every converted sample
+ * comes out of live_next()); each sample goes to the motion segmenter, and while a gesture runs
+ * into the gesture buffer; at its end the buffer is resampled into win[] (WL points) and
+ * classified: one CLASSIFICATION per gesture. Validation pushes its chunks through the same
+ * buffer. */
+#include "segment.h"
+static int16_t live_ring[2][NA];
+static int16_t gstore[IMU_MODEL_GESTURE_BUF][NA];
+static struct imu_gbuf gbuf;
+static struct imu_seg_state seg;
+static bool seg_ready;
+#endif
+static struct live live;
+static struct live_cfg live_cfg;
+static uint32_t live_pos, live_last_idx;
+static uint8_t live_accel_g;   /* the ranges of the samples in the window (latched at a restart) */
+static uint16_t live_gyro_dps;
 static bool live_have_last;
+static uint32_t event_seq;
 static float feat_work[IMU_MODEL_FEAT_WORK_LEN];
 static float feat[IMU_MODEL_N_FEATURES];
 static int8_t nn_a[IMU_MODEL_NN_BUF_LEN], nn_b[IMU_MODEL_NN_BUF_LEN];
-static uint8_t axis_map[NA];
 static bool live_ok, raw_on = true;
 static uint32_t cls_seq;
 /* validation: next expected sample offset (0 = no window in progress) */
@@ -86,7 +115,7 @@ static bool map_axes(void)
             d++;
         if (d == IMU_AXES)
             return false;
-        axis_map[m] = (uint8_t)d;
+        live_cfg.axis_map[m] = (uint8_t)d;
     }
     return true;
 }
@@ -107,6 +136,14 @@ static int classify(const float *scale, const int8_t **y, uint32_t *insn)
 {
     uint32_t m = mask_time();
     uint32_t v0 = SYST_CVR;
+#if IMU_MODEL_MODE_GESTURE
+    uint16_t n = imu_gbuf_finish(&gbuf);
+    if (n == 0) { /* nothing buffered: a window of zeros */
+        memset(win, 0, sizeof win);
+    } else {
+        imu_resample_i16(&gstore[0][0], n, NA, &win[0][0], WL);
+    }
+#endif
     imu_features(&imu_model_features, &win[0][0], scale, feat_work, feat);
     imu_nn_quantize_input(&imu_model_nn, feat, nn_a);
     const int8_t *out = imu_nn_run(&imu_model_nn, nn_a, nn_b);
@@ -119,6 +156,16 @@ static int classify(const float *scale, const int8_t **y, uint32_t *insn)
     *insn = (ticks * CLS_TICKS_DEN + CLS_TICKS_NUM / 2u) / CLS_TICKS_NUM; /* ticks < 2^22 */
     *y = out;
     return cls;
+}
+
+/* The live path restarts (a gap, validation): empty window; gesture mode drops the gesture in
+ * progress and starts the segmenter again. */
+static void live_reset(void)
+{
+    live_restart(&live);
+#if IMU_MODEL_MODE_GESTURE
+    seg_ready = false;
+#endif
 }
 
 /* ---- validation ---------------------------------------------------------------------- */
@@ -136,27 +183,45 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
         app_nak(a, token, f->type, PROTO_NAK_MODEL_MISMATCH, "window for another model");
         return true;
     }
+#if IMU_MODEL_MODE_GESTURE
+    if (c.n_axes != NA) { /* a gesture of any length: it goes through the gesture buffer */
+#else
     if (c.n_axes != NA || c.total != WL) {
+#endif
         v_next = 0;
         app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "window shape is not the model's");
         return true;
     }
     if (c.offset == 0) {
         v_next = 0;
-        live_head = live_fill = live_since = 0; /* the buffer is the validation window's now */
+        live_reset(); /* the buffer is the validation window's now */
+#if IMU_MODEL_MODE_GESTURE
+        imu_gbuf_reset(&gbuf);
+#endif
     }
     if (c.offset != v_next) {
         v_next = 0;
         app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "validation chunk out of order");
         return true;
     }
+#if IMU_MODEL_MODE_GESTURE
+    for (uint32_t t = 0; t < c.count; t++) {
+        int16_t x[NA];
+        for (unsigned k = 0; k < NA; k++)
+            x[k] = (int16_t)proto_get_u16(c.data + 2u * (t * NA + k));
+        imu_gbuf_push(&gbuf, x);
+    }
+    const uint32_t total = c.total;
+#else
     int16_t *dst = &win[c.offset][0];
     for (uint32_t i = 0; i < (uint32_t)c.count * NA; i++)
         dst[i] = (int16_t)proto_get_u16(c.data + 2u * i);
+    const uint32_t total = WL;
+#endif
     v_next = (uint16_t)(c.offset + c.count);
     v_last_ms = platform_now_ms();
     app_ack(a, token, f->type);
-    if (v_next < WL)
+    if (v_next < total)
         return true;
     v_next = 0;
     uart_kick(); /* the ACK leaves before the measurement */
@@ -177,38 +242,54 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
 
 /* ---- live classification ------------------------------------------------------------- */
 
-static void live_restart(void)
+/* (Re)start the live path for the sensor's current rate: empty window, fresh decisions. */
+static void live_begin(void)
 {
-    live_head = 0;
-    live_fill = 0;
-    live_since = 0;
+    live_cfg.n_axes = NA;
+#if IMU_MODEL_MODE_GESTURE
+    live_cfg.window_len = 2;
+    live_cfg.stride_len = 1;
+    seg_ready = false;
+    imu_gbuf_init(&gbuf, &gstore[0][0], NA, IMU_MODEL_GESTURE_BUF);
+#else
+    live_cfg.window_len = WL;
+    live_cfg.stride_len = IMU_MODEL_STRIDE_LEN;
+#endif
+    live_cfg.in_hz = app.cfg.rate_hz;
+    live_cfg.out_hz = (uint32_t)(IMU_MODEL_RATE_HZ + 0.5f);
+    live_cfg.decision.n_classes = IMU_MODEL_N_CLASSES;
+    live_cfg.decision.min_margin = IMU_MODEL_DECISION_MIN_MARGIN;
+    live_cfg.decision.smooth_n = IMU_MODEL_DECISION_SMOOTH;
+    live_cfg.decision.min_interval = IMU_MODEL_DECISION_MIN_INTERVAL;
+    live_ok = live_ok && live_cfg_check(&live_cfg) == 0;
+#if IMU_MODEL_MODE_GESTURE
+    if (live_ok)
+        live_init(&live, &live_cfg, &live_ring[0][0]);
+#else
+    if (live_ok)
+        live_init(&live, &live_cfg, &win[0][0]);
+#endif
+    cls_seq = 0;
+    event_seq = 0;
 }
 
-static void swap_rows(uint32_t a, uint32_t b)
+/* Physical units per LSB of the model's axes at the window's sensor ranges. */
+static void live_axis_scales(float *scale)
 {
-    for (unsigned k = 0; k < NA; k++) {
-        int16_t t = win[a][k];
-        win[a][k] = win[b][k];
-        win[b][k] = t;
-    }
+    float sensor_scale[LIVE_SENSOR_AXES];
+    live_sensor_scales((enum live_sensor_kind)app.sensor->scale_kind, live_accel_g, live_gyro_dps, sensor_scale);
+    live_scales(&live_cfg, sensor_scale, scale);
 }
 
-static void reverse_rows(uint32_t a, uint32_t b) /* [a, b) */
-{
-    while (a + 1u < b)
-        swap_rows(a++, --b);
-}
-
+/* Classify the due window (gesture mode: the buffered gesture); send CLASSIFICATION, and EVENT
+ * when the decision changes. */
 static void live_run(uint64_t t_us)
 {
     float scale[NA];
-    for (unsigned m = 0; m < NA; m++)
-        scale[m] = axis_map[m] < 3 ? synth_accel_scale(app.cfg.accel_g) : synth_gyro_scale(app.cfg.gyro_dps);
-    /* rotate the ring so that the oldest row comes first (three reversals, in place) */
-    reverse_rows(0, live_head);
-    reverse_rows(live_head, WL);
-    reverse_rows(0, WL);
-    live_head = 0;
+    live_axis_scales(scale);
+#if !IMU_MODEL_MODE_GESTURE
+    (void)live_window(&live);
+#endif
     struct proto_classification c;
     const int8_t *y;
     c.seq = cls_seq++;
@@ -219,43 +300,71 @@ static void live_run(uint64_t t_us)
     size_t n = proto_classification_pack(&c, link_payload(&app.link), LINK_MAX_PAYLOAD);
     if (n)
         link_send(&app.link, PROTO_CLASSIFICATION, NULL, n);
+    struct live_event ev;
+    if (!live_decide_now(&live, c.scores, &ev))
+        return;
+    struct proto_event e = { .seq = event_seq++, .t_us = t_us, .cls_seq = c.seq,
+                             .class_index = ev.class_index, .previous = ev.previous, .votes = ev.votes };
+    g_led_class = ev.class_index;
+    n = proto_event_pack(&e, link_payload(&app.link), LINK_MAX_PAYLOAD);
+    if (n)
+        link_send(&app.link, PROTO_EVENT, NULL, n);
 }
 
-/* Feed the samples the sensor context queued since the last call into the window. */
+#if IMU_MODEL_MODE_GESTURE
+/* One converted sample through the segmenter; a finished gesture is classified. */
+static void gesture_sample(const int16_t *x, uint64_t t_us)
+{
+    if (!seg_ready) { /* after a restart: the scales of the ranges now in force */
+        float scale[NA];
+        live_axis_scales(scale);
+        imu_seg_init(&seg, &imu_model_segment, scale);
+        imu_gbuf_reset(&gbuf);
+        seg_ready = true;
+    }
+    int ev = imu_seg_push(&seg, x, NULL, NULL);
+    if (ev == IMU_SEG_ONSET)
+        imu_gbuf_reset(&gbuf);
+    if (seg.active || ev == IMU_SEG_END || ev == IMU_SEG_DROPPED)
+        imu_gbuf_push(&gbuf, x);
+    if (ev == IMU_SEG_END)
+        live_run(t_us);
+}
+#endif
+
+/* Feed the samples the sensor context queued since the last call into the live path. */
 static void live_feed(void)
 {
     struct ring *r = &app.samples;
     uint32_t tail = r->tail, used = ring_used(r);
     if ((int32_t)(live_pos - tail) < 0) { /* dropped before we saw them */
         live_pos = tail;
-        live_restart();
+        live_reset();
     }
     /* validation owns the buffer while it runs and shortly after */
     bool quiet = v_next != 0 || platform_now_ms() - v_last_ms <= VALIDATE_QUIET_MS;
     for (; live_pos != tail + used; live_pos++) {
         const struct imu_sample *s = ring_at(r, live_pos - tail);
-        if (!live_have_last || s->idx != live_last_idx + 1u)
-            live_restart();
+        if (!live_have_last || s->idx != live_last_idx + 1u) {
+            /* the sensor restarted (new ranges or rate, an error): new window, new scale */
+            live_reset();
+            live_accel_g = app.cfg.accel_g;
+            live_gyro_dps = app.cfg.gyro_dps;
+        }
         live_have_last = true;
         live_last_idx = s->idx;
         if (!live_ok || quiet) {
-            live_restart();
+            live_reset();
             continue;
         }
-        uint32_t slot = (live_head + live_fill) % WL;
-        if (live_fill == WL) {
-            slot = live_head;
-            live_head = (live_head + 1u) % WL;
-        } else {
-            live_fill++;
-        }
-        for (unsigned m = 0; m < NA; m++)
-            win[slot][m] = s->v[axis_map[m]];
-        live_since++;
-        if (live_fill == WL && live_since >= IMU_MODEL_STRIDE_LEN) {
-            live_since = 0;
+        live_put(&live, s->v);
+#if IMU_MODEL_MODE_GESTURE
+        while (live_next(&live))
+            gesture_sample(live_window(&live) + NA, s->t_us); /* the newest of the 2 rows */
+#else
+        while (live_next(&live))
             live_run(s->t_us);
-        }
+#endif
     }
     if (!raw_on) {
         ring_drop(r, used);
@@ -281,10 +390,21 @@ static void handle_byte(uint8_t b)
     struct proto_frame f;
     if (!link_rx_byte(&app.link, b, &f))
         return;
-    /* START/STOP switch the raw SAMPLES only: the classifier needs the sensor running. */
+    /* START/STOP switch the raw SAMPLES only: the classifier needs the sensor running. START
+     * also restarts the live path (window, decisions, sequence numbers), so the SAMPLES after its
+     * ACK are exactly what the live path sees from then on: a host can replay them (docs/classifier.md). */
     if ((f.type == PROTO_CMD_START || f.type == PROTO_CMD_STOP) && f.len == 2) {
         raw_on = f.type == PROTO_CMD_START;
+        if (raw_on)
+            live_begin();
         app_ack(&app, proto_get_u16(f.payload), f.type);
+        return;
+    }
+    /* The model fixes the sample rate: any other is refused (ranges are fine: the live path scales). */
+    if (f.type == PROTO_CMD_SET_RATE && f.len == 4 && proto_get_u16(f.payload + 2) != app.cfg.rate_hz) {
+        char why[40] = "rate fixed by the model: ";
+        app_put_uint(why + 25, app.cfg.rate_hz, " Hz");
+        app_nak(&app, proto_get_u16(f.payload), f.type, PROTO_NAK_BAD_VALUE, why);
         return;
     }
     app_handle_frame(&app, &f);
@@ -304,6 +424,9 @@ int main(void)
     app.spf = app_spf_for_rate(app.cfg.rate_hz);
     app.req = app.cfg;
     live_ok = map_axes();
+    live_accel_g = app.cfg.accel_g;
+    live_gyro_dps = app.cfg.gyro_dps;
+    live_begin();
     live_pos = app.samples.tail;
     g_streaming_hint = true;
     time_pendsv_hook = sensor_context;
@@ -324,8 +447,6 @@ int main(void)
             handle_byte(b);
         if (board_button_event())
             raw_on = !raw_on;
-        if (app.cfg.rate_hz != app.cur.rate_hz)
-            live_restart();
         if (v_next && platform_now_ms() - v_last_ms > VALIDATE_STALE_MS)
             v_next = 0;
         live_feed();

@@ -17,11 +17,44 @@ static const char *const err_text[] = {
     [PROTO_ERR_TX_OVERFLOW] = "UART behind: frames dropped",
     [PROTO_ERR_FAULT] = "fault",
     [PROTO_ERR_CLOCK] = "HSE/PLL failed: on HSI",
+    [PROTO_ERR_FIFO_RESET] = "sensor FIFO read broken: reset",
+    [PROTO_ERR_SENSOR_UNKNOWN] = "unknown sensor",
 };
 
 const char *app_error_text(uint16_t code)
 {
     return code < sizeof err_text / sizeof err_text[0] ? err_text[code] : err_text[0];
+}
+
+char *app_put_uint(char *p, uint32_t v, const char *suffix)
+{
+    char d[10];
+    int n = 0;
+    do {
+        d[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    while (n)
+        *p++ = d[--n];
+    while (suffix && *suffix)
+        *p++ = *suffix++;
+    *p = 0;
+    return p;
+}
+
+bool led_class_on(uint8_t cls, uint32_t now_ms)
+{
+    if (cls == 0xFFu)
+        return false;
+    uint32_t t = now_ms % 2000u, pulse = t / 300u; /* 150 ms on, 150 ms off per pulse */
+    return pulse <= cls && t % 300u < 150u;
+}
+
+uint32_t app_link_bytes_per_s(uint16_t rate_hz)
+{
+    uint32_t spf = app_spf_for_rate(rate_hz);
+    uint32_t frames = (rate_hz + spf - 1u) / spf;
+    return frames * (uint32_t)link_encoded_max(PROTO_SAMPLES_HDR + spf * IMU_AXES * 2u);
 }
 
 uint8_t app_spf_for_rate(uint16_t rate_hz)
@@ -72,10 +105,43 @@ static void post_err(struct app *a, int code)
     (void)ring_push(&a->errs, &c, 1); /* full: the main loop already has errors to report */
 }
 
+/* A new time base: sample 0 is now, at the nominal period until the core clock says otherwise. */
 static void restart_stream(struct app *a)
 {
     a->idx = 0;
-    a->t0_us = platform_now_us();
+    a->anchor_idx = 0;
+    a->anchor_us = platform_now_us();
+    a->period_q8 = (1000000u << 8) / a->cur.rate_hz;
+}
+
+/* Device time of sample idx: the anchor plus whole periods (1/256 us resolution). */
+static uint64_t sample_time(const struct app *a, uint32_t idx)
+{
+    return a->anchor_us + (((uint64_t)(idx - a->anchor_idx) * a->period_q8) >> 8);
+}
+
+/* Re-anchor the sample times to the core clock (the sensor's own clock is only +-1 %, up to 36 s
+ * an hour): once APP_ANCHOR_S seconds of samples have come since the anchor, the newest sample
+ * (read just now, so at most a poll period old) is taken to be now, and the period becomes the
+ * core-clock time since the anchor over the samples since it. The new anchor is that sample's
+ * time under the old period, so times never jump back; the next span absorbs the error. */
+static void reanchor(struct app *a, uint64_t now_us)
+{
+    uint32_t newest = a->idx - 1u, n = newest - a->anchor_idx;
+    if (n < (uint32_t)a->cur.rate_hz * APP_ANCHOR_S)
+        return;
+    uint64_t t = sample_time(a, newest);
+    uint32_t elapsed = (uint32_t)(now_us - a->anchor_us); /* about APP_ANCHOR_S s: fits, << 8 too */
+    uint32_t nominal = (1000000u << 8) / a->cur.rate_hz;
+    uint32_t p = (uint32_t)(((uint64_t)elapsed << 8) / n);
+    /* a stalled poll or a sensor far off its rate: stay within +-5 % of nominal */
+    if (p > nominal + nominal / 20u)
+        p = nominal + nominal / 20u;
+    if (p < nominal - nominal / 20u)
+        p = nominal - nominal / 20u;
+    a->anchor_idx = newest;
+    a->anchor_us = t;
+    a->period_q8 = p;
 }
 
 static bool sensor_configure(struct app *a, uint32_t now_ms)
@@ -108,7 +174,12 @@ void app_sensor_poll(struct app *a, uint32_t now_ms)
     if (!a->sensor_ready) {
         if ((int32_t)(now_ms - a->next_init_ms) < 0)
             return;
-        int e = a->sensor->init(a->sensor->ctx);
+        /* init is a state machine: each call does a few transfers and says how long to wait */
+        int e = a->sensor->init(a->sensor->ctx, now_ms);
+        if (e > 0) {
+            a->next_init_ms = now_ms + (uint32_t)e;
+            return;
+        }
         if (e) {
             post_err(a, -e);
             a->next_init_ms = now_ms + APP_REINIT_MS;
@@ -127,9 +198,10 @@ void app_sensor_poll(struct app *a, uint32_t now_ms)
         int n = a->sensor->read(a->sensor->ctx, now_ms, v, APP_READ_BATCH);
         if (n < 0) {
             post_err(a, -n);
-            if (-n == (int)PROTO_ERR_FIFO_OVERFLOW) {
+            if (-n == (int)PROTO_ERR_FIFO_OVERFLOW || -n == (int)PROTO_ERR_FIFO_RESET) {
+                /* the driver reset its FIFO: samples were lost, so a new time base */
                 a->fifo_overflows++;
-                restart_stream(a); /* samples were lost: new time base */
+                restart_stream(a);
             } else {
                 a->sensor_ready = false;
                 a->next_init_ms = now_ms + APP_REINIT_MS;
@@ -140,11 +212,13 @@ void app_sensor_poll(struct app *a, uint32_t now_ms)
             struct imu_sample s;
             memcpy(s.v, v[i], sizeof s.v);
             s.idx = a->idx;
-            s.t_us = a->t0_us + (uint64_t)a->idx * 1000000u / a->cur.rate_hz;
+            s.t_us = sample_time(a, a->idx);
             a->idx++;
             if (!ring_push(&a->samples, &s, 1))
                 a->ring_overflows++;
         }
+        if (n > 0)
+            reanchor(a, platform_now_us());
         if (n < APP_READ_BATCH)
             return;
     }
@@ -314,6 +388,14 @@ void app_handle_frame(struct app *a, const struct proto_frame *f)
             app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "rate must divide 1000 Hz");
             return;
         }
+        uint32_t need = app_link_bytes_per_s(r);
+        if (need * 10u > a->info.baud / 10u * APP_LINK_PERCENT) { /* 8N1: 10 bits a byte */
+            char why[64], *w = app_put_uint(why, r, " Hz needs ");
+            w = app_put_uint(w, need, " B/s: over 70% of ");
+            app_put_uint(w, a->info.baud, " baud");
+            app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, why);
+            return;
+        }
         a->cfg.rate_hz = r;
         a->spf = app_spf_for_rate(r);
         post_cfg(a);
@@ -420,8 +502,15 @@ void app_stream_pump(struct app *a)
 void app_poll(struct app *a)
 {
     uint16_t code;
-    while (ring_pop(&a->errs, &code, 1))
-        app_send_error(a, code, NULL);
+    while (ring_pop(&a->errs, &code, 1)) {
+        if (code == PROTO_ERR_SENSOR_UNKNOWN && a->sensor->name) {
+            char t[48] = "unknown sensor: ";
+            set_str(t + 16, a->sensor->name, sizeof t - 17); /* "unknown 0x12": what answered */
+            app_send_error(a, code, t);
+        } else {
+            app_send_error(a, code, NULL);
+        }
+    }
     app_stream_pump(a);
     if (a->frames_dropped != a->drops_reported && ring_free(a->link.tx) >= link_encoded_max(64)) {
         a->drops_reported = a->frames_dropped;

@@ -29,6 +29,8 @@
 #define APP_DEFAULT_GYRO_DPS 1000u
 #define APP_READ_BATCH 8
 #define APP_REINIT_MS 1000u   /* retry period for an absent or failed sensor */
+#define APP_ANCHOR_S 8u       /* sample times re-anchored to the core clock this often */
+#define APP_LINK_PERCENT 70u  /* SET_RATE refused when SAMPLES frames would take more of the link */
 
 #define FW_VERSION_MAJOR 0
 #define FW_VERSION_MINOR 1
@@ -79,7 +81,9 @@ struct app {
     bool sensor_ready;
     uint32_t next_init_ms;
     uint32_t idx;
-    uint64_t t0_us;
+    uint32_t anchor_idx;      /* time base: sample anchor_idx was at anchor_us ... */
+    uint64_t anchor_us;
+    uint32_t period_q8;       /* ... and they come every period_q8 / 256 us (core clock) */
     uint32_t sensor_errors;   /* read by main for STATS */
     uint32_t fifo_overflows;
     uint32_t ring_overflows;  /* samples lost because the main loop fell behind */
@@ -92,6 +96,8 @@ struct app {
 
 void app_init(struct app *a, const struct sensor_ops *sensor, const struct app_info *info, struct ring *tx);
 uint8_t app_spf_for_rate(uint16_t rate_hz);
+/* Encoded SAMPLES bytes a second at this rate (at most; COBS overhead included). */
+uint32_t app_link_bytes_per_s(uint16_t rate_hz);
 /* Sensor context. */
 void app_sensor_poll(struct app *a, uint32_t now_ms);
 /* Main loop. */
@@ -107,5 +113,12 @@ bool app_send_log(struct app *a, uint8_t level, const char *text);
 void app_ack(struct app *a, uint16_t token, uint8_t cmd);
 void app_nak(struct app *a, uint16_t token, uint8_t cmd, uint8_t reason, const char *text);
 const char *app_error_text(uint16_t code);
+/* Write v in decimal then suffix at p (NUL-terminated); returns the end. */
+char *app_put_uint(char *p, uint32_t v, const char *suffix);
+
+/* LD2 while the classifier runs: class c blinks c + 1 short pulses every 2 s, "uncertain"
+ * (0xFF) keeps it dark; LED_HEARTBEAT is the streamer's blink. */
+#define LED_HEARTBEAT 0xFEu
+bool led_class_on(uint8_t cls, uint32_t now_ms);
 
 #endif

@@ -21,8 +21,11 @@ struct imu_sample {
 struct sensor_ops {
     const char *name;   /* HELLO sensor id, at most 16 characters */
     uint8_t flags;
-    /* Probe and set up the sensor: 0, or -PROTO_ERR_* (absent, I2C error). */
-    int (*init)(void *ctx);
+    uint8_t scale_kind; /* enum live_sensor_kind (portable/live.h): how LSBs map to g and dps */
+    /* One step of probing and setting up the sensor, a few transfers at most (it never waits):
+     * 0 when ready, > 0 = call again after this many ms, or -PROTO_ERR_* (absent, I2C error;
+     * the next call starts over). */
+    int (*init)(void *ctx, uint32_t now_ms);
     /* Whether a rate can be produced exactly (called in the main loop, no I/O). */
     bool (*rate_ok)(uint16_t rate_hz);
     /* Apply rate and ranges (validated already), restart sampling at time now_ms. */

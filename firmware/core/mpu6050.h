@@ -4,7 +4,10 @@
  * (RM-MPU-6000A, rev. 4.2); section numbers below refer to it. The sensor samples into its own
  * 1024-byte FIFO at the configured rate (gyro output 1 kHz with the DLPF on, divided by
  * 1 + SMPLRT_DIV); the driver drains 12-byte packets (accel XYZ then gyro XYZ, big-endian),
- * detects FIFO overflow from INT_STATUS and resets the FIFO when that happens.
+ * detects FIFO overflow from INT_STATUS and resets the FIFO when that happens, and also after a
+ * FIFO read that failed part-way or a count that is not whole packets (never retried: a retry
+ * would read a misaligned packet). Init is a state machine (mpu6050_init_step) that never waits.
+ * Accepted: MPU-6050/6000, MPU-6500, MPU-9250/9255 and the common clones (mpu_chip_for).
  *
  * Every I2C transfer is retried; a bus error (arbitration lost, stuck bus, timeout) triggers
  * the bus's recovery (nine SCL pulses + STOP) first. Errors come back as -PROTO_ERR_* codes.
@@ -23,6 +26,7 @@
 #define MPU_CONFIG 0x1Au       /* §4.3: EXT_SYNC_SET[5:3] DLPF_CFG[2:0] */
 #define MPU_GYRO_CONFIG 0x1Bu  /* §4.4: FS_SEL[4:3] */
 #define MPU_ACCEL_CONFIG 0x1Cu /* §4.5: AFS_SEL[4:3] */
+#define MPU_ACCEL_CONFIG2 0x1Du /* MPU-6500 register map §4.7: A_DLPF_CFG[2:0] (not on the 6050) */
 #define MPU_FIFO_EN 0x23u      /* §4.7 */
 #define MPU_INT_PIN_CFG 0x37u  /* §4.15 */
 #define MPU_INT_ENABLE 0x38u   /* §4.16 */
@@ -53,8 +57,22 @@
 #define MPU_FIFO_SIZE 1024u
 #define MPU_RETRIES 3
 
+/* A part of the family, told apart by WHO_AM_I. */
+struct mpu_chip {
+    uint8_t who;
+    uint16_t fifo_size;   /* bytes */
+    bool accel_config2;   /* MPU-6500 family: accelerometer DLPF in ACCEL_CONFIG2 (0x1D) */
+    const char *name;
+};
+/* The part answering WHO_AM_I = who, or NULL when it is none of ours. */
+const struct mpu_chip *mpu_chip_for(uint8_t who);
+
 struct mpu6050 {
     const struct i2c_bus *bus;
+    const struct mpu_chip *chip; /* set by init */
+    uint8_t who_am_i;            /* what the part answered, also when unknown */
+    char name[17];               /* "MPU6500 0x70": the HELLO sensor id */
+    uint8_t init_state, init_polls;
     uint8_t addr;
     bool ready;              /* init succeeded and no error since */
     uint16_t rate_hz;
@@ -63,10 +81,15 @@ struct mpu6050 {
     uint32_t i2c_errors;     /* failed transfers (before retries succeeded or not) */
     uint32_t recoveries;     /* bus recoveries run */
     uint32_t fifo_overflows;
+    uint32_t fifo_resets;    /* FIFO thrown away after a partial read or a cut packet */
 };
 
 void mpu6050_bind(struct mpu6050 *d, const struct i2c_bus *bus, uint8_t addr);
-/* WHO_AM_I, reset, wake, DLPF, rate, ranges, FIFO and interrupts. 0 or -PROTO_ERR_*. */
+/* One step of WHO_AM_I, reset, wake, DLPF, rate, ranges, FIFO and interrupts: 0 when ready,
+ * > 0 = call again after that many ms (nothing waits inside), or -PROTO_ERR_* (start over;
+ * -PROTO_ERR_SENSOR_UNKNOWN names the WHO_AM_I in d->name). */
+int mpu6050_init_step(struct mpu6050 *d);
+/* All steps, waiting with the bus's delay_ms (tests and tools only). */
 int mpu6050_init(struct mpu6050 *d);
 bool mpu6050_rate_ok(uint16_t rate_hz); /* 50..1000 Hz and 1000 divisible by it */
 uint8_t mpu6050_dlpf_for_rate(uint16_t rate_hz);

@@ -30,9 +30,10 @@ int synth_imu_read(struct synth_imu *s, uint32_t now_ms, int16_t (*out)[IMU_AXES
     return n;
 }
 
-static int op_init(void *ctx)
+static int op_init(void *ctx, uint32_t now_ms)
 {
     (void)ctx;
+    (void)now_ms;
     return 0;
 }
 

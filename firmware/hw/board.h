@@ -36,6 +36,8 @@ void delay_ms(uint32_t ms); /* busy wait on the millisecond counter (SysTick mus
 /* Hook run from PendSV (sensor context); set by the application. */
 extern void (*time_pendsv_hook)(uint32_t now_ms);
 extern volatile bool g_streaming_hint; /* for the LED */
+/* The classifier's decision shown on LD2 (led_class_on in core/app.h); LED_HEARTBEAT: none. */
+extern volatile uint8_t g_led_class;
 
 /* ---- USART2 (hw/uart.c) -------------------------------------------------------------- */
 #define UART_TX_RING 1024u

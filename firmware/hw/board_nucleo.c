@@ -1,5 +1,6 @@
 /* board_nucleo.c -- Nucleo-F446RE: 180 MHz, USART2 on the ST-Link VCP, LED PA5, user button PC13
  * (active low), MPU6050 on I2C1 (PB8/PB9), independent watchdog. */
+#include "app.h"
 #include "board.h"
 #include "mpu6050.h"
 #include "regs.h"
@@ -69,8 +70,11 @@ void board_tick(uint32_t now_ms, bool streaming)
     } else {
         count = 0;
     }
-    /* Heartbeat: 2 Hz blink while streaming, a short flash every second when stopped. */
+    /* Heartbeat: 2 Hz blink while streaming, a short flash every second when stopped; the
+     * classifier's decision instead once it has one (core/app.h, led_class_on). */
     bool on = streaming ? (now_ms % 500u) < 250u : (now_ms % 1000u) < 50u;
+    if (g_led_class != LED_HEARTBEAT)
+        on = led_class_on(g_led_class, now_ms);
     GPIO_BSRR(GPIOA_BASE) = on ? (1u << 5) : (1u << 21);
 }
 

@@ -1,6 +1,7 @@
 /* time.c -- SysTick millisecond time base (PM0214 §4.5) and the PendSV sensor context. */
 #include <stdbool.h>
 
+#include "app.h"
 #include "board.h"
 #include "platform.h"
 #include "regs.h"
@@ -28,6 +29,7 @@ static uint64_t counter_us(void)
 }
 void (*time_pendsv_hook)(uint32_t now_ms);
 volatile bool g_streaming_hint;
+volatile uint8_t g_led_class = LED_HEARTBEAT;
 
 void time_init(void)
 {

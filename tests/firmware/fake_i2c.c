@@ -9,7 +9,7 @@ static void power_on_reset(struct fake_mpu *m)
 {
     memset(m->regs, 0, sizeof m->regs);
     m->regs[MPU_PWR_MGMT_1] = 0x40; /* SLEEP after reset */
-    m->regs[MPU_WHO_AM_I] = 0x68;
+    m->regs[MPU_WHO_AM_I] = m->who_am_i ? m->who_am_i : 0x68;
     m->fifo_len = 0;
 }
 
@@ -18,6 +18,7 @@ void fake_mpu_init(struct fake_mpu *m, uint8_t addr)
     memset(m, 0, sizeof *m);
     m->addr = addr;
     m->present = true;
+    m->cut_fifo_read = -1;
     power_on_reset(m);
 }
 
@@ -103,6 +104,10 @@ static int xfer(void *ctx, uint8_t addr, const uint8_t *w, size_t wn, uint8_t *r
         }
     }
     for (size_t i = 0; i < rn; i++) {
+        if (m->ptr == MPU_FIFO_R_W && m->cut_fifo_read >= 0 && (int)i == m->cut_fifo_read) {
+            m->cut_fifo_read = -1; /* the bytes before the glitch left the FIFO */
+            return I2C_ARB_LOST;
+        }
         r[i] = read_reg(m, m->ptr);
         if (m->ptr != MPU_FIFO_R_W)
             m->ptr++; /* burst reads auto-increment, except the FIFO port */

@@ -13,6 +13,7 @@ struct fake_mpu {
     uint8_t addr;
     bool present;
     uint8_t regs[128];
+    uint8_t who_am_i;     /* WHO_AM_I after a reset (0: 0x68, the MPU-6050) */
     uint8_t ptr;
     uint8_t fifo[1024];
     unsigned fifo_len;
@@ -24,6 +25,7 @@ struct fake_mpu {
     int xfers;
     uint32_t slept_ms;
     int writes_to[128];   /* count of writes per register */
+    int cut_fifo_read;    /* >= 0: the next FIFO read fails (arbitration lost) after this many bytes */
 };
 
 void fake_mpu_init(struct fake_mpu *m, uint8_t addr);

@@ -359,9 +359,9 @@ static void absent_sensor(void)
     send_cmd(PROTO_CMD_SET_RATE, 7, a, 2);
     CHECK_EQ(S.nak_reason, PROTO_NAK_BAD_VALUE); /* the MPU6050 cannot make 300 Hz */
 
-    m.present = true; /* plugged in: the next retry finds it and streams */
+    m.present = true; /* plugged in: the next retry finds it and streams (init takes 200 ms) */
     int16_t z[6] = { 1, 2, 3, 4, 5, 6 };
-    for (int i = 0; i < 1000; i++) {
+    for (int i = 0; i < 1500; i++) {
         now_ms++;
         if (i % 10 == 0)
             fake_mpu_sample(&m, z);

@@ -109,9 +109,10 @@ static void absent_and_nack(void)
     mpu6050_bind(&d, &bus, 0x69);
     CHECK_EQ(mpu6050_init(&d), -(int)PROTO_ERR_SENSOR_ABSENT);
 
-    setup(); /* some other chip answers */
+    setup(); /* some other chip answers: refused, and the ID it gave is kept for HELLO and ERROR */
     m.regs[MPU_WHO_AM_I] = 0x12;
-    CHECK_EQ(mpu6050_init(&d), -(int)PROTO_ERR_SENSOR_ABSENT);
+    CHECK_EQ(mpu6050_init(&d), -(int)PROTO_ERR_SENSOR_UNKNOWN);
+    CHECK(!strcmp(d.name, "unknown 0x12"));
 
     setup(); /* transient NACKs are retried away */
     CHECK_EQ(mpu6050_init(&d), 0);
@@ -166,7 +167,11 @@ static void sensor_ops_adapter(void)
     struct sensor_ops ops = mpu6050_sensor_ops_template;
     ops.ctx = &d;
     CHECK(ops.set_gesture == NULL);
-    CHECK_EQ(ops.init(ops.ctx), 0);
+    int st, steps = 0;
+    while ((st = ops.init(ops.ctx, 0)) > 0)
+        steps++;
+    CHECK_EQ(st, 0);
+    CHECK_EQ(steps, 2); /* probe + reset, reset done, then wake and configure */
     CHECK_EQ(ops.configure(ops.ctx, 200, 4, 500, 0), 0);
     CHECK_EQ(m.regs[MPU_SMPLRT_DIV], 4);
     int16_t z[6] = { 1, 2, 3, 4, 5, 6 }, out[4][6];
@@ -176,8 +181,95 @@ static void sensor_ops_adapter(void)
     CHECK(!ops.rate_ok(333));
 }
 
+/* Every WHO_AM_I of the family and its clones is accepted, named, and set up for its FIFO size
+ * and accelerometer filter. */
+static void who_am_i_variants(void)
+{
+    static const struct { uint8_t who; const char *name; unsigned fifo; bool config2; } parts[] = {
+        { 0x68, "MPU6050 0x68", 1024, false }, { 0x70, "MPU6500 0x70", 512, true },
+        { 0x71, "MPU9250 0x71", 512, true },   { 0x73, "MPU9255 0x73", 512, true },
+        { 0x98, "MPU6500c 0x98", 512, true }, { 0x72, "MPU6050c 0x72", 1024, false },
+        { 0x69, "MPU6050 0x69", 1024, false }, { 0x7D, "MPU6500c 0x7d", 512, true },
+    };
+    for (unsigned i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        setup();
+        m.who_am_i = parts[i].who;
+        m.regs[MPU_WHO_AM_I] = parts[i].who;
+        CHECK_EQ(mpu6050_init(&d), 0);
+        CHECK_EQ(d.who_am_i, parts[i].who);
+        if (strncmp(d.name, parts[i].name, 16) != 0) {
+            fprintf(stderr, "WHO_AM_I 0x%02x named '%s'\n", parts[i].who, d.name);
+            check_failures++;
+        }
+        CHECK_EQ(d.chip->fifo_size, parts[i].fifo);
+        CHECK_EQ(m.writes_to[MPU_ACCEL_CONFIG2] > 0, parts[i].config2);
+        if (parts[i].config2)
+            CHECK_EQ(m.regs[MPU_ACCEL_CONFIG2], 3); /* 44 Hz at 100 Hz */
+        /* a full FIFO of this part's size is an overflow (packets would misalign next) */
+        int16_t z[6] = { 1, 2, 3, 4, 5, 6 }, out[8][6];
+        for (unsigned k = 0; k < parts[i].fifo / 12u + 1u; k++)
+            fake_mpu_sample(&m, z);
+        m.regs[MPU_INT_STATUS] = 0;
+        CHECK_EQ(mpu6050_read_fifo(&d, out, 8), -(int)PROTO_ERR_FIFO_OVERFLOW);
+    }
+}
+
+/* An I2C error in the middle of a FIFO burst: the bytes read before it are gone, so the driver
+ * must reset the FIFO rather than retry (a retry reads a packet shifted by those bytes, and every
+ * later packet too). The caller is told samples were lost (a new time base). */
+static void mid_burst_failure(void)
+{
+    setup();
+    CHECK_EQ(mpu6050_init(&d), 0);
+    int16_t out[4][6];
+    for (int i = 0; i < 3; i++) {
+        int16_t v[6] = { (int16_t)(100 + i), 200, 300, 400, 500, 600 };
+        fake_mpu_sample(&m, v);
+    }
+    m.cut_fifo_read = 5; /* 5 bytes of the first packet leave the FIFO, then the transfer fails */
+    CHECK_EQ(mpu6050_read_fifo(&d, out, 4), -(int)PROTO_ERR_FIFO_RESET);
+    CHECK_EQ(d.fifo_resets, 1);
+    CHECK_EQ(m.fifo_len, 0); /* thrown away: realigned */
+    int16_t v[6] = { 11, 22, 33, 44, 55, 66 };
+    fake_mpu_sample(&m, v);
+    fake_mpu_sample(&m, v);
+    CHECK_EQ(mpu6050_read_fifo(&d, out, 4), 2);
+    for (int a = 0; a < 6; a++)
+        CHECK_EQ(out[1][a], v[a]); /* axes in place */
+
+    /* a count that is not whole packets (a byte lost or added): reset too */
+    fake_mpu_sample(&m, v);
+    m.fifo[m.fifo_len++] = 0x5A;
+    CHECK_EQ(mpu6050_read_fifo(&d, out, 4), -(int)PROTO_ERR_FIFO_RESET);
+    CHECK_EQ(m.fifo_len, 0);
+    CHECK_EQ(d.fifo_resets, 2);
+}
+
+/* Init never waits inside: each step makes a few transfers and returns the time to wait. */
+static void init_without_blocking(void)
+{
+    setup();
+    int st, steps = 0;
+    uint32_t waited = 0;
+    int xfers = m.xfers;
+    while ((st = mpu6050_init_step(&d)) > 0) {
+        CHECK(m.xfers - xfers <= 12); /* a few transfers, ~1 ms of bus time at 400 kHz */
+        xfers = m.xfers;
+        waited += (uint32_t)st;
+        steps++;
+    }
+    CHECK_EQ(st, 0);
+    CHECK_EQ(m.slept_ms, 0); /* never called delay_ms */
+    CHECK(waited >= 200);    /* the reset and signal-path waits are the caller's */
+    CHECK(steps >= 2);
+    CHECK(d.ready);
+}
+
 int main(void)
 {
+    who_am_i_variants();
+    mid_burst_failure();
+    init_without_blocking();
     init_ok();
     fifo();
     absent_and_nack();

@@ -10,6 +10,10 @@
  *  2. Determinism: the same seed gives the same model, with and without QAT, and with the
  *     portable and the AVX2 training kernels (when the CPU has AVX2).
  *  3. --qat-epochs N runs N epochs without being asked by a loss; the export keeps the record.
+ *  4. Without a validation part the automatic decision is still taken on data the model was not
+ *     fitted on: a probe fit on all but TR_QAT_PROBE_FRAC of the training recordings, compared on
+ *     the rest; the real model is fine-tuned exactly when the probe's fine-tuning started and was
+ *     kept, its float model untouched, the record says "probe" after export and load.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -182,9 +186,65 @@ static void forced_and_kernels(void)
     shapes_free(&d);
 }
 
+static void probe(void)
+{
+    int runs = 0, started = 0;
+    for (unsigned seed = 1; seed <= 6; seed++) {
+        struct shapes_data d;
+        if (make(seed, &d)) { CHECK(0, "generate"); return; }
+        struct tr_options o;
+        options(&o, seed);
+        o.val_frac = 0;
+        struct tr_model a, p, pr;
+        char err[256];
+        if (train(&d, &o, &a, NULL)) { shapes_free(&d); CHECK(0, "train"); continue; }
+        struct tr_options po = o;
+        po.qat_epochs = 0;
+        if (train(&d, &po, &p, NULL)) { tr_model_free(&a); shapes_free(&d); CHECK(0, "train"); continue; }
+        /* the probe, rebuilt here from the documented recipe */
+        struct tr_options pb = o;
+        pb.val_frac = TR_QAT_PROBE_FRAC;
+        struct tr_windows tw;
+        int ok = tr_setup_model(&d.ds, &pb, &pr, err, sizeof err) == 0 &&
+                 tr_make_windows(&pr, &d.ds, TR_TRAINING, &tw, err, sizeof err) == 0 &&
+                 tr_fit(&pr, &pb, &tw) == 0 && tr_quantize_auto(&pr, &pb, &tw) == 0;
+        CHECK(ok, "seed %u: probe: %s", seed, err);
+        if (ok) {
+            int want = pr.qat_epochs > 0 && pr.qat_kept;
+            runs++;
+            started += want;
+            CHECK(a.qat_probe && a.cmp_is_val && a.cmp_windows > 0 && a.cmp_windows < a.n_train &&
+                  a.cmp_windows == pr.cmp_windows,
+                  "seed %u: decision not on held-out windows (probe %d, %d of %d windows)", seed, a.qat_probe,
+                  a.cmp_windows, a.n_train);
+            CHECK((a.qat_epochs > 0) == want, "seed %u: fine-tuning %s, the probe says %s", seed,
+                  a.qat_epochs ? "ran" : "did not run", want ? "run" : "don't");
+            CHECK(same_float(&a, &p), "seed %u: the decision changed the float model", seed);
+            if (!want) CHECK(same_int8(&a, &p), "seed %u: no fine-tuning, but a different int8 model", seed);
+            char tmpl[] = "/tmp/test_qat.XXXXXX";
+            struct tr_model l;
+            if (mkdtemp(tmpl) && tr_export(&a, tmpl, err, sizeof err) == 0 && tr_load(&l, tmpl, err, sizeof err) == 0) {
+                CHECK(l.qat_probe && l.cmp_windows == a.cmp_windows, "seed %u: probe record after export/load", seed);
+                tr_model_free(&l);
+            } else CHECK(0, "export/load: %s", err);
+            char cmd[300];
+            snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+            if (system(cmd)) fails++;
+        }
+        tr_windows_free(&tw);
+        tr_model_free(&pr);
+        tr_model_free(&a);
+        tr_model_free(&p);
+        shapes_free(&d);
+    }
+    printf("QAT decided on a probe's held-out part: fine-tuning in %d of %d runs\n", started, runs);
+    CHECK(runs == 6 && started >= 1, "probe: %d runs, %d with fine-tuning (the test needs one)", runs, started);
+}
+
 int main(void)
 {
     double t0 = tr_now();
+    probe();
     automatic();
     forced_and_kernels();
     printf("test_qat: %d failures (%.2f s)\n", fails, tr_now() - t0);

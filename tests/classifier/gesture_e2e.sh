@@ -1,0 +1,94 @@
+#!/bin/bash
+# tests/classifier/gesture_e2e.sh BIN SRC -- gesture mode end to end: whole-gesture recordings by 6
+# synthetic people (gesture_gen: mirror-image and time-reversed pairs of classes), 4 people for
+# training and 2 others for testing (imported with --subject); `imulab train` picks gesture mode by
+# itself and says so; `imulab eval --json` has "mode" and "accuracy_recordings" (>= 0.9 on people
+# never seen in training, where continuous mode on the same data stays far below); the classifier
+# built from the model fits 16 KB flash / 8 KB RAM; on the emulated board every gesture of the
+# testing people validates bit-exact within 50,000 instructions; live, the device sends no
+# CLASSIFICATION while idle and one when a gesture (the synthetic sensor's circle) ends.
+# Also `imulab segments` on multi-gesture recordings. Exit 77 (skipped) without the ARM toolchain or QEMU.
+set -u
+BIN=$1 SRC=$2
+for t in arm-none-eabi-gcc qemu-system-arm; do command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }; done
+T=$(mktemp -d /tmp/imulab-gesture-test.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+I="$BIN/imulab --db $T/a.db"
+JG="$BIN/../tests/bin/jget"
+
+"$BIN/gesture_gen" "$T/d" --people 6 --reps 10 --rate 50 || fail "gesture_gen"
+for p in 0 1 2 3; do $I import --subject "p$p" --category training "$T/d/p$p" >/dev/null || fail "import p$p"; done
+for p in 4 5; do $I import --subject "p$p" --category testing "$T/d/p$p" >/dev/null || fail "import p$p"; done
+
+$I train --out "$T/m" --seed 1 --quiet >"$T/train.log" || fail "train: $(tail -1 "$T/train.log")"
+grep -q "^mode: gesture: the median training recording lasts" "$T/train.log" || fail "train did not choose and print gesture mode: $(cat "$T/train.log")"
+"$JG" -f "$T/m/model.json" -e '.mode == "gesture"' '.gesture.points >= 8' '.gesture.segmenter.max_len >= 2' \
+  || fail "model.json lacks the mode or the gesture parameters"
+grep -q "^#define IMU_MODEL_MODE_GESTURE 1" "$T/m/model.h" || fail "model.h does not say gesture mode"
+$I eval --model "$T/m" --json >"$T/e.json" || fail "eval"
+read -r acc acc8 accr nrec mode < <("$JG" -f "$T/e.json" .accuracy .accuracy_int8 .accuracy_recordings .recordings .mode)
+echo "gesture mode: float $acc, int8 $acc8, per gesture $accr over $nrec testing gestures"
+"$JG" -f "$T/e.json" -e '.mode == "gesture"' '.accuracy_recordings >= 0.9' '.recordings == 120' '.windows == 120' \
+  '(.confusion_recordings|[]|sum)|sum == 120' '(.warnings|type) == "array"' \
+  || fail "eval JSON: $(cat "$T/e.json")"
+# the same data in continuous mode: the time order is lost (mirror/reversed pairs), far worse
+$I train --out "$T/mc" --seed 1 --quiet --mode continuous >/dev/null || fail "train --mode continuous"
+$I eval --model "$T/mc" --json >"$T/ec.json" || fail "eval continuous"
+"$JG" -f "$T/ec.json" -e '.mode == "continuous"' ".accuracy_recordings < $accr" || fail "continuous mode not below gesture mode"
+echo "continuous mode on the same data: per recording $("$JG" -f "$T/ec.json" .accuracy_recordings)"
+# forcing: --window-ms alone means continuous; --mode gesture with it stays gesture
+$I train --out "$T/mw" --window-ms 1000 --quiet | grep -q "^mode: continuous: forced" || fail "--window-ms did not force continuous mode"
+$I train --out "$T/x" --mode sideways 2>"$T/err" && fail "--mode sideways accepted"
+grep -q -- "--mode" "$T/err" || fail "bad --mode not named: $(cat "$T/err")"
+
+# segments: a recording with 4 gestures and rest between them
+"$BIN/gesture_gen" "$T/s" --people 1 --rate 50 --stream || fail "gesture_gen --stream"
+$I import --category unassigned "$T/s/p0/circle_cw.p0_stream.csv" >/dev/null || fail "import stream"
+id=$($I list --json | "$JG" '[-1].id')
+$I segments "$id" --model "$T/m" --json >"$T/seg.json" || fail "segments"
+"$JG" -f "$T/seg.json" -e '([].kept)|all' >/dev/null 2>&1
+n=$("$JG" -f "$T/seg.json" '(.segments|[].kept)|sum')
+echo "segments: $n gestures found in a recording of 4"
+[ "$n" -ge 3 ] && [ "$n" -le 5 ] || fail "segments found $n gestures in a recording of 4: $(cat "$T/seg.json")"
+$I segments 999999 --model "$T/m" 2>"$T/err" && fail "segments of a missing recording"
+grep -q "999999" "$T/err" || fail "missing recording not named"
+$I segments "$id" --model "$T/mc" 2>"$T/err" && fail "segments with a continuous model"
+grep -q "continuous" "$T/err" || fail "continuous model not named"
+
+# the classifier: budgets, bit-exact validation, live gestures
+cmake -S "$SRC/firmware" -B "$T/fw" -DCMAKE_TOOLCHAIN_FILE="$SRC/cmake/arm-none-eabi.cmake" \
+  -DCMAKE_BUILD_TYPE=Release -DFW_OUTPUT_DIR="$T/fw/out" -DIMULAB_MODEL="$T/m" >"$T/fw.log" 2>&1 &&
+  cmake --build "$T/fw" -j2 --target classifier-nucleo-f446re classifier-qemu >>"$T/fw.log" 2>&1 \
+  || fail "classifier build: $(grep -m1 -i error "$T/fw.log")"
+read -r text data bss _ < <(arm-none-eabi-size "$T/fw/out/classifier-nucleo-f446re.elf" | tail -1)
+flash=$((text + data)); ram=$((data + bss))
+echo "gesture classifier-nucleo-f446re: flash $flash B, RAM $ram B"
+[ $ram -le 8192 ] || fail "RAM $ram B > 8192"
+[ $flash -le 16384 ] || fail "flash $flash B > 16384"
+
+qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty -icount shift=0 \
+  -kernel "$T/fw/out/classifier-qemu.elf" >"$T/q.log" 2>&1 &
+QPID=$!; pids+=($QPID); PTS=""
+for _ in $(seq 50); do PTS=$(grep -o '/dev/pts/[0-9]*' "$T/q.log" | head -1); [ -n "$PTS" ] && break; sleep 0.1; done
+[ -n "$PTS" ] || fail "QEMU gave no pty"
+timeout 120 $I validate --model "$T/m" --port "$PTS" --json >"$T/v.json" 2>"$T/v.err" || fail "validate: $(tail -1 "$T/v.err")"
+read -r win exact vacc ins < <("$JG" -f "$T/v.json" .windows .bit_exact .accuracy .instructions_per_window)
+echo "validate: $win gestures, $exact bit-exact, accuracy $vacc, $ins instructions per gesture"
+"$JG" -f "$T/v.json" -e '.windows == 120' '.bit_exact == 120' ".accuracy == $acc8" '.instructions_per_window > 0' \
+  '.instructions_max <= 50000' || fail "validate figures: $(cat "$T/v.json")"
+# live: idle gives no CLASSIFICATION; a circle, then idle, gives one when the gesture ends
+FW="$BIN/../tests/bin/fwlink"
+"$FW" "$PTS" --settle 1.5 --cmd 0x87:00 --seconds 3 >"$T/l1.json" 2>"$T/l.err" || fail "fwlink: $(cat "$T/l.err")"
+"$FW" "$PTS" --settle 1.5 --cmd 0x87:02 --seconds 1.5 >"$T/l2.json" 2>"$T/l.err" || fail "fwlink: $(cat "$T/l.err")"
+"$FW" "$PTS" --settle 0.2 --cmd 0x87:00 --seconds 4 >"$T/l3.json" 2>"$T/l.err" || fail "fwlink: $(cat "$T/l.err")"
+ncls() { local c; c=$("$JG" -f "$1" '.frames' | grep -o '"CLASSIFICATION": *[0-9]*' | grep -o '[0-9]*$'); echo "${c:-0}"; }
+c1=$(ncls "$T/l1.json"); c2=$(ncls "$T/l2.json"); c3=$(ncls "$T/l3.json")
+echo "live: $c1 classifications while idle, $c2 during the circle, $c3 after it"
+"$JG" -f "$T/l1.json" -e '.frames.SAMPLES > 0' || fail "no SAMPLES from the classifier while idle"
+[ "$c1" = 0 ] || fail "$c1 classifications while idle"
+[ "$c2" = 0 ] || fail "$c2 classifications while the gesture still ran"
+[ "$c3" = 1 ] || fail "$c3 classifications after one gesture (want 1)"
+echo "PASS"
