@@ -11,7 +11,8 @@
  *                     the static RAM stated;
  *   imulab_model.c    model.c;  imulab.c  portable/deploy/imulab.c;
  *   imulab_X.c        portable/X.c for every module X, behind a prelude that turns floating-point
- *                     contraction off (bit-exactness) and refuses targets with 16-bit int;
+ *                     contraction off (bit-exactness), turns assert() off unless IMULAB_ASSERTS is
+ *                     defined (newlib's assert pulls in printf), refuses -ffast-math and 16-bit int;
  *   README.md         portable/deploy/README.md.in with the model's figures filled in;
  *   examples/         STM32 HAL + FreeRTOS, Arduino, Zephyr (portable/deploy/examples/).
  * Every `#include "X.h"` of an embedded header becomes `#include "imulab.h"`; a quoted include of
@@ -29,6 +30,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "live.h"
+#include "segment.h"
 #include "trainer.h"
 
 /* A growable string. */
@@ -266,17 +269,30 @@ static int model_sources(const struct tr_model *m, char **mc, size_t *mc_len, ch
     return rc;
 }
 
+/* Round off up to a multiple of a. */
+static long align_to(long off, long a) { return (off + a - 1) / a * a; }
+
 long deploy_state_bytes(const struct tr_model *m)
 {
-    /* struct imulab_state in portable/deploy/imulab_api.h, laid out by the C rules (every member
-     * has its natural alignment, at most 4); imulab.c checks the figure with sizeof */
+    /* struct imulab_state (portable/deploy/imulab_api.h) laid out by the C rules on this (64-bit)
+     * host, with the portable structs' sizes as compiled here: exact on 64-bit hosts, an upper
+     * bound on 32-bit targets (pointers are smaller there); imulab.c checks it with sizeof */
     long off = 4L * imu_features_work_len(&m->feat) + 4L * m->n_feat; /* work, features */
-    off += 2L * m->window_len * m->n_axes;                           /* ring */
-    off += 2L * m->nn.max_width;                                     /* nn_a, nn_b */
-    off = (off + 3) & ~3L;
-    long result = (4 + 4 + 2 + m->n_labels + 3) & ~3L;               /* struct imulab_result */
-    off += result + 4 + 3 * 2 + 1;                                   /* latest, pushed, head.., has_latest */
-    return (off + 3) & ~3L;
+    long maxal = (long)_Alignof(struct live);
+    off = align_to(off, (long)_Alignof(struct live)) + (long)sizeof(struct live);
+    if (m->mode == TR_MODE_GESTURE) {
+        off = align_to(off, (long)_Alignof(struct imu_seg_state)) + (long)sizeof(struct imu_seg_state);
+        off = align_to(off, (long)_Alignof(struct imu_gbuf)) + (long)sizeof(struct imu_gbuf);
+        if ((long)_Alignof(struct imu_seg_state) > maxal) maxal = (long)_Alignof(struct imu_seg_state);
+        if ((long)_Alignof(struct imu_gbuf) > maxal) maxal = (long)_Alignof(struct imu_gbuf);
+        off = align_to(off, 2) + 2L * m->gesture_buf * m->n_axes + 2L * 2 * m->n_axes + 2L * m->window_len * m->n_axes;
+    } else {
+        off = align_to(off, 2) + 2L * m->window_len * m->n_axes; /* ring */
+    }
+    off += 2L * m->nn.max_width;                                         /* nn_a, nn_b */
+    off = align_to(off, 4) + align_to(4 * 4 + 2 + 1 + 1 + m->n_labels, 4); /* struct imulab_result */
+    off += 2;                                                            /* has_latest, seg_ready */
+    return align_to(off, maxal > 4 ? maxal : 4);
 }
 
 /* The README and example templates with @NAME@ placeholders filled in. */
@@ -355,6 +371,16 @@ static void model_substitutions(const struct tr_model *m, struct subst *sv, int 
     SET("WEIGHTS_BYTES", "%d", wb + 8 * m->n_feat);
     SET("STATE_BYTES", "%ld", deploy_state_bytes(m));
     SET("ACCURACY_INT8", "%.4f", m->acc_int8);
+    if (m->mode == TR_MODE_GESTURE)
+        SET("WINDOW", "each gesture (up to %u samples) resampled to %d points", (unsigned)m->seg.max_len, m->window_len);
+    else
+        SET("WINDOW", "%d samples (%d ms), an inference every %d samples (%d ms)", m->window_len, m->window_ms,
+            m->stride_len, m->stride_ms);
+    if (m->mode == TR_MODE_GESTURE)
+        SET("MODE", "gesture: one inference per gesture found by the motion segmenter, resampled to %d points",
+            m->window_len);
+    else
+        SET("MODE", "continuous: sliding windows");
     SET("SCALES", "%g", (double)m->in_scale[0]);
 #undef SET
     *ns = n;
@@ -366,6 +392,9 @@ static const char prelude[] =
     "#pragma STDC FP_CONTRACT OFF\n"
     "#elif defined(__GNUC__)\n"
     "#pragma GCC optimize(\"fp-contract=off\") /* no fused multiply-add: results bit for bit as on the host */\n"
+    "#endif\n"
+    "#if !defined(IMULAB_ASSERTS) && !defined(NDEBUG)\n"
+    "#define NDEBUG /* internal invariant checks off (newlib's assert() pulls in printf): -DIMULAB_ASSERTS keeps them */\n"
     "#endif\n"
     "#if defined(__FAST_MATH__)\n"
     "#error \"imulab: -ffast-math changes the features; build these files without it\"\n"
@@ -400,16 +429,17 @@ static int build_header(const struct tr_model *m, const char *mh, size_t mh_len,
     for (int i = 0; i < m->n_axes; i++) sb_printf(h, "%s %s", i ? "," : "", m->axes[i]);
     sb_printf(h, "; %.6g Hz;\n * windows of %d samples every %d; %d features; int8 test accuracy %.4f.\n *\n",
               m->rate_hz, m->window_len, m->stride_len, m->n_feat, m->acc_int8);
-    sb_printf(h, " * Memory: static RAM is one struct imulab_state per stream, IMULAB_STATE_BYTES = %ld bytes\n"
-                 " * (nothing else is written: no globals, no heap). Flash: the constant model, IMU_MODEL_WEIGHTS_BYTES,\n"
-                 " * plus the code (README.md gives measured figures).\n"
+    sb_printf(h, " * Memory: static RAM is one struct imulab_state per stream, at most IMULAB_STATE_BYTES = %ld\n"
+                 " * bytes (that on a 64-bit host; a few bytes less on 32-bit targets, whose pointers are smaller);\n"
+                 " * nothing else is written: no globals, no heap. Flash: the constant model,\n"
+                 " * IMU_MODEL_WEIGHTS_BYTES, plus the code (README.md gives measured figures).\n"
                  " * Build: C99 or later, all imulab*.c files; see README.md. The application interface is at the\n"
                  " * end of this file (\"The application interface\"); what comes before it is the portable\n"
                  " * feature extractor and int8 network, and the model's constants.\n */\n",
               deploy_state_bytes(m));
     sb_puts(h, "#ifndef IMULAB_H\n#define IMULAB_H\n\n");
     sb_add(h, hoist.s ? hoist.s : "", hoist.n);
-    sb_printf(h, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n#define IMULAB_STATE_BYTES %ld /* sizeof(struct imulab_state) */\n",
+    sb_printf(h, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n#define IMULAB_STATE_BYTES %ld /* sizeof(struct imulab_state) at most */\n",
               deploy_state_bytes(m));
     sb_add(h, body.s, body.n);
     sb_puts(h, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* IMULAB_H */\n");
@@ -452,7 +482,7 @@ int deploy_write(const struct tr_model *m, const char *out, enum deploy_format f
     struct sbuf h = {0};
     int rc = -1;
     char src[4096], ex[4096], path[4096];
-    struct subst sv[32];
+    struct subst sv[40];
     int ns = 0;
     model_substitutions(m, sv, &ns);
     if (make_dir(out, err, errlen)) return -1;

@@ -47,13 +47,13 @@ def load_dump(path, n_classes, n_feat):
     wins = []
     with open(path) as f:
         head = f.readline().split()
-        if head[:2] != ["imulab-eval-windows", "1"]:
-            raise SystemExit(f"{path}: not an imulab eval dump")
+        if head[:2] != ["imulab-eval-windows", "2"]:
+            raise SystemExit(f"{path}: not an imulab eval dump (version 2)")
         for line in f:
-            if line.startswith("window "):
+            if line.startswith("window "):  # window REC START LEN LABEL scores... features...
                 t = line.split()
-                scores = [int(x) for x in t[4:4 + n_classes]]
-                feats = np.array([float(x) for x in t[4 + n_classes:4 + n_classes + n_feat]], dtype=np.float32)
+                scores = [int(x) for x in t[5:5 + n_classes]]
+                feats = np.array([float(x) for x in t[5 + n_classes:5 + n_classes + n_feat]], dtype=np.float32)
                 wins.append((int(t[1]), int(t[2]), scores, feats))
     return head[2], wins
 

@@ -5,7 +5,7 @@
 # near-tie (see its header for the named difference and its bound); the inputs are those the
 # exported C library computes (imulab_network_input), as a TFLite Micro user would. Models: generated data (one
 # hidden layer) and, when present, the shared ei-xiao-gestures data at the defaults (two hidden
-# layers) and with no hidden layer. The FULLY_CONNECTED form must parse in Arm NN with the model's
+# layers), with no hidden layer and in gesture mode. The FULLY_CONNECTED form must parse in Arm NN with the model's
 # tensors. Also checks the flatbuffer's identifier, determinism and bad paths.
 # Exit 77 (skipped) only when /usr/bin/python3 cannot import pyarmnn.
 set -u
@@ -55,6 +55,8 @@ if [ -d "$DS" ]; then
   check xiao "$T/x.db" "$T/xmodel"
   $BIN/imulab --db "$T/x.db" train --out "$T/x0model" --quiet --hidden 0 >/dev/null || fail "train (no hidden layer)"
   check xiao-linear "$T/x.db" "$T/x0model"
+  $BIN/imulab --db "$T/x.db" train --out "$T/xgmodel" --quiet --mode gesture >/dev/null || fail "train (gesture mode)"
+  check xiao-gesture "$T/x.db" "$T/xgmodel"
 else
   echo "note: no $DS, the generated model only"
 fi

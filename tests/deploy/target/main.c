@@ -31,7 +31,7 @@ int main(void)
         if (sh_read(fd, scores, sizeof scores) != (int)sizeof scores ||
             sh_read(fd, features, sizeof features) != (int)sizeof features) { sh_puts("target: short file\n"); return 2; }
         struct imulab_result r;
-        imulab_classify(&st, window, &r);
+        imulab_classify(&st, window, IMULAB_WINDOW_LEN, &r);
         n++;
         if (!memcmp(r.scores, scores, sizeof scores) && !memcmp(st.features, features, sizeof features)) same++;
     }
