@@ -54,6 +54,20 @@ check() {
   local want; want=$(sed -n 's/.*stream int16 \([0-9]*\)\/\([0-9]*\) .*/\1 \2/p' "$T/$name.replay")
   [ -n "$want" ] && [ "${want% *}" = "${want#* }" ] || fail "$name: stream figures: $want"
   if [ -z "$light" ]; then
+  # the decision logic with a margin, smoothing and an interval (set here when the model has none):
+  # margin 40 / majority of 3 / 156 samples (3 strides of the default model: the interval's
+  # boundary is reached), and a majority of 2 (ties at every change: newest first)
+  if ! grep -q '^#define IMU_MODEL_DECISION_MIN_MARGIN' "$A/lib/imulab.h"; then
+    local dc
+    for dc in "40 3 156" "0 2 0"; do
+      set -- $dc
+      ( cd "$A" && gcc -std=c99 -O1 -DIMULAB_ASSERTS -DIMU_MODEL_DECISION_MIN_MARGIN=$1 -DIMU_MODEL_DECISION_SMOOTH=$2 \
+          -DIMU_MODEL_DECISION_MIN_INTERVAL=$3 -Ilib lib/*.c replay.c -o replay_decide ) || fail "$name: decision build"
+      "$A/replay_decide" "$T/$name.dump" >"$T/$name.replay_decide" 2>&1 \
+        || fail "$name: decision logic ($dc): $(tail -3 "$T/$name.replay_decide")"
+      echo "$name decisions (margin $1, majority of $2, interval $3): $(grep -o 'documented ([^)]*)' "$T/$name.replay_decide")"
+    done
+  fi
   ( cd "$A" && gcc -std=gnu99 -O2 -march=native -ffp-contract=fast -Ilib lib/*.c replay.c -o replay_fma ) \
     || fail "$name: gcc -march=native build"
   "$A/replay_fma" "$T/$name.dump" >"$T/$name.replay_fma" 2>&1 || fail "$name: with FMA allowed: $(tail -3 "$T/$name.replay_fma")"

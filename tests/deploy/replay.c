@@ -41,6 +41,7 @@ struct recording {
 };
 
 static int failures;
+static int n_events, n_uncertain; /* over the int16 streams: the decision logic was exercised */
 
 static void fail(const char *fmt, const char *what, int rec, int start)
 {
@@ -186,6 +187,10 @@ static int stream(struct imulab_state *st, struct recording *r, int use_float, i
             continue;
         }
         int decision, ev = decide(&d, res.scores, res.sample_index, &decision);
+        if (!use_float) {
+            n_events += res.event;
+            n_uncertain += res.decision == IMULAB_UNCERTAIN;
+        }
         if (ev != res.event || decision != res.decision)
             fail("%s: recording %d: the decision at sample %d is not the documented logic's", what, r->index, t + 1);
         struct window *w = find(r, res.start, res.length);
@@ -283,9 +288,10 @@ int main(int argc, char **argv)
         }
     }
     printf("%d %s of %d recordings (model %08x): classify %d/%d byte-identical; stream int16 %d/%d (%d inferences, "
-           "%d on examples eval does not cut), float %d/%d (%d inferences); decisions as documented; imulab_quantize %s\n",
+           "%d on examples eval does not cut), float %d/%d (%d inferences); decisions as documented (%d events, %d "
+           "uncertain); imulab_quantize %s\n",
            nw, IMULAB_GESTURE_MODE ? "gestures" : "windows", nr, (unsigned)IMULAB_MODEL_HASH, classify_ok, nw, ok[0],
-           expect, inf[0], unmatched[0], ok[1], expect, inf[1], quant_ok ? "identical" : "DIFFERS");
+           expect, inf[0], unmatched[0], ok[1], expect, inf[1], n_events, n_uncertain, quant_ok ? "identical" : "DIFFERS");
     if (inf[0] != inf[1]) fail("%s: %d int16 inferences, %d float", "stream", inf[0], inf[1]);
     if (inputs && fclose(inputs)) { perror("--inputs"); failures++; }
     if (target && fclose(target)) { perror("--target-bin"); failures++; }
