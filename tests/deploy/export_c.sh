@@ -57,7 +57,7 @@ check() {
   # the decision logic with a margin, smoothing and an interval (set here when the model has none):
   # margin 40 / majority of 3 / 156 samples (3 strides of the default model: the interval's
   # boundary is reached), and a majority of 2 (ties at every change: newest first)
-  if ! grep -q '^#define IMU_MODEL_DECISION_MIN_MARGIN' "$A/lib/imulab.h"; then
+  if ! grep -q '^#define IMU_MODEL_DECISION_MIN_MARGIN' "$model/model.h"; then
     local dc
     for dc in "40 3 156" "0 2 0"; do
       set -- $dc
