@@ -114,7 +114,7 @@ static void usage(FILE *f)
             "\nCommands:\n",
             db_default, socket_default);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "  %-9s %s%s\n", t[i].name, t[i].summary, t[i].fn ? "" : " (not in this build)");
+        fprintf(f, "  %-12s %s%s\n", t[i].name, t[i].summary, t[i].fn ? "" : " (not in this build)");
     fprintf(f, "\nExit status: 0 success, 1 failure, 2 bad usage.\n");
 }
 
