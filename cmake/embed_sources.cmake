@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # embed_sources.cmake -- run with `cmake -DOUT=file.c -DFILES="name=path;..." -P embed_sources.cmake`:
 # writes a C file holding each file's bytes (NUL-terminated) in `deploy_sources[]`, so that
 # `imulab export-model` writes the portable sources as they were when imulab was built.

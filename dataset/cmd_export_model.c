@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_export_model.c -- `imulab export-model`: a trained model for other people's firmware, as a
  * self-contained C library or Arduino library (deploy.c) or a TFLite flatbuffer (trainer/tflite.c). */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* deploy.c -- `imulab export-model --format c|arduino`: the model as a C library that builds with
  * no file of this repository.
  *
@@ -14,6 +15,7 @@
  *                     contraction off (bit-exactness), turns assert() off unless IMULAB_ASSERTS is
  *                     defined (newlib's assert pulls in printf), refuses -ffast-math and 16-bit int;
  *   README.md         portable/deploy/README.md.in with the model's figures filled in;
+ *   LICENSE           imulab's licence text, when the source tree has one;
  *   examples/         STM32 HAL + FreeRTOS, Arduino, Zephyr (portable/deploy/examples/).
  * Every `#include "X.h"` of an embedded header becomes `#include "imulab.h"`; a quoted include of
  * anything else is refused (the library would not build alone).
@@ -506,6 +508,8 @@ int deploy_write(const struct tr_model *m, const char *out, enum deploy_format f
         if (write_source(src, name, what, (const char *)s->data, s->len, err, errlen)) goto out;
     }
     if (write_template(out, "README.md", "deploy/README.md.in", sv, ns, err, errlen)) goto out;
+    const struct deploy_source *lic = find_source("LICENSE"); /* imulab's licence, when it has one */
+    if (lic && write_file(out, "LICENSE", (const char *)lic->data, lic->len, err, errlen)) goto out;
     if (fmt == DEPLOY_ARDUINO) {
         if (write_template(out, "library.properties", "deploy/library.properties.in", sv, ns, err, errlen)) goto out;
         snprintf(path, sizeof path, "%s/imulab_classify", ex);

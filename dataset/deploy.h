@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* deploy.h -- `imulab export-model`: a model as a self-contained C library, an Arduino library
  * (dataset/deploy.c) or a TFLite flatbuffer (trainer/tflite.c). */
 #ifndef IMULAB_DEPLOY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tflite.c -- a model's int8 network as a TensorFlow Lite flatbuffer (schema "TFL3").
  *
  * The flatbuffer is written top-down in one pass: a table is written (its vtable just before it,

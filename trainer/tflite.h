@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tflite.h -- the int8 network of a model as a TensorFlow Lite flatbuffer, written here (no
  * TensorFlow, no flatbuffers library). See trainer/tflite.c and docs/deploy.md. */
 #ifndef IMULAB_TFLITE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imulab.c -- the application interface of an exported model (see imulab.h), on the portable
  * pieces the imulab classifier firmware runs:
  *   portable/live.c     rate conversion, the window ring (rotated in place into a plain window when

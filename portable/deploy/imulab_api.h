@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ---- The application interface ------------------------------------------------------------
  *
  * Everything an application calls. State lives in one caller-owned struct imulab_state (a static

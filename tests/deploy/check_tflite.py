@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """check_tflite.py [--parse-only] [--inputs FILE] TFLITE MODEL_DIR DUMP -- an independent runtime runs imulab's .tflite.
 
 Arm NN (Debian's python3-pyarmnn, CpuRef backend) loads the file written by

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/deploy/export_c.sh BIN SRC -- `imulab export-model --format c|arduino` end to end:
 #   - models: the shared ei-xiao-gestures data at the defaults and in gesture mode (its 10 s
 #     recordings cut by the motion segmenter) when present, and generated data with short

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* link_main.c -- a minimal firmware main for the exported library (tests/deploy/export_c.sh links
  * it for each Cortex-M with newlib-nano and --gc-sections, next to an empty main, to measure what
  * the library costs in flash and RAM, and to prove it links with nothing but libc and libgcc). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* replay.c -- built against an exported C library alone (imulab export-model --format c): reads
  * `imulab eval --dump-windows` and checks that the library computes, byte for byte, the int8 scores
  * imulab eval computed for every testing example, and the same feature vectors bit for bit:

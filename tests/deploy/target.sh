@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/deploy/target.sh BIN SRC -- the exported C library on emulated Cortex-M cores: built with
 # arm-none-eabi-gcc -std=c99 -Os for a Cortex-M4F (hard float, the SMLAD kernel; QEMU netduinoplus2)
 # and for a Cortex-M0+ (soft float, the plain C kernel; run on QEMU's microbit, a Cortex-M0: same

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/deploy/tflite.sh BIN SRC -- `imulab export-model --format tflite` checked by an independent
 # runtime: Arm NN (python3-pyarmnn, CpuRef) runs the file on every testing window's int8 features
 # and must agree with `imulab eval`'s int8 scores, exactly except where check_tflite.py proves a

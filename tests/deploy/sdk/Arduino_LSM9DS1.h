@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Declarations only (Arduino core and Arduino_LSM9DS1 library API) for compiling
 // examples/arduino.ino as C++ (-fsyntax-only). Not an implementation.
 #include <stdint.h>

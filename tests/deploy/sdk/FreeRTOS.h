@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Declarations only (FreeRTOS kernel API) for compiling examples/stm32_freertos.c (-fsyntax-only). */
 #include <stdint.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Declarations only (FreeRTOS queue API) for compiling examples/stm32_freertos.c (-fsyntax-only). */
 typedef struct QueueDefinition *QueueHandle_t;
 typedef struct xSTATIC_QUEUE { void *p[8]; } StaticQueue_t;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Declarations only (FreeRTOS task API) for compiling examples/stm32_freertos.c (-fsyntax-only). */
 typedef struct tskTaskControlBlock *TaskHandle_t;
 typedef void (*TaskFunction_t)(void *);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c -- the exported library on an emulated Cortex-M (tests/deploy/target.sh): reads the
  * windows written by `replay DUMP --target-bin FILE` through semihosting (per window: the int16
  * samples, imulab eval's int8 scores, its features as float bits), classifies each with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* semihost.h -- the ARM semihosting calls of tests/deploy/target (see startup.c). */
 #ifndef SEMIHOST_H
 #define SEMIHOST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* startup.c -- a bare Cortex-M start for running the exported library under QEMU (tests/deploy/
  * target.sh): vector table, .data/.bss set-up, the FPU switched on when the build uses it, and the
  * ARM semihosting calls the test needs (open, read, write a string, exit with a status). */

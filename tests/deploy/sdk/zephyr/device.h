@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Declarations only (Zephyr device API) for compiling examples/zephyr_main.c (-fsyntax-only). */
 #include <stdbool.h>
 struct device { const char *name; };

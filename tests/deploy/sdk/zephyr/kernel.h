@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Declarations only (Zephyr kernel API, v3.x) for compiling examples/zephyr_main.c (-fsyntax-only). */
 #include <stdint.h>
 #include <stddef.h>

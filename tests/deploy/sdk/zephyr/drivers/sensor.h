@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Declarations only (Zephyr sensor API) for compiling examples/zephyr_main.c (-fsyntax-only). */
 #include <stdint.h>
 struct sensor_value { int32_t val1, val2; };
