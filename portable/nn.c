@@ -1,4 +1,10 @@
-/* nn.c -- see nn.h. Portable C with a Cortex-M DSP path; no allocation. */
+/* nn.c -- see nn.h. Portable C with a Cortex-M DSP path; no allocation.
+ *
+ * imu_nn_dense: the blocks of 4 rows (dense_blocks) run their dot products in one asm loop on the
+ * Cortex-M4 (LDR of 4 inputs, LDM of the block's 4 weight words, SXTB16 + SMLAD; the C model of
+ * it, IMU_NN_GROUP, runs on the host for the tests), then requant() per output, inlined; rows whose
+ * weights are not word-aligned and the leftover rows go through dense_row. Every path computes the
+ * same integers (integer sums do not depend on the order) and the same TFLite requantization. */
 #include "nn.h"
 
 #include <string.h>
@@ -70,44 +76,64 @@ static inline int32_t rdbpot(int32_t x, int e)
 int32_t imu_nn_mbqm(int32_t x, int32_t mult, int shift)
 {
     if (shift > 0) {
-        int64_t v = (int64_t)x * (INT64_C(1) << shift);
+        int64_t v = (int64_t)x * (INT64_C(1) << (shift > 32 ? 32 : shift));
         x = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
         return srdhm(x, mult);
     }
+    if (shift < -31) return 0; /* |SRDHM| < 2^31: a right shift of 32 or more rounds to 0 */
     return rdbpot(srdhm(x, mult), -shift);
 }
 
-/* The per-output requantization, inlined: bit-exact with imu_nn_mbqm followed by the zero point
- * and the activation clamp. In the common case (right shift 0..31, multiplier not INT32_MIN) it is
- * straight-line code: SRDHM as one SMLAL (accumulator 2^30) and a shift, then RoundingDivideByPOT.
- * Left shifts and odd multipliers take the called function. */
-#if defined(__OPTIMIZE_SIZE__)
-#define IMU_NN_REQUANT_INLINE __attribute__((noinline)) /* -Os (the firmware): one copy */
+/* x << s (s > 0) saturated to int32, as imu_nn_mbqm does before SRDHM (from 31 on every x != 0
+ * saturates, and x = -1 gives INT32_MIN either way). */
+static inline int32_t sat_shl(int32_t x, int s)
+{
+    if (s > 31) s = 31;
+    const int32_t lim = INT32_MAX >> s; /* the largest x with x * 2^s <= INT32_MAX */
+    if (x > lim) return INT32_MAX;
+    if (x < ~lim) return INT32_MIN;
+    return (int32_t)((uint32_t)x << s);
+}
+
+/* SRDHM for the kernel: on the Cortex-M4 acc * m + 2^30 in hi:lo (one SMLAL), then
+ * floor(/ 2^31) = 2 hi | lo >> 31 where QADD saturates the one product that does not fit
+ * (INT32_MIN * INT32_MIN -> INT32_MAX); elsewhere srdhm(). */
+static inline int32_t srdhm_k(int32_t acc, int32_t m)
+{
+#if defined(__ARM_FEATURE_DSP)
+    uint32_t lo = UINT32_C(1) << 30;
+    int32_t hi = 0, v;
+    __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(acc), "r"(m));
+    __asm__("qadd %0, %1, %1" : "=r"(v) : "r"(hi));
+    return (int32_t)((uint32_t)v | (lo >> 31));
+#else
+    return srdhm(acc, m);
+#endif
+}
+
+/* The per-output requantization, inlined (one copy at -Os): imu_nn_mbqm followed by the zero
+ * point and the activation clamp, bit-exact: SRDHM (srdhm_k) and RoundingDivideByPOT for right
+ * shifts 0..31 without a call; the rare other shifts through imu_nn_mbqm at -O2, and inline at -Os
+ * (the saturated left shift first for shifts > 0, 0 for right shifts past 31). */
+#if defined(__OPTIMIZE_SIZE__) || defined(IMU_NN_SMALL)
+#define IMU_NN_REQUANT_INLINE __attribute__((noinline))
 #else
 #define IMU_NN_REQUANT_INLINE inline __attribute__((always_inline))
 #endif
-static IMU_NN_REQUANT_INLINE int8_t requant(int32_t acc, int32_t m, int s, int32_t zp,
-                                                           int32_t act_min, int32_t act_max)
+static IMU_NN_REQUANT_INLINE int8_t requant(int32_t acc, int32_t m, int s, int32_t zp, int32_t act_min,
+                                            int32_t act_max)
 {
     int32_t q;
-#if defined(__ARM_FEATURE_DSP)
-    if ((uint32_t)(s + 31) > 31u) {
-        q = imu_nn_mbqm(acc, m, s);
-    } else {
-        /* acc * m + 2^30 in hi:lo (one SMLAL), then floor(/ 2^31) = 2 hi | lo >> 31 where QADD
-         * saturates the one product that does not fit (INT32_MIN * INT32_MIN -> INT32_MAX) */
-        uint32_t lo = UINT32_C(1) << 30;
-        int32_t hi = 0, v;
-        __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(acc), "r"(m));
-        __asm__("qadd %0, %1, %1" : "=r"(v) : "r"(hi));
-        q = rdbpot((int32_t)((uint32_t)v | (lo >> 31)), -s);
+#if defined(__OPTIMIZE_SIZE__) || defined(IMU_NN_SMALL)
+    int e = -s; /* every shift here, so imu_nn_mbqm need not be linked */
+    if (s > 0) {
+        acc = sat_shl(acc, s);
+        e = 0; /* RoundingDivideByPOT by 2^0 is the identity */
     }
+    q = e > 31 ? 0 : rdbpot(srdhm_k(acc, m), e);
 #else
-    if ((uint32_t)(s + 31) > 31u || m == INT32_MIN) {
-        q = imu_nn_mbqm(acc, m, s);
-    } else {
-        q = rdbpot((int32_t)(((int64_t)acc * m + (INT64_C(1) << 30)) >> 31), -s);
-    }
+    if ((uint32_t)(s + 31) > 31u) q = imu_nn_mbqm(acc, m, s); /* rare: one out-of-line copy */
+    else q = rdbpot(srdhm_k(acc, m), -s);
 #endif
     int32_t y = zp + q;
     if (y < act_min) y = act_min;
@@ -115,43 +141,101 @@ static IMU_NN_REQUANT_INLINE int8_t requant(int32_t acc, int32_t m, int s, int32
     return (int8_t)y;
 }
 
-#ifdef IMU_NN_PAIRS
-/* Four consecutive weight words (the 4 rows of a block for one group of 4 inputs), wp advanced by
- * 16: one LDM on the Cortex-M4, so wp must be word-aligned (imu_nn_dense checks). */
-#if defined(__ARM_FEATURE_DSP)
-#define IMU_NN_LD4(wp, w0, w1, w2, w3)                                                                 \
+#if defined(IMU_NN_PAIRS) && !defined(__ARM_FEATURE_DSP)
+/* One group of 4 inputs into the 4 accumulators of a block, two SMLAD per row: the C model of
+ * one group of the Cortex-M4 asm loop (IMU_NN_ASM_GROUP) for the host's tests. */
+#define IMU_NN_GROUP(xp, wp)                                                                      \
     do {                                                                                          \
-        register uint32_t r0_ __asm__("r8"), r1_ __asm__("r9"), r2_ __asm__("r10"), r3_ __asm__("r11"); \
-        __asm__("ldmia %[p]!, {%[a], %[b], %[c], %[d]}"                                            \
-                : [p] "+r"(wp), [a] "=r"(r0_), [b] "=r"(r1_), [c] "=r"(r2_), [d] "=r"(r3_)         \
-                : "m"(*(const uint32_t(*)[4])(const void *)wp));                                  \
-        w0 = r0_; w1 = r1_; w2 = r2_; w3 = r3_;                                                   \
-    } while (0)
-#else
-#define IMU_NN_LD4(wp, w0, w1, w2, w3)                                                                 \
-    do {                                                                                          \
-        w0 = ld32(wp); w1 = ld32(wp + 4); w2 = ld32(wp + 8); w3 = ld32(wp + 12);                   \
-        wp += 16;                                                                                 \
-    } while (0)
-#endif
-
-#if defined(__GNUC__)
-#define IMU_NN_BARRIER() __asm__ volatile("" ::: "memory")
-#else
-#define IMU_NN_BARRIER() ((void)0)
-#endif
-
-/* One group of 4 inputs into the 4 accumulators of a block: two SMLAD per row. */
-#define IMU_NN_GROUP(xp, wp)                                                                  \
-    do {                                                                                          \
-        uint32_t xw_ = ld32(xp), x02_ = sxtb16(xw_), x13_ = sxtb16_ror8(xw_), w0_, w1_, w2_, w3_;  \
+        uint32_t xw_ = ld32(xp), x02_ = sxtb16(xw_), x13_ = sxtb16_ror8(xw_);                      \
+        uint32_t w0_ = ld32(wp), w1_ = ld32(wp + 4), w2_ = ld32(wp + 8), w3_ = ld32(wp + 12);      \
         xp += 4;                                                                                  \
-        IMU_NN_LD4(wp, w0_, w1_, w2_, w3_);                                              \
+        wp += 16;                                                                                 \
         a0 = smlad(sxtb16(w0_), x02_, a0); a0 = smlad(sxtb16_ror8(w0_), x13_, a0);                 \
         a1 = smlad(sxtb16(w1_), x02_, a1); a1 = smlad(sxtb16_ror8(w1_), x13_, a1);                 \
         a2 = smlad(sxtb16(w2_), x02_, a2); a2 = smlad(sxtb16_ror8(w2_), x13_, a2);                 \
         a3 = smlad(sxtb16(w3_), x02_, a3); a3 = smlad(sxtb16_ror8(w3_), x13_, a3);                 \
     } while (0)
+#endif
+
+#if defined(__ARM_FEATURE_DSP)
+/* One input group in the asm loop below: 4 inputs sign-extended in pairs, the block's 4 weight
+ * words with one LDM (r8-r11), two SMLAD per row. */
+#define IMU_NN_ASM_GROUP                                                                            \
+    "ldr %[x02], [%[xp]], #4\n\t"                                                                    \
+    "sxtb16 %[x13], %[x02], ror #8\n\t"                                                             \
+    "sxtb16 %[x02], %[x02]\n\t"                                                                     \
+    "ldmia %[wp]!, {r8, r9, r10, r11}\n\t"                                                          \
+    "sxtb16 %[t], r8\n\t"                                                                           \
+    "smlad %[a0], %[t], %[x02], %[a0]\n\t"                                                          \
+    "sxtb16 r8, r8, ror #8\n\t"                                                                     \
+    "smlad %[a0], r8, %[x13], %[a0]\n\t"                                                            \
+    "sxtb16 %[t], r9\n\t"                                                                           \
+    "smlad %[a1], %[t], %[x02], %[a1]\n\t"                                                          \
+    "sxtb16 r9, r9, ror #8\n\t"                                                                     \
+    "smlad %[a1], r9, %[x13], %[a1]\n\t"                                                            \
+    "sxtb16 %[t], r10\n\t"                                                                          \
+    "smlad %[a2], %[t], %[x02], %[a2]\n\t"                                                          \
+    "sxtb16 r10, r10, ror #8\n\t"                                                                   \
+    "smlad %[a2], r10, %[x13], %[a2]\n\t"                                                           \
+    "sxtb16 %[t], r11\n\t"                                                                          \
+    "smlad %[a3], %[t], %[x02], %[a3]\n\t"                                                          \
+    "sxtb16 r11, r11, ror #8\n\t"                                                                   \
+    "smlad %[a3], r11, %[x13], %[a3]\n\t"
+
+/* The dot products of one block of 4 rows over ng >= 1 input groups, on the Cortex-M4: written
+ * out because GCC spills a register in this loop (14 values live). Two groups per pass at -O2
+ * (after one alone when ng is odd), one at -Os. The same integers as the C loop (nn_dsp.c). */
+static inline __attribute__((always_inline)) void dot4_blocks(int32_t *a0, int32_t *a1, int32_t *a2, int32_t *a3,
+                                                              const int8_t *xp, const int8_t **wpp, unsigned ng)
+{
+    int32_t r0 = *a0, r1 = *a1, r2 = *a2, r3 = *a3;
+    const int8_t *wp = *wpp;
+    uint32_t x02, x13, t;
+    __asm__ volatile(
+#if defined(__OPTIMIZE_SIZE__) || defined(IMU_NN_SMALL)
+        "1:\n\t" IMU_NN_ASM_GROUP
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+#else
+        "tst %[n], #1\n\t"
+        "beq 2f\n\t" IMU_NN_ASM_GROUP
+        "subs %[n], %[n], #1\n\t"
+        "beq 3f\n"
+        "2:\n\t" IMU_NN_ASM_GROUP IMU_NN_ASM_GROUP
+        "subs %[n], %[n], #2\n\t"
+        "bne 2b\n"
+        "3:\n\t"
+#endif
+        : [a0] "+r"(r0), [a1] "+r"(r1), [a2] "+r"(r2), [a3] "+r"(r3), [xp] "+r"(xp), [wp] "+r"(wp), [n] "+r"(ng),
+          [x02] "=&r"(x02), [x13] "=&r"(x13), [t] "=&r"(t)
+        :
+        : "r8", "r9", "r10", "r11", "cc", "memory");
+    *a0 = r0; *a1 = r1; *a2 = r2; *a3 = r3;
+    *wpp = wp;
+}
+#else
+/* The dot products of one block of 4 rows over ng input groups (the SMLAD model or plain C). */
+static inline void dot4_blocks(int32_t *pa0, int32_t *pa1, int32_t *pa2, int32_t *pa3, const int8_t *xp,
+                               const int8_t **wpp, unsigned ng)
+{
+    int32_t a0 = *pa0, a1 = *pa1, a2 = *pa2, a3 = *pa3;
+    const int8_t *wp = *wpp;
+    for (unsigned g = ng; g; g--) {
+#ifdef IMU_NN_PAIRS
+        IMU_NN_GROUP(xp, wp);
+#else
+        const int32_t x0 = xp[0], x1 = xp[1], x2 = xp[2], x3 = xp[3];
+        a0 += wp[0] * x0 + wp[1] * x1 + wp[2] * x2 + wp[3] * x3;
+        a1 += wp[4] * x0 + wp[5] * x1 + wp[6] * x2 + wp[7] * x3;
+        a2 += wp[8] * x0 + wp[9] * x1 + wp[10] * x2 + wp[11] * x3;
+        a3 += wp[12] * x0 + wp[13] * x1 + wp[14] * x2 + wp[15] * x3;
+        xp += 4;
+        wp += 16;
+#endif
+    }
+    *pa0 = a0; *pa1 = a1; *pa2 = a2; *pa3 = a3;
+    *wpp = wp;
+}
 #endif
 
 /* The blocks of 4 rows of a layer (word-aligned weights): accumulators, then the requantization
@@ -165,31 +249,16 @@ static void dense_blocks(const struct imu_nn_layer *l, const int8_t *in, int8_t 
     const int32_t zp = l->zp_out, act_min = l->act_min, act_max = l->act_max;
     for (unsigned b = 0; b < nblk; b++, bias += 4, mult += 4, shift += 4, out += 4) {
         int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        const int8_t *xp = in;
-#ifdef IMU_NN_PAIRS
-#if defined(__OPTIMIZE_SIZE__)
-        for (unsigned g = ng; g; g--) IMU_NN_GROUP(xp, wp); /* -Os: one group per pass */
+        dot4_blocks(&a0, &a1, &a2, &a3, in, &wp, ng);
+#if defined(__OPTIMIZE_SIZE__) || defined(IMU_NN_SMALL)
+        const int32_t acc[4] = { a0, a1, a2, a3 }; /* one call site: smaller */
+        for (unsigned r = 0; r < 4u; r++) out[r] = requant(acc[r], mult[r], shift[r], zp, act_min, act_max);
 #else
-        for (unsigned g = ng / 2u; g; g--) { /* two groups per pass: less loop overhead */
-            IMU_NN_GROUP(xp, wp);
-            IMU_NN_BARRIER(); /* keeps GCC from loading the next inputs early (a register spill) */
-            IMU_NN_GROUP(xp, wp);
-        }
-        if (ng & 1u) IMU_NN_GROUP(xp, wp);
-#endif
-#else
-        for (unsigned g = 0; g < ng; g++, xp += 4, wp += 16) {
-            const int32_t x0 = xp[0], x1 = xp[1], x2 = xp[2], x3 = xp[3];
-            a0 += wp[0] * x0 + wp[1] * x1 + wp[2] * x2 + wp[3] * x3;
-            a1 += wp[4] * x0 + wp[5] * x1 + wp[6] * x2 + wp[7] * x3;
-            a2 += wp[8] * x0 + wp[9] * x1 + wp[10] * x2 + wp[11] * x3;
-            a3 += wp[12] * x0 + wp[13] * x1 + wp[14] * x2 + wp[15] * x3;
-        }
-#endif
         out[0] = requant(a0, mult[0], shift[0], zp, act_min, act_max);
         out[1] = requant(a1, mult[1], shift[1], zp, act_min, act_max);
         out[2] = requant(a2, mult[2], shift[2], zp, act_min, act_max);
         out[3] = requant(a3, mult[3], shift[3], zp, act_min, act_max);
+#endif
     }
 }
 
@@ -227,17 +296,21 @@ void imu_nn_dense(const struct imu_nn_layer *l, const int8_t *in, int8_t *out)
 
 void imu_nn_quantize_input(const struct imu_nn_model *m, const float *f, int8_t *q)
 {
+    /* the fields in locals: q could alias them, which made GCC reload them for every feature */
+    const unsigned n = m->n_in, n4 = IMU_NN_PAD4(m->n_in);
+    const float *mul = m->in_mul, *add = m->in_add;
+    const int32_t zp = m->in_zp;
     unsigned i;
-    for (i = 0; i < m->n_in; i++) {
-        float r = f[i] * m->in_mul[i] + m->in_add[i];
+    for (i = 0; i < n; i++) {
+        float r = f[i] * mul[i] + add[i];
         int32_t v;
-        if (!(r == r)) v = m->in_zp;            /* NaN */
+        if (!(r == r)) v = zp;                  /* NaN */
         else if (r >= 127.0f) v = 127;
         else if (r <= -128.0f) v = -128;
         else v = (int32_t)(r >= 0.0f ? r + 0.5f : r - 0.5f);
         q[i] = (int8_t)v;
     }
-    for (; i < IMU_NN_PAD4(m->n_in); i++) q[i] = 0;
+    for (; i < n4; i++) q[i] = 0;
 }
 
 int8_t *imu_nn_run(const struct imu_nn_model *m, int8_t *buf_a, int8_t *buf_b)

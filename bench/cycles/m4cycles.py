@@ -5,7 +5,8 @@ Usage: m4cycles.py ELF TRACE [--region START END] [--top N] [--quiet]
 
 TRACE is the log of `qemu-system-arm ... -singlestep -d exec,nochain -D TRACE -kernel ELF`: with
 -singlestep every translation block is one instruction and with nochain every execution is logged,
-so the sequence of program counters in the log is the exact instruction stream. Each executed
+so the sequence of program counters in the log is the exact instruction stream (an instruction
+that touches a device is logged twice under -icount, abandoned once and re-executed: counted once). Each executed
 instruction is looked up in `arm-none-eabi-objdump -d ELF` and weighted with the instruction timings
 of the Cortex-M4 Technical Reference Manual (section 3.3, and the FPU's chapter 7), assuming
 zero-wait-state memory (flash with the ART accelerator hitting, or SRAM):
@@ -165,7 +166,7 @@ def disassemble(elf):
 
 def cycles_of(ins, prev, next_pc):
     """Estimated cycles of one executed instruction, given the one before and the next PC."""
-    taken = next_pc is not None and next_pc != ins.addr + ins.size
+    taken = not ins.cond_branch or (next_pc is not None and next_pc != ins.addr + ins.size)
     k = ins.kind
     if k == 'ls':
         c = 2
@@ -241,6 +242,12 @@ def run(elf, trace, start=None, end=None):
         if ins is None:
             unknown += 1
             prev = None
+            pc = nxt
+            continue
+        if nxt == pc and ins.kind != 'branch':
+            # under -icount an instruction touching a device is abandoned and executed again in a
+            # block of its own: the log shows it twice, the CPU runs it once
+            total -= 1
             pc = nxt
             continue
         c = cycles_of(ins, prev, nxt)

@@ -13,8 +13,11 @@
 # The CMSIS-NN figures (arm_fully_connected_s8, instructions for the whole network including the
 # per-layer calls) come from outside this repository (issue 15, measured there on the same QEMU
 # with the same compiler and flags); CMSIS-NN is neither packaged in Debian nor copied here.
-# Exit status 1 on a wrong output, a checksum mismatch or a missing figure.
+# Exit status 1 on a wrong output, a checksum mismatch or a missing figure; 77 without the tools.
 set -euo pipefail
+for t in arm-none-eabi-gcc qemu-system-arm python3; do
+  command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }
+done
 H=$(cd "$(dirname "$0")" && pwd)
 P=$H/../../portable
 W=$(mktemp -d)
@@ -67,7 +70,7 @@ for i in range(4):
     ratio = insn / cmsis_pc[i]
     same = ck == hck and ok == "1"
     bad |= not same
-    print(f"{names[i]:16s} {macs:6d} {insn:7d} {insn / macs:8.2f} {tc:7d} {tc / macs:7.2f} {cmsis_pc[i]:11d} {ratio:6.2f} "
+    print(f"{names[i]:16s} {macs:6d} {insn:7d} {insn / macs:8.2f} {tc:7d} {tc / macs:7.2f} {cmsis_pc[i]:11d} {ratio:6.3f} "
           f"{'<=' + format(target[i], '.2f'):>6s} {cmsis_pt[i]:12d} {ck:>9s} {hck + (' =' if ck == hck else ' !='):>9s} "
           f"{int(clamped) * 100 // int(outputs):7d}%" + ("" if same else "  WRONG"))
     if abs(tn - insn) > 8:
