@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # firmware.cmake -- build the firmware images as a nested CMake project with the arm-none-eabi
 # toolchain, into ${CMAKE_BINARY_DIR}/firmware/, and provide the flash-streamer target.
 include(ExternalProject)

@@ -1,14 +1,27 @@
+/* SPDX-License-Identifier: MIT */
 /* control.c -- imulabd's Unix-domain control socket (protocol in docs/control.md).
  *
  * Clients send one request per line and get one JSON line back. Every socket is
- * non-blocking and served from main.c's poll loop: input is collected per client up to a
- * bounded line length, output goes through a per-client buffer of at most CLIENT_OUT_MAX
- * bytes. A client that stops reading fills its buffer and then loses events (counted), never
- * time in the ingestion loop; replies to requests are always queued even past the cap, since
- * a client gets one per request it sends.
+ * non-blocking and served from main.c's poll loop, and no client can hold that loop (which
+ * also reads the serial port) for long:
+ *   - fairness: each poll turn serves at most REQUESTS_PER_TURN requests of a client, visits
+ *     clients round-robin, and stops after CONTROL_TURN_BUDGET_S of work; bytes a client sent
+ *     beyond that wait in its raw input buffer (at most RAW_IN_MAX bytes) for the next turn;
+ *   - backpressure: a client whose reply queue holds CLIENT_OUT_MAX bytes or more is not read
+ *     (nor its buffered requests served) until it reads its replies, so the queue can pass the
+ *     cap by at most one reply: memory per client is bounded;
+ *   - events to a subscriber that does not read are dropped past the cap (counted);
+ *   - idle timeout: a client that sends nothing for idle_timeout_s (and is not a subscriber
+ *     that still reads its events, nor waiting for a device answer) is closed, as is one whose
+ *     full queue has not drained for that long;
+ *   - more than MAX_CLIENTS clients: the extra one is answered "too many clients" and its
+ *     request is read (so its write does not fail with a broken pipe) before it is closed.
+ * The buffers in use are reported by `status` (control_buffer_bytes) against the cap
+ * (control_buffer_max); docs/security.md lists the limits.
  *
  * `device ...` requests are forwarded to the device as command frames; the reply waits for
- * the device's ACK or NAK with the same token, or fails after DEVICE_TIMEOUT_S.
+ * the device's ACK or NAK with the same token, or fails after DEVICE_TIMEOUT_S. A client's
+ * later requests wait for that reply, so replies stay in request order.
  *
  * The socket is created with mode 0660 (group access for the imulab group), a stale socket
  * file from a crashed daemon is replaced, and a live one (something accepts on it) makes
@@ -31,9 +44,14 @@
 
 #define MAX_CLIENTS 32
 #define REQUEST_MAX 4096
+#define RAW_IN_MAX 4096
 #define CLIENT_OUT_MAX (256 * 1024)
 #define MAX_TOKENS 16
 #define DEVICE_TIMEOUT_S 1.0
+#define REQUESTS_PER_TURN 16
+#define CONTROL_TURN_BUDGET_S 0.004
+#define MAX_TURNED_AWAY 16
+#define TURN_AWAY_LINGER_S 1.0
 
 struct client {
     int fd;
@@ -42,10 +60,22 @@ struct client {
     size_t in_len;
     bool discarding; /* request over REQUEST_MAX: drop to end of line */
     bool had_nul;    /* ... or it held a NUL byte */
+    char raw[RAW_IN_MAX]; /* received, not yet looked at (waits while the client is over budget) */
+    size_t raw_off, raw_len;
     char *out;
     size_t out_len, out_cap;
     bool subscribed;
     bool closing;
+    int pfd;             /* index in this turn's pollfds, or -1 */
+    double last_request; /* when it last sent bytes (or connected) */
+    double last_drain;   /* when its reply queue was last below the cap */
+};
+
+/* A client turned away (too many clients): told so, its request read and dropped. */
+struct turned_away {
+    int fd;
+    int pfd;
+    double deadline;
 };
 
 struct pending_device {
@@ -65,6 +95,9 @@ struct control {
     unsigned gen;
     struct pending_device pend[16];
     double last_status_event, last_samples_event;
+    int rr;   /* round-robin start for the next turn */
+    int listen_pfd;
+    struct turned_away away[MAX_TURNED_AWAY];
 };
 
 /* Queue bytes for a client; events may be refused when the buffer is full. */
@@ -77,9 +110,12 @@ static bool client_queue(struct control *c, struct client *cl, const char *s, si
         return false;
     }
     if (cl->out_len + n > cl->out_cap) {
+        /* doubling up to the cap, then exactly what one more reply needs */
         size_t cap = cl->out_cap ? cl->out_cap : 4096;
-        while (cap < cl->out_len + n)
+        while (cap < cl->out_len + n && cap < CLIENT_OUT_MAX)
             cap *= 2;
+        if (cap < cl->out_len + n)
+            cap = cl->out_len + n;
         char *p = realloc(cl->out, cap);
         if (!p)
             return false;
@@ -135,6 +171,11 @@ static void client_flush(struct control *c, struct client *cl)
         if (n > 0) {
             memmove(cl->out, cl->out + n, cl->out_len - (size_t)n);
             cl->out_len -= (size_t)n;
+            if (cl->out_len == 0 && cl->out_cap > 65536) {
+                free(cl->out); /* a burst is over: give the memory back */
+                cl->out = NULL;
+                cl->out_cap = 0;
+            }
         } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
             return;
         } else {
@@ -164,6 +205,22 @@ static void client_close(struct client *cl)
     free(cl->out);
     memset(cl, 0, sizeof *cl);
     cl->fd = -1;
+    cl->pfd = -1;
+}
+
+/* Does the client wait for a device answer? Its later requests wait with it. */
+static bool client_waits_device(const struct control *c, const struct client *cl)
+{
+    for (int i = 0; i < (int)(sizeof c->pend / sizeof c->pend[0]); i++)
+        if (c->pend[i].used && &c->clients[c->pend[i].client] == cl && c->pend[i].gen == cl->gen)
+            return true;
+    return false;
+}
+
+/* May the daemon look at more of what the client sent? Not while its replies pile up. */
+static bool client_may_serve(const struct control *c, const struct client *cl)
+{
+    return cl->fd >= 0 && !cl->closing && cl->out_len < CLIENT_OUT_MAX && !client_waits_device(c, cl);
 }
 
 /* Open the listening socket. */
@@ -216,8 +273,12 @@ struct control *control_open(struct daemon *d, const char *path, char *why, size
     c->d = d;
     c->listen_fd = fd;
     snprintf(c->path, sizeof c->path, "%s", path);
-    for (int i = 0; i < MAX_CLIENTS; i++)
+    for (int i = 0; i < MAX_CLIENTS; i++) {
         c->clients[i].fd = -1;
+        c->clients[i].pfd = -1;
+    }
+    for (int i = 0; i < MAX_TURNED_AWAY; i++)
+        c->away[i].fd = -1;
     return c;
 }
 
@@ -230,9 +291,25 @@ void control_close(struct control *c)
         client_flush(c, &c->clients[i]);
         client_close(&c->clients[i]);
     }
+    for (int i = 0; i < MAX_TURNED_AWAY; i++)
+        if (c->away[i].fd >= 0)
+            close(c->away[i].fd);
     close(c->listen_fd);
     unlink(c->path);
     free(c);
+}
+
+/* Does the JSON string body [p, end) escape a NUL (\u0000)? cJSON would cut the string there. */
+static bool has_nul_escape(const char *p, const char *end)
+{
+    for (; p < end; p++) {
+        if (*p != '\\' || p + 1 >= end)
+            continue;
+        p++;
+        if (*p == 'u' && end - p > 4 && !strncmp(p + 1, "0000", 4))
+            return true;
+    }
+    return false;
 }
 
 /* Split a request into tokens; "..." tokens are JSON strings. Returns count or -1. */
@@ -268,6 +345,10 @@ static int tokenize(char *line, char **tok, char **heap, int max, const char **w
             }
             if (*e != '"') {
                 *why = "unterminated string";
+                return -1;
+            }
+            if (has_nul_escape(quote + 1, e)) {
+                *why = "a string holds \\u0000 (a NUL byte), which no label or name may hold";
                 return -1;
             }
             char save = e[1];
@@ -307,6 +388,24 @@ static int tokenize(char *line, char **tok, char **heap, int max, const char **w
                 *p++ = 0;
         }
     }
+}
+
+/* Bytes allocated for client queues (replies and events); the input buffers are fixed. */
+static size_t control_buffer_bytes(const struct control *c)
+{
+    size_t n = 0;
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        if (c->clients[i].fd >= 0)
+            n += c->clients[i].out_cap;
+    return n;
+}
+
+static int control_clients(const struct control *c)
+{
+    int n = 0;
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        n += c->clients[i].fd >= 0;
+    return n;
 }
 
 /* The status object shared by `status` and status events. */
@@ -363,6 +462,11 @@ static cJSON *status_object(struct daemon *d)
     cJSON_AddNumberToObject(o, "missing_samples", (double)k->missing_samples);
     cJSON_AddNumberToObject(o, "text_lines", (double)k->text_lines);
     cJSON_AddNumberToObject(o, "bad_lines", (double)k->bad_lines);
+    cJSON_AddNumberToObject(o, "long_lines", (double)k->long_lines);
+    if (d->text_problem[0])
+        cJSON_AddStringToObject(o, "text_problem", d->text_problem);
+    else
+        cJSON_AddNullToObject(o, "text_problem");
     cJSON_AddNumberToObject(o, "samples", (double)k->samples);
     cJSON_AddNumberToObject(o, "frames_per_s", d->fps);
     cJSON_AddNumberToObject(o, "device_errors", (double)k->device_errors);
@@ -370,6 +474,10 @@ static cJSON *status_object(struct daemon *d)
     cJSON_AddNumberToObject(o, "db_errors", (double)k->db_errors);
     cJSON_AddNumberToObject(o, "db_dropped_samples", (double)k->db_dropped_samples);
     cJSON_AddNumberToObject(o, "dropped_events", (double)k->dropped_events);
+    cJSON_AddNumberToObject(o, "control_clients", control_clients(d->control));
+    cJSON_AddNumberToObject(o, "control_buffer_bytes", (double)control_buffer_bytes(d->control));
+    cJSON_AddNumberToObject(o, "clients_turned_away", (double)k->clients_turned_away);
+    cJSON_AddNumberToObject(o, "clients_timed_out", (double)k->clients_timed_out);
     cJSON_AddNumberToObject(o, "uptime_s", mono_now() - d->start_t);
     if (d->cls.valid) {
         cJSON *cl = cJSON_AddObjectToObject(o, "classification");
@@ -499,7 +607,7 @@ static void req_trash(struct control *c, struct client *cl, int argc, char **arg
 static void req_record(struct control *c, struct client *cl, int argc, char **argv)
 {
     struct daemon *d = c->d;
-    char why[256];
+    char why[512];
     if (argc >= 2 && !strcmp(argv[1], "start")) {
         const char *label = NULL, *subject = NULL, *category = NULL;
         for (int i = 2; i < argc; i++) {
@@ -533,8 +641,8 @@ static void req_record(struct control *c, struct client *cl, int argc, char **ar
         double secs;
         char label[STORE_LABEL_MAX + 1];
         snprintf(label, sizeof label, "%s", d->rec.label);
-        if (recorder_stop(d, &id, &samples, &secs, &gaps)) {
-            reply_error(c, cl, "no recording is open");
+        if (recorder_stop(d, &id, &samples, &secs, &gaps, why, sizeof why)) {
+            reply_error(c, cl, "%s", why);
             return;
         }
         cJSON *o = ok_object();
@@ -733,7 +841,7 @@ static void handle_request(struct control *c, struct client *cl, char *line)
         free(heap[i]);
 }
 
-/* Accept a new client and log its credentials. */
+/* Accept a new client and log its credentials; past MAX_CLIENTS turn it away. */
 static void accept_client(struct control *c)
 {
     int fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -741,106 +849,196 @@ static void accept_client(struct control *c)
         return;
     struct ucred cred;
     socklen_t cl_len = sizeof cred;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl_len) == 0)
-        log_msg("control: client pid %d uid %d gid %d connected", (int)cred.pid, (int)cred.uid, (int)cred.gid);
+    bool have_cred = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl_len) == 0;
     for (int i = 0; i < MAX_CLIENTS; i++) {
-        if (c->clients[i].fd < 0) {
-            c->clients[i].fd = fd;
-            c->clients[i].gen = ++c->gen;
+        struct client *cl = &c->clients[i];
+        if (cl->fd < 0) {
+            if (have_cred)
+                log_msg("control: client pid %d uid %d gid %d connected", (int)cred.pid, (int)cred.uid,
+                        (int)cred.gid);
+            cl->fd = fd;
+            cl->gen = ++c->gen;
+            cl->pfd = -1;
+            cl->last_request = cl->last_drain = mono_now();
             return;
         }
     }
-    const char *msg = "{\"ok\":false,\"error\":\"too many clients\"}\n";
+    static double last_log;
+    c->d->c.clients_turned_away++;
+    log_ratelimited(&last_log, "control: %d clients connected, turning away pid %d (%llu so far)", MAX_CLIENTS,
+                    have_cred ? (int)cred.pid : -1, (unsigned long long)c->d->c.clients_turned_away);
+    const char *msg = "{\"ok\":false,\"error\":\"too many clients (at most 32 at a time)\"}\n";
     if (send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-        /* nothing more to do for a client we are turning away */
+        close(fd);
+        return;
     }
+    /* Closing now would make the client's write of its request fail (broken pipe) and could
+     * reset the connection before it reads the answer: keep it until it sent its line. */
+    for (int i = 0; i < MAX_TURNED_AWAY; i++)
+        if (c->away[i].fd < 0) {
+            c->away[i] = (struct turned_away){.fd = fd, .pfd = -1, .deadline = mono_now() + TURN_AWAY_LINGER_S};
+            return;
+        }
     close(fd);
 }
 
-/* Read what a client sent and serve complete lines. */
-static void client_read(struct control *c, struct client *cl)
+/* A turned-away client sent something: once its line is in (or it hung up), close it. */
+static void turned_away_read(struct turned_away *a)
 {
     char buf[4096];
-    for (;;) {
-        ssize_t n = recv(cl->fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (n == 0) {
-            cl->closing = true; /* half-close: still deliver the replies already queued */
-            return;
+    ssize_t n;
+    while ((n = recv(a->fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+        if (memchr(buf, '\n', (size_t)n)) {
+            n = 0;
+            break;
         }
-        if (n < 0 && errno != EAGAIN && errno != EINTR) {
-            cl->closing = true;
-            cl->out_len = 0;
-            return;
-        }
-        if (n < 0)
-            return;
-        for (ssize_t i = 0; i < n; i++) {
-            char ch = buf[i];
-            if (ch == '\n') {
-                if (cl->discarding) {
-                    cl->discarding = false;
-                    if (cl->had_nul)
-                        reply_error(c, cl, "request has a NUL byte");
-                    else
-                        reply_error(c, cl, "request over %d bytes", REQUEST_MAX);
-                    cl->had_nul = false;
-                } else {
-                    cl->in[cl->in_len] = 0;
-                    handle_request(c, cl, cl->in);
-                }
-                cl->in_len = 0;
-                if (cl->closing)
-                    return;
-            } else if (cl->discarding) {
-                continue;
-            } else if (cl->in_len >= REQUEST_MAX) {
-                cl->discarding = true;
-                cl->in_len = 0;
-            } else if (ch == 0) {
-                cl->discarding = true; /* a NUL in a request is malformed: reply at end of line */
-                cl->had_nul = true;
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        close(a->fd);
+        a->fd = -1;
+    }
+}
+
+/* Take the bytes of one line from the client's raw buffer; serve it when complete.
+ * Returns true when a request was served. */
+static bool client_take_line(struct control *c, struct client *cl)
+{
+    while (cl->raw_off < cl->raw_len) {
+        char ch = cl->raw[cl->raw_off++];
+        if (ch == '\n') {
+            if (cl->discarding) {
+                cl->discarding = false;
+                if (cl->had_nul)
+                    reply_error(c, cl, "request has a NUL byte");
+                else
+                    reply_error(c, cl, "request over %d bytes", REQUEST_MAX);
+                cl->had_nul = false;
             } else {
-                cl->in[cl->in_len++] = ch;
+                cl->in[cl->in_len] = 0;
+                handle_request(c, cl, cl->in);
             }
+            cl->in_len = 0;
+            return true;
+        } else if (cl->discarding) {
+            continue;
+        } else if (cl->in_len >= REQUEST_MAX) {
+            cl->discarding = true;
+            cl->in_len = 0;
+        } else if (ch == 0) {
+            cl->discarding = true; /* a NUL in a request is malformed: reply at end of line */
+            cl->had_nul = true;
+        } else {
+            cl->in[cl->in_len++] = ch;
         }
     }
+    return false;
+}
+
+/* Serve a client's requests within this turn's budget; read more only when its buffered bytes
+ * are used up. Returns how many requests were served. */
+static int client_serve(struct control *c, struct client *cl, bool readable, double now)
+{
+    int served = 0;
+    while (served < REQUESTS_PER_TURN && client_may_serve(c, cl)) {
+        if (cl->raw_off == cl->raw_len) {
+            if (!readable)
+                break;
+            ssize_t n = recv(cl->fd, cl->raw, sizeof cl->raw, MSG_DONTWAIT);
+            if (n == 0) {
+                cl->closing = true; /* half-close: still deliver the replies already queued */
+                break;
+            }
+            if (n < 0) {
+                if (errno != EAGAIN && errno != EINTR) {
+                    cl->closing = true;
+                    cl->out_len = 0;
+                }
+                break;
+            }
+            cl->raw_off = 0;
+            cl->raw_len = (size_t)n;
+            cl->last_request = now;
+            readable = (size_t)n == sizeof cl->raw; /* a short read emptied the socket */
+        }
+        if (client_take_line(c, cl))
+            served++;
+    }
+    return served;
+}
+
+/* Has a client work waiting that poll() will not announce (buffered requests)? */
+static bool client_has_backlog(const struct control *c, const struct client *cl)
+{
+    return cl->raw_off < cl->raw_len && client_may_serve(c, cl);
+}
+
+bool control_busy(const struct control *c)
+{
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        if (client_has_backlog(c, &c->clients[i]))
+            return true;
+    return false;
 }
 
 int control_pollfds(struct control *c, struct pollfd *fds, int max)
 {
     int n = 0;
+    c->listen_pfd = -1;
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        c->clients[i].pfd = -1;
+    for (int i = 0; i < MAX_TURNED_AWAY; i++)
+        c->away[i].pfd = -1;
     if (max < 1)
         return 0;
+    c->listen_pfd = n;
     fds[n++] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
     for (int i = 0; i < MAX_CLIENTS && n < max; i++) {
         struct client *cl = &c->clients[i];
         if (cl->fd < 0)
             continue;
-        /* a client that hung up would report POLLIN for ever: only wait to write to it */
-        short ev = (short)((cl->closing ? 0 : POLLIN) | (cl->out_len ? POLLOUT : 0));
+        /* a client that hung up would report POLLIN for ever: only wait to write to it; one
+         * whose queue is full, or whose buffered requests are not served yet, is not read */
+        bool want_in = client_may_serve(c, cl) && cl->raw_off == cl->raw_len;
+        short ev = (short)((want_in ? POLLIN : 0) | (cl->out_len ? POLLOUT : 0));
+        cl->pfd = n;
         fds[n++] = (struct pollfd){.fd = cl->fd, .events = ev};
     }
+    for (int i = 0; i < MAX_TURNED_AWAY && n < max; i++)
+        if (c->away[i].fd >= 0) {
+            c->away[i].pfd = n;
+            fds[n++] = (struct pollfd){.fd = c->away[i].fd, .events = POLLIN};
+        }
     return n;
 }
 
+/* One turn: accept, then serve clients round-robin within the time budget, then flush. */
 void control_handle(struct control *c, struct pollfd *fds, int n)
 {
-    for (int k = 0; k < n; k++) {
-        if (!fds[k].revents)
-            continue;
-        if (fds[k].fd == c->listen_fd) {
+    double start = mono_now();
+    if (c->listen_pfd >= 0 && c->listen_pfd < n && fds[c->listen_pfd].revents)
+        for (int k = 0; k < 4; k++) /* a few per turn: a connect storm waits in the backlog */
             accept_client(c);
+    for (int i = 0; i < MAX_TURNED_AWAY; i++) {
+        struct turned_away *a = &c->away[i];
+        if (a->fd >= 0 && a->pfd >= 0 && a->pfd < n && fds[a->pfd].revents)
+            turned_away_read(a);
+    }
+    int first = c->rr;
+    for (int k = 0; k < MAX_CLIENTS; k++) {
+        int i = (first + k) % MAX_CLIENTS;
+        struct client *cl = &c->clients[i];
+        if (cl->fd < 0)
             continue;
-        }
-        for (int i = 0; i < MAX_CLIENTS; i++) {
-            struct client *cl = &c->clients[i];
-            if (cl->fd != fds[k].fd)
-                continue;
-            if (fds[k].revents & (POLLIN | POLLHUP | POLLERR))
-                client_read(c, cl);
+        short rev = cl->pfd >= 0 && cl->pfd < n ? fds[cl->pfd].revents : 0;
+        bool readable = (rev & (POLLIN | POLLHUP | POLLERR)) != 0;
+        if (readable || client_has_backlog(c, cl))
+            client_serve(c, cl, readable, start);
+        if (mono_now() - start > CONTROL_TURN_BUDGET_S) {
+            c->rr = (i + 1) % MAX_CLIENTS; /* the next turn starts with the next client */
             break;
         }
     }
+    if (c->rr == first)
+        c->rr = (first + 1) % MAX_CLIENTS;
     for (int i = 0; i < MAX_CLIENTS; i++) {
         struct client *cl = &c->clients[i];
         if (cl->fd < 0)
@@ -942,7 +1140,30 @@ void control_event_recording(struct control *c, const char *state, int64_t id, c
     broadcast(c, o);
 }
 
-/* Timers: device command timeouts, periodic events. */
+/* Close a client that has been idle, or has not read its full queue, for the idle timeout.
+ * A subscriber is not idle while it reads its events; one waiting for the device is not. */
+static void client_check_idle(struct control *c, struct client *cl, double now)
+{
+    double limit = c->d->idle_timeout_s;
+    if (cl->out_len < CLIENT_OUT_MAX)
+        cl->last_drain = now;
+    if (limit <= 0 || cl->closing || client_waits_device(c, cl))
+        return;
+    const char *why = NULL;
+    if (now - cl->last_drain > limit)
+        why = "did not read its replies";
+    else if (!cl->subscribed && now - cl->last_request > limit)
+        why = "sent nothing";
+    if (!why)
+        return;
+    c->d->c.clients_timed_out++;
+    static double last_log;
+    log_ratelimited(&last_log, "control: closing a client that %s for %g s (%llu so far)", why, limit,
+                    (unsigned long long)c->d->c.clients_timed_out);
+    client_close(cl);
+}
+
+/* Timers: device command timeouts, periodic events, idle clients. */
 void control_tick(struct control *c, double now)
 {
     for (int i = 0; i < (int)(sizeof c->pend / sizeof c->pend[0]); i++) {
@@ -962,10 +1183,16 @@ void control_tick(struct control *c, double now)
         c->last_status_event = now;
         control_event_status(c);
     }
+    for (int i = 0; i < MAX_TURNED_AWAY; i++)
+        if (c->away[i].fd >= 0 && now > c->away[i].deadline) {
+            close(c->away[i].fd);
+            c->away[i].fd = -1;
+        }
     for (int i = 0; i < MAX_CLIENTS; i++) {
         struct client *cl = &c->clients[i];
         if (cl->fd >= 0) {
             client_flush(c, cl);
+            client_check_idle(c, cl, now);
             if (client_done(c, cl))
                 client_close(cl);
         }

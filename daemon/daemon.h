@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* daemon.h -- imulabd's shared state and the interfaces between its subsystems.
  *
  * imulabd is one thread around one poll() loop (main.c). Its subsystems, one file each:
@@ -29,11 +30,12 @@ enum ingest_mode { MODE_DETECTING = 0, MODE_BINARY, MODE_TEXT };
 struct counters {
     uint64_t bytes, frames, crc_errors, framing_errors, resyncs;
     uint64_t gaps, missing_samples;
-    uint64_t text_lines, bad_lines;
+    uint64_t text_lines, bad_lines, long_lines; /* long_lines: over TEXTLINE_MAX, also in bad_lines */
     uint64_t samples;
     uint64_t db_errors, db_dropped_samples;
     uint64_t dropped_events;
     uint64_t device_errors;
+    uint64_t clients_turned_away, clients_timed_out;
 };
 
 /* What the device told us (binary HELLO) or what we inferred (text). */
@@ -86,6 +88,7 @@ struct daemon {
     /* options */
     const char *port_path, *db_path, *socket_path;
     int baud;
+    double idle_timeout_s; /* control clients silent this long are closed; 0: never */
     int n_cli_axes;
     char cli_axes[DAEMON_MAX_AXES][STORE_NAME_MAX + 1];
     /* port */
@@ -96,14 +99,22 @@ struct daemon {
     enum ingest_mode mode;
     struct proto_decoder dec;
     struct textline text;
+    uint64_t text_long_seen;    /* text.too_long already counted */
     int text_run;               /* consecutive good text lines while detecting */
     int text_columns;           /* columns of the first good text line */
     double text_first_t, text_last_t;
     uint64_t text_rate_lines;
     bool text_rate_final;
 #define TEXT_EARLY_INTERVALS 16
+#define DETECT_REPORT_S 3.0 /* while detecting: how often unrecognised lines are reported */
     double text_iv[TEXT_EARLY_INTERVALS]; /* first intervals between lines, for the median */
     int text_n_iv;       /* a second of lines measured */
+    /* lines seen while detecting that were not recognised (reported every few seconds) */
+    uint64_t detect_bad;           /* counted into c.bad_lines; taken back if frames show up */
+    uint64_t detect_bad_since_log; /* since the last report */
+    double detect_log_t;
+    char detect_first[200];        /* the first offending line since the last report, escaped, and why */
+    char text_problem[300];        /* the last report, for `status` ("" when none) */
     double last_frame_t, last_text_t, last_data_t;
     bool have_seq;
     uint32_t next_seq;
@@ -152,7 +163,9 @@ const char *ingest_mode_name(enum ingest_mode m);
 /* recorder.c */
 int recorder_start(struct daemon *d, const char *label, const char *subject, const char *category, char *why,
                    size_t whylen);
-int recorder_stop(struct daemon *d, int64_t *id, int64_t *samples, double *seconds, int64_t *gaps);
+/* 0; -1 none open; -2 the database refused (the recording stays open); why says which. */
+int recorder_stop(struct daemon *d, int64_t *id, int64_t *samples, double *seconds, int64_t *gaps, char *why,
+                  size_t whylen);
 void recorder_add_i16(struct daemon *d, const uint8_t *le_values, unsigned count, int n_axes, uint64_t t_us);
 void recorder_add_f32(struct daemon *d, const float *values, unsigned count, int n_axes);
 void recorder_gap(struct daemon *d, int64_t frames, int64_t samples);
@@ -164,6 +177,8 @@ struct control *control_open(struct daemon *d, const char *path, char *why, size
 void control_close(struct control *c);
 /* Append pollfds; returns how many were added. */
 int control_pollfds(struct control *c, struct pollfd *fds, int max);
+/* Buffered requests wait to be served: poll without sleeping. */
+bool control_busy(const struct control *c);
 void control_handle(struct control *c, struct pollfd *fds, int n);
 /* Events for subscribers. */
 void control_event_samples(struct control *c);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ingest.c -- bytes from the port become samples.
  *
  * Two parsers see every byte: the binary frame decoder (portable/proto.c) and the
@@ -12,10 +13,16 @@
  * before it); SAMPLES are checked for sequence continuity and a jump of k frames is a gap of
  * k frames (k * samples-per-frame samples) stored with the recording, never filled in.
  *
+ * While detecting, lines that are not recognised are counted as bad lines and reported every
+ * DETECT_REPORT_S seconds (count, the first offending line escaped, and why), in the log and in
+ * `status` ("text_problem"); frames showing up later take that count back.
+ *
  * Text mode: the first line after opening the port is dropped (it is usually cut), values
  * are parsed strictly, and the rate is measured from line arrival: (lines - 1) / elapsed over
  * at least one second and at least two intervals, refined as more lines come, so slow
  * sketches (below 2 Hz) get a rate too, just later. Rates within 1% of an integer snap to it.
+ * A silence longer than 10 periods (and 0.5 s) is a pause: the measurement starts again after
+ * it, so lines before a pause cannot drag the rate of a recording after it down.
  */
 #include "daemon.h"
 
@@ -34,9 +41,15 @@ void ingest_reset(struct daemon *d)
     d->mode = MODE_DETECTING;
     proto_decoder_init(&d->dec);
     textline_init(&d->text, true);
+    d->text_long_seen = 0;
     d->text_run = 0;
     d->text_columns = 0;
     d->text_rate_lines = 0;
+    d->detect_bad = 0;
+    d->detect_bad_since_log = 0;
+    d->detect_log_t = mono_now();
+    d->detect_first[0] = 0;
+    d->text_problem[0] = 0;
     /* have_seq/next_seq survive a reopen: frames lost while the port was away are a gap */
     d->info_requested = false;
     memset(&d->dev, 0, sizeof d->dev);
@@ -180,6 +193,12 @@ static void handle_frame(struct daemon *d, const struct proto_frame *f)
     d->last_frame_t = mono_now();
     if (d->mode != MODE_BINARY) {
         log_msg("%s: binary frames detected", d->port_path);
+        if (d->mode == MODE_DETECTING) {
+            /* the "lines" seen before the first frame were frame bytes, not bad text */
+            d->c.bad_lines -= d->detect_bad;
+            d->detect_bad = d->detect_bad_since_log = 0;
+            d->text_problem[0] = 0;
+        }
         d->mode = MODE_BINARY;
         if (!d->dev.known || d->dev.hello.board[0] == 0) {
             d->dev.known = false;
@@ -234,12 +253,26 @@ static void handle_frame(struct daemon *d, const struct proto_frame *f)
     }
 }
 
+/* A silence of this many periods (and at least this long) is a pause, not slow lines. */
+#define TEXT_PAUSE_PERIODS 10.0
+#define TEXT_PAUSE_MIN_S 0.5
+
 /* Refine the measured text rate with a new line at time now. A provisional figure, from the
  * median of the first intervals, is available after four lines (so a recording can start at
  * once and one late line does not skew it); from the 16th line on it is lines over elapsed
  * time. It is logged as measured once a second of lines has arrived. */
 static void text_rate_update(struct daemon *d, double now)
 {
+    if (d->text_rate_lines > 0 && d->dev.rate_hz > 0 && now - d->text_last_t > TEXT_PAUSE_PERIODS / d->dev.rate_hz &&
+        now - d->text_last_t > TEXT_PAUSE_MIN_S) {
+        /* A pause (the sender stopped, a sketch was reset): lines over elapsed time would count
+         * it as slow lines. Measure afresh from here; the old rate holds until the new one. */
+        static double last_log;
+        log_ratelimited(&last_log, "%s: text lines paused for %.1f s: measuring the rate again", d->port_path,
+                        now - d->text_last_t);
+        d->text_rate_lines = 0;
+        d->text_rate_final = false;
+    }
     if (d->text_rate_lines == 0 || now == d->text_first_t) {
         /* Lines read in one go with the first ones (a backlog buffered before the port was
          * opened) say nothing about timing: the window starts at the last of them. */
@@ -323,6 +356,59 @@ static void text_adopt(struct daemon *d, int columns)
     }
 }
 
+/* A line made printable for a log: at most 60 characters, escapes for the rest. */
+static void escape_line(const char *line, char *out, size_t cap)
+{
+    size_t n = 0, i = 0;
+    for (; line[i] && i < 60 && n + 5 < cap; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c == '\\' || c == '"') {
+            out[n++] = '\\';
+            out[n++] = (char)c;
+        } else if (c == '\t') {
+            out[n++] = '\\';
+            out[n++] = 't';
+        } else if (c >= 0x20 && c < 0x7f) {
+            out[n++] = (char)c;
+        } else {
+            n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
+        }
+    }
+    if (line[i] && n + 4 < cap)
+        out[n++] = '.', out[n++] = '.', out[n++] = '.';
+    out[n] = 0;
+}
+
+/* A line not recognised while detecting: counted, and the first one since the last report kept
+ * (line NULL: a line too long to keep, why says so). */
+static void detect_reject(struct daemon *d, const char *line, const char *why, int where)
+{
+    d->c.bad_lines++;
+    d->detect_bad++;
+    if (d->detect_bad_since_log++ == 0) {
+        char esc[120];
+        escape_line(line ? line : "", esc, sizeof esc);
+        if (!line) /* its bytes are gone (too long to keep) */
+            snprintf(d->detect_first, sizeof d->detect_first, "%s", why);
+        else if (where >= 0)
+            snprintf(d->detect_first, sizeof d->detect_first, "\"%s\": %s at byte %d", esc, why, where);
+        else
+            snprintf(d->detect_first, sizeof d->detect_first, "\"%s\": %s", esc, why);
+    }
+}
+
+/* While detecting: every few seconds, say that lines come but none is recognised, and why. */
+static void detect_report(struct daemon *d, double now)
+{
+    if (d->mode != MODE_DETECTING || d->detect_bad_since_log == 0 || now - d->detect_log_t < DETECT_REPORT_S)
+        return;
+    snprintf(d->text_problem, sizeof d->text_problem, "%llu line%s not recognised as data-forwarder text; first: %s",
+             (unsigned long long)d->detect_bad_since_log, d->detect_bad_since_log == 1 ? "" : "s", d->detect_first);
+    log_msg("%s: %s", d->port_path, d->text_problem);
+    d->detect_bad_since_log = 0;
+    d->detect_log_t = now;
+}
+
 /* One complete text line. */
 static void handle_line(struct daemon *d, const char *line, double now)
 {
@@ -343,6 +429,8 @@ static void handle_line(struct daemon *d, const char *line, double now)
     d->c.text_lines++;
     if (n < 0) {
         d->text_run = 0;
+        if (d->mode == MODE_DETECTING)
+            detect_reject(d, line, why, where);
         if (d->mode == MODE_TEXT) {
             d->c.bad_lines++;
             log_ratelimited(&last_log, "%s: rejected text line %llu: %s at byte %d (%llu rejected so far)",
@@ -355,12 +443,20 @@ static void handle_line(struct daemon *d, const char *line, double now)
         if (d->text_run > 0 && n == d->text_columns) {
             d->text_run++;
         } else {
+            if (d->text_run > 0) {
+                char why2[64];
+                snprintf(why2, sizeof why2, "%d values after a line of %d (the count must stay the same)", n,
+                         d->text_columns);
+                detect_reject(d, line, why2, -1);
+            }
             d->text_run = 1;
             d->text_columns = n;
         }
         if (d->text_run < 2)
             return;
         text_adopt(d, n);
+        d->detect_bad = 0;
+        d->text_problem[0] = 0;
     }
     if (n != d->text_columns || (d->n_cli_axes && n != d->n_cli_axes)) {
         d->c.bad_lines++;
@@ -385,6 +481,28 @@ static void handle_line(struct daemon *d, const char *line, double now)
     }
 }
 
+/* A line over TEXTLINE_MAX bytes was dropped by the assembler: counted and said, unless it is
+ * binary data (frames hold '\n' bytes at random, so "lines" between them mean nothing). */
+static void handle_long_line(struct daemon *d)
+{
+    static double last_log;
+    if (d->mode == MODE_BINARY)
+        return;
+    d->c.text_lines++;
+    d->c.long_lines++;
+    d->text_run = 0;
+    if (d->mode == MODE_DETECTING) {
+        char why[96];
+        snprintf(why, sizeof why, "a line over %d bytes (longer than any data-forwarder line)", TEXTLINE_MAX);
+        detect_reject(d, NULL, why, -1);
+        return;
+    }
+    d->c.bad_lines++;
+    log_ratelimited(&last_log, "%s: rejected text line %llu: over %d bytes (%llu rejected so far)", d->port_path,
+                    (unsigned long long)(d->text.lines + d->text.too_long), TEXTLINE_MAX,
+                    (unsigned long long)d->c.bad_lines);
+}
+
 /* Feed bytes to both parsers. */
 void ingest_bytes(struct daemon *d, const uint8_t *buf, size_t n)
 {
@@ -406,6 +524,10 @@ void ingest_bytes(struct daemon *d, const uint8_t *buf, size_t n)
         }
         if (textline_push(&d->text, buf[i], &line))
             handle_line(d, line, now);
+        else if (d->text.too_long != d->text_long_seen) {
+            d->text_long_seen = d->text.too_long;
+            handle_long_line(d);
+        }
     }
     /* Decoder counters only mean something in binary mode (text overflows its buffer). */
     if (d->mode == MODE_BINARY) {
@@ -419,6 +541,7 @@ void ingest_bytes(struct daemon *d, const uint8_t *buf, size_t n)
 /* Periodic work: retry INFO, frames-per-second figure. */
 void ingest_tick(struct daemon *d, double now)
 {
+    detect_report(d, now);
     if (d->mode == MODE_BINARY && !d->dev.known && d->info_requested && now - d->info_requested_at > 1.0) {
         ingest_send_command(d, PROTO_CMD_INFO, NULL, 0);
         d->info_requested_at = now;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.c -- one line per event on stderr, prefixed with the program name. Under systemd the
  * journal adds timestamps; by hand, a monotonic uptime helps to read the sequence. */
 #include "daemon.h"

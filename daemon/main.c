@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c -- imulabd: options, start-up, signals and the poll loop.
  *
  * Start-up either succeeds completely (database open and migrated, control socket bound) or
@@ -7,7 +8,8 @@
  * SIGHUP reopens the port at once; SIGTERM and SIGINT close the open recording, commit,
  * remove the socket and exit 0.
  *
- * The loop polls the port, the control socket and its clients with a 20 ms timeout; the
+ * The loop polls the port, the control socket and its clients with a 20 ms timeout (none
+ * while control requests wait for their turn: control.c serves a bounded share per turn); the
  * timers (batch commits every 100 ms, live events every 50 ms, status events, watchdog)
  * run after every wake-up. Under systemd, sd_notify reports READY, a STATUS line and the
  * watchdog keep-alive.
@@ -48,6 +50,8 @@ static void usage(FILE *f)
             "  --socket PATH   control socket (created mode 0660, removed on exit)\n"
             "  --baud N        9600..921600 (default 115200)\n"
             "  --axes A,B,...  names of the text-mode columns (default axis0, axis1, ...)\n"
+            "  --idle-timeout S  close control clients silent for S seconds, 0.1..86400 or 0 for\n"
+            "                  never (default 60)\n"
             "  --help          this text\n");
 }
 
@@ -172,9 +176,11 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"port", required_argument, 0, 'p'}, {"db", required_argument, 0, 'd'},
         {"socket", required_argument, 0, 's'}, {"baud", required_argument, 0, 'b'},
-        {"axes", required_argument, 0, 'a'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"axes", required_argument, 0, 'a'}, {"idle-timeout", required_argument, 0, 'i'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int o;
     d->baud = 115200;
+    d->idle_timeout_s = 60;
     opterr = 0;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
@@ -199,6 +205,17 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'i': {
+            char *end;
+            double t = strtod(optarg, &end);
+            if (end == optarg || *end || !(t == 0 || (t >= 0.1 && t <= 86400))) {
+                fprintf(stderr, "imulabd: --idle-timeout %s: want seconds from 0.1 to 86400, or 0 for never\n",
+                        optarg);
+                return 2;
+            }
+            d->idle_timeout_s = t;
+            break;
+        }
         case 'h': usage(stdout); return 0;
         default:
             fprintf(stderr, "imulabd: unknown or incomplete option '%s' (see --help)\n", argv[optind - 1]);
@@ -256,7 +273,7 @@ int main(int argc, char **argv)
     sd_notifyf(0, "READY=1\nSTATUS=waiting for %s", d->port_path);
 
     while (!d->stop) {
-        struct pollfd fds[40];
+        struct pollfd fds[64];
         int n = 0;
         fds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
         int port_idx = -1;
@@ -266,7 +283,8 @@ int main(int argc, char **argv)
         }
         int ctl_start = n;
         n += control_pollfds(d->control, fds + n, (int)(sizeof fds / sizeof fds[0]) - n);
-        int rc = poll(fds, (nfds_t)n, 20);
+        /* requests left over from the last turn's budget are served without sleeping */
+        int rc = poll(fds, (nfds_t)n, control_busy(d->control) ? 0 : 20);
         if (rc < 0 && errno != EINTR) {
             log_msg("poll: %s", strerror(errno));
             break;
@@ -275,8 +293,7 @@ int main(int argc, char **argv)
             handle_signal(d, sfd);
         if (port_idx >= 0 && fds[port_idx].revents)
             port_service(d, fds[port_idx].revents);
-        if (rc > 0)
-            control_handle(d->control, fds + ctl_start, n - ctl_start);
+        control_handle(d->control, fds + ctl_start, n - ctl_start);
         double now = mono_now();
         if (d->hup) {
             d->hup = false;
@@ -309,7 +326,9 @@ int main(int argc, char **argv)
     if (d->rec.open) {
         int64_t id, samples, gaps;
         double secs;
-        recorder_stop(d, &id, &samples, &secs, &gaps);
+        char why[512];
+        if (recorder_stop(d, &id, &samples, &secs, &gaps, why, sizeof why))
+            d->exit_code = 1; /* logged; the next start closes the recording with what it holds */
     }
     control_close(d->control);
     if (d->port_open)

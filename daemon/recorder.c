@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* recorder.c -- the open recording and its batched commits.
  *
  * Samples are stored only while a recording is open. They wait in an in-memory batch that
@@ -226,21 +227,38 @@ fail:
     backlog_trim(d);
 }
 
-/* Close the recording: commit everything, finish it in the database. */
-int recorder_stop(struct daemon *d, int64_t *id, int64_t *samples, double *seconds, int64_t *gaps)
+/* Close the recording: commit everything, finish it in the database. Returns 0, -1 when no
+ * recording is open, or -2 when the database refused the last samples or the closing (why
+ * says what): then the recording stays open, its samples stay buffered, and a later stop
+ * (once the disk has room) closes it with nothing lost. */
+int recorder_stop(struct daemon *d, int64_t *id, int64_t *samples, double *seconds, int64_t *gaps, char *why,
+                  size_t whylen)
 {
     struct recording *r = &d->rec;
-    if (!r->open)
+    if (!r->open) {
+        snprintf(why, whylen, "no recording is open");
         return -1;
+    }
     for (int tries = 0; tries < 20 && (r->pending_n || r->n_pending_gaps || r->rate_dirty); tries++)
         recorder_commit(d, true);
-    if (r->pending_n)
-        log_msg("recording %lld: %zu samples could not be committed", (long long)r->id, r->pending_n);
+    if (r->pending_n || r->n_pending_gaps) {
+        snprintf(why, whylen,
+                 "recording %lld: %zu samples could not be stored (database %s: %s); it stays open with its samples "
+                 "kept: make room and send record stop again",
+                 (long long)r->id, r->pending_n, d->db_path, store_errmsg(d->store));
+        log_msg("%s", why);
+        return -2;
+    }
     double secs = mono_now() - r->started_mono;
     if (store_begin(d->store) || store_recording_finish(d->store, r->id, store_now()) || store_commit(d->store)) {
         d->c.db_errors++;
-        log_msg("recording %lld: closing failed: %s", (long long)r->id, store_errmsg(d->store));
+        snprintf(why, whylen,
+                 "recording %lld: closing it failed (database %s: %s); it stays open: make room and send record "
+                 "stop again",
+                 (long long)r->id, d->db_path, store_errmsg(d->store));
+        log_msg("%s", why);
         store_rollback(d->store);
+        return -2;
     }
     *id = r->id;
     *samples = r->committed_samples;

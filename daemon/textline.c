@@ -1,11 +1,15 @@
+/* SPDX-License-Identifier: MIT */
 /* textline.c -- line assembly and strict number parsing for data-forwarder input.
  *
  * Bytes are collected up to '\n' in a fixed buffer; '\r' is ignored so CRLF and LF both work.
  * A line longer than TEXTLINE_MAX is dropped whole at its terminator and counted. When the
  * port was opened mid-stream the first line is likely cut, so it can be skipped.
  *
- * A value is [+-]digits[.digits][(e|E)[+-]digits] with at least one digit in the mantissa;
- * separators are ',' or TAB, with optional spaces around values. The token is checked by
+ * A value is [+-]digits[.digits][(e|E)[+-]digits] with at least one digit in the mantissa.
+ * Separators are what Edge Impulse's data forwarder splits at: ',', TAB and blanks, any mix;
+ * empty pieces are dropped, so leading, doubled and trailing separators ("x\ty\tz\t", "1,2,3,",
+ * "1 2 3") are accepted as the forwarder accepts them (a column count that then differs from
+ * the other lines is caught by the caller). The token is checked by
  * hand first and only then converted with strtod, so locale- or libc-specific forms
  * (hex floats, "inf", "nan") never get in. Non-finite results (1e999) are rejected too.
  */
@@ -83,17 +87,28 @@ static int number_len(const char *p)
     return i;
 }
 
+/* A separator between values: ',', TAB or blanks (what the Edge Impulse forwarder splits at). */
+static int is_sep(char c) { return c == ',' || c == '\t' || c == ' ' || c == '\v' || c == '\f' || c == '\r'; }
+
 /* Parse one line; see the header. */
 int textline_parse(const char *line, float *vals, int max, const char **why, int *where)
 {
     int n = 0;
     const char *p = line;
     for (;;) {
-        while (*p == ' ')
-            p++;
+        while (is_sep(*p))
+            p++; /* leading, repeated and trailing separators make empty pieces: dropped */
+        if (*p == 0) {
+            if (n == 0) {
+                *why = "no values";
+                *where = (int)(p - line);
+                return -1;
+            }
+            return n;
+        }
         int len = number_len(p);
         if (len == 0) {
-            *why = *p ? "not a number" : "missing value";
+            *why = "not a number";
             *where = (int)(p - line);
             return -1;
         }
@@ -118,15 +133,10 @@ int textline_parse(const char *line, float *vals, int max, const char **why, int
         }
         vals[n++] = (float)d;
         p += len;
-        while (*p == ' ')
-            p++;
-        if (*p == 0)
-            return n;
-        if (*p != ',' && *p != '\t') {
-            *why = "expected ',' or TAB";
+        if (*p != 0 && !is_sep(*p)) {
+            *why = "expected ',', TAB or a space";
             *where = (int)(p - line);
             return -1;
         }
-        p++;
     }
 }

@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: MIT */
 /* textline.h -- the Edge Impulse data-forwarder text format: one reading per line, numbers
- * separated by ',' or TAB. Line assembly is incremental and bounded; parsing is strict (plain
- * decimal numbers only: no hex, no nan/inf), so a line with letters is rejected, not guessed. */
+ * separated by ',', TAB or spaces (empty pieces dropped, as the Edge Impulse forwarder does).
+ * Line assembly is incremental and bounded; parsing is strict (plain decimal numbers only: no
+ * hex, no nan/inf), so a line with letters is rejected, not guessed. */
 #ifndef IMULAB_TEXTLINE_H
 #define IMULAB_TEXTLINE_H
 

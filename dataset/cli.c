@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.c -- shared helpers of the imulab commands (see cli.h). */
 #include "cli.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -14,13 +16,36 @@
 #include "fmt.h"
 #include "store.h"
 
+void cli_escape(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    assert(cap >= 5);
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < cap; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", *p);
+        else
+            out[o++] = (char)*p;
+    }
+    out[o] = 0;
+}
+
+void cli_vmessage(FILE *f, const char *fmt, va_list ap)
+{
+    char msg[4096], shown[4 * sizeof msg + 1];
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    cli_escape(msg, shown, sizeof shown);
+    fputs(shown, f);
+    if (n >= (int)sizeof msg)
+        fputs("...", f);
+}
+
 int cli_error(const char *fmt, ...)
 {
     va_list ap;
     fflush(stdout);
     fputs("imulab: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vmessage(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     return CLI_FAIL;
@@ -31,7 +56,7 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     va_list ap;
     fprintf(stderr, "imulab %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vmessage(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, " (see imulab %s --help)\n", cmd);
     return CLI_USAGE;
@@ -63,7 +88,19 @@ struct store *cli_open_store(const struct cli *cli, int writable)
 {
     struct store *s = NULL;
     char err[600];
-    if (writable) {
+    struct stat st;
+    if (writable != CLI_STORE_CREATE && stat(cli->db_path, &st) && errno == ENOENT) {
+        /* reading or editing: a mistyped --db must not create anything */
+        cli_error("%s: no database there (give the right --db FILE or IMULAB_DB)", cli->db_path);
+        return NULL;
+    }
+    if (writable == CLI_STORE_EDIT || (writable == CLI_STORE_CREATE && stat(cli->db_path, &st) == 0)) {
+        /* an existing file must be imulab's: another program's database gets no tables */
+        if (store_open_existing(cli->db_path, &s, err, sizeof err)) {
+            cli_error("%s", err);
+            return NULL;
+        }
+    } else if (writable) {
         if (make_parent(cli->db_path)) {
             cli_error("%s: cannot create its directory: %s", cli->db_path, strerror(errno));
             return NULL;
@@ -113,6 +150,13 @@ int cli_parse_double(const char *s, double *v)
     if (errno || *end || !isfinite(d))
         return -1;
     *v = d;
+    return 0;
+}
+
+int cli_parse_range(const char *cmd, const char *opt, const char *s, double lo, double hi, double *v)
+{
+    if (cli_parse_double(s, v) || *v < lo || *v > hi)
+        return cli_usage(cmd, "%s must be a number from %g to %g, not '%.40s'", opt, lo, hi, s);
     return 0;
 }
 

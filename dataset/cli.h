@@ -1,7 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h -- what every `imulab` command gets: the global options, and a few shared helpers. */
 #ifndef IMULAB_CLI_H
 #define IMULAB_CLI_H
 
+#include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 struct store;
@@ -29,18 +32,34 @@ int cmd_windows(const struct cli *cli, int argc, char **argv);
 int cmd_import(const struct cli *cli, int argc, char **argv);
 int cmd_export(const struct cli *cli, int argc, char **argv);
 int cmd_export_model(const struct cli *cli, int argc, char **argv);
-/* In optional files (dataset/cmd_train.c, cmd_validate.c, cmd_flash.c): weak in main.c. */
+int cmd_sync(const struct cli *cli, int argc, char **argv);
 int cmd_train(const struct cli *cli, int argc, char **argv);
 int cmd_eval(const struct cli *cli, int argc, char **argv);
 int cmd_validate(const struct cli *cli, int argc, char **argv);
 int cmd_flash(const struct cli *cli, int argc, char **argv);
 int cmd_segments(const struct cli *cli, int argc, char **argv);
+/* cmd_train.c (weak in cmd_show.c): the gesture segmenter's cuts of a recording for `plot
+ * --segments` (model_dir NULL: set up from the training recordings); count or -1 (reported). */
+int cli_plot_segments(const struct cli *cli, const char *model_dir, int n_axes, const float *v, int64_t n,
+                      uint32_t *starts, uint32_t *lens, int *kept, int max);
 
-/* Open the database for writing (creating it) or reading; prints "imulab: <reason>" on failure. */
+/* Open the database for reading (CLI_STORE_READ), for editing an existing imulab database
+ * (CLI_STORE_EDIT: a missing file or another program's database is refused, nothing is
+ * created) or for writing, creating it if missing (CLI_STORE_CREATE, import); prints
+ * "imulab: <reason>" on failure. */
+#define CLI_STORE_READ 0
+#define CLI_STORE_CREATE 1
+#define CLI_STORE_EDIT 2
 struct store *cli_open_store(const struct cli *cli, int writable);
 
 /* Print "imulab: " + message + newline to stderr; returns 1 (the usage-error exit status is 2). */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Copy s to out with control characters shown as \xNN (messages stay one line and cannot
+ * drive the terminal); cut to fit cap (at least 5). */
+void cli_escape(const char *s, char *out, size_t cap);
+/* Format a message and write it escaped so (up to 4 KiB, then "..."). */
+void cli_vmessage(FILE *f, const char *fmt, va_list ap);
 
 /* Exit statuses. */
 #define CLI_OK 0
@@ -54,6 +73,9 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 int cli_parse_id(const char *s, long long *id);
 /* Parse a finite number; returns 0 if valid. */
 int cli_parse_double(const char *s, double *v);
+/* Parse option opt of cmd as a number in [lo, hi]; 0, or CLI_USAGE after a message naming the
+ * range. */
+int cli_parse_range(const char *cmd, const char *opt, const char *s, double lo, double hi, double *v);
 
 /* Options: getopt_long with our own messages. Call cli_getopt_begin() once per command, then
  * cli_getopt() until it returns -1. '?' means a usage error was printed (return CLI_USAGE);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_daemon.c -- the commands that talk to a running imulabd: record, status, device.
  *
  * Each command opens the control socket, sends one request line (docs/control.md), reads
@@ -6,6 +7,7 @@
  * literals, so any valid label survives the trip.
  */
 #include "cli.h"
+#include "store.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -54,8 +56,23 @@ static cJSON *daemon_request(const struct cli *cli, const char *request)
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     size_t len = strlen(request);
     if (send(fd, request, len, MSG_NOSIGNAL) != (ssize_t)len || send(fd, "\n", 1, MSG_NOSIGNAL) != 1) {
-        cli_error("writing to imulabd at %s: %s", cli->socket_path, strerror(errno));
+        /* the daemon may have answered and closed first (too many clients): read its reason */
+        int err = errno;
+        char why[512];
+        ssize_t r = recv(fd, why, sizeof why - 1, MSG_DONTWAIT);
         close(fd);
+        if (r > 0) {
+            why[r] = 0;
+            cJSON *j = cJSON_Parse(why);
+            cJSON *e = j ? cJSON_GetObjectItem(j, "error") : NULL;
+            if (cJSON_IsString(e)) {
+                cli_error("imulabd at %s: %s", cli->socket_path, e->valuestring);
+                cJSON_Delete(j);
+                return NULL;
+            }
+            cJSON_Delete(j);
+        }
+        cli_error("writing to imulabd at %s: %s", cli->socket_path, strerror(err));
         return NULL;
     }
     char *reply = NULL;
@@ -156,6 +173,14 @@ int cmd_record(const struct cli *cli, int argc, char **argv)
     int rest = argc - optind;
     char req[1024] = "";
     if (rest == 2 && !strcmp(argv[optind], "start")) {
+        /* checked here too, so a long label is named as such (it would not fit the request) */
+        char why[160];
+        if (!store_label_valid(argv[optind + 1], why, sizeof why))
+            return cli_usage("record", "%s", why);
+        if (subject && *subject && !store_label_valid(subject, why, sizeof why))
+            return cli_usage("record", "--subject: %s", why);
+        if (category && !store_category_valid(category))
+            return cli_usage("record", "--category must be training, testing or unassigned, not '%.40s'", category);
         snprintf(req, sizeof req, "record start ");
         append_quoted(req, sizeof req, argv[optind + 1]);
         if (subject) {
@@ -227,6 +252,8 @@ int cmd_status(const struct cli *cli, int argc, char **argv)
         printf("errors      %.0f CRC, %.0f framing, %.0f gaps (%.0f samples), %.0f bad text lines\n",
                num(j, "crc_errors"), num(j, "framing_errors"), num(j, "gaps"), num(j, "missing_samples"),
                num(j, "bad_lines"));
+        if (str(j, "text_problem"))
+            printf("text        %s\n", str(j, "text_problem"));
         cJSON *cls = cJSON_GetObjectItem(j, "classification");
         if (cJSON_IsObject(cls))
             printf("class       %.0f (%.0f instructions)\n", num(cls, "class"), num(cls, "instructions"));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_edit.c -- commands that change recordings: relabel, rm, restore, purge, trim, split.
  *
  * Each runs in one transaction and checks every id before changing anything: a bad id means
@@ -81,7 +82,7 @@ static int exec_id(struct store *s, const char *sql, long long id, const char *t
 static int change_ids(const struct cli *cli, const char *cmd, long long *ids, int n, enum need need, const char *sql,
                       const char *text, double num, const char *done_fmt)
 {
-    struct store *s = cli_open_store(cli, 1);
+    struct store *s = cli_open_store(cli, CLI_STORE_EDIT);
     if (!s) {
         free(ids);
         return CLI_FAIL;
@@ -201,7 +202,7 @@ int cmd_purge(const struct cli *cli, int argc, char **argv)
                           "DELETE FROM recordings WHERE id=?1 AND deleted_at IS NOT NULL AND ?2", NULL, 1,
                           "purged %d recording%s%s");
     free(ids);
-    struct store *s = cli_open_store(cli, 1);
+    struct store *s = cli_open_store(cli, CLI_STORE_EDIT);
     if (!s)
         return CLI_FAIL;
     int status = CLI_OK;
@@ -226,7 +227,10 @@ static const char *trim_help =
     "usage: imulab trim ID [--start-ms A] [--end-ms B]\n"
     "\n"
     "Keeps the samples of recording ID from A ms (default 0) up to B ms (default: the end), counted\n"
-    "from its start, and drops the rest; gaps, counts and the content hash follow.\n";
+    "from its start, and drops the rest; gaps, counts and the content hash follow.\n"
+    "A and B are from 0 to 1e12.\n";
+
+#define TRIM_MAX_MS 1e12 /* 31 years: past any recording, and sample indexes stay exact */
 
 int cmd_trim(const struct cli *cli, int argc, char **argv)
 {
@@ -240,13 +244,13 @@ int cmd_trim(const struct cli *cli, int argc, char **argv)
     while ((c = cli_getopt("trim", argc, argv, "h", opts)) != -1) {
         switch (c) {
         case 's':
-            if (cli_parse_double(optarg, &a_ms) || a_ms < 0)
-                return cli_usage("trim", "--start-ms must be a number >= 0, not '%s'", optarg);
+            if (cli_parse_range("trim", "--start-ms", optarg, 0, TRIM_MAX_MS, &a_ms))
+                return CLI_USAGE;
             have = 1;
             break;
         case 'e':
-            if (cli_parse_double(optarg, &b_ms) || b_ms <= 0)
-                return cli_usage("trim", "--end-ms must be a number > 0, not '%s'", optarg);
+            if (cli_parse_range("trim", "--end-ms", optarg, 0.001, TRIM_MAX_MS, &b_ms))
+                return CLI_USAGE;
             have = 1;
             break;
         case 'h': fputs(trim_help, stdout); return CLI_OK;
@@ -262,7 +266,7 @@ int cmd_trim(const struct cli *cli, int argc, char **argv)
         return cli_usage("trim", "give --start-ms and/or --end-ms");
     if (b_ms >= 0 && b_ms <= a_ms)
         return cli_usage("trim", "--end-ms (%g) must be after --start-ms (%g)", b_ms, a_ms);
-    struct store *s = cli_open_store(cli, 1);
+    struct store *s = cli_open_store(cli, CLI_STORE_EDIT);
     if (!s)
         return CLI_FAIL;
     sqlite3 *db = store_db(s);
@@ -433,7 +437,7 @@ int cmd_split(const struct cli *cli, int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("split", "unexpected argument '%s'", argv[optind]);
-    struct store *s = cli_open_store(cli, 1);
+    struct store *s = cli_open_store(cli, CLI_STORE_EDIT);
     if (!s)
         return CLI_FAIL;
     sqlite3 *db = store_db(s);
@@ -478,7 +482,8 @@ int cmd_split(const struct cli *cli, int argc, char **argv)
     st = NULL;
     if (by_subject) {
         /* subjects in hash order; each goes to the side that brings the test share nearer R */
-        qsort(rs, n, sizeof *rs, by_label_key);
+        if (n > 1) /* qsort wants a valid base even for 0 items: rs is NULL then */
+            qsort(rs, n, sizeof *rs, by_label_key);
         long long total = 0, test = 0;
         for (size_t i = 0; i < n; i++)
             if (rs[i].subject[0]) {
@@ -525,7 +530,8 @@ int cmd_split(const struct cli *cli, int argc, char **argv)
         }
     }
     /* per label, stratified: the first candidates in hash order go to testing */
-    qsort(rs, n, sizeof *rs, by_label_key);
+    if (n > 1)
+        qsort(rs, n, sizeof *rs, by_label_key);
     for (size_t i = 0; i < n;) {
         size_t j = i;
         long long total = 0, test = 0, cand = 0;

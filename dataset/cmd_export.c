@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_export.c -- imulab export: Edge Impulse data acquisition JSON or CSV, plus info.labels.
  *
  * JSON: {"protected":{"ver":"v1","alg":"none"|"HS256","iat":T},"signature":HEX64,"payload":{
@@ -5,9 +6,13 @@
  * Unsigned files carry 64 zeros as signature. Signed files: HMAC-SHA256 with the key over the
  * file's JSON text with the signature set to 64 zeros, hex, put in place of the zeros (the way
  * Edge Impulse signs: sign the encoding with an empty signature, then fill it in).
- * CSV: header timestamp,<axis>,..., timestamp in ms from the start.
+ * CSV: header timestamp,<axis>,..., timestamp in ms from the start, with as many digits as read
+ * back exactly (16 kHz stays 16000 Hz); info.labels adds the exact "interval_ms" of each CSV file
+ * (a one-row file cannot tell its rate). JSON keeps device_name; one sensor's values are flat.
+ * info.labels writes each recording's sample name (an import's), else <label>.<id>.
  * Values print as the shortest decimal that reads back as the same float32.
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -120,8 +125,12 @@ struct export_ctx {
 static int export_one(const struct store_recording *r, void *arg)
 {
     struct export_ctx *x = arg;
-    if (r->ended_at == 0 && store_recording_writer_alive(x->s, r->id))
-        return 0; /* still being recorded; an orphan of a killed daemon is exported as it stands */
+    if (r->ended_at == 0 && store_recording_writer_alive(x->s, r->id)) {
+        /* still being recorded (an orphan of a killed daemon is exported as it stands): say so */
+        fprintf(stderr, "imulab export: recording %lld ('%s') is still being recorded by imulabd: not exported\n",
+                (long long)r->id, r->label);
+        return 0;
+    }
     float *v = NULL;
     int64_t n = 0;
     if (store_recording_samples(x->s, r->id, &v, &n)) {
@@ -136,15 +145,31 @@ static int export_one(const struct store_recording *r, void *arg)
     struct buf b = {0};
     double interval = 1000.0 / r->sample_rate_hz;
     char num[40];
+    /* CSV timestamps past 1e15 ms (a sample every 30,000 years) mean nothing: refused */
+    if (!json && n > 1 && !((double)(n - 1) * interval < 1e15)) {
+        free(v);
+        x->failed = cli_error("recording %lld: a sample interval of %g ms puts its timestamps past 1e15 ms: not "
+                              "exportable as CSV (use --format ei-json)",
+                              (long long)r->id, interval);
+        return 1;
+    }
     int na = r->n_axes;
     if (json) {
-        char dev[64] = "imulab";
+        char dev[64] = "imulab", devname[256] = "";
         sqlite3_stmt *st;
-        if (r->device_id && sqlite3_prepare_v2(store_db(x->s), "SELECT board FROM devices WHERE id=?", -1, &st,
-                                               NULL) == SQLITE_OK) {
+        if (r->device_id && sqlite3_prepare_v2(store_db(x->s), "SELECT board, port, sensor FROM devices WHERE id=?",
+                                               -1, &st, NULL) == SQLITE_OK) {
             sqlite3_bind_int64(st, 1, r->device_id);
-            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) && sqlite3_column_text(st, 0)[0])
-                snprintf(dev, sizeof dev, "%s", (const char *)sqlite3_column_text(st, 0));
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                const char *board = (const char *)sqlite3_column_text(st, 0);
+                const char *port = (const char *)sqlite3_column_text(st, 1);
+                const char *sensor = (const char *)sqlite3_column_text(st, 2);
+                if (board && board[0])
+                    snprintf(dev, sizeof dev, "%s", board);
+                /* an imported file's device_name is kept as the device's port (its sensor is empty) */
+                if (port && sensor && !sensor[0])
+                    snprintf(devname, sizeof devname, "%s", port);
+            }
             sqlite3_finalize(st);
         }
         puts_(&b, "{\"protected\":{\"ver\":\"v1\",\"alg\":");
@@ -152,7 +177,13 @@ static int export_one(const struct store_recording *r, void *arg)
         snprintf(num, sizeof num, ",\"iat\":%lld},\"signature\":\"", (long long)llround(r->started_at));
         puts_(&b, num);
         size_t sig_at = b.n;
-        puts_(&b, "0000000000000000000000000000000000000000000000000000000000000000\",\"payload\":{\"device_type\":");
+        puts_(&b, "0000000000000000000000000000000000000000000000000000000000000000\",\"payload\":{");
+        if (devname[0]) {
+            puts_(&b, "\"device_name\":");
+            put_jstr(&b, devname);
+            put(&b, ",", 1);
+        }
+        puts_(&b, "\"device_type\":");
         put_jstr(&b, dev);
         puts_(&b, ",\"interval_ms\":");
         fmt_double(num, sizeof num, interval);
@@ -167,6 +198,12 @@ static int export_one(const struct store_recording *r, void *arg)
         }
         puts_(&b, "],\"values\":[");
         for (int64_t i = 0; i < n; i++) {
+            if (na == 1) { /* one sensor: flat numbers, as Edge Impulse writes them */
+                if (i)
+                    put(&b, ",", 1);
+                put_float(&b, v[i]);
+                continue;
+            }
             puts_(&b, i ? ",[" : "[");
             for (int a = 0; a < na; a++) {
                 if (a)
@@ -197,12 +234,9 @@ static int export_one(const struct store_recording *r, void *arg)
         }
         put(&b, "\n", 1);
         for (int64_t i = 0; i < n; i++) {
-            /* ms with microsecond resolution, trailing zeros dropped */
-            int len = snprintf(num, sizeof num, "%.3f", (double)i * interval);
-            while (len > 1 && num[len - 1] == '0')
-                num[--len] = 0;
-            if (num[len - 1] == '.')
-                num[--len] = 0;
+            /* ms, as many digits as read back exactly: the rate from the steps is exact */
+            int len = fmt_double(num, sizeof num, (double)i * interval);
+            assert(len > 0 && len < (int)sizeof num);
             put(&b, num, (size_t)len);
             for (int a = 0; a < na; a++) {
                 put(&b, ",", 1);
@@ -230,7 +264,12 @@ static int export_one(const struct store_recording *r, void *arg)
     char nm[200];
     snprintf(nm, sizeof nm, "%s.%lld", name, (long long)r->id);
     puts_(l, ",\"name\":");
-    put_jstr(l, nm);
+    put_jstr(l, r->name[0] ? r->name : nm);
+    if (!json) { /* the exact interval: a one-row CSV cannot tell its rate */
+        puts_(l, ",\"interval_ms\":");
+        fmt_double(num, sizeof num, interval);
+        puts_(l, num);
+    }
     puts_(l, ",\"category\":");
     put_jstr(l, strcmp(r->category, "unassigned") ? r->category : "split");
     puts_(l, ",\"label\":{\"type\":\"label\",\"label\":");

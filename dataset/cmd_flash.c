@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_flash.c -- `imulab flash`: check a model directory against the board, build the classifier
  * firmware around it if needed, and program it.
  *

@@ -1,10 +1,16 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_import.c -- imulab import: Edge Impulse JSON and CSV files, info.labels, generic CSV.
  *
  * Everything happens in one transaction: files are parsed one at a time and inserted while no
  * file has failed; after the first bad file the rest are still parsed (so that every bad file is
  * named) but nothing more is written, and the transaction is rolled back at the end.
- * Samples are stored as float32, one chunk per 4096 samples at most. A recording whose content
- * hash (store_hash_values) is already in the database, trash included, is skipped and counted.
+ * Samples are stored as float32, one chunk per 4096 samples at most. info.labels files are read
+ * by eilabels.c (label, category, sample name, label type; multi-label samples are cut into one
+ * recording per segment here). A duplicate is a whole sample: a recording already in the
+ * database (trash included) with the same content hash, axes, label and category (and name when
+ * the new one has one); it is skipped and named with the one it duplicates, unless
+ * --keep-duplicates. Files an info.labels lists but that are missing fail the import, or with
+ * --skip-missing are named and skipped.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -22,17 +28,21 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "eilabels.h"
 #include "sha256.h"
 #include "store.h"
 
 #define MAX_FILE_BYTES (100LL * 1024 * 1024)
 #define CHUNK_SAMPLES 4096
 #define MAX_DEPTH 32
+/* Sample intervals imported: 100 kHz down to one sample an hour (the --rate-hz range) */
+#define IMPORT_MIN_INTERVAL_MS 0.01
+#define IMPORT_MAX_INTERVAL_MS 3600000.0
 
 struct import_opts {
     const char *label, *label_column, *columns, *category, *subject, *hmac_key;
     double rate_hz;
-    int dry_run, verbose;
+    int dry_run, verbose, skip_missing, keep_duplicates, allow_outside;
 };
 
 /* One recording parsed from a file. */
@@ -56,6 +66,13 @@ struct file {
     char label[STORE_LABEL_MAX + 1];
     char category[12];
     int from_labels; /* label/category came from an info.labels */
+    /* more from the info.labels entry */
+    char name[STORE_SAMPLE_NAME_MAX + 1];
+    enum eil_type type;
+    struct eil_segment *segments; /* multi-label: owned */
+    int n_segments;
+    int validation;     /* category validation, stored as training */
+    double interval_ms; /* CSV exported by imulab: its exact interval (0: none) */
 };
 
 struct import {
@@ -64,8 +81,10 @@ struct import {
     struct file *files;
     size_t n_files, cap_files;
     int bad_files;
-    long long recordings, samples, duplicates;
+    long long recordings, samples, duplicates, missing, unlabeled, validation, segments;
     int writing; /* still inserting (no bad file so far) */
+    struct seen_dir { dev_t dev; ino_t ino; char *path; } *seen; /* directories walked, each once */
+    size_t n_seen, cap_seen;
 };
 
 /* ---- messages ---- */
@@ -75,9 +94,11 @@ static void bad(struct import *im, const char *path, const char *fmt, ...)
 {
     va_list ap;
     fflush(stdout);
-    fprintf(stderr, "imulab: %s: ", path);
+    char shown[PATH_MAX];
+    cli_escape(path, shown, sizeof shown);
+    fprintf(stderr, "imulab: %s: ", shown);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vmessage(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     im->bad_files++;
@@ -125,13 +146,64 @@ static int add_file(struct import *im, const char *path, int is_labels)
 
 static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* Does a path an info.labels lists leave its folder (absolute, or a ".." component)? */
+static int path_leaves_folder(const char *p)
+{
+    if (p[0] == '/')
+        return 1;
+    for (const char *c = p; *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : c + strlen(c))
+        if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || c[2] == 0))
+            return 1;
+    return 0;
+}
+
 /* Walk a directory: info.labels, *.json and *.csv files, recursively, in name order. */
+/* Has the walk been in this directory (device and inode) before? Notes it if not; a second
+ * visit (a symbolic link loop, or two links to one directory) is named and skipped. */
+static int dir_seen(struct import *im, const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st))
+        return 0; /* opendir will say why */
+    for (size_t i = 0; i < im->n_seen; i++) {
+        const struct seen_dir *sd = &im->seen[i];
+        if (sd->dev != st.st_dev || sd->ino != st.st_ino)
+            continue;
+        size_t len = strlen(sd->path);
+        int inside = !strncmp(dir, sd->path, len) && (dir[len] == '/' || sd->path[len - 1] == '/');
+        char shown[PATH_MAX], first[PATH_MAX];
+        cli_escape(dir, shown, sizeof shown);
+        cli_escape(sd->path, first, sizeof first);
+        if (inside)
+            printf("skipped %s: a symbolic link loop back to %s\n", shown, first);
+        else
+            printf("skipped %s: the same directory as %s, already walked\n", shown, first);
+        return 1;
+    }
+    if (im->n_seen == im->cap_seen) {
+        size_t nc = im->cap_seen ? 2 * im->cap_seen : 16;
+        struct seen_dir *ns = realloc(im->seen, nc * sizeof *ns);
+        if (!ns)
+            return 0;
+        im->seen = ns;
+        im->cap_seen = nc;
+    }
+    im->seen[im->n_seen].dev = st.st_dev;
+    im->seen[im->n_seen].ino = st.st_ino;
+    im->seen[im->n_seen].path = strdup(dir);
+    if (im->seen[im->n_seen].path)
+        im->n_seen++;
+    return 0;
+}
+
 static void walk(struct import *im, const char *dir, int depth)
 {
     if (depth > MAX_DEPTH) {
-        bad(im, dir, "directories nested over %d deep (a symbolic link loop?)", MAX_DEPTH);
+        bad(im, dir, "directories nested over %d deep", MAX_DEPTH);
         return;
     }
+    if (dir_seen(im, dir))
+        return;
     DIR *d = opendir(dir);
     if (!d) {
         bad(im, dir, "cannot read the directory: %s", strerror(errno));
@@ -153,7 +225,8 @@ static void walk(struct import *im, const char *dir, int depth)
         names[n++] = strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, name_cmp);
+    if (n > 1) /* names is NULL for an empty directory */
+        qsort(names, n, sizeof *names, name_cmp);
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX];
         struct stat st;
@@ -243,29 +316,30 @@ static struct file *find_file(struct import *im, const char *real)
 
 /* ---- info.labels ---- */
 
-/* The label and category of the files an info.labels lists; adds those files to the list. */
+/* Problems in an info.labels: each one makes the file bad. */
+struct labels_err {
+    struct import *im;
+    const char *path;
+};
+
+static void labels_error(void *ctx, const char *msg)
+{
+    struct labels_err *le = ctx;
+    bad(le->im, le->path, "%s", msg);
+}
+
+/* The label, category and name of the files an info.labels lists (eilabels.c reads it); adds
+ * those files to the list when it was named on the command line. A listed file that does not
+ * exist is an error, or with --skip-missing named and skipped. */
 static void read_labels_file(struct import *im, struct file *lf, int add_missing)
 {
     size_t len;
     char *buf = slurp(im, lf->path, &len);
     if (!buf)
         return;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
-    if (!root) {
-        int line, col;
-        size_t off = end ? (size_t)(end - buf) : len;
-        line_col(buf, off, &line, &col);
-        bad(im, lf->path, "line %d, column %d: %s", line, col,
-            off >= len ? "not valid JSON (unexpected end of file)" : "not valid JSON");
-        free(buf);
-        return;
-    }
-    cJSON *files = cJSON_GetObjectItemCaseSensitive(root, "files");
-    if (!cJSON_IsArray(files)) {
-        bad(im, lf->path, "field 'files': %s", files ? "not an array" : "missing");
-        goto out;
-    }
+    struct eil_file ef;
+    struct labels_err le = {im, lf->path};
+    eil_parse(buf, len, &ef, labels_error, &le);
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", lf->path);
     char *slash = strrchr(dir, '/');
@@ -273,51 +347,32 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
         slash[1] = 0;
     else
         dir[0] = 0;
-    int i = -1;
-    cJSON *e;
-    cJSON_ArrayForEach(e, files)
-    {
-        i++;
-        cJSON *path = cJSON_GetObjectItemCaseSensitive(e, "path");
-        cJSON *cat = cJSON_GetObjectItemCaseSensitive(e, "category");
-        cJSON *lab = cJSON_GetObjectItemCaseSensitive(e, "label");
-        if (cJSON_IsObject(lab))
-            lab = cJSON_GetObjectItemCaseSensitive(lab, "label");
-        if (!cJSON_IsString(path) || !path->valuestring[0]) {
-            bad(im, lf->path, "files[%d].path: missing or not a string", i);
-            continue;
-        }
-        const char *ps = path->valuestring;
-        if (!cJSON_IsString(lab)) {
-            bad(im, lf->path, "files[%d].label.label: missing or not a string (file %s)", i, ps);
-            continue;
-        }
-        char why[128];
-        if (!store_label_valid(lab->valuestring, why, sizeof why)) {
-            bad(im, lf->path, "files[%d].label.label: %s (file %s)", i, why, ps);
-            continue;
-        }
-        const char *category = "unassigned";
-        if (cat) {
-            if (!cJSON_IsString(cat)) {
-                bad(im, lf->path, "files[%d].category: not a string (file %s)", i, ps);
-                continue;
-            }
-            if (!strcmp(cat->valuestring, "training") || !strcmp(cat->valuestring, "testing"))
-                category = cat->valuestring;
-            else if (strcmp(cat->valuestring, "split") && strcmp(cat->valuestring, "unassigned")) {
-                bad(im, lf->path, "files[%d].category: '%s' is not training, testing, split or unassigned", i,
-                    cat->valuestring);
-                continue;
-            }
-        }
+    for (size_t i = 0; i < ef.n; i++) {
+        struct eil_entry *e = &ef.entries[i];
+        const char *ps = e->path;
+        char at[32];
+        snprintf(at, sizeof at, ef.ndjson ? "line %d" : "files[%d]", e->where);
         char full[PATH_MAX], real[PATH_MAX];
+        if (!im->o->allow_outside && path_leaves_folder(ps)) {
+            /* an info.labels from elsewhere must not make us read (and echo) any file */
+            bad(im, lf->path, "%s.path: '%s' is %s: only files in its folder are read (give --allow-outside)", at,
+                ps, ps[0] == '/' ? "an absolute path" : "outside its folder");
+            continue;
+        }
         if (ps[0] == '/')
             snprintf(full, sizeof full, "%s", ps);
         else
             snprintf(full, sizeof full, "%s%s", dir, ps);
         if (!realpath(full, real)) {
-            bad(im, lf->path, "files[%d].path: %s: %s", i, full, strerror(errno));
+            if (errno == ENOENT && im->o->skip_missing) {
+                printf("skipped %s: listed in %s (%s) but missing\n", full, lf->path, at);
+                im->missing++;
+            } else if (errno == ENOENT) {
+                bad(im, lf->path, "%s.path: %s: %s (give --skip-missing to import the other files)", at, full,
+                    strerror(errno));
+            } else {
+                bad(im, lf->path, "%s.path: %s: %s", at, full, strerror(errno));
+            }
             continue;
         }
         struct file *f = find_file(im, real);
@@ -327,16 +382,23 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
             /* listed by an info.labels given on the command line: import it too */
             if (add_file(im, full, 0))
                 continue;
-            f = &im->files[im->n_files - 1];
-            qsort(im->files, im->n_files, sizeof *im->files, file_cmp);
+            if (im->n_files > 1)
+                qsort(im->files, im->n_files, sizeof *im->files, file_cmp);
             f = find_file(im, real);
         }
-        snprintf(f->label, sizeof f->label, "%s", lab->valuestring);
-        snprintf(f->category, sizeof f->category, "%s", category);
+        snprintf(f->label, sizeof f->label, "%s", e->label);
+        snprintf(f->category, sizeof f->category, "%s", e->category);
+        snprintf(f->name, sizeof f->name, "%s", e->name);
+        f->type = e->type;
+        f->validation = e->validation;
+        f->interval_ms = e->interval_ms;
+        free(f->segments);
+        f->segments = e->segments; /* taken over */
+        f->n_segments = e->n_segments;
+        e->segments = NULL;
         f->from_labels = 1;
     }
-out:
-    cJSON_Delete(root);
+    eil_free(&ef);
     free(buf);
 }
 
@@ -366,32 +428,88 @@ static int to_float(double d, float *f)
     return 0;
 }
 
-/* Store one parsed recording (unless a duplicate). */
-static void insert(struct import *im, const struct file *f, const char *path, struct parsed *p, const char *category)
+/* Rates that are an integer but for the last bits of a division (1000 / 333.33333333333331 ms)
+ * become that integer. */
+static double snap_rate(double r)
 {
-    if (!im->writing)
-        return;
-    char hash[17];
-    store_hash_values(p->values, p->n * p->n_axes, hash);
+    double n = nearbyint(r);
+    return n > 0 && fabs(r - n) <= 1e-9 * n ? n : r;
+}
+
+/* A recording already in the database (trash included) that this one duplicates: the same
+ * values (content hash, axes) and the same label and category, and the same name when this one
+ * has one. Returns its id (0 when none) and where it came from in from[]. */
+static long long find_duplicate(struct import *im, const char *path, const char *hash, const struct parsed *p,
+                                const char *category, const char *name, char *from, size_t fromlen)
+{
     sqlite3 *db = store_db(im->s);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT id FROM recordings WHERE content_hash=? LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, coalesce(source,''), coalesce(name,''), deleted_at IS NOT NULL FROM recordings"
+                           " WHERE content_hash=?1 AND label=?2 AND category=?3 AND n_axes=?4"
+                           " AND (?5 = '' OR coalesce(name,'') = ?5)"
+                           " AND (SELECT group_concat(name, ',') FROM (SELECT name FROM axes"
+                           "      WHERE recording_id=recordings.id ORDER BY idx)) = ?6"
+                           " ORDER BY id LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
         bad(im, path, "database: %s", sqlite3_errmsg(db));
-        return;
+        return -1;
     }
     sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-    long long dup = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_bind_text(st, 2, p->label, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, category, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, p->n_axes);
+    sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
+    char axes[STORE_MAX_AXES * (STORE_NAME_MAX + 1) + 1] = "";
+    for (int a = 0; a < p->n_axes; a++) /* the same numbers under other axis names are other data */
+        snprintf(axes + strlen(axes), sizeof axes - strlen(axes), "%s%s", a ? "," : "", p->axes[a].name);
+    sqlite3_bind_text(st, 6, axes, -1, SQLITE_STATIC);
+    long long id = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        const char *src = (const char *)sqlite3_column_text(st, 1);
+        const char *nm = (const char *)sqlite3_column_text(st, 2);
+        snprintf(from, fromlen, "%s%s%s%s", src && *src ? src : "no source", nm && *nm ? ", name " : "",
+                 nm ? nm : "", sqlite3_column_int(st, 3) ? ", in the trash" : "");
+    }
     sqlite3_finalize(st);
-    if (dup) {
+    return id;
+}
+
+/* Store one parsed recording (unless a duplicate, see find_duplicate). name and notes may be "". */
+static void insert(struct import *im, const struct file *f, const char *path, struct parsed *p, const char *category,
+                   const char *name, const char *notes)
+{
+    if (!(p->rate_hz >= 1000.0 / IMPORT_MAX_INTERVAL_MS && p->rate_hz <= 1000.0 / IMPORT_MIN_INTERVAL_MS)) {
+        /* equal timestamps give inf, far-apart ones a rate no recording has */
+        if (p->first_line > 0)
+            bad(im, path, "line %d: the timestamps from here give a sample rate of %g Hz, outside %g..%g Hz",
+                p->first_line, p->rate_hz, 1000.0 / IMPORT_MAX_INTERVAL_MS, 1000.0 / IMPORT_MIN_INTERVAL_MS);
+        else
+            bad(im, path, "a sample rate of %g Hz, outside %g..%g Hz", p->rate_hz, 1000.0 / IMPORT_MAX_INTERVAL_MS,
+                1000.0 / IMPORT_MIN_INTERVAL_MS);
+        return;
+    }
+    if (!im->writing)
+        return;
+    p->rate_hz = snap_rate(p->rate_hz);
+    char hash[17], from[600];
+    store_hash_values(p->values, p->n * p->n_axes, hash);
+    long long dup = find_duplicate(im, path, hash, p, category, name, from, sizeof from);
+    if (dup < 0)
+        return;
+    if (dup && !im->o->keep_duplicates) {
         im->duplicates++;
-        if (im->o->verbose)
-            fprintf(stderr, "imulab: %s: same samples as recording %lld, skipped\n", path, dup);
+        printf("skipped %s%s%s: duplicate of recording %lld (%s): same values, axes, label '%s' and category %s\n", path,
+               name[0] ? " " : "", name, dup, from, p->label, category);
         return;
     }
     struct store_recording r;
     memset(&r, 0, sizeof r);
     snprintf(r.label, sizeof r.label, "%s", p->label);
     snprintf(r.category, sizeof r.category, "%s", category);
+    snprintf(r.name, sizeof r.name, "%s", name);
+    snprintf(r.notes, sizeof r.notes, "%s", notes);
     if (im->o->subject)
         snprintf(r.subject, sizeof r.subject, "%s", im->o->subject);
     r.started_at = p->started_at > 0 ? p->started_at : store_now();
@@ -400,7 +518,7 @@ static void insert(struct import *im, const struct file *f, const char *path, st
     r.n_axes = p->n_axes;
     memcpy(r.axes, p->axes, sizeof r.axes);
     snprintf(r.source, sizeof r.source, "%s", f->real);
-    if (p->device_type[0]) {
+    if (p->device_type[0] || p->device_name[0]) {
         struct store_device d;
         memset(&d, 0, sizeof d);
         snprintf(d.board, sizeof d.board, "%s", p->device_type);
@@ -429,12 +547,64 @@ static void insert(struct import *im, const struct file *f, const char *path, st
     im->samples += p->n;
 }
 
+/* Store what one file holds: one recording, or for a multi-label sample one per segment (the
+ * samples whose time i / rate falls in [start, end + 1) ms: Edge Impulse's segments are whole
+ * ms with both ends included, the next one starting at end + 1). */
+static void insert_file(struct import *im, const struct file *f, const char *path, struct parsed *p,
+                        const char *category)
+{
+    char notes[256] = "";
+    if (f->from_labels && f->validation && !im->o->category)
+        snprintf(notes, sizeof notes, "category validation in info.labels, stored as training");
+    if (f->from_labels && f->type == EIL_UNLABELED && !im->o->label)
+        snprintf(notes + strlen(notes), sizeof notes - strlen(notes), "%sunlabeled in info.labels",
+                 notes[0] ? "; " : "");
+    if (!(f->from_labels && f->type == EIL_MULTI) || im->o->label) {
+        long long before = im->recordings;
+        insert(im, f, path, p, category, f->name, notes);
+        if (im->recordings > before) {
+            im->validation += notes[0] && f->validation && !im->o->category;
+            im->unlabeled += f->from_labels && f->type == EIL_UNLABELED && !im->o->label;
+        }
+        return;
+    }
+    struct parsed seg = *p;
+    for (int k = 0; k < f->n_segments; k++) {
+        const struct eil_segment *g = &f->segments[k];
+        int64_t a = (int64_t)ceil(g->start_ms * p->rate_hz / 1000.0 - 1e-9);
+        int64_t b = (int64_t)ceil((g->end_ms + 1.0) * p->rate_hz / 1000.0 - 1e-9);
+        if (a < 0)
+            a = 0;
+        if (b > p->n)
+            b = p->n;
+        if (a >= b) {
+            bad(im, path, "multi-label segment %d (%s, %g-%g ms) holds no sample of the %lld (%.6g s)", k, g->label,
+                g->start_ms, g->end_ms, (long long)p->n, (double)p->n / p->rate_hz);
+            return;
+        }
+        seg.values = p->values + a * p->n_axes;
+        seg.n = b - a;
+        seg.started_at = p->started_at > 0 ? p->started_at + (double)a / p->rate_hz : 0;
+        snprintf(seg.label, sizeof seg.label, "%s", g->label);
+        char segnotes[256];
+        snprintf(segnotes, sizeof segnotes, "%s%ssegment %d of %d (%g-%g ms) of a multi-label sample", notes,
+                 notes[0] ? "; " : "", k + 1, f->n_segments, g->start_ms, g->end_ms);
+        long long before = im->recordings;
+        insert(im, f, path, &seg, category, f->name, segnotes);
+        im->segments += im->recordings - before;
+    }
+}
+
 /* The label of a file: --label, info.labels, else the file name up to its first dot. */
 static int file_label(struct import *im, const struct file *f, char out[STORE_LABEL_MAX + 1])
 {
     char why[128];
     if (im->o->label) {
         snprintf(out, STORE_LABEL_MAX + 1, "%s", im->o->label);
+        return 0;
+    }
+    if (f->from_labels && f->type == EIL_UNLABELED) {
+        snprintf(out, STORE_LABEL_MAX + 1, "unlabeled"); /* noted on the recording; relabel later */
         return 0;
     }
     if (f->from_labels) {
@@ -596,10 +766,11 @@ static void import_json(struct import *im, struct file *f)
         bad(im, path, "payload.interval_ms: missing");
         goto out;
     }
-    if (!cJSON_IsNumber(interval) || !(interval->valuedouble > 0) || !isfinite(interval->valuedouble) ||
-        !isfinite(1000.0 / interval->valuedouble)) {
+    if (!cJSON_IsNumber(interval) || !(interval->valuedouble >= IMPORT_MIN_INTERVAL_MS) ||
+        !(interval->valuedouble <= IMPORT_MAX_INTERVAL_MS)) {
         char *txt = cJSON_PrintUnformatted(interval);
-        bad(im, path, "payload.interval_ms: must be a positive number of milliseconds, not %s", txt ? txt : "?");
+        bad(im, path, "payload.interval_ms: must be a positive number of milliseconds from %g to %g, not %.40s",
+            IMPORT_MIN_INTERVAL_MS, IMPORT_MAX_INTERVAL_MS, txt ? txt : "?");
         free(txt);
         goto out;
     }
@@ -695,7 +866,7 @@ static void import_json(struct import *im, struct file *f)
     }
     if (file_label(im, f, p.label))
         goto out;
-    insert(im, f, path, &p, file_category(im, f));
+    insert_file(im, f, path, &p, file_category(im, f));
 out:
     free(p.values);
     cJSON_Delete(root);
@@ -780,6 +951,19 @@ static void import_csv(struct import *im, struct file *f)
         if (!*q)
             continue; /* blank line */
         if (!have_header) {
+            int full_cols = 1; /* counted on the whole line: the copy below may be cut */
+            for (const char *c = ln; (c = strchr(c, ',')); c++)
+                full_cols++;
+            if (full_cols > MAX_COLS) {
+                bad(im, path, "line %d: %d columns, at most %d", line, full_cols, MAX_COLS);
+                ok = 0;
+                break;
+            }
+            if (strlen(ln) >= sizeof hdrbuf) {
+                bad(im, path, "line %d: the header is %zu bytes, at most %zu", line, strlen(ln), sizeof hdrbuf - 1);
+                ok = 0;
+                break;
+            }
             snprintf(hdrbuf, sizeof hdrbuf, "%s", ln);
             ncols = split_fields(hdrbuf, header, MAX_COLS);
             if (ncols > MAX_COLS) {
@@ -895,7 +1079,7 @@ static void import_csv(struct import *im, struct file *f)
             }
             p.rate_hz = im->o->rate_hz > 0 ? im->o->rate_hz : 1000.0 * (double)(rows_in_rec - 1) / (t_prev - t_first);
             snprintf(p.label, sizeof p.label, "%s", cur_label);
-            insert(im, f, path, &p, category);
+            insert(im, f, path, &p, category, "", "");
             p.n = 0;
         }
         if (p.n == 0) {
@@ -956,8 +1140,13 @@ static void import_csv(struct import *im, struct file *f)
     if (ok) {
         if (im->o->rate_hz > 0) {
             p.rate_hz = im->o->rate_hz;
+        } else if (rows_in_rec < 2 && f->interval_ms > 0) {
+            p.rate_hz = 1000.0 / f->interval_ms; /* a one-row export: its info.labels carries the interval */
         } else if (rows_in_rec < 2) {
-            bad(im, path, "line %d: a single row cannot tell the sample rate (give --rate-hz)", p.first_line);
+            bad(im, path,
+                "line %d: a single row cannot tell the sample rate (give --rate-hz, or an info.labels entry with "
+                "\"interval_ms\")",
+                p.first_line);
             ok = 0;
         } else if (!(t_prev > t_first)) {
             bad(im, path, "timestamps do not advance (all %g): cannot tell the sample rate", t_first);
@@ -969,8 +1158,10 @@ static void import_csv(struct import *im, struct file *f)
     if (ok) {
         if (label_col >= 0)
             snprintf(p.label, sizeof p.label, "%s", cur_label);
-        if (label_col >= 0 || !file_label(im, f, p.label))
-            insert(im, f, path, &p, category);
+        if (label_col >= 0)
+            insert(im, f, path, &p, category, "", "");
+        else if (!file_label(im, f, p.label))
+            insert_file(im, f, path, &p, category);
     }
     free(p.values);
     free(buf);
@@ -978,18 +1169,40 @@ static void import_csv(struct import *im, struct file *f)
 
 /* ---- the command ---- */
 
+/* The rest of the summary line: what was skipped or changed, per reason. */
+static void print_counts(const struct import *im)
+{
+    const char *sep = "; skipped: ";
+    if (im->duplicates) {
+        printf("%s%lld duplicate%s", sep, im->duplicates, im->duplicates == 1 ? "" : "s");
+        sep = ", ";
+    }
+    if (im->missing)
+        printf("%s%lld missing file%s (--skip-missing)", sep, im->missing, im->missing == 1 ? "" : "s");
+    if (im->segments)
+        printf("; %lld recording%s from multi-label segments", im->segments, im->segments == 1 ? "" : "s");
+    if (im->unlabeled)
+        printf("; %lld unlabeled (label 'unlabeled')", im->unlabeled);
+    if (im->validation)
+        printf("; %lld validation stored as training", im->validation);
+    putchar('\n');
+}
+
 static const char *import_help =
     "usage: imulab import [OPTIONS] PATH...\n"
     "\n"
     "Imports recordings from Edge Impulse data acquisition JSON files (unsigned or HS256), Edge\n"
     "Impulse CSV files (first column 'timestamp' in ms; the rate comes from its steps), info.labels\n"
-    "files (with the label and category of each file they list) and directories of them,\n"
-    "recursively. The label of a file: --label, else its info.labels entry, else its name up to the\n"
-    "first dot (<label>.<anything>.json). The category: --category, else info.labels, else a parent\n"
-    "directory named training or testing, else unassigned.\n"
+    "files, JSON or NDJSON (with the label, category and name of each file they list) and\n"
+    "directories of them, recursively. The label of a file: --label, else its info.labels entry,\n"
+    "else its name up to the first dot (<label>.<anything>.json). The category: --category, else\n"
+    "info.labels (validation is stored as training, split as unassigned), else a parent directory\n"
+    "named training or testing, else unassigned. Unlabeled samples get the label 'unlabeled';\n"
+    "multi-label samples become one recording per labelled segment.\n"
     "All or nothing: one transaction; every bad file is named with the line or field and the\n"
-    "reason, and then nothing is imported (exit 1). Recordings whose samples are already in the\n"
-    "database are skipped and counted.\n"
+    "reason, and then nothing is imported (exit 1). A duplicate (the same values, label and\n"
+    "category as a recording already in the database, and the same name when it has one) is\n"
+    "skipped and named with the recording it duplicates.\n"
     "\n"
     "  --label L           label every recording L\n"
     "  --category C        training, testing or unassigned for every recording\n"
@@ -999,8 +1212,13 @@ static const char *import_help =
     "                      gives the rate unless --rate-hz)\n"
     "  --label-column C    generic CSV: the label of each row; runs of one label become recordings\n"
     "  --rate-hz R         the sample rate, for CSV files without timestamps\n"
+    "  --skip-missing      files an info.labels lists that do not exist are named and skipped\n"
+    "                      (without it they fail the import)\n"
+    "  --keep-duplicates   import duplicates too\n"
+    "  --allow-outside     let an info.labels list files outside its folder (absolute or ../ paths;\n"
+    "                      refused by default)\n"
     "  --dry-run           check everything, import nothing\n"
-    "  -v, --verbose       name each duplicate\n";
+    "  -v, --verbose       (accepted for compatibility: skipped files are always named)\n";
 
 int cmd_import(const struct cli *cli, int argc, char **argv)
 {
@@ -1012,6 +1230,9 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
                                          {"label-column", required_argument, NULL, 'L'},
                                          {"rate-hz", required_argument, NULL, 'r'},
                                          {"dry-run", no_argument, NULL, 'n'},
+                                         {"skip-missing", no_argument, NULL, 'M'},
+                                         {"keep-duplicates", no_argument, NULL, 'D'},
+                                         {"allow-outside", no_argument, NULL, 'A'},
                                          {"verbose", no_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -1049,10 +1270,14 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
             break;
         case 'L': o.label_column = optarg; break;
         case 'r':
-            if (cli_parse_double(optarg, &o.rate_hz) || o.rate_hz <= 0)
-                return cli_usage("import", "--rate-hz must be a positive number, not '%s'", optarg);
+            if (cli_parse_range("import", "--rate-hz", optarg, 1000.0 / IMPORT_MAX_INTERVAL_MS,
+                                1000.0 / IMPORT_MIN_INTERVAL_MS, &o.rate_hz))
+                return CLI_USAGE;
             break;
         case 'n': o.dry_run = 1; break;
+        case 'M': o.skip_missing = 1; break;
+        case 'D': o.keep_duplicates = 1; break;
+        case 'A': o.allow_outside = 1; break;
         case 'v': o.verbose = 1; break;
         case 'h': fputs(import_help, stdout); return CLI_OK;
         default: return CLI_USAGE;
@@ -1088,7 +1313,8 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
     }
     (void)explicit_labels_from;
     /* de-duplicate by real path */
-    qsort(im.files, im.n_files, sizeof *im.files, file_cmp);
+    if (im.n_files > 1) /* no files: im.files is NULL */
+        qsort(im.files, im.n_files, sizeof *im.files, file_cmp);
     size_t w = 0;
     for (size_t i = 0; i < im.n_files; i++) {
         if (w && !strcmp(im.files[w - 1].real, im.files[i].real)) {
@@ -1152,8 +1378,9 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
         status = CLI_FAIL;
     } else if (o.dry_run) {
         store_rollback(s);
-        printf("would import %lld recordings (%lld samples) from %zu files; %lld duplicates would be skipped\n",
-               im.recordings, im.samples, n_data, im.duplicates);
+        printf("would import %lld recording%s (%lld samples) from %zu file%s", im.recordings,
+               im.recordings == 1 ? "" : "s", im.samples, n_data, n_data == 1 ? "" : "s");
+        print_counts(&im);
     } else if (store_commit(s)) {
         cli_error("%s: commit: %s", cli->db_path, store_errmsg(s));
         store_rollback(s);
@@ -1161,15 +1388,17 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
     } else {
         printf("imported %lld recording%s (%lld samples) from %zu file%s", im.recordings,
                im.recordings == 1 ? "" : "s", im.samples, n_data, n_data == 1 ? "" : "s");
-        if (im.duplicates)
-            printf("; %lld duplicate%s skipped", im.duplicates, im.duplicates == 1 ? "" : "s");
-        putchar('\n');
+        print_counts(&im);
     }
     store_close(s);
     for (size_t i = 0; i < im.n_files; i++) {
         free(im.files[i].path);
         free(im.files[i].real);
+        free(im.files[i].segments);
     }
     free(im.files);
+    for (size_t i = 0; i < im.n_seen; i++)
+        free(im.seen[i].path);
+    free(im.seen);
     return status;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_list.c -- imulab list, stats and windows: read-only views of the dataset. */
 #include <getopt.h>
 #include <math.h>
@@ -50,7 +51,7 @@ static const char *list_help =
     "  --deleted      list the trash instead (recordings removed with `imulab rm`)\n"
     "  --json         a JSON array of objects {id, label, category, subject, samples, seconds,\n"
     "                 sample_rate_hz, axes, units, format, gaps, missing_samples, started_at,\n"
-    "                 open, device, source, content_hash, deleted_at}\n";
+    "                 open, device, source, content_hash, name, deleted_at}\n";
 
 int cmd_list(const struct cli *cli, int argc, char **argv)
 {
@@ -89,16 +90,18 @@ int cmd_list(const struct cli *cli, int argc, char **argv)
         return CLI_OK;
     }
     sqlite3_stmt *st;
-    const char *sql =
+    char sql[1400];
+    snprintf(sql, sizeof sql,
         "SELECT r.id, r.label, r.category, coalesce(r.subject,''), r.sample_count, r.sample_rate_hz, r.format,"
         " r.gap_count, r.missing_samples, r.started_at, r.ended_at IS NULL, coalesce(r.content_hash,''),"
         " coalesce(r.source,''), coalesce(r.deleted_at,0),"
         " (SELECT group_concat(name, char(31)) FROM (SELECT name FROM axes WHERE recording_id=r.id ORDER BY idx)),"
         " (SELECT group_concat(unit, char(31)) FROM (SELECT unit FROM axes WHERE recording_id=r.id ORDER BY idx)),"
-        " coalesce(d.board,'')"
+        " coalesce(d.board,''), %s"
         " FROM recordings r LEFT JOIN devices d ON d.id=r.device_id"
         " WHERE (?1 IS NULL OR r.label=?1) AND (?2 IS NULL OR r.category=?2)"
-        " AND (r.deleted_at IS NULL) = (?3 = 0) ORDER BY r.id";
+        " AND (r.deleted_at IS NULL) = (?3 = 0) ORDER BY r.id",
+        store_schema_version(s) >= 2 ? "coalesce(r.name,'')" : "''");
     if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
         cli_error("%s: listing recordings: %s", cli->db_path, sqlite3_errmsg(store_db(s)));
         store_close(s);
@@ -155,6 +158,12 @@ int cmd_list(const struct cli *cli, int argc, char **argv)
             cli_json_str(stdout, (const char *)sqlite3_column_text(st, 12));
             fputs(",\"content_hash\":", stdout);
             cli_json_str(stdout, (const char *)sqlite3_column_text(st, 11));
+            fputs(",\"name\":", stdout);
+            const char *nm = (const char *)sqlite3_column_text(st, 17);
+            if (nm && *nm)
+                cli_json_str(stdout, nm);
+            else
+                fputs("null", stdout);
             fputs(",\"deleted_at\":", stdout);
             double del = sqlite3_column_double(st, 13);
             if (del > 0)
@@ -408,7 +417,7 @@ static const char *windows_help =
     "How many windows of N ms, taken every --stride-ms (default: N, no overlap), each label and\n"
     "category gives. A recording shorter than a window counts as one (zero-padded, as Edge Impulse\n"
     "does); otherwise 1 + floor((samples - window) / stride), window and stride in samples at the\n"
-    "recording's rate.\n"
+    "recording's rate. N and --stride-ms are from 1 to 600000.\n"
     "  --json   {\"window_ms\", \"stride_ms\", \"windows\", \"labels\": {LABEL: {\"training\", \"testing\",\n"
     "           \"unassigned\", \"total\"}}}\n";
 
@@ -443,12 +452,12 @@ int cmd_windows(const struct cli *cli, int argc, char **argv)
     while ((c = cli_getopt("windows", argc, argv, "h", opts)) != -1) {
         switch (c) {
         case 'w':
-            if (cli_parse_double(optarg, &window) || window <= 0)
-                return cli_usage("windows", "--window-ms must be a positive number, not '%s'", optarg);
+            if (cli_parse_range("windows", "--window-ms", optarg, 1, 600000, &window))
+                return CLI_USAGE;
             break;
         case 's':
-            if (cli_parse_double(optarg, &stride) || stride <= 0)
-                return cli_usage("windows", "--stride-ms must be a positive number, not '%s'", optarg);
+            if (cli_parse_range("windows", "--stride-ms", optarg, 1, 600000, &stride))
+                return CLI_USAGE;
             break;
         case 'l': label = optarg; break;
         case 'j': json = 1; break;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_show.c -- imulab show (metadata, per-axis statistics and a terminal plot) and imulab plot
  * (an SVG file for reports). */
 #include <errno.h>
@@ -67,6 +68,7 @@ int cmd_show(const struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
                                          {"width", required_argument, NULL, 'w'},
                                          {"height", required_argument, NULL, 'H'},
+                                         {"segments", optional_argument, NULL, 's'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int json = 0, width = 72, height = 16, c;
@@ -259,21 +261,25 @@ static double nice_step(double range, int ticks)
 }
 
 static const char *plot_help =
-    "usage: imulab plot ID --out FILE.svg [--width PX] [--height PX]\n"
+    "usage: imulab plot ID --out FILE.svg [--width PX] [--height PX] [--segments[=MODEL_DIR]]\n"
     "\n"
     "Draws recording ID to an SVG file: one line per axis (its minimum and maximum per pixel\n"
     "column, so that short peaks survive), time in seconds, a legend, the label as title.\n"
-    "Default size 1000 x 360 pixels.\n";
+    "Default size 1000 x 360 pixels.\n"
+    "  --segments[=DIR]  shade the gestures gesture mode's motion segmenter finds (green; dropped\n"
+    "                    ones grey), with the segmenter of model DIR or, without DIR, the one\n"
+    "                    `imulab train --mode gesture` would set up (see `imulab segments`)\n";
 
 int cmd_plot(const struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
                                          {"width", required_argument, NULL, 'w'},
                                          {"height", required_argument, NULL, 'H'},
+                                         {"segments", optional_argument, NULL, 's'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *out = NULL;
-    int W = 1000, H = 360, c;
+    const char *out = NULL, *seg_model = NULL;
+    int W = 1000, H = 360, c, want_segments = 0;
     double d;
     cli_getopt_begin();
     while ((c = cli_getopt("plot", argc, argv, "h", opts)) != -1) {
@@ -289,6 +295,7 @@ int cmd_plot(const struct cli *cli, int argc, char **argv)
                 return cli_usage("plot", "--height must be an integer from 100 to 20000, not '%s'", optarg);
             H = (int)d;
             break;
+        case 's': want_segments = 1; seg_model = optarg; break;
         case 'h': fputs(plot_help, stdout); return CLI_OK;
         default: return CLI_USAGE;
         }
@@ -309,6 +316,17 @@ int cmd_plot(const struct cli *cli, int argc, char **argv)
         return st;
     int na = r.n_axes;
     double secs = (double)n / r.sample_rate_hz;
+    enum { MAXSEG = 1024 };
+    static uint32_t seg_start[MAXSEG], seg_len[MAXSEG];
+    static int seg_kept[MAXSEG];
+    int n_seg = 0;
+    if (want_segments) {
+        n_seg = cli_plot_segments(cli, seg_model, na, v, n, seg_start, seg_len, seg_kept, MAXSEG);
+        if (n_seg < 0) {
+            st = CLI_FAIL;
+            goto done;
+        }
+    }
     double lo = INFINITY, hi = -INFINITY;
     for (int64_t i = 0; i < n * na; i++) {
         if (v[i] < lo)
@@ -361,6 +379,11 @@ int cmd_plot(const struct cli *cli, int argc, char **argv)
             "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n"
             "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">time (s)</text>\n",
             L, T, pw, ph, L + pw / 2, H - 8);
+    /* the segmenter's cuts under the curves */
+    for (int k = 0; k < n_seg && n > 0; k++)
+        fprintf(f, "<rect class=\"segment%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+                "fill-opacity=\"0.25\"/>\n", seg_kept[k] ? "" : " dropped", L + pw * seg_start[k] / (double)n, T,
+                pw * seg_len[k] / (double)n, ph, seg_kept[k] ? "#2ca02c" : "#999999");
     /* one polyline per axis: min and max of each pixel column */
     int cols = (int)pw;
     for (int a = 0; a < na && n > 0; a++) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_train.c -- `imulab train` and `imulab eval`: the front end of the trainer library. */
 #include <getopt.h>
 #include <math.h>
@@ -112,6 +113,9 @@ static const char train_help[] =
     "  --gesture-min-ms N   gesture: shorter segments are dropped (default 250)\n"
     "  --gesture-hold-ms N  gesture: quiet time that ends a gesture (default 200)\n"
     "  --gesture-buf N      gesture: samples the device keeps per gesture before halving (default 128)\n"
+    "  --gesture-trim       gesture: cut one-gesture recordings to the span the segmenter sees moving\n"
+    "                       (first onset to last end, as the device cuts its live stream; default:\n"
+    "                       used whole)\n"
     "  --seg-on X           gesture: onset level above idle, part of the motion-level spread (default 0.1)\n"
     "  --seg-off X          gesture: offset level above idle (default 0.04)\n"
     "  --seed N             random seed (default 1); the same seed gives the same model\n"
@@ -140,6 +144,10 @@ static const char train_help[] =
     "                       more than 1 point against float on the validation part (on the training\n"
     "                       windows without --val-frac), and the int8 model it gives is kept if it\n"
     "                       is no worse there\n"
+    "  --min-confidence P   device decisions: below P (softmax of the two best classes, 0.5..0.99;\n"
+    "                       0 = off) the decision is \"uncertain\" (default 0.6)\n"
+    "  --smooth N           device decisions: majority over the last N inferences (1..16, default 3)\n"
+    "  --min-interval-ms N  device decisions: at least N ms between two events (default 0)\n"
     "  --quiet              no per-epoch progress\n";
 
 /* --features: a comma-separated list of groups (imu_features.h). */
@@ -162,8 +170,13 @@ static int parse_features(const char *s, struct tr_options *o)
     return 0;
 }
 
+/* The range of the last parse_int/parse_float, for the message naming it. */
+static double range_lo, range_hi;
+
 static int parse_int(const char *s, int lo, int hi, int *v)
 {
+    range_lo = lo;
+    range_hi = hi;
     char *end;
     long x = strtol(s, &end, 10);
     if (end == s || *end || x < lo || x > hi) return -1;
@@ -173,6 +186,8 @@ static int parse_int(const char *s, int lo, int hi, int *v)
 
 static int parse_float(const char *s, double lo, double hi, float *v)
 {
+    range_lo = lo;
+    range_hi = hi;
     double x;
     if (cli_parse_double(s, &x) || x < lo || x > hi) return -1;
     *v = (float)x;
@@ -183,7 +198,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
 {
     enum { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
            O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
-           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB };
+           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM };
     static const struct option opts[] = {
         {"out", required_argument, NULL, 'o'}, {"window-ms", required_argument, NULL, O_WIN},
         {"stride-ms", required_argument, NULL, O_STRIDE}, {"seed", required_argument, NULL, O_SEED},
@@ -202,7 +217,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"gesture-max-ms", required_argument, NULL, O_GMAX}, {"gesture-min-ms", required_argument, NULL, O_GMIN},
         {"gesture-hold-ms", required_argument, NULL, O_GHOLD}, {"gesture-buf", required_argument, NULL, O_GBUF},
         {"seg-on", required_argument, NULL, O_SON}, {"seg-off", required_argument, NULL, O_SOFF},
-        {"sub-segments", required_argument, NULL, O_NSUB},
+        {"sub-segments", required_argument, NULL, O_NSUB}, {"gesture-trim", no_argument, NULL, O_TRIM}, {"min-confidence", required_argument, NULL, O_MINC},
+        {"smooth", required_argument, NULL, O_SMOOTH}, {"min-interval-ms", required_argument, NULL, O_MINI},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
     tr_options_default(&o);
@@ -210,13 +226,14 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     int quiet = 0, c, v, mode_set = 0, window_set = 0;
     const char *cmd = "train";
 #define BAD(what) return cli_usage(cmd, "bad " what " '%s'", optarg)
+#define BAD_RANGE(what) return cli_usage(cmd, what " must be from %g to %g, not '%.40s'", range_lo, range_hi, optarg)
     cli_getopt_begin();
     while ((c = cli_getopt(cmd, argc, argv, "h", opts)) != -1) {
         switch (c) {
         case 'h': fputs(train_help, stdout); return CLI_OK;
         case 'o': out = optarg; break;
-        case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD("--window-ms"); window_set = 1; break;
-        case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD("--stride-ms"); window_set = 1; break;
+        case O_WIN: if (parse_int(optarg, 10, 600000, &o.window_ms)) BAD_RANGE("--window-ms"); window_set = 1; break;
+        case O_STRIDE: if (parse_int(optarg, 1, 600000, &o.stride_ms)) BAD_RANGE("--stride-ms"); window_set = 1; break;
         case O_MODE:
             if (!strcmp(optarg, "gesture")) o.mode = TR_MODE_GESTURE;
             else if (!strcmp(optarg, "continuous")) o.mode = TR_MODE_CONTINUOUS;
@@ -224,46 +241,54 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
             else BAD("--mode (gesture, continuous or auto)");
             mode_set = 1;
             break;
-        case O_GPTS: if (parse_int(optarg, 8, IMU_RESAMPLE_MAX_POINTS, &o.gesture_points)) BAD("--gesture-points (8..1024)"); break;
-        case O_GMAX: if (parse_int(optarg, 50, 600000, &o.gesture_max_ms)) BAD("--gesture-max-ms"); break;
-        case O_GMIN: if (parse_int(optarg, 0, 600000, &o.gesture_min_ms)) BAD("--gesture-min-ms"); break;
-        case O_GHOLD: if (parse_int(optarg, 1, 600000, &o.gesture_hold_ms)) BAD("--gesture-hold-ms"); break;
+        case O_GPTS: if (parse_int(optarg, 8, IMU_RESAMPLE_MAX_POINTS, &o.gesture_points)) BAD_RANGE("--gesture-points"); break;
+        case O_GMAX: if (parse_int(optarg, 50, 600000, &o.gesture_max_ms)) BAD_RANGE("--gesture-max-ms"); break;
+        case O_GMIN: if (parse_int(optarg, 0, 600000, &o.gesture_min_ms)) BAD_RANGE("--gesture-min-ms"); break;
+        case O_GHOLD: if (parse_int(optarg, 1, 600000, &o.gesture_hold_ms)) BAD_RANGE("--gesture-hold-ms"); break;
         case O_GBUF: if (parse_int(optarg, 16, 4096, &o.gesture_buf) || o.gesture_buf % 2) BAD("--gesture-buf (even, 16..4096)"); break;
-        case O_SON: if (parse_float(optarg, 0, 100, &o.seg_on)) BAD("--seg-on"); break;
-        case O_SOFF: if (parse_float(optarg, 0, 100, &o.seg_off)) BAD("--seg-off"); break;
-        case O_NSUB: if (parse_int(optarg, 2, IMU_FEAT_MAX_SUB, &o.n_sub)) BAD("--sub-segments (2..32)"); o.feat_auto = 0; break;
-        case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD("--seed"); o.seed = (unsigned)v; break;
+        case O_TRIM: o.gesture_trim = 1; break;
+        case O_SON: if (parse_float(optarg, 0, 100, &o.seg_on)) BAD_RANGE("--seg-on"); break;
+        case O_SOFF: if (parse_float(optarg, 0, 100, &o.seg_off)) BAD_RANGE("--seg-off"); break;
+        case O_NSUB: if (parse_int(optarg, 2, IMU_FEAT_MAX_SUB, &o.n_sub)) BAD_RANGE("--sub-segments"); o.feat_auto = 0; break;
+        case O_SEED: if (parse_int(optarg, 0, 2147483647, &v)) BAD_RANGE("--seed"); o.seed = (unsigned)v; break;
         case O_HID: if (tr_parse_hidden(optarg, &o)) BAD("--hidden (up to 3 sizes 1..512)"); break;
-        case O_EP: if (parse_int(optarg, 1, 100000, &o.epochs)) BAD("--epochs"); break;
-        case O_BATCH: if (parse_int(optarg, 1, 65536, &o.batch)) BAD("--batch"); break;
-        case O_LR: if (parse_float(optarg, 1e-7, 10, &o.lr)) BAD("--lr"); break;
-        case O_L2: if (parse_float(optarg, 0, 10, &o.l2)) BAD("--l2"); break;
-        case O_VAL: if (parse_float(optarg, 0, 0.9, &o.val_frac)) BAD("--val-frac"); break;
-        case O_PAT: if (parse_int(optarg, 0, 100000, &o.patience)) BAD("--patience"); break;
+        case O_EP: if (parse_int(optarg, 1, 100000, &o.epochs)) BAD_RANGE("--epochs"); break;
+        case O_BATCH: if (parse_int(optarg, 1, 65536, &o.batch)) BAD_RANGE("--batch"); break;
+        case O_LR: if (parse_float(optarg, 1e-7, 10, &o.lr)) BAD_RANGE("--lr"); break;
+        case O_L2: if (parse_float(optarg, 0, 10, &o.l2)) BAD_RANGE("--l2"); break;
+        case O_VAL: if (parse_float(optarg, 0, 0.9, &o.val_frac)) BAD_RANGE("--val-frac"); break;
+        case O_PAT: if (parse_int(optarg, 0, 100000, &o.patience)) BAD_RANGE("--patience"); break;
         case O_NOCW: o.class_weights = 0; break;
         case O_FEAT: if (parse_features(optarg, &o)) BAD("--features (stats,spectral,raw)"); break;
         case O_FFT: if (parse_int(optarg, 8, 128, &o.fft_len) || (o.fft_len & (o.fft_len - 1))) BAD("--fft-len (power of two 8..128)"); break;
         case O_NOHANN: o.feat_flags &= ~IMU_FEAT_HANN; break;
-        case O_RAW: if (parse_int(optarg, 2, 256, &o.raw_points)) BAD("--raw-points"); o.feat_auto = 0; break;
+        case O_RAW: if (parse_int(optarg, 2, 256, &o.raw_points)) BAD_RANGE("--raw-points"); o.feat_auto = 0; break;
         case O_FILT:
             if (!strcmp(optarg, "low")) o.filter = 1;
             else if (!strcmp(optarg, "high")) o.filter = 2;
             else if (!strcmp(optarg, "none")) o.filter = 0;
             else BAD("--filter (low, high or none)");
             break;
-        case O_FHZ: if (parse_float(optarg, 1e-6, 1e6, &o.filter_hz)) BAD("--filter-hz"); break;
+        case O_FHZ: if (parse_float(optarg, 1e-6, 1e6, &o.filter_hz)) BAD_RANGE("--filter-hz"); break;
         case O_FORD: if (parse_int(optarg, 2, 4, &o.filter_order) || o.filter_order == 3) BAD("--filter-order (2 or 4)"); break;
-        case O_ACOP: if (parse_int(optarg, 0, 20, &o.aug_copies)) BAD("--aug-copies"); break;
-        case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD("--aug-scale"); break;
-        case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD("--aug-rotate"); break;
-        case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD("--aug-shift-ms"); break;
-        case O_ANO: if (parse_float(optarg, 0, 10, &o.aug_noise)) BAD("--aug-noise"); break;
-        case O_QAT: if (parse_int(optarg, 0, 100000, &o.qat_epochs)) BAD("--qat-epochs"); break;
+        case O_ACOP: if (parse_int(optarg, 0, 20, &o.aug_copies)) BAD_RANGE("--aug-copies"); break;
+        case O_MINC:
+            if (parse_float(optarg, 0, 0.99, &o.min_confidence) || (o.min_confidence > 0 && o.min_confidence < 0.5f))
+                BAD("--min-confidence (0, or 0.5..0.99)");
+            break;
+        case O_SMOOTH: if (parse_int(optarg, 1, 16, &o.smooth_n)) BAD_RANGE("--smooth"); break;
+        case O_MINI: if (parse_int(optarg, 0, 600000, &o.min_interval_ms)) BAD_RANGE("--min-interval-ms"); break;
+        case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD_RANGE("--aug-scale"); break;
+        case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD_RANGE("--aug-rotate"); break;
+        case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD_RANGE("--aug-shift-ms"); break;
+        case O_ANO: if (parse_float(optarg, 0, 10, &o.aug_noise)) BAD_RANGE("--aug-noise"); break;
+        case O_QAT: if (parse_int(optarg, 0, 100000, &o.qat_epochs)) BAD_RANGE("--qat-epochs"); break;
         case O_QUIET: quiet = 1; break;
         default: return CLI_USAGE;
         }
     }
 #undef BAD
+#undef BAD_RANGE
     if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     if (!out) return cli_usage(cmd, "--out MODEL_DIR is required");
     if (o.filter && !(o.filter_hz > 0)) return cli_usage(cmd, "--filter needs --filter-hz");
@@ -285,13 +310,14 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     }
     snprintf(m.options_json, sizeof m.options_json,
              "{\"mode\":\"%s\",\"gesture_points\":%d,\"gesture_max_ms\":%d,\"gesture_min_ms\":%d,"
-             "\"gesture_hold_ms\":%d,\"gesture_buf\":%d,\"seg_on\":%g,\"seg_off\":%g,\"n_sub\":%d,\"feat_flags\":%d,"
+             "\"gesture_hold_ms\":%d,\"gesture_buf\":%d,\"gesture_trim\":%s,\"seg_on\":%g,\"seg_off\":%g,\"n_sub\":%d,\"feat_flags\":%d,"
              "\"window_ms\":%d,\"stride_ms\":%d,\"seed\":%u,\"epochs\":%d,\"batch\":%d,\"lr\":%g,\"l2\":%g,"
              "\"val_frac\":%g,\"patience\":%d,\"class_weights\":%s,\"fft_len\":%d,\"raw_points\":%d,"
              "\"filter\":%d,\"filter_hz\":%g,\"filter_order\":%d,\"aug_copies\":%d,\"aug_scale\":%g,"
              "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g,\"qat_epochs\":%d}",
              o.mode == TR_MODE_AUTO ? "auto" : o.mode == TR_MODE_GESTURE ? "gesture" : "continuous",
              o.gesture_points, o.gesture_max_ms, o.gesture_min_ms, o.gesture_hold_ms, o.gesture_buf,
+             o.gesture_trim ? "true" : "false",
              (double)o.seg_on, (double)o.seg_off, o.n_sub, o.feat_flags,
              o.window_ms, o.stride_ms, o.seed, o.epochs, o.batch, (double)o.lr, (double)o.l2, (double)o.val_frac,
              o.patience, o.class_weights ? "true" : "false", o.fft_len, o.raw_points, o.filter, (double)o.filter_hz,
@@ -480,6 +506,7 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
     double acc = tr_evaluate(&m, &te, 0, cf), acc8 = tr_evaluate(&m, &te, 1, c8);
     int *crec = calloc((size_t)n * n, sizeof(int)), n_units = 0;
     double acc_rec = tr_evaluate_recordings(&m, &te, crec, &n_units);
+    m.n_test_skipped = tr_recordings_without_examples(&d.ds, &te, TR_TESTING);
     int pt[5], pp[5], pc[5], np = tr_confused_pairs(c8, n, pt, pp, pc, 5);
     char warns[8][TR_WARN_LEN];
     int nw = tr_warnings(&m, &d.ds, NULL, warns, 8);
@@ -550,6 +577,64 @@ static const char segments_help[] =
     "                \"start_s\", \"seconds\", \"kept\"}, ...]} (start/length in samples)\n"
     "  --width N     columns of the text strip (default 80; 0: none)\n";
 
+/* The gesture-mode model whose segmenter `segments` and `plot --segments` use: dir's, or (NULL)
+ * the one `train --mode gesture` would set up from the database's training recordings. */
+static int segmenter_model(const struct cli *cli, const char *dir, struct tr_model *m)
+{
+    char err[512] = "";
+    if (dir) {
+        if (tr_load(m, dir, err, sizeof err)) return cli_error("%s", err), -1;
+        if (m->mode != TR_MODE_GESTURE) {
+            tr_model_free(m);
+            return cli_error("%s is a continuous-mode model: it has no segmenter", dir), -1;
+        }
+        return 0;
+    }
+    struct db_data d;
+    if (db_load(cli, &d)) return -1;
+    struct tr_options o;
+    tr_options_default(&o);
+    o.mode = TR_MODE_GESTURE;
+    int rc = tr_setup_model_ex(&d.ds, &o, m, 0, err, sizeof err);
+    db_free(&d);
+    if (rc) return cli_error("cannot set up the segmenter from the training recordings: %s", err), -1;
+    return 0;
+}
+
+/* Run the model's segmenter over n samples v (physical units, m->n_axes interleaved, quantized
+ * with the model's input scale as training does): up to max segments (kept: a gesture; else
+ * dropped as too short). Returns the count, -1 out of memory. */
+static int segments_of(const struct tr_model *m, const float *v, int64_t n, uint32_t *ss, uint32_t *sl, int *kept, int max)
+{
+    int16_t *q = malloc(sizeof(int16_t) * (size_t)(n > 0 ? n : 1) * (size_t)m->n_axes);
+    if (!q) return -1;
+    tr_quantize_samples(v, (int)n, m->n_axes, m->in_scale, q);
+    struct imu_seg_state st;
+    imu_seg_init(&st, &m->seg, m->in_scale);
+    int ns = 0;
+    for (int64_t t = 0; t < n; t++) {
+        uint32_t a, l;
+        int ev = imu_seg_push(&st, q + (size_t)t * m->n_axes, &a, &l);
+        if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < max) {
+            ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
+        }
+    }
+    free(q);
+    return ns;
+}
+
+int cli_plot_segments(const struct cli *cli, const char *model_dir, int n_axes, const float *v, int64_t n,
+                      uint32_t *starts, uint32_t *lens, int *kept, int max)
+{
+    struct tr_model m;
+    if (segmenter_model(cli, model_dir, &m)) return -1;
+    int ns = -1;
+    if (m.n_axes != n_axes) cli_error("the recording has %d axes, the segmenter %d", n_axes, m.n_axes);
+    else if ((ns = segments_of(&m, v, n, starts, lens, kept, max)) < 0) cli_error("out of memory");
+    tr_model_free(&m);
+    return ns;
+}
+
 /* `imulab segments ID`: the segmenter's cuts of one recording. */
 int cmd_segments(const struct cli *cli, int argc, char **argv)
 {
@@ -572,46 +657,21 @@ int cmd_segments(const struct cli *cli, int argc, char **argv)
     long long id;
     if (cli_parse_id(argv[optind], &id)) return cli_usage("segments", "bad recording ID '%s'", argv[optind]);
     struct tr_model m;
-    char err[512] = "";
-    if (dir) {
-        if (tr_load(&m, dir, err, sizeof err)) return cli_error("%s", err);
-        if (m.mode != TR_MODE_GESTURE) { tr_model_free(&m); return cli_error("%s is a continuous-mode model: it has no segmenter", dir); }
-    } else {
-        struct db_data d;
-        if (db_load(cli, &d)) return CLI_FAIL;
-        struct tr_options o;
-        tr_options_default(&o);
-        o.mode = TR_MODE_GESTURE;
-        int rc = tr_setup_model_ex(&d.ds, &o, &m, 0, err, sizeof err);
-        db_free(&d);
-        if (rc) return cli_error("cannot set up the segmenter from the training recordings: %s", err);
-    }
+    if (segmenter_model(cli, dir, &m)) return CLI_FAIL;
     int missing = 0, rc = CLI_FAIL;
     struct store *s = cli_open_store_ro(cli, &missing);
     struct store_recording r;
     float *v = NULL;
     int64_t n = 0;
-    int16_t *q = NULL;
     if (!s) { if (missing) cli_error("the database %s has no recordings", cli->db_path); goto out; }
     if (store_recording_get(s, id, &r)) { cli_error("no recording %lld in %s", id, cli->db_path); goto out; }
     if (r.n_axes != m.n_axes) { cli_error("recording %lld has %d axes, the segmenter %d", id, r.n_axes, m.n_axes); goto out; }
     if (store_recording_samples(s, id, &v, &n)) { cli_error("%s", store_errmsg(s)); goto out; }
-    q = malloc(sizeof(int16_t) * (size_t)(n > 0 ? n : 1) * (size_t)m.n_axes);
-    if (!q) { cli_error("out of memory"); goto out; }
-    tr_quantize_samples(v, (int)n, m.n_axes, m.in_scale, q);
-    struct imu_seg_state st;
-    imu_seg_init(&st, &m.seg, m.in_scale);
     enum { MAXSEG = 4096 };
     static uint32_t ss[MAXSEG], sl[MAXSEG];
     static int kept[MAXSEG];
-    int ns = 0;
-    for (int64_t t = 0; t < n; t++) {
-        uint32_t a, l;
-        int ev = imu_seg_push(&st, q + (size_t)t * m.n_axes, &a, &l);
-        if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < MAXSEG) {
-            ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
-        }
-    }
+    int ns = segments_of(&m, v, n, ss, sl, kept, MAXSEG);
+    if (ns < 0) { cli_error("out of memory"); goto out; }
     const double rate = r.sample_rate_hz > 0 ? r.sample_rate_hz : m.rate_hz;
     if (json) {
         printf("{\"id\": %lld, \"samples\": %lld, \"sample_rate_hz\": ", id, (long long)n);
@@ -653,7 +713,6 @@ int cmd_segments(const struct cli *cli, int argc, char **argv)
     }
     rc = CLI_OK;
 out:
-    free(q);
     free(v);
     if (s) store_close(s);
     tr_model_free(&m);

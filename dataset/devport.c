@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* devport.c -- see devport.h. */
 #include "devport.h"
 #include "serial.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* devport.h -- a small client of the device's wire protocol for `imulab validate` and
  * `imulab flash`: open a serial port or pseudo-terminal raw, send commands, read frames with a
  * deadline. Blocking with poll(); every wait has a timeout, nothing here can hang. */

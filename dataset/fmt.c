@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fmt.c -- round-trip number formatting (see fmt.h). */
 #include "fmt.h"
 

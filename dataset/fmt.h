@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fmt.h -- numbers as text that read back exactly. */
 #ifndef IMULAB_FMT_H
 #define IMULAB_FMT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c -- `imulab`: global options, default paths and the command table.
  *
  * imulab [--db FILE] [--socket PATH] COMMAND [ARGS...]
@@ -10,16 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Commands that live in files other engineers own, or that a build may leave out. */
-extern int cmd_record(const struct cli *, int, char **) __attribute__((weak));
-extern int cmd_status(const struct cli *, int, char **) __attribute__((weak));
-extern int cmd_device(const struct cli *, int, char **) __attribute__((weak));
-extern int cmd_train(const struct cli *, int, char **) __attribute__((weak));
-extern int cmd_eval(const struct cli *, int, char **) __attribute__((weak));
-extern int cmd_validate(const struct cli *, int, char **) __attribute__((weak));
-extern int cmd_flash(const struct cli *, int, char **) __attribute__((weak));
-extern int cmd_segments(const struct cli *, int, char **) __attribute__((weak));
-
 typedef int (*cmd_fn)(const struct cli *, int, char **);
 
 struct command {
@@ -28,12 +19,13 @@ struct command {
     const char *summary;
 };
 
+/* Every command, in the order --help lists them (all are linked in: no optional commands). */
 static const struct command *commands(size_t *n)
 {
-    static struct command table[] = {
-        {"record", NULL, "start or stop a recording in the running daemon"},
-        {"status", NULL, "the daemon's state"},
-        {"device", NULL, "send a command to the device through the daemon"},
+    static const struct command table[] = {
+        {"record", cmd_record, "start or stop a recording in the running daemon"},
+        {"status", cmd_status, "the daemon's state"},
+        {"device", cmd_device, "send a command to the device through the daemon"},
         {"list", cmd_list, "list recordings"},
         {"stats", cmd_stats, "recordings, samples and seconds per label, category and device"},
         {"show", cmd_show, "a recording's metadata and a terminal plot"},
@@ -48,24 +40,14 @@ static const struct command *commands(size_t *n)
         {"import", cmd_import, "import Edge Impulse JSON/CSV files, info.labels and directories"},
         {"export", cmd_export, "export recordings in Edge Impulse formats"},
         {"export-model", cmd_export_model, "a model as a C library, an Arduino library or a .tflite file"},
-        {"train", NULL, "train a model"},
-        {"eval", NULL, "evaluate a model on the testing recordings"},
-        {"segments", NULL, "show where gesture mode's motion segmenter cuts a recording"},
-        {"validate", NULL, "run the testing windows on the device"},
-        {"flash", NULL, "build and program the classifier firmware"},
+        {"sync", cmd_sync, "bring this database together with the lab's PostgreSQL database"},
+        {"train", cmd_train, "train a model"},
+        {"eval", cmd_eval, "evaluate a model on the testing recordings"},
+        {"segments", cmd_segments, "show where gesture mode's motion segmenter cuts a recording"},
+        {"validate", cmd_validate, "run the testing windows on the device"},
+        {"flash", cmd_flash, "build and program the classifier firmware"},
     };
-    /* weak symbols are only known at run time */
-    static const struct {
-        const char *name;
-        cmd_fn fn;
-    } weak[] = {{"record", cmd_record}, {"status", cmd_status}, {"device", cmd_device}, {"train", cmd_train},
-                {"eval", cmd_eval},     {"validate", cmd_validate}, {"flash", cmd_flash},
-                {"segments", cmd_segments}};
     *n = sizeof table / sizeof table[0];
-    for (size_t i = 0; i < *n; i++)
-        for (size_t k = 0; k < sizeof weak / sizeof weak[0]; k++)
-            if (!strcmp(table[i].name, weak[k].name))
-                table[i].fn = weak[k].fn;
     return table;
 }
 
@@ -114,7 +96,7 @@ static void usage(FILE *f)
             "\nCommands:\n",
             db_default, socket_default);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "  %-12s %s%s\n", t[i].name, t[i].summary, t[i].fn ? "" : " (not in this build)");
+        fprintf(f, "  %-12s %s\n", t[i].name, t[i].summary);
     fprintf(f, "\nExit status: 0 success, 1 failure, 2 bad usage.\n");
 }
 
@@ -160,10 +142,6 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < n; k++) {
         if (strcmp(argv[i], t[k].name))
             continue;
-        if (!t[k].fn) {
-            fprintf(stderr, "imulab: %s is not part of this build\n", t[k].name);
-            return CLI_FAIL;
-        }
         return cli_finish_output(t[k].fn(&cli, argc - i, argv + i));
     }
     fprintf(stderr, "imulab: unknown command '%s' (see imulab --help)\n", argv[i]);

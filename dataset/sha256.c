@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sha256.c -- SHA-256 and HMAC-SHA256, straight from FIPS 180-4 and RFC 2104. */
 #include "sha256.h"
 

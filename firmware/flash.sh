@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # flash.sh [--dry-run] IMAGE.elf -- program a Nucleo-F446RE through its ST-Link.
 # Uses openocd (interface/stlink.cfg, target/stm32f4x.cfg: program, verify, reset); falls back to
 # st-flash with the .bin next to the .elf (written at 0x08000000) when openocd is absent. With no

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # qemu-board.sh [--link PATH] [--elf IMAGE.elf] [--icount] -- run the emulated board and keep a
 # stable path to its serial port.
 # Starts QEMU's netduinoplus2 with the streamer image (USART2 = QEMU's second -serial on a pty),

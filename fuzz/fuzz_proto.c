@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_proto.c -- libFuzzer target for the wire protocol decoder (portable/proto.c).
  *
  * Feeds the input byte by byte to proto_decode_push and checks the decoder's invariants (its

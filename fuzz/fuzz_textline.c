@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_textline.c -- libFuzzer target for the data-forwarder text-line parser (daemon/textline.c).
  *
  * Input byte 0 picks skip_first and the value limit; the rest is fed to textline_push, and

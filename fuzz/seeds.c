@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: MIT */
 /* seeds.c -- writes the seed corpora of the fuzz targets: argv[1] gets wire-protocol streams
  * (one frame of every type, a SAMPLES frame of synthetic data, streams with garbage and cut
- * frames), argv[2] gets data-forwarder text (good lines, bad lines, long lines, CR/LF mixes). */
+ * frames), argv[2] gets data-forwarder text (good lines, bad lines, long lines, CR/LF mixes),
+ * argv[3] (optional) gets Edge Impulse info.labels files (JSON and NDJSON, every label type). */
 #include "proto.h"
 #include "synth.h"
 
@@ -32,8 +34,8 @@ static size_t frame(uint8_t *out, uint8_t type, const void *p, size_t n)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: seeds PROTO_DIR TEXT_DIR\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: seeds PROTO_DIR TEXT_DIR [LABELS_DIR]\n");
         return 2;
     }
     static uint8_t w[8 * (PROTO_MAX_ENCODED + 1)], p[PROTO_MAX_PAYLOAD];
@@ -106,6 +108,7 @@ int main(int argc, char **argv)
         "\x02" "-1.5e-3, +2.25 ,.5\n1e999\nnan,inf\n0x10\n",
         "\x0f" "Accel: 1,2,3\r\n1,,2\r\n1,2,\r\n\r\n\n",
         "\x03" "1.0,2.0,3.0,4.0,5.0,6.0,7.0,8.0,9.0,10.0,11.0,12.0,13.0,14.0,15.0,16.0,17.0\n",
+        "\x02" "1\t2\t3\t\r\n4,5,6,\r\n7 8 9\r\n  1 ,\t2  3 \r\n",
     };
     for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
         put(text[i], 1 + strlen(text[i] + 1));
@@ -115,6 +118,24 @@ int main(int argc, char **argv)
     longline[401] = '\n';
     memcpy(longline + 402, "1,2\n", 4);
     put(longline, 406);
-    fprintf(stderr, "seeds: %d protocol, %d text\n", nproto, count);
+    int ntext = count;
+    if (argc == 4) {
+        dir = argv[3];
+        count = 0;
+        static const char *labels[] = {
+            "{\"version\":1,\"files\":[{\"path\":\"a.json\",\"name\":\"a.1\",\"category\":\"training\","
+            "\"label\":{\"type\":\"label\",\"label\":\"wave\"}},{\"path\":\"b.csv\",\"category\":\"split\","
+            "\"label\":\"idle\",\"interval_ms\":0.0625}]}",
+            "{\"__ndjson\":true,\"version\":1}\n{\"path\":\"s1.json\",\"category\":\"validation\",\"label\":"
+            "{\"type\":\"unlabeled\"}}\n\n{\"path\":\"s2.json\",\"category\":\"testing\",\"label\":{\"type\":"
+            "\"multi-label\",\"labels\":[{\"label\":\"idle\",\"startIndex\":0,\"endIndex\":99},{\"label\":\"jump\","
+            "\"startIndex\":100,\"endIndex\":349}]}}\n",
+            "{\"version\":1,\"files\":[{\"path\":\"\",\"label\":{\"type\":\"bogus\"}},{\"path\":\"x\",\"category\":"
+            "\"holdout\"},{\"path\":\"y\",\"label\":{\"label\":\"a\\u0001\"}}]}\n{}",
+        };
+        for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+            put(labels[i], strlen(labels[i]));
+    }
+    fprintf(stderr, "seeds: %d protocol, %d text, %d info.labels\n", nproto, ntext, argc == 4 ? count : 0);
     return 0;
 }

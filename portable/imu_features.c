@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /* imu_features.c -- see imu_features.h. Portable C for the host and the Cortex-M4F; no libm, no allocation. */
 #include "imu_features.h"
 
 #include <string.h>
 
 /* cos(2*pi*k/128), k = 0..127, correctly rounded to float. sin(2*pi*k/128) = cos table[(k+96)&127]. */
+#ifndef IMU_FEAT_COS_TABLE
 static const float cos128[128] = {
     1.0f, 0.99879545f, 0.99518472f, 0.989176512f, 0.980785251f, 0.970031261f,
     0.956940353f, 0.941544056f, 0.923879504f, 0.903989315f, 0.881921291f, 0.857728601f,
@@ -28,6 +30,18 @@ static const float cos128[128] = {
     0.923879504f, 0.941544056f, 0.956940353f, 0.970031261f, 0.980785251f, 0.989176512f,
     0.99518472f, 0.99879545f,
 };
+#endif
+
+/* The firmware may build with only the cosines its model uses (IMU_FEAT_COS_TABLE, IMU_FEAT_COS_LEN:
+ * the exporter copies cos128[j * 128 / fft_len], the same floats, into model.c); every index
+ * imu_features() reads is a multiple of 128 / fft_len. */
+#ifdef IMU_FEAT_COS_TABLE
+extern const float IMU_FEAT_COS_TABLE[IMU_FEAT_COS_LEN];
+#define COS128(i) IMU_FEAT_COS_TABLE[((i) & 127u) / (128u / IMU_FEAT_COS_LEN)]
+#else
+#define COS128(i) cos128[(i) & 127u]
+float imu_features_cos128(unsigned i) { return cos128[i & 127u]; }
+#endif
 
 static inline uint32_t f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float u2f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
@@ -123,7 +137,7 @@ static void cfft(float *z, unsigned m)
             if (2 * k == half) continue;
             /* w = exp(-2 pi i k / len) */
             unsigned t = k * step;
-            const float wr = cos128[t], wi = -cos128[(t + 96u) & 127u];
+            const float wr = COS128(t), wi = -COS128(t + 96u);
             for (unsigned i = k; i < m; i += len) {
                 float *a = z + 2 * i, *b = z + 2 * (i + half);
                 float br = b[0] * wr - b[1] * wi;
@@ -173,11 +187,11 @@ int imu_features(const struct imu_feat_config *c, const int16_t *x, const float 
     if (nf) {
         const unsigned hs = 128u / nf;
         for (unsigned i = 0; i < nf; i++)
-            win[i] = (c->flags & IMU_FEAT_HANN) ? 0.5f - 0.5f * cos128[(i * hs) & 127u] : 1.0f;
+            win[i] = (c->flags & IMU_FEAT_HANN) ? 0.5f - 0.5f * COS128(i * hs) : 1.0f;
         for (unsigned k = 1; k <= m; k++) {
             unsigned t = k * hs;
-            tw[2 * k - 2] = cos128[t & 127u];
-            tw[2 * k - 1] = -cos128[(t + 96u) & 127u];
+            tw[2 * k - 2] = COS128(t);
+            tw[2 * k - 1] = -COS128(t + 96u);
         }
         /* bit-reversed positions of the m complex points */
         unsigned bits = 0;

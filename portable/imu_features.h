@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imu_features.h -- the feature extractor shared by the host trainer and the classifier firmware.
  *
  * One window of raw int16 samples (interleaved, n_axes per time step) plus a per-axis scale
@@ -71,6 +72,8 @@ int imu_features(const struct imu_feat_config *cfg, const int16_t *x, const floa
 
 /* The math helpers, exposed for tests. Deterministic on every IEEE-754 single-precision target. */
 float imu_sqrtf(float x);
+/* cos(2 pi i / 128) as the feature code has it (the exporter copies the model's subset). */
+float imu_features_cos128(unsigned i);
 float imu_log10f(float x); /* x > 0, normal */
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* live.c -- the classifier's live sample path (see live.h): axis selection, rate conversion,
  * window ring, scaling and decision logic, in integers so device and host agree exactly. */
 #include "live.h"

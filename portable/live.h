@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* live.h -- the classifier's live sample path, one copy for the device and the host.
  *
  * The firmware (firmware/app/classifier_main.c) and the host (imulab validate --live, the live-path

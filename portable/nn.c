@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nn.c -- see nn.h. Portable C with a Cortex-M DSP path; no allocation.
  *
  * imu_nn_dense: the blocks of 4 rows (dense_blocks) run their dot products in one asm loop on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nn.h -- int8 dense-network inference, shared by the host (eval, validation) and the firmware.
  *
  * Arithmetic: the TensorFlow Lite int8 scheme. Activations are asymmetric per-tensor int8

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* proto.c -- framing, CRC and typed messages of the imulab wire protocol.
  *
  * The frame layer is COBS over (version, type, payload, crc32). Encoding builds the body in
@@ -380,7 +381,7 @@ size_t proto_validate_pack_header(const struct proto_validate_chunk *c, uint8_t 
     proto_put_u16(out + 8, c->offset);
     proto_put_u16(out + 10, c->count);
     out[12] = c->n_axes;
-    out[13] = 0;
+    out[13] = c->flags;
     return PROTO_VALIDATE_HDR;
 }
 
@@ -394,6 +395,7 @@ int proto_validate_parse(const uint8_t *p, size_t len, struct proto_validate_chu
     c->offset = proto_get_u16(p + 8);
     c->count = proto_get_u16(p + 10);
     c->n_axes = p[12];
+    c->flags = p[13];
     c->data = p + PROTO_VALIDATE_HDR;
     if (c->n_axes == 0 || c->n_axes > PROTO_MAX_AXES || c->count == 0 ||
         (uint32_t)c->offset + c->count > c->total)
@@ -424,6 +426,16 @@ size_t proto_validate_result_pack(const struct proto_validate_result *r, const f
     }
     for (unsigned i = 0; i < r->n_classes; i++)
         q[i] = (uint8_t)r->scores[i];
+    if (r->has_decision) {
+        if (cap < len + PROTO_VALIDATE_DECISION_LEN)
+            return 0;
+        q += r->n_classes;
+        q[0] = r->decision;
+        q[1] = r->event;
+        q[2] = r->votes;
+        q[3] = r->previous;
+        len += PROTO_VALIDATE_DECISION_LEN;
+    }
     return len;
 }
 
@@ -439,10 +451,22 @@ int proto_validate_result_parse(const uint8_t *p, size_t len, struct proto_valid
     r->n_features = proto_get_u16(p + 12);
     if (r->n_classes == 0 || r->n_classes > PROTO_MAX_CLASSES || r->class_index >= r->n_classes)
         return -1;
-    if (len != PROTO_VALIDATE_RESULT_HDR + 4u * (size_t)r->n_features + r->n_classes)
+    size_t base = PROTO_VALIDATE_RESULT_HDR + 4u * (size_t)r->n_features + r->n_classes;
+    if (len != base && len != base + PROTO_VALIDATE_DECISION_LEN)
         return -1;
     r->features = p + PROTO_VALIDATE_RESULT_HDR;
     for (unsigned i = 0; i < r->n_classes; i++)
         r->scores[i] = (int8_t)p[PROTO_VALIDATE_RESULT_HDR + 4u * r->n_features + i];
+    r->has_decision = len != base;
+    r->decision = r->event = r->votes = r->previous = 0;
+    if (r->has_decision) {
+        const uint8_t *q = p + base;
+        r->decision = q[0];
+        r->event = q[1];
+        r->votes = q[2];
+        r->previous = q[3];
+        if (r->event > 1)
+            return -1;
+    }
     return 0;
 }

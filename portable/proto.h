@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* proto.h -- the imulab wire protocol, shared by the host programs and the firmware.
  *
  * A frame on the wire is COBS(body) followed by a single 0x00 delimiter, where
@@ -244,6 +245,15 @@ enum proto_log_level { PROTO_LOG_DEBUG = 0, PROTO_LOG_INFO = 1, PROTO_LOG_WARN =
  *                    n_features:u16 then f32 features[n_features], int8 scores[n_classes]
  * where instructions is what features + inference cost (SysTick-derived, 0 if unknown). */
 #define PROTO_VALIDATE_HDR 14u
+/* Chunk flags (the byte after n_axes). DECIDE: run the window's scores through the device's
+ * validation decider (the model's decision logic, portable/live.h) and append to the result
+ *   decision:u8 event:u8 votes:u8 previous:u8
+ * (event 1 when the decision changed: the device would have sent an EVENT); DECIDE_RESET: start
+ * that decider afresh first (the first window of a recording). The decider's clock advances by
+ * the model's stride per decided window, as on the live path. */
+#define PROTO_VALIDATE_DECIDE 0x01u
+#define PROTO_VALIDATE_DECIDE_RESET 0x02u
+#define PROTO_VALIDATE_DECISION_LEN 4u
 #define PROTO_VALIDATE_RESULT_HDR 14u
 #define PROTO_MAX_VALIDATE_FEATURES ((PROTO_MAX_PAYLOAD - PROTO_VALIDATE_RESULT_HDR - PROTO_MAX_CLASSES) / 4u)
 
@@ -252,6 +262,7 @@ struct proto_validate_chunk {
     uint32_t model_hash;
     uint16_t total, offset, count; /* samples (time steps) */
     uint8_t n_axes;
+    uint8_t flags;                 /* PROTO_VALIDATE_DECIDE... (the reserved byte of version 1) */
     const uint8_t *data;           /* count*n_axes little-endian int16, points into the payload */
 };
 /* Header of CMD_VALIDATE (PROTO_VALIDATE_HDR bytes); the samples follow. Returns the header length. */
@@ -268,6 +279,8 @@ struct proto_validate_result {
     uint16_t n_features;
     const uint8_t *features;       /* parse: n_features little-endian f32, points into the payload */
     int8_t scores[PROTO_MAX_CLASSES];
+    bool has_decision;             /* the DECIDE block follows the scores */
+    uint8_t decision, event, votes, previous;
 };
 /* Pack VALIDATE_RESULT with the given features (r->features is ignored). Returns the length, 0 if
  * cap is too small or the counts are out of range. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* segment.c -- see segment.h. Portable C for the host and the Cortex-M4F; no libm, no allocation. */
 #include "segment.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* segment.h -- gesture mode's portable pieces, shared by the host trainer and the classifier firmware:
  * the motion segmenter, the gesture buffer and the fixed-length resampler.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synth.c -- deterministic synthetic IMU (see synth.h).
  *
  * Each gesture is a few sinusoids of one phase accumulator (uint32, one period = 2^32), in

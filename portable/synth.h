@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synth.h -- deterministic synthetic 6-axis IMU: the gestures of the device simulator
  * (tools/sim) and of the emulated board's synthetic sensor.
  *

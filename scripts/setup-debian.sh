@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Installs the Debian packages imulab needs (scripts/debian-packages.txt) when some are missing.
 # As root it runs apt-get; otherwise it prints the command to run.
 set -eu

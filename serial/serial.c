@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* serial.c -- the serial port (see serial.h).
  *
  * Real serial devices (USB CDC-ACM such as the ST-Link virtual COM port, USB-serial bridges)

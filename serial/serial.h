@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* serial.h -- opening a serial port or pseudo-terminal for imulab's wire protocol.
  *
  * Shared by imulabd (daemon/) and the `imulab validate/flash` device client (dataset/devport.c):

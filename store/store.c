@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store.c -- SQLite schema, migrations and the recording API.
  *
  * The database runs in WAL mode with synchronous=NORMAL: a commit is durable against a process
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <signal.h>
 #include <unistd.h>
@@ -30,7 +32,16 @@ struct store {
     char err[512];
     sqlite3_stmt *chunk_insert;
     sqlite3_stmt *progress_update;
+    sqlite3_stmt *hash_read, *hash_write;
+    /* the axes scales of the last recording appended to (they never change) */
+    int64_t scale_rec;
+    int scale_axes;
+    double scale[STORE_MAX_AXES];
+    int version; /* schema version of the file (older ones are only read, never written) */
 };
+
+#define FNV_BASIS 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
 
 /* Schema version 1. */
 static const char schema_v1[] =
@@ -77,9 +88,42 @@ static const char schema_v1[] =
     "  missing_samples INTEGER NOT NULL, detected_at REAL NOT NULL);"
     "CREATE INDEX gaps_recording ON gaps(recording_id);";
 
+/* Schema version 2: the sample name an import brought (Edge Impulse's info.labels "name"). */
+static const char schema_v2[] = "ALTER TABLE recordings ADD COLUMN name TEXT;";
+
+/* Version 3: an identity unique across stations (uid, 32 random hex digits), the time of the last
+ * edit (updated_at, unix seconds), and tombstones of purged recordings, so that `imulab sync` can
+ * bring stations together. Triggers keep them without any writer having to know: a new row gets a
+ * uid and updated_at = started_at; an edit of label, category, subject, trash state, notes, content
+ * or end moves updated_at to now (unless the statement sets updated_at itself, as sync does); a
+ * deleted (purged) recording leaves its uid in tombstones.
+ * hash_state/hash_samples: the content hash running over the samples appended so far (see
+ * store_chunk_append), so that closing a recording takes constant time and memory. */
+static const char schema_v3[] =
+    "ALTER TABLE recordings ADD COLUMN uid TEXT;"
+    "ALTER TABLE recordings ADD COLUMN updated_at REAL;"
+    "ALTER TABLE recordings ADD COLUMN hash_state INTEGER;"
+    "ALTER TABLE recordings ADD COLUMN hash_samples INTEGER;"
+    "UPDATE recordings SET uid=lower(hex(randomblob(16))), updated_at=coalesce(ended_at, started_at);"
+    "CREATE UNIQUE INDEX recordings_uid ON recordings(uid);"
+    "CREATE TABLE tombstones(uid TEXT PRIMARY KEY, deleted_at REAL NOT NULL) WITHOUT ROWID;"
+    "CREATE TRIGGER recordings_identity AFTER INSERT ON recordings"
+    "  WHEN NEW.uid IS NULL OR NEW.updated_at IS NULL BEGIN"
+    "  UPDATE recordings SET uid=coalesce(NEW.uid, lower(hex(randomblob(16)))),"
+    "    updated_at=coalesce(NEW.updated_at, NEW.started_at) WHERE id=NEW.id; END;"
+    "CREATE TRIGGER recordings_edited"
+    "  AFTER UPDATE OF label,category,subject,deleted_at,notes,content_hash,ended_at ON recordings"
+    "  WHEN NEW.updated_at IS OLD.updated_at BEGIN"
+    "  UPDATE recordings SET updated_at=max((julianday('now')-2440587.5)*86400.0,"
+    "    coalesce(OLD.updated_at,0)+1e-6) WHERE id=NEW.id; END;"
+    "CREATE TRIGGER recordings_purged AFTER DELETE ON recordings WHEN OLD.uid IS NOT NULL BEGIN"
+    "  INSERT OR REPLACE INTO tombstones(uid, deleted_at)"
+    "    VALUES(OLD.uid, (julianday('now')-2440587.5)*86400.0); END;";
+
 /* Migrations: migrations[v] takes a database from version v to v+1. */
-static const char *migrations[] = {schema_v1};
+static const char *migrations[] = {schema_v1, schema_v2, schema_v3};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+_Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION, "one migration per schema version");
 
 /* Record an error with printf-style context plus SQLite's message. */
 static int fail(struct store *s, const char *fmt, ...)
@@ -92,6 +136,8 @@ static int fail(struct store *s, const char *fmt, ...)
         snprintf(s->err + n, sizeof s->err - (size_t)n, ": %s", sqlite3_errmsg(s->db));
     return -1;
 }
+
+int store_schema_version(const struct store *s) { return s->version; }
 
 double store_now(void)
 {
@@ -151,6 +197,7 @@ static int migrate(struct store *s, const char *path)
             return -1;
         }
     }
+    s->version = N_MIGRATIONS;
     if (version != N_MIGRATIONS) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version=%d", N_MIGRATIONS);
@@ -162,7 +209,41 @@ static int migrate(struct store *s, const char *path)
     return store_commit(s);
 }
 
-/* Shared part of the two open functions. */
+/* Is this an imulab database this imulab can use (any schema version up to its own)? Reads
+ * only (no table is created, no journal mode set); notes the version in s->version. */
+static int schema_check(struct store *s, const char *path, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int version = -1, tables = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='recordings'", -1,
+                           &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            tables = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (version < 0 || tables < 0) {
+        snprintf(err, errlen, "%s: not a readable SQLite database: %s", path, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    if (version > STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: schema version %d is newer than this imulab's (%d): use a newer imulab", path,
+                 version, STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    if (version == 0 || tables == 0) {
+        snprintf(err, errlen, "%s: not an imulab database (an SQLite file without imulab's tables)", path);
+        return -1;
+    }
+    s->version = version;
+    return 0;
+}
+
+/* Shared part of the open functions. */
 static int open_common(const char *path, int flags, int writable, struct store **out, char *err, size_t errlen)
 {
     struct store *s = calloc(1, sizeof *s);
@@ -185,20 +266,10 @@ static int open_common(const char *path, int flags, int writable, struct store *
             store_close(s);
             return -1;
         }
-    } else {
-        sqlite3_stmt *st;
-        int version = -1;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
-            if (sqlite3_step(st) == SQLITE_ROW)
-                version = sqlite3_column_int(st, 0);
-            sqlite3_finalize(st);
-        }
-        if (version != STORE_SCHEMA_VERSION) {
-            snprintf(err, errlen, "%s: not an imulab database (schema version %d, want %d): %s", path, version,
-                     STORE_SCHEMA_VERSION, sqlite3_errmsg(s->db));
-            store_close(s);
-            return -1;
-        }
+    } else if (schema_check(s, path, err, errlen)) {
+        /* an older file is read as it stands (the next writer migrates it) */
+        store_close(s);
+        return -1;
     }
     *out = s;
     return 0;
@@ -214,12 +285,33 @@ int store_open_readonly(const char *path, struct store **out, char *err, size_t 
     return open_common(path, SQLITE_OPEN_READONLY, 0, out, err, errlen);
 }
 
+int store_open_existing(const char *path, struct store **out, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st)) {
+        snprintf(err, errlen, "%s: no database there (%s)", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a database file (a %s)", path, S_ISDIR(st.st_mode) ? "directory" : "special file");
+        return -1;
+    }
+    /* look before writing anything: another program's SQLite file keeps its journal mode */
+    struct store *probe;
+    if (open_common(path, SQLITE_OPEN_READONLY, 0, &probe, err, errlen))
+        return -1;
+    store_close(probe);
+    return open_common(path, SQLITE_OPEN_READWRITE, 1, out, err, errlen);
+}
+
 void store_close(struct store *s)
 {
     if (!s)
         return;
     sqlite3_finalize(s->chunk_insert);
     sqlite3_finalize(s->progress_update);
+    sqlite3_finalize(s->hash_read);
+    sqlite3_finalize(s->hash_write);
     sqlite3_close(s->db);
     free(s);
 }
@@ -325,7 +417,7 @@ int store_recording_create(struct store *s, struct store_recording *r, const cha
     }
     const char *sql = "INSERT INTO recordings(label,category,subject,device_id,started_at,ended_at,"
                       "sample_rate_hz,format,n_axes,sample_count,gap_count,missing_samples,source,owner,"
-                      "content_hash,notes) VALUES(?,?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?)";
+                      "content_hash,notes,name) VALUES(?,?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?)";
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(s, "recording insert");
     sqlite3_bind_text(st, 1, r->label, -1, SQLITE_STATIC);
@@ -349,6 +441,8 @@ int store_recording_create(struct store *s, struct store_recording *r, const cha
         sqlite3_bind_text(st, 14, r->content_hash, -1, SQLITE_STATIC);
     if (r->notes[0])
         sqlite3_bind_text(st, 15, r->notes, -1, SQLITE_STATIC);
+    if (r->name[0])
+        sqlite3_bind_text(st, 16, r->name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -371,6 +465,104 @@ int store_recording_create(struct store *s, struct store_recording *r, const cha
     }
     sqlite3_finalize(st);
     return 0;
+}
+
+/* FNV-1a over the bytes of one float32 value, little-endian. */
+static uint64_t hash_float(uint64_t h, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    for (int b = 0; b < 4; b++) {
+        h ^= (u >> (8 * b)) & 0xFF;
+        h *= FNV_PRIME;
+    }
+    return h;
+}
+
+/* Continue a content hash over n samples of raw chunk data (the physical float32 values, as
+ * store_recording_samples computes them). */
+static uint64_t hash_chunk(uint64_t h, const void *data, size_t n_values, int n_axes, enum store_format fmt,
+                           const double *scale)
+{
+    if (fmt == STORE_I16) {
+        const int16_t *x = data;
+        for (size_t i = 0; i < n_values; i++)
+            h = hash_float(h, (float)(x[i] * scale[i % (size_t)n_axes]));
+    } else {
+        const float *x = data;
+        for (size_t i = 0; i < n_values; i++)
+            h = hash_float(h, x[i]);
+    }
+    return h;
+}
+
+/* The axes scales of a recording (cached for the recording appended to last). */
+static int load_scales(struct store *s, int64_t rec_id, int n_axes)
+{
+    if (s->scale_rec == rec_id && s->scale_axes == n_axes)
+        return 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT idx, scale FROM axes WHERE recording_id=?", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "axes read (recording %lld)", (long long)rec_id);
+    sqlite3_bind_int64(st, 1, rec_id);
+    for (int a = 0; a < STORE_MAX_AXES; a++)
+        s->scale[a] = 1.0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int a = sqlite3_column_int(st, 0);
+        if (a >= 0 && a < STORE_MAX_AXES)
+            s->scale[a] = sqlite3_column_double(st, 1);
+    }
+    sqlite3_finalize(st);
+    s->scale_rec = rec_id;
+    s->scale_axes = n_axes;
+    return 0;
+}
+
+/* Move the recording's running content hash over a chunk that starts at first_sample: it
+ * restarts at sample 0, continues when the chunk follows the samples hashed so far, and is
+ * dropped (NULL: store_recording_finish then reads the chunks) when a chunk arrives out of
+ * order. The state lives in the row, inside the caller's transaction, so a rollback takes it
+ * back with the chunk. */
+static int hash_advance(struct store *s, int64_t rec_id, int64_t first_sample, uint32_t n, int n_axes,
+                        enum store_format fmt, const void *values)
+{
+    if (!s->hash_read &&
+        (sqlite3_prepare_v3(s->db, "SELECT hash_state, hash_samples FROM recordings WHERE id=?", -1,
+                            SQLITE_PREPARE_PERSISTENT, &s->hash_read, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v3(s->db, "UPDATE recordings SET hash_state=?, hash_samples=? WHERE id=?", -1,
+                            SQLITE_PREPARE_PERSISTENT, &s->hash_write, NULL) != SQLITE_OK))
+        return fail(s, "hash state");
+    int have = 0;
+    uint64_t h = FNV_BASIS;
+    int64_t done = 0;
+    sqlite3_reset(s->hash_read);
+    sqlite3_bind_int64(s->hash_read, 1, rec_id);
+    if (sqlite3_step(s->hash_read) == SQLITE_ROW && sqlite3_column_type(s->hash_read, 1) != SQLITE_NULL) {
+        have = 1;
+        h = (uint64_t)sqlite3_column_int64(s->hash_read, 0);
+        done = sqlite3_column_int64(s->hash_read, 1);
+    }
+    sqlite3_reset(s->hash_read);
+    sqlite3_reset(s->hash_write);
+    if (first_sample == 0) {
+        h = FNV_BASIS;
+        done = 0;
+        have = 1;
+    }
+    if (have && first_sample == done) {
+        if (load_scales(s, rec_id, n_axes))
+            return -1;
+        h = hash_chunk(h, values, (size_t)n * (size_t)n_axes, n_axes, fmt, s->scale);
+        sqlite3_bind_int64(s->hash_write, 1, (int64_t)h);
+        sqlite3_bind_int64(s->hash_write, 2, done + n);
+    } else {
+        sqlite3_bind_null(s->hash_write, 1);
+        sqlite3_bind_null(s->hash_write, 2);
+    }
+    sqlite3_bind_int64(s->hash_write, 3, rec_id);
+    int rc = sqlite3_step(s->hash_write);
+    sqlite3_reset(s->hash_write);
+    return rc == SQLITE_DONE ? 0 : fail(s, "hash state (recording %lld)", (long long)rec_id);
 }
 
 /* Convert host values to a little-endian blob (in place on little-endian hosts: a copy). */
@@ -399,7 +591,7 @@ int store_chunk_append(struct store *s, int64_t rec_id, int64_t seq, int64_t fir
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE)
         return fail(s, "chunk insert (recording %lld, chunk %lld)", (long long)rec_id, (long long)seq);
-    return 0;
+    return hash_advance(s, rec_id, first_sample, n, n_axes, fmt, values);
 }
 
 int store_gap_add(struct store *s, int64_t rec_id, int64_t at_sample, int64_t missing_frames, int64_t missing_samples)
@@ -440,29 +632,92 @@ int store_recording_progress(struct store *s, int64_t rec_id, int64_t sample_cou
 /* 64-bit FNV-1a over float32 little-endian values. */
 void store_hash_values(const float *values, int64_t n_values, char out[17])
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (int64_t i = 0; i < n_values; i++) {
-        uint32_t u;
-        memcpy(&u, &values[i], 4);
-        for (int b = 0; b < 4; b++) {
-            h ^= (u >> (8 * b)) & 0xFF;
-            h *= 0x100000001b3ull;
-        }
-    }
+    uint64_t h = FNV_BASIS;
+    for (int64_t i = 0; i < n_values; i++)
+        h = hash_float(h, values[i]);
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-/* Finish: counts from the chunks themselves (the truth), content hash, owner cleared. */
+/* The content hash and sample count of a recording: from the running state when it covers every
+ * chunk (the last chunk ends where the hash ends), else by reading the chunks one at a time. */
+static int content_hash(struct store *s, int64_t rec_id, char out[17], int64_t *n_samples)
+{
+    sqlite3_stmt *st;
+    int64_t end = 0, done = -1;
+    uint64_t h = FNV_BASIS;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT hash_state, hash_samples, (SELECT first_sample + n_samples FROM chunks WHERE"
+                           " recording_id=?1 ORDER BY seq DESC LIMIT 1) FROM recordings WHERE id=?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "hash read");
+    sqlite3_bind_int64(st, 1, rec_id);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL) {
+        h = (uint64_t)sqlite3_column_int64(st, 0);
+        done = sqlite3_column_int64(st, 1);
+        end = sqlite3_column_int64(st, 2); /* 0 (NULL) without chunks */
+    }
+    sqlite3_finalize(st);
+    if (done >= 0 && done == end) {
+        snprintf(out, 17, "%016llx", (unsigned long long)h);
+        *n_samples = done;
+        return 0;
+    }
+    /* no running state: one chunk at a time */
+    struct store_recording r;
+    if (store_recording_get(s, rec_id, &r))
+        return -1;
+    if (sqlite3_prepare_v2(s->db, "SELECT n_samples, data FROM chunks WHERE recording_id=? ORDER BY seq", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, "chunks read");
+    sqlite3_bind_int64(st, 1, rec_id);
+    double scale[STORE_MAX_AXES];
+    for (int a = 0; a < STORE_MAX_AXES; a++)
+        scale[a] = r.axes[a].scale;
+    size_t vsize = r.format == STORE_I16 ? 2 : 4;
+    int64_t n = 0;
+    int rc;
+    h = FNV_BASIS;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t cn = (size_t)sqlite3_column_int64(st, 0);
+        size_t bytes = (size_t)sqlite3_column_bytes(st, 1);
+        if (bytes != cn * (size_t)r.n_axes * vsize) {
+            sqlite3_finalize(st);
+            snprintf(s->err, sizeof s->err, "recording %lld: chunk of %zu bytes for %zu samples x %d axes",
+                     (long long)rec_id, bytes, cn, r.n_axes);
+            return -1;
+        }
+        const void *blob = sqlite3_column_blob(st, 1);
+        if (cn) {
+            /* blobs are little-endian; an int16 blob may be unaligned, so copy it */
+            void *tmp = malloc(bytes);
+            if (!tmp) {
+                sqlite3_finalize(st);
+                snprintf(s->err, sizeof s->err, "recording %lld: out of memory", (long long)rec_id);
+                return -1;
+            }
+            memcpy(tmp, blob, bytes);
+            h = hash_chunk(h, tmp, cn * (size_t)r.n_axes, r.n_axes, r.format, scale);
+            free(tmp);
+        }
+        n += (int64_t)cn;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail(s, "recording %lld samples", (long long)rec_id);
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    *n_samples = n;
+    return 0;
+}
+
+/* Finish: counts from the chunks themselves (the truth), content hash, owner cleared. Constant
+ * time and memory for a recording whose chunks were all appended in order (the daemon's, an
+ * import's, a trim's); otherwise one pass over the chunks, one chunk in memory at a time. */
 int store_recording_finish(struct store *s, int64_t rec_id, double ended_at)
 {
-    float *v = NULL;
     int64_t n = 0;
-    struct store_recording r;
     char hash[17];
-    if (store_recording_get(s, rec_id, &r) || store_recording_samples(s, rec_id, &v, &n))
+    if (content_hash(s, rec_id, hash, &n))
         return -1;
-    store_hash_values(v, n * r.n_axes, hash);
-    free(v);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "UPDATE recordings SET ended_at=?, sample_count=?, content_hash=?, owner=NULL,"
@@ -558,7 +813,9 @@ static void col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
 #define RECORDING_COLUMNS                                                                                       \
     "id,label,category,coalesce(subject,''),coalesce(device_id,0),started_at,coalesce(ended_at,0),"             \
     "sample_rate_hz,format,n_axes,sample_count,gap_count,missing_samples,coalesce(source,''),"                  \
-    "coalesce(content_hash,''),coalesce(notes,''),coalesce(deleted_at,0)"
+    "coalesce(content_hash,''),coalesce(notes,''),coalesce(deleted_at,0),%s"
+/* The name column, or '' in a version 1 file opened read-only. */
+#define NAME_COLUMN(s) ((s)->version >= 2 ? "coalesce(name,'')" : "''")
 
 /* Fill a recording from a row selected with RECORDING_COLUMNS. */
 static void row_to_recording(sqlite3_stmt *st, struct store_recording *r)
@@ -581,6 +838,7 @@ static void row_to_recording(sqlite3_stmt *st, struct store_recording *r)
     col_text(st, 14, r->content_hash, sizeof r->content_hash);
     col_text(st, 15, r->notes, sizeof r->notes);
     r->deleted_at = sqlite3_column_double(st, 16);
+    col_text(st, 17, r->name, sizeof r->name);
 }
 
 /* Load the axes of a recording. */
@@ -606,8 +864,9 @@ static int load_axes(struct store *s, struct store_recording *r)
 int store_recording_get(struct store *s, int64_t id, struct store_recording *r)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT " RECORDING_COLUMNS " FROM recordings WHERE id=?", -1, &st, NULL) !=
-        SQLITE_OK)
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT " RECORDING_COLUMNS " FROM recordings WHERE id=?", NAME_COLUMN(s));
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(s, "recording read");
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
@@ -650,7 +909,10 @@ int store_recording_samples(struct store *s, int64_t id, float **values, int64_t
             return -1;
         }
         if (n + cn > cap) {
-            size_t ncap = cap ? cap * 2 : 4096;
+            /* the stored count sizes the array exactly; doubling only if the chunks hold more */
+            size_t ncap = cap ? cap * 2 : (r.sample_count > 0 ? (size_t)r.sample_count : cn);
+            if (ncap == 0)
+                ncap = 1;
             while (ncap < n + cn)
                 ncap *= 2;
             float *nv = realloc(v, ncap * stride * sizeof *v);
@@ -694,7 +956,7 @@ int store_recording_foreach(struct store *s, const char *label, const char *cate
     snprintf(sql, sizeof sql,
              "SELECT " RECORDING_COLUMNS " FROM recordings WHERE (?1 IS NULL OR label=?1) AND"
              " (?2 IS NULL OR category=?2) %s ORDER BY id",
-             with_deleted ? "" : "AND deleted_at IS NULL");
+             NAME_COLUMN(s), with_deleted ? "" : "AND deleted_at IS NULL");
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(s, "recording list");
     if (label)

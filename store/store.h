@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store.h -- the imulab SQLite database: schema, migrations, recordings and their samples.
  *
  * One file holds every recording. Samples live in chunks (BLOBs of little-endian int16 with a
@@ -15,11 +16,12 @@
 
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 3
 #define STORE_MAX_AXES 16
 #define STORE_LABEL_MAX 64   /* bytes, UTF-8 */
 #define STORE_NAME_MAX 32    /* axis names */
 #define STORE_UNIT_MAX 16
+#define STORE_SAMPLE_NAME_MAX 128 /* bytes: a recording's sample name (imports) */
 
 enum store_format { STORE_I16 = 0, STORE_F32 = 1 };
 
@@ -56,6 +58,7 @@ struct store_recording {
     char content_hash[17];             /* 16 hex digits, empty while open */
     char notes[256];
     double deleted_at;                 /* 0 unless in the trash */
+    char name[STORE_SAMPLE_NAME_MAX + 1]; /* sample name from an import's info.labels; empty when none */
 };
 
 struct store;
@@ -64,8 +67,13 @@ struct store;
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
 /* Open an existing database read-only (no creation, no migration). */
 int store_open_readonly(const char *path, struct store **out, char *err, size_t errlen);
+/* Open for writing a database that must already exist and be imulab's (an older schema is
+ * migrated); creates nothing and changes nothing in a file that is not. */
+int store_open_existing(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
 const char *store_errmsg(const struct store *s);
+/* The schema version of the open file (STORE_SCHEMA_VERSION, or older for a read-only open). */
+int store_schema_version(const struct store *s);
 sqlite3 *store_db(struct store *s);
 
 /* Transactions (BEGIN IMMEDIATE so that several writers queue on the busy timeout). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* data.c -- dataset checks, model setup, windows and features. */
 #include "trainer_int.h"
 
@@ -14,6 +15,7 @@ void tr_options_default(struct tr_options *o)
     o->gesture_min_ms = 250;
     o->gesture_hold_ms = 200;
     o->gesture_buf = 128;
+    o->gesture_trim = 0;
     o->seg_on = 0.1f;
     o->seg_off = 0.04f;
     o->feat_auto = 1;
@@ -38,6 +40,9 @@ void tr_options_default(struct tr_options *o)
     o->filter = 0;
     o->filter_hz = 0;
     o->filter_order = 2;
+    o->min_confidence = 0.6f;
+    o->smooth_n = 3;
+    o->min_interval_ms = 0;
 }
 
 int tr_parse_hidden(const char *s, struct tr_options *o)
@@ -254,6 +259,7 @@ static int choose_mode(const struct tr_dataset *ds, const struct tr_options *o, 
         m->window_len = o->gesture_points;
         m->window_ms = m->stride_ms = m->stride_len = 0;
         m->gesture_buf = o->gesture_buf;
+        m->gesture_trim = o->gesture_trim != 0;
         return 0;
     }
     m->window_ms = o->window_ms;
@@ -367,7 +373,8 @@ int tr_setup_model_ex(const struct tr_dataset *ds, const struct tr_options *o, s
         for (long k = 0; k < (long)r->n_samples * r->n_axes; k++)
             if (fabs(r->values[k]) > maxabs) maxabs = fabs(r->values[k]);
     }
-    qsort(labels, (size_t)n_labels, sizeof labels[0], cmp_str);
+    if (n_labels > 1)
+        qsort(labels, (size_t)n_labels, sizeof labels[0], cmp_str);
     m->n_labels = n_labels;
     for (int l = 0; l < n_labels; l++) m->labels[l] = strdup(labels[l]);
     m->n_axes = first->n_axes;
@@ -480,6 +487,27 @@ void tr_extract_window(const int16_t *q, int n_samples, int n_axes, int start, i
             win[t * n_axes + a] = (start + t < n_samples && start + t >= 0) ? q[(start + t) * n_axes + a] : 0;
 }
 
+/* The span of a one-gesture recording the segmenter sees moving: from its first onset to the end
+ * of its last segment (kept or dropped; the recording's end if one still runs). Unchanged when it
+ * sees no onset. */
+static void seg_span(const struct tr_model *m, const int16_t *q, int n, int *a, int *b)
+{
+    struct imu_seg_state st;
+    imu_seg_init(&st, &m->seg, m->in_scale);
+    int first = -1, last = -1;
+    for (int t = 0; t < n; t++) {
+        uint32_t s0, l0;
+        int ev = imu_seg_push(&st, q + (size_t)t * m->n_axes, &s0, &l0);
+        if (ev == IMU_SEG_ONSET && first < 0) first = t;
+        if (ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) last = t + 1;
+    }
+    if (first < 0) return;
+    if (st.active || last < first) last = n;
+    if (last - first < 2) return;
+    *a = first;
+    *b = last;
+}
+
 int tr_examples(const struct tr_model *m, const int16_t *q, int n_samples, int *starts, int *lens, int max)
 {
     if (m->mode != TR_MODE_GESTURE) {
@@ -487,8 +515,10 @@ int tr_examples(const struct tr_model *m, const int16_t *q, int n_samples, int *
         for (int k = 0; k < n && k < max; k++) lens[k] = m->window_len;
         return n;
     }
-    if (n_samples <= m->seg.max_len) { /* one gesture: the whole recording */
-        if (max > 0) { starts[0] = 0; lens[0] = n_samples; }
+    if (n_samples <= m->seg.max_len) { /* one gesture: the whole recording, or where it moves */
+        int a = 0, b = n_samples;
+        if (m->gesture_trim) seg_span(m, q, n_samples, &a, &b);
+        if (max > 0) { starts[0] = a; lens[0] = b - a; }
         return n_samples > 0 ? 1 : 0;
     }
     int n = imu_seg_find(&m->seg, m->in_scale, q, (uint32_t)n_samples, NULL, NULL, 0), k;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* detmath.c -- the few transcendental functions the trainer needs, written with IEEE +, -, *, /
  * and exact operations (frexp, ldexp, conversions) only, so that training gives the same bits on
  * every machine: glibc picks FMA variants of exp/log/sin/cos at run time (ifunc) on CPUs that

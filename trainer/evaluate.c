@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* evaluate.c -- honest evaluation: recording-level votes, confused pairs, and warnings about
  * set-ups whose accuracy figures mislead (windows longer than the recordings, FFTs longer than
  * the window, too few examples or people). */
@@ -45,6 +46,18 @@ double tr_evaluate_recordings(const struct tr_model *m, const struct tr_windows 
     free(rows);
     if (n_units) *n_units = units;
     return units ? (double)ok / units : 0;
+}
+
+int tr_recordings_without_examples(const struct tr_dataset *ds, const struct tr_windows *w, int category)
+{
+    char *seen = calloc((size_t)(ds->n > 0 ? ds->n : 1), 1);
+    if (!seen) return 0;
+    for (int r = 0; r < w->n; r++)
+        if (w->rec[r] >= 0 && w->rec[r] < ds->n) seen[w->rec[r]] = 1;
+    int n = 0;
+    for (int i = 0; i < ds->n; i++) n += ds->rec[i].category == category && !seen[i];
+    free(seen);
+    return n;
 }
 
 int tr_confused_pairs(const int *conf, int nl, int *truth, int *pred, int *count, int max)
@@ -96,10 +109,13 @@ int tr_warnings(const struct tr_model *m, const struct tr_dataset *ds, const str
                  "they are zero-padded; try --mode gesture or shorter windows", m->window_ms, m->window_len, shorter,
                  total, tr_median_ms(ds, TR_TRAINING));
     }
-    if ((m->feat.flags & IMU_FEAT_SPECTRAL) && m->feat.fft_len > m->feat.window_len)
+    if ((m->feat.flags & IMU_FEAT_SPECTRAL) && m->feat.fft_len > m->feat.window_len) {
+        int fit = 8;
+        while (fit * 2 <= m->feat.window_len) fit *= 2;
         warn(out, max, &n, "the FFT of %d points is longer than the %s of %d samples: its bins see zero padding; "
-             "use --fft-len %d or less", m->feat.fft_len, m->mode == TR_MODE_GESTURE ? "resampled gesture" : "window",
-             m->feat.window_len, m->feat.window_len);
+             "use %s--fft-len %d", m->feat.fft_len, m->mode == TR_MODE_GESTURE ? "resampled gesture" : "window",
+             m->feat.window_len, m->feat.window_len < 8 ? "longer windows or no spectral features, not " : "", fit);
+    }
     int cnt[TR_MAX_LABELS] = {0}, have = 0;
     for (int l = 0; l < m->n_labels; l++) have += m->train_examples[l];
     if (tw) {
@@ -121,6 +137,11 @@ int tr_warnings(const struct tr_model *m, const struct tr_dataset *ds, const str
         if (cnt[l] < TR_MIN_EXAMPLES)
             warn(out, max, &n, "class '%s' has only %d training %s (fewer than %d): its accuracy is a guess",
                  m->labels[l], cnt[l], m->mode == TR_MODE_GESTURE ? "gestures" : "recordings", TR_MIN_EXAMPLES);
+    if (m->n_test_skipped > 0)
+        warn(out, max, &n, "%d testing recording%s gave no %s and %s not counted in the accuracies",
+             m->n_test_skipped, m->n_test_skipped == 1 ? "" : "s",
+             m->mode == TR_MODE_GESTURE ? "gesture (the segmenter found no motion)" : "window",
+             m->n_test_skipped == 1 ? "is" : "are");
     const char *subj = NULL;
     int n_subj = 0;
     for (int i = 0; i < ds->n && n_subj < 2; i++) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* export.c -- MODEL_DIR/model.c, model.h (for the firmware) and model.json (everything the host
  * needs to run the float and int8 model again, plus configuration and metrics). */
 #include "trainer_int.h"
@@ -55,6 +56,7 @@ static cJSON *model_json(const struct tr_model *m)
         cJSON *g = cJSON_AddObjectToObject(j, "gesture");
         cJSON_AddNumberToObject(g, "points", m->window_len);
         cJSON_AddNumberToObject(g, "buffer", m->gesture_buf);
+        cJSON_AddBoolToObject(g, "trim", m->gesture_trim != 0);
         cJSON *sg = cJSON_AddObjectToObject(g, "segmenter");
         cJSON_AddNumberToObject(sg, "hold", m->seg.hold);
         cJSON_AddNumberToObject(sg, "min_len", m->seg.min_len);
@@ -145,6 +147,12 @@ static cJSON *model_json(const struct tr_model *m)
     cJSON_AddItemToObject(c, "loss", farr(m->curve_loss, m->n_epochs));
     cJSON_AddItemToObject(c, "train_accuracy", farr(m->curve_train_acc, m->n_epochs));
     cJSON_AddItemToObject(c, "val_accuracy", farr(m->curve_val_acc, m->n_epochs));
+    cJSON *dc = cJSON_AddObjectToObject(j, "decision"); /* the device's post-processing (live.h) */
+    cJSON_AddNumberToObject(dc, "min_confidence", (double)m->dec_min_confidence);
+    cJSON_AddNumberToObject(dc, "min_margin", m->dec_min_margin);
+    cJSON_AddNumberToObject(dc, "smooth", m->dec_smooth_n);
+    cJSON_AddNumberToObject(dc, "min_interval_ms", m->dec_min_interval_ms);
+    cJSON_AddNumberToObject(dc, "min_interval", m->dec_min_interval);
     cJSON *mt = cJSON_AddObjectToObject(j, "metrics");
     cJSON_AddNumberToObject(mt, "accuracy", m->acc_float);
     cJSON_AddNumberToObject(mt, "accuracy_int8", m->acc_int8);
@@ -225,6 +233,15 @@ static int write_h(const struct tr_model *m, const char *path)
     fprintf(f, "#define IMU_MODEL_FEAT_WORK_LEN %d  /* floats of feature workspace */\n", imu_features_work_len(&m->feat));
     fprintf(f, "#define IMU_MODEL_NN_BUF_LEN %d     /* bytes of each of the two activation buffers */\n", m->nn.max_width);
     fprintf(f, "#define IMU_MODEL_WEIGHTS_BYTES %d\n", weights_bytes(m));
+    fprintf(f, "/* decision logic (portable/live.h): confidence %.3g as an int8 score margin, majority over\n"
+               " * the last N inferences, minimum interval between events in samples (%d ms) */\n",
+            (double)m->dec_min_confidence, m->dec_min_interval_ms);
+    fprintf(f, "#define IMU_MODEL_DECISION_MIN_MARGIN %d\n", m->dec_min_margin);
+    fprintf(f, "#define IMU_MODEL_DECISION_SMOOTH %d\n", m->dec_smooth_n);
+    fprintf(f, "#define IMU_MODEL_DECISION_MIN_INTERVAL %d\n", m->dec_min_interval);
+    if (m->feat.flags & IMU_FEAT_SPECTRAL) /* the FFT's cosines the model uses: a smaller table */
+        fprintf(f, "#define IMU_MODEL_COS_LEN %u\nextern const float imu_model_cos[IMU_MODEL_COS_LEN];\n",
+                m->feat.fft_len);
     fprintf(f, "#define IMU_MODEL_AXES \"");
     for (int a = 0; a < m->n_axes; a++) fprintf(f, "%s%s", a ? "," : "", m->axes[a]);
     fprintf(f, "\"\n\n");
@@ -279,6 +296,11 @@ static int write_c(const struct tr_model *m, const char *path)
                    "    .idle_init = %s,\n};\n\n", flit(sg->base_rate, b6),
                 flit(sg->smooth, b1), flit(sg->idle_rate, b2), flit(sg->on_level, b3), flit(sg->off_level, b4),
                 flit(sg->idle_init, b5));
+    }
+    if (c->flags & IMU_FEAT_SPECTRAL) {
+        float cs[IMU_FEAT_MAX_FFT];
+        for (unsigned i = 0; i < c->fft_len; i++) cs[i] = imu_features_cos128(i * (128u / c->fft_len));
+        c_floats(f, "const float imu_model_cos[IMU_MODEL_COS_LEN]", cs, c->fft_len);
     }
     c_floats(f, "static const float in_mul[IMU_MODEL_N_FEATURES]", m->in_mul, m->n_feat);
     c_floats(f, "static const float in_add[IMU_MODEL_N_FEATURES]", m->in_add, m->n_feat);
@@ -422,6 +444,9 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         const cJSON *g = cJSON_GetObjectItem(j, "gesture"), *sg = cJSON_GetObjectItem(g, "segmenter");
         if (num(g, "buffer", &v) || v < 16 || v > 4096 || (int)v % 2) goto bad;
         m->gesture_buf = (int)v;
+        const cJSON *tr = cJSON_GetObjectItem(g, "trim"); /* absent: whole recordings */
+        if (tr && !cJSON_IsBool(tr)) goto bad;
+        m->gesture_trim = cJSON_IsTrue(tr);
         struct imu_seg_config *c = &m->seg;
         c->n_axes = (uint16_t)m->n_axes;
         if (num(sg, "hold", &v) || v < 1 || v > 65535) goto bad;
@@ -444,6 +469,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         c->idle_init = (float)v;
         if (imu_seg_config_check(c)) goto bad;
         if (num(g, "points", &v) || v < 8 || v > IMU_RESAMPLE_MAX_POINTS) goto bad;
+        m->window_len = (int)v; /* must equal window_len below */
         why = "bad window configuration";
     }
     if (num(j, "window_ms", &v)) goto bad;
@@ -451,6 +477,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     if (num(j, "stride_ms", &v)) goto bad;
     m->stride_ms = (int)v;
     if (num(j, "window_len", &v) || v < 2 || v > 4096) goto bad;
+    if (m->mode == TR_MODE_GESTURE && (int)v != m->window_len) goto bad; /* the resampled points */
     m->window_len = (int)v;
     if (num(j, "stride_len", &v) || v < (m->mode == TR_MODE_GESTURE ? 0 : 1)) goto bad;
     m->stride_len = (int)v;
@@ -571,6 +598,21 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         num(qa, "accuracy_float", &m->cmp_float);
         num(qa, "accuracy_int8_post_training", &m->cmp_int8_ptq);
         num(qa, "accuracy_int8_fine_tuned", &m->cmp_int8_qat);
+    }
+    why = "bad decision settings";
+    m->dec_smooth_n = 1; /* models from before the decision logic: every inference decides */
+    const cJSON *dc = cJSON_GetObjectItem(j, "decision");
+    if (dc) {
+        double a1, a2, a3, a4, a5;
+        if (num(dc, "min_confidence", &a1) || num(dc, "min_margin", &a2) || num(dc, "smooth", &a3) ||
+            num(dc, "min_interval_ms", &a4) || num(dc, "min_interval", &a5) || a2 < 0 || a2 > 255 ||
+            a3 < 1 || a3 > 16 || a4 < 0 || a5 < 0 || a5 > 1e7)
+            goto bad;
+        m->dec_min_confidence = (float)a1;
+        m->dec_min_margin = (int)a2;
+        m->dec_smooth_n = (int)a3;
+        m->dec_min_interval_ms = (int)a4;
+        m->dec_min_interval = (int)a5;
     }
     const cJSON *mt = cJSON_GetObjectItem(j, "metrics");
     num(mt, "accuracy", &m->acc_float);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mlp.c -- the dense network: mini-batch Adam, cross-entropy, L2, class weights, early stopping,
  * feature-noise augmentation, and quantization-aware fine-tuning (fake-quantized weights and
  * activations, straight-through estimator).

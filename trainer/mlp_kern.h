@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mlp_kern.h -- the training's two matrix kernels, included by mlp.c once per vector width.
  * Before including define KSUF(name) (the function names' suffix), KVEC (floats per vector: 4
  * or 8) and KATTR (function attributes, e.g. a target).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plot.c -- an SVG with the training curves (loss, training and validation accuracy per epoch)
  * and the confusion matrix. */
 #include "trainer_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* quant.c -- post-training int8 quantization (TFLite scheme), evaluation, the whole training run. */
 #include "trainer_int.h"
 
@@ -5,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void quantize_multiplier(double M, int32_t *mult, int8_t *shift)
+/* TFLite's QuantizeMultiplier: M = mult * 2^(shift - 31) with mult in [2^30, 2^31), the
+ * mantissa rounded to nearest (not truncated); 0 for M <= 0 or M < 2^-32. */
+void tr_quantize_multiplier(double M, int32_t *mult, int8_t *shift)
 {
     if (M <= 0) { *mult = 0; *shift = 0; return; }
     int e;
@@ -61,7 +64,8 @@ void tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, d
     for (int r = 0; r < cw->n; r++)
         for (int i = 0; i < nf; i++)
             all[(size_t)r * nf + i] = (cw->x[(size_t)r * nf + i] - m->feat_mean[i]) / m->feat_std[i];
-    qsort(all, nz, sizeof(float), cmp_float);
+    if (nz > 1)
+        qsort(all, nz, sizeof(float), cmp_float);
     *lo = all[(size_t)(0.001 * (double)(nz - 1))];
     *hi = all[(size_t)(0.999 * (double)(nz - 1))];
     free(all);
@@ -144,7 +148,7 @@ int tr_quantize_with(struct tr_model *m, float *const *W, float *const *Bs, cons
             q->bias[o] = (int32_t)bq;
             int64_t bf = (int64_t)q->bias[o] - (int64_t)m->act_zp[k] * wsum;
             q->bias_folded[o] = bf > INT32_MAX ? INT32_MAX : bf < INT32_MIN ? INT32_MIN : (int32_t)bf;
-            quantize_multiplier(bs / m->act_scale[k + 1], &q->mult[o], &q->shift[o]);
+            tr_quantize_multiplier(bs / m->act_scale[k + 1], &q->mult[o], &q->shift[o]);
         }
     }
     tr_build_nn(m);
@@ -326,12 +330,29 @@ uint32_t tr_model_hash(const struct tr_model *m)
     if (f->flags & IMU_FEAT_SUBSTATS) h = fnv(h, &f->n_sub, sizeof f->n_sub);
     if (m->mode == TR_MODE_GESTURE) { /* continuous models keep the hash they always had */
         const struct imu_seg_config *s = &m->seg;
-        int32_t g[6] = {m->mode, m->gesture_buf, s->hold, s->min_len, s->max_len, s->n_axes};
+        int32_t g[7] = {m->mode, m->gesture_buf, s->hold, s->min_len, s->max_len, s->n_axes, m->gesture_trim};
         float lv[6] = {s->smooth, s->idle_rate, s->on_level, s->off_level, s->idle_init, s->base_rate};
         h = fnv(h, g, sizeof g);
         h = fnv(h, lv, sizeof lv);
     }
+    if (m->dec_min_margin || m->dec_smooth_n > 1 || m->dec_min_interval) { /* older models: none */
+        int32_t d[3] = { m->dec_min_margin, m->dec_smooth_n, m->dec_min_interval };
+        h = fnv(h, d, sizeof d);
+    }
     return h ? h : 1;
+}
+
+void tr_decision_setup(struct tr_model *m, float min_confidence, int smooth_n, int min_interval_ms)
+{
+    m->dec_min_confidence = min_confidence;
+    m->dec_min_margin = 0;
+    if (min_confidence > 0.5f && m->nn.out_scale > 0) {
+        double margin = log((double)min_confidence / (1.0 - (double)min_confidence)) / m->nn.out_scale;
+        m->dec_min_margin = margin >= 255.0 ? 255 : (int)ceil(margin);
+    }
+    m->dec_smooth_n = smooth_n < 1 ? 1 : smooth_n > 16 ? 16 : smooth_n;
+    m->dec_min_interval_ms = min_interval_ms < 0 ? 0 : min_interval_ms;
+    m->dec_min_interval = m->dec_min_interval_ms ? tr_ms_to_samples(m->dec_min_interval_ms, m->rate_hz) : 0;
 }
 
 void tr_model_free(struct tr_model *m)
@@ -428,12 +449,15 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
     m->acc_float = tr_evaluate(m, &te, 0, NULL);
     m->acc_int8 = tr_evaluate(m, &te, 1, NULL);
     m->acc_rec = tr_evaluate_recordings(m, &te, NULL, &m->n_rec_units);
+    m->n_test_skipped = tr_recordings_without_examples(ds, &te, TR_TESTING);
     for (int r = 0, last = -1; r < tw.n; r++) {
         if (tw.rec[r] != last || m->mode == TR_MODE_GESTURE) m->train_examples[tw.y[r]]++;
         last = tw.rec[r];
     }
     if (m->mode == TR_MODE_GESTURE && o->aug_copies > 0) /* augmented copies are not examples */
         for (int l = 0; l < m->n_labels; l++) m->train_examples[l] /= o->aug_copies + 1;
+    /* gesture mode: each gesture decides alone (a majority over gestures would hide the first) */
+    tr_decision_setup(m, o->min_confidence, m->mode == TR_MODE_GESTURE ? 1 : o->smooth_n, o->min_interval_ms);
     m->hash = tr_model_hash(m);
     tr_windows_free(&tw);
     tr_windows_free(&te);

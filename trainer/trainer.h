@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* trainer.h -- the imulab host trainer: windows, features, a small dense network, int8
  * quantization, export and evaluation. Host-only (allocates); the per-window feature extraction
  * and the int8 inference are the portable code in portable/imu_features.c and portable/nn.c, the very
@@ -75,6 +76,11 @@ struct tr_options {
     int gesture_hold_ms;        /* gesture: quiet time that ends a gesture, 200 */
     int gesture_buf;            /* gesture: samples the device buffers per gesture before
                                  * decimating by 2, 128 (even, 16..4096) */
+    int gesture_trim;           /* gesture: 0 (default) a one-gesture recording is used whole; 1 cuts
+                                 * it to the span the segmenter sees moving (first onset to last
+                                 * end), closer to what the device cuts live, but it loses
+                                 * gestures the segmenter misses (0.70 against 0.99 on
+                                 * tests/trainer/gesture_gen data) */
     float seg_on, seg_off;      /* segmenter onset / offset above the idle level, as fractions of
                                  * the spread of the motion level in the training data (0.1, 0.04) */
     unsigned seed;              /* 1 */
@@ -88,7 +94,8 @@ struct tr_options {
     int class_weights;          /* 1 = weight the loss by inverse label frequency */
     float aug_noise;            /* std of gaussian noise added to features (normalized units) */
     float aug_scale;            /* amplitude scaling +-, applied to raw windows (0 = off) */
-    int aug_shift_ms;           /* time shift +- of extra windows (0 = off) */
+    int aug_shift_ms;           /* time shift +- of extra windows (0 = off); gesture mode: each
+                                 * end of an augmented gesture trimmed by up to this */
     float aug_rotate_deg;       /* small random rotations of the axis frame (0 = off) */
     int aug_copies;             /* augmented copies of each training window */
     int qat_epochs;             /* quantization-aware fine-tuning after float training: -1 (default)
@@ -110,6 +117,10 @@ struct tr_options {
     int filter;                 /* 0 none, 1 low-pass, 2 high-pass */
     float filter_hz;
     int filter_order;           /* 2 or 4 */
+    /* decision logic on the device (portable/live.h), stored in the model */
+    float min_confidence;       /* 0.6: below it (softmax of the two best scores) -> uncertain; 0 off */
+    int smooth_n;               /* 3: majority over the last N inferences, 1..16 (gesture mode: 1) */
+    int min_interval_ms;        /* 0: between two decision events at least */
     /* output */
     int verbose;                /* progress per epoch to progress_out */
     FILE *progress_out;
@@ -145,6 +156,7 @@ struct tr_model {
     /* gesture mode: the device's gesture buffer (samples) and the segmenter; recordings longer
      * than seg.max_len samples are segmented, shorter ones are one gesture each */
     int gesture_buf;
+    int gesture_trim;             /* one-gesture recordings cut to the segmenter's span (tr_examples) */
     struct imu_seg_config seg;
     float in_scale[TR_MAX_AXES];  /* physical units per int16 LSB */
     struct imu_feat_config feat;
@@ -177,13 +189,22 @@ struct tr_model {
     double acc_float, acc_int8, val_acc_float;
     int train_examples[TR_MAX_LABELS]; /* training recordings (continuous) or gestures per label */
     double acc_rec;               /* int8, one vote per testing recording (per gesture in gesture mode) */
+    int n_test_skipped;           /* testing recordings that gave no example (gesture mode: no gesture
+                                   * found); tr_warnings names them; not in the accuracies */
     int n_rec_units;
     double train_seconds;
     int n_epochs, best_epoch;
     float *curve_loss, *curve_train_acc, *curve_val_acc;
+    /* decision logic (tr_decision_setup): min_margin in int8 output units, min_interval in samples */
+    float dec_min_confidence;
+    int dec_min_margin, dec_smooth_n, dec_min_interval_ms, dec_min_interval;
     uint32_t hash;
     char options_json[1024];
 };
+
+/* The device's decision parameters from the options and the int8 output scale: a confidence P
+ * between the two best classes is a logit margin of ln(P / (1 - P)), in output LSBs rounded up. */
+void tr_decision_setup(struct tr_model *m, float min_confidence, int smooth_n, int min_interval_ms);
 
 /* Window length in samples for a duration at a rate. */
 int tr_ms_to_samples(int ms, double rate_hz);
@@ -196,12 +217,22 @@ void tr_quantize_samples(const float *v, int n_samples, int n_axes, const float 
  * names of the training recordings. */
 int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, size_t errlen);
 
+/* Index of label among the model's labels, or -1. */
+int tr_label_index(const struct tr_model *m, const char *label);
+/* The window starts of a recording of n_samples, window wl and stride sl samples, as training and
+ * evaluation cut them (one window at 0 for a recording shorter than a window): writes up to max
+ * of them to starts and returns how many there are. */
+int tr_window_starts(int n_samples, int wl, int sl, int *starts, int max);
+/* The int16 window of wl samples at start (zero-padded past the end of the recording). */
+void tr_extract_window(const int16_t *q, int n_samples, int n_axes, int start, int wl, int16_t *win);
+
 /* Median length in ms of the recordings of a category (0 if none). */
 double tr_median_ms(const struct tr_dataset *ds, int category);
 
 /* The examples of one recording whose int16 samples (quantized with the model's input scale) are
- * q: continuous mode, the window starts (len = window_len); gesture mode, the whole recording if
- * it has at most seg.max_len samples, else the segments imu_seg_find() cuts. Writes up to max
+ * q: continuous mode, the window starts (len = window_len); gesture mode, a recording of at most
+ * seg.max_len samples is one gesture (with gesture_trim: from the segmenter's first onset to its
+ * last end, or whole when it sees no motion), a longer one gives the segments imu_seg_find() cuts. Writes up to max
  * starts/lens (either may be NULL when max is 0) and returns the count, -1 out of memory. */
 int tr_examples(const struct tr_model *m, const int16_t *q, int n_samples, int *starts, int *lens, int max);
 
@@ -259,13 +290,17 @@ double tr_evaluate_recordings(const struct tr_model *m, const struct tr_windows 
 
 /* Warnings about a model and its data that make accuracy figures misleading (docs/model.md):
  * windows longer than most recordings, an FFT longer than the window, fewer than
- * TR_MIN_EXAMPLES training examples of a class, one subject only (or none recorded). Writes up to
+ * TR_MIN_EXAMPLES training examples of a class, one subject only (or none recorded), testing
+ * recordings that gave no example (m->n_test_skipped). Writes up to
  * max lines of at most TR_WARN_LEN bytes; returns how many there are. tw: the training windows
  * (NULL: m->train_examples after tr_train, else the training recordings of ds). */
 #define TR_MIN_EXAMPLES 10
 #define TR_WARN_LEN 240
 int tr_warnings(const struct tr_model *m, const struct tr_dataset *ds, const struct tr_windows *tw,
                 char (*out)[TR_WARN_LEN], int max);
+
+/* Recordings of a category with no example in w (gesture mode: the segmenter found no gesture). */
+int tr_recordings_without_examples(const struct tr_dataset *ds, const struct tr_windows *w, int category);
 
 /* The most confused pairs of a confusion matrix: up to max (true, predicted) pairs with the
  * largest off-diagonal counts, largest first; returns how many (count > 0). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* app.h -- the state shared by every module of imulab-tui.
  *
  * imulab-tui is split like tmux: client.c owns the two socket connections, events.c turns

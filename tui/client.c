@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client.c -- non-blocking Unix-socket line client with automatic reconnect (see client.h).
  *
  * States: DOWN (waiting for next_try), CONNECTING (connect() returned EINPROGRESS/EAGAIN,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client.h -- one non-blocking connection to imulabd's control socket, reconnecting by itself.
  *
  * The owner polls conn_pollfd()'s descriptor for conn_events(), hands the result to

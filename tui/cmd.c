@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd.c -- requests and the recording state machine (see cmd.h).
  *
  * Labels and subjects are always sent as JSON string literals (cJSON does the quoting), so any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd.h -- requests to imulabd and the recording state machine.
  *
  * Requests go out on the request connection and their kinds wait in a FIFO (replies come back

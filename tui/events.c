@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* events.c -- parsing imulabd's JSON lines into struct app (see events.h).
  *
  * Small typed getters (jnum, jstr, jbool) return a default when a field is missing or of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* events.h -- what imulabd says, turned into the app state.
  *
  * The subscribe connection carries events (samples, status, classification, recording); the

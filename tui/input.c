@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* input.c -- key handling (see input.h).
  *
  * Prompts collect wide characters as typed, control characters included, and validate only on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* input.h -- keys to commands.
  *
  * input_drain() reads every pending key with wget_wch (stdscr is in nodelay mode) and hands it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* labels.c -- the label list and label validation (see labels.h). */
 #include "labels.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* labels.h -- the label panel's list: the daemon's labels plus ones added locally with `n`.
  *
  * A label typed by the user exists only here until something is recorded under it; when the

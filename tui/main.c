@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c -- imulab-tui: options, setup, and the one poll loop.
  *
  * The loop polls the terminal and both daemon connections (subscribe for events, request for

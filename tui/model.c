@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* model.c -- reading class names from MODEL_DIR/model.json (see model.h). */
 #include "model.h"
 

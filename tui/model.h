@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* model.h -- class names for the classification panel.
  *
  * CLASSIFICATION frames carry class indices and int8 scores only. With --model DIR the TUI

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plot.c -- braille/ASCII line plot of the sample ring (see plot.h).
  *
  * Three steps, each a short function: autoscale() finds the value range of what is visible,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plot.h -- the live signal plot: every axis over the last seconds, autoscaled.
  *
  * Each terminal cell is a 2x4 grid of Unicode braille dots (U+2800..U+28FF) in a UTF-8

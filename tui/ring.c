@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ring.c -- the sample ring behind the live plot (see ring.h). */
 #include "ring.h"
 

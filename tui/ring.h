@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ring.h -- the last seconds of samples for the live plot.
  *
  * A fixed ring of RING_CAP rows of up to RING_AXES floats; `total` counts every row ever

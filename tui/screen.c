@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* screen.c -- layout and panels (see screen.h).
  *
  * The layout is recomputed from LINES x COLS on every frame, so a resize (KEY_RESIZE) needs

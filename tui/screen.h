@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* screen.h -- drawing the whole screen from struct app.
  *
  * screen_draw() erases stdscr, lays out the panels for the current size (header, plot,

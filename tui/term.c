@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* term.c -- terminal setup and teardown (see term.h). */
 #define _GNU_SOURCE
 #include "term.h"

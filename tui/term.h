@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* term.h -- the terminal: locale, curses setup, colours, signals and restoring on exit.
  *
  * term_locale() runs before initscr so ncursesw sees the user's locale and tells whether it is

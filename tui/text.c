@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* text.c -- sanitized, column-limited text output (see text.h).
  *
  * Decoding uses mbrtowc() in the UTF-8 locale (setlocale was called in term.c) and treats

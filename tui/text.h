@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* text.h -- putting untrusted UTF-8 on the screen safely.
  *
  * Labels and messages come from the daemon and the keyboard; they may hold control

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bench_capture.sh -- imulabd capture-path benchmark (docs/benchmarks.md, section "capture").
 #
 #   bench_capture.sh BIN_DIR [SECONDS_THROUGHPUT] [SECONDS_REALTIME]

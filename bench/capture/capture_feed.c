@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture_feed -- a pty that streams imulab SAMPLES frames as fast as the reader takes them.
  *
  *   capture_feed LINK SECONDS

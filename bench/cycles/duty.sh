@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bench/cycles/duty.sh MODEL_DIR [SECONDS] -- the classifier firmware's whole duty cycle on the
 # emulated board (QEMU netduinoplus2, -icount shift=0,sleep=off: idle time skipped; synthetic IMU
 # at the model's rate): every

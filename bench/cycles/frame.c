@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* frame.c -- writes one encoded command frame (portable/proto.c) to stdout, for duty.sh to send
  * to the emulated board: `frame start|stop TOKEN`. */
 #include <stdio.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """m4cycles.py -- instructions and estimated Cortex-M4 cycles per function from an exact QEMU trace.
 
 Usage: m4cycles.py ELF TRACE [--region START END] [--top N] [--quiet]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* seq.S -- a known instruction sequence for test_m4cycles.sh: its cycles counted by hand from the
  * Cortex-M4 timings m4cycles.py applies (zero wait states, P = 2). */
     .syntax unified

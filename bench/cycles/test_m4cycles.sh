@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_m4cycles.sh -- m4cycles.py on a known sequence (seq.S) run in QEMU: the exact instruction
 # count and the cycles counted by hand from the Cortex-M4 timings the tool documents. Exit 77
 # without the ARM toolchain or QEMU.

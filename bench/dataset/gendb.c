@@ -1,7 +1,12 @@
-/* gendb.c -- builds a database of N recordings for the stats benchmark.
- * usage: bench_dataset_gendb DB [N] [SAMPLES]
- * Recordings: 6 labels, 3 int16 axes at 100 Hz, SAMPLES samples each (default 200), categories
- * about 70/20/10 training/testing/unassigned, 20 subjects, 2 devices, 1% in the trash. */
+/* SPDX-License-Identifier: MIT */
+/* gendb.c -- builds a database of N recordings for the dataset benchmarks.
+ * usage: bench_dataset_gendb DB [N] [SAMPLES] [--hours H] [--axes A] [--labels L] [--subjects S]
+ *                            [--devices D]
+ * Recordings: L labels (default 6), A int16 axes (default 3) at 100 Hz, SAMPLES samples each
+ * (default 200), categories about 70/20/10 training/testing/unassigned, S subjects (20), D
+ * devices (2), 1% in the trash. --hours H makes N = H hours / (SAMPLES / 100 Hz) recordings
+ * (the scale benchmark: 6 axes, 6 s recordings, 12 labels, 30 subjects, 4 devices).
+ * Each label is a different mix of frequencies per axis plus noise, so a model can learn them. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +20,36 @@ int main(int argc, char **argv)
         fprintf(argc < 2 ? stderr : stdout, "usage: bench_dataset_gendb DB [N] [SAMPLES]\n");
         return argc < 2 ? 2 : 0;
     }
-    long n = argc > 2 ? atol(argv[2]) : 10000, ns = argc > 3 ? atol(argv[3]) : 200;
-    if (n < 1 || ns < 1 || ns > 100000) {
-        fprintf(stderr, "bench_dataset_gendb: bad N or SAMPLES\n");
+    long n = 10000, ns = 200, n_axes = 3, n_labels = 6, n_subjects = 20, n_devices = 2;
+    double hours = 0;
+    int pos = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        long *opt = !strcmp(a, "--axes") ? &n_axes : !strcmp(a, "--labels") ? &n_labels
+                  : !strcmp(a, "--subjects") ? &n_subjects : !strcmp(a, "--devices") ? &n_devices : NULL;
+        if ((opt || !strcmp(a, "--hours")) && i + 1 >= argc) {
+            fprintf(stderr, "bench_dataset_gendb: %s needs a value\n", a);
+            return 2;
+        }
+        if (opt)
+            *opt = atol(argv[++i]);
+        else if (!strcmp(a, "--hours"))
+            hours = atof(argv[++i]);
+        else if (pos == 0 && a[0] != '-')
+            n = atol(a), pos++;
+        else if (pos == 1 && a[0] != '-')
+            ns = atol(a), pos++;
+        else {
+            fprintf(stderr, "bench_dataset_gendb: unexpected argument '%s'\n", a);
+            return 2;
+        }
+    }
+    if (hours > 0)
+        n = (long)(hours * 3600.0 * 100.0 / (double)ns + 0.5);
+    if (n < 1 || ns < 1 || ns > 100000 || n_axes < 1 || n_axes > STORE_MAX_AXES || n_labels < 1 || n_labels > 64 ||
+        n_subjects < 1 || n_devices < 1 || n_devices > 64) {
+        fprintf(stderr, "bench_dataset_gendb: bad N, SAMPLES, --axes (1..%d), --labels (1..64), --subjects or "
+                        "--devices (1..64)\n", STORE_MAX_AXES);
         return 2;
     }
     struct store *s;
@@ -27,42 +59,50 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_dataset_gendb: %s\n", err);
         return 1;
     }
-    static const char *labels[] = {"idle", "wave", "circle", "punch", "shake", "updown"};
-    int16_t *v = malloc((size_t)ns * 3 * sizeof *v);
-    int64_t dev[2];
+    static const char *names[] = {"idle", "wave", "circle", "punch", "shake", "updown"};
+    int16_t *v = malloc((size_t)ns * (size_t)n_axes * sizeof *v);
+    int64_t dev[64];
     struct store_device d;
     memset(&d, 0, sizeof d);
     snprintf(d.board, sizeof d.board, "nucleo-f446re");
     snprintf(d.sensor, sizeof d.sensor, "mpu6050");
     snprintf(d.firmware, sizeof d.firmware, "1.0.0");
-    snprintf(d.port, sizeof d.port, "/dev/ttyACM0");
-    if (!v || store_begin(s) || store_device_upsert(s, &d, &dev[0]))
+    if (!v || store_begin(s))
         goto fail;
-    snprintf(d.port, sizeof d.port, "/dev/ttyACM1");
-    if (store_device_upsert(s, &d, &dev[1]))
-        goto fail;
+    for (long k = 0; k < n_devices; k++) {
+        snprintf(d.port, sizeof d.port, "/dev/ttyACM%ld", k);
+        if (store_device_upsert(s, &d, &dev[k]))
+            goto fail;
+    }
     srand(7);
     for (long i = 0; i < n; i++) {
         struct store_recording r;
         memset(&r, 0, sizeof r);
-        snprintf(r.label, sizeof r.label, "%s", labels[i % 6]);
+        long lab = i % n_labels;
+        if (lab < 6)
+            snprintf(r.label, sizeof r.label, "%s", names[lab]);
+        else
+            snprintf(r.label, sizeof r.label, "%s%ld", names[lab % 6], lab / 6);
         int c = rand() % 10;
         snprintf(r.category, sizeof r.category, "%s", c < 7 ? "training" : c < 9 ? "testing" : "unassigned");
-        snprintf(r.subject, sizeof r.subject, "person%02ld", i % 20);
-        r.device_id = dev[i % 2];
+        snprintf(r.subject, sizeof r.subject, "person%02ld", i % n_subjects);
+        r.device_id = dev[i % n_devices];
         r.started_at = 1.7e9 + (double)i * 10;
         r.sample_rate_hz = 100;
         r.format = STORE_I16;
-        r.n_axes = 3;
-        for (int a = 0; a < 3; a++) {
-            snprintf(r.axes[a].name, sizeof r.axes[a].name, "acc%c", 'X' + a);
-            snprintf(r.axes[a].unit, sizeof r.axes[a].unit, "g");
+        r.n_axes = (int)n_axes;
+        for (int a = 0; a < n_axes; a++) {
+            snprintf(r.axes[a].name, sizeof r.axes[a].name, "%s%c", a < 3 ? "acc" : "gyr", 'X' + a % 3);
+            snprintf(r.axes[a].unit, sizeof r.axes[a].unit, "%s", a < 3 ? "g" : "dps");
             r.axes[a].scale = 1.0 / 4096;
         }
-        for (long k = 0; k < ns * 3; k++)
-            v[k] = (int16_t)(4096 * sin(0.01 * (double)(k + i)) + rand() % 64);
+        for (long t = 0; t < ns; t++)
+            for (long a = 0; a < n_axes; a++) {
+                double f = 0.002 * (double)(1 + (lab * 7 + a * 3) % 23);
+                v[t * n_axes + a] = (int16_t)(4096 * sin(2 * M_PI * f * (double)(t + i)) + rand() % 256 - 128);
+            }
         if (store_recording_create(s, &r, NULL) ||
-            store_chunk_append(s, r.id, 0, 0, (uint32_t)ns, 3, STORE_I16, v, 0) ||
+            store_chunk_append(s, r.id, 0, 0, (uint32_t)ns, (int)n_axes, STORE_I16, v, 0) ||
             store_recording_finish(s, r.id, r.started_at + (double)ns / 100))
             goto fail;
     }

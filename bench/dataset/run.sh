@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Dataset benchmark: run.sh IMULAB GENDB. Prints the best of 5 runs of each figure.
 set -eu
 IMULAB=$1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gen.c -- see gen.h. No libc beyond what a bare-metal image has (no allocation, no printf). */
 #include "gen.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gen.h -- the networks of bench/kernel, generated the same way on the device and on the host.
  *
  * A network is made layer by layer from an explicit seed (set at run time: nothing depends on

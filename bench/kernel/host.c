@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/kernel/host.c -- the host side of run.sh: the same networks from the same seeds (gen.c),
  * printed as the device prints them (net ... checksum, out ... per layer from the reference), so
  * run.sh can compare the device's checksum and every layer's output byte for byte. Also runs

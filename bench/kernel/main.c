@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/kernel/main.c -- the portable int8 dense kernel (portable/nn.c, imu_nn_run) on the emulated
  * Cortex-M4, network by network (gen.c: random weights, biases, per-channel multipliers and shifts,
  * inputs, all made at run time from a seed), for run.sh to compare with the CMSIS-NN figures.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bench/kernel/run.sh -- the portable int8 dense kernel (portable/nn.c) on the emulated Cortex-M4
 # (QEMU netduinoplus2) for the four networks of issue 7, next to CMSIS-NN's per-channel figures.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_shapes -- shape gestures: air-drawn digits 0-9 by synthetic people (shapes.c), one window
  * per recording, through the trainer API. Accuracy (float and int8) with spectral-only, raw-only
  * and raw+spectral features, on two splits: every person's repetitions split 3:1 (people seen in
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
     c.reps = 16;
     struct tr_options o;
     tr_options_default(&o);
+    o.mode = TR_MODE_CONTINUOUS; /* the benchmark compares windows of whole recordings */
     o.window_ms = 2000;
     o.stride_ms = 2000;
     o.raw_points = 16;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_trainer -- imulab's C trainer against scikit-learn's MLPClassifier, side by side in one
  * run: the same windows and feature vectors (computed once by the portable feature code), the
  * same hidden layers, every network of the list; prints test accuracy and fit time of both (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shapes.c -- air-drawn digits by synthetic people, see shapes.h. */
 #include "shapes.h"
 

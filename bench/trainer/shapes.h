@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shapes.h -- a deterministic generator of shape gestures: the digits 0-9 drawn in the air by
  * synthetic people, as 3-axis accelerometer recordings (g, gravity included).
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """scikit-learn side of bench_trainer: the same feature vectors, the same networks, timed fits.
 
 usage: sk_mlp.py TRAIN.csv TEST.csv SEED REPEAT SCHEDULE HIDDEN [HIDDEN...]

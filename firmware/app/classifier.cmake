@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # classifier.cmake -- the classifier images for one exported model (included by firmware/CMakeLists.txt
 # when IMULAB_MODEL is set):
 #
@@ -19,26 +20,38 @@ file(STRINGS ${IMULAB_MODEL}/model.h _cls_nf REGEX "^#define IMU_MODEL_N_FEATURE
 file(STRINGS ${IMULAB_MODEL}/model.h _cls_nc REGEX "^#define IMU_MODEL_N_CLASSES [0-9]+")
 string(REGEX REPLACE ".* ([0-9]+).*" "\\1" _cls_nf "${_cls_nf}")
 string(REGEX REPLACE ".* ([0-9]+).*" "\\1" _cls_nc "${_cls_nc}")
-math(EXPR _cls_payload "14 + 4 * ${_cls_nf} + ${_cls_nc}")
+# Only the FFT cosines the model uses (model.c has them: IMU_MODEL_COS_LEN), instead of 128.
+file(STRINGS ${IMULAB_MODEL}/model.h _cls_cos REGEX "^#define IMU_MODEL_COS_LEN [0-9]+")
+string(REGEX REPLACE ".* ([0-9]+).*" "\\1" _cls_cos "${_cls_cos}")
+math(EXPR _cls_payload "14 + 4 * ${_cls_nf} + ${_cls_nc} + 4") # + the decision block
 if(_cls_payload LESS 320)
   set(_cls_payload 320)
 endif()
 set(CLS_DEFS LINK_RX_MAX=280u LINK_MAX_PAYLOAD=${_cls_payload}u)
-add_library(cls_core OBJECT
-    core/ring.c core/link.c core/app.c core/mpu6050.c core/synth_imu.c
-    ${PORTABLE_DIR}/proto.c ${PORTABLE_DIR}/synth.c ${PORTABLE_DIR}/live.c
-    ${IMULAB_MODEL}/model.c)
-target_compile_definitions(cls_core PRIVATE ${CLS_DEFS})
-target_compile_options(cls_core PRIVATE -flto)
-target_include_directories(cls_core PRIVATE ${IMULAB_MODEL})
-# The hot path (features, int8 kernel), compiled hosted (still with LTO): -ffreestanding implies -fno-builtin, which turns every 4-byte memcpy (the kernel's
-# word loads, the float bit casts) into a call -- a third more instructions per window
-# (60.6k instead of 44.3k with the default model; -O2 would save 1k more for 1.4 KB of flash).
+# The core per board: the Nucleo image leaves out the synthetic sensor's commands (flash budget).
+set(CLS_CORE_nucleo-f446re APP_NO_SYNTH_COMMANDS)
+set(CLS_CORE_qemu "")
+foreach(board nucleo-f446re qemu)
+  add_library(cls_core_${board} OBJECT
+      core/ring.c core/link.c core/app.c core/mpu6050.c core/synth_imu.c
+      ${PORTABLE_DIR}/proto.c ${PORTABLE_DIR}/synth.c ${PORTABLE_DIR}/live.c
+      ${IMULAB_MODEL}/model.c)
+  target_compile_definitions(cls_core_${board} PRIVATE ${CLS_DEFS} ${CLS_CORE_${board}})
+  target_compile_options(cls_core_${board} PRIVATE -flto)
+  target_include_directories(cls_core_${board} PRIVATE ${IMULAB_MODEL})
+endforeach()
+# The STM32 support, with link-time optimisation too (small functions inline across files).
+add_library(cls_hw OBJECT hw/startup.c hw/time.c hw/uart.c) # hw/libc.c stays out of LTO: GCC emits its calls late
+target_compile_definitions(cls_hw PRIVATE ${CLS_DEFS})
+target_compile_options(cls_hw PRIVATE -flto)
 add_library(cls_fast OBJECT ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${PORTABLE_DIR}/segment.c)
 get_target_property(_cls_opts cls_fast COMPILE_OPTIONS)
 list(REMOVE_ITEM _cls_opts -ffreestanding)
 set_target_properties(cls_fast PROPERTIES COMPILE_OPTIONS "${_cls_opts}")
 target_compile_options(cls_fast PRIVATE -Os -flto)
+if(_cls_cos)
+  target_compile_definitions(cls_fast PRIVATE IMU_FEAT_COS_TABLE=imu_model_cos IMU_FEAT_COS_LEN=${_cls_cos}u)
+endif()
 
 # SysTick ticks per instruction: QEMU -icount shift=0 runs 1 instruction per ns at 168 MHz.
 set(CLS_TICKS_qemu CLS_TICKS_NUM=168u CLS_TICKS_DEN=1000u)
@@ -46,10 +59,11 @@ set(CLS_TICKS_nucleo-f446re CLS_TICKS_NUM=1u CLS_TICKS_DEN=1u)
 
 foreach(board nucleo-f446re qemu)
   set(name classifier-${board})
-  add_executable(${name} app/classifier_main.c app/classifier_div.c ${FW_BOARD_${board}}
-      $<TARGET_OBJECTS:cls_core> $<TARGET_OBJECTS:cls_fast> $<TARGET_OBJECTS:fw_hw>)
+  add_executable(${name} app/classifier_main.c app/classifier_div.c hw/libc.c ${FW_BOARD_${board}}
+      $<TARGET_OBJECTS:cls_core_${board}> $<TARGET_OBJECTS:cls_fast> $<TARGET_OBJECTS:cls_hw>)
   target_compile_definitions(${name} PRIVATE ${CLS_DEFS} ${CLS_TICKS_${board}})
-  set_source_files_properties(app/classifier_main.c TARGET_DIRECTORY ${name} PROPERTIES COMPILE_OPTIONS -flto)
+  target_compile_options(${name} PRIVATE -flto)
+  set_source_files_properties(hw/libc.c app/classifier_div.c TARGET_DIRECTORY ${name} PROPERTIES COMPILE_OPTIONS -fno-lto)
   target_include_directories(${name} PRIVATE ${IMULAB_MODEL})
   set_target_properties(${name} PROPERTIES SUFFIX ".elf" RUNTIME_OUTPUT_DIRECTORY ${FW_OUTPUT_DIR}
       LINK_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/ld/${FW_LD_${board}};${CMAKE_CURRENT_SOURCE_DIR}/ld/sections.ld")

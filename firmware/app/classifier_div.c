@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* classifier_div.c -- a small __aeabi_uldivmod for the classifier images.
  *
  * The only 64-bit divisions in the firmware are sample timestamps (app.c, once per sample), where

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* classifier_main.c -- the classifier image: sensor -> window ring -> features -> int8 inference
  * -> CLASSIFICATION frames, built around one exported model (model.c/model.h from imulab train).
  *
@@ -53,7 +54,7 @@
 
 _Static_assert(NA >= 1 && NA <= IMU_AXES, "the model has more axes than the sensor");
 _Static_assert(IMU_MODEL_N_CLASSES <= PROTO_MAX_CLASSES, "too many classes");
-_Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_N_CLASSES <= LINK_MAX_PAYLOAD,
+_Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_N_CLASSES + PROTO_VALIDATE_DECISION_LEN <= LINK_MAX_PAYLOAD,
                "VALIDATE_RESULT does not fit a frame");
 
 extern const uint32_t board_baud;
@@ -78,7 +79,16 @@ static struct imu_seg_state seg;
 static bool seg_ready;
 #endif
 static struct live live;
-static struct live_cfg live_cfg;
+static struct live_cfg live_cfg = {
+#if IMU_MODEL_MODE_GESTURE
+    .n_axes = NA, .window_len = 2, .stride_len = 1, /* every converted sample (gesture_sample) */
+#else
+    .n_axes = NA, .window_len = WL, .stride_len = IMU_MODEL_STRIDE_LEN,
+#endif
+    .out_hz = (uint32_t)(IMU_MODEL_RATE_HZ + 0.5f),
+    .decision = { .n_classes = IMU_MODEL_N_CLASSES, .min_margin = IMU_MODEL_DECISION_MIN_MARGIN,
+                  .smooth_n = IMU_MODEL_DECISION_SMOOTH, .min_interval = IMU_MODEL_DECISION_MIN_INTERVAL },
+};
 static uint32_t live_pos, live_last_idx;
 static uint8_t live_accel_g;   /* the ranges of the samples in the window (latched at a restart) */
 static uint16_t live_gyro_dps;
@@ -91,6 +101,9 @@ static bool live_ok, raw_on = true;
 static uint32_t cls_seq;
 /* validation: next expected sample offset (0 = no window in progress) */
 static uint16_t v_next;
+static uint8_t v_flags;               /* of the window in progress (PROTO_VALIDATE_DECIDE...) */
+static struct live_decider v_dec;     /* the decision logic over validation windows */
+static uint32_t v_decided;
 static uint32_t v_last_ms;
 
 static void sensor_context(uint32_t now_ms) { app_sensor_poll(&app, now_ms); }
@@ -194,6 +207,7 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     }
     if (c.offset == 0) {
         v_next = 0;
+        v_flags = c.flags;
         live_reset(); /* the buffer is the validation window's now */
 #if IMU_MODEL_MODE_GESTURE
         imu_gbuf_reset(&gbuf);
@@ -234,6 +248,19 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     r.n_classes = IMU_MODEL_N_CLASSES;
     r.n_features = IMU_MODEL_N_FEATURES;
     memcpy(r.scores, y, IMU_MODEL_N_CLASSES);
+    /* the decision logic over consecutive windows of a recording, as the live path runs it */
+    r.has_decision = (v_flags & PROTO_VALIDATE_DECIDE) != 0;
+    if (r.has_decision) {
+        struct live_event ev;
+        if (v_flags & PROTO_VALIDATE_DECIDE_RESET) {
+            live_decider_init(&v_dec, &live_cfg.decision);
+            v_decided = 0;
+        }
+        r.event = live_decide(&v_dec, r.scores, v_decided++ * IMU_MODEL_STRIDE_LEN, &ev);
+        r.decision = v_dec.current;
+        r.votes = r.event ? ev.votes : 0;
+        r.previous = r.event ? ev.previous : v_dec.current;
+    }
     size_t n = proto_validate_result_pack(&r, feat, link_payload(&a->link), LINK_MAX_PAYLOAD);
     if (n)
         link_send(&a->link, PROTO_VALIDATE_RESULT, NULL, n);
@@ -245,22 +272,11 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
 /* (Re)start the live path for the sensor's current rate: empty window, fresh decisions. */
 static void live_begin(void)
 {
-    live_cfg.n_axes = NA;
 #if IMU_MODEL_MODE_GESTURE
-    live_cfg.window_len = 2;
-    live_cfg.stride_len = 1;
     seg_ready = false;
     imu_gbuf_init(&gbuf, &gstore[0][0], NA, IMU_MODEL_GESTURE_BUF);
-#else
-    live_cfg.window_len = WL;
-    live_cfg.stride_len = IMU_MODEL_STRIDE_LEN;
 #endif
     live_cfg.in_hz = app.cfg.rate_hz;
-    live_cfg.out_hz = (uint32_t)(IMU_MODEL_RATE_HZ + 0.5f);
-    live_cfg.decision.n_classes = IMU_MODEL_N_CLASSES;
-    live_cfg.decision.min_margin = IMU_MODEL_DECISION_MIN_MARGIN;
-    live_cfg.decision.smooth_n = IMU_MODEL_DECISION_SMOOTH;
-    live_cfg.decision.min_interval = IMU_MODEL_DECISION_MIN_INTERVAL;
     live_ok = live_ok && live_cfg_check(&live_cfg) == 0;
 #if IMU_MODEL_MODE_GESTURE
     if (live_ok)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* streamer_main.c -- the streamer image: sensor -> ring -> SAMPLES frames on USART2.
  *
  * Boot: board (clock, pins, SysTick, UART, sensor), watchdog, HELLO, then stream at the default

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* app.c -- command handling, sensor pacing and SAMPLES framing (see app.h). */
 #include "app.h"
 
@@ -131,9 +132,10 @@ static void reanchor(struct app *a, uint64_t now_us)
     if (n < (uint32_t)a->cur.rate_hz * APP_ANCHOR_S)
         return;
     uint64_t t = sample_time(a, newest);
-    uint32_t elapsed = (uint32_t)(now_us - a->anchor_us); /* about APP_ANCHOR_S s: fits, << 8 too */
+    uint64_t span = now_us - a->anchor_us;
+    uint32_t elapsed = span < (1u << 24) ? (uint32_t)span : (1u << 24) - 1u; /* about APP_ANCHOR_S s */
     uint32_t nominal = (1000000u << 8) / a->cur.rate_hz;
-    uint32_t p = (uint32_t)(((uint64_t)elapsed << 8) / n);
+    uint32_t p = (elapsed << 8) / n; /* elapsed < 2^24 us: the shift fits (clamped just below) */
     /* a stalled poll or a sensor far off its rate: stay within +-5 % of nominal */
     if (p > nominal + nominal / 20u)
         p = nominal + nominal / 20u;
@@ -389,7 +391,7 @@ void app_handle_frame(struct app *a, const struct proto_frame *f)
             return;
         }
         uint32_t need = app_link_bytes_per_s(r);
-        if (need * 10u > a->info.baud / 10u * APP_LINK_PERCENT) { /* 8N1: 10 bits a byte */
+        if (need * 10u * 100u > a->info.baud * APP_LINK_PERCENT) { /* 8N1: 10 bits a byte */
             char why[64], *w = app_put_uint(why, r, " Hz needs ");
             w = app_put_uint(w, need, " B/s: over 70% of ");
             app_put_uint(w, a->info.baud, " baud");
@@ -419,6 +421,7 @@ void app_handle_frame(struct app *a, const struct proto_frame *f)
         app_send_hello(a);
         return;
     }
+#ifndef APP_NO_SYNTH_COMMANDS /* images without a synthetic sensor answer UNKNOWN_COMMAND */
     case PROTO_CMD_SET_GESTURE:
         if (!want_len(a, token, f, 3))
             return;
@@ -434,6 +437,7 @@ void app_handle_frame(struct app *a, const struct proto_frame *f)
         post_cfg(a);
         app_ack(a, token, f->type);
         return;
+#endif
     default:
         if (a->cmd_hook && a->cmd_hook(a, token, f))
             return;
@@ -502,15 +506,8 @@ void app_stream_pump(struct app *a)
 void app_poll(struct app *a)
 {
     uint16_t code;
-    while (ring_pop(&a->errs, &code, 1)) {
-        if (code == PROTO_ERR_SENSOR_UNKNOWN && a->sensor->name) {
-            char t[48] = "unknown sensor: ";
-            set_str(t + 16, a->sensor->name, sizeof t - 17); /* "unknown 0x12": what answered */
-            app_send_error(a, code, t);
-        } else {
-            app_send_error(a, code, NULL);
-        }
-    }
+    while (ring_pop(&a->errs, &code, 1)) /* an unknown sensor: its name says what answered */
+        app_send_error(a, code, code == PROTO_ERR_SENSOR_UNKNOWN ? a->sensor->name : NULL);
     app_stream_pump(a);
     if (a->frames_dropped != a->drops_reported && ring_free(a->link.tx) >= link_encoded_max(64)) {
         a->drops_reported = a->frames_dropped;

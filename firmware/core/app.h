@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* app.h -- the device application core shared by the streamer and (later) classifier images.
  *
  * Two contexts, no RTOS:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* i2c_bus.h -- the I2C master interface the sensor drivers are written against.
  *
  * The STM32 I2C1 driver (hw/i2c_stm32.c) implements it on the board; tests implement it with a

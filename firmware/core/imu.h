@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imu.h -- what a sensor gives the application: 6-axis samples, and the sensor interface that the
  * real MPU6050 (over I2C) and the synthetic IMU (emulated board) both implement. */
 #ifndef FW_IMU_H

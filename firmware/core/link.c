@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* link.c -- frame transmit into the UART ring, command frame receive. */
 #include "link.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* link.h -- frames over the serial line: encode into the transmit ring (whole frames or none)
  * and collect received bytes into command frames.
  *

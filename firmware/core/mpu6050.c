@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mpu6050.c -- MPU-6050 over I2C with FIFO draining, retries and bus recovery. */
 #include "mpu6050.h"
 
@@ -181,7 +182,7 @@ int mpu6050_init_step(struct mpu6050 *d)
         d->who_am_i = v;
         d->chip = mpu_chip_for(v);
         if (!d->chip) {
-            set_name(d, "unknown", v); /* HELLO and the error name what answered */
+            set_name(d, "WHO_AM_I", v); /* HELLO and the error name what answered */
             return -(int)PROTO_ERR_SENSOR_UNKNOWN;
         }
         set_name(d, d->chip->name, v);
@@ -207,8 +208,7 @@ int mpu6050_init_step(struct mpu6050 *d)
             break;
         if ((e = mpu6050_write_reg(d, MPU_INT_ENABLE, MPU_INT_FIFO_OFLOW | MPU_INT_DATA_RDY)) != 0)
             break;
-        if ((e = mpu6050_configure(d, d->rate_hz, d->accel_g, d->gyro_dps)) != 0)
-            break;
+        /* rate, ranges and FIFO: mpu6050_configure(), the caller's next step */
         d->init_state = INIT_PROBE;
         d->ready = true;
         return 0;
@@ -223,6 +223,8 @@ int mpu6050_init(struct mpu6050 *d)
     d->init_state = INIT_PROBE;
     while ((e = mpu6050_init_step(d)) > 0)
         d->bus->delay_ms(d->bus->ctx, (uint32_t)e);
+    if (e == 0 && (e = mpu6050_configure(d, d->rate_hz, d->accel_g, d->gyro_dps)) != 0)
+        d->ready = false;
     return e;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mpu6050.h -- InvenSense MPU-6050 driver over the i2c_bus interface.
  *
  * Register numbers and bit fields from the "MPU-6000 and MPU-6050 Register Map and Descriptions"
@@ -85,11 +86,11 @@ struct mpu6050 {
 };
 
 void mpu6050_bind(struct mpu6050 *d, const struct i2c_bus *bus, uint8_t addr);
-/* One step of WHO_AM_I, reset, wake, DLPF, rate, ranges, FIFO and interrupts: 0 when ready,
+/* One step of WHO_AM_I, reset, wake and interrupts (then mpu6050_configure): 0 when done,
  * > 0 = call again after that many ms (nothing waits inside), or -PROTO_ERR_* (start over;
  * -PROTO_ERR_SENSOR_UNKNOWN names the WHO_AM_I in d->name). */
 int mpu6050_init_step(struct mpu6050 *d);
-/* All steps, waiting with the bus's delay_ms (tests and tools only). */
+/* All steps and the configuration, waiting with the bus's delay_ms (tests and tools only). */
 int mpu6050_init(struct mpu6050 *d);
 bool mpu6050_rate_ok(uint16_t rate_hz); /* 50..1000 Hz and 1000 divisible by it */
 uint8_t mpu6050_dlpf_for_rate(uint16_t rate_hz);

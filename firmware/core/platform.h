@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* platform.h -- the few services the portable firmware core needs from whatever runs it:
  * the board (hw/board_*.c) or a host unit test (tests/firmware/). */
 #ifndef FW_PLATFORM_H

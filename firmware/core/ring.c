@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ring.c -- SPSC ring; see ring.h for the memory-ordering contract. */
 #include "ring.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ring.h -- lock-free single-producer single-consumer ring of fixed-size elements.
  *
  * One context (an interrupt handler) pushes, one other context (the main loop) pops. head is

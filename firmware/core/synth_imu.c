@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synth_imu.c -- time-paced sensor_ops adapter over portable/synth.c. */
 #include "synth_imu.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synth_imu.h -- the synthetic sensor of the emulated board: portable/synth.c (the same
  * deterministic generator as the device simulator, so data recorded from QEMU and from
  * imulab-sim agree) behind the sensor_ops interface, paced by time: read() returns the samples

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* board.h -- what each board file (board_nucleo.c, board_qemu.c) provides to an application,
  * plus the shared hardware services (time base, UART) implemented in hw/. */
 #ifndef FW_BOARD_H

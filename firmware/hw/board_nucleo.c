@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* board_nucleo.c -- Nucleo-F446RE: 180 MHz, USART2 on the ST-Link VCP, LED PA5, user button PC13
  * (active low), MPU6050 on I2C1 (PB8/PB9), independent watchdog. */
 #include "app.h"

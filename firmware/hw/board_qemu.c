@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* board_qemu.c -- QEMU netduinoplus2 (STM32F405): no RCC, I2C, GPIO or IWDG emulation. The core
  * clock is fixed at 168 MHz (QEMU's SysTick counts the processor clock at that rate), USART2 is
  * QEMU's second -serial, and the sensor is the deterministic synthetic IMU. */

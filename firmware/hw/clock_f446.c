@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clock_f446.c -- STM32F446RE system clock: 180 MHz from the PLL (RM0390 §6.2, §6.3).
  *
  * Source: HSE in bypass mode (the Nucleo's ST-Link supplies 8 MHz on OSC_IN). If HSE does not

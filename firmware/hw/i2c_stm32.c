@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* i2c_stm32.c -- I2C1 master on PB8 (SCL) / PB9 (SDA), AF4, polled with timeouts (RM0390 §24).
  *
  * Transfers follow the master transmitter/receiver sequences of RM0390 §24.3.3: START, SB,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libc.c -- the three memory functions GCC may call (the images link with -nostdlib). */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* regs.h -- register definitions for the STM32F446RE (Nucleo) and STM32F405 (QEMU netduinoplus2).
  *
  * Written from the reference manuals: RM0390 (STM32F446xx) and RM0090 (STM32F405/415...). The

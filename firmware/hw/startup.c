@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* startup.c -- vector table, reset handler (.data/.bss set-up, FPU enable) and fault handlers.
  *
  * Vector layout: ARMv7-M (PM0214 §2.3.4) then the STM32F4 interrupt positions (RM0390 §10.2,

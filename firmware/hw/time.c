@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* time.c -- SysTick millisecond time base (PM0214 §4.5) and the PendSV sensor context. */
 #include <stdbool.h>
 

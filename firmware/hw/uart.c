@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* uart.c -- USART2 (PA2 TX, PA3 RX, AF7; RM0390 §25), interrupt-driven both ways.
  *
  * Receive: the RXNE interrupt moves each byte into a small SPSC ring (ISR produces, main loop

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/classifier/e2e.sh BIN SRC -- the classifier firmware end to end on the emulated board:
 # train on the shared dataset, build the classifier images with -DIMULAB_MODEL, check the flash and
 # RAM budgets, run QEMU (-icount shift=0) and `imulab validate` (every window bit-exact, accuracy
@@ -56,7 +57,28 @@ read -r win exact acc ins < <("$JG" -f "$T/v.json" .windows .bit_exact .accuracy
 echo "validate: $win windows, $exact bit-exact, accuracy $acc, $ins instructions/window"
 "$JG" -f "$T/v.json" -e '.windows > 400' ".bit_exact == $win" '.accuracy >= 0.92' \
   '.instructions_per_window > 0' '.instructions_per_window <= 50000' "(.classes|values|[].windows)|sum == $win" \
-  || fail "validate figures"# another model on the device
+  || fail "validate figures"
+# a device that computes differently must fail validation: tamper relays the classifier's answers
+# and changes one int8 score in window 3, one feature bit in window 6, the class in window 9 (each
+# frame keeps a valid CRC). Through the same relay unchanged, the 12 windows are bit-exact.
+tamper_run() { # NAME ARGS... -> validate of 12 windows through tamper; rc in TRC
+  "$BIN/../tests/bin/tamper" --link "$T/$1" --dev "$PTS" "${@:2}" 2>"$T/$1.log" &
+  local tp=$!; pids+=($tp)
+  for _ in $(seq 50); do [ -e "$T/$1" ] && break; sleep 0.1; done
+  timeout 60 $I validate --model "$T/m" --port "$T/$1" --limit 12 --json >"$T/$1.json" 2>"$T/$1.err"; TRC=$?
+  kill "$tp"; wait "$tp" 2>/dev/null
+}
+tamper_run relay
+[ $TRC = 0 ] || fail "validate through an unchanged relay: exit $TRC: $(cat "$T/relay.err")"
+"$JG" -f "$T/relay.json" -e '.windows == 12' '.bit_exact == 12' || fail "relay: $(cat "$T/relay.json")"
+tamper_run tampered --score 3 --feature 6 --class 9
+[ $TRC = 1 ] || fail "validate accepted a device that computes differently (exit $TRC): $(cat "$T/tampered.json")"
+[ "$(grep -c '^tamper: changed' "$T/tampered.log")" = 3 ] || fail "tamper did not change 3 results: $(cat "$T/tampered.log")"
+"$JG" -f "$T/tampered.json" -e '.windows == 12' '.bit_exact == 9' || fail "tampered windows: $(cat "$T/tampered.json")"
+grep -q "3 of 12 windows differ from the host; the first is window 3 (int8 score of class 0" "$T/tampered.err" \
+  || fail "no clear report of the changed score: $(cat "$T/tampered.err")"
+echo "validate through tamper: 12/12 bit-exact unchanged, $("$JG" -f "$T/tampered.json" .bit_exact)/12 with 3 results changed"
+# another model on the device
 timeout 20 $I validate --model "$T/m2" --port "$PTS" >/dev/null 2>"$T/e.err" && fail "validate accepted a device running another model"
 grep -q "runs model" "$T/e.err" || fail "no clear error for another model: $(cat "$T/e.err")"
 # the device itself refuses a window for another model, of another shape, or out of order

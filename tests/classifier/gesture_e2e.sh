@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/classifier/gesture_e2e.sh BIN SRC -- gesture mode end to end: whole-gesture recordings by 6
 # synthetic people (gesture_gen: mirror-image and time-reversed pairs of classes), 4 people for
 # training and 2 others for testing (imported with --subject); `imulab train` picks gesture mode by
@@ -6,8 +7,9 @@
 # never seen in training, where continuous mode on the same data stays far below); the classifier
 # built from the model fits 16 KB flash / 8 KB RAM; on the emulated board every gesture of the
 # testing people validates bit-exact within 50,000 instructions; live, the device sends no
-# CLASSIFICATION while idle and one when a gesture (the synthetic sensor's circle) ends.
-# Also `imulab segments` on multi-gesture recordings. Exit 77 (skipped) without the ARM toolchain or QEMU.
+# CLASSIFICATION while idle and one when a gesture (the synthetic sensor's circle) ends, and the
+# host's replay of the device's samples (live_replay) gives the device's frames byte for byte.
+# Also `imulab segments` and `imulab plot --segments` on multi-gesture recordings. Exit 77 (skipped) without the ARM toolchain or QEMU.
 set -u
 BIN=$1 SRC=$2
 for t in arm-none-eabi-gcc qemu-system-arm; do command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }; done
@@ -34,6 +36,11 @@ echo "gesture mode: float $acc, int8 $acc8, per gesture $accr over $nrec testing
 "$JG" -f "$T/e.json" -e '.mode == "gesture"' '.accuracy_recordings >= 0.9' '.recordings == 120' '.windows == 120' \
   '(.confusion_recordings|[]|sum)|sum == 120' '(.warnings|type) == "array"' \
   || fail "eval JSON: $(cat "$T/e.json")"
+# a model.json whose gesture section does not match its window is refused, naming the file
+cp -r "$T/m" "$T/bad" && sed -i 's/"points":\t64/"points":\t32/' "$T/bad/model.json"
+grep -q '"points":.32' "$T/bad/model.json" || fail "test set-up: could not edit the points"
+$I eval --model "$T/bad" 2>"$T/err" && fail "eval accepted gesture points that differ from the window"
+grep -q "bad/model.json" "$T/err" || fail "bad model.json not named: $(cat "$T/err")"
 # the same data in continuous mode: the time order is lost (mirror/reversed pairs), far worse
 $I train --out "$T/mc" --seed 1 --quiet --mode continuous >/dev/null || fail "train --mode continuous"
 $I eval --model "$T/mc" --json >"$T/ec.json" || fail "eval continuous"
@@ -53,6 +60,9 @@ $I segments "$id" --model "$T/m" --json >"$T/seg.json" || fail "segments"
 n=$("$JG" -f "$T/seg.json" '(.segments|[].kept)|sum')
 echo "segments: $n gestures found in a recording of 4"
 [ "$n" -ge 3 ] && [ "$n" -le 5 ] || fail "segments found $n gestures in a recording of 4: $(cat "$T/seg.json")"
+$I plot "$id" --out "$T/p.svg" --segments="$T/m" >/dev/null || fail "plot --segments"
+nr=$(grep -c '<rect class="segment' "$T/p.svg"); ns=$("$JG" -f "$T/seg.json" '.segments|length')
+[ "$nr" = "$ns" ] || fail "plot --segments drew $nr segments, segments found $ns"
 $I segments 999999 --model "$T/m" 2>"$T/err" && fail "segments of a missing recording"
 grep -q "999999" "$T/err" || fail "missing recording not named"
 $I segments "$id" --model "$T/mc" 2>"$T/err" && fail "segments with a continuous model"
@@ -91,4 +101,18 @@ echo "live: $c1 classifications while idle, $c2 during the circle, $c3 after it"
 [ "$c1" = 0 ] || fail "$c1 classifications while idle"
 [ "$c2" = 0 ] || fail "$c2 classifications while the gesture still ran"
 [ "$c3" = 1 ] || fail "$c3 classifications after one gesture (want 1)"
+kill "$QPID"; wait "$QPID" 2>/dev/null
+# the live path bit-exact: every CLASSIFICATION and EVENT of the device equals the host's replay of
+# the same samples through the same segmenter, buffer, resampler, features and decisions
+# (-icount sleep=off: 10,000 samples at 50 Hz take seconds, not minutes)
+qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty -icount shift=0,sleep=off \
+  -kernel "$T/fw/out/classifier-qemu.elf" >"$T/q2.log" 2>&1 &
+QPID=$!; pids+=($QPID); PTS=""
+for _ in $(seq 50); do PTS=$(grep -o '/dev/pts/[0-9]*' "$T/q2.log" | head -1); [ -n "$PTS" ] && break; sleep 0.1; done
+[ -n "$PTS" ] || fail "QEMU gave no pty"
+"$BIN/../tests/classifier/live_replay" "$T/m" "$PTS" --samples 10000 --accel-g 16 --gyro-dps 2000 --timeout 240 \
+  >"$T/r.json" 2>"$T/r.err" || fail "live gesture path differs between device and host: $(cat "$T/r.json" "$T/r.err")"
+"$JG" -f "$T/r.json" -e '.mismatches == 0' '.classifications >= 2' '.samples >= 10000' \
+  || fail "live replay figures: $(cat "$T/r.json")"
+echo "live replay: $("$JG" -f "$T/r.json" .classifications) gestures classified, device and host identical"
 echo "PASS"

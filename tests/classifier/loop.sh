@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/classifier/loop.sh BIN -- the whole loop of issue 7 on the emulated board: the streamer
 # (QEMU, linked at a stable path) streams synthetic gestures -> imulabd records each label ->
 # imulab split -> imulab train -> imulab flash --board qemu (builds the classifier, restarts QEMU on

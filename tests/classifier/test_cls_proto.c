@@ -1,11 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cls_proto.c -- CMD_VALIDATE and VALIDATE_RESULT: round trips and malformed payloads. */
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "proto.h"
-
-static int fails;
-#define CHECK(c) do { if (!(c)) { printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); fails++; } } while (0)
 
 int main(void)
 {
@@ -51,7 +50,5 @@ int main(void)
     CHECK(proto_validate_result_parse(buf, n, &s) == -1);
     r.n_features = PROTO_MAX_VALIDATE_FEATURES + 1;
     CHECK(proto_validate_result_pack(&r, feat, buf, sizeof buf) == 0);
-    if (fails) return 1;
-    printf("PASS\n");
-    return 0;
+    return check_report("test_cls_proto");
 }

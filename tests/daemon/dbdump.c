@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dbdump -- read a recording's samples straight from an imulab SQLite file (test helper).
  *
  *   dbdump DB ID               one line per sample: raw int16 values (i16 recordings) or

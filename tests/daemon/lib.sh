@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh -- shared helpers for the imulabd integration tests (sourced by each test script).
 #
 # Environment (set by CMakeLists.txt): BIN (the build's bin/ with imulabd and imulab-sim),

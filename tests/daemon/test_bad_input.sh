@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # g. Bad input: command-line errors, an unwritable database, a second daemon on the same socket
 # or port, malformed control requests (each answered {"ok":false,"error":...} while the daemon
 # stays up), and a subscriber that never reads while a 1 kHz stream runs.

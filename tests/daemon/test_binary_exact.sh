@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # a. Binary frames at 200 Hz, ~2 s recorded: the database holds exactly a contiguous run of what
 # the simulator sent, with the HELLO's axes, units and scales, no gaps, closed and hashed.
 . "$(dirname "$0")/lib.sh"

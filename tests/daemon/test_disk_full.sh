@@ -1,6 +1,9 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A full disk during a 1 kHz recording: commits fail with a log line naming the database and
 # the reason, the daemon keeps running and answering, what was committed stays committed,
+# `record stop` answers an error (not ok) and keeps the recording open with its samples until
+# there is room (the tmpfs grows), then closes it with no sample lost,
 # SIGTERM still exits 0, and the file passes PRAGMA integrity_check. Needs root for a small
 # tmpfs; skipped (77) elsewhere.
 . "$(dirname "$0")/lib.sh"
@@ -27,8 +30,20 @@ st=$(ctl ctl status)
 [ "$(jget "$st" recording)" = true ] || fail "status after disk full: $st"
 errs=$(jget "$st" db_errors)
 [ "$errs" -gt 0 ] || fail "db_errors not counted: $st"
+# issue 16: stop on a full disk must not answer ok while samples are not stored; the recording
+# stays open with its samples, and a stop once there is room closes it with everything
 r=$(ctl ctl "record stop")
-[ "$(jget "$r" ok)" = true ] || fail "record stop: $r"
+[ "$(jget "$r" ok)" = false ] || fail "record stop on a full disk answered: $r"
+case "$r" in *"could not be stored"*"full"*) ;; *) fail "record stop error does not say why: $r" ;; esac
+st=$(ctl ctl status)
+[ "$(jget "$st" recording)" = true ] || fail "the recording was dropped after a failed stop: $st"
+mount -o remount,size=8m "$T/tiny" || fail "cannot grow the tmpfs"
+r=$(ctl ctl "record stop")
+[ "$(jget "$r" ok)" = true ] || fail "record stop once the disk has room: $r"
+stopped=$(jget "$r" samples)
+[ "$(sql "SELECT ended_at IS NOT NULL FROM recordings")" = 1 ] || fail "recording still open in the database"
+[ "$(sql "SELECT sample_count FROM recordings")" = "$stopped" ] || fail "stop reply says $stopped samples, DB $(sql "SELECT sample_count FROM recordings")"
+[ "$(sql "SELECT missing_samples FROM recordings")" = 0 ] || fail "samples were dropped: $(sql "SELECT gap_count, missing_samples FROM recordings")"
 kill -TERM "$D_PID"
 wait "$D_PID"
 rc=$?

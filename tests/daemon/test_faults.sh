@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # b. Dropped frames, bit flips and garbage between frames: every stored row still matches the
 # simulator's log in order, each missing run is a row of the gaps table at the right sample
 # index with the right size, status counts CRC errors and gaps, and the daemon keeps running.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # e. The device hangs up mid-frame and comes back on a new pty behind the same --link: imulabd
 # reconnects by itself, reports connected again, and the open recording continues; the frames
 # lost in the hang-up are a gap of the recording (at the right sample, of the right size).
@@ -19,7 +20,10 @@ st=$(ctl ctl status)
 [ "$(jget "$st" recording)" = true ] || fail "recording closed by the hang-up: $st"
 # reconnects by itself
 wait_for 6 connected ctl || fail "daemon did not reconnect: $(ctl ctl status)"
-sleep 0.6
+# the recording grows again: 100 more samples, 0.5 s at 200 Hz (an event, not a time)
+n0=$(jget "$(ctl ctl status)" recording_samples)
+grown() { [ "$(jget "$(ctl ctl status)" recording_samples)" -ge $((n0 + 100)) ] 2>/dev/null; }
+wait_for 10 grown || fail "the recording does not grow after the reconnect: $(ctl ctl status)"
 STOP_REPLY=$(ctl ctl "record stop")
 [ "$(jget "$STOP_REPLY" ok)" = true ] || fail "record stop: $STOP_REPLY"
 stop_sim

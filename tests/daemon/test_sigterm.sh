@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # f. SIGTERM during a 1 kHz recording: exit status 0, socket removed, recording closed with
 # every sample received committed (the run ends within a few frames of what was sent).
 . "$(dirname "$0")/lib.sh"

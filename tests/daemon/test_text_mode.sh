@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # c. Edge Impulse data-forwarder text: float rows equal the values sent (strtof of the text),
 # junk lines are counted as bad_lines, the measured rate is within 2% of the true one, a cut
 # first line and TAB separators are handled, and a 1 Hz stream (written from here through a
@@ -77,11 +78,18 @@ rate=$(jget "$st" sample_rate_hz)
 awk -v r="$rate" 'BEGIN { exit !(r >= 0.9 && r <= 1.1) }' || fail "slow rate $rate Hz, true 1"
 r=$(ctl ctl_slow "record start slow")
 [ "$(jget "$r" ok)" = true ] || fail "record start on the slow stream: $r"
-sleep 2.2
+SLOW_ID=$(jget "$r" recording_id)
+# waits for the daemon to hold two lines of the recording (an event), not for a time
+slow_samples() { [ "$(jget "$(ctl ctl_slow status)" recording_samples)" -ge "$1" ] 2>/dev/null; }
+wait_for 10 slow_samples 2 || fail "the slow recording got no 2 lines in 10 s: $(ctl ctl_slow status)"
 r=$(ctl ctl_slow "record stop")
 n=$(jget "$r" samples)
-[ "$n" -ge 2 ] && [ "$n" -le 3 ] || fail "slow recording of 2.2 s holds $n samples: $r"
-vals=$(DB="$T/slow.sqlite" sql "SELECT 1")
-[ "$vals" = 1 ] || fail "slow db"
+[ "$n" -ge 2 ] && [ "$n" -le 3 ] || fail "slow recording stopped after 2 lines holds $n samples: $r"
+# the rows are consecutive lines as written: i.5,-i.25,7
+rows=$("$DBDUMP" "$T/slow.sqlite" "$SLOW_ID") || fail "dbdump slow: $rows"
+[ "$(printf '%s\n' "$rows" | wc -l)" = "$n" ] || fail "slow recording: $n samples reported, rows: $rows"
+printf '%s\n' "$rows" | awk -F, 'NR == 1 { i = $1 - 0.5 }
+    { if ($1 != i + 0.5 || $2 != -(i + 0.25) || $3 != 7) bad = 1; i++ } END { exit bad }' ||
+    fail "slow recording rows are not consecutive lines i.5,-i.25,7: $rows"
 alive "$SLOW_PID" || fail "slow daemon died"
 pass "text mode; 1 Hz stream measured at $rate Hz after ${took} s"

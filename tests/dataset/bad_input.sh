@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Every bad input: a message naming the file and the line or field, exit 1, database unchanged.
 . "$(dirname "$0")/lib.sh"
 G=$T/good
@@ -44,10 +45,10 @@ mk; printf '{"version":1,"files":[{"path":"wave.f2.json","category":"training","
 bad info.labels "not valid UTF-8"
 mk; labels "{\"version\":1,\"files\":[{\"path\":\"wave.f2.json\",\"category\":\"training\",\"label\":{\"type\":\"label\",\"label\":\"$(printf 'y%.0s' $(seq 65))\"}}]}"
 bad info.labels "over 64"
-mk; labels '{"version":1,"files":[{"path":"wave.f2.json","category":"validation","label":{"type":"label","label":"w"}}]}'
-bad info.labels "files[0].category"
+mk; labels '{"version":1,"files":[{"path":"wave.f2.json","category":"holdout","label":{"type":"label","label":"w"}}]}'
+bad info.labels "files[0].category: 'holdout' is not training, testing, validation, split or unassigned"
 mk; labels '{"version":1,"files":[{"path":"nothere.json","category":"training","label":{"type":"label","label":"w"}}]}'
-bad info.labels "nothere.json"
+bad info.labels "nothere.json: No such file or directory (give --skip-missing to import the other files)"
 # CSV
 csv() { printf "$2" > "$T/case/$1"; }
 mk; csv wave.back.csv 'timestamp,x,y\n0,1,2\n10,1,2\n20,1,2\n15,1,2\n'; bad wave.back.csv "line 5: timestamp 15 goes backwards"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Global options, --help everywhere, usage errors (exit 2, one line), default paths.
 . "$(dirname "$0")/lib.sh"
 expect 0 "$IMULAB" --help

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # CSV imports: Edge Impulse CSV (timestamp column, rate from its steps) and generic CSV.
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$T/c"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # relabel, rm/restore/purge, trim, show, plot, windows: effects checked in the database.
 . "$(dirname "$0")/lib.sh"
 command -v xmllint >/dev/null || { echo "xmllint missing (libxml2-utils)"; exit 77; }
@@ -46,6 +47,25 @@ expect 1 im trim 2 --end-ms 5000; err_has "past its end"
 expect 2 im trim 2 --start-ms 300 --end-ms 200
 expect 1 im trim 42 --start-ms 1; err_has "no recording 42"
 [ "$(count "SELECT sample_count FROM recordings WHERE id=2")" = 30 ] || fail "failed trims changed it"
+# trim a recording with gaps (as imulabd stores them: at_sample = index of the first stored sample
+# after the gap): gaps before the kept range and at or after its end go, the others shift by the
+# start; the recording's gap count and missing samples follow; the samples are the same as without
+# gaps (the time of a stored sample is its index / rate, docs/dataset.md).
+[ "$(count "SELECT sample_count >= 50 FROM recordings WHERE id=3")" = 1 ] || fail "recording 3 too short"
+sqlite3 "$DB" "INSERT INTO gaps(recording_id, at_sample, missing_frames, missing_samples, detected_at) VALUES
+  (3, 5, 1, 1, 0), (3, 10, 1, 2, 0), (3, 11, 1, 3, 0), (3, 39, 1, 4, 0), (3, 40, 1, 5, 0), (3, 45, 1, 6, 0);
+  UPDATE recordings SET gap_count=6, missing_samples=21 WHERE id=3;
+  INSERT INTO gaps(recording_id, at_sample, missing_frames, missing_samples, detected_at)
+    SELECT id, 7, 1, 1, 0 FROM recordings WHERE id <> 3" || fail "gaps insert"
+kept=$(count "SELECT hex(substr(data, 1 + 10*12, 30*12)) FROM chunks WHERE recording_id=3 AND seq=0")
+expect 0 im trim 3 --start-ms 100 --end-ms 400
+[ "$(count "SELECT group_concat(at_sample || ':' || missing_samples, ' ') FROM (SELECT * FROM gaps WHERE recording_id=3 ORDER BY at_sample)")" = "0:2 1:3 29:4" ] \
+  || fail "gaps after trim: $(count "SELECT group_concat(at_sample || ':' || missing_samples, ' ') FROM gaps WHERE recording_id=3")"
+[ "$(count "SELECT gap_count || ' ' || missing_samples || ' ' || sample_count FROM recordings WHERE id=3")" = "3 9 30" ] \
+  || fail "counts after trim: $(count "SELECT gap_count, missing_samples, sample_count FROM recordings WHERE id=3")"
+[ "$(count "SELECT hex(data) FROM chunks WHERE recording_id=3 AND seq=0")" = "$kept" ] || fail "trim with gaps kept the wrong samples"
+expect 0 im show 3 --json; [ "$(json .gaps .missing_samples)" = "3 9" ] || fail "show after trim: $(cat "$T/out")"
+[ "$(count "SELECT count(*) FROM gaps WHERE recording_id <> 3 AND at_sample <> 7")" = 0 ] || fail "trim moved another recording's gaps"
 # show, plot
 expect 0 im show 2; out_has "left swipe"; out_has "accX"
 expect 0 im show 2 --json; [ "$(json .samples '.axes[1].name')" = "30 accY" ] || fail "show --json"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # HS256: exported signatures are what Edge Impulse computes (HMAC-SHA256 over the JSON with a
 # signature of 64 zeros) and import --hmac-key verifies them.
 . "$(dirname "$0")/lib.sh"

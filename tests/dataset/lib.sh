@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the dataset test scripts: $1 is the imulab binary, $2 the source tree, $3 the test
 # tools directory (jget, gen_ei: tests/tools).
 set -u

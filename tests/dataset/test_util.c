@@ -1,21 +1,18 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests: SHA-256 (FIPS 180-2 examples), HMAC-SHA256 (RFC 4231), round-trip float printing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "fmt.h"
 #include "sha256.h"
-
-static int failures;
 
 static void check_hex(const char *what, const uint8_t d[32], const char *want)
 {
     char hex[65];
     sha256_hex(d, hex);
-    if (strcmp(hex, want)) {
-        printf("FAIL %s\n  got  %s\n  want %s\n", what, hex, want);
-        failures++;
-    }
+    CHECK_MSG(strcmp(hex, want) == 0, "%s\n  got  %s\n  want %s", what, hex, want);
 }
 
 static void hexbytes(const char *hex, uint8_t *out, size_t *n)
@@ -97,10 +94,7 @@ int main(void)
     /* floats print short and read back exactly */
     char buf[40];
     fmt_float(buf, sizeof buf, 0.5786f);
-    if (strcmp(buf, "0.5786")) {
-        printf("FAIL fmt_float(0.5786f) = %s\n", buf);
-        failures++;
-    }
+    CHECK_MSG(strcmp(buf, "0.5786") == 0, "fmt_float(0.5786f) = %s", buf);
     srand(1);
     for (int i = 0; i < 200000; i++) {
         uint32_t u = (uint32_t)rand() << 16 ^ (uint32_t)rand();
@@ -110,18 +104,15 @@ int main(void)
             continue; /* NaN, inf */
         fmt_float(buf, sizeof buf, f);
         if (strtof(buf, NULL) != f) {
-            printf("FAIL float round trip %a -> %s\n", (double)f, buf);
-            failures++;
+            CHECK_MSG(0, "float round trip %a -> %s", (double)f, buf);
             break;
         }
         double x = (double)f * 1.000000123;
         fmt_double(buf, sizeof buf, x);
         if (strtod(buf, NULL) != x) {
-            printf("FAIL double round trip %a -> %s\n", x, buf);
-            failures++;
+            CHECK_MSG(0, "double round trip %a -> %s", x, buf);
             break;
         }
     }
-    printf("%s\n", failures ? "FAILED" : "ok");
-    return failures ? 1 : 0;
+    return check_report("test_dataset_util");
 }

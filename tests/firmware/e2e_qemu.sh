@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # e2e_qemu.sh BIN_DIR FW_DIR TOOLS_DIR -- QEMU runs streamer-qemu.elf (USART2 on a pty), imulabd ingests it,
 # and 5 s of each synthetic gesture is recorded under its label (the gesture is switched through
 # the daemon: `imulab device gesture NAME`). Each recording must hold rate x 5 s samples within one

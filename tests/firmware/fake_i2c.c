@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fake_i2c.c -- see fake_i2c.h. Register semantics follow the MPU-6050 register map. */
 #include "fake_i2c.h"
 

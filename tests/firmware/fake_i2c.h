@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fake_i2c.h -- a register-level fake MPU6050 behind the i2c_bus interface, with fault injection:
  * absent device, NACK on the next N transfers, arbitration loss, a bus held low (clearable by
  * recovery or permanent), and a FIFO that overflows like the real one. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # size_check.sh ELF MAX_FLASH MAX_RAM -- flash = text + data, RAM = data + bss (the stack is an
 # allocated NOLOAD section, so it is in bss). Prints the figures and the ten largest symbols.
 elf=$1 maxf=$2 maxr=$3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_app.c -- the device application core on the host: HELLO on boot, SAMPLES framing (seq,
  * t_us, samples per frame), commands answered with ACK/NAK (bad values, bad lengths, unknown
  * commands, noise and corrupt frames), stop/start flushing, UART overflow dropping whole frames
@@ -33,6 +34,8 @@ struct seen {
     struct proto_hello h;
     uint16_t ack_token, nak_token;
     uint8_t ack_cmd, nak_cmd, nak_reason;
+    char nak_text[80];
+    uint16_t last_count;
     uint16_t err_code;
     int16_t first[6];
     double absdev_x;
@@ -70,6 +73,7 @@ static void drain(void)
                 S.gaps++;
             S.last_seq = s.seq;
             S.last_t_us = s.t_us;
+            S.last_count = s.count;
             CHECK_EQ(s.n_axes, 6);
             for (unsigned i = 0; i < s.count; i++) {
                 int16_t x = proto_samples_value(&s, i, 0);
@@ -92,6 +96,8 @@ static void drain(void)
             S.nak_token = proto_get_u16(f.payload);
             S.nak_cmd = f.payload[2];
             S.nak_reason = f.payload[3];
+            memset(S.nak_text, 0, sizeof S.nak_text);
+            memcpy(S.nak_text, f.payload + 4, (size_t)f.len - 4u < sizeof S.nak_text - 1u ? (size_t)f.len - 4u : sizeof S.nak_text - 1u);
             break;
         case PROTO_ERROR:
             S.errors++;
@@ -132,6 +138,8 @@ static void send_cmd(uint8_t type, uint16_t token, const uint8_t *args, size_t n
     drain();
 }
 
+static uint32_t boot_baud = 115200;
+
 static void boot_synth(void)
 {
     now_ms = 0;
@@ -139,7 +147,7 @@ static void boot_synth(void)
     synth_imu_init(&synth, 42);
     sops = synth_sensor_ops_template;
     sops.ctx = &synth;
-    struct app_info info = { .board = "test-board", .baud = 115200 };
+    struct app_info info = { .board = "test-board", .baud = boot_baud };
     app_init(&app, &sops, &info, &tx);
     proto_decoder_init(&dec);
     host_reset();
@@ -312,7 +320,9 @@ static void gestures_and_stop(void)
 
 static void tx_overflow(void)
 {
+    boot_baud = 921600; /* 1 kHz fits this link (not 115200: see rate_vs_baud) */
     boot_synth();
+    boot_baud = 115200;
     uint8_t a[2];
     proto_put_u16(a, 1000); /* 25 samples per frame, ~330-byte frames */
     send_cmd(PROTO_CMD_SET_RATE, 1, a, 2);
@@ -374,12 +384,147 @@ static void absent_sensor(void)
     CHECK_EQ(S.first[5], 6);
 }
 
+/* SET_RATE is refused when SAMPLES frames would take more than 70 % of the link, with a NAK
+ * naming the baud: 1 kHz at 115200 baud needs 13,000 B/s of 11,520 (docs/firmware.md table). */
+static void rate_vs_baud(void)
+{
+    boot_synth();
+    uint8_t a[2];
+    proto_put_u16(a, 1000);
+    send_cmd(PROTO_CMD_SET_RATE, 1, a, 2);
+    CHECK_EQ(S.nak_token, 1);
+    CHECK_EQ(S.nak_reason, PROTO_NAK_BAD_VALUE);
+    CHECK(strstr(S.nak_text, "115200 baud") != NULL);
+    CHECK(strstr(S.nak_text, "1000 Hz") != NULL);
+    CHECK_EQ(app.cfg.rate_hz, 100);
+    static const uint16_t ok[] = { 250, 100, 500, 50 };
+    for (unsigned i = 0; i < 4; i++) {
+        proto_put_u16(a, ok[i]);
+        send_cmd(PROTO_CMD_SET_RATE, (uint16_t)(10 + i), a, 2);
+        CHECK_EQ(S.ack_token, 10 + i);
+        CHECK_EQ(app.cfg.rate_hz, ok[i]);
+    }
+    CHECK_EQ(app_link_bytes_per_s(1000), 13000); /* 40 frames of 25 samples, 325 bytes each */
+    CHECK(app_link_bytes_per_s(500) * 10 <= 115200 * 7 / 10);
+    /* the limit follows the baud: at 921600 1 kHz is fine */
+    boot_baud = 921600;
+    boot_synth();
+    boot_baud = 115200;
+    proto_put_u16(a, 1000);
+    send_cmd(PROTO_CMD_SET_RATE, 2, a, 2);
+    CHECK_EQ(S.ack_token, 2);
+    CHECK_EQ(app.cfg.rate_hz, 1000);
+}
+
+/* A sensor whose own clock runs 1 % fast (the MPU-6050's is +-1 %): SAMPLES times must follow the
+ * core clock, not the nominal rate (that would drift 36 s an hour). */
+static uint32_t fast_made;
+static int fast_read(void *ctx, uint32_t now, int16_t (*out)[IMU_AXES], int max)
+{
+    (void)ctx;
+    uint32_t due = (uint32_t)((uint64_t)now * 101u / 1000u); /* 100 Hz * 1.01 */
+    int n = 0;
+    while (fast_made < due && n < max) {
+        memset(out[n++], 0, sizeof out[0]);
+        fast_made++;
+    }
+    return n;
+}
+static int fast_init(void *ctx, uint32_t now) { (void)ctx; (void)now; return 0; }
+static bool fast_rate_ok(uint16_t r) { return r == 100; }
+static int fast_configure(void *ctx, uint16_t r, uint8_t g, uint16_t d, uint32_t now)
+{
+    (void)ctx; (void)r; (void)g; (void)d;
+    fast_made = (uint32_t)((uint64_t)now * 101u / 1000u);
+    return 0;
+}
+
+static void time_reanchor(void)
+{
+    static const struct sensor_ops fast = { .name = "fast", .init = fast_init, .rate_ok = fast_rate_ok,
+                                            .configure = fast_configure, .read = fast_read };
+    now_ms = 0;
+    fast_made = 0;
+    ring_init(&tx, txbuf, sizeof txbuf, 1);
+    struct app_info info = { .board = "test-board", .baud = 115200 };
+    app_init(&app, &fast, &info, &tx);
+    proto_decoder_init(&dec);
+    host_reset();
+    uint64_t prev = 0;
+    bool monotonic = true;
+    for (int minute = 0; minute < 10; minute++) {
+        for (int i = 0; i < 60000; i++) {
+            now_ms++;
+            if (now_ms % 4 == 0) /* the Nucleo polls every 4 ms */
+                app_sensor_poll(&app, now_ms);
+            app_poll(&app);
+            drain();
+            if (S.last_t_us < prev)
+                monotonic = false;
+            prev = S.last_t_us;
+        }
+    }
+    CHECK(monotonic);
+    CHECK_EQ(S.gaps, 0);
+    /* the newest frame's last sample was taken at most a frame (100 ms) ago */
+    uint64_t last = S.last_t_us + (uint64_t)(S.last_count - 1u) * 990u;
+    int64_t lag = (int64_t)now_ms * 1000 - (int64_t)last;
+    if (lag < 0 || lag > 150000) {
+        fprintf(stderr, "after 10 min the last sample is %lld us behind the core clock\n", (long long)lag);
+        check_failures++;
+    }
+}
+
+/* Sensor init runs as steps between polls: nothing waits, commands are answered meanwhile. */
+static void init_steps(void)
+{
+    static struct fake_mpu m;
+    static struct i2c_bus bus;
+    static struct mpu6050 d;
+    fake_mpu_init(&m, 0x68);
+    bus = fake_bus(&m);
+    mpu6050_bind(&d, &bus, 0x68);
+    sops = mpu6050_sensor_ops_template;
+    sops.ctx = &d;
+    now_ms = 0;
+    ring_init(&tx, txbuf, sizeof txbuf, 1);
+    struct app_info info = { .board = "nucleo", .baud = 115200 };
+    app_init(&app, &sops, &info, &tx);
+    proto_decoder_init(&dec);
+    host_reset();
+    int pings = 0;
+    int16_t z[6] = { 1, 2, 3, 4, 5, 6 };
+    for (int i = 0; i < 600; i++) {
+        now_ms++;
+        if (i % 10 == 0)
+            fake_mpu_sample(&m, z);
+        int before = m.xfers;
+        app_sensor_poll(&app, now_ms);
+        /* a poll is a few transfers (16 at 400 kHz: about 1.2 ms, while the 128-byte receive ring
+         * lasts 11 ms at 115200 baud), never a 100 ms wait */
+        CHECK(m.xfers - before <= 16);
+        app_poll(&app);
+        if (i < 200 && i % 20 == 0) {
+            send_cmd(PROTO_CMD_PING, (uint16_t)(100 + i), NULL, 0);
+            pings += S.ack_token == 100 + i;
+        }
+        drain();
+    }
+    CHECK_EQ(m.slept_ms, 0);     /* never a blocking delay */
+    CHECK_EQ(pings, 10);         /* all answered while the sensor was still starting */
+    CHECK(S.samples >= 30);      /* and then it streams */
+    CHECK_EQ(S.errors, 0);
+}
+
 int main(void)
 {
+    rate_vs_baud();
+    time_reanchor();
+    init_steps();
     streaming();
     commands();
     gestures_and_stop();
     tx_overflow();
     absent_sensor();
-    CHECK_DONE("test_app");
+    return check_report("test_app");
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_ring.c -- SPSC ring: capacity rules, wrap-around, all-or-nothing push, peek/at/drop, and
  * a two-thread producer/consumer stress run (ordering and no loss under ASan/UBSan). */
 #include <pthread.h>
@@ -117,5 +118,5 @@ int main(void)
     basics();
     counters_wrap();
     threaded();
-    CHECK_DONE("test_ring");
+    return check_report("test_ring");
 }

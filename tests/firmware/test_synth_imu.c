@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_synth_imu.c -- the emulated board's sensor: exact pacing (rate * elapsed time, no drift),
  * determinism for a seed, bounded bursts after stalls. */
 #include <string.h>
@@ -43,5 +44,5 @@ int main(void)
     /* a long stall resumes with at most one second of samples, not an unbounded burst */
     int n = ops.read(&a, 100000, va, 64);
     CHECK(n <= 64);
-    CHECK_DONE("test_synth_imu");
+    return check_report("test_synth_imu");
 }

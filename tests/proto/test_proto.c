@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_proto.c -- unit tests of the wire protocol codec (portable/proto.c).
  *
  * CRC check value, COBS vectors, round trips of every message type, every single-bit flip and
@@ -618,6 +619,62 @@ static void test_oversize(void)
     CHECK(d.framing_errors == 0 && d.crc_errors == 0);
 }
 
+/* Feed one body (COBS-encoded here, with its delimiter) to a fresh decoder; return the last status. */
+static int push_body(struct proto_decoder *d, const uint8_t *body, size_t blen, struct proto_frame *f)
+{
+    uint8_t enc[PROTO_MAX_ENCODED + 16];
+    size_t e = proto_cobs_encode(body, blen, enc, sizeof enc);
+    REQUIRE(e > 0);
+    proto_decoder_init(d);
+    int last = PROTO_NEED_MORE;
+    for (size_t i = 0; i < e; i++)
+        last = proto_decode_push(d, enc[i], f);
+    CHECK(last == PROTO_NEED_MORE);
+    return proto_decode_push(d, 0, f);
+}
+
+/* The length rules of docs/protocol.md 1.3 at their edges: a body of 1 to 5 bytes is "short"
+ * even when its last 4 bytes are a valid CRC of what precedes them (so no payload length can
+ * wrap below zero); 6 bytes is the smallest frame (empty payload); every length up to 1030 is
+ * delivered with payload length = body length - 6. */
+static void test_length_edges(void)
+{
+    struct proto_decoder d;
+    struct proto_frame f;
+    for (size_t blen = 1; blen < 6; blen++) {
+        uint8_t body[8] = {PROTO_VERSION, PROTO_LOG, 0, 0, 0, 0, 0, 0};
+        if (blen >= 4)
+            proto_put_u32(body + blen - 4, proto_crc32(0, body, blen - 4));
+        memset(&f, 0, sizeof f);
+        int r = push_body(&d, body, blen, &f);
+        CHECK_MSG(r == PROTO_ERR_SHORT, "body of %zu bytes (valid CRC when >= 4): status %d, len %u", blen, r,
+                  (unsigned)f.len);
+        CHECK_MSG(d.framing_errors == 1 && d.crc_errors == 0 && d.frames == 0, "body of %zu bytes counted as %lu/%lu/%lu",
+                  blen, (unsigned long)d.framing_errors, (unsigned long)d.crc_errors, (unsigned long)d.frames);
+    }
+    static uint8_t body[PROTO_MAX_BODY];
+    for (size_t blen = 6; blen <= PROTO_MAX_BODY; blen += blen < 40 ? 1 : 97) {
+        for (size_t i = 2; i < blen - 4; i++)
+            body[i] = (uint8_t)(i * 7 + blen);
+        body[0] = PROTO_VERSION;
+        body[1] = PROTO_LOG;
+        proto_put_u32(body + blen - 4, proto_crc32(0, body, blen - 4));
+        int r = push_body(&d, body, blen, &f);
+        CHECK_MSG(r == PROTO_FRAME && f.len == blen - 6 && f.type == PROTO_LOG &&
+                      memcmp(f.payload, body + 2, blen - 6) == 0,
+                  "body of %zu bytes: status %d, payload length %u", blen, r, (unsigned)f.len);
+        CHECK(d.frames == 1 && d.framing_errors == 0);
+    }
+    /* the largest body exactly */
+    size_t blen = PROTO_MAX_BODY;
+    proto_put_u32(body + blen - 4, proto_crc32(0, body, blen - 4));
+    CHECK(push_body(&d, body, blen, &f) == PROTO_FRAME && f.len == PROTO_MAX_PAYLOAD);
+    /* one bit of the CRC off at the smallest size: a CRC error, not a frame */
+    uint8_t small[6] = {PROTO_VERSION, PROTO_LOG};
+    proto_put_u32(small + 2, proto_crc32(0, small, 2) ^ 1u);
+    CHECK(push_body(&d, small, 6, &f) == PROTO_ERR_CRC && d.crc_errors == 1 && d.framing_errors == 0);
+}
+
 /* ---- typed parsers ------------------------------------------------------------------------- */
 
 static void test_typed_refusals(void)
@@ -701,6 +758,7 @@ int main(void)
     test_truncations();
     test_garbage();
     test_oversize();
+    test_length_edges();
     test_typed_refusals();
     return check_report("test_proto");
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_sim.c -- imulab-sim end to end over its pseudo-terminal: HELLO, command answers, and the
  * SAMPLES received equal what its --log says was sent, sample for sample, with the injected
  * drops and bit flips showing up as gaps; text mode lines equal the log; hang-up and reopen

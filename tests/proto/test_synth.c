@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_synth.c -- the synthetic IMU (portable/synth.c): sine accuracy, determinism (with a golden
  * checksum, so host and firmware builds can be compared), physical plausibility, gestures that
  * differ, and argument checks. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_textline.c -- unit tests of the data-forwarder text-line parser (daemon/textline.c):
  * line assembly (CR/LF, empty lines, over-long lines, a cut first line) and strict number parsing. */
 #include "check.h"
@@ -101,6 +102,15 @@ static void test_parse_ok(void)
     CHECK(parse("1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", v, 16, &why, &where) == 16 && v[15] == 16);
     /* a typical Arduino line */
     CHECK(parse("0.0123,-0.9876,9.8100", v, 3, &why, &where) == 3 && v[2] == 9.81f);
+    /* what Edge Impulse's forwarder accepts: separators ',', TAB and blanks in any mix, empty
+     * pieces dropped (a trailing TAB from a Zephyr sketch, a trailing comma, spaces only) */
+    CHECK(parse("1\t2\t3\t", v, 16, &why, &where) == 3 && v[2] == 3);
+    CHECK(parse("1,2,3,", v, 16, &why, &where) == 3 && v[2] == 3);
+    CHECK(parse("1 2 3", v, 16, &why, &where) == 3 && v[1] == 2 && v[2] == 3);
+    CHECK(parse("  -1.5   2e1  3 ", v, 16, &why, &where) == 3 && v[0] == -1.5f && v[1] == 20);
+    CHECK(parse("1,,3", v, 16, &why, &where) == 2 && v[1] == 3);
+    CHECK(parse(",1", v, 16, &why, &where) == 1 && v[0] == 1);
+    CHECK(parse("1, 2,\t3 ,\r", v, 16, &why, &where) == 3 && v[2] == 3);
 }
 
 static void test_parse_bad(void)
@@ -110,13 +120,11 @@ static void test_parse_bad(void)
     int where;
     static const struct { const char *line; int max; int where; } bad[] = {
         {"", 16, 0},            /* nothing */
+        {",,\t ,", 16, 5},      /* separators only */
         {"abc", 16, 0},         /* letters */
         {"1,abc,3", 16, 2},
-        {"1,,3", 16, 2},        /* empty value */
-        {"1,2,", 16, 4},        /* trailing separator */
-        {",1", 16, 0},
-        {"1 2", 16, 2},         /* space is not a separator */
         {"1;2", 16, 1},
+        {"1\t2\tx\t", 16, 4},
         {"nan", 16, 0},
         {"inf,1", 16, 0},
         {"-inf", 16, 0},
@@ -133,6 +141,7 @@ static void test_parse_bad(void)
         {"1,2,3,4", 3, 6},      /* too many values */
         {"Accel: 1,2,3", 16, 0},
         {"1,2,3 #comment", 16, 6},
+        {"1,2,3x", 16, 5},
         {"12345678901234567890123456789012345678901234567890123456789012345678901234567890", 16, 0},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -148,8 +157,10 @@ static void test_parse_bad(void)
     CHECK(why && strcmp(why, "too many values") == 0);
     parse("1e999", v, 16, &why, &where);
     CHECK(why && strcmp(why, "value out of range") == 0);
-    parse("1 2", v, 16, &why, &where);
-    CHECK(why && strcmp(why, "expected ',' or TAB") == 0);
+    parse("1;2", v, 16, &why, &where);
+    CHECK(why && strcmp(why, "expected ',', TAB or a space") == 0);
+    parse(" , ", v, 16, &why, &where);
+    CHECK(why && strcmp(why, "no values") == 0);
 }
 
 int main(void)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fwlink -- talk to the streamer firmware (or imulab-sim) over a serial device or pty.
  *
  *   fwlink DEV [--seconds S] [--settle S] [--cmd TYPE:HEXPAYLOAD]...

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gen_ei -- writes small Edge Impulse JSON files for the tests.
  *
  *   gen_ei DIR LABEL:COUNT[:CATEGORY] ...

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jget -- query and edit JSON in shell tests, with Python's json module semantics.
  *
  *   jget [-f FILE] [-e] QUERY...              print each result, space separated, one line

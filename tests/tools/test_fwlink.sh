@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # fwlink against imulab-sim: HELLO, ACK and NAK of commands with their tokens, the rate a
 # SET_RATE asks for, and the CRC errors and sequence gaps of injected faults.
 # $1: the test tools directory, $2: imulab-sim.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # gen_ei writes Edge Impulse JSON as json.dump would: the fields the dataset tests rely on,
 # 50..149 rows of 3 values in [-2, 2] with at most 4 decimals, info.labels for categories, the
 # same files again for the same directory and other values for another one.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # jget prints, compares and rewrites JSON the way Python's json module and print() do.
 # $1: the test tools directory.
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ei_load.c -- see ei_load.h. Development/test code only; the product reads the database. */
 #include "ei_load.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ei_load.h -- a small Edge Impulse JSON dataset loader for the trainer's tests and benchmark. */
 #ifndef IMULAB_EI_LOAD_H
 #define IMULAB_EI_LOAD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gesture_gen.c -- writes whole-gesture recordings by synthetic people as Edge Impulse CSV files,
  * for the gesture-mode end-to-end test (tests/trainer/gesture_e2e.sh).
  *

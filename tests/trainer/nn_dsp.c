@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nn_dsp.c -- portable/nn.c compiled with the SMLAD/SXTB16 path modelled in C, under other names,
  * so test_nn checks the very loop the Cortex-M4 runs. */
 #define IMU_NN_EMULATE_DSP 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nn_small.c -- portable/nn.c as the firmware builds it for size (IMU_NN_SMALL: what -Os selects:
  * one requantization copy with the rare shifts inline), with the SMLAD path modelled in C, under
  * other names, for test_nn_exact. */

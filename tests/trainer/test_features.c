@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_features -- the portable feature extractor against a straightforward double-precision
  * reference (naive DFT, libm), and its math helpers against libm. */
 #include <math.h>
@@ -5,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "imu_features.h"
 
-static int fails;
-#define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "FAIL " __VA_ARGS__); fputc('\n', stderr); fails++; } } while (0)
 
 static void reference(const struct imu_feat_config *c, const int16_t *x, const float *scale, double *out)
 {
@@ -67,12 +67,12 @@ int main(void)
     /* helpers */
     for (double x = 1e-10; x < 1e10; x *= 1.37) {
         double e = fabs(imu_log10f((float)x) - log10((float)x));
-        CHECK(e < 2e-6, "log10(%g) error %g", x, e);
+        CHECK_MSG(e < 2e-6, "log10(%g) error %g", x, e);
         double r = fabs(imu_sqrtf((float)x) - sqrt((float)x)) / sqrt((float)x);
-        CHECK(r < 3e-7, "sqrt(%g) relative error %g", x, r);
+        CHECK_MSG(r < 3e-7, "sqrt(%g) relative error %g", x, r);
     }
-    CHECK(imu_sqrtf(0) == 0 && imu_sqrtf(-1) == 0, "sqrt of 0 / negative");
-    CHECK(imu_log10f(1.0f) == 0.0f, "log10(1) = %g", imu_log10f(1.0f));
+    CHECK_MSG(imu_sqrtf(0) == 0 && imu_sqrtf(-1) == 0, "sqrt of 0 / negative");
+    CHECK_MSG(imu_log10f(1.0f) == 0.0f, "log10(1) = %g", imu_log10f(1.0f));
 
     /* feature vectors on random and structured windows */
     const struct { int n, fft, flags, raw; } cfgs[] = {
@@ -94,7 +94,7 @@ int main(void)
         c.raw_scale = 0.5f;
         c.log_floor = 1e-10f;
         int nf = imu_features_count(&c);
-        CHECK(nf > 0, "config %u invalid", ci);
+        CHECK_MSG(nf > 0, "config %u invalid", ci);
         int16_t *x = malloc(sizeof(int16_t) * c.window_len * 3);
         float *work = malloc(sizeof(float) * imu_features_work_len(&c));
         float *f = malloc(sizeof(float) * nf), *f2 = malloc(sizeof(float) * nf);
@@ -106,20 +106,19 @@ int main(void)
             x[t * 3 + 1] = (int16_t)((seed >> 16) & 0x7fff) - 16384;
             x[t * 3 + 2] = (int16_t)(t % 10 < 5 ? 1000 : -1000);
         }
-        CHECK(imu_features(&c, x, scale, work, f) == nf, "count");
+        CHECK_MSG(imu_features(&c, x, scale, work, f) == nf, "count");
         reference(&c, x, scale, r);
         for (int i = 0; i < nf; i++) {
             double tol = 1e-3 * fmax(1.0, fabs(r[i]));
-            CHECK(fabs(f[i] - r[i]) <= tol, "config %u feature %d: %.7g vs reference %.7g", ci, i, f[i], r[i]);
+            CHECK_MSG(fabs(f[i] - r[i]) <= tol, "config %u feature %d: %.7g vs reference %.7g", ci, i, f[i], r[i]);
         }
         /* deterministic: the same call gives the same bits */
         imu_features(&c, x, scale, work, f2);
-        CHECK(memcmp(f, f2, sizeof(float) * nf) == 0, "not repeatable");
+        CHECK_MSG(memcmp(f, f2, sizeof(float) * nf) == 0, "not repeatable");
         free(x); free(work); free(f); free(f2); free(r);
     }
     struct imu_feat_config bad = {0};
     bad.n_axes = 3; bad.window_len = 104; bad.flags = IMU_FEAT_SPECTRAL; bad.fft_len = 24;
-    CHECK(imu_features_count(&bad) == -1, "fft 24 accepted");
-    printf("test_features: %d failures\n", fails);
-    return fails ? 1 : 0;
+    CHECK_MSG(imu_features_count(&bad) == -1, "fft 24 accepted");
+    return check_report("test_features");
 }

@@ -1,11 +1,14 @@
+/* SPDX-License-Identifier: MIT */
 /* test_nn -- the int8 kernel (portable/nn.c, both the plain C path and the SMLAD-style path with
  * the instructions modelled in C) bit for bit against an independent straightforward reference
  * of the TFLite int8 arithmetic, on random layers of many shapes. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "nn.h"
 
 /* the same kernel compiled with IMU_NN_EMULATE_DSP (nn_dsp.c) under other names */
@@ -57,7 +60,7 @@ static void ref_dense(int ni, int no, const int8_t *w /* [no][ni] */, const int3
     }
 }
 
-static int fails;
+static unsigned low_saturated; /* outputs at -128 in layers without ReLU (the clamp was reached) */
 
 static void one(int ni, int no, int trial)
 {
@@ -93,10 +96,9 @@ static void one(int ni, int no, int trial)
     ref_dense(ni, no, w, bias, zp_in, mult, shift, zp_out, relu ? zp_out : -128, 127, in, o1);
     imu_nn_dense(&l, in, o2);
     imu_nn_dense_dsp(&l, in, o3);
-    if (memcmp(o1, o2, (size_t)no) || memcmp(o1, o3, (size_t)no)) {
-        fprintf(stderr, "FAIL %dx%d trial %d\n", ni, no, trial);
-        fails++;
-    }
+    CHECK_MSG(!memcmp(o1, o2, (size_t)no) && !memcmp(o1, o3, (size_t)no), "%dx%d trial %d", ni, no, trial);
+    for (int o = 0; o < no && !relu; o++)
+        low_saturated += o2[o] == -128;
     free(w); free(wb); free(bias); free(bf); free(mult); free(shift); free(in); free(o1); free(o2); free(o3);
 }
 
@@ -108,34 +110,54 @@ int main(void)
     for (unsigned a = 0; a < sizeof xs / sizeof xs[0]; a++)
         for (unsigned b = 0; b < sizeof ms / sizeof ms[0]; b++)
             for (int s = -31; s <= 3; s++)
-                if (imu_nn_mbqm(xs[a], ms[b], s) != ref_mbqm(xs[a], ms[b], s)) {
-                    fprintf(stderr, "FAIL mbqm(%d, %d, %d)\n", xs[a], ms[b], s);
-                    fails++;
-                }
+                CHECK_MSG(imu_nn_mbqm(xs[a], ms[b], s) == ref_mbqm(xs[a], ms[b], s), "mbqm(%d, %d, %d)", xs[a], ms[b], s);
     /* TFLite examples: round half away from zero in RoundingDivideByPOT */
-    if (ref_rdbpot(5, 1) != 3 || ref_rdbpot(-5, 1) != -3 || ref_rdbpot(4, 1) != 2 || ref_rdbpot(-6, 2) != -2) {
-        fprintf(stderr, "FAIL reference rounding\n");
-        fails++;
-    }
+    CHECK(ref_rdbpot(5, 1) == 3 && ref_rdbpot(-5, 1) == -3 && ref_rdbpot(4, 1) == 2 && ref_rdbpot(-6, 2) == -2);
     int trial = 0;
     const int shapes[][2] = {{6, 16}, {16, 4}, {33, 20}, {20, 10}, {10, 4}, {150, 32}, {32, 16}, {16, 4},
                              {300, 64}, {64, 32}, {32, 8}, {1, 1}, {3, 5}, {7, 2}, {60, 20}, {5, 9}};
     for (unsigned s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int t = 0; t < 20; t++) one(shapes[s][0], shapes[s][1], trial++);
     for (int t = 0; t < 300; t++) one(1 + (int)(rnd() % 80), 1 + (int)(rnd() % 40), trial++);
-    /* input quantization rounding */
-    float mul[4] = {1, 1, 1, 1}, add[4] = {0.5f, -0.5f, 0, 0};
+    /* the int8 range is [-128, 127]: the random layers above reached the lower clamp */
+    CHECK_MSG(low_saturated > 0, "no output reached -128: the saturation was never tested");
+    {
+        /* a layer driven far below its range saturates at exactly -128 (act_min), far above at 127 */
+        static const int8_t w[4] = {127, 127, 127, 127};
+        static const int32_t bias_lo[1] = {-1000000}, bias_hi[1] = {1000000}, mult[1] = {1 << 30};
+        static const int8_t shift[1] = {0};
+        const int8_t in[4] = {100, 100, 100, 100};
+        int8_t y = 0;
+        struct imu_nn_layer l = {4, 1, w, bias_lo, mult, shift, 0, -128, 127};
+        imu_nn_dense(&l, in, &y);
+        CHECK_EQ(y, -128);
+        imu_nn_dense_dsp(&l, in, &y);
+        CHECK_EQ(y, -128);
+        l.bias = bias_hi;
+        imu_nn_dense(&l, in, &y);
+        CHECK_EQ(y, 127);
+    }
+    /* input quantization: round half away from zero, saturate to [-128, 127], NaN to the zero point */
+    float mul[8] = {1, 1, 1, 1, 1, 1, 1, 1}, add[8] = {0.5f, -0.5f, 0, 0, 0, 0, 0, 0};
     struct imu_nn_model m = {0};
-    m.n_in = 4;
+    m.n_in = 8;
     m.in_mul = mul;
     m.in_add = add;
-    float f[4] = {1.0f, 1.0f, 300.0f, -2.5f};
-    int8_t q[4];
+    m.in_zp = -7;
+    float f[8] = {1.0f, 1.0f, 300.0f, -2.5f, -300.0f, -127.5f, -127.49f, NAN};
+    const int8_t want[8] = {2, 1, 127, -3, -128, -128, -127, -7};
+    int8_t q[8];
     imu_nn_quantize_input(&m, f, q);
-    if (q[0] != 2 || q[1] != 1 || q[2] != 127 || q[3] != -3) {
-        fprintf(stderr, "FAIL quantize_input %d %d %d %d\n", q[0], q[1], q[2], q[3]);
-        fails++;
-    }
-    printf("test_nn: %d layers compared, %d failures\n", trial, fails);
-    return fails ? 1 : 0;
+    for (int i = 0; i < 8; i++)
+        CHECK_MSG(q[i] == want[i], "quantize_input(%g) = %d, want %d", f[i], q[i], want[i]);
+    f[0] = -128.0f;
+    f[1] = 126.5f;
+    add[0] = add[1] = 0;
+    imu_nn_quantize_input(&m, f, q);
+    CHECK_EQ(q[0], -128);
+    CHECK_EQ(q[1], 127);
+    CHECK(imu_nn_argmax((const int8_t[]){-128, -128, -127}, 3) == 2);
+    CHECK(imu_nn_argmax((const int8_t[]){5, 5, 1}, 3) == 0);
+    printf("test_nn: %d layers compared, %u outputs at -128\n", trial, low_saturated);
+    return check_report("test_nn");
 }

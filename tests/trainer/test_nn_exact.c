@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_nn_exact -- the int8 kernel's inlined requantization and its weight-loading paths, bit for
  * bit against a straightforward 64-bit reference of the TFLite arithmetic (written out again here),
  * for the plain C build, the SMLAD-style build (the Cortex-M4 loop with the instructions modelled

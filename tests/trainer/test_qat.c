@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_qat -- quantization-aware fine-tuning and training determinism, on shape gestures from the
  * benchmark's generator (bench/trainer/shapes.c: air-drawn digits by synthetic people; the data
  * are the same on every machine).
@@ -20,16 +21,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "shapes.h"
 #include "trainer.h"
 #include "trainer_int.h"
 
-static int fails;
-#define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "FAIL " __VA_ARGS__); fputc('\n', stderr); fails++; } } while (0)
 
 static void options(struct tr_options *o, unsigned seed)
 {
     tr_options_default(o);
+    o->mode = TR_MODE_CONTINUOUS;
     o->window_ms = o->stride_ms = 2000; /* one window per recording */
     o->raw_points = 16;
     o->feat_flags = IMU_FEAT_RAW;
@@ -86,47 +87,47 @@ static void automatic(void)
     double gap_ptq = 0, gap_qat = 0;
     for (unsigned seed = 1; seed <= 8; seed++) {
         struct shapes_data d;
-        if (make(seed, &d)) { CHECK(0, "generate"); return; }
+        if (make(seed, &d)) { CHECK_MSG(0, "generate"); return; }
         struct tr_options o;
         options(&o, seed);
         struct tr_model p, a, a2;
         char *log = NULL;
         o.qat_epochs = 0;
-        if (train(&d, &o, &p, NULL)) { fails++; shapes_free(&d); continue; }
+        if (train(&d, &o, &p, NULL)) { CHECK_MSG(0, "training failed"); shapes_free(&d); continue; }
         o.qat_epochs = -1;
-        if (train(&d, &o, &a, &log)) { fails++; tr_model_free(&p); shapes_free(&d); continue; }
+        if (train(&d, &o, &a, &log)) { CHECK_MSG(0, "training failed"); tr_model_free(&p); shapes_free(&d); continue; }
         const int should = a.cmp_float - a.cmp_int8_ptq > 0.01 + 1e-9;
         printf("seed %u: float %.4f, int8 post-training %.4f, automatic %.4f (validation: float %.4f, "
                "post-training %.4f, fine-tuned %.4f, %s)\n", seed, p.acc_float, p.acc_int8, a.acc_int8, a.cmp_float,
                a.cmp_int8_ptq, a.cmp_int8_qat, a.qat_epochs ? (a.qat_kept ? "kept" : "not kept") : "not run");
-        CHECK(a.cmp_is_val && a.cmp_windows > 0, "seed %u: decision not on the validation part", seed);
-        CHECK(same_float(&p, &a) && p.acc_float == a.acc_float, "seed %u: QAT changed the float model", seed);
-        CHECK((a.qat_epochs > 0) == should, "seed %u: QAT %s though int8 %.4f vs float %.4f", seed,
+        CHECK_MSG(a.cmp_is_val && a.cmp_windows > 0, "seed %u: decision not on the validation part", seed);
+        CHECK_MSG(same_float(&p, &a) && p.acc_float == a.acc_float, "seed %u: QAT changed the float model", seed);
+        CHECK_MSG((a.qat_epochs > 0) == should, "seed %u: QAT %s though int8 %.4f vs float %.4f", seed,
               a.qat_epochs ? "ran" : "did not run", a.cmp_int8_ptq, a.cmp_float);
         if (should) {
             started++;
-            CHECK(a.qat_auto && a.qat_epochs == TR_QAT_AUTO_EPOCHS, "seed %u: auto %d epochs %d", seed, a.qat_auto, a.qat_epochs);
-            CHECK(log && strstr(log, "post-training int8 loses more than 1 point") &&
+            CHECK_MSG(a.qat_auto && a.qat_epochs == TR_QAT_AUTO_EPOCHS, "seed %u: auto %d epochs %d", seed, a.qat_auto, a.qat_epochs);
+            CHECK_MSG(log && strstr(log, "post-training int8 loses more than 1 point") &&
                   strstr(log, "quantization-aware fine-tuning for 20 epochs"), "seed %u: no message:\n%s", seed, log ? log : "");
             if (a.qat_kept) {
                 kept++;
-                CHECK(a.cmp_int8_qat >= a.cmp_int8_ptq, "seed %u: kept a worse fine-tuned model", seed);
-                CHECK(a.acc_float - a.acc_int8 <= p.acc_float - p.acc_int8 + 1e-12,
+                CHECK_MSG(a.cmp_int8_qat >= a.cmp_int8_ptq, "seed %u: kept a worse fine-tuned model", seed);
+                CHECK_MSG(a.acc_float - a.acc_int8 <= p.acc_float - p.acc_int8 + 1e-12,
                       "seed %u: the int8-vs-float test gap grew with QAT: %.4f -> %.4f", seed,
                       p.acc_float - p.acc_int8, a.acc_float - a.acc_int8);
                 gap_ptq += p.acc_float - p.acc_int8;
                 gap_qat += a.acc_float - a.acc_int8;
             } else {
-                CHECK(a.cmp_int8_qat < a.cmp_int8_ptq, "seed %u: dropped a fine-tuned model that was no worse", seed);
-                CHECK(same_int8(&p, &a), "seed %u: not kept, but the int8 model is not the post-training one", seed);
+                CHECK_MSG(a.cmp_int8_qat < a.cmp_int8_ptq, "seed %u: dropped a fine-tuned model that was no worse", seed);
+                CHECK_MSG(same_int8(&p, &a), "seed %u: not kept, but the int8 model is not the post-training one", seed);
             }
             /* deterministic for a seed */
-            CHECK(train(&d, &o, &a2, NULL) == 0, "seed %u: second run", seed);
-            CHECK(a2.hash == a.hash && a2.acc_int8 == a.acc_int8 && a2.cmp_int8_qat == a.cmp_int8_qat,
+            CHECK_MSG(train(&d, &o, &a2, NULL) == 0, "seed %u: second run", seed);
+            CHECK_MSG(a2.hash == a.hash && a2.acc_int8 == a.acc_int8 && a2.cmp_int8_qat == a.cmp_int8_qat,
                   "seed %u: QAT not deterministic (%08x vs %08x)", seed, a.hash, a2.hash);
             tr_model_free(&a2);
         } else {
-            CHECK(same_int8(&p, &a), "seed %u: no QAT, but a different int8 model", seed);
+            CHECK_MSG(same_int8(&p, &a), "seed %u: no QAT, but a different int8 model", seed);
         }
         free(log);
         tr_model_free(&p);
@@ -135,13 +136,13 @@ static void automatic(void)
     }
     printf("automatic QAT: started in %d of 8 runs, kept in %d; test gap float-int8 summed over those: "
            "post-training %.4f, with QAT %.4f\n", started, kept, gap_ptq, gap_qat);
-    CHECK(started >= 2 && kept >= 1, "automatic QAT started %d times, kept %d (the test needs both)", started, kept);
+    CHECK_MSG(started >= 2 && kept >= 1, "automatic QAT started %d times, kept %d (the test needs both)", started, kept);
 }
 
 static void forced_and_kernels(void)
 {
     struct shapes_data d;
-    if (make(3, &d)) { CHECK(0, "generate"); return; }
+    if (make(3, &d)) { CHECK_MSG(0, "generate"); return; }
     struct tr_options o;
     options(&o, 3);
     o.feat_flags = IMU_FEAT_STATS | IMU_FEAT_SPECTRAL | IMU_FEAT_RAW | IMU_FEAT_HANN;
@@ -153,28 +154,28 @@ static void forced_and_kernels(void)
     struct tr_model m[3];
     tr_fit_kernels(0);
     int ok = train(&d, &o, &m[0], NULL) == 0;
-    CHECK(ok, "forced QAT");
+    CHECK_MSG(ok, "forced QAT");
     if (ok) {
-        CHECK(m[0].qat_epochs == 5 && !m[0].qat_auto && !m[0].cmp_is_val && m[0].cmp_windows == m[0].n_train,
+        CHECK_MSG(m[0].qat_epochs == 5 && !m[0].qat_auto && !m[0].cmp_is_val && m[0].cmp_windows == m[0].n_train,
               "--qat-epochs 5: epochs %d auto %d", m[0].qat_epochs, m[0].qat_auto);
         /* the record survives export and load */
         char tmpl[] = "/tmp/test_qat.XXXXXX", err[256];
         struct tr_model l;
         if (mkdtemp(tmpl) && tr_export(&m[0], tmpl, err, sizeof err) == 0 && tr_load(&l, tmpl, err, sizeof err) == 0) {
-            CHECK(l.hash == m[0].hash && l.qat_epochs == 5 && l.qat_kept == m[0].qat_kept &&
+            CHECK_MSG(l.hash == m[0].hash && l.qat_epochs == 5 && l.qat_kept == m[0].qat_kept &&
                   l.cmp_int8_qat == m[0].cmp_int8_qat, "QAT record after export/load");
             tr_model_free(&l);
-        } else CHECK(0, "export/load: %s", err);
+        } else CHECK_MSG(0, "export/load: %s", err);
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
-        if (system(cmd)) fails++;
+        CHECK_MSG(system(cmd) == 0, "%s", cmd);
     }
     ok = train(&d, &o, &m[1], NULL) == 0;
-    CHECK(ok && m[1].hash == m[0].hash, "forced QAT not deterministic");
+    CHECK_MSG(ok && m[1].hash == m[0].hash, "forced QAT not deterministic");
     /* the AVX2 kernels give the same bits as the portable ones */
     int avx2 = tr_fit_kernels(1) == 1;
     if (avx2 && ok) {
-        CHECK(train(&d, &o, &m[2], NULL) == 0 && m[2].hash == m[0].hash && same_float(&m[2], &m[0]),
+        CHECK_MSG(train(&d, &o, &m[2], NULL) == 0 && m[2].hash == m[0].hash && same_float(&m[2], &m[0]),
               "AVX2 and portable training kernels differ (%08x vs %08x)", m[2].hash, m[0].hash);
         tr_model_free(&m[2]);
     }
@@ -191,16 +192,16 @@ static void probe(void)
     int runs = 0, started = 0;
     for (unsigned seed = 1; seed <= 6; seed++) {
         struct shapes_data d;
-        if (make(seed, &d)) { CHECK(0, "generate"); return; }
+        if (make(seed, &d)) { CHECK_MSG(0, "generate"); return; }
         struct tr_options o;
         options(&o, seed);
         o.val_frac = 0;
         struct tr_model a, p, pr;
         char err[256];
-        if (train(&d, &o, &a, NULL)) { shapes_free(&d); CHECK(0, "train"); continue; }
+        if (train(&d, &o, &a, NULL)) { shapes_free(&d); CHECK_MSG(0, "train"); continue; }
         struct tr_options po = o;
         po.qat_epochs = 0;
-        if (train(&d, &po, &p, NULL)) { tr_model_free(&a); shapes_free(&d); CHECK(0, "train"); continue; }
+        if (train(&d, &po, &p, NULL)) { tr_model_free(&a); shapes_free(&d); CHECK_MSG(0, "train"); continue; }
         /* the probe, rebuilt here from the documented recipe */
         struct tr_options pb = o;
         pb.val_frac = TR_QAT_PROBE_FRAC;
@@ -208,28 +209,28 @@ static void probe(void)
         int ok = tr_setup_model(&d.ds, &pb, &pr, err, sizeof err) == 0 &&
                  tr_make_windows(&pr, &d.ds, TR_TRAINING, &tw, err, sizeof err) == 0 &&
                  tr_fit(&pr, &pb, &tw) == 0 && tr_quantize_auto(&pr, &pb, &tw) == 0;
-        CHECK(ok, "seed %u: probe: %s", seed, err);
+        CHECK_MSG(ok, "seed %u: probe: %s", seed, err);
         if (ok) {
             int want = pr.qat_epochs > 0 && pr.qat_kept;
             runs++;
             started += want;
-            CHECK(a.qat_probe && a.cmp_is_val && a.cmp_windows > 0 && a.cmp_windows < a.n_train &&
+            CHECK_MSG(a.qat_probe && a.cmp_is_val && a.cmp_windows > 0 && a.cmp_windows < a.n_train &&
                   a.cmp_windows == pr.cmp_windows,
                   "seed %u: decision not on held-out windows (probe %d, %d of %d windows)", seed, a.qat_probe,
                   a.cmp_windows, a.n_train);
-            CHECK((a.qat_epochs > 0) == want, "seed %u: fine-tuning %s, the probe says %s", seed,
+            CHECK_MSG((a.qat_epochs > 0) == want, "seed %u: fine-tuning %s, the probe says %s", seed,
                   a.qat_epochs ? "ran" : "did not run", want ? "run" : "don't");
-            CHECK(same_float(&a, &p), "seed %u: the decision changed the float model", seed);
-            if (!want) CHECK(same_int8(&a, &p), "seed %u: no fine-tuning, but a different int8 model", seed);
+            CHECK_MSG(same_float(&a, &p), "seed %u: the decision changed the float model", seed);
+            if (!want) CHECK_MSG(same_int8(&a, &p), "seed %u: no fine-tuning, but a different int8 model", seed);
             char tmpl[] = "/tmp/test_qat.XXXXXX";
             struct tr_model l;
             if (mkdtemp(tmpl) && tr_export(&a, tmpl, err, sizeof err) == 0 && tr_load(&l, tmpl, err, sizeof err) == 0) {
-                CHECK(l.qat_probe && l.cmp_windows == a.cmp_windows, "seed %u: probe record after export/load", seed);
+                CHECK_MSG(l.qat_probe && l.cmp_windows == a.cmp_windows, "seed %u: probe record after export/load", seed);
                 tr_model_free(&l);
-            } else CHECK(0, "export/load: %s", err);
+            } else CHECK_MSG(0, "export/load: %s", err);
             char cmd[300];
             snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
-            if (system(cmd)) fails++;
+            CHECK_MSG(system(cmd) == 0, "%s", cmd);
         }
         tr_windows_free(&tw);
         tr_model_free(&pr);
@@ -238,7 +239,7 @@ static void probe(void)
         shapes_free(&d);
     }
     printf("QAT decided on a probe's held-out part: fine-tuning in %d of %d runs\n", started, runs);
-    CHECK(runs == 6 && started >= 1, "probe: %d runs, %d with fine-tuning (the test needs one)", runs, started);
+    CHECK_MSG(runs == 6 && started >= 1, "probe: %d runs, %d with fine-tuning (the test needs one)", runs, started);
 }
 
 int main(void)
@@ -247,6 +248,6 @@ int main(void)
     probe();
     automatic();
     forced_and_kernels();
-    printf("test_qat: %d failures (%.2f s)\n", fails, tr_now() - t0);
-    return fails ? 1 : 0;
+    printf("test_qat: %.2f s\n", tr_now() - t0);
+    return check_report("test_qat");
 }

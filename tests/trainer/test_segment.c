@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_segment -- gesture mode's portable pieces (portable/segment.c), against values worked out
  * by hand or by an independent reference:
  *  1. imu_resample_i16: identity at the same length, exact end points, linear ramps stay on the
@@ -17,30 +18,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
+
 #include "segment.h"
 
-static int fails;
-#define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "FAIL " __VA_ARGS__); fputc('\n', stderr); fails++; } } while (0)
 
 static void resample(void)
 {
     int16_t x[64], y[64];
     for (int i = 0; i < 16; i++) x[i] = (int16_t)(i * 37 - 300);
     imu_resample_i16(x, 16, 1, y, 16);
-    CHECK(!memcmp(x, y, 16 * sizeof(int16_t)), "resample to the same length is not the identity");
+    CHECK_MSG(!memcmp(x, y, 16 * sizeof(int16_t)), "resample to the same length is not the identity");
     /* a ramp 0, 10, ..., 90 (10 samples) to 19 points: 0, 5, 10, ... exactly */
     for (int i = 0; i < 10; i++) x[i] = (int16_t)(10 * i);
     imu_resample_i16(x, 10, 1, y, 19);
-    for (int i = 0; i < 19; i++) CHECK(y[i] == 5 * i, "ramp point %d: %d, want %d", i, y[i], 5 * i);
+    for (int i = 0; i < 19; i++) CHECK_MSG(y[i] == 5 * i, "ramp point %d: %d, want %d", i, y[i], 5 * i);
     /* half-way values round away from zero: [0, 1] -> [0, 1, 1]; [0, -1] -> [0, -1, -1] */
     int16_t a[2] = {0, 1}, b[2] = {0, -1}, o[3];
     imu_resample_i16(a, 2, 1, o, 3);
-    CHECK(o[0] == 0 && o[1] == 1 && o[2] == 1, "[0,1] -> %d %d %d", o[0], o[1], o[2]);
+    CHECK_MSG(o[0] == 0 && o[1] == 1 && o[2] == 1, "[0,1] -> %d %d %d", o[0], o[1], o[2]);
     imu_resample_i16(b, 2, 1, o, 3);
-    CHECK(o[0] == 0 && o[1] == -1 && o[2] == -1, "[0,-1] -> %d %d %d", o[0], o[1], o[2]);
+    CHECK_MSG(o[0] == 0 && o[1] == -1 && o[2] == -1, "[0,-1] -> %d %d %d", o[0], o[1], o[2]);
     int16_t one[2] = {-7, 9}, r[8];
     imu_resample_i16(one, 1, 2, r, 4);
-    for (int i = 0; i < 4; i++) CHECK(r[2 * i] == -7 && r[2 * i + 1] == 9, "one sample, point %d", i);
+    for (int i = 0; i < 4; i++) CHECK_MSG(r[2 * i] == -7 && r[2 * i + 1] == 9, "one sample, point %d", i);
     /* random data, 3 axes, against double precision; extreme values too */
     uint32_t s = 12345;
     int16_t big[3 * 300], out[3 * 1024];
@@ -59,10 +60,10 @@ static void resample(void)
                     int j = (int)pos;
                     double f = pos - j;
                     double ref = j + 1 < n ? big[3 * j + k] + (big[3 * (j + 1) + k] - big[3 * j + k]) * f : big[3 * j + k];
-                    CHECK(fabs(out[3 * i + k] - ref) <= 0.5 + 1e-9, "n %d p %d point %d axis %d: %d vs %.2f", n, p, i, k,
+                    CHECK_MSG(fabs(out[3 * i + k] - ref) <= 0.5 + 1e-9, "n %d p %d point %d axis %d: %d vs %.2f", n, p, i, k,
                           out[3 * i + k], ref);
                 }
-            CHECK(out[0] == big[0] && out[3 * (p - 1)] == big[3 * (n - 1)], "end points moved (n %d, p %d)", n, p);
+            CHECK_MSG(out[0] == big[0] && out[3 * (p - 1)] == big[3 * (n - 1)], "end points moved (n %d, p %d)", n, p);
         }
 }
 
@@ -72,30 +73,30 @@ static void gbuf(void)
     struct imu_gbuf g;
     imu_gbuf_init(&g, st, 1, 8);
     for (int i = 0; i < 5; i++) { int16_t v = (int16_t)(i * 3); imu_gbuf_push(&g, &v); }
-    CHECK(imu_gbuf_finish(&g) == 5, "5 samples in a buffer of 8: %u kept", g.n);
-    for (int i = 0; i < 5; i++) CHECK(st[i] == i * 3, "short gesture sample %d: %d", i, st[i]);
+    CHECK_MSG(imu_gbuf_finish(&g) == 5, "5 samples in a buffer of 8: %u kept", g.n);
+    for (int i = 0; i < 5; i++) CHECK_MSG(st[i] == i * 3, "short gesture sample %d: %d", i, st[i]);
     /* 0..19 into 8: kept as means of 4 (floor): 1, 5, 9, 13, 17 */
     imu_gbuf_reset(&g);
     for (int i = 0; i < 20; i++) { int16_t v = (int16_t)i; imu_gbuf_push(&g, &v); }
     uint16_t n = imu_gbuf_finish(&g);
     const int16_t want[5] = {1, 5, 9, 13, 17};
-    CHECK(n == 5 && g.step == 4, "20 samples into 8: %u kept, step %u (want 5, 4)", n, (unsigned)g.step);
-    for (int i = 0; i < 5 && i < n; i++) CHECK(st[i] == want[i], "long gesture sample %d: %d, want %d", i, st[i], want[i]);
+    CHECK_MSG(n == 5 && g.step == 4, "20 samples into 8: %u kept, step %u (want 5, 4)", n, (unsigned)g.step);
+    for (int i = 0; i < 5 && i < n; i++) CHECK_MSG(st[i] == want[i], "long gesture sample %d: %d, want %d", i, st[i], want[i]);
     /* a partial block at the end: 0..9 into 8 -> 0,2,4,6 (pairs, after the buffer filled) then 8.5 -> 8 */
     imu_gbuf_reset(&g);
     for (int i = 0; i < 10; i++) { int16_t v = (int16_t)i; imu_gbuf_push(&g, &v); }
     n = imu_gbuf_finish(&g);
-    CHECK(n == 5 && st[0] == 0 && st[3] == 6 && st[4] == 8, "0..9 into 8: n %u, %d %d %d", n, st[0], st[3], st[4]);
+    CHECK_MSG(n == 5 && st[0] == 0 && st[3] == 6 && st[4] == 8, "0..9 into 8: n %u, %d %d %d", n, st[0], st[3], st[4]);
     /* negative means floor: -1, -2 -> -2 (8 samples -1,-2,... into 8 merges pairs) */
     imu_gbuf_reset(&g);
     for (int i = 0; i < 8; i++) { int16_t v = (int16_t)(i % 2 ? -2 : -1); imu_gbuf_push(&g, &v); }
     n = imu_gbuf_finish(&g);
-    CHECK(n == 4 && st[0] == -2, "floor of -1.5: n %u, %d", n, st[0]);
+    CHECK_MSG(n == 4 && st[0] == -2, "floor of -1.5: n %u, %d", n, st[0]);
     /* two axes stay apart */
     imu_gbuf_init(&g, st, 2, 8);
     for (int i = 0; i < 16; i++) { int16_t v[2] = {(int16_t)i, (int16_t)(-i)}; imu_gbuf_push(&g, v); }
     n = imu_gbuf_finish(&g);
-    CHECK(n == 4 && st[0] == 1 && st[1] == -2 && st[6] == 13 && st[7] == -14, "two axes: n %u, %d %d %d %d", n, st[0],
+    CHECK_MSG(n == 4 && st[0] == 1 && st[1] == -2 && st[6] == 13 && st[7] == -14, "two axes: n %u, %d %d %d %d", n, st[0],
           st[1], st[6], st[7]);
 }
 
@@ -121,16 +122,16 @@ static void segmenter(void)
     struct imu_seg_config c = {.n_axes = 3, .hold = 10, .min_len = 45, .max_len = 200, .smooth = 0.25f, .base_rate = 1.0f / 32.0f,
                                .idle_rate = 1.0f / 64.0f, .on_level = 20.0f, .off_level = 8.0f, .idle_init = 0.0f};
     const float scale[3] = {1.0f, 1.0f, 1.0f};
-    CHECK(imu_seg_config_check(&c) == 0, "valid configuration refused");
+    CHECK_MSG(imu_seg_config_check(&c) == 0, "valid configuration refused");
     struct imu_seg_config bad = c;
     bad.off_level = 30.0f;
-    CHECK(imu_seg_config_check(&bad) != 0, "off above on accepted");
+    CHECK_MSG(imu_seg_config_check(&bad) != 0, "off above on accepted");
     bad = c;
     bad.min_len = 300;
-    CHECK(imu_seg_config_check(&bad) != 0, "min_len above max_len accepted");
+    CHECK_MSG(imu_seg_config_check(&bad) != 0, "min_len above max_len accepted");
     bad = c;
     bad.smooth = 0;
-    CHECK(imu_seg_config_check(&bad) != 0, "smooth 0 accepted");
+    CHECK_MSG(imu_seg_config_check(&bad) != 0, "smooth 0 accepted");
 
     /* bursts: 60 samples; 80 with a 4-sample dip in the middle (one gesture); a 10-sample blip
      * (dropped); 400 samples (cut at 200, then no onset until quiet) */
@@ -141,13 +142,13 @@ static void segmenter(void)
     uint32_t s0[8], l0[8];
     int n = imu_seg_find(&c, scale, x, N, s0, l0, 8);
     for (int k = 0; k < n && k < 8; k++) printf("segment %d: %u + %u\n", k, s0[k], l0[k]);
-    CHECK(n == 3, "%d segments, want 3 (burst, burst with a dip, cut long burst)", n);
+    CHECK_MSG(n == 3, "%d segments, want 3 (burst, burst with a dip, cut long burst)", n);
     if (n >= 3) {
-        CHECK(s0[0] >= 100 && s0[0] <= 104, "first onset at %u (burst at 100)", s0[0]);
-        CHECK(s0[0] + l0[0] >= 160 + 10 && s0[0] + l0[0] <= 160 + 60, "first end at %u (burst ends 160; hold 10 after the level decays)", s0[0] + l0[0]);
-        CHECK(s0[1] >= 300 && s0[1] <= 304 && s0[1] + l0[1] >= 380 + 10 && s0[1] + l0[1] <= 380 + 60,
+        CHECK_MSG(s0[0] >= 100 && s0[0] <= 104, "first onset at %u (burst at 100)", s0[0]);
+        CHECK_MSG(s0[0] + l0[0] >= 160 + 10 && s0[0] + l0[0] <= 160 + 60, "first end at %u (burst ends 160; hold 10 after the level decays)", s0[0] + l0[0]);
+        CHECK_MSG(s0[1] >= 300 && s0[1] <= 304 && s0[1] + l0[1] >= 380 + 10 && s0[1] + l0[1] <= 380 + 60,
               "the dip split the second gesture or moved it: %u + %u", s0[1], l0[1]);
-        CHECK(s0[2] >= 700 && s0[2] <= 704 && l0[2] == 200, "long burst: %u + %u (want a 200-sample cut)", s0[2], l0[2]);
+        CHECK_MSG(s0[2] >= 700 && s0[2] <= 704 && l0[2] == 200, "long burst: %u + %u (want a 200-sample cut)", s0[2], l0[2]);
     }
     /* streaming: the same segments, ONSET on the first sample, DROPPED for the blip */
     struct imu_seg_state st;
@@ -158,20 +159,20 @@ static void segmenter(void)
         int ev = imu_seg_push(&st, x + 3 * t, &a, &l);
         if (ev == IMU_SEG_ONSET) onsets++;
         if (ev == IMU_SEG_END) {
-            CHECK(ends < n && a == s0[ends] && l == l0[ends] && t == a + l - 1, "streaming segment %d differs", ends);
+            CHECK_MSG(ends < n && a == s0[ends] && l == l0[ends] && t == a + l - 1, "streaming segment %d differs", ends);
             ends++;
         }
         if (ev == IMU_SEG_DROPPED) {
             drops++;
-            CHECK(l < c.min_len && a >= 520 && a <= 524, "dropped %u + %u (the blip is at 520)", a, l);
+            CHECK_MSG(l < c.min_len && a >= 520 && a <= 524, "dropped %u + %u (the blip is at 520)", a, l);
         }
     }
-    CHECK(ends == 3 && drops == 1 && onsets == 4, "streaming: %d ends, %d dropped, %d onsets", ends, drops, onsets);
+    CHECK_MSG(ends == 3 && drops == 1 && onsets == 4, "streaming: %d ends, %d dropped, %d onsets", ends, drops, onsets);
     /* the idle level adapts: a constant offset of the noise floor (a noisier sensor) is no gesture */
     for (int t = 0; t < N; t++) x[3 * t] = (int16_t)(x[3 * t] + ((t % 2) ? 3 : -3));
     c.on_level = 20.0f;
     n = imu_seg_find(&c, scale, x, 100, s0, l0, 8); /* the first 100 samples: noise only */
-    CHECK(n == 0, "noise alone gave %d segments", n);
+    CHECK_MSG(n == 0, "noise alone gave %d segments", n);
 }
 
 int main(void)
@@ -179,6 +180,5 @@ int main(void)
     resample();
     gbuf();
     segmenter();
-    printf("test_segment: %d failures\n", fails);
-    return fails ? 1 : 0;
+    return check_report("test_segment");
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tr_experiment -- development driver: train on an Edge Impulse dataset directory with options
  * key=value and print the accuracies and times. */
 #include <stdio.h>

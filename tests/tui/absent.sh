@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Daemon absent: the screen names the socket and how to start imulabd; when it appears the TUI
 # connects by itself; when it goes away and comes back, it reconnects. Keys meanwhile only
 # give messages.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A non-UTF-8 locale with NO_COLOR: ASCII only on screen, still usable.
 . "$(dirname "$0")/tuilib.sh" "$1"
 fake_daemon $T/s good

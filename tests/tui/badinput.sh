@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Bad labels and keys without a device: a message, never a crash.
 . "$(dirname "$0")/tuilib.sh" "$1"
 fake_daemon $T/s nodevice

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # CLASSIFICATION events: a panel with the current class (named from --model DIR/model.json)
 # and a bar per class.
 . "$(dirname "$0")/tuilib.sh" "$1"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # End to end with the real imulabd fed data-forwarder lines at 100 Hz through a pty pair:
 # daemon absent then started (the TUI connects by itself), a label added, a timed 2 s recording,
 # its count up on screen and in the database with the right label and about 200 samples; the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # End to end with the device simulator (binary frames, 6 axes, a CRC fault every 50 frames):
 # the header names the board and counts CRC errors, the plot shows all six axes, and a timed
 # 2 s recording lands in the database with about 200 samples.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fake_daemon -- a stand-in for imulabd's control socket (docs/control.md), for imulab-tui's tests.
  *
  *   fake_daemon SOCKET MODE

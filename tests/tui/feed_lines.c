@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* feed_lines -- data-forwarder lines at 100 Hz into a file (the host side of a pty pair), for
  * imulab-tui's end-to-end test.
  *

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # With live samples flowing the screen is redrawn at 20 frames/s or more (--stats reports it).
 . "$(dirname "$0")/tuilib.sh" "$1"
 fake_daemon $T/s good

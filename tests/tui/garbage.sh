@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A daemon that answers with garbage: messages on the status line, no crash, q still quits.
 . "$(dirname "$0")/tuilib.sh" "$1"
 fake_daemon $T/s garbage

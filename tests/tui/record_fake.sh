@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Against the fake daemon: add a label, timed 2 s recording after the 3-2-1 countdown, the count
 # goes up; category/subject reach the request; delete asks and u undoes; free recording with space.
 . "$(dirname "$0")/tuilib.sh" "$1"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Resizing redraws cleanly: bigger, smaller, too small, and back to 80x24.
 . "$(dirname "$0")/tuilib.sh" "$1"
 fake_daemon $T/s good

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # SIGTERM and SIGINT end the TUI with the terminal restored (the shell's screen is back).
 . "$(dirname "$0")/tuilib.sh" "$1"
 fake_daemon $T/s good

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by imulab-tui's tests: a private tmux server, screen capture and waits.
 # Usage in a test: . tuilib.sh BIN_DIR ; every helper fails the test with a message.
 # The C helpers (fake_daemon, feed_lines) are in $TUI_HELPERS, by default BIN_DIR/../tests/tui.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # imulab-tui --help exits 0; bad usage exits non-zero with one line naming the problem.
 . "$(dirname "$0")/tuilib.sh" "$1"
 $BIN/imulab-tui --help >$T/out 2>&1 || fail "--help exited non-zero"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imulab-sim -- a device simulator on a pseudo-terminal.
  *
  * Behaves like the companion streamer firmware with a synthetic IMU (portable/synth.c): sends
@@ -52,7 +53,7 @@ struct options {
     long hangup_after_ms;
     bool reopen;
     unsigned reopen_pause_ms, hangups;
-    bool max_speed, text, no_stream, quiet, text_cut_first;
+    bool max_speed, text, no_stream, quiet, text_cut_first, text_trailing;
     unsigned text_axes;
     char text_sep;
     long duration_ms;
@@ -554,6 +555,8 @@ static void make_frame(bool overflow)
             size_t l = strlen(p->text[i]);
             memcpy(enc + len, p->text[i], l);
             len += l;
+            if (S.o.text_trailing) /* "x,y,z," or "x\ty\tz\t", as some sketches write */
+                enc[len++] = (uint8_t)S.o.text_sep;
             enc[len++] = '\r';
             enc[len++] = '\n';
         }
@@ -819,6 +822,8 @@ static void usage(FILE *f)
           "  --text                 Edge Impulse data-forwarder lines (\"x,y,z\\r\\n\") instead of frames\n"
           "  --text-axes N          values per text line, 1..6 (default 6: accel in g, gyro in dps)\n"
           "  --text-tab             separate text values with TAB instead of ','\n"
+          "  --text-space           separate text values with a space instead of ','\n"
+          "  --text-trailing        end each text line with a separator too (\"x,y,z,\")\n"
           "  --text-cut-first       start text mode with the second half of a line\n"
           "  --log FILE             write every sample sent as CSV seq,i,n,values...\n"
           "  --quiet                no diagnostics on stderr\n"
@@ -844,7 +849,7 @@ static void parse_args(int argc, char **argv)
     enum {
         O_LINK = 256, O_RATE, O_PER_FRAME, O_GESTURE, O_SEED, O_ACCEL, O_GYRO, O_NO_STREAM, O_FLIP, O_DROP,
         O_GARBAGE, O_HANGUP, O_REOPEN, O_REOPEN_PAUSE, O_HANGUPS, O_MAX_SPEED, O_DURATION, O_FRAMES,
-        O_LINGER, O_TEXT, O_TEXT_AXES, O_TEXT_TAB, O_TEXT_CUT, O_LOG, O_QUIET, O_HELP,
+        O_LINGER, O_TEXT, O_TEXT_AXES, O_TEXT_TAB, O_TEXT_SPACE, O_TEXT_TRAILING, O_TEXT_CUT, O_LOG, O_QUIET, O_HELP,
     };
     static const struct option lo[] = {
         {"link", 1, 0, O_LINK}, {"rate", 1, 0, O_RATE}, {"per-frame", 1, 0, O_PER_FRAME},
@@ -855,7 +860,7 @@ static void parse_args(int argc, char **argv)
         {"reopen-pause-ms", 1, 0, O_REOPEN_PAUSE}, {"hangups", 1, 0, O_HANGUPS},
         {"max-speed", 0, 0, O_MAX_SPEED}, {"duration-ms", 1, 0, O_DURATION}, {"frames", 1, 0, O_FRAMES},
         {"linger-ms", 1, 0, O_LINGER}, {"text", 0, 0, O_TEXT}, {"text-axes", 1, 0, O_TEXT_AXES},
-        {"text-tab", 0, 0, O_TEXT_TAB}, {"text-cut-first", 0, 0, O_TEXT_CUT}, {"log", 1, 0, O_LOG},
+        {"text-tab", 0, 0, O_TEXT_TAB}, {"text-space", 0, 0, O_TEXT_SPACE}, {"text-trailing", 0, 0, O_TEXT_TRAILING}, {"text-cut-first", 0, 0, O_TEXT_CUT}, {"log", 1, 0, O_LOG},
         {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0},
     };
     struct options *o = &S.o;
@@ -916,6 +921,8 @@ static void parse_args(int argc, char **argv)
         case O_TEXT: o->text = true; break;
         case O_TEXT_AXES: o->text_axes = (unsigned)num("--text-axes", optarg, 1, 6); break;
         case O_TEXT_TAB: o->text_sep = '\t'; break;
+        case O_TEXT_SPACE: o->text_sep = ' '; break;
+        case O_TEXT_TRAILING: o->text_trailing = true; break;
         case O_TEXT_CUT: o->text_cut_first = true; break;
         case O_LOG: o->log_path = optarg; break;
         case O_QUIET: o->quiet = true; break;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Bare-metal harness for bench/trainer/icount/run.sh: one window through features + int8 inference
  * between two marker functions, then the same twice more with each part alone (features, then
  * quantization + inference) for the per-part figures. memset is ours (no libc). */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Instructions and estimated Cortex-M4 cycles of features + int8 inference for one window of a
 # model, on the emulated Cortex-M4 (QEMU netduinoplus2, exact execution trace between two markers,
 # weighted by bench/cycles/m4cycles.py, zero wait states), per function: the whole window, then

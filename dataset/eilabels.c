@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: MIT */
+/* eilabels.c -- reading Edge Impulse info.labels files (JSON and NDJSON), see eilabels.h.
+ *
+ * The first JSON value of the file decides the shape: an object with "__ndjson": true starts
+ * the NDJSON form (then each further non-blank line is one entry), anything else must be the
+ * whole file ({"files": [...]}, nothing but blanks after it). Each entry is checked on its own
+ * and every problem is reported, so one run names all of them.
+ *
+ * Categories: training and testing as they are; split and unassigned are unassigned;
+ * validation (Edge Impulse's hold-out for tuning a model) is stored as training and flagged,
+ * because imulab's trainer tunes by cross-validation inside training, which is what such data
+ * is for. Label types: label (a string, or {"type":"label","label"}; a number, as regression
+ * targets may be written, becomes its shortest exact text), unlabeled (also an entry
+ * without label), multi-label (segments in ms, each becomes a recording of its own).
+ */
+#include "eilabels.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#define MAX_SEGMENTS 100000
+
+/* Report one problem through the caller's function. */
+static void report(eil_error_fn err, void *ctx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void report(eil_error_fn err, void *ctx, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    err(ctx, msg);
+}
+
+/* Line and column of a byte offset. */
+static void line_col(const char *buf, size_t off, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (buf[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+/* Order segments by start. */
+static int seg_cmp(const void *a, const void *b)
+{
+    double x = ((const struct eil_segment *)a)->start_ms, y = ((const struct eil_segment *)b)->start_ms;
+    return x < y ? -1 : x > y;
+}
+
+/* The multi-label segments of an entry; returns 0 or -1 after reporting. ctx names the entry. */
+static int read_segments(cJSON *labels, struct eil_entry *e, const char *at, const char *ps, eil_error_fn err, void *ctx)
+{
+    char why[128];
+    int n = cJSON_GetArraySize(labels);
+    if (!cJSON_IsArray(labels) || n < 1 || n > MAX_SEGMENTS) {
+        report(err, ctx, "%s.label.labels: want an array of 1 to %d {label, startIndex, endIndex} (file %s)", at, MAX_SEGMENTS, ps);
+        return -1;
+    }
+    e->segments = calloc((size_t)n, sizeof *e->segments);
+    if (!e->segments) {
+        report(err, ctx, "%s: out of memory (file %s)", at, ps);
+        return -1;
+    }
+    int k = 0;
+    cJSON *s;
+    cJSON_ArrayForEach(s, labels)
+    {
+        cJSON *lab = cJSON_GetObjectItemCaseSensitive(s, "label");
+        cJSON *a = cJSON_GetObjectItemCaseSensitive(s, "startIndex");
+        cJSON *b = cJSON_GetObjectItemCaseSensitive(s, "endIndex");
+        if (!cJSON_IsString(lab) || !store_label_valid(lab->valuestring, why, sizeof why)) {
+            report(err, ctx, "%s.label.labels[%d].label: %s (file %s)", at, k,
+                   cJSON_IsString(lab) ? why : "missing or not a string", ps);
+            return -1;
+        }
+        if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) || !isfinite(a->valuedouble) || !isfinite(b->valuedouble) ||
+            a->valuedouble < 0 || b->valuedouble < a->valuedouble || b->valuedouble > 1e12) {
+            report(err, ctx, "%s.label.labels[%d]: startIndex and endIndex must be numbers of ms, 0 <= start <= end (file %s)",
+                   at, k, ps);
+            return -1;
+        }
+        snprintf(e->segments[k].label, sizeof e->segments[k].label, "%s", lab->valuestring);
+        e->segments[k].start_ms = a->valuedouble;
+        e->segments[k].end_ms = b->valuedouble;
+        k++;
+    }
+    e->n_segments = k;
+    if (k > 1)
+        qsort(e->segments, (size_t)k, sizeof *e->segments, seg_cmp);
+    for (int i = 1; i < k; i++)
+        if (e->segments[i].start_ms <= e->segments[i - 1].end_ms) {
+            report(err, ctx, "%s.label.labels: segments %g-%g ms and %g-%g ms overlap (file %s)", at,
+                   e->segments[i - 1].start_ms, e->segments[i - 1].end_ms, e->segments[i].start_ms,
+                   e->segments[i].end_ms, ps);
+            return -1;
+        }
+    return 0;
+}
+
+/* A label given as a JSON number (a regression target): its shortest text that reads back. */
+static int number_label(double v, char *out, size_t cap)
+{
+    if (!isfinite(v))
+        return -1;
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(out, cap, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            break;
+    }
+    return 0;
+}
+
+/* The label part of an entry; returns 0 or -1 after reporting. */
+static int read_label(cJSON *lab, struct eil_entry *e, const char *at, const char *ps, eil_error_fn err, void *ctx)
+{
+    char why[128];
+    if (!lab || cJSON_IsNull(lab)) {
+        e->type = EIL_UNLABELED;
+        return 0;
+    }
+    if (cJSON_IsString(lab)) {
+        if (!store_label_valid(lab->valuestring, why, sizeof why)) {
+            report(err, ctx, "%s.label: %s (file %s)", at, why, ps);
+            return -1;
+        }
+        e->type = EIL_LABEL;
+        snprintf(e->label, sizeof e->label, "%s", lab->valuestring);
+        return 0;
+    }
+    if (cJSON_IsNumber(lab) && !number_label(lab->valuedouble, e->label, sizeof e->label)) {
+        e->type = EIL_LABEL;
+        return 0;
+    }
+    if (!cJSON_IsObject(lab)) {
+        report(err, ctx, "%s.label: not a string, a number or an object (file %s)", at, ps);
+        return -1;
+    }
+    cJSON *type = cJSON_GetObjectItemCaseSensitive(lab, "type");
+    const char *t = cJSON_IsString(type) ? type->valuestring : type ? NULL : "label";
+    if (!t) {
+        report(err, ctx, "%s.label.type: not a string (file %s)", at, ps);
+        return -1;
+    }
+    if (!strcmp(t, "unlabeled")) {
+        e->type = EIL_UNLABELED;
+        return 0;
+    }
+    if (!strcmp(t, "multi-label")) {
+        e->type = EIL_MULTI;
+        return read_segments(cJSON_GetObjectItemCaseSensitive(lab, "labels"), e, at, ps, err, ctx);
+    }
+    if (strcmp(t, "label")) {
+        report(err, ctx, "%s.label.type: '%.40s' is not label, unlabeled or multi-label (file %s)", at, t, ps);
+        return -1;
+    }
+    cJSON *l = cJSON_GetObjectItemCaseSensitive(lab, "label");
+    if (cJSON_IsNumber(l) && !number_label(l->valuedouble, e->label, sizeof e->label)) {
+        e->type = EIL_LABEL;
+        return 0;
+    }
+    if (!cJSON_IsString(l)) {
+        report(err, ctx, "%s.label.label: missing or not a string (file %s)", at, ps);
+        return -1;
+    }
+    if (!store_label_valid(l->valuestring, why, sizeof why)) {
+        report(err, ctx, "%s.label.label: %s (file %s)", at, why, ps);
+        return -1;
+    }
+    e->type = EIL_LABEL;
+    snprintf(e->label, sizeof e->label, "%s", l->valuestring);
+    return 0;
+}
+
+/* One entry object; returns 0 (entry filled) or -1 after reporting. at names it in messages. */
+static int read_entry(cJSON *o, struct eil_entry *e, const char *at, eil_error_fn err, void *ctx)
+{
+    memset(e, 0, sizeof *e);
+    if (!cJSON_IsObject(o)) {
+        report(err, ctx, "%s: not an object", at);
+        return -1;
+    }
+    cJSON *path = cJSON_GetObjectItemCaseSensitive(o, "path");
+    if (!cJSON_IsString(path) || !path->valuestring[0]) {
+        report(err, ctx, "%s.path: missing or not a string", at);
+        return -1;
+    }
+    const char *ps = path->valuestring;
+    cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
+    if (name && !cJSON_IsNull(name)) {
+        if (!cJSON_IsString(name) || strlen(name->valuestring) > STORE_SAMPLE_NAME_MAX) {
+            report(err, ctx, "%s.name: not a string of at most %d bytes (file %s)", at, STORE_SAMPLE_NAME_MAX, ps);
+            return -1;
+        }
+        snprintf(e->name, sizeof e->name, "%s", name->valuestring);
+    }
+    snprintf(e->category, sizeof e->category, "unassigned");
+    cJSON *cat = cJSON_GetObjectItemCaseSensitive(o, "category");
+    if (cat && !cJSON_IsNull(cat)) {
+        const char *c = cJSON_IsString(cat) ? cat->valuestring : NULL;
+        if (c && (!strcmp(c, "training") || !strcmp(c, "testing")))
+            snprintf(e->category, sizeof e->category, "%s", c);
+        else if (c && !strcmp(c, "validation")) {
+            snprintf(e->category, sizeof e->category, "training");
+            e->validation = 1;
+        } else if (!c || (strcmp(c, "split") && strcmp(c, "unassigned"))) {
+            report(err, ctx, "%s.category: %s%.40s%s is not training, testing, validation, split or unassigned (file %s)",
+                   at, c ? "'" : "", c ? c : "not a string", c ? "'" : "", ps);
+            return -1;
+        }
+    }
+    cJSON *iv = cJSON_GetObjectItemCaseSensitive(o, "interval_ms");
+    if (iv) {
+        if (!cJSON_IsNumber(iv) || !(iv->valuedouble > 0) || !isfinite(iv->valuedouble) ||
+            !isfinite(1000.0 / iv->valuedouble)) {
+            report(err, ctx, "%s.interval_ms: not a positive number (file %s)", at, ps);
+            return -1;
+        }
+        e->interval_ms = iv->valuedouble;
+    }
+    if (read_label(cJSON_GetObjectItemCaseSensitive(o, "label"), e, at, ps, err, ctx)) {
+        free(e->segments);
+        e->segments = NULL;
+        return -1;
+    }
+    e->path = strdup(ps);
+    if (!e->path) {
+        free(e->segments);
+        report(err, ctx, "%s: out of memory", at);
+        return -1;
+    }
+    return 0;
+}
+
+/* Append an entry (taking its allocations). */
+static int push_entry(struct eil_file *f, size_t *cap, const struct eil_entry *e)
+{
+    if (f->n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 64;
+        struct eil_entry *ne = realloc(f->entries, nc * sizeof *ne);
+        if (!ne)
+            return -1;
+        f->entries = ne;
+        *cap = nc;
+    }
+    f->entries[f->n++] = *e;
+    return 0;
+}
+
+/* Is the rest of the buffer blank? */
+static int blank(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+            return 0;
+    return 1;
+}
+
+/* The NDJSON form: entries one per line after the header line. */
+static int parse_ndjson(const char *buf, size_t len, const char *after_header, struct eil_file *out,
+                        size_t *cap, eil_error_fn err, void *ctx)
+{
+    int problems = 0, line, col;
+    const char *end = buf + len, *p = after_header;
+    line_col(buf, (size_t)(p - buf), &line, &col);
+    /* the rest of the header line must be blank */
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!blank(p, nl ? nl : end)) {
+        report(err, ctx, "line %d: more after the {\"__ndjson\":true} header on the same line", line);
+        return 1;
+    }
+    while (nl && nl + 1 < end) {
+        p = nl + 1;
+        line++;
+        nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        if (blank(p, le))
+            continue;
+        const char *stop = NULL;
+        cJSON *o = cJSON_ParseWithLengthOpts(p, (size_t)(le - p), &stop, 0);
+        char at[64];
+        snprintf(at, sizeof at, "line %d", line);
+        if (!o) {
+            size_t off = stop ? (size_t)(stop - p) : 0;
+            report(err, ctx, "line %d, column %zu: not valid JSON", line, off + 1);
+            problems++;
+            continue;
+        }
+        if (!blank(stop, le)) {
+            report(err, ctx, "line %d, column %zu: more after the JSON object (one object per line)", line,
+                   (size_t)(stop - p) + 1);
+            problems++;
+        } else {
+            struct eil_entry e;
+            if (read_entry(o, &e, at, err, ctx))
+                problems++;
+            else {
+                e.where = line;
+                if (push_entry(out, cap, &e)) {
+                    free(e.path);
+                    free(e.segments);
+                    report(err, ctx, "out of memory");
+                    problems++;
+                }
+            }
+        }
+        cJSON_Delete(o);
+    }
+    return problems;
+}
+
+/* Parse an info.labels; see the header. */
+int eil_parse(const char *buf, size_t len, struct eil_file *out, eil_error_fn err, void *ctx)
+{
+    memset(out, 0, sizeof *out);
+    size_t cap = 0;
+    const char *stop = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &stop, 0);
+    if (!root) {
+        int line, col;
+        size_t off = stop ? (size_t)(stop - buf) : len;
+        line_col(buf, off, &line, &col);
+        report(err, ctx, "line %d, column %d: %s", line, col,
+               off >= len ? "not valid JSON (unexpected end of file)" : "not valid JSON");
+        return 1;
+    }
+    int problems = 0;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "__ndjson"))) {
+        out->ndjson = 1;
+        problems = parse_ndjson(buf, len, stop, out, &cap, err, ctx);
+        cJSON_Delete(root);
+        return problems;
+    }
+    if (!blank(stop, buf + len)) {
+        int line, col;
+        while (*stop == ' ' || *stop == '\t' || *stop == '\r' || *stop == '\n')
+            stop++;
+        line_col(buf, (size_t)(stop - buf), &line, &col);
+        report(err, ctx, "line %d, column %d: more after the JSON document (an NDJSON info.labels starts with "
+                         "{\"__ndjson\":true})", line, col);
+        cJSON_Delete(root);
+        return 1;
+    }
+    cJSON *files = cJSON_GetObjectItemCaseSensitive(root, "files");
+    if (!cJSON_IsArray(files)) {
+        report(err, ctx, "field 'files': %s", files ? "not an array" : "missing");
+        cJSON_Delete(root);
+        return 1;
+    }
+    int i = 0;
+    cJSON *o;
+    cJSON_ArrayForEach(o, files)
+    {
+        char at[32];
+        snprintf(at, sizeof at, "files[%d]", i);
+        struct eil_entry e;
+        if (read_entry(o, &e, at, err, ctx))
+            problems++;
+        else {
+            e.where = i;
+            if (push_entry(out, &cap, &e)) {
+                free(e.path);
+                free(e.segments);
+                report(err, ctx, "out of memory");
+                problems++;
+            }
+        }
+        i++;
+    }
+    cJSON_Delete(root);
+    return problems;
+}
+
+void eil_free(struct eil_file *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->entries[i].path);
+        free(f->entries[i].segments);
+    }
+    free(f->entries);
+    memset(f, 0, sizeof *f);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* eilabels.h -- Edge Impulse info.labels files: what they say about each file they list.
+ *
+ * Two shapes are read: the JSON document the exporter writes, {"version":1,"files":[ENTRY...]},
+ * and the NDJSON form written for large exports: a first line {"__ndjson":true,...}, then one
+ * ENTRY object per line. ENTRY: {"path", "name"?, "category"?, "label"?, "metadata"?, ...}, with
+ * label a string or {"type":"label"|"unlabeled"|"multi-label", "label"?, "labels"?:[{"label",
+ * "startIndex","endIndex"}]} (indices in ms). Unknown fields are ignored. The parser only reads
+ * bytes: it touches no file. */
+#ifndef IMULAB_EILABELS_H
+#define IMULAB_EILABELS_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+enum eil_type { EIL_LABEL, EIL_UNLABELED, EIL_MULTI };
+
+/* One labelled time range of a multi-label sample: [start_ms, end_ms], ends included. */
+struct eil_segment {
+    char label[STORE_LABEL_MAX + 1];
+    double start_ms, end_ms;
+};
+
+struct eil_entry {
+    char *path;                            /* as written, relative to the info.labels */
+    char name[STORE_SAMPLE_NAME_MAX + 1];  /* "" when none */
+    char category[12];                     /* training, testing or unassigned ("split" is unassigned) */
+    int validation;                        /* the category was "validation" (stored as training) */
+    enum eil_type type;
+    char label[STORE_LABEL_MAX + 1];       /* EIL_LABEL */
+    struct eil_segment *segments;          /* EIL_MULTI, in time order, not overlapping */
+    int n_segments;
+    double interval_ms;                    /* imulab's export of a CSV file: its exact interval; 0 if none */
+    int where;                             /* files[where] in JSON, line `where` in NDJSON */
+};
+
+struct eil_file {
+    struct eil_entry *entries;
+    size_t n;
+    int ndjson;
+};
+
+/* Called for each problem, with a message that names the entry or line and the field. */
+typedef void (*eil_error_fn)(void *ctx, const char *msg);
+
+/* Parse len bytes (NUL-terminated at buf[len]). Every problem is reported through err; entries
+ * with a problem are left out. Returns the number of problems (0: all entries are in *out). */
+int eil_parse(const char *buf, size_t len, struct eil_file *out, eil_error_fn err, void *ctx);
+void eil_free(struct eil_file *f);
+
+#endif
