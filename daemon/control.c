@@ -85,6 +85,7 @@ struct pending_device {
     unsigned gen;
     double deadline;
     char what[32];
+    int new_baud;  /* `device baud N`: switch the port to N once the device ACKs */
 };
 
 struct control {
@@ -489,6 +490,18 @@ static cJSON *status_object(struct daemon *d)
     } else {
         cJSON_AddNullToObject(o, "classification");
     }
+    /* the device's decision (threshold, smoothing, interval of the model): class null = uncertain */
+    if (d->cls.have_decision) {
+        cJSON *de = cJSON_AddObjectToObject(o, "decision");
+        if (d->cls.decision.class_index == PROTO_EVENT_UNCERTAIN)
+            cJSON_AddNullToObject(de, "class");
+        else
+            cJSON_AddNumberToObject(de, "class", d->cls.decision.class_index);
+        cJSON_AddNumberToObject(de, "votes", d->cls.decision.votes);
+        cJSON_AddNumberToObject(de, "events", d->cls.events);
+    } else {
+        cJSON_AddNullToObject(o, "decision");
+    }
     return o;
 }
 
@@ -679,7 +692,7 @@ static void req_device(struct control *c, struct client *cl, int argc, char **ar
     uint8_t type;
     long v, v2;
     if (argc < 2) {
-        reply_error(c, cl, "usage: device start|stop|info|ping|rate HZ|ranges G DPS|gesture N|NAME");
+        reply_error(c, cl, "usage: device start|stop|info|ping|rate HZ|ranges G DPS|gesture N|NAME|baud N");
         return;
     }
     const char *what = argv[1];
@@ -716,6 +729,15 @@ static void req_device(struct control *c, struct client *cl, int argc, char **ar
         args[0] = (uint8_t)v;
         proto_put_u16(args + 1, (uint16_t)v2);
         len = 3;
+    } else if (!strcmp(what, "baud") && argc == 3) {
+        if (!parse_uint(argv[2], 1, 921600, &v) || !port_baud_valid((int)v)) {
+            reply_error(c, cl, "device baud: '%.20s' is not one of 9600 19200 38400 57600 115200 230400 460800 921600",
+                        argv[2]);
+            return;
+        }
+        type = PROTO_CMD_SET_BAUD;
+        proto_put_u32(args, (uint32_t)v);
+        len = 4;
     } else if (!strcmp(what, "gesture") && argc == 3) {
         v = -1;
         for (long i = 0; i < 4; i++)
@@ -758,7 +780,8 @@ static void req_device(struct control *c, struct client *cl, int argc, char **ar
     p->gen = cl->gen;
     p->deadline = mono_now() + DEVICE_TIMEOUT_S;
     snprintf(p->what, sizeof p->what, "%s", what);
-    if (type == PROTO_CMD_SET_RATE || type == PROTO_CMD_SET_RANGES)
+    p->new_baud = type == PROTO_CMD_SET_BAUD ? (int)proto_get_u32(args) : 0;
+    if (type == PROTO_CMD_SET_RATE || type == PROTO_CMD_SET_RANGES || type == PROTO_CMD_SET_BAUD)
         d->dev.known = false; /* the next HELLO brings the new rate and scales */
 }
 
@@ -772,6 +795,17 @@ void control_device_reply(struct control *c, uint16_t token, bool ok, const char
         if (!p->used || p->token != token)
             continue;
         p->used = false;
+        if (ok && p->new_baud && c->d->port) {
+            /* the device ACKed at the old rate and switches now: follow it (until the device resets
+             * or the port is reopened: then --baud again; docs/control.md) */
+            if (port_set_baud(c->d->port, p->new_baud) == 0) {
+                log_msg("port %s now at %d baud", c->d->port_path, p->new_baud);
+                c->d->baud = p->new_baud;
+            } else {
+                ok = false;
+                why = "the device switched but the port could not follow";
+            }
+        }
         struct client *cl = &c->clients[p->client];
         if (cl->fd < 0 || cl->gen != p->gen)
             return;
@@ -1111,6 +1145,25 @@ void control_event_status(struct control *c)
         return;
     cJSON *o = status_object(c->d);
     cJSON_AddStringToObject(o, "event", "status");
+    broadcast(c, o);
+}
+
+void control_event_decision(struct control *c, const struct proto_event *e)
+{
+    if (!c || !have_subscribers(c))
+        return;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "event", "decision");
+    if (e->class_index == PROTO_EVENT_UNCERTAIN)
+        cJSON_AddNullToObject(o, "class");
+    else
+        cJSON_AddNumberToObject(o, "class", e->class_index);
+    if (e->previous == PROTO_EVENT_UNCERTAIN)
+        cJSON_AddNullToObject(o, "previous");
+    else
+        cJSON_AddNumberToObject(o, "previous", e->previous);
+    cJSON_AddNumberToObject(o, "votes", e->votes);
+    cJSON_AddNumberToObject(o, "seq", e->seq);
     broadcast(c, o);
 }
 

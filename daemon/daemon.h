@@ -82,6 +82,9 @@ struct live {
 struct last_classification {
     bool valid;
     struct proto_classification c;
+    bool have_decision;          /* an EVENT came: the device's current decision */
+    struct proto_event decision;
+    uint32_t events;
 };
 
 struct daemon {
@@ -184,6 +187,8 @@ void control_handle(struct control *c, struct pollfd *fds, int n);
 void control_event_samples(struct control *c);
 void control_event_status(struct control *c);
 void control_event_classification(struct control *c, const struct proto_classification *cls);
+/* A decision EVENT from the classifier: {"event":"decision","class":i|null,"previous":..,"votes":n}. */
+void control_event_decision(struct control *c, const struct proto_event *e);
 void control_event_recording(struct control *c, const char *state, int64_t id, const char *label);
 /* A device reply (ACK/NAK) for a command token. */
 void control_device_reply(struct control *c, uint16_t token, bool ok, const char *why);

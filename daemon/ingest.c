@@ -223,6 +223,15 @@ static void handle_frame(struct daemon *d, const struct proto_frame *f)
             d->c.framing_errors++;
         }
         break;
+    case PROTO_EVENT:
+        if (proto_event_parse(f->payload, f->len, &d->cls.decision) == 0) {
+            d->cls.have_decision = true;
+            d->cls.events++;
+            control_event_decision(d->control, &d->cls.decision);
+        } else {
+            d->c.framing_errors++;
+        }
+        break;
     case PROTO_LOG:
         if (f->len >= 1) {
             frame_text(f->payload + 1, f->len - 1u, text, sizeof text);
@@ -233,7 +242,17 @@ static void handle_frame(struct daemon *d, const struct proto_frame *f)
         d->c.device_errors++;
         if (f->len >= 2) {
             frame_text(f->payload + 2, f->len - 2u, text, sizeof text);
-            log_ratelimited(&last_log, "%s: device error %u: %s", d->port_path, proto_get_u16(f->payload), text);
+            uint16_t code = proto_get_u16(f->payload);
+            if (code == PROTO_ERR_FAULT && f->len == 2 + PROTO_FAULT_DETAIL_LEN) {
+                const uint8_t *q = f->payload + 2;
+                uint32_t pc = proto_get_u32(q + 4), sp = proto_get_u32(q + 20);
+                log_ratelimited(&last_log, "%s: device fault: exception %u pc=%08x lr=%08x cfsr=%08x hfsr=%08x sp=%08x%s",
+                                d->port_path, proto_get_u32(q), pc, proto_get_u32(q + 8), proto_get_u32(q + 12),
+                                proto_get_u32(q + 16), sp, pc ? "" : " (stack overflow: the frame was not stacked)");
+                break;
+            }
+            log_ratelimited(&last_log, "%s: device error %u (%s)%s%s", d->port_path, code, proto_error_name(code),
+                            text[0] ? ": " : "", text);
         }
         break;
     case PROTO_ACK:

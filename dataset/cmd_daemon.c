@@ -268,7 +268,7 @@ int cmd_device(const struct cli *cli, int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         FILE *f = argc < 2 ? stderr : stdout;
-        fprintf(f, "usage: imulab device start|stop|info|ping|rate HZ|ranges ACCEL_G GYRO_DPS|gesture NAME|N\n"
+        fprintf(f, "usage: imulab device start|stop|info|ping|rate HZ|ranges ACCEL_G GYRO_DPS|gesture NAME|N|baud N\n"
                    "Sends a command to the device through the running imulabd and waits for its answer.\n");
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }

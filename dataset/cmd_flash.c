@@ -38,7 +38,9 @@ static const char flash_help[] =
     "Check MODEL_DIR (model.c, model.h, model.json; axes and rate the board can give; the 16 KB flash\n"
     "and 8 KB RAM budget), build the classifier firmware for it if needed, and program the board:\n"
     "  nucleo-f446re (default)  through its ST-Link with the probe's tool (default: the first of\n"
-    "                           openocd, st-flash, dfu-util installed): program, verify, reset\n"
+    "                           openocd, st-flash installed): program, verify, reset. dfu-util only\n"
+    "                           when asked: the Nucleo has no USB connector on the STM32 and boots\n"
+    "                           its ROM loader only with BOOT0 high (docs/firmware.md, wiring)\n"
     "  qemu                     restart the emulated board on the new image; its pty is linked\n"
     "                           again at PATH (--port, default $RUN/board as in scripts/quickstart.sh)\n"
     "  --dry-run       print the programmer command line and exit (nothing is built or programmed)\n"
@@ -468,8 +470,10 @@ int cmd_flash(const struct cli *cli, int argc, char **argv)
     char **prog = NULL;
     if (!qemu) {
         if (!probe)
-            probe = in_path("openocd") ? "openocd" : in_path("st-flash") ? "st-flash" : in_path("dfu-util") ? "dfu-util" : "openocd";
+            probe = in_path("openocd") ? "openocd" : in_path("st-flash") ? "st-flash" : "openocd";
         prog = !strcmp(probe, "openocd") ? oocd : !strcmp(probe, "st-flash") ? stf : dfu;
+        if (prog == dfu) /* never chosen on its own: it needs wiring a stock Nucleo does not have */
+            fprintf(stderr, "imulab flash: dfu-util needs a USB cable on PA11/PA12 and BOOT0 high (docs/firmware.md)\n");
     }
     char link[PATH_MAX];
     if (qemu) {

@@ -63,6 +63,25 @@ static void check_frame(const struct proto_decoder *d, const struct proto_frame 
         }
         break;
     }
+    case PROTO_EVENT: {
+        struct proto_event e;
+        if (proto_event_parse(f->payload, f->len, &e) == 0) {
+            ASSERT(f->len == PROTO_EVENT_LEN && e.class_index != e.previous);
+            uint8_t re[PROTO_EVENT_LEN];
+            ASSERT(proto_event_pack(&e, re, sizeof re) == PROTO_EVENT_LEN);
+            ASSERT(memcmp(re, f->payload, 19) == 0);
+        }
+        break;
+    }
+    case PROTO_VALIDATE_RESULT: {
+        struct proto_validate_result r;
+        if (proto_validate_result_parse(f->payload, f->len, &r) == 0) {
+            size_t base = PROTO_VALIDATE_RESULT_HDR + 4u * (size_t)r.n_features + r.n_classes;
+            ASSERT(r.class_index < r.n_classes && f->len == base + (r.has_decision ? PROTO_VALIDATE_DECISION_LEN : 0));
+            ASSERT(!r.has_decision || r.event <= 1);
+        }
+        break;
+    }
     default:
         break;
     }

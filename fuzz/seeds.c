@@ -77,6 +77,17 @@ int main(int argc, char **argv)
                                       .n_classes = 4, .scores = {-128, -100, 120, -90}};
     n = proto_classification_pack(&c, p, sizeof p);
     put(w, frame(w, PROTO_CLASSIFICATION, p, n));
+    /* EVENT, and a VALIDATE_RESULT with the decision block */
+    struct proto_event e = {.seq = 1, .t_us = 2000, .cls_seq = 3, .class_index = 2, .previous = PROTO_EVENT_UNCERTAIN,
+                            .votes = 2};
+    n = proto_event_pack(&e, p, sizeof p);
+    put(w, frame(w, PROTO_EVENT, p, n));
+    struct proto_validate_result vr = {.token = 9, .model_hash = 0x1234, .instructions = 44000, .class_index = 1,
+                                       .n_classes = 2, .n_features = 2, .scores = {-5, 7}, .has_decision = true,
+                                       .decision = 1, .event = 1, .votes = 3, .previous = 0};
+    const float vf[2] = {0.5f, -1.25f};
+    n = proto_validate_result_pack(&vr, vf, p, sizeof p);
+    put(w, frame(w, PROTO_VALIDATE_RESULT, p, n));
     /* small messages */
     put(w, frame(w, PROTO_LOG, "\x01hello", 6));
     put(w, frame(w, PROTO_ERROR, "\x02\x00i2c nack", 10));

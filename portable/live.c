@@ -155,6 +155,7 @@ void live_sensor_scales(enum live_sensor_kind kind, uint8_t accel_g, uint16_t gy
                         float out[LIVE_SENSOR_AXES])
 {
     float a = synth_accel_scale(accel_g), g = synth_gyro_scale(gyro_dps);
+#ifndef LIVE_NO_LIS3DH /* images that can only have the MPU-6050 family or the synthetic sensor */
     if (kind == LIVE_SENSOR_LIS3DH) {
         /* LIS3DH high-resolution mode: 12-bit values left-justified in 16 bits, 1/2/4/12 mg per
          * digit at +-2/4/8/16 g (datasheet table 4), so mg/16 per 16-bit LSB; no gyroscope. */
@@ -162,6 +163,9 @@ void live_sensor_scales(enum live_sensor_kind kind, uint8_t accel_g, uint16_t gy
         a = (float)mg / 16000.0f;
         g = 0.0f;
     }
+#else
+    (void)kind;
+#endif
     for (unsigned i = 0; i < LIVE_SENSOR_AXES; i++)
         out[i] = i < 3 ? a : g;
 }

@@ -340,6 +340,24 @@ int proto_classification_parse(const uint8_t *p, size_t len, struct proto_classi
     return 0;
 }
 
+const char *proto_error_name(uint16_t code)
+{
+    static const char *const names[] = {
+        [PROTO_ERR_SENSOR_ABSENT] = "sensor absent",
+        [PROTO_ERR_I2C_NACK] = "I2C NACK",
+        [PROTO_ERR_I2C_ARB_LOST] = "I2C arbitration lost",
+        [PROTO_ERR_I2C_BUS_STUCK] = "I2C bus stuck low",
+        [PROTO_ERR_I2C_TIMEOUT] = "I2C timeout",
+        [PROTO_ERR_FIFO_OVERFLOW] = "sensor FIFO overflow",
+        [PROTO_ERR_TX_OVERFLOW] = "UART behind: frames dropped",
+        [PROTO_ERR_FAULT] = "fault",
+        [PROTO_ERR_CLOCK] = "HSE/PLL failed: on HSI",
+        [PROTO_ERR_FIFO_RESET] = "sensor FIFO read broken: reset",
+        [PROTO_ERR_SENSOR_UNKNOWN] = "unknown sensor",
+    };
+    return code < sizeof names / sizeof names[0] && names[code] ? names[code] : "error";
+}
+
 /* Pack EVENT; returns the payload length, 0 if it does not fit. */
 size_t proto_event_pack(const struct proto_event *e, uint8_t *out, size_t cap)
 {

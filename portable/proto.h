@@ -55,6 +55,7 @@ enum proto_type {
     PROTO_CMD_SET_GESTURE = 0x87,/* synthetic sensor only: gesture:u8 */
     PROTO_CMD_VALIDATE = 0x88,   /* validation window chunk (classifier firmware) */
     PROTO_CMD_STATS = 0x89,      /* answered by ACK then STATS */
+    PROTO_CMD_SET_BAUD = 0x8A,   /* baud:u32; ACK at the old baud, then the line switches */
 };
 
 /* NAK reasons. */
@@ -205,6 +206,14 @@ struct proto_classification {
 };
 size_t proto_classification_pack(const struct proto_classification *c, uint8_t *out, size_t cap);
 int proto_classification_parse(const uint8_t *p, size_t len, struct proto_classification *c);
+
+/* What an ERROR code means, for the host's logs ("error" for codes it does not know). The device
+ * sends only the code, plus a detail where it has one (the unknown sensor's WHO_AM_I, a fault's
+ * registers): the names cost flash there. */
+const char *proto_error_name(uint16_t code);
+/* ERROR FAULT's detail: exception:u32 pc:u32 lr:u32 cfsr:u32 hfsr:u32 sp:u32 (pc, lr 0 when the
+ * faulting stack pointer was outside the stack: an overflow). */
+#define PROTO_FAULT_DETAIL_LEN 24u
 
 /* EVENT payload: seq:u32 t_us:u64 cls_seq:u32 class:u8 previous:u8 votes:u8 reserved:u8.
  * Sent by the classifier only when its decision (threshold, majority over the last N, minimum

@@ -105,6 +105,20 @@ static struct port *open_termios(const char *path, int baud, char *why, size_t w
     return p;
 }
 
+int port_set_baud(struct port *p, int baud)
+{
+    if (!port_baud_valid(baud))
+        return -1;
+    if (p->sp)
+        return sp_set_baudrate(p->sp, baud) == SP_OK ? 0 : -1;
+    struct termios t;
+    if (tcgetattr(p->fd, &t) != 0)
+        return -1;
+    cfsetispeed(&t, baud_to_speed(baud));
+    cfsetospeed(&t, baud_to_speed(baud));
+    return tcsetattr(p->fd, TCSADRAIN, &t);
+}
+
 /* Open a port: libserialport for real devices, termios for pseudo-terminals. */
 struct port *port_open(const char *path, int baud, char *why, size_t whylen, bool *busy)
 {

@@ -21,6 +21,8 @@ long port_read(struct port *p, uint8_t *buf, size_t cap);
 /* Write all bytes, waiting at most ~100 ms for room. Returns 0 or -1. */
 int port_write(struct port *p, const uint8_t *buf, size_t len);
 void port_close(struct port *p);
+/* Change the line rate of an open port (after the device switched). 0 or -1. */
+int port_set_baud(struct port *p, int baud);
 /* One of 9600 19200 38400 57600 115200 230400 460800 921600. */
 bool port_baud_valid(int baud);
 

@@ -3,13 +3,17 @@
  * -> CLASSIFICATION frames, built around one exported model (model.c/model.h from imulab train).
  *
  * Same core as the streamer (app.c: commands, sensor context, SAMPLES framing), plus:
- *   - every sample the sensor context produces also goes into a ring of the model's window; each
- *     IMU_MODEL_STRIDE_LEN samples the window runs through imu_features() and imu_nn_run() (the
- *     portable code the host trainer uses) and a CLASSIFICATION frame goes out;
+ *   - every sample the sensor context produces also goes through the live path (portable/live.c,
+ *     which the host runs too): axis map, rate conversion to the model's rate, the window ring;
+ *     each IMU_MODEL_STRIDE_LEN samples the window runs through imu_features() and imu_nn_run()
+ *     (the portable code the host trainer uses), a CLASSIFICATION frame goes out, and the model's
+ *     decision logic sends an EVENT when the decision changes (LD2 shows it);
  *   - CMD_START / CMD_STOP switch the raw SAMPLES frames only (the sensor keeps running for the
- *     classifier); raw samples are on at boot, as on the streamer;
+ *     classifier); raw samples are on at boot, as on the streamer; START restarts the live path;
+ *   - SET_RATE: the model fixes the rate (this file answers it; the core is built APP_FIXED_RATE);
  *   - CMD_VALIDATE (proto.h): the host sends a window's raw int16 samples in chunks, the device
- *     answers VALIDATE_RESULT with its feature vector, its int8 scores and the instructions spent;
+ *     answers VALIDATE_RESULT with its feature vector, its int8 scores and the instructions spent,
+ *     and with PROTO_VALIDATE_DECIDE the decision logic's verdict over consecutive windows;
  *   - HELLO carries the model hash and PROTO_FLAG_CLASSIFIER.
  * Instructions: SysTick runs from the processor clock (CSR.CLKSOURCE = 1) with the 1 kHz reload of
  * the time base; features + inference run with SysTick and PendSV masked (BASEPRI), so the count is
@@ -53,6 +57,11 @@
 #define VALIDATE_QUIET_MS 1000u
 
 _Static_assert(NA >= 1 && NA <= IMU_AXES, "the model has more axes than the sensor");
+_Static_assert(WL >= 2 && (IMU_MODEL_MODE_GESTURE || IMU_MODEL_STRIDE_LEN >= 1) && IMU_MODEL_RATE_HZ >= 1.0f && IMU_MODEL_RATE_HZ <= LIVE_MAX_HZ,
+               "the model's window, stride or rate is out of the live path's range");
+_Static_assert(IMU_MODEL_DECISION_SMOOTH >= 1 && IMU_MODEL_DECISION_SMOOTH <= LIVE_MAX_SMOOTH &&
+               IMU_MODEL_DECISION_MIN_MARGIN >= 0 && IMU_MODEL_DECISION_MIN_MARGIN <= 255,
+               "the model's decision settings are out of range");
 _Static_assert(IMU_MODEL_N_CLASSES <= PROTO_MAX_CLASSES, "too many classes");
 _Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_N_CLASSES + PROTO_VALIDATE_DECISION_LEN <= LINK_MAX_PAYLOAD,
                "VALIDATE_RESULT does not fit a frame");
@@ -79,11 +88,19 @@ static struct imu_seg_state seg;
 static bool seg_ready;
 #endif
 static struct live live;
+/* The model's axes on the sensor's: classifier.cmake matches the names at build time (CLS_AXIS_MAP
+ * lists the sensor axis of each model axis; undefined when one is missing: validation only). */
+#ifdef CLS_AXIS_MAP
+#define CLS_AXES_ON_SENSOR true
+#else
+#define CLS_AXIS_MAP 0
+#define CLS_AXES_ON_SENSOR false
+#endif
 static struct live_cfg live_cfg = {
 #if IMU_MODEL_MODE_GESTURE
-    .n_axes = NA, .window_len = 2, .stride_len = 1, /* every converted sample (gesture_sample) */
+    .n_axes = NA, .axis_map = { CLS_AXIS_MAP }, .window_len = 2, .stride_len = 1, /* every converted sample (gesture_sample) */
 #else
-    .n_axes = NA, .window_len = WL, .stride_len = IMU_MODEL_STRIDE_LEN,
+    .n_axes = NA, .axis_map = { CLS_AXIS_MAP }, .window_len = WL, .stride_len = IMU_MODEL_STRIDE_LEN,
 #endif
     .out_hz = (uint32_t)(IMU_MODEL_RATE_HZ + 0.5f),
     .decision = { .n_classes = IMU_MODEL_N_CLASSES, .min_margin = IMU_MODEL_DECISION_MIN_MARGIN,
@@ -107,31 +124,6 @@ static uint32_t v_decided;
 static uint32_t v_last_ms;
 
 static void sensor_context(uint32_t now_ms) { app_sensor_poll(&app, now_ms); }
-
-static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
-
-static bool same_name(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++)
-        if (lower(*a) != lower(*b))
-            return false;
-    return *a == *b;
-}
-
-/* Map the model's axes onto the sensor's (case-insensitive names). */
-static bool map_axes(void)
-{
-    static const char *const names[IMU_AXES] = { "accX", "accY", "accZ", "gyrX", "gyrY", "gyrZ" };
-    for (unsigned m = 0; m < NA; m++) {
-        unsigned d = 0;
-        while (d < IMU_AXES && !same_name(imu_model_axes[m], names[d]))
-            d++;
-        if (d == IMU_AXES)
-            return false;
-        live_cfg.axis_map[m] = (uint8_t)d;
-    }
-    return true;
-}
 
 /* Mask SysTick and PendSV (priority >= 0x80); the UART (0x40) keeps running. */
 static inline uint32_t mask_time(void)
@@ -189,11 +181,11 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
         return false;
     struct proto_validate_chunk c;
     if (proto_validate_parse(f->payload, f->len, &c)) {
-        app_nak(a, token, f->type, PROTO_NAK_BAD_LENGTH, "bad validation chunk");
+        app_nak(a, token, f->type, PROTO_NAK_BAD_LENGTH, "bad chunk");
         return true;
     }
     if (c.model_hash != IMU_MODEL_HASH) {
-        app_nak(a, token, f->type, PROTO_NAK_MODEL_MISMATCH, "window for another model");
+        app_nak(a, token, f->type, PROTO_NAK_MODEL_MISMATCH, "other model");
         return true;
     }
 #if IMU_MODEL_MODE_GESTURE
@@ -202,7 +194,7 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     if (c.n_axes != NA || c.total != WL) {
 #endif
         v_next = 0;
-        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "window shape is not the model's");
+        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "bad shape");
         return true;
     }
     if (c.offset == 0) {
@@ -215,7 +207,7 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     }
     if (c.offset != v_next) {
         v_next = 0;
-        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "validation chunk out of order");
+        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "out of order");
         return true;
     }
 #if IMU_MODEL_MODE_GESTURE
@@ -277,7 +269,8 @@ static void live_begin(void)
     imu_gbuf_init(&gbuf, &gstore[0][0], NA, IMU_MODEL_GESTURE_BUF);
 #endif
     live_cfg.in_hz = app.cfg.rate_hz;
-    live_ok = live_ok && live_cfg_check(&live_cfg) == 0;
+    /* the model's part of the configuration is checked at build time (below); the sensor's rate here */
+    live_ok = live_ok && live_cfg.out_hz <= 3u * live_cfg.in_hz && live_cfg.in_hz <= LIVE_MAX_HZ;
 #if IMU_MODEL_MODE_GESTURE
     if (live_ok)
         live_init(&live, &live_cfg, &live_ring[0][0]);
@@ -388,19 +381,6 @@ static void live_feed(void)
     }
 }
 
-/* The sensor rate closest to the model's that the sensor can produce. */
-static uint16_t model_rate(const struct sensor_ops *s)
-{
-    uint16_t want = (uint16_t)(IMU_MODEL_RATE_HZ + 0.5f);
-    for (uint16_t d = 0; d < 1000; d++) {
-        if (want - d >= 50 && s->rate_ok((uint16_t)(want - d)))
-            return (uint16_t)(want - d);
-        if (want + d <= 1000 && s->rate_ok((uint16_t)(want + d)))
-            return (uint16_t)(want + d);
-    }
-    return APP_DEFAULT_RATE;
-}
-
 static void handle_byte(uint8_t b)
 {
     struct proto_frame f;
@@ -411,16 +391,29 @@ static void handle_byte(uint8_t b)
      * ACK are exactly what the live path sees from then on: a host can replay them (docs/classifier.md). */
     if ((f.type == PROTO_CMD_START || f.type == PROTO_CMD_STOP) && f.len == 2) {
         raw_on = f.type == PROTO_CMD_START;
-        if (raw_on)
+        if (raw_on) { /* live from the next sample: a validation's quiet period ends here too */
+            v_next = 0;
+            v_last_ms = platform_now_ms() - VALIDATE_QUIET_MS - 1u;
             live_begin();
+        }
         app_ack(&app, proto_get_u16(f.payload), f.type);
         return;
     }
-    /* The model fixes the sample rate: any other is refused (ranges are fine: the live path scales). */
-    if (f.type == PROTO_CMD_SET_RATE && f.len == 4 && proto_get_u16(f.payload + 2) != app.cfg.rate_hz) {
+    /* The model fixes the sample rate: another is refused, the same acknowledged (ranges are fine:
+     * the live path scales). The core leaves SET_RATE to us (APP_FIXED_RATE). */
+    if (f.type == PROTO_CMD_SET_RATE && f.len >= 2) {
+        uint16_t token = proto_get_u16(f.payload);
+        if (f.len != 4) {
+            app_nak(&app, token, f.type, PROTO_NAK_BAD_LENGTH, "bad length");
+            return;
+        }
+        if (proto_get_u16(f.payload + 2) == app.cfg.rate_hz) {
+            app_ack(&app, token, f.type);
+            return;
+        }
         char why[40] = "rate fixed by the model: ";
         app_put_uint(why + 25, app.cfg.rate_hz, " Hz");
-        app_nak(&app, proto_get_u16(f.payload), f.type, PROTO_NAK_BAD_VALUE, why);
+        app_nak(&app, token, f.type, PROTO_NAK_BAD_VALUE, why);
         return;
     }
     app_handle_frame(&app, &f);
@@ -436,10 +429,10 @@ int main(void)
     app_init(&app, board_sensor(), &info, &uart_tx);
     app.cmd_hook = cmd_hook;
     /* run the sensor at the model's rate (nothing runs yet: no need to post the change) */
-    app.cfg.rate_hz = model_rate(app.sensor);
+    app.cfg.rate_hz = CLS_SENSOR_RATE; /* the board's sensor rate closest to the model's (classifier.cmake) */
     app.spf = app_spf_for_rate(app.cfg.rate_hz);
     app.req = app.cfg;
-    live_ok = map_axes();
+    live_ok = CLS_AXES_ON_SENSOR;
     live_accel_g = app.cfg.accel_g;
     live_gyro_dps = app.cfg.gyro_dps;
     live_begin();
@@ -454,7 +447,7 @@ int main(void)
     if (wd_reset)
         app_send_log(&app, PROTO_LOG_WARN, "reset by watchdog");
     if (!live_ok)
-        app_send_log(&app, PROTO_LOG_WARN, "model axes not on this sensor: validation only");
+        app_send_log(&app, PROTO_LOG_WARN, "axes not on sensor");
     uint32_t last_hello = platform_now_ms();
     for (;;) {
         board_watchdog_kick();

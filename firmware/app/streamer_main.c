@@ -22,7 +22,8 @@ int main(void)
     bool clock_ok = board_init();
     bool wd_reset = (RCC_CSR & RCC_CSR_IWDGRSTF) != 0;
     RCC_CSR |= RCC_CSR_RMVF;
-    struct app_info info = { .board = board_name, .baud = board_baud, .model_hash = 0, .extra_flags = 0 };
+    struct app_info info = { .board = board_name, .baud = board_baud, .model_hash = 0, .extra_flags = 0,
+                             .set_baud = uart_set_baud };
     app_init(&app, board_sensor(), &info, &uart_tx);
     g_streaming_hint = app.cfg.streaming;
     time_pendsv_hook = sensor_context;

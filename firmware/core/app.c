@@ -5,27 +5,8 @@
 #include <string.h>
 
 #include "platform.h"
+#include "live.h"
 #include "synth.h"
-
-static const char *const err_text[] = {
-    [0] = "error",
-    [PROTO_ERR_SENSOR_ABSENT] = "sensor absent",
-    [PROTO_ERR_I2C_NACK] = "I2C NACK",
-    [PROTO_ERR_I2C_ARB_LOST] = "I2C arbitration lost",
-    [PROTO_ERR_I2C_BUS_STUCK] = "I2C bus stuck low",
-    [PROTO_ERR_I2C_TIMEOUT] = "I2C timeout",
-    [PROTO_ERR_FIFO_OVERFLOW] = "sensor FIFO overflow",
-    [PROTO_ERR_TX_OVERFLOW] = "UART behind: frames dropped",
-    [PROTO_ERR_FAULT] = "fault",
-    [PROTO_ERR_CLOCK] = "HSE/PLL failed: on HSI",
-    [PROTO_ERR_FIFO_RESET] = "sensor FIFO read broken: reset",
-    [PROTO_ERR_SENSOR_UNKNOWN] = "unknown sensor",
-};
-
-const char *app_error_text(uint16_t code)
-{
-    return code < sizeof err_text / sizeof err_text[0] ? err_text[code] : err_text[0];
-}
 
 char *app_put_uint(char *p, uint32_t v, const char *suffix)
 {
@@ -260,7 +241,7 @@ bool app_send_error(struct app *a, uint16_t code, const char *text)
 {
     uint8_t *p = link_payload(&a->link);
     proto_put_u16(p, code);
-    size_t n = put_text(p + 2, text ? text : app_error_text(code), 60);
+    size_t n = put_text(p + 2, text, 60); /* the host names the code: proto_error_name() */
     return link_send(&a->link, PROTO_ERROR, NULL, 2 + n);
 }
 
@@ -272,45 +253,57 @@ bool app_send_log(struct app *a, uint8_t level, const char *text)
     return link_send(&a->link, PROTO_LOG, NULL, 1 + n);
 }
 
-static void set_str(char *dst, const char *src, size_t cap)
+/* Copy at most cap characters of src to dst (the rest stays as it is: zero). */
+static void put_id(uint8_t *dst, const char *src, size_t cap)
 {
-    size_t n = src ? strlen(src) : 0;
-    if (n > cap)
-        n = cap;
-    if (n)
-        memcpy(dst, src, n);
-    dst[n] = 0;
+    for (size_t i = 0; src && i < cap && src[i]; i++)
+        dst[i] = (uint8_t)src[i];
 }
 
 bool app_send_hello(struct app *a)
 {
-    static const char *const names[IMU_AXES] = { "accX", "accY", "accZ", "gyrX", "gyrY", "gyrZ" };
-    struct proto_hello h;
-    memset(&h, 0, sizeof h);
-    h.proto_version = PROTO_VERSION;
-    h.fw_major = FW_VERSION_MAJOR;
-    h.fw_minor = FW_VERSION_MINOR;
-    h.fw_patch = FW_VERSION_PATCH;
-    set_str(h.board, a->info.board, PROTO_ID_LEN);
-    set_str(h.sensor, a->sensor->name, PROTO_ID_LEN);
-    h.sample_rate_hz = a->cfg.rate_hz;
-    h.accel_range_g = a->cfg.accel_g;
-    h.gyro_range_dps = a->cfg.gyro_dps;
-    h.flags = (uint8_t)((a->cfg.streaming ? PROTO_FLAG_STREAMING : 0) |
-                        ((a->sensor->flags & SENSOR_FLAG_SYNTHETIC) ? PROTO_FLAG_SYNTHETIC : 0) |
-                        a->info.extra_flags);
-    h.baud = a->info.baud;
-    h.model_hash = a->info.model_hash;
-    h.samples_per_frame = a->spf;
-    h.n_axes = IMU_AXES;
+    /* HELLO written straight into the payload in its layout (docs/protocol.md §3.2, proto.h): the
+     * struct proto_hello and proto_hello_pack() cost about 0.3 KB of the classifier's flash.
+     * test_app parses every HELLO back with proto_hello_parse. */
+    static const char names[] = "accXaccYaccZgyrXgyrYgyrZ";
+    uint8_t *p = link_payload(&a->link);
+    size_t len = PROTO_HELLO_FIXED + IMU_AXES * PROTO_HELLO_AXIS;
+    memset(p, 0, len);
+    p[0] = PROTO_VERSION;
+    p[1] = FW_VERSION_MAJOR;
+    p[2] = FW_VERSION_MINOR;
+    p[3] = FW_VERSION_PATCH;
+    put_id(p + 4, a->info.board, PROTO_ID_LEN);
+    put_id(p + 20, a->sensor->name, PROTO_ID_LEN);
+    proto_put_u16(p + 36, a->cfg.rate_hz);
+    p[38] = a->cfg.accel_g;
+    proto_put_u16(p + 39, a->cfg.gyro_dps);
+    p[41] = (uint8_t)((a->cfg.streaming ? PROTO_FLAG_STREAMING : 0) |
+                      ((a->sensor->flags & SENSOR_FLAG_SYNTHETIC) ? PROTO_FLAG_SYNTHETIC : 0) | a->info.extra_flags);
+    proto_put_u32(p + 42, a->info.baud);
+    proto_put_u32(p + 46, a->info.model_hash);
+    p[50] = a->spf;
+    p[51] = IMU_AXES;
+    /* the sensor's sensitivities at these ranges (portable/live.c: MPU-6050 datasheet §6.1-6.2,
+     * LIS3DH table 4): the same scales the classifier's live path uses */
+    float scale[IMU_AXES];
+    live_sensor_scales((enum live_sensor_kind)a->sensor->scale_kind, a->cfg.accel_g, a->cfg.gyro_dps, scale);
     for (unsigned i = 0; i < IMU_AXES; i++) {
-        set_str(h.axis_name[i], names[i], PROTO_NAME_LEN);
-        set_str(h.axis_unit[i], i < 3 ? "g" : "dps", PROTO_NAME_LEN);
-        /* MPU6050 sensitivities (datasheet §6.1-6.2): 32768/range LSB/g, 131/65.5/32.8/16.4 LSB/dps */
-        h.axis_scale[i] = i < 3 ? synth_accel_scale(a->cfg.accel_g) : synth_gyro_scale(a->cfg.gyro_dps);
+        uint8_t *q = p + PROTO_HELLO_FIXED + i * PROTO_HELLO_AXIS;
+        uint32_t bits;
+        memcpy(q, names + 4 * i, 4);
+        memcpy(q + 8, i < 3 ? "g" : "dps", i < 3 ? 1 : 3);
+        memcpy(&bits, &scale[i], 4);
+        proto_put_u32(q + 16, bits);
     }
-    size_t n = proto_hello_pack(&h, link_payload(&a->link), LINK_MAX_PAYLOAD);
-    return n && link_send(&a->link, PROTO_HELLO, NULL, n);
+    return link_send(&a->link, PROTO_HELLO, NULL, len);
+}
+
+void app_send_stack_mark(struct app *a)
+{
+    char t[40] = "stack ", *p = app_put_uint(t + 6, platform_stack_used(), " of ");
+    app_put_uint(p, platform_stack_size(), " B used");
+    app_send_log(a, PROTO_LOG_INFO, t);
 }
 
 static void send_stats(struct app *a)
@@ -371,6 +364,7 @@ void app_handle_frame(struct app *a, const struct proto_frame *f)
             return;
         app_ack(a, token, f->type);
         app_send_hello(a);
+        app_send_stack_mark(a);
         return;
     case PROTO_CMD_STATS:
         if (!want_len(a, token, f, 2))
@@ -378,16 +372,14 @@ void app_handle_frame(struct app *a, const struct proto_frame *f)
         app_ack(a, token, f->type);
         send_stats(a);
         return;
+#ifndef APP_FIXED_RATE /* the classifier: its model fixes the rate (classifier_main.c answers) */
     case PROTO_CMD_SET_RATE: {
         if (!want_len(a, token, f, 4))
             return;
         uint16_t r = proto_get_u16(p);
-        if (r < 50 || r > 1000) {
-            app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "rate must be 50-1000 Hz");
-            return;
-        }
-        if (!a->sensor->rate_ok(r)) {
-            app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "rate must divide 1000 Hz");
+        /* 50-1000 Hz, and one the sensor makes exactly (MPU-6050: 1 kHz / n; BMI160, LIS3DH: 50 * 2^n) */
+        if (r < 50 || r > 1000 || !a->sensor->rate_ok(a->sensor->ctx, r)) {
+            app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "rate not one the sensor makes (50-1000 Hz)");
             return;
         }
         uint32_t need = app_link_bytes_per_s(r);
@@ -405,6 +397,30 @@ void app_handle_frame(struct app *a, const struct proto_frame *f)
         app_send_hello(a);
         return;
     }
+#endif
+#ifndef APP_FIXED_RATE
+    case PROTO_CMD_SET_BAUD: {
+        /* the host's rates (serial.c); ACK at the old baud, then the switch (set_baud drains the
+         * transmit ring first); the rates that fit change with it (SET_RATE above) */
+        static const uint32_t ok[] = { 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600 };
+        if (!want_len(a, token, f, 6))
+            return;
+        uint32_t b = proto_get_u32(p);
+        unsigned i = 0;
+        while (i < 8 && ok[i] != b)
+            i++;
+        if (!a->info.set_baud || i == 8) {
+            app_nak(a, token, f->type, a->info.set_baud ? PROTO_NAK_BAD_VALUE : PROTO_NAK_UNSUPPORTED,
+                    "baud: 9600-921600 (the host's rates)");
+            return;
+        }
+        app_ack(a, token, f->type);
+        a->info.set_baud(b);
+        a->info.baud = b;
+        app_send_hello(a);
+        return;
+    }
+#endif
     case PROTO_CMD_SET_RANGES: {
         if (!want_len(a, token, f, 5))
             return;

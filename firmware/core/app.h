@@ -50,6 +50,8 @@ struct app_info {
     uint32_t baud;
     uint32_t model_hash; /* classifier images */
     uint8_t extra_flags; /* e.g. PROTO_FLAG_CLASSIFIER */
+    /* Switch the UART to a new baud once what is queued has left (NULL: fixed baud). */
+    void (*set_baud)(uint32_t baud);
 };
 
 struct app;
@@ -111,9 +113,10 @@ void app_toggle_streaming(struct app *a);
 bool app_send_hello(struct app *a);
 bool app_send_error(struct app *a, uint16_t code, const char *text);
 bool app_send_log(struct app *a, uint8_t level, const char *text);
+/* LOG "stack N of M B used": the high-water mark of the main stack (on INFO). */
+void app_send_stack_mark(struct app *a);
 void app_ack(struct app *a, uint16_t token, uint8_t cmd);
 void app_nak(struct app *a, uint16_t token, uint8_t cmd, uint8_t reason, const char *text);
-const char *app_error_text(uint16_t code);
 /* Write v in decimal then suffix at p (NUL-terminated); returns the end. */
 char *app_put_uint(char *p, uint32_t v, const char *suffix);
 

@@ -28,7 +28,7 @@ struct sensor_ops {
      * the next call starts over). */
     int (*init)(void *ctx, uint32_t now_ms);
     /* Whether a rate can be produced exactly (called in the main loop, no I/O). */
-    bool (*rate_ok)(uint16_t rate_hz);
+    bool (*rate_ok)(void *ctx, uint16_t rate_hz);
     /* Apply rate and ranges (validated already), restart sampling at time now_ms. */
     int (*configure)(void *ctx, uint16_t rate_hz, uint8_t accel_g, uint16_t gyro_dps, uint32_t now_ms);
     /* Read up to max samples that are due; returns the count or -PROTO_ERR_*. */

@@ -308,6 +308,12 @@ static int op_init(void *ctx, uint32_t now_ms)
     return mpu6050_init_step(ctx);
 }
 
+static bool op_rate_ok(void *ctx, uint16_t rate)
+{
+    (void)ctx;
+    return mpu6050_rate_ok(rate);
+}
+
 static int op_configure(void *ctx, uint16_t rate, uint8_t accel_g, uint16_t gyro_dps, uint32_t now_ms)
 {
     (void)now_ms;
@@ -324,7 +330,7 @@ const struct sensor_ops mpu6050_sensor_ops_template = {
     .name = "MPU6050",
     .flags = 0,
     .init = op_init,
-    .rate_ok = mpu6050_rate_ok,
+    .rate_ok = op_rate_ok,
     .configure = op_configure,
     .read = op_read,
     .set_gesture = 0,

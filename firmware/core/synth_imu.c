@@ -38,7 +38,11 @@ static int op_init(void *ctx, uint32_t now_ms)
     return 0;
 }
 
-static bool op_rate_ok(uint16_t rate) { return rate >= 50 && rate <= 1000; }
+static bool op_rate_ok(void *ctx, uint16_t rate)
+{
+    (void)ctx;
+    return rate >= 50 && rate <= 1000;
+}
 
 static int op_configure(void *ctx, uint16_t rate, uint8_t accel_g, uint16_t gyro_dps, uint32_t now_ms)
 {

@@ -12,7 +12,7 @@
 
 /* ---- board files --------------------------------------------------------------------- */
 extern const char board_name[];
-/* Clocks, pins, time base, UART. Returns false if the clock fell back to HSI. */
+/* Clocks, pins, time base, UART. Returns false if the core is not at full speed (PLL failed). */
 bool board_init(void);
 /* The sensor this board streams from (bound and ready for app_init). */
 const struct sensor_ops *board_sensor(void);
@@ -40,6 +40,10 @@ extern volatile bool g_streaming_hint; /* for the LED */
 /* The classifier's decision shown on LD2 (led_class_on in core/app.h); LED_HEARTBEAT: none. */
 extern volatile uint8_t g_led_class;
 
+/* ---- startup (hw/startup.c) --------------------------------------------------------- */
+uint32_t stack_used_bytes(void); /* high-water mark of the main stack (painted at reset) */
+uint32_t stack_size_bytes(void);
+
 /* ---- USART2 (hw/uart.c) -------------------------------------------------------------- */
 #define UART_TX_RING 1024u
 #define UART_RX_RING 128u
@@ -47,6 +51,7 @@ extern struct ring uart_tx;
 void uart_init(uint32_t pclk_hz, uint32_t baud);
 bool uart_rx_pop(uint8_t *b);
 void uart_kick(void);                         /* start/continue interrupt-driven transmit */
+void uart_set_baud(uint32_t baud);            /* after the queued bytes left (CMD_SET_BAUD) */
 void uart_write_blocking(const uint8_t *p, uint32_t n); /* faults only: bypasses the ring */
 uint32_t uart_rx_overruns(void);
 

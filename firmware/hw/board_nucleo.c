@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* board_nucleo.c -- Nucleo-F446RE: 180 MHz, USART2 on the ST-Link VCP, LED PA5, user button PC13
- * (active low), MPU6050 on I2C1 (PB8/PB9), independent watchdog. */
+ * (active low), the IMU on I2C1 (PB8/PB9), independent watchdog. */
 #include "app.h"
 #include "board.h"
 #include "mpu6050.h"
@@ -23,7 +23,14 @@ int clock_init_f446(void);
 void i2c1_init(void);
 extern const struct i2c_bus i2c1_bus;
 
+#ifdef BOARD_SENSOR_PROBE
+/* The streamer: whichever of the MPU-6050 family, BMI160 or LIS3DH answers (core/imu_probe.c). */
+#include "imu_probe.h"
+static struct imu_probe probe;
+#else
+/* The classifier (flash budget): the MPU-6050 family only, at IMULAB_MPU_ADDR. */
 static struct mpu6050 mpu;
+#endif
 static struct sensor_ops sensor;
 static volatile bool button_event;
 
@@ -37,10 +44,17 @@ bool board_init(void)
     time_init();
     uart_init(g_pclk1_hz, IMULAB_BAUD);
     i2c1_init();
+#ifdef BOARD_SENSOR_PROBE
+    imu_probe_bind(&probe, &i2c1_bus, &sensor);
+#else
     mpu6050_bind(&mpu, &i2c1_bus, IMULAB_MPU_ADDR);
     sensor = mpu6050_sensor_ops_template;
     sensor.ctx = &mpu;
-    return clk == 0;
+    sensor.name = mpu.name; /* "MPU6500 0x70": what init read */
+#endif
+    /* Only a core left at 16 MHz is an error (ERROR CLOCK): HSI through the PLL still makes
+     * 180 MHz and every baud rate and I2C timing here; it is the normal case before rev C.2. */
+    return clk != 2;
 }
 
 const struct sensor_ops *board_sensor(void) { return &sensor; }

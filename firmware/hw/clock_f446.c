@@ -23,7 +23,8 @@ static bool wait_set(volatile uint32_t *reg, uint32_t bit)
     return false;
 }
 
-/* Returns 0 = HSE+PLL 180 MHz, 1 = HSI+PLL 180 MHz (HSE failed), 2 = HSI 16 MHz (PLL failed). */
+/* Returns 0 = HSE+PLL 180 MHz, 1 = HSI+PLL 180 MHz (no HSE: boards before rev C.2 have no MCO
+ * from the ST-Link, so HSI is their normal source), 2 = HSI 16 MHz (PLL failed). */
 int clock_init_f446(void)
 {
     int result = 0;
@@ -34,9 +35,14 @@ int clock_init_f446(void)
         return 2; /* not even HSI reads ready: an emulator; leave everything at reset */
 
     uint32_t pllsrc = RCC_PLLCFGR_SRC_HSE, m = 4;
-    RCC_CR |= RCC_CR_HSEBYP | RCC_CR_HSEON;
+    /* RM0390 §6.3.1 (RCC_CR, HSEBYP): the bypass can be written only while HSE is off, so it is
+     * set first and HSE switched on after it, not both in one write. */
+    RCC_CR &= ~RCC_CR_HSEON;
+    RCC_CR |= RCC_CR_HSEBYP;
+    RCC_CR |= RCC_CR_HSEON;
     if (!wait_set(&RCC_CR, RCC_CR_HSERDY)) {
-        RCC_CR &= ~(RCC_CR_HSEON | RCC_CR_HSEBYP);
+        RCC_CR &= ~RCC_CR_HSEON; /* HSE off first, then the bypass bit (same rule) */
+        RCC_CR &= ~RCC_CR_HSEBYP;
         pllsrc = 0;
         m = 8;
         result = 1;

@@ -5,13 +5,14 @@
  * table 38; RM0090 §12.2, table 61). Only the first 41 external interrupts are listed (up to
  * EXTI15_10 = 40); nothing above is ever enabled.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "board.h"
 #include "proto.h"
 #include "regs.h"
 
-extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _sstack, _estack;
 int main(void);
 
 void Reset_Handler(void);
@@ -39,8 +40,35 @@ __attribute__((section(".isr_vector"), used)) const vector_t vector_table[16 + N
     [16 + USART2_IRQ] = USART2_IRQHandler,
 };
 
+#define STACK_PAINT 0xC0FFEE11u
+
+/* Fill the stack below the current frame with a pattern; stack_used_bytes() finds its high-water
+ * mark later (the lowest word that is no longer the pattern). */
+static void __attribute__((noinline)) stack_paint(void)
+{
+    uint32_t *p = &_sstack, *sp;
+    __asm volatile("mov %0, sp" : "=r"(sp));
+    while (p + 16 < sp) /* keep clear of this function's own frame */
+        *p++ = STACK_PAINT;
+}
+
+uint32_t stack_used_bytes(void)
+{
+    const uint32_t *p = &_sstack;
+    while (p < &_estack && *p == STACK_PAINT)
+        p++;
+    return (uint32_t)((uintptr_t)&_estack - (uintptr_t)p);
+}
+
+uint32_t stack_size_bytes(void) { return (uint32_t)((uintptr_t)&_estack - (uintptr_t)&_sstack); }
+
+/* The fault handler's own stack: a fault from a full main stack (it sits at the bottom of SRAM,
+ * so an overflow faults on the stacking) still gets its report out. */
+__attribute__((used, aligned(8))) uint32_t fault_stack[32]; /* fault_report needs under 100 bytes */
+
 void Reset_Handler(void)
 {
+    stack_paint();
     uint32_t *src = &_sidata, *dst = &_sdata;
     while (dst < &_edata)
         *dst++ = *src++;
@@ -57,43 +85,24 @@ void Reset_Handler(void)
 /* Unused vectors (and anything unexpected) land in the fault path too: report, then reset. */
 void Default_Handler(void) { Fault_Handler(); }
 
-static char *hex32(char *p, uint32_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        uint32_t d = (v >> (4 * i)) & 15u;
-        *p++ = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-    }
-    return p;
-}
-
-static char *str(char *p, const char *s)
-{
-    while (*s)
-        *p++ = *s++;
-    return p;
-}
-
-/* Called with the exception stack frame (r0-r3, r12, lr, pc, xpsr). */
+/* Called on fault_stack with the exception stack frame (r0-r3, r12, lr, pc, xpsr) as the
+ * faulting code's stack pointer; one outside the stack (an overflow: the frame could not be
+ * stacked) is reported as such and not read. */
 __attribute__((used, noreturn)) void fault_report(const uint32_t *frame)
 {
-    static uint8_t body[2 + 2 + 80 + 4]; /* version, type, code, text (66 chars), crc */
+    /* ERROR FAULT with a binary detail (docs/protocol.md; imulabd prints it): exception number,
+     * pc, lr, CFSR, HFSR, sp -- pc and lr 0 when the frame is not on the stack. */
+    static uint8_t body[2 + 2 + PROTO_FAULT_DETAIL_LEN + 4];
     static uint8_t enc[sizeof body + 4];
-    char *t = (char *)body + 4;
-    uint32_t icsr = SCB_ICSR;
+    bool on_stack = frame >= &_sstack && frame + 8 <= &_estack;
+    uint32_t v[6] = { SCB_ICSR & 0x1FFu, on_stack ? frame[6] : 0, on_stack ? frame[5] : 0, SCB_CFSR, SCB_HFSR,
+                      (uint32_t)(uintptr_t)frame };
     body[0] = PROTO_VERSION;
     body[1] = PROTO_ERROR;
     proto_put_u16(body + 2, PROTO_ERR_FAULT);
-    t = str(t, "fault ");
-    t = hex32(t, icsr & 0x1FFu); /* exception number */
-    t = str(t, " pc=");
-    t = hex32(t, frame[6]);
-    t = str(t, " lr=");
-    t = hex32(t, frame[5]);
-    t = str(t, " cfsr=");
-    t = hex32(t, SCB_CFSR);
-    t = str(t, " hfsr=");
-    t = hex32(t, SCB_HFSR);
-    size_t len = (size_t)((uint8_t *)t - body);
+    for (unsigned i = 0; i < 6; i++)
+        proto_put_u32(body + 4 + 4 * i, v[i]);
+    size_t len = 4 + PROTO_FAULT_DETAIL_LEN;
     proto_put_u32(body + len, proto_crc32(0, body, len));
     size_t n = proto_cobs_encode(body, len + 4, enc + 1, sizeof enc - 2);
     enc[0] = 0; /* end whatever frame the fault interrupted */
@@ -103,11 +112,15 @@ __attribute__((used, noreturn)) void fault_report(const uint32_t *frame)
         SCB_AIRCR = SCB_AIRCR_RESET; /* PM0214 §4.4.4 SYSRESETREQ */
 }
 
+/* The faulting stack pointer to r0, then onto fault_stack (never returns: it resets). */
 __attribute__((naked)) void Fault_Handler(void)
 {
     __asm volatile("tst lr, #4\n"
                    "ite eq\n"
                    "mrseq r0, msp\n"
                    "mrsne r0, psp\n"
+                   "movw r1, #:lower16:fault_stack + 128\n"
+                   "movt r1, #:upper16:fault_stack + 128\n"
+                   "msr msp, r1\n"
                    "b fault_report\n");
 }

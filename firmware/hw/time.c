@@ -79,6 +79,8 @@ uint64_t platform_now_us(void)
 }
 
 uint32_t platform_irq_save(void) { return irq_save(); }
+uint32_t platform_stack_used(void) { return stack_used_bytes(); }
+uint32_t platform_stack_size(void) { return stack_size_bytes(); }
 void platform_irq_restore(uint32_t saved) { irq_restore(saved); }
 
 void delay_us(uint32_t us)

@@ -76,6 +76,14 @@ bool uart_rx_pop(uint8_t *b) { return ring_pop(&uart_rx, b, 1) == 1; }
 
 uint32_t uart_rx_overruns(void) { return rx_overruns; }
 
+void uart_set_baud(uint32_t baud)
+{
+    /* let what is queued (the ACK at least) leave at the old rate: bounded, ~1 KB at 9600 baud */
+    for (uint32_t spin = 0; spin < 20000000u && (ring_used(&uart_tx) || !(USART_SR(U) & USART_SR_TC)); spin++)
+        uart_kick();
+    USART_BRR(U) = (g_pclk1_hz + baud / 2u) / baud; /* RM0390 §25.4.4, as uart_init */
+}
+
 void uart_write_blocking(const uint8_t *p, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {

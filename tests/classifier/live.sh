@@ -42,4 +42,17 @@ cat "$T/r.json" "$T/r.err"
 JG="$BIN/../tests/bin/jget"
 "$JG" -f "$T/r.json" -e '.samples >= 10000' '.classifications >= 150' '.events >= 3' '.mismatches == 0' \
   '.accel_g == 16' '.gyro_dps == 2000' || fail "live figures"
+# Right after a validation (its quiet period: live classification pauses 1 s after the last
+# window), in real time: START must still start the live path at once.
+kill "$QPID" 2>/dev/null; wait "$QPID" 2>/dev/null
+qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty \
+  -icount shift=0 -kernel "$T/fw/out/classifier-qemu.elf" >"$T/q2.log" 2>&1 &
+QPID=$!
+PTS=""
+for _ in $(seq 50); do PTS=$(grep -o '/dev/pts/[0-9]*' "$T/q2.log" | head -1); [ -n "$PTS" ] && break; sleep 0.1; done
+[ -n "$PTS" ] || fail "QEMU gave no pty (second run)"
+timeout 60 $I validate --model "$T/m" --port "$PTS" --limit 5 >/dev/null 2>"$T/v.err" || fail "validate: $(tail -1 "$T/v.err")"
+"$REPLAY" "$T/m" "$PTS" --samples 1000 --timeout 120 >"$T/r2.json" 2>"$T/r2.err" || {
+  cat "$T/r2.json" "$T/r2.err"; fail "live path after a validation differs"; }
+echo "after a validation: $(cat "$T/r2.json")"
 echo "live path: bit-exact"

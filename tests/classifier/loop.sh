@@ -100,5 +100,17 @@ for _ in $(seq 30); do
 done
 [ $ok = 1 ] || fail "status shows no live classification of model $hash: $st"
 echo "live: class $(echo "$st" | "$JG" .classification.class), scores $(echo "$st" | "$JG" .classification.scores), $(echo "$st" | "$JG" .classification.instructions) instructions"
+# the device's decisions (EVENT frames, only on change) reach the status: change the gesture
+ok=0
+for g in wave idle circle updown; do
+  $IM device gesture $g >/dev/null 2>&1 || fail "device gesture $g"
+  for _ in $(seq 20); do
+    $IM status --json >"$T/st.json"
+    "$JG" -f "$T/st.json" -e '.decision != null' '.decision.events >= 1' >/dev/null 2>&1 && { ok=1; break 2; }
+    sleep 0.25
+  done
+done
+[ $ok = 1 ] || fail "status shows no decision from the device: $(cat "$T/st.json")"
+echo "decision: class $("$JG" -f "$T/st.json" .decision.class), $("$JG" -f "$T/st.json" .decision.events) event(s)"
 daemon_stop
 echo PASS

@@ -50,5 +50,35 @@ int main(void)
     CHECK(proto_validate_result_parse(buf, n, &s) == -1);
     r.n_features = PROTO_MAX_VALIDATE_FEATURES + 1;
     CHECK(proto_validate_result_pack(&r, feat, buf, sizeof buf) == 0);
+
+    /* the decision block (chunk flag DECIDE): 4 more bytes, round trip, event is 0 or 1 */
+    c.flags = PROTO_VALIDATE_DECIDE | PROTO_VALIDATE_DECIDE_RESET;
+    proto_validate_pack_header(&c, buf);
+    CHECK(buf[13] == 3);
+    r.n_features = 60;
+    r.has_decision = true;
+    r.decision = 2, r.event = 1, r.votes = 3, r.previous = 0xFF;
+    n = proto_validate_result_pack(&r, feat, buf, sizeof buf);
+    CHECK(n == PROTO_VALIDATE_RESULT_HDR + 240 + 4 + PROTO_VALIDATE_DECISION_LEN);
+    CHECK(proto_validate_result_parse(buf, n, &s) == 0);
+    CHECK(s.has_decision && s.decision == 2 && s.event == 1 && s.votes == 3 && s.previous == 0xFF);
+    CHECK(proto_validate_result_parse(buf, n - 1, &s) == -1); /* neither length */
+    buf[n - 3] = 2; /* event 2 */
+    CHECK(proto_validate_result_parse(buf, n, &s) == -1);
+
+    /* EVENT: 20 bytes, round trip; another length or no change is refused */
+    struct proto_event e = { .seq = 5, .t_us = 123456789012ull, .cls_seq = 77, .class_index = 1, .previous = 0xFF, .votes = 2 };
+    CHECK(proto_event_pack(&e, buf, PROTO_EVENT_LEN - 1) == 0);
+    n = proto_event_pack(&e, buf, sizeof buf);
+    CHECK(n == PROTO_EVENT_LEN);
+    struct proto_event g;
+    CHECK(proto_event_parse(buf, n, &g) == 0);
+    CHECK(g.seq == 5 && g.t_us == 123456789012ull && g.cls_seq == 77 && g.class_index == 1 && g.previous == 0xFF && g.votes == 2);
+    CHECK(proto_event_parse(buf, n - 1, &g) == -1);
+    CHECK(proto_event_parse(buf, n + 1, &g) == -1);
+    buf[17] = 1; /* previous == class: not a change */
+    CHECK(proto_event_parse(buf, n, &g) == -1);
+    CHECK(!strcmp(proto_error_name(PROTO_ERR_FIFO_RESET), "sensor FIFO read broken: reset"));
+    CHECK(!strcmp(proto_error_name(999), "error"));
     return check_report("test_cls_proto");
 }

@@ -54,6 +54,22 @@ for g in idle wave circle updown; do
   $IM record stop --json >"$T/stop-$g.json" || fail "record stop $g"
 done
 st=$($IM status --json) || fail "status"
+# The link budget: 1 kHz does not fit 115200 baud (refused, the reason names the baud); 100 and
+# 250 Hz do; after `device baud 921600` (device and imulabd switch) 1 kHz does. Then back.
+$IM device rate 1000 >"$T/r.out" 2>&1 && fail "device rate 1000 accepted at 115200 baud"
+grep -q "115200 baud" "$T/r.out" || fail "device rate 1000: the reason does not name the baud: $(cat "$T/r.out")"
+echo "device rate 1000: $(cat "$T/r.out")"
+for r in 250 100; do $IM device rate $r >"$T/r.out" 2>&1 || fail "device rate $r: $(cat "$T/r.out")"; done
+$IM device baud 921600 >"$T/r.out" 2>&1 || fail "device baud 921600: $(cat "$T/r.out")"
+$IM device rate 1000 >"$T/r.out" 2>&1 || fail "device rate 1000 at 921600 baud: $(cat "$T/r.out")"
+ok=0
+for _ in $(seq 30); do
+  $IM status --json >"$T/st2.json" 2>/dev/null && "$J" -f "$T/st2.json" -e '.sample_rate_hz == 1000' >/dev/null 2>&1 && { ok=1; break; }
+  sleep 0.2
+done
+[ $ok = 1 ] || fail "1 kHz at 921600 baud: $(cat "$T/st2.json")"
+echo "device baud 921600: 1000 Hz accepted"
+$IM device rate 100 >/dev/null 2>&1 && $IM device baud 115200 >/dev/null 2>&1 || fail "back to 100 Hz at 115200 baud"
 kill -TERM $DPID
 wait $DPID
 DPID=

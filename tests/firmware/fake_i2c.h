@@ -35,3 +35,33 @@ void fake_mpu_sample(struct fake_mpu *m, const int16_t v[6]);
 struct i2c_bus fake_bus(struct fake_mpu *m);
 
 #endif
+
+/* ---- LIS3DH and BMI160 register-level fakes, and a bus with several devices --------------- */
+enum fake_kind { FAKE_LIS3DH = 1, FAKE_BMI160 = 2 };
+
+struct fake_regdev {
+    uint8_t addr;
+    int kind;                 /* enum fake_kind */
+    uint8_t regs[128];
+    uint8_t ptr;
+    uint8_t fifo[1024];
+    unsigned fifo_len;        /* bytes */
+    bool overrun;             /* LIS3DH OVRN_FIFO */
+    int cut_fifo_read;        /* >= 0: the next FIFO read fails after this many bytes */
+    uint8_t cmds[16];         /* BMI160 CMD writes, in order */
+    int n_cmds;
+    int writes_to[128];
+};
+
+void fake_regdev_init(struct fake_regdev *d, int kind, uint8_t addr);
+/* One sample into the FIFO (LIS3DH: accel only, if stream mode; BMI160: gyro then accel frame). */
+void fake_regdev_sample(struct fake_regdev *d, const int16_t v[6]);
+
+struct fake_multi {
+    struct fake_mpu *mpu;          /* may be NULL */
+    struct fake_regdev *devs[3];
+    int n_devs;
+    int xfers, recover_calls;
+    uint32_t slept_ms;
+};
+struct i2c_bus fake_multi_bus(struct fake_multi *m);

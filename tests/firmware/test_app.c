@@ -18,6 +18,8 @@ uint32_t platform_now_ms(void) { return now_ms; }
 uint64_t platform_now_us(void) { return (uint64_t)now_ms * 1000u; }
 uint32_t platform_irq_save(void) { return 0; }
 void platform_irq_restore(uint32_t s) { (void)s; }
+uint32_t platform_stack_used(void) { return 612; }
+uint32_t platform_stack_size(void) { return 1536; }
 
 static uint8_t txbuf[1024];
 static struct ring tx;
@@ -34,7 +36,7 @@ struct seen {
     struct proto_hello h;
     uint16_t ack_token, nak_token;
     uint8_t ack_cmd, nak_cmd, nak_reason;
-    char nak_text[80];
+    char nak_text[80], log_text[80];
     uint16_t last_count;
     uint16_t err_code;
     int16_t first[6];
@@ -109,6 +111,8 @@ static void drain(void)
             break;
         case PROTO_LOG:
             S.logs++;
+            memset(S.log_text, 0, sizeof S.log_text);
+            memcpy(S.log_text, f.payload + 1, (size_t)f.len - 1u < sizeof S.log_text - 1u ? (size_t)f.len - 1u : sizeof S.log_text - 1u);
             break;
         }
     }
@@ -195,6 +199,7 @@ static void commands(void)
     send_cmd(PROTO_CMD_INFO, 8, NULL, 0);
     CHECK_EQ(S.acks, 2);
     CHECK_EQ(S.hello, 2);
+    CHECK(!strcmp(S.log_text, "stack 612 of 1536 B used")); /* the high-water mark, on INFO */
 
     proto_put_u16(a, 20); /* too slow */
     send_cmd(PROTO_CMD_SET_RATE, 9, a, 2);
@@ -384,6 +389,15 @@ static void absent_sensor(void)
     CHECK_EQ(S.first[5], 6);
 }
 
+static uint32_t switched_to;
+static int acks_before_switch;
+static void fake_set_baud(uint32_t baud)
+{
+    switched_to = baud;
+    drain();
+    acks_before_switch = S.acks;
+}
+
 /* SET_RATE is refused when SAMPLES frames would take more than 70 % of the link, with a NAK
  * naming the baud: 1 kHz at 115200 baud needs 13,000 B/s of 11,520 (docs/firmware.md table). */
 static void rate_vs_baud(void)
@@ -414,6 +428,28 @@ static void rate_vs_baud(void)
     send_cmd(PROTO_CMD_SET_RATE, 2, a, 2);
     CHECK_EQ(S.ack_token, 2);
     CHECK_EQ(app.cfg.rate_hz, 1000);
+
+    /* the baud at run time: ACK first, then the switch; the limit follows it */
+    boot_synth();
+    app.info.set_baud = fake_set_baud;
+    uint8_t b[4];
+    proto_put_u32(b, 921600);
+    send_cmd(PROTO_CMD_SET_BAUD, 3, b, 4);
+    CHECK_EQ(S.ack_token, 3);
+    CHECK_EQ(switched_to, 921600);
+    CHECK_EQ(acks_before_switch, 1); /* the ACK was queued before the switch */
+    CHECK_EQ(S.h.baud, 921600);
+    proto_put_u16(a, 1000);
+    send_cmd(PROTO_CMD_SET_RATE, 4, a, 2);
+    CHECK_EQ(S.ack_token, 4);
+    proto_put_u32(b, 1234);
+    send_cmd(PROTO_CMD_SET_BAUD, 5, b, 4);
+    CHECK_EQ(S.nak_token, 5);
+    CHECK_EQ(S.nak_reason, PROTO_NAK_BAD_VALUE);
+    app.info.set_baud = NULL; /* a board with a fixed baud */
+    proto_put_u32(b, 115200);
+    send_cmd(PROTO_CMD_SET_BAUD, 6, b, 4);
+    CHECK_EQ(S.nak_reason, PROTO_NAK_UNSUPPORTED);
 }
 
 /* A sensor whose own clock runs 1 % fast (the MPU-6050's is +-1 %): SAMPLES times must follow the
@@ -431,7 +467,7 @@ static int fast_read(void *ctx, uint32_t now, int16_t (*out)[IMU_AXES], int max)
     return n;
 }
 static int fast_init(void *ctx, uint32_t now) { (void)ctx; (void)now; return 0; }
-static bool fast_rate_ok(uint16_t r) { return r == 100; }
+static bool fast_rate_ok(void *ctx, uint16_t r) { (void)ctx; return r == 100; }
 static int fast_configure(void *ctx, uint16_t r, uint8_t g, uint16_t d, uint32_t now)
 {
     (void)ctx; (void)r; (void)g; (void)d;
@@ -516,8 +552,30 @@ static void init_steps(void)
     CHECK_EQ(S.errors, 0);
 }
 
+/* LD2 per class: class k is k + 1 pulses of 150 ms every 2 s; uncertain (0xFF) keeps it dark. */
+static void led_pattern(void)
+{
+    for (unsigned cls = 0; cls < 4; cls++) {
+        int pulses = 0, on_ms = 0;
+        bool prev = false;
+        for (uint32_t t = 0; t < 2000; t++) {
+            bool on = led_class_on((uint8_t)cls, 10000u + t);
+            pulses += on && !prev;
+            on_ms += on;
+            prev = on;
+        }
+        CHECK_EQ(pulses, (int)cls + 1);
+        CHECK_EQ(on_ms, 150 * ((int)cls + 1));
+    }
+    int dark = 0;
+    for (uint32_t t = 0; t < 2000; t++)
+        dark += !led_class_on(0xFF, t);
+    CHECK_EQ(dark, 2000);
+}
+
 int main(void)
 {
+    led_pattern();
     rate_vs_baud();
     time_reanchor();
     init_steps();

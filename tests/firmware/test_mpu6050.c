@@ -179,7 +179,7 @@ static void sensor_ops_adapter(void)
     fake_mpu_sample(&m, z);
     fake_mpu_sample(&m, z);
     CHECK_EQ(ops.read(ops.ctx, 0, out, 4), 2);
-    CHECK(!ops.rate_ok(333));
+    CHECK(!ops.rate_ok(ops.ctx, 333));
 }
 
 /* Every WHO_AM_I of the family and its clones is accepted, named, and set up for its FIFO size

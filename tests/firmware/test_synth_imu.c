@@ -15,8 +15,8 @@ int main(void)
     synth_imu_init(&b, 7);
     struct sensor_ops ops = synth_sensor_ops_template;
     ops.ctx = &a;
-    CHECK(ops.rate_ok(50) && ops.rate_ok(333) && ops.rate_ok(1000));
-    CHECK(!ops.rate_ok(49) && !ops.rate_ok(1001));
+    CHECK(ops.rate_ok(ops.ctx, 50) && ops.rate_ok(ops.ctx, 333) && ops.rate_ok(ops.ctx, 1000));
+    CHECK(!ops.rate_ok(ops.ctx, 49) && !ops.rate_ok(ops.ctx, 1001));
     CHECK_EQ(ops.configure(&a, 333, 8, 1000, 0), 0);
     CHECK(ops.configure(&a, 333, 3, 1000, 0) < 0);
     CHECK_EQ(ops.configure(&a, 333, 8, 1000, 0), 0);
