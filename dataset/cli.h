@@ -31,6 +31,7 @@ int cmd_split(const struct cli *cli, int argc, char **argv);
 int cmd_windows(const struct cli *cli, int argc, char **argv);
 int cmd_import(const struct cli *cli, int argc, char **argv);
 int cmd_export(const struct cli *cli, int argc, char **argv);
+int cmd_export_model(const struct cli *cli, int argc, char **argv);
 int cmd_sync(const struct cli *cli, int argc, char **argv);
 int cmd_train(const struct cli *cli, int argc, char **argv);
 int cmd_eval(const struct cli *cli, int argc, char **argv);

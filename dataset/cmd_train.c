@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "store.h"
 #include "trainer.h"
+#include "trainer_int.h"
 
 struct db_data {
     struct tr_recording *rec;
@@ -484,14 +485,18 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
 }
 
 static const char eval_help[] =
-    "usage: imulab eval --model MODEL_DIR [--json] [--plot FILE.svg]\n"
+    "usage: imulab eval --model MODEL_DIR [--json] [--plot FILE.svg] [--dump-windows FILE]\n"
     "Evaluate a trained model (float and int8) on the testing recordings: accuracy, per-class\n"
     "precision, recall and F1, and the confusion matrix (rows: true label, columns: predicted).\n"
     "Also the int8 accuracy per recording (continuous mode: the vote of its windows) or per gesture\n"
     "(gesture mode), the most confused pairs, and warnings about set-ups that flatter the figures.\n"
     "  --json          {\"accuracy\", \"accuracy_int8\", \"labels\", \"confusion\", \"windows\", \"mode\",\n"
     "                  \"accuracy_recordings\", \"recordings\", \"confused\", \"warnings\", ...}\n"
-    "  --plot FILE     write the training curves and the confusion matrix as SVG\n";
+    "  --plot FILE     write the training curves and the confusion matrix as SVG\n"
+    "  --dump-windows FILE\n"
+    "                  write every testing recording's samples (int16 as the model sees them, and\n"
+    "                  the stored values) and every window's start and int8 scores, as text\n"
+    "                  (docs/deploy.md: the exported library is checked against it)\n";
 
 static void print_report(const struct tr_model *m, const int *conf, const char *title, double acc)
 {
@@ -526,14 +531,59 @@ static void json_conf(const int *conf, int n)
     printf("]");
 }
 
+/* --dump-windows: the testing recordings and the examples exactly as evaluated (tr_make_windows:
+ * windows, or gestures in gesture mode, with their features), with the int8 scores tr_evaluate saw:
+ *   imulab-eval-windows 2 HASH MODE N_AXES WINDOW_LEN STRIDE_LEN N_CLASSES N_FEATURES N_WINDOWS N_RECORDINGS
+ *   recording INDEX LABEL_INDEX N_SAMPLES      then one line per sample: N_AXES int16, N_AXES floats
+ *   window RECORDING START LEN LABEL_INDEX SCORE... FEATURE... (the examples of each recording follow
+ *   it; MODE is continuous or gesture; features as %.9g, which reads back to the same float) */
+static int dump_windows(const struct tr_model *m, const struct db_data *d, const struct tr_windows *te, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return cli_error("cannot write %s: %m", path);
+    int nrec = 0, w = 0, na = m->n_axes, rc = 0;
+    for (int i = 0; i < d->n; i++) nrec += d->rec[i].category == TR_TESTING;
+    fprintf(f, "imulab-eval-windows 2 %08x %s %d %d %d %d %d %d %d\n", m->hash,
+            m->mode == TR_MODE_GESTURE ? "gesture" : "continuous", na, m->window_len, m->stride_len, m->n_labels,
+            m->n_feat, te->n, nrec);
+    int8_t y[TR_MAX_LABELS];
+    for (int i = 0; i < d->n && !rc; i++) {
+        const struct tr_recording *r = &d->rec[i];
+        if (r->category != TR_TESTING) continue;
+        int n = r->n_samples, li = -1;
+        for (int l = 0; l < m->n_labels; l++) if (!strcmp(m->labels[l], r->label)) li = l;
+        int16_t *q = malloc(sizeof(int16_t) * (size_t)(n > 0 ? n : 1) * (size_t)na);
+        if (!q) { rc = cli_error("out of memory"); break; }
+        tr_quantize_samples(r->values, n, na, m->in_scale, q);
+        fprintf(f, "recording %d %d %d\n", i, li, n);
+        for (int t = 0; t < n; t++) {
+            for (int a = 0; a < na; a++) fprintf(f, "%s%d", a ? " " : "", q[(size_t)t * na + a]);
+            for (int a = 0; a < na; a++) fprintf(f, " %.9g", (double)r->values[(size_t)t * na + a]);
+            fputc('\n', f);
+        }
+        for (; w < te->n && te->rec[w] == i; w++) {
+            tr_predict_int8(m, te->x + (size_t)w * m->n_feat, y);
+            fprintf(f, "window %d %d %d %d", i, te->start[w], te->len[w], te->y[w]);
+            for (int c = 0; c < m->n_labels; c++) fprintf(f, " %d", y[c]);
+            for (int k = 0; k < m->n_feat; k++) fprintf(f, " %.9g", (double)te->x[(size_t)w * m->n_feat + k]);
+            fputc('\n', f);
+        }
+        free(q);
+    }
+    if (!rc && w != te->n) rc = cli_error("internal: %d windows dumped of %d", w, te->n);
+    if (fclose(f) && !rc) rc = cli_error("cannot write %s: %m", path);
+    return rc;
+}
+
 int cmd_eval(const struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"plot", required_argument, NULL, 'p'},
+                                         {"dump-windows", required_argument, NULL, 'd'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *dir = NULL, *plot = NULL;
+    const char *dir = NULL, *plot = NULL, *dump = NULL;
     int json = 0, c;
     cli_getopt_begin();
     while ((c = cli_getopt("eval", argc, argv, "h", opts)) != -1) {
@@ -542,6 +592,7 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
         case 'm': dir = optarg; break;
         case 'j': json = 1; break;
         case 'p': plot = optarg; break;
+        case 'd': dump = optarg; break;
         default: return CLI_USAGE;
         }
     }
@@ -622,6 +673,7 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
     }
     rc = CLI_OK;
     if (plot && tr_plot_svg(&m, c8, plot)) rc = cli_error("cannot write %s", plot);
+    if (dump && dump_windows(&m, &d, &te, dump)) rc = CLI_FAIL;
     free(cf);
     free(c8);
     free(crec);

@@ -39,6 +39,7 @@ static const struct command *commands(size_t *n)
         {"windows", cmd_windows, "count the windows per label and category"},
         {"import", cmd_import, "import Edge Impulse JSON/CSV files, info.labels and directories"},
         {"export", cmd_export, "export recordings in Edge Impulse formats"},
+        {"export-model", cmd_export_model, "a model as a C library, an Arduino library or a .tflite file"},
         {"sync", cmd_sync, "bring this database together with the lab's PostgreSQL database"},
         {"train", cmd_train, "train a model"},
         {"eval", cmd_eval, "evaluate a model on the testing recordings"},
@@ -95,7 +96,7 @@ static void usage(FILE *f)
             "\nCommands:\n",
             db_default, socket_default);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "  %-9s %s\n", t[i].name, t[i].summary);
+        fprintf(f, "  %-12s %s\n", t[i].name, t[i].summary);
     fprintf(f, "\nExit status: 0 success, 1 failure, 2 bad usage.\n");
 }
 
