@@ -29,7 +29,9 @@ G=(gcovr -r "$SRC" --object-directory "$B" --exclude-unreachable-branches --excl
 echo
 printf '%-16s %22s %22s\n' folder lines branches
 for d in portable trainer store daemon dataset serial tui tools firmware/core; do
-    s=$("${G[@]}" --filter "$SRC/$d/" --print-summary -o /dev/null 2>/dev/null)
+    # the text report goes to a file of the build: gcovr replaces its output file, and `-o /dev/null`
+    # turned /dev/null into a regular file for the whole machine
+    s=$("${G[@]}" --filter "$SRC/$d/" --print-summary -o "$B/coverage-$(echo "$d" | tr / -).txt" 2>/dev/null)
     l=$(printf '%s\n' "$s" | sed -n 's/^lines: *\([0-9.]*%\) (\(.*\))/\1 (\2)/p')
     b=$(printf '%s\n' "$s" | sed -n 's/^branches: *\([0-9.]*%\) (\(.*\))/\1 (\2)/p')
     printf '%-16s %22s %22s\n' "$d/" "$l" "$b"
