@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 gen "$T/in" wave:4:training idle:4:training wave:2:testing idle:2:testing
 expect 0 im import "$T/in"
-expect 0 im train --out "$T/m" --epochs 5 --quiet
+expect 0 im train --out "$T/m" --mode continuous --epochs 5 --quiet # the stride cases are about windows
 expect 0 im eval --model "$T/m" --json
 # bad NAME EXPECTED-TEXT JGET-EDIT...: eval of the edited copy exits 1 naming the problem, in
 # seconds, without a signal

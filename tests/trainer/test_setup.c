@@ -91,11 +91,13 @@ static void test_refusals(void)
     REFUSED("no recordings in category training");
     for (int i = 0; i < N; i++)
         r[i].category = i < N - 2 ? TR_TRAINING : TR_TESTING;
-    o.window_ms = 50; /* 5 samples at 100 Hz */
+    o.mode = TR_MODE_CONTINUOUS; /* the window checks (short recordings would choose gesture mode) */
+    o.window_ms = 50;            /* 5 samples at 100 Hz */
     REFUSED("need 8");
     o.window_ms = 60000;
     REFUSED("at most 4096");
     tr_options_default(&o);
+    o.mode = TR_MODE_CONTINUOUS;
     o.fft_len = 12;
     REFUSED("power of two");
     tr_options_default(&o);
