@@ -19,6 +19,13 @@
  * after SXTB16; elsewhere a plain C loop computes the same integers (bit-exact by construction:
  * integer sums do not depend on the order).
  *
+ * The weights should be word-aligned (the exporter declares them aligned(4)): the Cortex-M4 path
+ * then loads the 4 words of a block and input group with one LDM and takes two groups per pass;
+ * weights at another address are computed row by row (same results, slower).
+ *
+ * Requantization is inlined per output (one SMLAL, TFLite's rounding, layer fields hoisted) and
+ * bit-exact with imu_nn_mbqm, which handles the rare cases (left shifts, odd multipliers).
+ *
  * Buffers: inputs are read 4 bytes at a time, so every activation buffer must hold the layer's
  * n_in rounded up to 4 (IMU_NN_PAD4); the padding bytes may hold anything.
  */

@@ -245,7 +245,7 @@ static int write_c(const struct tr_model *m, const char *path)
     for (int k = 0; k < m->n_layers; k++) {
         const struct tr_qlayer *L = &m->q[k];
         fprintf(f, "\n/* layer %d: %d -> %d, weights in the blocked SMLAD layout of nn.h */\n", k, L->n_in, L->n_out);
-        snprintf(d, sizeof d, "static const int8_t w%d[%u]", k, IMU_NN_PAD4((unsigned)L->n_in) * (unsigned)L->n_out);
+        snprintf(d, sizeof d, "static const int8_t w%d[%u] __attribute__((aligned(4))) /* word loads (LDM) */", k, IMU_NN_PAD4((unsigned)L->n_in) * (unsigned)L->n_out);
         c_i8(f, d, L->w_blocked, (int)IMU_NN_PAD4((unsigned)L->n_in) * L->n_out);
         snprintf(d, sizeof d, "static const int32_t b%d[%d]", k, L->n_out);
         c_i32(f, d, L->bias_folded, L->n_out);

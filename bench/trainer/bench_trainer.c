@@ -5,8 +5,14 @@
  * minimum and the median of --repeat fits each, imulab's fits interleaved with scikit-learn's
  * process so both see the same machine load) and the ratio of the minimum times.
  *
+ * scikit-learn runs on OpenBLAS (Debian's libopenblas0-pthread, chosen for its process only with
+ * LD_LIBRARY_PATH=--blas-dir, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; the BLAS it loaded is
+ * printed), twice per round: with its default schedule and with imulab's (the same epochs,
+ * batch, Adam step and L2 penalty, no early stop).
+ *
  *   bench_trainer DATASET_DIR [--hidden 20,10 --hidden 64,32 ...] [--seed N] [--repeat N (5)]
  *                 [--python /usr/bin/python3] [--kernels auto|portable|avx2]
+ *                 [--blas-dir /usr/lib/x86_64-linux-gnu/openblas-pthread]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,13 +47,13 @@ struct result {
     const char *hidden;
     double t_min, t_med, acc, acc8, q_time;
     int epochs;
-    double sk_min, sk_med, sk_acc;
-    int sk_it;
+    double sk_min[2], sk_med[2], sk_acc[2]; /* [0] default schedule, [1] imulab's */
+    int sk_it[2];
 };
 
 int main(int argc, char **argv)
 {
-    const char *dir = NULL, *py = "/usr/bin/python3";
+    const char *dir = NULL, *py = "/usr/bin/python3", *blas_dir = "/usr/lib/x86_64-linux-gnu/openblas-pthread";
     const char *nets[MAX_NETS];
     int n_nets = 0, repeat = 5;
     unsigned seed = 1;
@@ -58,17 +64,24 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--python") && i + 1 < argc) py = argv[++i];
+        else if (!strcmp(argv[i], "--blas-dir") && i + 1 < argc) blas_dir = argv[++i];
         else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) {
             i++;
             kernels = !strcmp(argv[i], "portable") ? 0 : !strcmp(argv[i], "avx2") ? 1 : -1;
         }
         else if (!strcmp(argv[i], "--help")) {
             printf("usage: bench_trainer DATASET_DIR [--hidden 20,10 --hidden 64,32 ...] [--seed N] [--repeat N]\n"
-                   "                     [--python PATH] [--kernels auto|portable|avx2]\n");
+                   "                     [--python PATH] [--kernels auto|portable|avx2] [--blas-dir DIR]\n");
             return 0;
         } else dir = argv[i];
     }
     if (!dir) { fprintf(stderr, "bench_trainer: no dataset directory\n"); return 2; }
+    char blas_lib[600];
+    snprintf(blas_lib, sizeof blas_lib, "%s/libblas.so.3", blas_dir);
+    if (access(blas_lib, R_OK)) {
+        fprintf(stderr, "bench_trainer: --blas-dir %s: no libblas.so.3 (install libopenblas0-pthread)\n", blas_dir);
+        return 2;
+    }
     if (n_nets == 0) { nets[0] = "20,10"; nets[1] = "64,32"; n_nets = 2; }
     if (repeat < 1) repeat = 1;
     kernels = tr_fit_kernels(kernels);
@@ -97,7 +110,10 @@ int main(int argc, char **argv)
     struct result res[MAX_NETS];
     memset(res, 0, sizeof res);
     if (repeat > 64) repeat = 64;
-    double times[MAX_NETS][64], sk_times[MAX_NETS][64];
+    double times[MAX_NETS][64], sk_times[2][MAX_NETS][64];
+    char blas[512] = "";
+    char same[128];
+    snprintf(same, sizeof same, "same:%d:%d:%g:%g", o.epochs, o.batch, (double)o.lr, (double)o.l2);
     /* imulab and scikit-learn alternate, one fit of each network per round */
     for (int rep = 0; rep < repeat; rep++) {
         for (int k = 0; k < n_nets; k++) {
@@ -118,31 +134,42 @@ int main(int argc, char **argv)
             }
             tr_model_free(&mk);
         }
-        int len = snprintf(cmd, sizeof cmd, "'%s' '%s' '%s' '%s' %u 1", py, script, ftr, fte, seed);
-        for (int k = 0; k < n_nets; k++) len += snprintf(cmd + len, sizeof cmd - (size_t)len, " '%s'", nets[k]);
-        FILE *p = popen(cmd, "r");
-        for (int k = 0; k < n_nets; k++) {
-            char h[64];
-            double tmin, tmed, acc;
-            int it;
-            if (!p || fscanf(p, "%63s %lf %lf %lf %d", h, &tmin, &tmed, &acc, &it) != 5) {
+        for (int sch = 0; sch < 2; sch++) {
+            int len = snprintf(cmd, sizeof cmd,
+                               "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_LIBRARY_PATH='%s' '%s' '%s' '%s' '%s' %u 1 '%s'",
+                               blas_dir, py, script, ftr, fte, seed, sch ? same : "default");
+            for (int k = 0; k < n_nets; k++) len += snprintf(cmd + len, sizeof cmd - (size_t)len, " '%s'", nets[k]);
+            FILE *p = popen(cmd, "r");
+            if (!p || !fgets(blas, sizeof blas, p) || strncmp(blas, "blas ", 5)) {
                 fprintf(stderr, "bench_trainer: scikit-learn run failed (python3-sklearn installed?)\n");
                 return 1;
             }
-            sk_times[k][rep] = tmin;
-            res[k].sk_acc = acc;
-            res[k].sk_it = it;
+            blas[strcspn(blas, "\n")] = 0;
+            for (int k = 0; k < n_nets; k++) {
+                char h[64];
+                double tmin, tmed, acc;
+                int it;
+                if (fscanf(p, "%63s %lf %lf %lf %d", h, &tmin, &tmed, &acc, &it) != 5) {
+                    fprintf(stderr, "bench_trainer: scikit-learn run failed (python3-sklearn installed?)\n");
+                    return 1;
+                }
+                sk_times[sch][k][rep] = tmin;
+                res[k].sk_acc[sch] = acc;
+                res[k].sk_it[sch] = it;
+            }
+            pclose(p);
         }
-        if (p) pclose(p);
     }
     for (int k = 0; k < n_nets; k++) {
         qsort(times[k], (size_t)repeat, sizeof(double), cmp_d);
-        qsort(sk_times[k], (size_t)repeat, sizeof(double), cmp_d);
         res[k].hidden = nets[k];
         res[k].t_min = times[k][0];
         res[k].t_med = times[k][repeat / 2];
-        res[k].sk_min = sk_times[k][0];
-        res[k].sk_med = sk_times[k][repeat / 2];
+        for (int sch = 0; sch < 2; sch++) {
+            qsort(sk_times[sch][k], (size_t)repeat, sizeof(double), cmp_d);
+            res[k].sk_min[sch] = sk_times[sch][k][0];
+            res[k].sk_med[sch] = sk_times[sch][k][repeat / 2];
+        }
     }
     unlink(ftr);
     unlink(fte);
@@ -150,18 +177,20 @@ int main(int argc, char **argv)
     printf("dataset %s: %d training, %d test windows, %d features, seed %u, %d fits per network, %s kernels\n",
            dir, tw.n, te.n, m.n_feat, seed, repeat, kernels ? "AVX2" : "portable (4-wide)");
     printf("features (both): %.3f s for %d windows\n", t_feat, tw.n + te.n);
-    printf("%-8s | %-27s | %-15s | %-25s | %s\n", "hidden", "imulab fit s (min, median)", "imulab accuracy",
-           "sklearn fit s (min, median)", "speed-up");
-    printf("%-8s | %-27s | %-15s | %-25s | %s\n", "", "", "float   int8", "", "(sklearn min / imulab min)");
+    printf("scikit-learn %s\n", blas);
+    printf("imulab schedule: %d epochs, batch %d, Adam %g, L2 %g (scikit-learn \"same\": %s)\n", o.epochs, o.batch,
+           (double)o.lr, (double)o.l2, same);
+    printf("%-8s | %-26s | %-13s | %-35s | %-35s\n", "hidden", "imulab fit s (min, median)", "imulab acc",
+           "sklearn default: fit s, acc, speed-up", "sklearn same schedule: fit s, acc, speed-up");
     for (int k = 0; k < n_nets; k++) {
         const struct result *r = &res[k];
-        printf("%-8s | %7.4f %7.4f (%2d epochs) | %.4f  %.4f  | %7.4f %7.4f (%3d it.) | %.1fx (imulab/sklearn %.3f)\n",
-               r->hidden, r->t_min, r->t_med, r->epochs, r->acc, r->acc8, r->sk_min, r->sk_med, r->sk_it,
-               r->sk_min / r->t_min, r->t_min / r->sk_min);
+        printf("%-8s | %7.4f %7.4f (%2d ep.) | %.4f/%.4f |", r->hidden, r->t_min, r->t_med, r->epochs, r->acc, r->acc8);
+        for (int sch = 0; sch < 2; sch++)
+            printf(" %7.4f %7.4f (%3d it.) %.4f %5.1fx |", r->sk_min[sch], r->sk_med[sch], r->sk_it[sch],
+                   r->sk_acc[sch], r->sk_min[sch] / r->t_min);
+        printf("\n");
     }
-    printf("sklearn accuracy:");
-    for (int k = 0; k < n_nets; k++) printf(" %s %.4f", res[k].hidden, res[k].sk_acc);
-    printf("\n");
+    printf("(imulab acc: float/int8 test accuracy; speed-up: sklearn min / imulab min)\n");
     tr_windows_free(&tw);
     tr_windows_free(&te);
     tr_model_free(&m);

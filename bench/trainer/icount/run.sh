@@ -1,20 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Instructions executed by features + int8 inference for one window of a model, on the emulated
-# Cortex-M4 (QEMU netduinoplus2, one instruction per translation block, exec trace between two
-# markers). Usage: bench/trainer/icount/run.sh MODEL_DIR
+# Instructions and estimated Cortex-M4 cycles of features + int8 inference for one window of a
+# model, on the emulated Cortex-M4 (QEMU netduinoplus2, exact execution trace between two markers,
+# weighted by bench/cycles/m4cycles.py, zero wait states), per function: the whole window, then
+# the features alone, then quantization + inference alone. Built -O2 like bench/kernel; the
+# classifier firmware builds this code -Os (its figure is in bench/cycles/duty.sh).
+# Usage: bench/trainer/icount/run.sh MODEL_DIR
 set -euo pipefail
 M=${1:?usage: run.sh MODEL_DIR}
 H=$(cd "$(dirname "$0")" && pwd)
 P=$H/../../../portable
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-cp "$M/model.c" "$M/model.h" "$H/main.c" "$H/link.ld" "$H/count.py" "$W/"
+cp "$M/model.c" "$M/model.h" "$H/main.c" "$H/link.ld" "$W/"
 cd "$W"
 arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -O2 -ffp-contract=off \
   -fno-tree-loop-distribute-patterns -nostdlib -I"$P" -T link.ld main.c model.c "$P/imu_features.c" "$P/nn.c" -lgcc -o t.elf
 arm-none-eabi-size t.elf
-timeout 8 qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -kernel t.elf \
+timeout 20 qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -kernel t.elf \
   -singlestep -d exec,nochain -D trace.log >/dev/null 2>&1 || true
-arm-none-eabi-nm -n t.elf | grep -i " t " > syms.txt
-python3 count.py
+python3 "$H/../../cycles/m4cycles.py" t.elf trace.log --region marker_start marker_end --top 10 |
+  sed -e 's/^region 1:/features + inference:/' -e 's/^region 2:/features alone:/' -e 's/^region 3:/quantization + inference alone:/'
