@@ -51,7 +51,7 @@ echo "classifier-nucleo-f446re: flash $flash B, RAM $ram B"
 
 # validate on the emulated board
 qemu_start "$T/fw/out/classifier-qemu.elf"
-timeout 60 $I validate --model "$T/m" --port "$PTS" --json >"$T/v.json" 2>"$T/v.err" || fail "validate: $(tail -1 "$T/v.err")"
+timeout 240 $I validate --model "$T/m" --port "$PTS" --json >"$T/v.json" 2>"$T/v.err" || fail "validate: $(tail -1 "$T/v.err")"
 JG="$BIN/../tests/bin/jget"
 read -r win exact acc ins < <("$JG" -f "$T/v.json" .windows .bit_exact .accuracy .instructions_per_window)
 echo "validate: $win windows, $exact bit-exact, accuracy $acc, $ins instructions/window"
