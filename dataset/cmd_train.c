@@ -138,7 +138,7 @@ static const char train_help[] =
     "  --lr X               Adam learning rate (default 0.005)\n"
     "  --l2 X               L2 weight penalty (default 0.003)\n"
     "  --val-frac X         hold out this part of the training recordings for validation (default 0)\n"
-    "  --patience N         stop after N epochs without improvement (default 0: off)\n"
+    "  --patience N         stop after N epochs without improvement, keeping the best weights (default 5; 0: off)\n"
     "  --no-class-weights   do not weight the loss by inverse label frequency\n"
     "  --features LIST      any of stats,spectral,raw (default stats,spectral,raw)\n"
     "  --fft-len N          FFT frame length, power of two 8..128 (default 16)\n"

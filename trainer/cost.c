@@ -5,7 +5,8 @@
  *
  * The model is a sum of terms that follow the code: per sample and axis (conversion, mean and
  * moments), per filter section, per FFT frame (trivial and twiddled butterflies of the radix-2
- * transform, counted as portable/imu_features.c runs them), per spectral bin (log10), per raw point;
+ * transform, counted as portable/imu_features.c runs them; a measured figure for the 16-point
+ * frames, which have their own path), per spectral bin (log10), per raw point;
  * per feature (input quantization), per block of 4 weight rows x 4 inputs (two SMLAD pairs), per
  * leftover row x 4 inputs, per output (requantization), per layer. The coefficients were fitted by
  * least squares on 27 shapes measured with tests/trainer/cost/run.sh (QEMU -icount; the firmware
@@ -64,16 +65,27 @@ static int fft_frames(unsigned n, unsigned nf)
 double tr_cost_feature_instructions(const struct imu_feat_config *f)
 {
     const double na = f->n_axes, n = f->window_len;
-    double per_axis = 18.36 * n + 15.3 * n * f->n_sections;
-    if (f->flags & IMU_FEAT_STATS) per_axis += 482.0;
+    /* per sample: scaling, sum and moments (always computed); the stats group's divisions and
+     * square root; raw points: measured with tests/trainer/cost/run.sh on stats-only models of 52
+     * and 104 samples and stats + raw 32 (the code of issue 15: scaling and sum in one pass) */
+    double per_axis = 19.0 * n + 15.3 * n * f->n_sections;
+    if (f->flags & IMU_FEAT_STATS) per_axis += 58.0;
     if (f->flags & IMU_FEAT_SPECTRAL) {
         const unsigned nf = f->fft_len, m = nf / 2;
-        double triv, twid;
-        fft_butterflies(m, &triv, &twid);
         const int fr = fft_frames(f->window_len, nf);
-        per_axis += fr * (21.43 * twid + 71.12 * triv) + 65.91 * m;
+        if (nf == 16) {
+            /* the 16-point frame path (frame16 in imu_features.c): measured on the default model
+             * (104 x 3 samples, 12 frames per axis: 16,542 instructions of features) */
+            per_axis += fr * 228.4 + 65.91 * m;
+        } else {
+            /* the general radix-2 path, fitted before issue 15 together with a per-axis constant of
+             * 482 that the measurements above put elsewhere: 424 of it stays here */
+            double triv, twid;
+            fft_butterflies(m, &triv, &twid);
+            per_axis += fr * (21.43 * twid + 71.12 * triv) + 65.91 * m + 424.0;
+        }
     }
-    if (f->flags & IMU_FEAT_RAW) per_axis += 25.08 * f->raw_points;
+    if (f->flags & IMU_FEAT_RAW) per_axis += 26.5 * f->raw_points;
     if (f->flags & IMU_FEAT_SUBSTATS) per_axis += 7.0 * n + 41.0 * f->n_sub;
     if (f->flags & IMU_FEAT_DERIV) per_axis += 8.0 * (f->raw_points - 1);
     return na * per_axis;

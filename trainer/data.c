@@ -30,7 +30,7 @@ void tr_options_default(struct tr_options *o)
     o->batch = 16;
     o->lr = 0.005f;
     o->l2 = 3e-3f;
-    o->patience = 0;
+    o->patience = 5; /* early stop when the training loss has not improved for 5 epochs */
     o->val_frac = 0.0f;
     o->class_weights = 1;
     o->qat_epochs = -1;

@@ -89,7 +89,7 @@ struct tr_options {
     int batch;                  /* 16 */
     float lr;                   /* Adam step, 0.005 */
     float l2;                   /* 3e-3 */
-    int patience;               /* early stopping, epochs without improvement; 0 = off (default) */
+    int patience;               /* early stopping, epochs without improvement (default 5); 0 = off */
     float val_frac;             /* part of the training recordings held out for validation */
     int class_weights;          /* 1 = weight the loss by inverse label frequency */
     float aug_noise;            /* std of gaussian noise added to features (normalized units) */

@@ -90,6 +90,9 @@ set_target_properties(cls_fast PROPERTIES COMPILE_OPTIONS "${_cls_opts}")
 target_compile_options(cls_fast PRIVATE -Os -flto)
 if(_cls_cos)
   target_compile_definitions(cls_fast PRIVATE IMU_FEAT_COS_TABLE=imu_model_cos IMU_FEAT_COS_LEN=${_cls_cos}u)
+else()
+  # no spectral group: only the general frame path is compiled (and dropped, unused), not the 16-point one
+  target_compile_definitions(cls_fast PRIVATE IMU_FEAT_COS_LEN=0u)
 endif()
 
 # SysTick ticks per instruction: QEMU -icount shift=0 runs 1 instruction per ns at 168 MHz.
