@@ -11,7 +11,10 @@
  *
  * Candidates. A coordinate search in stages, each varying one group of options around the best
  * configuration so far (search_stages): 1 window length, 2 feature groups with FFT length and raw
- * points, 3 hidden layers, 4 epochs and L2, 5 augmentation, 6 seeds. Stages 1 and 2 give each
+ * points, 3 hidden layers, 4 epochs and L2, 5 augmentation, 6 seeds. Stages 1-4 run with
+ * augmentation (2 copies, amplitude +-15%, rotations up to 45 degrees, time shifts) unless the user
+ * gave augmentation options: their scores then say how a configuration holds up on variations of
+ * the training people, and stage 5 keeps the most regular level within noise of the best. Stages 1 and 2 give each
  * input the largest network of a ladder that fits the budget; options the user fixed (pins) are
  * not varied. Every candidate's device cost is predicted (cost.c) before anything is trained:
  * one over budget is recorded as skipped and never fitted, so it can never win.
@@ -590,6 +593,22 @@ static int run_stage(struct ctx *c, const char *what, const int *idx, int n, str
 
 #define MAXC 64
 
+/* The augmentation levels of the search, from the most regular to none: copies of each training
+ * recording scaled by up to +-scale, rotated by up to rot degrees (3 axes) and shifted by up to a
+ * quarter window (gesture mode: each end trimmed by up to that). */
+static const struct aug_level { int copies; float scale, rot; int shift_div; } AUG_LEVELS[] = {
+    {4, 0.15f, 45, 4}, {2, 0.15f, 45, 4}, {2, 0.1f, 10, 0}, {0, 0, 0, 0}};
+#define AUG_SEARCH_START 1 /* the level stages 1-4 run with */
+
+static void set_aug(const struct ctx *c, struct tr_options *o, int level)
+{
+    const struct aug_level *a = &AUG_LEVELS[level];
+    o->aug_copies = a->copies;
+    o->aug_scale = a->scale;
+    o->aug_rotate_deg = c->ds->rec[0].n_axes == 3 ? a->rot : 0;
+    o->aug_shift_ms = a->shift_div ? o->window_ms / a->shift_div : 0;
+}
+
 static int search_stages(struct ctx *c, const struct tr_options *base)
 {
     const struct tr_search_options *so = c->so;
@@ -613,6 +632,10 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
         }
     }
     const int gesture = cur.mode == TR_MODE_GESTURE;
+    /* augmentation from the start (unless given): stages 1-4 compare candidates on fits that saw
+     * varied amplitude, orientation and timing, as new people will bring; stage 5 may drop it */
+    const int aug_search = !(pins & TR_PIN_AUG);
+    if (aug_search) set_aug(c, &cur, AUG_SEARCH_START);
 
     /* stage 1: window length and stride (continuous), points per gesture (gesture) */
     c->stage = 1;
@@ -645,6 +668,7 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
                 if (med > 0 && w[i] > med) continue; /* longer than most recordings */
                 o.window_ms = w[i];
                 o.stride_ms = w[i] / 2;
+                if (aug_search) set_aug(c, &o, AUG_SEARCH_START); /* the shift follows the window */
             }
             if (fit_ladder(c, &o)) continue;
             int e = add_entry(c, &o, 1);
@@ -741,20 +765,22 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
         if (run_stage(c, "epochs and L2", idx, n, &cur, 0)) return -1;
     }
 
-    /* stage 5: augmentation */
+    /* stage 5: augmentation. Stages 1-4 ran with AUG_SEARCH_START; the candidates go from the most
+     * regular (the strongest augmentation) to none, and the pick is the first within one standard
+     * error of the best: when cross-validation cannot tell them apart (the usual case once the
+     * folds are all but solved), the one that has seen the most variation of amplitude, device
+     * orientation and timing wins -- the one-standard-error rule with "most regular" for
+     * "simplest". New people hold the device at angles the training people did not: rotations of
+     * up to 45 degrees stand for that. */
     c->stage = 5;
     n = 0;
-    if (c->pick >= 0) idx[n++] = c->pick; /* the current configuration first */
-    if (!(pins & TR_PIN_AUG)) {
-        struct { int copies; float scale, rot; int shift_div; } as[] = {{0, 0, 0, 0}, {2, 0.1f, 10, 0}, {2, 0.15f, 20, 4}};
-        int na = quick ? 2 : 3;
-        for (int i = 0; i < na; i++) {
+    if (aug_search) {
+        const int nl = (int)(sizeof AUG_LEVELS / sizeof AUG_LEVELS[0]);
+        for (int i = 0; i < nl; i++) {
+            if (quick && i != 0 && i != nl - 1 && i != AUG_SEARCH_START) continue;
             struct tr_options o = cur;
-            o.aug_copies = as[i].copies;
-            o.aug_scale = as[i].scale;
-            o.aug_rotate_deg = c->ds->rec[0].n_axes == 3 ? as[i].rot : 0;
-            o.aug_shift_ms = as[i].shift_div ? o.window_ms / as[i].shift_div : 0;
-            int e = add_entry(c, &o, 5);
+            set_aug(c, &o, i);
+            int e = add_entry(c, &o, 5); /* the current configuration is one of them: found again */
             if (e < 0) return -1;
             idx[n++] = e;
         }
