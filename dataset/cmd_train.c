@@ -392,7 +392,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         }
         if (!json) tr_search_print(&sr, 10, stdout);
         struct tr_options w = sr.e[sr.best].o;
-        if (o.mode == TR_MODE_AUTO) w.mode = TR_MODE_AUTO; /* the refit chooses (and says) the same mode */
+        /* the refit keeps the mode the search chose (stage 0 says how, below) */
         w.verbose = 0;
         w.progress_out = prog;
         w.progress_bar = 0;
@@ -404,6 +404,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         return cli_error("%s", err);
     }
     if (search) m.search_json = tr_search_json(&sr, 20);
+    if (search && sr.mode_reason[0]) snprintf(m.mode_reason, sizeof m.mode_reason, "%s", sr.mode_reason);
     snprintf(m.options_json, sizeof m.options_json,
              "{\"mode\":\"%s\",\"gesture_points\":%d,\"gesture_max_ms\":%d,\"gesture_min_ms\":%d,"
              "\"gesture_hold_ms\":%d,\"gesture_buf\":%d,\"gesture_trim\":%s,\"seg_on\":%g,\"seg_off\":%g,\"n_sub\":%d,\"feat_flags\":%d,"

@@ -620,21 +620,55 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
     for (int i = 0; i < c->ds->n; i++)
         if (c->ds->rec[i].category == TR_TRAINING) { (void)rate; break; }
 
-    /* the mode: given, or chosen from the recording lengths (tr_setup_model) */
+    /* augmentation from the start (unless given): stages 1-4 compare candidates on fits that saw
+     * varied amplitude, orientation and timing, as new people will bring; stage 5 may drop it */
+    const int aug_search = !(pins & TR_PIN_AUG);
+
+    /* stage 0: the mode, unless given. The recording lengths suggest one (tr_setup_model: the
+     * median training recording against the longest gesture); both modes' starting configurations
+     * are scored, the suggested one first, and the other wins only by more than one standard
+     * error -- recordings of one gesture each that are long, or short clips of an activity, are
+     * not left to the lengths alone. */
     if (cur.mode == TR_MODE_AUTO) {
         int ii;
         struct input *in = get_input(c, &cur, &ii);
         if (!in) return -1;
         if (in->setup_ok) {
-            cur.mode = in->setup.mode;
+            const int prior = in->setup.mode, other = prior == TR_MODE_GESTURE ? TR_MODE_CONTINUOUS : TR_MODE_GESTURE;
+            const double med = tr_median_ms(c->ds, TR_TRAINING);
+            char len_reason[sizeof in->setup.mode_reason]; /* in moves when the cache grows */
+            snprintf(len_reason, sizeof len_reason, "%s", in->setup.mode_reason);
+            c->stage = 0;
+            n = 0;
+            int cand[2] = {-1, -1};
+            for (int k = 0; k < 2; k++) {
+                struct tr_options o = cur;
+                o.mode = k ? other : prior;
+                if (aug_search) set_aug(c, &o, AUG_SEARCH_START);
+                if (fit_ladder(c, &o)) continue;
+                int e = add_entry(c, &o, 0);
+                if (e < 0) return -1;
+                idx[n++] = cand[k] = e;
+            }
+            if (run_stage(c, "mode", idx, n, &cur, 0)) return -1;
+            if (c->pick < 0) cur.mode = prior;
+            const char *name[2] = {"continuous", "gesture"};
+            double sp = cand[0] >= 0 ? c->res->e[cand[0]].score : -1, sq = cand[1] >= 0 ? c->res->e[cand[1]].score : -1;
+            const int chosen = cur.mode == TR_MODE_GESTURE;
+            if (sp >= 0 && sq >= 0)
+                snprintf(c->res->mode_reason, sizeof c->res->mode_reason,
+                         "%s: cross-validation %.4f, %s %.4f (median training recording %.0f ms, suggesting %s)",
+                         name[chosen], chosen == (prior == TR_MODE_GESTURE) ? sp : sq,
+                         name[!chosen], chosen == (prior == TR_MODE_GESTURE) ? sq : sp, med,
+                         name[prior == TR_MODE_GESTURE]);
+            else
+                snprintf(c->res->mode_reason, sizeof c->res->mode_reason, "%s: %s (%s could not be scored)",
+                         name[chosen], len_reason, name[!chosen]);
             if (so->verbose && so->progress_out && !so->progress_bar)
-                fprintf(so->progress_out, "search: mode %s\n", in->setup.mode_reason);
+                fprintf(so->progress_out, "search: mode %s\n", c->res->mode_reason);
         }
     }
     const int gesture = cur.mode == TR_MODE_GESTURE;
-    /* augmentation from the start (unless given): stages 1-4 compare candidates on fits that saw
-     * varied amplitude, orientation and timing, as new people will bring; stage 5 may drop it */
-    const int aug_search = !(pins & TR_PIN_AUG);
     if (aug_search) set_aug(c, &cur, AUG_SEARCH_START);
 
     /* stage 1: window length and stride (continuous), points per gesture (gesture) */
@@ -833,7 +867,7 @@ int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, co
     if (res->threads > 16) res->threads = 16;
     tr_fit_kernels_init();
     pthread_mutex_init(&c.lock, NULL);
-    c.total_fits_planned = (so->quick ? 14 : 45) * c.n_folds;
+    c.total_fits_planned = (so->quick ? 16 : 47) * c.n_folds;
     if (so->verbose && so->progress_out && !so->progress_bar)
         fprintf(so->progress_out, "search: %d-fold cross-validation by %s (%d %s), %d threads\n", c.n_folds,
                 res->by_subject ? "subject" : "recording", res->n_groups, res->by_subject ? "groups" : "recordings",
@@ -954,6 +988,7 @@ char *tr_search_json(const struct tr_search *r, int top)
     cJSON_AddNumberToObject(j, "fits", r->n_fits);
     cJSON_AddNumberToObject(j, "threads", r->threads);
     cJSON_AddNumberToObject(j, "seconds", r->seconds);
+    if (r->mode_reason[0]) cJSON_AddStringToObject(j, "mode_reason", r->mode_reason);
     cJSON_AddStringToObject(j, "score", "(cv_accuracy + cv_accuracy_int8) / 2, pooled over the held-out windows");
     int n;
     int *ix = ranking(r, &n);

@@ -377,6 +377,7 @@ struct tr_search {
     int n_folds, n_groups, by_subject, n_fits, n_over_budget;
     int threads;
     double seconds;
+    char mode_reason[160];      /* how stage 0 chose the mode (empty when it was given) */
 };
 
 /* Fold of each recording of ds (fold[i], -1 for recordings not in training): k folds grouped by
