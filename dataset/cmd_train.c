@@ -738,6 +738,11 @@ static int segments_of(const struct tr_model *m, const float *v, int64_t n, uint
             ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
         }
     }
+    uint32_t a, l;
+    int ev = imu_seg_finish(&st, &a, &l); /* one running when the recording stops */
+    if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < max) {
+        ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
+    }
     free(q);
     return ns;
 }
