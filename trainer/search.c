@@ -181,7 +181,8 @@ static int same_input(const struct tr_options *a, const struct tr_options *b)
     int aug_a = a->aug_copies > 0, aug_b = b->aug_copies > 0;
     if (aug_a != aug_b) return 0;
     if (aug_a && (a->aug_copies != b->aug_copies || a->aug_scale != b->aug_scale ||
-                  a->aug_rotate_deg != b->aug_rotate_deg || a->aug_shift_ms != b->aug_shift_ms || a->seed != b->seed))
+                  a->aug_rotate_deg != b->aug_rotate_deg || a->aug_shift_ms != b->aug_shift_ms || a->seed != b->seed ||
+                  a->aug_warp != b->aug_warp))
         return 0;
     if (a->mode != b->mode || a->feat_auto != b->feat_auto || a->n_sub != b->n_sub) return 0;
     if (a->mode == TR_MODE_GESTURE &&
@@ -250,8 +251,8 @@ static void desc_of(const struct tr_options *o, char *buf, size_t len)
     if (o->feat_auto) q += snprintf(feats + q, sizeof feats - (size_t)q, "%sauto", q ? "+" : "");
     char aug[48] = "";
     if (o->aug_copies > 0)
-        snprintf(aug, sizeof aug, " aug %dx(s%.2g,r%.3g,t%d)", o->aug_copies, (double)o->aug_scale,
-                 (double)o->aug_rotate_deg, o->aug_shift_ms);
+        snprintf(aug, sizeof aug, o->aug_warp > 0 ? " aug %dx(s%.2g,r%.3g,t%d,w%.2g)" : " aug %dx(s%.2g,r%.3g,t%d)",
+                 o->aug_copies, (double)o->aug_scale, (double)o->aug_rotate_deg, o->aug_shift_ms, (double)o->aug_warp);
     snprintf(buf, len, "%s %s hidden %s ep %d l2 %.3g%s seed %u", where, feats, hid,
              o->epochs, (double)o->l2, aug, o->seed);
 }
@@ -968,6 +969,7 @@ static cJSON *entry_json(const struct tr_search_entry *e)
     cJSON_AddNumberToObject(op, "aug_scale", o->aug_scale);
     cJSON_AddNumberToObject(op, "aug_rotate_deg", o->aug_rotate_deg);
     cJSON_AddNumberToObject(op, "aug_shift_ms", o->aug_shift_ms);
+    cJSON_AddNumberToObject(op, "aug_warp", o->aug_warp);
     cJSON_AddNumberToObject(op, "seed", o->seed);
     cJSON *c = cJSON_AddObjectToObject(j, "device_cost");
     cJSON_AddNumberToObject(c, "flash_bytes", e->cost.flash);
