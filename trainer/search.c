@@ -464,6 +464,18 @@ static void *worker(void *arg)
 
 static double score_of(const struct tr_search_entry *e) { return 0.5 * (e->cv_float + e->cv_int8); }
 
+/* The training recordings (those with a fold) that have no example in w. */
+static int recordings_without_examples(const struct ctx *c, const struct tr_windows *w)
+{
+    char *seen = calloc((size_t)(c->ds->n ? c->ds->n : 1), 1);
+    if (!seen) return 0;
+    for (int i = 0; i < w->n; i++) seen[w->rec[i]] = 1;
+    int missing = 0;
+    for (int i = 0; i < c->ds->n; i++) missing += c->fold[i] >= 0 && !seen[i];
+    free(seen);
+    return missing;
+}
+
 /* Train and score every candidate of the list that is within budget and not scored yet. */
 static int evaluate(struct ctx *c, const int *idx, int n)
 {
@@ -517,6 +529,12 @@ static int evaluate(struct ctx *c, const int *idx, int n)
             s += a; s2 += a * a;
         }
         c->evaluated[e] = 1;
+        /* held-out recordings that gave no example (gesture mode: the segmenter found no gesture
+         * in a long recording) count as one miss each, so that the modes compare on the same
+         * recordings: an idle class whose recordings give no gesture cannot score by absence */
+        const int missing = recordings_without_examples(c, &c->in[c->entry_input[e]].plain);
+        nv += missing;
+        nr += missing;
         if (failed || nv == 0) { en->score = -1; continue; }
         en->cv_float = (double)of / nv;
         en->cv_int8 = (double)o8 / nv;
