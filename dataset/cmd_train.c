@@ -152,6 +152,8 @@ static const char train_help[] =
     "  --aug-rotate DEG     random rotation of the axis frame up to DEG degrees (3 axes)\n"
     "  --aug-shift-ms N     random time shift of the copies' windows up to N ms\n"
     "  --aug-noise X        gaussian noise on the normalized features while training\n"
+    "  --aug-warp X         random time warp of the copies' windows or gestures: pace 1 +- X in\n"
+    "                       4 pieces, first and last samples kept (0..0.5, e.g. 0.2)\n"
     "  --qat-epochs N       quantization-aware fine-tuning for N epochs after float training (0:\n"
     "                       never); by default it runs for 20 epochs when post-training int8 loses\n"
     "                       more than 1 point against float on the validation part (on the training\n"
@@ -208,7 +210,7 @@ static int parse_float(const char *s, double lo, double hi, float *v)
 }
 
 enum train_opt { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
-           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
+           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_AWARP, O_QAT, O_QUIET,
            O_AUTO, O_FOLDS, O_THREADS, O_BFLASH, O_BRAM, O_BINSN, O_QUICK, O_JSON,
            O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM };
 
@@ -232,6 +234,7 @@ static unsigned pin_of(int opt)
     case O_AROT: return TR_PIN_AUG;
     case O_ASH: return TR_PIN_AUG;
     case O_ANO: return TR_PIN_AUG;
+    case O_AWARP: return TR_PIN_AUG;
     case O_MODE: return TR_PIN_MODE;
     case O_GPTS: return TR_PIN_POINTS;
     case O_NSUB: return TR_PIN_FEATURES;
@@ -254,6 +257,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"filter-order", required_argument, NULL, O_FORD}, {"aug-copies", required_argument, NULL, O_ACOP},
         {"aug-scale", required_argument, NULL, O_ASC}, {"aug-rotate", required_argument, NULL, O_AROT},
         {"aug-shift-ms", required_argument, NULL, O_ASH}, {"aug-noise", required_argument, NULL, O_ANO},
+        {"aug-warp", required_argument, NULL, O_AWARP},
         {"qat-epochs", required_argument, NULL, O_QAT}, {"quiet", no_argument, NULL, O_QUIET},
         {"auto", no_argument, NULL, O_AUTO}, {"folds", required_argument, NULL, O_FOLDS},
         {"threads", required_argument, NULL, O_THREADS}, {"budget-flash", required_argument, NULL, O_BFLASH},
@@ -281,7 +285,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     while ((c = cli_getopt(cmd, argc, argv, "h", opts)) != -1) {
         switch (c) {
         case O_WIN: case O_STRIDE: case O_HID: case O_EP: case O_L2: case O_FEAT: case O_FFT: case O_RAW:
-        case O_FILT: case O_FHZ: case O_FORD: case O_ACOP: case O_ASC: case O_AROT: case O_ASH: case O_ANO:
+        case O_FILT: case O_FHZ: case O_FORD: case O_ACOP: case O_ASC: case O_AROT: case O_ASH: case O_ANO: case O_AWARP:
         case O_BATCH: case O_LR: case O_VAL: case O_PAT: case O_NOCW: case O_NOHANN: case O_QAT:
         case O_MODE: case O_GPTS: case O_GMAX: case O_GMIN: case O_GHOLD: case O_GBUF: case O_SON: case O_SOFF:
         case O_NSUB: case O_TRIM:
@@ -351,6 +355,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD_RANGE("--aug-rotate"); break;
         case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD_RANGE("--aug-shift-ms"); break;
         case O_ANO: if (parse_float(optarg, 0, 10, &o.aug_noise)) BAD_RANGE("--aug-noise"); break;
+        case O_AWARP: if (parse_float(optarg, 0, 0.5, &o.aug_warp)) BAD_RANGE("--aug-warp"); break;
         case O_QAT: if (parse_int(optarg, 0, 100000, &o.qat_epochs)) BAD_RANGE("--qat-epochs"); break;
         case O_QUIET: quiet = 1; break;
         default: return CLI_USAGE;
@@ -392,7 +397,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         }
         if (!json) tr_search_print(&sr, 10, stdout);
         struct tr_options w = sr.e[sr.best].o;
-        if (o.mode == TR_MODE_AUTO) w.mode = TR_MODE_AUTO; /* the refit chooses (and says) the same mode */
+        /* the refit keeps the mode the search chose (stage 0 says how, below) */
         w.verbose = 0;
         w.progress_out = prog;
         w.progress_bar = 0;
@@ -404,13 +409,14 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         return cli_error("%s", err);
     }
     if (search) m.search_json = tr_search_json(&sr, 20);
+    if (search && sr.mode_reason[0]) snprintf(m.mode_reason, sizeof m.mode_reason, "%s", sr.mode_reason);
     snprintf(m.options_json, sizeof m.options_json,
              "{\"mode\":\"%s\",\"gesture_points\":%d,\"gesture_max_ms\":%d,\"gesture_min_ms\":%d,"
              "\"gesture_hold_ms\":%d,\"gesture_buf\":%d,\"gesture_trim\":%s,\"seg_on\":%g,\"seg_off\":%g,\"n_sub\":%d,\"feat_flags\":%d,"
              "\"window_ms\":%d,\"stride_ms\":%d,\"seed\":%u,\"epochs\":%d,\"batch\":%d,\"lr\":%g,\"l2\":%g,"
              "\"val_frac\":%g,\"patience\":%d,\"class_weights\":%s,\"fft_len\":%d,\"raw_points\":%d,"
              "\"filter\":%d,\"filter_hz\":%g,\"filter_order\":%d,\"aug_copies\":%d,\"aug_scale\":%g,"
-             "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g,\"qat_epochs\":%d,\"hidden\":[%d,%d,%d],\"n_hidden\":%d,\"auto\":%s}",
+             "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g,\"aug_warp\":%g,\"qat_epochs\":%d,\"hidden\":[%d,%d,%d],\"n_hidden\":%d,\"auto\":%s}",
              o.mode == TR_MODE_AUTO ? "auto" : o.mode == TR_MODE_GESTURE ? "gesture" : "continuous",
              o.gesture_points, o.gesture_max_ms, o.gesture_min_ms, o.gesture_hold_ms, o.gesture_buf,
              o.gesture_trim ? "true" : "false",
@@ -418,7 +424,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
              o.window_ms, o.stride_ms, o.seed, o.epochs, o.batch, (double)o.lr, (double)o.l2, (double)o.val_frac,
              o.patience, o.class_weights ? "true" : "false", o.fft_len, o.raw_points, o.filter, (double)o.filter_hz,
              o.filter_order, o.aug_copies, (double)o.aug_scale, (double)o.aug_rotate_deg, o.aug_shift_ms,
-             (double)o.aug_noise, o.qat_epochs, o.hidden[0], o.hidden[1], o.hidden[2], o.n_hidden,
+             (double)o.aug_noise, (double)o.aug_warp, o.qat_epochs, o.hidden[0], o.hidden[1], o.hidden[2], o.n_hidden,
              search ? "true" : "false");
     double total = tr_now() - t0;
     if (tr_export(&m, out, err, sizeof err)) {
@@ -736,6 +742,11 @@ static int segments_of(const struct tr_model *m, const float *v, int64_t n, uint
         if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < max) {
             ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
         }
+    }
+    uint32_t a, l;
+    int ev = imu_seg_finish(&st, &a, &l); /* one running when the recording stops */
+    if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < max) {
+        ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
     }
     free(q);
     return ns;

@@ -118,6 +118,14 @@ bool live_next(struct live *l)
     return false;
 }
 
+const int16_t *live_next_sample(struct live *l)
+{
+    if (l->pend_next >= l->n_pend)
+        return NULL;
+    l->n_out++;
+    return l->pend[l->pend_next++];
+}
+
 /* Swap rows a and b of the window. */
 static void swap_rows(struct live *l, uint32_t a, uint32_t b)
 {

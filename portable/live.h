@@ -13,7 +13,8 @@
  *                       (output j sits at input position j * in_hz / out_hz; equal rates pass through)
  *   3. window ring      the last window_len converted samples; every stride_len samples a window is
  *                       due. live_window() rotates the ring in place into time order (oldest first).
- *   [a gesture segmenter slots in here: it would decide in live_next() which due windows go on]
+ *   [gesture mode: live_next_sample() instead of the ring -- every converted sample goes to the
+ *    motion segmenter and gesture buffer of portable/segment.c]
  *   4. scaling          live_scales(): physical units per LSB of each model axis, from the sensor's
  *                       ranges (live_sensor_scales) -- the scale imu_features() multiplies by
  *   5. decision logic   live_decide(): a confidence threshold (the margin between the two best int8
@@ -94,6 +95,10 @@ void live_put(struct live *l, const int16_t *sensor_sample);
 /* Move converted samples into the window; true when a window is due (classify live_window(),
  * then call live_next() again for the rest). */
 bool live_next(struct live *l);
+/* Gesture mode: the next converted sample (n_axes values), or NULL when none is left; every one
+ * comes out, the first after a restart included (the window ring is not used: the caller's
+ * segmenter and gesture buffer take the samples one by one). Valid until the next live_put(). */
+const int16_t *live_next_sample(struct live *l);
 /* The window in time order (rotated in place; the ring goes on from there). */
 const int16_t *live_window(struct live *l);
 /* Physical units per LSB of each model axis from the sensor's per-axis scales. */

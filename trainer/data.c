@@ -569,12 +569,13 @@ int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, i
     int cap = 0;
     const int wl = m->window_len, na = m->n_axes;
     int16_t *win = malloc(sizeof(int16_t) * (size_t)wl * (size_t)na);
+    int16_t *warped = malloc(sizeof(int16_t) * (size_t)wl * (size_t)na);
     float *work = malloc(sizeof(float) * (size_t)imu_features_work_len(&m->feat));
     int16_t *gstore = malloc(sizeof(int16_t) * (size_t)(m->gesture_buf > 0 ? m->gesture_buf : 1) * (size_t)na);
     int copies = aug ? aug->aug_copies : 0;
     uint64_t rng = 0x9e3779b97f4a7c15ull ^ (aug ? aug->seed : 0);
     int rc = -1;
-    if (!win || !work || !gstore) goto out;
+    if (!win || !warped || !work || !gstore) goto out;
     for (int i = 0; i < ds->n; i++) {
         const struct tr_recording *r = &ds->rec[i];
         if (r->category != category) continue;
@@ -637,7 +638,12 @@ int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, i
                     if (st < 0) st = 0;
                 }
                 tr_example_window(m, q, r->n_samples, st, ln, win, gstore);
-                imu_features(&m->feat, win, m->in_scale, work, w->x + (size_t)w->n * m->n_feat);
+                const int16_t *ex = win;
+                if (c > 0 && aug->aug_warp > 0) { /* re-timed: the window or the resampled gesture */
+                    tr_aug_time_warp(win, wl, na, aug->aug_warp, &rng, warped);
+                    ex = warped;
+                }
+                imu_features(&m->feat, ex, m->in_scale, work, w->x + (size_t)w->n * m->n_feat);
                 w->y[w->n] = li;
                 w->rec[w->n] = i;
                 w->start[w->n] = st;
@@ -658,6 +664,7 @@ int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, i
 out:
     if (rc && err[0] == 0) snprintf(err, errlen, "out of memory");
     free(win);
+    free(warped);
     free(work);
     free(gstore);
     return rc;

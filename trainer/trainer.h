@@ -125,6 +125,9 @@ struct tr_options {
     int verbose;                /* progress per epoch to progress_out */
     FILE *progress_out;
     int progress_bar;           /* draw a bar (on a TTY) */
+    /* augmentation, continued */
+    float aug_warp;             /* time warp of the augmented copies' windows or gestures: pace
+                                 * 1 +- aug_warp in 4 pieces (tr_aug_time_warp; 0 = off) */
 };
 
 void tr_options_default(struct tr_options *o);
@@ -252,6 +255,11 @@ void tr_windows_free(struct tr_windows *w);
 
 /* Train: fills m completely (feature config, float net, int8 net, metrics on testing).
  * Returns 0, or -1 with a one-line message in err. */
+/* Time warp of one window or resampled gesture (n samples of na interleaved int16 axes) into out
+ * (n samples, not overlapping in): a random monotone piecewise-linear re-timing, pace 1 +- amount
+ * (0 <= amount < 1) in 4 pieces, the first and last samples kept (trainer/augment.c). */
+void tr_aug_time_warp(const int16_t *in, int n, int na, float amount, uint64_t *rng, int16_t *out);
+
 int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
              char *err, size_t errlen);
 
@@ -377,6 +385,7 @@ struct tr_search {
     int n_folds, n_groups, by_subject, n_fits, n_over_budget;
     int threads;
     double seconds;
+    char mode_reason[160];      /* how stage 0 chose the mode (empty when it was given) */
 };
 
 /* Fold of each recording of ds (fold[i], -1 for recordings not in training): k folds grouped by

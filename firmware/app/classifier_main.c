@@ -79,8 +79,8 @@ static struct app app;
  * afterwards). */
 static int16_t win[WL][NA];
 #if IMU_MODEL_MODE_GESTURE
-/* Gesture mode: the live path runs with a 2-sample window and stride 1 (every converted sample
- * comes out of live_next()); each sample goes to the motion segmenter, and while a gesture runs
+/* Gesture mode: the live path only converts the rate (live_next_sample() gives every converted
+ * sample, the first after a restart included; its 2-row window ring stays unused); each sample goes to the motion segmenter, and while a gesture runs
  * into the gesture buffer; at its end the buffer is resampled into win[] (WL points) and
  * classified: one CLASSIFICATION per gesture. Validation pushes its chunks through the same
  * buffer. */
@@ -367,8 +367,9 @@ static void live_feed(void)
         }
         live_put(&live, s->v);
 #if IMU_MODEL_MODE_GESTURE
-        while (live_next(&live))
-            gesture_sample(live_window(&live) + NA, s->t_us); /* the newest of the 2 rows */
+        const int16_t *x;
+        while ((x = live_next_sample(&live)) != NULL) /* every sample, the first after a restart too */
+            gesture_sample(x, s->t_us);
 #else
         while (live_next(&live))
             live_run(s->t_us);

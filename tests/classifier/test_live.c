@@ -236,6 +236,56 @@ static void validate_decisions(void)
 #undef SEQ
 }
 
+/* Gesture mode's feed (the classifier firmware, the exported library, live_replay): every converted
+ * sample comes out of live_next_sample() once, in order -- the first after live_init() and after a
+ * restart included (the firmware used to take the newest row of a 2-row window, which skipped the
+ * first sample after every restart: the segmenter started one sample late). */
+static void gesture_samples(void)
+{
+    struct live_cfg c = base_cfg();
+    c.window_len = 2; /* the firmware's gesture-mode configuration */
+    c.stride_len = 1;
+    int16_t ring[2 * 2];
+    struct live l;
+    CHECK(live_cfg_check(&c) == 0);
+    live_init(&l, &c, ring);
+    for (int round = 0; round < 3; round++) {
+        if (round) live_restart(&l);
+        int base = 1000 * round, got = 0;
+        for (int t = 0; t < 50; t++) {
+            int16_t s[LIVE_SENSOR_AXES];
+            sample(base + t, s);
+            live_put(&l, s);
+            const int16_t *x;
+            while ((x = live_next_sample(&l)) != NULL) {
+                CHECK_MSG(x[0] == (base + got) * 10 + 2 && x[1] == (base + got) * 10 + 4,
+                          "round %d: sample %d is %d (want input %d)", round, got, x[0], base + got);
+                got++;
+            }
+            CHECK(live_next_sample(&l) == NULL);
+        }
+        CHECK_MSG(got == 50, "round %d: %d of 50 samples came out", round, got);
+    }
+    CHECK(l.n_out == 150);
+
+    /* with rate conversion (100 Hz in, 50 Hz out): inputs 0, 2, 4, ... -- input 0 included */
+    c.in_hz = 100;
+    c.out_hz = 50;
+    live_init(&l, &c, ring);
+    int got = 0;
+    for (int t = 0; t < 40; t++) {
+        int16_t s[LIVE_SENSOR_AXES];
+        sample(t, s);
+        live_put(&l, s);
+        const int16_t *x;
+        while ((x = live_next_sample(&l)) != NULL) {
+            CHECK_MSG(x[0] == 2 * got * 10 + 2, "converted sample %d is %d", got, x[0]);
+            got++;
+        }
+    }
+    CHECK(got == 20);
+}
+
 int main(void)
 {
     ring_order();
@@ -243,5 +293,6 @@ int main(void)
     scales();
     decisions();
     validate_decisions();
+    gesture_samples();
     return check_report("test_live");
 }
