@@ -17,20 +17,40 @@
 #include "trainer.h"
 #include "trainer_int.h"
 
+/* Where a recording's samples are in the store: what store_recording_samples_of needs. */
+struct db_source {
+    int64_t id, sample_count;
+    int format, n_axes;
+};
+
 struct db_data {
     struct tr_recording *rec;
+    struct db_source *src;   /* per recording; tr_recording.load_id is the index */
     int n, cap;
     struct tr_dataset ds;
     struct store *store;  /* open (read-only) until db_free */
 };
 
-/* The trainer's loader (tr_load_fn): recording id's samples from the open store. */
-static int db_samples(void *ctx, int64_t id, float **buf, int *n_samples, char *err, size_t errlen)
+/* The trainer's loader (tr_load_fn): recording index's samples from the open store. */
+static int db_samples(void *ctx, int64_t index, float **buf, int *n_samples, char *err, size_t errlen)
 {
     struct db_data *d = ctx;
+    const struct db_source *src = &d->src[index];
+    const struct tr_recording *t = &d->rec[index];
+    struct store_recording r;
+    memset(&r, 0, sizeof r);
+    r.id = src->id;
+    r.format = src->format;
+    r.sample_count = src->sample_count;
+    if (src->n_axes > TR_MAX_AXES) {
+        snprintf(err, errlen, "recording %lld has %d axes (1 to %d supported)", (long long)src->id, src->n_axes, TR_MAX_AXES);
+        return -1;
+    }
+    r.n_axes = src->n_axes;
+    for (int a = 0; a < src->n_axes; a++) r.axes[a].scale = t->native_scale[a];
     float *v = NULL;
     int64_t ns = 0;
-    if (store_recording_samples(d->store, id, &v, &ns)) {
+    if (store_recording_samples_of(d->store, &r, &v, &ns)) {
         snprintf(err, errlen, "%s", store_errmsg(d->store));
         return -1;
     }
@@ -49,8 +69,10 @@ static int collect(const struct store_recording *r, void *arg)
     if (d->n == d->cap) {
         int nc = d->cap ? 2 * d->cap : 64;
         struct tr_recording *p = realloc(d->rec, sizeof *p * (size_t)nc);
-        if (!p) return 1;
-        d->rec = p;
+        if (p) d->rec = p;
+        struct db_source *q = realloc(d->src, sizeof *q * (size_t)nc);
+        if (q) d->src = q;
+        if (!p || !q) return 1;
         d->cap = nc;
     }
     struct tr_recording *t = &d->rec[d->n];
@@ -68,7 +90,8 @@ static int collect(const struct store_recording *r, void *arg)
     t->values = NULL; /* read on demand (db_samples) */
     t->load = db_samples;
     t->load_ctx = d;
-    t->load_id = r->id;
+    t->load_id = d->n;
+    d->src[d->n] = (struct db_source){r->id, r->sample_count, r->format, r->n_axes};
     d->n++;
     return 0;
 }
@@ -81,6 +104,7 @@ static void db_free(struct db_data *d)
         for (int a = 0; a < d->rec[i].n_axes && a < TR_MAX_AXES; a++) free((void *)d->rec[i].axes[a]);
     }
     free(d->rec);
+    free(d->src);
     if (d->store) store_close(d->store);
     memset(d, 0, sizeof *d);
 }
