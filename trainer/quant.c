@@ -490,28 +490,29 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
         tr_model_free(m);
         return -1;
     }
-    if (tr_make_windows(m, ds, TR_TESTING, &te, err, errlen)) {
-        tr_windows_free(&tw);
-        tr_windows_free(&te);
-        tr_model_free(m);
-        return -1;
-    }
+    /* the testing windows once the fits are done: the training features, the fit's normalized
+     * copy and the testing features are never all held at once */
+    memset(&te, 0, sizeof te);
     m->n_train = tw.n;
-    m->n_test = te.n;
     if (tr_fit(m, o, &tw)) {
         snprintf(err, errlen, "training failed (layer too wide?)");
         tr_windows_free(&tw);
-        tr_windows_free(&te);
         tr_model_free(m);
         return -1;
     }
     if (qat_decide(ds, o, m, &tw)) {
         snprintf(err, errlen, "quantization failed (out of memory?)");
         tr_windows_free(&tw);
+        tr_model_free(m);
+        return -1;
+    }
+    if (tr_make_windows(m, ds, TR_TESTING, &te, err, errlen)) {
+        tr_windows_free(&tw);
         tr_windows_free(&te);
         tr_model_free(m);
         return -1;
     }
+    m->n_test = te.n;
     m->acc_float = tr_evaluate(m, &te, 0, NULL);
     m->acc_int8 = tr_evaluate(m, &te, 1, NULL);
     m->acc_rec = tr_evaluate_recordings(m, &te, NULL, &m->n_rec_units);
