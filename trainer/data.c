@@ -318,22 +318,12 @@ static int cmp_flt(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Segmenter levels from the training data: the motion level (imu_seg_level) of every training
- * sample; idle = its 10th percentile, spread = 90th - 10th percentile. */
-static int seg_calibrate(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
-                         char *err, size_t errlen)
+/* The 10th and 90th percentiles of the motion level (imu_seg_level) of the training samples
+ * (every total/200,000-th), with segmenter configuration c and the model's input scale. */
+static int seg_levels(const struct tr_dataset *ds, const struct tr_model *m, const struct imu_seg_config *c,
+                      float *p10, float *p90, char *err, size_t errlen)
 {
-    struct imu_seg_config *c = &m->seg;
-    memset(c, 0, sizeof *c);
-    c->n_axes = (uint16_t)m->n_axes;
-    c->smooth = 0.25f;
-    c->idle_rate = 1.0f / 64.0f;
-    c->base_rate = (float)(1.0 / (0.5 * m->rate_hz > 2 ? 0.5 * m->rate_hz : 2)); /* ~0.5 s */
-    long h = lround(o->gesture_hold_ms * m->rate_hz / 1000.0), mn = lround(o->gesture_min_ms * m->rate_hz / 1000.0),
-         mx = lround(o->gesture_max_ms * m->rate_hz / 1000.0);
-    c->hold = (uint16_t)(h < 1 ? 1 : h > 65535 ? 65535 : h);
-    c->max_len = (uint16_t)(mx < 2 ? 2 : mx > 65535 ? 65535 : mx);
-    c->min_len = (uint16_t)(mn < 2 ? 2 : mn > c->max_len ? c->max_len : mn);
+    *p10 = *p90 = 0;
     long total = 0;
     for (int i = 0; i < ds->n; i++)
         if (ds->rec[i].category == TR_TRAINING) total += ds->rec[i].n_samples;
@@ -361,13 +351,53 @@ static int seg_calibrate(const struct tr_dataset *ds, const struct tr_options *o
     }
     free(q);
     tr_samples_free(&smp);
-    float p10 = 0, p90 = 0;
     if (ne > 0) {
         qsort(e, (size_t)ne, sizeof(float), cmp_flt);
-        p10 = e[ne / 10];
-        p90 = e[(ne * 9) / 10];
+        *p10 = e[ne / 10];
+        *p90 = e[(ne * 9) / 10];
     }
     free(e);
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory");
+fail:
+    free(e);
+    free(q);
+    tr_samples_free(&smp);
+    return -1;
+}
+
+/* Segmenter levels from the training data: the motion level (imu_seg_level) of every training
+ * sample; idle = its 10th percentile, spread = 90th - 10th percentile. */
+static int seg_calibrate(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
+                         struct tr_setup_cache *cache, char *err, size_t errlen)
+{
+    struct imu_seg_config *c = &m->seg;
+    memset(c, 0, sizeof *c);
+    c->n_axes = (uint16_t)m->n_axes;
+    c->smooth = 0.25f;
+    c->idle_rate = 1.0f / 64.0f;
+    c->base_rate = (float)(1.0 / (0.5 * m->rate_hz > 2 ? 0.5 * m->rate_hz : 2)); /* ~0.5 s */
+    long h = lround(o->gesture_hold_ms * m->rate_hz / 1000.0), mn = lround(o->gesture_min_ms * m->rate_hz / 1000.0),
+         mx = lround(o->gesture_max_ms * m->rate_hz / 1000.0);
+    c->hold = (uint16_t)(h < 1 ? 1 : h > 65535 ? 65535 : h);
+    c->max_len = (uint16_t)(mx < 2 ? 2 : mx > 65535 ? 65535 : mx);
+    c->min_len = (uint16_t)(mn < 2 ? 2 : mn > c->max_len ? c->max_len : mn);
+    float p10 = 0, p90 = 0;
+    if (cache && cache->have_levels && memcmp(&cache->seg, c, sizeof *c) == 0 &&
+        memcmp(cache->in_scale, m->in_scale, sizeof cache->in_scale) == 0) {
+        p10 = cache->p10;
+        p90 = cache->p90;
+    } else {
+        if (seg_levels(ds, m, c, &p10, &p90, err, errlen)) return -1;
+        if (cache) {
+            cache->have_levels = 1;
+            cache->seg = *c;
+            memcpy(cache->in_scale, m->in_scale, sizeof cache->in_scale);
+            cache->p10 = p10;
+            cache->p90 = p90;
+        }
+    }
     float spread = p90 - p10 > 0 ? p90 - p10 : 1e-6f;
     c->idle_init = p10;
     c->on_level = o->seg_on * spread;
@@ -379,13 +409,6 @@ static int seg_calibrate(const struct tr_dataset *ds, const struct tr_options *o
         return -1;
     }
     return 0;
-oom:
-    snprintf(err, errlen, "out of memory");
-fail:
-    free(e);
-    free(q);
-    tr_samples_free(&smp);
-    return -1;
 }
 
 int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
@@ -396,7 +419,7 @@ int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, stru
 
 /* Labels, axes, rate, mode, windows and the feature configuration of a new model (see tr_setup_model_ex). */
 static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, int need_testing,
-                       char *err, size_t errlen)
+                       struct tr_setup_cache *cache, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     if (tr_check_dataset(ds, need_testing, err, errlen)) return -1;
@@ -412,12 +435,15 @@ static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, 
         int found = 0;
         for (int l = 0; l < n_labels; l++) found |= strcmp(labels[l], r->label) == 0;
         if (!found) labels[n_labels++] = r->label;
+        if (cache && cache->have_maxabs) continue;
         const float *v = tr_recording_values(ds, i, &smp, err, errlen);
         if (!v) { tr_samples_free(&smp); return -1; }
         for (long k = 0; k < (long)r->n_samples * r->n_axes; k++)
             if (fabs(v[k]) > maxabs) maxabs = fabs(v[k]);
     }
     tr_samples_free(&smp);
+    if (cache && cache->have_maxabs) maxabs = cache->maxabs;
+    else if (cache) { cache->maxabs = maxabs; cache->have_maxabs = 1; }
     if (n_labels > 1)
         qsort(labels, (size_t)n_labels, sizeof labels[0], cmp_str);
     m->n_labels = n_labels;
@@ -476,7 +502,7 @@ static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, 
                  o->fft_len, IMU_FEAT_MAX_FFT, IMU_FEAT_MAX_SUB, m->window_len);
         return -1;
     }
-    if (m->mode == TR_MODE_GESTURE && seg_calibrate(ds, o, m, err, errlen)) return -1;
+    if (m->mode == TR_MODE_GESTURE && seg_calibrate(ds, o, m, cache, err, errlen)) return -1;
     m->seed = o->seed;
     return 0;
 }
@@ -485,7 +511,13 @@ static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, 
 int tr_setup_model_ex(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, int need_testing,
                       char *err, size_t errlen)
 {
-    int rc = setup_model(ds, o, m, need_testing, err, errlen);
+    return tr_setup_model_cached(ds, o, m, need_testing, NULL, err, errlen);
+}
+
+int tr_setup_model_cached(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, int need_testing,
+                          struct tr_setup_cache *cache, char *err, size_t errlen)
+{
+    int rc = setup_model(ds, o, m, need_testing, cache, err, errlen);
     if (rc)
         tr_model_free(m);
     return rc;

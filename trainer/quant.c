@@ -437,7 +437,7 @@ void tr_model_free(struct tr_model *m)
  * same options on all but TR_QAT_PROBE_FRAC of the training recordings, and the fine-tuning runs
  * on the real model when it started and was kept on the probe (compared on its held-out part). */
 static int qat_decide(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
-                      const struct tr_windows *tw)
+                      const struct tr_windows *tw, struct tr_setup_cache *cache)
 {
     if (o->qat_epochs >= 0 || o->val_frac > 0) return tr_quantize_auto(m, o, tw);
     struct tr_options po = *o;
@@ -445,7 +445,8 @@ static int qat_decide(const struct tr_dataset *ds, const struct tr_options *o, s
     po.verbose = 0;
     struct tr_model pm;
     char err[256];
-    if (tr_setup_model(ds, &po, &pm, err, sizeof err) || tr_fit(&pm, &po, tw) || tr_quantize_auto(&pm, &po, tw)) {
+    if (tr_setup_model_cached(ds, &po, &pm, 1, cache, err, sizeof err) || tr_fit(&pm, &po, tw) ||
+        tr_quantize_auto(&pm, &po, tw)) {
         tr_model_free(&pm);
         return -1;
     }
@@ -473,7 +474,9 @@ static int qat_decide(const struct tr_dataset *ds, const struct tr_options *o, s
 int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
              char *err, size_t errlen)
 {
-    if (tr_setup_model(ds, o, m, err, errlen)) {
+    struct tr_setup_cache cache;
+    memset(&cache, 0, sizeof cache);
+    if (tr_setup_model_cached(ds, o, m, 1, &cache, err, errlen)) {
         tr_model_free(m);
         return -1;
     }
@@ -500,7 +503,7 @@ int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_
         tr_model_free(m);
         return -1;
     }
-    if (qat_decide(ds, o, m, &tw)) {
+    if (qat_decide(ds, o, m, &tw, &cache)) {
         snprintf(err, errlen, "quantization failed (out of memory?)");
         tr_windows_free(&tw);
         tr_model_free(m);

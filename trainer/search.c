@@ -227,6 +227,7 @@ struct ctx {
     int pick;                  /* the current configuration: the last stage's pick */
     int n_train_recs;
     double t0;
+    struct tr_setup_cache setup_cache; /* the training samples are read once for every setup */
 };
 
 static void desc_of(const struct tr_options *o, char *buf, size_t len)
@@ -267,7 +268,7 @@ static struct input *get_input(struct ctx *c, const struct tr_options *o, int *i
     struct input *in = &c->in[c->n_in];
     memset(in, 0, sizeof *in);
     in->o = *o;
-    in->setup_ok = tr_setup_model(c->ds, o, &in->setup, in->err, sizeof in->err) == 0;
+    in->setup_ok = tr_setup_model_cached(c->ds, o, &in->setup, 1, &c->setup_cache, in->err, sizeof in->err) == 0;
     *idx = c->n_in++;
     return in;
 }
