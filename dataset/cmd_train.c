@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_train.c -- `imulab train` and `imulab eval`: the front end of the trainer library. */
+/* cmd_train.c -- `imulab train` and `imulab eval`: the front end of the trainer library.
+ *
+ * The database stays open while they run: db_load reads every recording's description, and the
+ * trainer reads a recording's samples when it needs them (db_samples, one recording at a time),
+ * so memory holds one recording and the features, whatever the size of the data; eval reads the
+ * samples of the testing recordings only. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,11 +17,48 @@
 #include "trainer.h"
 #include "trainer_int.h"
 
+/* Where a recording's samples are in the store: what store_recording_samples_of needs. */
+struct db_source {
+    int64_t id, sample_count;
+    int format, n_axes;
+};
+
 struct db_data {
     struct tr_recording *rec;
+    struct db_source *src;   /* per recording; tr_recording.load_id is the index */
     int n, cap;
     struct tr_dataset ds;
+    struct store *store;  /* open (read-only) until db_free */
 };
+
+/* The trainer's loader (tr_load_fn): recording index's samples from the open store. */
+static int db_samples(void *ctx, int64_t index, float **buf, int *n_samples, char *err, size_t errlen)
+{
+    struct db_data *d = ctx;
+    const struct db_source *src = &d->src[index];
+    const struct tr_recording *t = &d->rec[index];
+    struct store_recording r;
+    memset(&r, 0, sizeof r);
+    r.id = src->id;
+    r.format = src->format;
+    r.sample_count = src->sample_count;
+    if (src->n_axes > TR_MAX_AXES) {
+        snprintf(err, errlen, "recording %lld has %d axes (1 to %d supported)", (long long)src->id, src->n_axes, TR_MAX_AXES);
+        return -1;
+    }
+    r.n_axes = src->n_axes;
+    for (int a = 0; a < src->n_axes; a++) r.axes[a].scale = t->native_scale[a];
+    float *v = NULL;
+    int64_t ns = 0;
+    if (store_recording_samples_of(d->store, &r, &v, &ns)) {
+        snprintf(err, errlen, "%s", store_errmsg(d->store));
+        return -1;
+    }
+    free(*buf);
+    *buf = v;
+    *n_samples = ns > 100000000 ? -1 : (int)ns;
+    return 0;
+}
 
 static int collect(const struct store_recording *r, void *arg)
 {
@@ -27,8 +69,10 @@ static int collect(const struct store_recording *r, void *arg)
     if (d->n == d->cap) {
         int nc = d->cap ? 2 * d->cap : 64;
         struct tr_recording *p = realloc(d->rec, sizeof *p * (size_t)nc);
-        if (!p) return 1;
-        d->rec = p;
+        if (p) d->rec = p;
+        struct db_source *q = realloc(d->src, sizeof *q * (size_t)nc);
+        if (q) d->src = q;
+        if (!p || !q) return 1;
         d->cap = nc;
     }
     struct tr_recording *t = &d->rec[d->n];
@@ -42,8 +86,12 @@ static int collect(const struct store_recording *r, void *arg)
         t->axes[a] = strdup(r->axes[a].name);
         t->native_scale[a] = r->format == STORE_I16 ? r->axes[a].scale : 0;
     }
-    t->n_samples = (int)r->sample_count; /* replaced by the real count when loading */
-    t->values = (const float *)(intptr_t)r->id; /* id, until the samples are loaded */
+    t->n_samples = r->sample_count > 100000000 ? 0 : (int)r->sample_count;
+    t->values = NULL; /* read on demand (db_samples) */
+    t->load = db_samples;
+    t->load_ctx = d;
+    t->load_id = d->n;
+    d->src[d->n] = (struct db_source){r->id, r->sample_count, r->format, r->n_axes};
     d->n++;
     return 0;
 }
@@ -54,9 +102,10 @@ static void db_free(struct db_data *d)
         free((void *)d->rec[i].label);
         free((void *)d->rec[i].subject);
         for (int a = 0; a < d->rec[i].n_axes && a < TR_MAX_AXES; a++) free((void *)d->rec[i].axes[a]);
-        free((void *)d->rec[i].values);
     }
     free(d->rec);
+    free(d->src);
+    if (d->store) store_close(d->store);
     memset(d, 0, sizeof *d);
 }
 
@@ -69,29 +118,12 @@ static int db_load(const struct cli *cli, struct db_data *d)
         if (missing) return cli_error("the database %s has no recordings", cli->db_path), -1;
         return -1;
     }
+    d->store = s;
     if (store_recording_foreach(s, NULL, NULL, 0, collect, d)) {
         cli_error("%s", store_errmsg(s));
-        store_close(s);
-        d->n = 0; /* values hold ids */
         db_free(d);
         return -1;
     }
-    for (int i = 0; i < d->n; i++) {
-        int64_t id = (int64_t)(intptr_t)d->rec[i].values, ns = 0;
-        float *v = NULL;
-        d->rec[i].values = NULL;
-        if (store_recording_samples(s, id, &v, &ns)) {
-            cli_error("%s", store_errmsg(s));
-            for (int k = i + 1; k < d->n; k++) d->rec[k].values = NULL;
-            store_close(s);
-            db_free(d);
-            return -1;
-        }
-        if (ns > 100000000) ns = 0;
-        d->rec[i].values = v;
-        d->rec[i].n_samples = (int)ns;
-    }
-    store_close(s);
     d->ds.n = d->n;
     d->ds.rec = d->rec;
     return 0;
@@ -553,18 +585,22 @@ static int dump_windows(const struct tr_model *m, const struct db_data *d, const
             m->mode == TR_MODE_GESTURE ? "gesture" : "continuous", na, m->window_len, m->stride_len, m->n_labels,
             m->n_feat, te->n, nrec);
     int8_t y[TR_MAX_LABELS];
+    struct tr_samples smp = {0};
+    char err[512];
     for (int i = 0; i < d->n && !rc; i++) {
         const struct tr_recording *r = &d->rec[i];
         if (r->category != TR_TESTING) continue;
         int n = r->n_samples, li = -1;
         for (int l = 0; l < m->n_labels; l++) if (!strcmp(m->labels[l], r->label)) li = l;
+        const float *values = tr_recording_values(&d->ds, i, &smp, err, sizeof err);
+        if (!values) { rc = cli_error("%s", err); break; }
         int16_t *q = malloc(sizeof(int16_t) * (size_t)(n > 0 ? n : 1) * (size_t)na);
         if (!q) { rc = cli_error("out of memory"); break; }
-        tr_quantize_samples(r->values, n, na, m->in_scale, q);
+        tr_quantize_samples(values, n, na, m->in_scale, q);
         fprintf(f, "recording %d %d %d\n", i, li, n);
         for (int t = 0; t < n; t++) {
             for (int a = 0; a < na; a++) fprintf(f, "%s%d", a ? " " : "", q[(size_t)t * na + a]);
-            for (int a = 0; a < na; a++) fprintf(f, " %.9g", (double)r->values[(size_t)t * na + a]);
+            for (int a = 0; a < na; a++) fprintf(f, " %.9g", (double)values[(size_t)t * na + a]);
             fputc('\n', f);
         }
         for (; w < te->n && te->rec[w] == i; w++) {
@@ -576,6 +612,7 @@ static int dump_windows(const struct tr_model *m, const struct db_data *d, const
         }
         free(q);
     }
+    tr_samples_free(&smp);
     if (!rc && w != te->n) rc = cli_error("internal: %d windows dumped of %d", w, te->n);
     if (fclose(f) && !rc) rc = cli_error("cannot write %s: %m", path);
     return rc;
@@ -620,8 +657,7 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
         for (int a = 0; a < m.n_axes; a++)
             if (strcmp(r->axes[a], m.axes[a])) { cli_error("recording of '%s' has axis '%s' where the model has '%s'", r->label, r->axes[a], m.axes[a]); goto out; }
         if (fabs(r->rate_hz - m.rate_hz) > 0.01 * m.rate_hz) { cli_error("recording of '%s' is at %.4g Hz, the model was trained at %.4g Hz", r->label, r->rate_hz, m.rate_hz); goto out; }
-        for (long k = 0; k < (long)r->n_samples * r->n_axes; k++)
-            if (!isfinite(r->values[k])) { cli_error("a testing recording of '%s' has NaN or infinite values", r->label); goto out; }
+        /* NaN or infinite values: tr_make_windows names the recording as it reads it */
     }
     if (n_test == 0) { cli_error("no testing recordings in %s (run imulab split)", cli->db_path); goto out; }
     if (tr_make_windows(&m, &d.ds, TR_TESTING, &te, err, sizeof err)) { cli_error("%s", err); goto out; }

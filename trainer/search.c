@@ -231,6 +231,7 @@ struct ctx {
     int pick;                  /* the current configuration: the last stage's pick */
     int n_train_recs;
     double t0;
+    struct tr_setup_cache setup_cache; /* the training samples are read once for every setup */
 };
 
 static void desc_of(const struct tr_options *o, char *buf, size_t len)
@@ -271,7 +272,7 @@ static struct input *get_input(struct ctx *c, const struct tr_options *o, int *i
     struct input *in = &c->in[c->n_in];
     memset(in, 0, sizeof *in);
     in->o = *o;
-    in->setup_ok = tr_setup_model(c->ds, o, &in->setup, in->err, sizeof in->err) == 0;
+    in->setup_ok = tr_setup_model_cached(c->ds, o, &in->setup, 1, &c->setup_cache, in->err, sizeof in->err) == 0;
     *idx = c->n_in++;
     return in;
 }
@@ -476,36 +477,11 @@ static int recordings_without_examples(const struct ctx *c, const struct tr_wind
     return missing;
 }
 
-/* Train and score every candidate of the list that is within budget and not scored yet. */
-static int evaluate(struct ctx *c, const int *idx, int n)
+/* Run c->jobs on the threads and fold their results into the entries (in job order: independent
+ * of the threads). */
+static void run_jobs(struct ctx *c)
 {
     struct tr_search *r = c->res;
-    int todo = 0;
-    for (int i = 0; i < n; i++) {
-        int e = idx[i];
-        if (e < 0 || c->evaluated[e] || c->entry_input[e] < 0) continue;
-        struct input *in = &c->in[c->entry_input[e]];
-        if (compute_windows(c, in)) {
-            c->entry_input[e] = -1; /* cannot be computed (e.g. too few windows): not a candidate */
-            continue;
-        }
-        todo++;
-    }
-    if (!todo) return 0;
-    free(c->jobs);
-    free(c->out);
-    c->jobs = malloc(sizeof *c->jobs * (size_t)todo * (size_t)c->n_folds);
-    c->out = calloc((size_t)todo * (size_t)c->n_folds, sizeof *c->out);
-    if (!c->jobs || !c->out) return -1;
-    c->n_jobs = 0;
-    for (int i = 0; i < n; i++) {
-        int e = idx[i];
-        if (e < 0 || c->evaluated[e] || c->entry_input[e] < 0) continue;
-        int dup = 0;
-        for (int t = 0; t < c->n_jobs; t++) dup |= c->jobs[t].entry == e;
-        if (dup) continue;
-        for (int f = 0; f < c->n_folds; f++) c->jobs[c->n_jobs++] = (struct job){e, f};
-    }
     c->next_job = c->done_jobs = 0;
     int nt = r->threads < c->n_jobs ? r->threads : c->n_jobs;
     pthread_t th[16];
@@ -514,7 +490,6 @@ static int evaluate(struct ctx *c, const int *idx, int n)
         if (pthread_create(&th[started], NULL, worker, c) == 0) started++;
     worker(c);
     for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
-    /* results in job order: independent of the threads */
     for (int t = 0; t < c->n_jobs; t += c->n_folds) {
         int e = c->jobs[t].entry;
         struct tr_search_entry *en = &r->e[e];
@@ -543,6 +518,49 @@ static int evaluate(struct ctx *c, const int *idx, int n)
         en->fold_sd = var > 0 ? sqrt(var) : 0;
         en->score = score_of(en);
     }
+}
+
+/* Train and score every candidate of the list that is within budget and not scored yet. The
+ * candidates go input configuration by input configuration: its windows are computed, its
+ * candidates' fits run, and its windows are released unless the current pick uses them (a later
+ * stage computes them again if it needs them), so memory holds the features of one or two inputs
+ * whatever the number of candidates (issue 19: 100 h of data). Every fit depends only on its
+ * input and options: the scores are those of computing every input at once. */
+static int evaluate(struct ctx *c, const int *idx, int n)
+{
+    int *todo = malloc(sizeof(int) * (size_t)(n ? n : 1)), nt = 0;
+    if (!todo) return -1;
+    for (int i = 0; i < n; i++) {
+        int e = idx[i], dup = 0;
+        if (e < 0 || c->evaluated[e] || c->entry_input[e] < 0) continue;
+        for (int t = 0; t < nt; t++) dup |= todo[t] == e;
+        if (!dup) todo[nt++] = e;
+    }
+    free(c->jobs);
+    free(c->out);
+    c->jobs = malloc(sizeof *c->jobs * (size_t)(nt ? nt : 1) * (size_t)c->n_folds);
+    c->out = calloc((size_t)(nt ? nt : 1) * (size_t)c->n_folds, sizeof *c->out);
+    if (!c->jobs || !c->out) { free(todo); return -1; }
+    for (int t = 0; t < nt; t++) {
+        const int ii = c->entry_input[todo[t]];
+        if (ii < 0 || c->evaluated[todo[t]]) continue; /* done with an earlier one of its input */
+        struct input *in = &c->in[ii];
+        int ok = compute_windows(c, in) == 0;
+        c->n_jobs = 0;
+        for (int u = t; u < nt; u++) {
+            const int e = todo[u];
+            if (c->entry_input[e] != ii) continue;
+            if (!ok) { c->entry_input[e] = -1; continue; } /* e.g. too few windows: not a candidate */
+            for (int f = 0; f < c->n_folds; f++) c->jobs[c->n_jobs++] = (struct job){e, f};
+        }
+        if (c->n_jobs) run_jobs(c);
+        if (c->pick < 0 || c->entry_input[c->pick] != ii) {
+            tr_windows_free(&in->plain);
+            tr_windows_free(&in->aug);
+            in->windows_ok = 0;
+        }
+    }
+    free(todo);
     return 0;
 }
 

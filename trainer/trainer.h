@@ -36,6 +36,16 @@ enum tr_category { TR_TRAINING = 0, TR_TESTING = 1, TR_UNASSIGNED = 2 };
  * TR_MODE_AUTO picks gesture when the median training recording lasts at most gesture_max_ms. */
 enum tr_mode { TR_MODE_AUTO = -1, TR_MODE_CONTINUOUS = 0, TR_MODE_GESTURE = 1 };
 
+/* Samples on demand (train and eval at scale: memory bounded by one recording and the features,
+ * not by the data). A recording whose values are NULL and that has a loader is read when the
+ * trainer needs it, one at a time, from the one thread that calls the trainer (tr_recording_values):
+ * load(load_ctx, load_id, ...) gets in *buf the previous buffer (NULL, or one it returned before,
+ * which it may reuse or free) and leaves there a malloc'd array of the recording's
+ * n_samples * n_axes values, the count it read in *n_samples, and returns 0, or -1 with a
+ * one-line message in err. The recording's n_samples must already hold the count (the trainer
+ * checks the two agree). */
+typedef int (*tr_load_fn)(void *ctx, int64_t id, float **buf, int *n_samples, char *err, size_t errlen);
+
 /* One recording, values in physical units, interleaved (values[t * n_axes + a]). */
 struct tr_recording {
     const char *label;
@@ -50,12 +60,26 @@ struct tr_recording {
      * 0 for float recordings. When all training recordings share it, the model uses it as its
      * input scale, so the host sees exactly the raw values the device sees. */
     double native_scale[TR_MAX_AXES];
+    /* NULL values: read through load (see tr_load_fn) */
+    tr_load_fn load;
+    void *load_ctx;
+    int64_t load_id;
 };
 
 struct tr_dataset {
     int n;
     const struct tr_recording *rec;
 };
+
+/* A buffer for the samples of one recording (tr_recording_values). */
+struct tr_samples {
+    float *buf;
+};
+/* The values of recording i: in memory, or read through ds->load into s (valid until the next
+ * call with s). They are checked finite and of the recording's length; NULL with a message in err
+ * otherwise (or when loading fails). */
+const float *tr_recording_values(const struct tr_dataset *ds, int i, struct tr_samples *s, char *err, size_t errlen);
+void tr_samples_free(struct tr_samples *s);
 
 /* Windows of one category with their feature vectors. */
 struct tr_windows {

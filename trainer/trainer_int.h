@@ -28,6 +28,22 @@ double tr_tan(double x);
 void tr_quantize_multiplier(double M, int32_t *mult, int8_t *shift);
 void tr_range_qparams(double lo, double hi, float *scale, int *zp);
 void tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi);
+/* What setting up a model reads from every training sample and that does not depend on the
+ * options: the largest absolute value, and the segmenter's idle and spread levels for a given
+ * segmenter configuration and input scale. The search and tr_train set up many models from one
+ * dataset and read the samples for these once (issue 19: samples are read on demand). Zero it
+ * before the first use; valid for one dataset whose samples do not change. */
+struct tr_setup_cache {
+    int have_maxabs;
+    double maxabs;
+    int have_levels;
+    struct imu_seg_config seg;
+    float in_scale[TR_MAX_AXES];
+    float p10, p90;
+};
+/* tr_setup_model_ex with a cache (NULL: none). */
+int tr_setup_model_cached(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, int need_testing,
+                          struct tr_setup_cache *cache, char *err, size_t errlen);
 
 /* mlp.c: the validation part of the training windows (is_val[r]); returns its size or -1 */
 /* mlp.c: the training kernels: -1 picks again (AVX2 where the CPU has it, else portable; the
