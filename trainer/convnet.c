@@ -1013,3 +1013,53 @@ void tr_conv_write_c(const struct tr_model *m, FILE *f)
             c->net.n_ops, c->net.len, c->net.ch);
     fprintf(f, "    .in_zp = %d, .quantize = imu_conv_quantize_input, .run = imu_conv_run,\n};\n", c->net.in_zp);
 }
+
+/* ---- gradient check (tests) ---- */
+
+/* Cross-entropy loss of example z with label y for parameters P. */
+static double example_loss(struct cnet *t, const float *P, const float *z, int y, int nc)
+{
+    float pr[TR_MAX_LABELS];
+    cnet_forward(t, P, z);
+    softmax(t, nc, pr);
+    return -log((double)(pr[y] > 1e-30f ? pr[y] : 1e-30f));
+}
+
+double tr_conv_grad_check(struct tr_model *m, unsigned seed, int *n_checked)
+{
+    uint64_t rng = 0x9e3779b97f4a7c15ull + seed;
+    *n_checked = 0;
+    if (init_params(m, &rng)) return 1e30;
+    struct cnet *t = cnet_alloc(m);
+    const int nf = m->conv->len * m->conv->ch, nc = m->n_labels;
+    float *P = malloc(sizeof(float) * (t ? t->np : 1)), *G = calloc(t ? t->np : 1, sizeof(float));
+    float *z = malloc(sizeof(float) * (size_t)nf);
+    double worst = 0;
+    if (t && P && G && z) {
+        params_get(m, t, P);
+        for (size_t j = 0; j < t->np; j++) P[j] += 0.05f * (2.0f * tr_rand_uniform(&rng) - 1.0f); /* biases too */
+        for (int i = 0; i < nf; i++) z[i] = 2.0f * tr_rand_uniform(&rng) - 1.0f;
+        const int y = (int)(tr_rand_u32(&rng) % (uint32_t)nc);
+        float pr[TR_MAX_LABELS];
+        cnet_forward(t, P, z);
+        softmax(t, nc, pr);
+        for (int k = 0; k < nc; k++) t->dact[t->L][k] = pr[k] - (k == y ? 1.0f : 0.0f);
+        cnet_backward(t, P, G);
+        for (size_t j = 0; j < t->np; j += 1 + t->np / 400) {
+            const float keep = P[j], h = 1e-3f;
+            P[j] = keep + h;
+            double lp = example_loss(t, P, z, y, nc);
+            P[j] = keep - h;
+            double lm = example_loss(t, P, z, y, nc);
+            P[j] = keep;
+            double num = (lp - lm) / (2.0 * h), err = fabs(num - G[j]) / (fabs(num) + fabs(G[j]) + 1e-2);
+            if (err > worst) worst = err;
+            ++*n_checked;
+        }
+    } else {
+        worst = 1e30;
+    }
+    free(P); free(G); free(z);
+    if (t) cnet_free(t);
+    return worst;
+}

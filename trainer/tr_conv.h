@@ -54,5 +54,9 @@ cJSON *tr_conv_json(const struct tr_model *m);
 int tr_conv_load(struct tr_model *m, const cJSON *j, char *why, size_t len);
 int tr_conv_check(const struct tr_model *m, char *why, size_t len);
 void tr_conv_write_c(const struct tr_model *m, FILE *f);
+/* Tests: random parameters (from seed) and a random example through m's shapes (m->conv,
+ * n_layers, sizes set); the largest relative difference between the back-propagated gradient and
+ * central differences over a sample of the parameters (*n_checked of them). */
+double tr_conv_grad_check(struct tr_model *m, unsigned seed, int *n_checked);
 
 #endif
