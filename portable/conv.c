@@ -60,21 +60,21 @@ void imu_conv_quantize_input(const struct imu_conv_net *c, const float *f, int8_
  * the maximum, or the sum divided by the count rounding half away from zero (TFLite). */
 static void pool(const struct imu_conv_op *op, const int8_t *in, int8_t *out)
 {
-    const unsigned ch = op->ch_in, k = op->k;
-    for (unsigned t = 0; t < op->len_out; t++) {
-        const int8_t *p = in + (size_t)t * op->stride * ch;
+    /* the fields in locals (out may alias them as far as the compiler knows) */
+    const unsigned ch = op->ch_in, k = op->k, n = op->len_out, step = (unsigned)op->stride * ch;
+    const int is_max = op->kind == IMU_CONV_MAXPOOL;
+    const int32_t half = (int32_t)k / 2, div = (int32_t)k;
+    for (unsigned t = 0; t < n; t++, in += step, out += ch) {
         for (unsigned c = 0; c < ch; c++) {
-            int32_t acc = op->kind == IMU_CONV_MAXPOOL ? -128 : 0;
-            for (unsigned j = 0; j < k; j++) {
-                const int32_t v = p[(size_t)j * ch + c];
-                if (op->kind == IMU_CONV_MAXPOOL) acc = v > acc ? v : acc;
-                else acc += v;
+            const int8_t *p = in + c;
+            int32_t acc = p[0];
+            if (is_max) {
+                for (unsigned j = 1; j < k; j++) { p += ch; acc = *p > acc ? *p : acc; }
+            } else {
+                for (unsigned j = 1; j < k; j++) { p += ch; acc += *p; }
+                acc = acc > 0 ? (acc + half) / div : (acc - half) / div;
             }
-            if (op->kind != IMU_CONV_MAXPOOL) {
-                const int32_t half = (int32_t)k / 2;
-                acc = acc > 0 ? (acc + half) / (int32_t)k : (acc - half) / (int32_t)k;
-            }
-            out[(size_t)t * ch + c] = (int8_t)acc;
+            out[c] = (int8_t)acc;
         }
     }
 }
