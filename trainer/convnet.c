@@ -1063,3 +1063,42 @@ double tr_conv_grad_check(struct tr_model *m, unsigned seed, int *n_checked)
     if (t) cnet_free(t);
     return worst;
 }
+
+/* ---- device cost (cost.c) ---- */
+
+void tr_conv_cost(const struct tr_model *m, double *insn, int *consts, int *widest)
+{
+    const struct tr_conv *c = m->conv;
+    double macs = 0, outs = 0, calls = 0, pool_el = 0;
+    int w = 0, k = 0, ops = 1;
+    *consts = 8 * c->ch + 28; /* per-axis input quantization, the net */
+    for (int i = 0; i < c->n; i++) {
+        const struct tr_conv_layer *l = &c->l[i];
+        const int kc = l->k * l->ch_in, pin = (int)IMU_NN_PAD4((unsigned)kc);
+        const int pad_after = (l->len_out - 1) * l->stride + l->k - l->pad - l->len_in;
+        const int in_bytes = (l->pad + l->len_in + (pad_after > 0 ? pad_after : 0)) * l->ch_in + 3;
+        macs += (double)l->len_out * pin * l->ch_out;
+        outs += (double)l->len_out * l->ch_out;
+        calls += l->len_out;
+        if (l->pool > 1) { pool_el += (double)l->pool_len * l->pool * l->ch_out; ops++; }
+        *consts += pin * l->ch_out + 9 * l->ch_out;
+        ops++;
+        k = l->len_out * l->ch_out + 3;
+        if (in_bytes > w) w = in_bytes;
+        if (k > w) w = k;
+    }
+    const struct tr_conv_layer *last = &c->l[c->n - 1];
+    *consts += 44 * ops;
+    /* fitted on 12 conv models measured with tests/trainer/cost/run.sh (-Os, QEMU -icount):
+     * residuals -1.9%..+2.3% */
+    *insn = 1.345 * macs + 64.46 * outs + 83.33 * calls + 8.124 * pool_el + 3.771 * last->pool_len * last->ch_out +
+            17.61 * c->len * c->ch + 534.9;
+    *widest = w;
+}
+
+/* The raw group with every point, as the conv input (fitted on the same 12 models: residuals
+ * within 140 instructions). */
+double tr_conv_feature_instructions(const struct tr_model *m)
+{
+    return 32.39 * m->conv->len * m->conv->ch + 87.4;
+}

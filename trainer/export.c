@@ -327,8 +327,10 @@ static int write_c(const struct tr_model *m, const char *path)
         for (unsigned i = 0; i < c->fft_len; i++) cs[i] = imu_features_cos128(i * (128u / c->fft_len));
         c_floats(f, "const float imu_model_cos[IMU_MODEL_COS_LEN]", cs, c->fft_len);
     }
-    c_floats(f, "static const float in_mul[IMU_MODEL_N_FEATURES]", m->in_mul, m->n_feat);
-    c_floats(f, "static const float in_add[IMU_MODEL_N_FEATURES]", m->in_add, m->n_feat);
+    if (!m->conv) { /* a conv front end quantizes its input per axis (conv_in_mul, conv_in_add) */
+        c_floats(f, "static const float in_mul[IMU_MODEL_N_FEATURES]", m->in_mul, m->n_feat);
+        c_floats(f, "static const float in_add[IMU_MODEL_N_FEATURES]", m->in_add, m->n_feat);
+    }
     for (int k = 0; k < m->n_layers; k++) {
         const struct tr_qlayer *L = &m->q[k];
         fprintf(f, "\n/* layer %d: %d -> %d, weights in the blocked SMLAD layout of nn.h */\n", k, L->n_in, L->n_out);
@@ -351,7 +353,8 @@ static int write_c(const struct tr_model *m, const char *path)
     fprintf(f, "};\n\nconst struct imu_nn_model imu_model_nn = {\n");
     fprintf(f, "    .n_layers = %u, .n_in = %u, .n_out = %u, .max_width = %u, .layers = layers,\n", m->nn.n_layers,
             m->nn.n_in, m->nn.n_out, m->nn.max_width);
-    fprintf(f, "    .in_mul = in_mul, .in_add = in_add, .in_scale = %s, .out_scale = %s,\n",
+    fprintf(f, "    .in_mul = %s, .in_add = %s, .in_scale = %s, .out_scale = %s,\n", m->conv ? "0" : "in_mul",
+            m->conv ? "0" : "in_add",
             flit(m->nn.in_scale, b1), flit(m->nn.out_scale, b2));
     fprintf(f, "    .in_zp = %d, .out_zp = %d,%s\n};\n", m->nn.in_zp, m->nn.out_zp, m->conv ? " .conv = &imu_model_conv," : "");
     return fclose(f);

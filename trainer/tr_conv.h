@@ -57,6 +57,10 @@ void tr_conv_write_c(const struct tr_model *m, FILE *f);
 /* Tests: random parameters (from seed) and a random example through m's shapes (m->conv,
  * n_layers, sizes set); the largest relative difference between the back-propagated gradient and
  * central differences over a sample of the parameters (*n_checked of them). */
+/* Device cost of the front end (cost.c): instructions of input quantization, conv layers and
+ * pools; bytes of constant data; the largest activation buffer. */
+void tr_conv_cost(const struct tr_model *m, double *insn, int *consts, int *widest);
+double tr_conv_feature_instructions(const struct tr_model *m);
 double tr_conv_grad_check(struct tr_model *m, unsigned seed, int *n_checked);
 
 #endif

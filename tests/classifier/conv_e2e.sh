@@ -45,6 +45,11 @@ flash=$((text + data)); ram=$((data + bss))
 echo "conv classifier-nucleo-f446re: flash $flash B, RAM $ram B"
 [ $ram -le 8192 ] || fail "RAM $ram B > 8192"
 [ $flash -le 16384 ] || fail "flash $flash B > 16384"
+# the cost model (model.json device_cost) against this build: flash within 272 B, RAM within 32 B
+read -r pf pr pi < <("$JG" -f "$T/m/model.json" .device_cost.flash_bytes .device_cost.ram_bytes .device_cost.instructions)
+echo "predicted: flash $pf B, RAM $pr B, $pi instructions per gesture"
+d=$((pf - flash)); [ ${d#-} -le 272 ] || fail "flash predicted $pf, built $flash"
+d=$((pr - ram)); [ ${d#-} -le 32 ] || fail "RAM predicted $pr, built $ram"
 
 qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty -icount shift=0 \
   -kernel "$T/fw/out/classifier-qemu.elf" >"$T/q.log" 2>&1 &
@@ -56,6 +61,9 @@ read -r win exact vacc ins < <("$JG" -f "$T/v.json" .windows .bit_exact .accurac
 echo "validate: $win gestures, $exact bit-exact, accuracy $vacc, $ins instructions per gesture"
 "$JG" -f "$T/v.json" -e '.windows == 120' '.bit_exact == 120' ".accuracy == $acc8" '.decisions_exact == 120' \
   '.instructions_max <= 60000' || fail "validate figures: $(cat "$T/v.json")"
+# the instruction estimate within 10% of the board's count (issue 21)
+awk -v p="$pi" -v q="$ins" 'BEGIN { r = (p - q) / q; exit !(r >= -0.10 && r <= 0.10) }' \
+  || fail "predicted $pi instructions per gesture, the board ran $ins"
 kill "$QPID"; wait "$QPID" 2>/dev/null
 # the live path: the device's CLASSIFICATION and EVENT frames equal the host's replay
 qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty -icount shift=0,sleep=off \
