@@ -124,6 +124,20 @@ void tr_conv_free_fit(struct tr_conv *c)
     }
 }
 
+void tr_conv_copy_shapes(struct tr_conv *dst, const struct tr_conv *src)
+{
+    *dst = *src;
+    for (int i = 0; i < TR_MAX_CONV; i++) {
+        struct tr_conv_layer *l = &dst->l[i];
+        l->W = l->B = l->w_scale = NULL;
+        l->qw = l->qw_blocked = l->shift = NULL;
+        l->bias = l->bias_folded = l->mult = NULL;
+    }
+    dst->net.ops = dst->ops;
+    dst->net.in_mul = dst->in_mul_c;
+    dst->net.in_add = dst->in_add_c;
+}
+
 void tr_conv_free(struct tr_model *m)
 {
     tr_conv_free_fit(m->conv);

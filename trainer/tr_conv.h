@@ -40,6 +40,8 @@ int tr_conv_setup(struct tr_model *m, const struct tr_options *o, char *err, siz
 /* The layers' shapes from their (ch_out, k, stride, pool) and the input (also the loader's). */
 int tr_conv_shapes(struct tr_conv *c, char *why, size_t len);
 void tr_conv_free(struct tr_model *m);
+/* dst = the shapes of src, without weights (a fit of its own, e.g. a search fold). */
+void tr_conv_copy_shapes(struct tr_conv *dst, const struct tr_conv *src);
 void tr_conv_free_fit(struct tr_conv *c);
 /* Float training of front end and dense head together (mlp.c's tr_fit calls it). */
 int tr_conv_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw);
