@@ -32,6 +32,12 @@ $I eval --model "$T/m" --json >"$T/e.json" || fail "eval"
 read -r acc acc8 n < <("$JG" -f "$T/e.json" .accuracy .accuracy_int8 .windows)
 echo "conv model: float $acc, int8 $acc8 over $n testing gestures of 2 people not in training"
 "$JG" -f "$T/e.json" -e '.windows == 120' '.accuracy_int8 >= 0.9' || fail "eval: $(cat "$T/e.json")"
+# export-model: the C library carries the conv code and builds alone; the .tflite is refused (not written yet)
+$I export-model --model "$T/m" --format c --out "$T/lib" >/dev/null || fail "export-model --format c"
+[ -f "$T/lib/imulab_conv.c" ] || fail "the C library lacks imulab_conv.c"
+(cd "$T/lib" && cc -std=c99 -Wall -Wextra -Werror -c ./*.c) || fail "the exported C library does not build"
+$I export-model --model "$T/m" --format tflite --out "$T/m.tflite" 2>"$T/err" && fail "tflite export of a conv model accepted"
+grep -q "conv front end" "$T/err" && [ ! -e "$T/m.tflite" ] || fail "tflite refusal: $(cat "$T/err")"
 # --conv is checked before anything is trained
 $I train --out "$T/x" --conv 8:99 2>"$T/err" && fail "--conv 8:99 accepted"
 grep -q -- "--conv" "$T/err" || fail "bad --conv not named: $(cat "$T/err")"
