@@ -165,6 +165,9 @@ static const char train_help[] =
     "  --seg-off X          gesture: offset level above idle (default 0.04)\n"
     "  --seed N             random seed (default 1); the same seed gives the same model (and search)\n"
     "  --hidden LIST        hidden layer sizes, e.g. 20,10 (default), 32 or 0 for none (max 3)\n"
+    "  --conv LIST          a 1-D convolutional front end on the window's points (raw, every point):\n"
+    "                       layers CHANNELS:KERNEL[:POOL[:STRIDE]], e.g. 8:5:2,16:5 (ReLU, \"same\"\n"
+    "                       padding, max pool POOL), then global average pooling and --hidden"
     "  --epochs N           training epochs (default 40)\n"
     "  --batch N            mini-batch size (default 16)\n"
     "  --lr X               Adam learning rate (default 0.005)\n"
@@ -244,7 +247,7 @@ static int parse_float(const char *s, double lo, double hi, float *v)
 enum train_opt { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
            O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_AWARP, O_QAT, O_QUIET,
            O_AUTO, O_FOLDS, O_THREADS, O_BFLASH, O_BRAM, O_BINSN, O_QUICK, O_JSON,
-           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM };
+           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM, O_CONV };
 
 /* The search dimension an option fixes (0: a training option the search does not vary). */
 static unsigned pin_of(int opt)
@@ -290,7 +293,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"aug-scale", required_argument, NULL, O_ASC}, {"aug-rotate", required_argument, NULL, O_AROT},
         {"aug-shift-ms", required_argument, NULL, O_ASH}, {"aug-noise", required_argument, NULL, O_ANO},
         {"aug-warp", required_argument, NULL, O_AWARP},
-        {"qat-epochs", required_argument, NULL, O_QAT}, {"quiet", no_argument, NULL, O_QUIET},
+        {"qat-epochs", required_argument, NULL, O_QAT}, {"conv", required_argument, NULL, O_CONV}, {"quiet", no_argument, NULL, O_QUIET},
         {"auto", no_argument, NULL, O_AUTO}, {"folds", required_argument, NULL, O_FOLDS},
         {"threads", required_argument, NULL, O_THREADS}, {"budget-flash", required_argument, NULL, O_BFLASH},
         {"budget-ram", required_argument, NULL, O_BRAM}, {"budget-instructions", required_argument, NULL, O_BINSN},
@@ -320,7 +323,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_FILT: case O_FHZ: case O_FORD: case O_ACOP: case O_ASC: case O_AROT: case O_ASH: case O_ANO: case O_AWARP:
         case O_BATCH: case O_LR: case O_VAL: case O_PAT: case O_NOCW: case O_NOHANN: case O_QAT:
         case O_MODE: case O_GPTS: case O_GMAX: case O_GMIN: case O_GHOLD: case O_GBUF: case O_SON: case O_SOFF:
-        case O_NSUB: case O_TRIM:
+        case O_NSUB: case O_TRIM: case O_CONV:
             model_opts = 1;
             so.pins |= pin_of(c);
             break;
@@ -389,6 +392,11 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_ANO: if (parse_float(optarg, 0, 10, &o.aug_noise)) BAD_RANGE("--aug-noise"); break;
         case O_AWARP: if (parse_float(optarg, 0, 0.5, &o.aug_warp)) BAD_RANGE("--aug-warp"); break;
         case O_QAT: if (parse_int(optarg, 0, 100000, &o.qat_epochs)) BAD_RANGE("--qat-epochs"); break;
+        case O_CONV: {
+            char why[160];
+            if (tr_parse_conv(optarg, &o, why, sizeof why)) return cli_usage(cmd, "bad --conv %s", why);
+            break;
+        }
         case O_QUIET: quiet = 1; break;
         default: return CLI_USAGE;
         }
@@ -458,6 +466,15 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
              o.filter_order, o.aug_copies, (double)o.aug_scale, (double)o.aug_rotate_deg, o.aug_shift_ms,
              (double)o.aug_noise, (double)o.aug_warp, o.qat_epochs, o.hidden[0], o.hidden[1], o.hidden[2], o.n_hidden,
              search ? "true" : "false");
+    if (o.n_conv > 0) { /* the conv front end: "conv":[[channels,kernel,pool,stride],...] */
+        char cs[160] = ",\"conv\":[";
+        for (int i = 0; i < o.n_conv; i++)
+            snprintf(cs + strlen(cs), sizeof cs - strlen(cs), "%s[%d,%d,%d,%d]", i ? "," : "", o.conv[i].ch,
+                     o.conv[i].k, o.conv[i].pool, o.conv[i].stride);
+        size_t ol = strlen(m.options_json);
+        if (ol > 1 && ol + strlen(cs) + 3 < sizeof m.options_json)
+            snprintf(m.options_json + ol - 1, sizeof m.options_json - ol + 1, "%s]}", cs);
+    }
     double total = tr_now() - t0;
     if (tr_export(&m, out, err, sizeof err)) {
         tr_model_free(&m);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* data.c -- dataset checks, model setup, windows and features. */
 #include "trainer_int.h"
+#include "tr_conv.h"
 
 #include <assert.h>
 #include <math.h>
@@ -495,6 +496,7 @@ static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, 
         }
         butterworth(f, o->filter, o->filter_hz, m->rate_hz, o->filter_order);
     }
+    if (tr_conv_setup(m, o, err, errlen)) return -1; /* a conv front end takes every raw point */
     m->n_feat = imu_features_count(f);
     if (m->n_feat < 0) {
         snprintf(err, errlen, "invalid feature configuration (fft length %d must be a power of two 8..%d, "

@@ -15,6 +15,7 @@
  * Layouts: during training layer k keeps its weights transposed, WT[i][o] (sizes[k] x
  * sizes[k+1]), then its biases; the model stores W[o][i]. */
 #include "trainer_int.h"
+#include "tr_conv.h"
 
 #include <float.h>
 #include <math.h>
@@ -100,6 +101,7 @@ int tr_predict_float(const struct tr_model *m, const float *f, float *probs)
 {
     float buf[TR_MAX_HIDDEN + 2][MAXW];
     float *act[TR_MAX_HIDDEN + 2];
+    if (m->conv) return tr_conv_predict_float(m, f, probs);
     for (int k = 0; k <= m->n_layers; k++) act[k] = buf[k];
     for (int i = 0; i < m->n_feat; i++) buf[0][i] = (f[i] - m->feat_mean[i]) / m->feat_std[i];
     return forward(m, act, probs);
@@ -559,6 +561,7 @@ int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windo
 {
     const int n = tw->n, nf = tw->n_feat, nc = m->n_labels;
     double t0 = tr_now();
+    if (m->conv) return tr_conv_fit(m, o, tw);
     if (n <= 0 || nf <= 0 || nc < 2) return -1;
     kernels_init();
     m->n_layers = o->n_hidden + 1;

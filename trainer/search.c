@@ -11,7 +11,8 @@
  *
  * Candidates. A coordinate search in stages, each varying one group of options around the best
  * configuration so far (search_stages): 1 window length, 2 feature groups with FFT length and raw
- * points, 3 hidden layers, 4 epochs and L2, 5 augmentation, 6 seeds. Stages 1-4 run with
+ * points, 3 hidden layers (gesture mode: 3b conv front ends, convnet.c, next to the MLP),
+ * 4 epochs and L2, 5 augmentation, 6 seeds. Stages 1-4 run with
  * augmentation (2 copies, amplitude +-15%, rotations up to 45 degrees, time shifts) unless the user
  * gave augmentation options: their scores then say how a configuration holds up on variations of
  * the training people, and stage 5 keeps the most regular level within noise of the best. Stages 1 and 2 give each
@@ -26,6 +27,7 @@
  * or their timing. The winner is the highest score; ties go to the cheaper model (instructions),
  * then to the earlier candidate. */
 #include "trainer_int.h"
+#include "tr_conv.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -176,9 +178,21 @@ struct input {
     char err[256];
 };
 
+/* 1 when both have the same conv front end (or none). */
+static int same_conv(const struct tr_options *a, const struct tr_options *b)
+{
+    if (a->n_conv != b->n_conv) return 0;
+    for (int i = 0; i < a->n_conv; i++)
+        if (a->conv[i].ch != b->conv[i].ch || a->conv[i].k != b->conv[i].k || a->conv[i].pool != b->conv[i].pool ||
+            a->conv[i].stride != b->conv[i].stride)
+            return 0;
+    return 1;
+}
+
 static int same_input(const struct tr_options *a, const struct tr_options *b)
 {
     int aug_a = a->aug_copies > 0, aug_b = b->aug_copies > 0;
+    if (!same_conv(a, b)) return 0; /* the features (every raw point) and the set-up's shapes */
     if (aug_a != aug_b) return 0;
     if (aug_a && (a->aug_copies != b->aug_copies || a->aug_scale != b->aug_scale ||
                   a->aug_rotate_deg != b->aug_rotate_deg || a->aug_shift_ms != b->aug_shift_ms || a->seed != b->seed ||
@@ -254,6 +268,12 @@ static void desc_of(const struct tr_options *o, char *buf, size_t len)
     if (o->aug_copies > 0)
         snprintf(aug, sizeof aug, o->aug_warp > 0 ? " aug %dx(s%.2g,r%.3g,t%d,w%.2g)" : " aug %dx(s%.2g,r%.3g,t%d)",
                  o->aug_copies, (double)o->aug_scale, (double)o->aug_rotate_deg, o->aug_shift_ms, (double)o->aug_warp);
+    if (o->n_conv > 0) { /* a conv front end: its layers instead of the feature groups */
+        q = snprintf(feats, sizeof feats, "conv");
+        for (int i = 0; i < o->n_conv && q < (int)sizeof feats - 16; i++)
+            q += snprintf(feats + q, sizeof feats - (size_t)q, "%s%d:%d:%d", i ? "," : " ", o->conv[i].ch, o->conv[i].k,
+                          o->conv[i].pool);
+    }
     snprintf(buf, len, "%s %s hidden %s ep %d l2 %.3g%s seed %u", where, feats, hid,
              o->epochs, (double)o->l2, aug, o->seed);
 }
@@ -396,6 +416,11 @@ static void run_fit(struct ctx *c, const struct job *j, struct result *out)
     m.feat_mean = m.feat_std = m.in_mul = m.in_add = NULL;
     m.curve_loss = m.curve_train_acc = m.curve_val_acc = NULL;
     m.search_json = NULL;
+    struct tr_conv cv; /* the conv front end's shapes, this fit's own weights */
+    if (m.conv) {
+        tr_conv_copy_shapes(&cv, in->setup.conv);
+        m.conv = &cv;
+    }
     struct tr_options o = e->o;
     o.verbose = 0;
     o.progress_out = NULL;
@@ -817,6 +842,38 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
         if (run_stage(c, "network", idx, n, &cur, 0)) return -1;
     }
 
+    /* stage 3b (gesture mode): conv front ends next to the MLP picked so far, with the augmentation
+     * they need (issue 21: 8 points better with it on multi-person gestures); the stage's rule
+     * keeps the MLP unless a conv beats it by more than the noise */
+    if (gesture && base->n_conv == 0 && !(pins & (TR_PIN_FEATURES | TR_PIN_HIDDEN))) {
+        n = 0;
+        if (c->pick >= 0) idx[n++] = c->pick;
+        static const struct { int pts; const char *spec; } cs[] = {
+            {24, "8:7:2,16:7:2"}, {32, "8:7:2,16:7:2"}, {24, "8:5:2,16:5"}, {32, "8:7:2,16:7:2,16:5"},
+            {24, "8:7:2,16:7:2,16:5"}, {32, "6:5:2,12:5:2"},
+        };
+        const int ncs = quick ? 1 : (int)(sizeof cs / sizeof cs[0]);
+        for (int i = 0; i < ncs; i++) {
+            struct tr_options o = cur;
+            char why[160];
+            if (pins & TR_PIN_POINTS) o.gesture_points = cur.gesture_points;
+            else o.gesture_points = cs[i].pts;
+            if (tr_parse_conv(cs[i].spec, &o, why, sizeof why)) continue;
+            o.n_hidden = 0;
+            if (!(pins & TR_PIN_EPOCHS)) o.epochs = 60;
+            if (!(pins & TR_PIN_AUG)) {
+                o.aug_copies = 2;
+                o.aug_scale = 0.1f;
+                o.aug_rotate_deg = c->ds->rec[0].n_axes == 3 ? 10 : 0;
+                o.aug_shift_ms = 0;
+            }
+            int e = add_entry(c, &o, 3);
+            if (e < 0) return -1;
+            idx[n++] = e;
+        }
+        if (n > 1 && run_stage(c, "conv front ends", idx, n, &cur, 0)) return -1;
+    }
+
     /* stage 4: epochs and L2 */
     c->stage = 4;
     n = 0;
@@ -995,6 +1052,13 @@ static cJSON *entry_json(const struct tr_search_entry *e)
     if (o->feat_flags & IMU_FEAT_DERIV) cJSON_AddItemToArray(fe, cJSON_CreateString("deriv"));
     if (o->feat_flags & IMU_FEAT_SUBSTATS) cJSON_AddItemToArray(fe, cJSON_CreateString("substats"));
     cJSON_AddNumberToObject(op, "sub_segments", o->n_sub);
+    if (o->n_conv > 0) { /* [[channels, kernel, pool, stride], ...] */
+        cJSON *cv = cJSON_AddArrayToObject(op, "conv");
+        for (int i = 0; i < o->n_conv; i++) {
+            const int v[4] = {o->conv[i].ch, o->conv[i].k, o->conv[i].pool, o->conv[i].stride};
+            cJSON_AddItemToArray(cv, cJSON_CreateIntArray(v, 4));
+        }
+    }
     cJSON_AddNumberToObject(op, "fft_len", o->fft_len);
     cJSON_AddNumberToObject(op, "raw_points", o->raw_points);
     cJSON *h = cJSON_AddArrayToObject(op, "hidden");

@@ -23,6 +23,12 @@
 #define TR_MAX_LABELS 32
 #define TR_QAT_AUTO_EPOCHS 20
 #define TR_QAT_PROBE_FRAC 0.25f
+#define TR_MAX_CONV 3
+
+/* One conv layer of a conv front end (conv.c): ch output channels, kernel k, stride, "same"
+ * padding, ReLU, then a max pool of size and stride pool (0 or 1: none). */
+struct tr_conv_spec { int ch, k, pool, stride; };
+struct tr_conv; /* conv.c */
 
 enum tr_category { TR_TRAINING = 0, TR_TESTING = 1, TR_UNASSIGNED = 2 };
 
@@ -129,6 +135,10 @@ struct tr_options {
                                  * the held-out part of a probe fit (tr_train: the same options
                                  * with val_frac TR_QAT_PROBE_FRAC; the fine-tuning must also help
                                  * the probe there); 0 never; N > 0 always N */
+    /* a 1-D convolutional front end (n_conv 0: none, the default): conv layers on the resampled
+     * window (the raw group, every point), global average pooling, then the hidden layers */
+    int n_conv;
+    struct tr_conv_spec conv[TR_MAX_CONV];
     /* features */
     int feat_flags;             /* IMU_FEAT_*; stats, spectral, raw, hann by default */
     int feat_auto;              /* 1 (default): the mode chooses the groups: gesture mode uses
@@ -157,6 +167,9 @@ struct tr_options {
 void tr_options_default(struct tr_options *o);
 /* Parse "20,10" (or "" / "0" for none). Returns 0 or -1. */
 int tr_parse_hidden(const char *s, struct tr_options *o);
+/* Parse a conv front end "C:K[:P[:S]],..." (channels, kernel, max-pool size, stride; "" or "0"
+ * for none) into o->n_conv / o->conv. Returns 0, or -1 with the reason in why. */
+int tr_parse_conv(const char *s, struct tr_options *o, char *why, size_t len);
 
 struct tr_qlayer {
     int n_in, n_out;
@@ -228,6 +241,8 @@ struct tr_model {
     uint32_t hash;
     char options_json[1024];
     char *search_json;          /* the automatic configuration (tr_search_json), or NULL */
+    struct tr_conv *conv;       /* the conv front end (conv.c), or NULL; the dense layers' input
+                                 * (sizes[0]) is then its output channels */
 };
 
 /* The device's decision parameters from the options and the int8 output scale: a confidence P

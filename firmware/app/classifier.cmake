@@ -83,7 +83,7 @@ endforeach()
 add_library(cls_hw OBJECT hw/startup.c hw/time.c hw/uart.c) # hw/libc.c stays out of LTO: GCC emits its calls late
 target_compile_definitions(cls_hw PRIVATE ${CLS_DEFS})
 target_compile_options(cls_hw PRIVATE -flto)
-add_library(cls_fast OBJECT ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${PORTABLE_DIR}/segment.c)
+add_library(cls_fast OBJECT ${PORTABLE_DIR}/conv.c ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${PORTABLE_DIR}/segment.c)
 get_target_property(_cls_opts cls_fast COMPILE_OPTIONS)
 list(REMOVE_ITEM _cls_opts -ffreestanding)
 set_target_properties(cls_fast PROPERTIES COMPILE_OPTIONS "${_cls_opts}")
