@@ -120,6 +120,33 @@ void tr_cost_predict(const struct tr_model *m, int n_hidden, const int *hidden, 
     if (m->mode == TR_MODE_GESTURE) c->ram += 2 * m->gesture_buf * f->n_axes + 176; /* gesture buffer, segmenter */
 }
 
+/* The anomaly model (portable/anomaly.c and its call in classifier_main.c): code estimated from
+ * the object size at -Os (not yet refitted on builds), data byte for byte, instructions per
+ * centroid and value of the weighted distance loop. */
+#define FLASH_ANOMALY_CODE 220
+#define INSN_ANOMALY_PER_VALUE 9.0
+#define INSN_ANOMALY_PER_CENTROID 30.0
+
+int tr_anomaly_layer_for(const struct tr_options *o, int n_hidden)
+{
+    if (o->anomaly_layer >= 0) return o->anomaly_layer <= n_hidden ? o->anomaly_layer : n_hidden;
+    return n_hidden > 0 ? 1 : 0;
+}
+
+void tr_cost_add_anomaly(const struct tr_model *m, int n_hidden, const int *hidden, const struct tr_options *o,
+                         struct tr_cost *c)
+{
+    if (o->anomaly == TR_ANOM_NONE) return;
+    const int method = o->anomaly < 0 ? TR_ANOM_GAUSS : o->anomaly;
+    const int layer = tr_anomaly_layer_for(o, n_hidden);
+    const int d = layer ? hidden[layer - 1] : m->n_feat, k = o->anomaly_k;
+    c->flash += FLASH_ANOMALY_CODE + k * d + 20 + (method == TR_ANOM_GAUSS ? k * d + 4 * k : 0);
+    c->ram += 8; /* the score in the two transmit payloads */
+    const int insn = (int)(INSN_ANOMALY_PER_VALUE * k * d + INSN_ANOMALY_PER_CENTROID * k + 0.5);
+    c->instr_network += insn;
+    c->instructions += insn;
+}
+
 int tr_cost_fits(const struct tr_cost *c, const struct tr_budget *b)
 {
     return c->flash + FLASH_MARGIN <= b->flash && c->ram <= b->ram &&
