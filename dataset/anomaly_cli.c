@@ -36,6 +36,11 @@ int anom_train(struct tr_model *m, const struct tr_dataset *known, const struct 
     int rc = tr_anomaly_fit(m, &tw, known, method, tr_anomaly_layer_for(o, nh), o->anomaly_k, o->anomaly_far, 5,
                             o->seed, err, errlen);
     tr_windows_free(&tw);
+    if (rc && o->anomaly < 0) { /* the default: a model without one rather than no model */
+        if (out) fprintf(out, "anomaly model: none (%s)\n", err);
+        tr_anomaly_free(&m->anom);
+        return 0;
+    }
     if (rc) return -1;
     m->hash = tr_model_hash(m);
     if (out) {
