@@ -164,7 +164,7 @@ static const char train_help[] =
     "  --min-interval-ms N  device decisions: at least N ms between two events (default 0)\n"
     "  --anomaly M          anomaly model beside the classifier: gauss (diagonal Gaussian mixture),\n"
     "                       kmeans or none (default: gauss when the firmware with it fits the budgets)\n"
-    "  --anomaly-k N        its centroids (default 4)\n"
+    "  --anomaly-k N        its centroids (default 4; 0: one per known class)\n"
     "  --anomaly-layer L    the vector it scores: 0 the network input, L the output of hidden layer L\n"
     "                       (default 1, the input without hidden layers)\n"
     "  --anomaly-far P      false-alarm rate the threshold is set for, on held-out training windows\n"
@@ -361,7 +361,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_ANOM:
             if ((o.anomaly = tr_anomaly_method_parse(optarg)) < 0) BAD("--anomaly (gauss, kmeans or none)");
             break;
-        case O_ANOM_K: if (parse_int(optarg, 1, 64, &o.anomaly_k)) BAD_RANGE("--anomaly-k"); break;
+        case O_ANOM_K: if (parse_int(optarg, 0, 64, &o.anomaly_k)) BAD_RANGE("--anomaly-k"); break;
         case O_ANOM_LAYER: if (parse_int(optarg, 0, TR_MAX_HIDDEN, &o.anomaly_layer)) BAD_RANGE("--anomaly-layer"); break;
         case O_ANOM_FAR: if (parse_float(optarg, 0.0001, 0.5, &o.anomaly_far)) BAD_RANGE("--anomaly-far"); break;
         case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD_RANGE("--aug-scale"); break;

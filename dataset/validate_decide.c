@@ -12,6 +12,7 @@ void vdecide_init(struct vdecide *v, const struct tr_model *m)
     v->cfg.min_interval = (uint32_t)m->dec_min_interval;
     v->stride = (uint32_t)m->stride_len;
     v->windows = v->exact = v->events = 0;
+    v->anomaly_windows = v->anomaly_exact = v->unknown = 0;
     vdecide_recording(v);
 }
 

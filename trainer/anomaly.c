@@ -237,7 +237,10 @@ static int gauss_em(struct tr_anomaly_model *a, const int8_t *X, int n, int *ass
 }
 
 /* Fit centroids (and weights) on n int8 vectors into a (allocated here). */
-static int fit_on(struct tr_anomaly_model *a, const int8_t *X, int n, int d, int method, int layer, int k, unsigned seed)
+/* y: NULL, or the label of each vector (k = the number of labels): one Gaussian per known class,
+ * the labels as the assignment (no k-means, no EM). */
+static int fit_on(struct tr_anomaly_model *a, const int8_t *X, const int *y, int n, int d, int method, int layer, int k,
+                  unsigned seed)
 {
     if (k > n) k = n;
     double *C = malloc(sizeof(double) * (size_t)k * d);
@@ -248,7 +251,20 @@ static int fit_on(struct tr_anomaly_model *a, const int8_t *X, int n, int d, int
         free(C); free(assign);
         return -1;
     }
-    kmeans(X, n, d, k, seed, C, assign);
+    if (y) { /* the class means */
+        int *cnt = calloc((size_t)k, sizeof(int));
+        if (!cnt) { free(C); free(assign); return -1; }
+        memset(C, 0, sizeof(double) * (size_t)k * d);
+        for (int r = 0; r < n; r++) {
+            assign[r] = y[r];
+            cnt[y[r]]++;
+            for (int i = 0; i < d; i++) C[(size_t)y[r] * d + i] += X[(size_t)r * d + i];
+        }
+        for (int c = 0; c < k; c++)
+            for (int i = 0; i < d; i++) C[(size_t)c * d + i] = cnt[c] ? C[(size_t)c * d + i] / cnt[c] : 0;
+        free(cnt);
+    } else
+        kmeans(X, n, d, k, seed, C, assign);
     a->method = method;
     a->n_dim = d;
     a->k = k;
@@ -256,7 +272,7 @@ static int fit_on(struct tr_anomaly_model *a, const int8_t *X, int n, int d, int
     for (int i = 0; i < k * d; i++) a->centroids[i] = to_i8(C[i]);
     if (method == TR_ANOM_GAUSS) {
         a->bias = malloc(sizeof(uint32_t) * (size_t)k);
-        if (!a->bias || gauss_em(a, X, n, assign)) { free(C); free(assign); return -1; }
+        if (!a->bias || (y ? gauss_m_step(a, X, n, assign) : gauss_em(a, X, n, assign))) { free(C); free(assign); return -1; }
     }
     tr_anomaly_build(a);
     free(C);
@@ -303,7 +319,7 @@ int tr_anomaly_fit(struct tr_model *m, const struct tr_windows *tw, const struct
         snprintf(err, errlen, "anomaly model: %d features, at most %d", m->n_feat, IMU_ANOMALY_MAX_DIM);
         return -1;
     }
-    if (n < 2 * k) {
+    if (n < 2 * (k ? k : m->n_labels)) {
         snprintf(err, errlen, "anomaly model: %d training windows for %d centroids", n, k);
         return -1;
     }
@@ -311,8 +327,9 @@ int tr_anomaly_fit(struct tr_model *m, const struct tr_windows *tw, const struct
     int *fold = malloc(sizeof(int) * (size_t)(ds->n > 0 ? ds->n : 1));
     uint32_t *held = malloc(sizeof(uint32_t) * (size_t)n);
     int8_t *Xf = malloc((size_t)n * d);
-    if (!X || !fold || !held || !Xf) {
-        free(X); free(fold); free(held); free(Xf);
+    int *yf = malloc(sizeof(int) * (size_t)n);
+    if (!X || !fold || !held || !Xf || !yf) {
+        free(X); free(fold); free(held); free(Xf); free(yf);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -323,19 +340,24 @@ int tr_anomaly_fit(struct tr_model *m, const struct tr_windows *tw, const struct
         snprintf(err, errlen, "anomaly model: fewer than 2 training recordings to set the threshold on");
         goto out;
     }
+    const int per_class = k == 0; /* one Gaussian (or centroid) per known class */
+    if (per_class) k = m->n_labels;
     for (int f = 0; f < nf; f++) {
         int nt = 0;
         for (int r = 0; r < n; r++)
-            if (fold[tw->rec[r]] != f) memcpy(Xf + (size_t)nt++ * d, X + (size_t)r * d, (size_t)d);
+            if (fold[tw->rec[r]] != f) {
+                yf[nt] = tw->y[r];
+                memcpy(Xf + (size_t)nt++ * d, X + (size_t)r * d, (size_t)d);
+            }
         if (nt < k) continue;
         struct tr_anomaly_model fa;
         memset(&fa, 0, sizeof fa);
-        if (fit_on(&fa, Xf, nt, d, method, layer, k, seed + 7919u * (unsigned)f)) { tr_anomaly_free(&fa); snprintf(err, errlen, "out of memory"); goto out; }
+        if (fit_on(&fa, Xf, per_class ? yf : NULL, nt, d, method, layer, k, seed + 7919u * (unsigned)f)) { tr_anomaly_free(&fa); snprintf(err, errlen, "out of memory"); goto out; }
         for (int r = 0; r < n; r++)
             if (fold[tw->rec[r]] == f) held[n_held++] = imu_anomaly_score(&fa.view, X + (size_t)r * d);
         tr_anomaly_free(&fa);
     }
-    if (fit_on(&m->anom, X, n, d, method, layer, k, seed)) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (fit_on(&m->anom, X, per_class ? tw->y : NULL, n, d, method, layer, k, seed)) { snprintf(err, errlen, "out of memory"); goto out; }
     qsort(held, (size_t)n_held, sizeof *held, cmp_u32);
     {
         int idx = (int)((1.0 - far) * n_held); /* the (1 - far) quantile: at most far above it */
@@ -351,7 +373,7 @@ int tr_anomaly_fit(struct tr_model *m, const struct tr_windows *tw, const struct
     }
     rc = 0;
 out:
-    free(X); free(fold); free(held); free(Xf);
+    free(X); free(fold); free(held); free(Xf); free(yf);
     return rc;
 }
 

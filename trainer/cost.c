@@ -140,12 +140,25 @@ void tr_cost_add_anomaly(const struct tr_model *m, int n_hidden, const int *hidd
     if (o->anomaly == TR_ANOM_NONE) return;
     const int method = o->anomaly < 0 ? TR_ANOM_GAUSS : o->anomaly;
     const int layer = tr_anomaly_layer_for(o, n_hidden);
-    const int d = layer ? hidden[layer - 1] : m->n_feat, k = o->anomaly_k;
+    const int d = layer ? hidden[layer - 1] : m->n_feat, k = o->anomaly_k > 0 ? o->anomaly_k : m->n_labels;
     c->flash += FLASH_ANOMALY_CODE + k * d + 20 + (method == TR_ANOM_GAUSS ? k * d + 4 * k : 0);
     c->ram += 8; /* the score in the two transmit payloads */
     const int insn = (int)(INSN_ANOMALY_PER_VALUE * k * d + INSN_ANOMALY_PER_CENTROID * k + 0.5);
     c->instr_network += insn;
     c->instructions += insn;
+}
+
+void tr_cost_add_model_anomaly(const struct tr_model *m, struct tr_cost *c)
+{
+    if (m->anom.method == TR_ANOM_NONE) return;
+    struct tr_options o;
+    tr_options_default(&o);
+    o.anomaly = m->anom.method;
+    o.anomaly_k = m->anom.k;
+    o.anomaly_layer = m->anom.layer;
+    int hid[TR_MAX_HIDDEN] = {0};
+    for (int k = 0; k + 1 < m->n_layers && k < TR_MAX_HIDDEN; k++) hid[k] = m->sizes[k + 1];
+    tr_cost_add_anomaly(m, m->n_layers - 1, hid, &o, c);
 }
 
 int tr_cost_fits(const struct tr_cost *c, const struct tr_budget *b)

@@ -171,6 +171,7 @@ static cJSON *model_json(const struct tr_model *m)
     int hid[TR_MAX_HIDDEN];
     for (int k = 0; k + 1 < m->n_layers && k < TR_MAX_HIDDEN; k++) hid[k] = m->sizes[k + 1];
     tr_cost_predict(m, m->n_layers - 1, hid, &cost);
+    tr_cost_add_model_anomaly(m, &cost);
     cJSON *cst = cJSON_AddObjectToObject(j, "device_cost");
     cJSON_AddNumberToObject(cst, "flash_bytes", cost.flash);
     cJSON_AddNumberToObject(cst, "ram_bytes", cost.ram);

@@ -363,6 +363,8 @@ double tr_cost_feature_instructions(const struct imu_feat_config *f);
  * frames, and the instructions of the score (cost.c). */
 void tr_cost_add_anomaly(const struct tr_model *m, int n_hidden, const int *hidden, const struct tr_options *o,
                          struct tr_cost *c);
+/* The same for the anomaly model a trained model has (none: nothing added). */
+void tr_cost_add_model_anomaly(const struct tr_model *m, struct tr_cost *c);
 /* The layer the anomaly score uses for these options and hidden layers. */
 int tr_anomaly_layer_for(const struct tr_options *o, int n_hidden);
 /* 1 when the cost is within the budget with the model's safety margins (cost.c). */

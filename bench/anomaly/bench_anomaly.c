@@ -25,7 +25,8 @@ static const struct method METHODS[] = {
     {"gauss in k=1", TR_ANOM_GAUSS, 0, 1}, {"gauss in k=4", TR_ANOM_GAUSS, 0, 4}, {"gauss in k=8", TR_ANOM_GAUSS, 0, 8},
     {"kmeans h1 k=4", TR_ANOM_KMEANS, 1, 4}, {"kmeans h1 k=8", TR_ANOM_KMEANS, 1, 8},
     {"gauss h1 k=2", TR_ANOM_GAUSS, 1, 2}, {"gauss h1 k=4", TR_ANOM_GAUSS, 1, 4}, {"gauss h1 k=8", TR_ANOM_GAUSS, 1, 8},
-    {"gauss h2 k=4", TR_ANOM_GAUSS, 2, 4},
+    {"gauss h2 k=4", TR_ANOM_GAUSS, 2, 4}, {"gauss h1 class", TR_ANOM_GAUSS, 1, 0}, {"gauss in class", TR_ANOM_GAUSS, 0, 0},
+    {"kmeans h1 class", TR_ANOM_KMEANS, 1, 0},
 };
 #define N_METHODS (int)(sizeof METHODS / sizeof METHODS[0])
 
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
     if (csv) mkdir(csv, 0777);
     double auc_min[N_METHODS];
     for (int k = 0; k < N_METHODS; k++) auc_min[k] = 1;
-    printf("%-14s %-14s %7s %8s %8s %7s %9s\n", "left out", "method", "auc", "detect", "f.alarm", "cv fa", "bytes");
+    printf("%-14s %-16s %7s %8s %8s %7s %9s\n", "left out", "method", "auc", "detect", "f.alarm", "cv fa", "bytes");
     for (int out = 0; out < nl; out++) {
         struct tr_recording *rec = malloc(sizeof *rec * (size_t)d.n);
         int n = 0;
@@ -117,7 +118,7 @@ int main(int argc, char **argv)
             if (auc < auc_min[k]) auc_min[k] = auc;
             int bytes = m.anom.k * m.anom.n_dim * (METHODS[k].method == TR_ANOM_GAUSS ? 2 : 1) +
                         (METHODS[k].method == TR_ANOM_GAUSS ? 4 * m.anom.k : 0);
-            printf("%-14s %-14s %7.4f %8.4f %8.4f %7.4f %9d\n", labels[out], METHODS[k].name, auc, (double)det / tu.n,
+            printf("%-14s %-16s %7.4f %8.4f %8.4f %7.4f %9d\n", labels[out], METHODS[k].name, auc, (double)det / tu.n,
                    (double)fa / te.n, m.anom.cv_far, bytes);
         }
         free(sn); free(sp);
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
         free(rec);
     }
     printf("\nworst AUC over the left-out classes:\n");
-    for (int k = 0; k < N_METHODS; k++) printf("  %-14s %.4f\n", METHODS[k].name, auc_min[k]);
+    for (int k = 0; k < N_METHODS; k++) printf("  %-16s %.4f\n", METHODS[k].name, auc_min[k]);
     ei_free(&d);
     return 0;
 }
