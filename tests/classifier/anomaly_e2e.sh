@@ -21,7 +21,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 I="$BIN/imulab --db $T/a.db"
 
 $I import "$DS" >/dev/null || fail "import"
-ids=$($I list --label updown --category training --json | "$JG" '[].id' | tr -d '[],')
+ids=$($I list --label updown --category training --json | "$JG" '[].id' | tr ',[]' '   ')
 [ -n "$ids" ] || fail "no training recordings of updown to remove"
 $I rm $ids >/dev/null || fail "rm"
 
