@@ -280,6 +280,14 @@ static int fit_on(struct tr_anomaly_model *a, const int8_t *X, const int *y, int
     return 0;
 }
 
+int tr_anomaly_fit_vectors(struct tr_anomaly_model *a, const int8_t *X, int n, int d, int method, int k, unsigned seed)
+{
+    memset(a, 0, sizeof *a);
+    if (n < 1 || d < 1 || d > IMU_ANOMALY_MAX_DIM || k < 1 || method == TR_ANOM_NONE) return -1;
+    if (fit_on(a, X, NULL, n, d, method, 0, k, seed)) { tr_anomaly_free(a); return -1; }
+    return 0;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;

@@ -432,6 +432,9 @@ void tr_search_print(const struct tr_search *res, int top, FILE *f);
 
 /* ---- anomaly detection (anomaly.c) ---- */
 
+/* Fit an anomaly model on n int8 vectors of d values (no network: anomaly-only use, benchmarks);
+ * the threshold is left 0 (the caller sets it). 0, or -1. */
+int tr_anomaly_fit_vectors(struct tr_anomaly_model *a, const int8_t *X, int n, int d, int method, int k, unsigned seed);
 /* The int8 vector of a feature vector at a layer of the network (0: its quantized input, L: the
  * output of dense layer L-1): what the anomaly score works on. Returns its length. */
 int tr_anomaly_input(const struct tr_model *m, int layer, const float *f, int8_t *q);
