@@ -71,6 +71,19 @@ echo "validate: $win windows, $exact bit-exact, anomaly scores $ae of $aw equal,
 "$JG" -f "$T/v.json" -e '.windows == 456' ".bit_exact == $win" ".anomaly_exact == $win" ".anomaly_windows == $win" \
   '.unknown > 10' '.instructions_per_window <= 50000' || fail "validate figures"
 
+# imulabd on the board: imulab status carries the live anomaly score (classification.anomaly, unknown)
+"$BIN/imulabd" --port "$PTS" --db "$T/d.db" --socket "$T/s" >"$T/d.log" 2>&1 &
+DPID=$!
+ok=0
+for _ in $(seq 100); do
+  if [ -S "$T/s" ] && $I --socket "$T/s" status --json >"$T/st.json" 2>/dev/null &&
+     "$JG" -f "$T/st.json" -e '.classification.anomaly >= 0' '(.classification.unknown|type) != "null"'        '.classification.unknown_count >= 0' 2>/dev/null; then ok=1; break; fi
+  sleep 0.2
+done
+kill "$DPID"; wait "$DPID" 2>/dev/null
+[ $ok = 1 ] || fail "imulab status shows no anomaly score: $(cat "$T/st.json" 2>/dev/null | head -c 400)"
+echo "status: $("$JG" -f "$T/st.json" .classification.anomaly .classification.unknown .classification.unknown_count)"
+
 # refusals
 $I train --out "$T/x" --anomaly maybe >/dev/null 2>"$T/bad.err" && fail "train took --anomaly maybe"
 grep -q -- "--anomaly" "$T/bad.err" || fail "the bad --anomaly message does not name the option: $(cat "$T/bad.err")"
