@@ -34,6 +34,9 @@ model)
     "$imulab" --db "$tmp/db" import "$tmp/in" >/dev/null
     "$imulab" --db "$tmp/db" train --out "$tmp/m" --epochs 2 --hidden 4 --quiet >/dev/null
     cp "$tmp/m/model.json" "$out/model.json"
+    # and one with an anomaly model (model.json "anomaly": centroids, weights, offsets)
+    "$imulab" --db "$tmp/db" train --out "$tmp/ma" --epochs 2 --hidden 4 --anomaly gauss --anomaly-k 2 --quiet >/dev/null
+    cp "$tmp/ma/model.json" "$out/model-anomaly.json"
     ;;
 *)
     echo "seeds.sh: unknown kind $kind" >&2
