@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "anomaly_cli.h"
 #include "cli.h"
 #include "store.h"
 #include "trainer.h"
@@ -198,6 +199,13 @@ static const char train_help[] =
     "                       0 = off) the decision is \"uncertain\" (default 0.6)\n"
     "  --smooth N           device decisions: majority over the last N inferences (1..16, default 3)\n"
     "  --min-interval-ms N  device decisions: at least N ms between two events (default 0)\n"
+    "  --anomaly M          anomaly model beside the classifier: gauss (diagonal Gaussian mixture),\n"
+    "                       kmeans or none (default: gauss when the firmware with it fits the budgets)\n"
+    "  --anomaly-k N        its centroids (default 4; 0: one per known class)\n"
+    "  --anomaly-layer L    the vector it scores: 0 the network input, L the output of hidden layer L\n"
+    "                       (default 1, the input without hidden layers)\n"
+    "  --anomaly-far P      false-alarm rate the threshold is set for, on held-out training windows\n"
+    "                       (default 0.01)\n"
     "  --quiet              no per-epoch progress\n";
 
 /* --features: a comma-separated list of groups (imu_features.h). */
@@ -247,7 +255,8 @@ static int parse_float(const char *s, double lo, double hi, float *v)
 enum train_opt { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
            O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_AWARP, O_QAT, O_QUIET,
            O_AUTO, O_FOLDS, O_THREADS, O_BFLASH, O_BRAM, O_BINSN, O_QUICK, O_JSON,
-           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM, O_CONV };
+           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM, O_CONV,
+           O_ANOM, O_ANOM_K, O_ANOM_LAYER, O_ANOM_FAR };
 
 /* The search dimension an option fixes (0: a training option the search does not vary). */
 static unsigned pin_of(int opt)
@@ -304,6 +313,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"seg-on", required_argument, NULL, O_SON}, {"seg-off", required_argument, NULL, O_SOFF},
         {"sub-segments", required_argument, NULL, O_NSUB}, {"gesture-trim", no_argument, NULL, O_TRIM}, {"min-confidence", required_argument, NULL, O_MINC},
         {"smooth", required_argument, NULL, O_SMOOTH}, {"min-interval-ms", required_argument, NULL, O_MINI},
+        {"anomaly", required_argument, NULL, O_ANOM}, {"anomaly-k", required_argument, NULL, O_ANOM_K},
+        {"anomaly-layer", required_argument, NULL, O_ANOM_LAYER}, {"anomaly-far", required_argument, NULL, O_ANOM_FAR},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
     tr_options_default(&o);
@@ -386,6 +397,12 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
             break;
         case O_SMOOTH: if (parse_int(optarg, 1, 16, &o.smooth_n)) BAD_RANGE("--smooth"); break;
         case O_MINI: if (parse_int(optarg, 0, 600000, &o.min_interval_ms)) BAD_RANGE("--min-interval-ms"); break;
+        case O_ANOM:
+            if ((o.anomaly = tr_anomaly_method_parse(optarg)) < 0) BAD("--anomaly (gauss, kmeans or none)");
+            break;
+        case O_ANOM_K: if (parse_int(optarg, 0, 64, &o.anomaly_k)) BAD_RANGE("--anomaly-k"); break;
+        case O_ANOM_LAYER: if (parse_int(optarg, 0, TR_MAX_HIDDEN, &o.anomaly_layer)) BAD_RANGE("--anomaly-layer"); break;
+        case O_ANOM_FAR: if (parse_float(optarg, 0.0001, 0.5, &o.anomaly_far)) BAD_RANGE("--anomaly-far"); break;
         case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD_RANGE("--aug-scale"); break;
         case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD_RANGE("--aug-rotate"); break;
         case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD_RANGE("--aug-shift-ms"); break;
@@ -420,6 +437,11 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     so.progress_bar = isatty(fileno(prog));
     struct db_data d;
     if (db_load(cli, &d)) return CLI_FAIL;
+    /* testing recordings of labels without training data are the anomalies of the evaluation */
+    struct tr_dataset all = d.ds;
+    struct tr_recording *known_rec = NULL;
+    int n_unknown = tr_dataset_known(&all, &d.ds, &known_rec);
+    if (n_unknown < 0) { db_free(&d); return cli_error("out of memory"); }
     struct tr_model m;
     char err[512] = "";
     double t0 = tr_now();
@@ -427,11 +449,13 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     memset(&sr, 0, sizeof sr);
     if (search) {
         if (tr_check_dataset(&d.ds, 1, err, sizeof err)) {
+            free(known_rec);
             db_free(&d);
             return cli_error("%s", err);
         }
         if (tr_search_run(&d.ds, &o, &so, &sr, err, sizeof err)) {
             tr_search_free(&sr);
+            free(known_rec);
             db_free(&d);
             return cli_error("search: %s", err);
         }
@@ -445,11 +469,28 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     }
     if (tr_train(&d.ds, &o, &m, err, sizeof err)) {
         tr_search_free(&sr);
+        free(known_rec);
         db_free(&d);
         return cli_error("%s", err);
     }
     if (search) m.search_json = tr_search_json(&sr, 20);
     if (search && sr.mode_reason[0]) snprintf(m.mode_reason, sizeof m.mode_reason, "%s", sr.mode_reason);
+    if (anom_train(&m, &d.ds, &o, &so.budget, json ? NULL : stdout, err, sizeof err)) {
+        tr_model_free(&m);
+        tr_search_free(&sr);
+        free(known_rec);
+        db_free(&d);
+        return cli_error("%s", err);
+    }
+    struct anom_eval ae = {0};
+    ae.auc = -1;
+    if (m.anom.method != TR_ANOM_NONE) {
+        struct tr_windows te;
+        if (tr_make_windows(&m, &d.ds, TR_TESTING, &te, err, sizeof err) == 0) {
+            if (anom_evaluate(&m, &all, &te, &ae, err, sizeof err)) ae.auc = -1;
+            tr_windows_free(&te);
+        }
+    }
     snprintf(m.options_json, sizeof m.options_json,
              "{\"mode\":\"%s\",\"gesture_points\":%d,\"gesture_max_ms\":%d,\"gesture_min_ms\":%d,"
              "\"gesture_hold_ms\":%d,\"gesture_buf\":%d,\"gesture_trim\":%s,\"seg_on\":%g,\"seg_off\":%g,\"n_sub\":%d,\"feat_flags\":%d,"
@@ -479,6 +520,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     if (tr_export(&m, out, err, sizeof err)) {
         tr_model_free(&m);
         tr_search_free(&sr);
+        free(known_rec);
+        anom_eval_free(&ae);
         db_free(&d);
         return cli_error("%s", err);
     }
@@ -487,10 +530,22 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         cli_json_num(stdout, m.acc_float);
         printf(", \"accuracy_int8\": ");
         cli_json_num(stdout, m.acc_int8);
+        if (m.anom.method != TR_ANOM_NONE) {
+            printf(", \"anomaly\": \"%s\", \"anomaly_false_alarm_rate\": ", tr_anomaly_method_name(m.anom.method));
+            cli_json_num(stdout, ae.false_alarm);
+            if (ae.n_unknown > 0) {
+                printf(", \"anomaly_auc\": ");
+                cli_json_num(stdout, ae.auc);
+                printf(", \"anomaly_detect_rate\": ");
+                cli_json_num(stdout, ae.detect);
+            }
+        }
         printf(", \"auto\": %s, \"seconds\": %.3f, \"search\": %s}\n", search ? "true" : "false", total,
                m.search_json ? m.search_json : "null");
+        anom_eval_free(&ae);
         tr_model_free(&m);
         tr_search_free(&sr);
+        free(known_rec);
         db_free(&d);
         return cli_finish_output(CLI_OK);
     }
@@ -532,9 +587,22 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     }
     if (m.acc_float - m.acc_int8 > 0.01)
         printf("note: int8 loses %.1f points against float\n", 100 * (m.acc_float - m.acc_int8));
+    if (n_unknown > 0 && m.anom.method == TR_ANOM_NONE)
+        printf("%d testing recordings of labels without training data: not evaluated (no anomaly model)\n", n_unknown);
+    if (m.anom.method != TR_ANOM_NONE) {
+        if (ae.n_unknown > 0)
+            printf("anomaly: ROC AUC %.4f on %d windows of unknown labels against %d of known ones; at the threshold "
+                   "%.1f%% detected, %.1f%% false alarms\n", ae.auc, ae.n_unknown, ae.n_known, 100 * ae.detect,
+                   100 * ae.false_alarm);
+        else
+            printf("anomaly: %.1f%% false alarms on the %d testing windows (no testing recordings of unknown labels)\n",
+                   100 * ae.false_alarm, ae.n_known);
+    }
+    anom_eval_free(&ae);
     printf("model %08x written to %s\n", m.hash, out);
     tr_model_free(&m);
     tr_search_free(&sr);
+    free(known_rec);
     db_free(&d);
     return cli_finish_output(CLI_OK);
 }
@@ -665,6 +733,9 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
     if (db_load(cli, &d)) { tr_model_free(&m); return CLI_FAIL; }
     int rc = CLI_FAIL;
     struct tr_windows te = {0};
+    struct anom_eval ae = {0};
+    struct tr_dataset all = d.ds;
+    struct tr_recording *known_rec = NULL;
     int n_test = 0;
     for (int i = 0; i < d.n; i++) {
         const struct tr_recording *r = &d.rec[i];
@@ -677,7 +748,16 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
         /* NaN or infinite values: tr_make_windows names the recording as it reads it */
     }
     if (n_test == 0) { cli_error("no testing recordings in %s (run imulab split)", cli->db_path); goto out; }
+    if (tr_dataset_known(&all, &d.ds, &known_rec) < 0) { cli_error("out of memory"); goto out; }
+    /* testing recordings whose label the model does not know: anomalies (not in the accuracies) */
+    for (int i = 0; i < all.n; i++) {
+        const struct tr_recording *r = &all.rec[i];
+        known_rec[i].category = r->category == TR_TESTING && tr_label_index(&m, r->label) < 0 ? TR_UNASSIGNED : r->category;
+    }
     if (tr_make_windows(&m, &d.ds, TR_TESTING, &te, err, sizeof err)) { cli_error("%s", err); goto out; }
+    int n_unknown_rec = 0;
+    for (int i = 0; i < all.n; i++) n_unknown_rec += all.rec[i].category == TR_TESTING && tr_label_index(&m, all.rec[i].label) < 0;
+    if (m.anom.method != TR_ANOM_NONE && anom_evaluate(&m, &all, &te, &ae, err, sizeof err)) { cli_error("%s", err); goto out; }
     int n = m.n_labels;
     int *cf = calloc((size_t)n * n, sizeof(int)), *c8 = calloc((size_t)n * n, sizeof(int));
     double acc = tr_evaluate(&m, &te, 0, cf), acc8 = tr_evaluate(&m, &te, 1, c8);
@@ -715,7 +795,18 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
         }
         printf("], \"warnings\": [");
         for (int k = 0; k < nw; k++) { if (k) printf(", "); cli_json_str(stdout, warns[k]); }
-        printf("]}\n");
+        printf("]");
+        printf(", \"unknown_recordings\": %d", n_unknown_rec);
+        if (m.anom.method != TR_ANOM_NONE) {
+            printf(", \"anomaly\": \"%s\", \"anomaly_threshold\": %u, \"anomaly_windows\": %d, \"anomaly_false_alarm_rate\": ",
+                   tr_anomaly_method_name(m.anom.method), m.anom.threshold, ae.n_unknown);
+            cli_json_num(stdout, ae.false_alarm);
+            printf(", \"anomaly_auc\": ");
+            if (ae.n_unknown) cli_json_num(stdout, ae.auc); else printf("null");
+            printf(", \"anomaly_detect_rate\": ");
+            if (ae.n_unknown) cli_json_num(stdout, ae.detect); else printf("null");
+        }
+        printf("}\n");
     } else {
         printf("model %08x (%s mode): %d testing %s, %d features\n", m.hash, mode, te.n,
                m.mode == TR_MODE_GESTURE ? "gestures" : "windows", m.n_feat);
@@ -729,14 +820,35 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
             printf("\n");
         }
         for (int k = 0; k < nw; k++) printf("warning: %s\n", warns[k]);
+        if (m.anom.method != TR_ANOM_NONE) {
+            if (ae.n_unknown)
+                printf("anomaly (%s, threshold %u): ROC AUC %.4f on %d windows of %d recordings of unknown labels "
+                       "against %d known; at the threshold %.1f%% detected, %.1f%% false alarms\n",
+                       tr_anomaly_method_name(m.anom.method), m.anom.threshold, ae.auc, ae.n_unknown, n_unknown_rec,
+                       ae.n_known, 100 * ae.detect, 100 * ae.false_alarm);
+            else
+                printf("anomaly (%s, threshold %u): %.1f%% false alarms on the known labels (no testing recordings of "
+                       "unknown labels)\n", tr_anomaly_method_name(m.anom.method), m.anom.threshold, 100 * ae.false_alarm);
+        } else if (n_unknown_rec)
+            printf("%d testing recordings of labels the model does not know: left out (the model has no anomaly model)\n",
+                   n_unknown_rec);
     }
     rc = CLI_OK;
     if (plot && tr_plot_svg(&m, c8, plot)) rc = cli_error("cannot write %s", plot);
+    if (plot && m.anom.method != TR_ANOM_NONE) {
+        char ap[4096];
+        size_t pl = strlen(plot);
+        snprintf(ap, sizeof ap, "%.*s.anomaly.svg", (int)(pl > 4 && !strcmp(plot + pl - 4, ".svg") ? pl - 4 : pl), plot);
+        if (anom_plot_svg(&m, &ae, ap)) rc = cli_error("cannot write %s", ap);
+        else if (!json) printf("anomaly score histogram: %s\n", ap);
+    }
     if (dump && dump_windows(&m, &d, &te, dump)) rc = CLI_FAIL;
     free(cf);
     free(c8);
     free(crec);
 out:
+    anom_eval_free(&ae);
+    free(known_rec);
     tr_windows_free(&te);
     tr_model_free(&m);
     db_free(&d);

@@ -255,7 +255,7 @@ void live_validate_init(struct live_validate_decider *v)
 }
 
 bool live_validate_decide(struct live_validate_decider *v, const struct live_decision_cfg *cfg, uint8_t flags,
-                          const int8_t *scores, uint32_t stride, struct live_event *ev)
+                          const int8_t *scores, uint32_t stride, bool unknown, struct live_event *ev)
 {
     uint8_t seq = (flags & PROTO_VALIDATE_SEQ) ? (uint8_t)(flags >> PROTO_VALIDATE_SEQ_SHIFT) : 0xFFu;
     if (seq != 0xFFu && seq == v->last_seq) { /* decided already, its answer lost: take it back */
@@ -270,5 +270,6 @@ bool live_validate_decide(struct live_validate_decider *v, const struct live_dec
         live_decider_init(&v->d, cfg);
         v->decided = 0;
     }
-    return live_decide(&v->d, scores, v->decided++ * stride, ev);
+    const uint32_t at = v->decided++ * stride;
+    return !unknown && live_decide(&v->d, scores, at, ev);
 }

@@ -128,9 +128,10 @@ struct live_validate_decider {
 };
 void live_validate_init(struct live_validate_decider *v);
 /* Decide one validation window with chunk flags `flags` (DECIDE_RESET: afresh, with cfg; SEQ:
- * its number); true (and *ev) when the decision changed. v->d.current is the decision after. */
+ * its number); true (and *ev) when the decision changed. v->d.current is the decision after. An
+ * unknown window (the anomaly score over its threshold) is not decided, but the clock runs on. */
 bool live_validate_decide(struct live_validate_decider *v, const struct live_decision_cfg *cfg, uint8_t flags,
-                          const int8_t *scores, uint32_t stride, struct live_event *ev);
+                          const int8_t *scores, uint32_t stride, bool unknown, struct live_event *ev);
 /* Convenience: the decision step of the live path at its current sample count. */
 static inline bool live_decide_now(struct live *l, const int8_t *scores, struct live_event *ev) {
     return live_decide(&l->dec, scores, l->n_out, ev);

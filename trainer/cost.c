@@ -139,6 +139,48 @@ void tr_cost_predict(const struct tr_model *m, int n_hidden, const int *hidden, 
     if (m->conv) c->ram += RAM_CONV;
 }
 
+/* The anomaly model (portable/anomaly.c and its call in classifier_main.c): code estimated from
+ * one pair of builds (ei-xiao-gestures without updown, 60-20-10-3, gauss 4 x 20: +488 B of flash,
+ * +8 B of RAM on classifier-nucleo-f446re), data byte for byte, instructions per
+ * centroid and value of the weighted distance loop (that build: +763 instructions per window
+ * measured by imulab validate on QEMU, 42,720 -> 43,483; predicted 840). */
+#define FLASH_ANOMALY_CODE 292
+#define INSN_ANOMALY_PER_VALUE 9.0
+#define INSN_ANOMALY_PER_CENTROID 30.0
+
+int tr_anomaly_layer_for(const struct tr_options *o, int n_hidden)
+{
+    if (o->anomaly_layer >= 0) return o->anomaly_layer <= n_hidden ? o->anomaly_layer : n_hidden;
+    return n_hidden > 0 ? 1 : 0;
+}
+
+void tr_cost_add_anomaly(const struct tr_model *m, int n_hidden, const int *hidden, const struct tr_options *o,
+                         struct tr_cost *c)
+{
+    if (o->anomaly == TR_ANOM_NONE) return;
+    const int method = o->anomaly < 0 ? TR_ANOM_GAUSS : o->anomaly;
+    const int layer = tr_anomaly_layer_for(o, n_hidden);
+    const int d = layer ? hidden[layer - 1] : m->n_feat, k = o->anomaly_k > 0 ? o->anomaly_k : m->n_labels;
+    c->flash += FLASH_ANOMALY_CODE + k * d + 20 + (method == TR_ANOM_GAUSS ? k * d + 4 * k : 0);
+    c->ram += 8; /* the score in the two transmit payloads */
+    const int insn = (int)(INSN_ANOMALY_PER_VALUE * k * d + INSN_ANOMALY_PER_CENTROID * k + 0.5);
+    c->instr_network += insn;
+    c->instructions += insn;
+}
+
+void tr_cost_add_model_anomaly(const struct tr_model *m, struct tr_cost *c)
+{
+    if (m->anom.method == TR_ANOM_NONE) return;
+    struct tr_options o;
+    tr_options_default(&o);
+    o.anomaly = m->anom.method;
+    o.anomaly_k = m->anom.k;
+    o.anomaly_layer = m->anom.layer;
+    int hid[TR_MAX_HIDDEN] = {0};
+    for (int k = 0; k + 1 < m->n_layers && k < TR_MAX_HIDDEN; k++) hid[k] = m->sizes[k + 1];
+    tr_cost_add_anomaly(m, m->n_layers - 1, hid, &o, c);
+}
+
 int tr_cost_fits(const struct tr_cost *c, const struct tr_budget *b)
 {
     return c->flash + FLASH_MARGIN <= b->flash && c->ram <= b->ram &&

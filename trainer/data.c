@@ -45,6 +45,10 @@ void tr_options_default(struct tr_options *o)
     o->min_confidence = 0.6f;
     o->smooth_n = 3;
     o->min_interval_ms = 0;
+    o->anomaly = -1;
+    o->anomaly_k = 4;
+    o->anomaly_layer = -1;
+    o->anomaly_far = 0.01f;
 }
 
 int tr_parse_hidden(const char *s, struct tr_options *o)

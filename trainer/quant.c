@@ -399,6 +399,7 @@ uint32_t tr_model_hash(const struct tr_model *m)
         int32_t d[3] = { m->dec_min_margin, m->dec_smooth_n, m->dec_min_interval };
         h = fnv(h, d, sizeof d);
     }
+    h = tr_anomaly_hash(h, &m->anom);
     return h ? h : 1;
 }
 
@@ -436,6 +437,7 @@ void tr_model_free(struct tr_model *m)
     free(m->curve_loss); free(m->curve_train_acc); free(m->curve_val_acc);
     free(m->search_json);
     tr_conv_free(m);
+    tr_anomaly_free(&m->anom);
     memset(m, 0, sizeof *m);
 }
 

@@ -339,6 +339,7 @@ static int add_entry(struct ctx *c, const struct tr_options *o, int stage)
     c->evaluated[r->n] = 0;
     if (in->setup_ok) {
         tr_cost_predict(&in->setup, o->n_hidden, o->hidden, &e->cost);
+        tr_cost_add_anomaly(&in->setup, o->n_hidden, o->hidden, o, &e->cost);
         e->n_feat = in->setup.n_feat;
         if (tr_cost_fits(&e->cost, &c->so->budget)) c->entry_input[r->n] = ii;
         else r->n_over_budget++;
@@ -363,6 +364,7 @@ static int fit_ladder(struct ctx *c, struct tr_options *o)
         if (c->so->pins & TR_PIN_HIDDEN) {
             struct tr_cost cost;
             tr_cost_predict(&in->setup, t.n_hidden, t.hidden, &cost);
+            tr_cost_add_anomaly(&in->setup, t.n_hidden, t.hidden, &t, &cost);
             if (tr_cost_fits(&cost, &c->so->budget) || nb == 1) { *o = t; return 0; }
             continue;
         }
@@ -370,6 +372,7 @@ static int fit_ladder(struct ctx *c, struct tr_options *o)
             struct tr_cost cost;
             int n = ladder[l][1] ? 2 : 1;
             tr_cost_predict(&in->setup, n, ladder[l], &cost);
+            tr_cost_add_anomaly(&in->setup, n, ladder[l], &t, &cost);
             if (tr_cost_fits(&cost, &c->so->budget)) {
                 t.n_hidden = n;
                 t.hidden[0] = ladder[l][0];

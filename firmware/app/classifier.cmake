@@ -61,7 +61,7 @@ set(CLS_RATE_nucleo-f446re ${_best})
 # Only the FFT cosines the model uses (model.c has them: IMU_MODEL_COS_LEN), instead of 128.
 file(STRINGS ${IMULAB_MODEL}/model.h _cls_cos REGEX "^#define IMU_MODEL_COS_LEN [0-9]+")
 string(REGEX REPLACE ".* ([0-9]+).*" "\\1" _cls_cos "${_cls_cos}")
-math(EXPR _cls_payload "14 + 4 * ${_cls_nf} + ${_cls_nc} + 4") # + the decision block
+math(EXPR _cls_payload "14 + 4 * ${_cls_nf} + ${_cls_nc} + 9") # + the decision and anomaly blocks
 if(_cls_payload LESS 320)
   set(_cls_payload 320)
 endif()
@@ -83,7 +83,7 @@ endforeach()
 add_library(cls_hw OBJECT hw/startup.c hw/time.c hw/uart.c) # hw/libc.c stays out of LTO: GCC emits its calls late
 target_compile_definitions(cls_hw PRIVATE ${CLS_DEFS})
 target_compile_options(cls_hw PRIVATE -flto)
-add_library(cls_fast OBJECT ${PORTABLE_DIR}/conv.c ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${PORTABLE_DIR}/segment.c)
+add_library(cls_fast OBJECT ${PORTABLE_DIR}/anomaly.c ${PORTABLE_DIR}/conv.c ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${PORTABLE_DIR}/segment.c)
 get_target_property(_cls_opts cls_fast COMPILE_OPTIONS)
 list(REMOVE_ITEM _cls_opts -ffreestanding)
 set_target_properties(cls_fast PROPERTIES COMPILE_OPTIONS "${_cls_opts}")

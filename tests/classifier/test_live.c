@@ -216,23 +216,27 @@ static void validate_decisions(void)
     struct live_validate_decider v;
     struct live_event ev;
     live_validate_init(&v);
-    CHECK(live_validate_decide(&v, &c, D | R | SEQ(0), clear, 52, &ev) && ev.class_index == 0 && ev.at == 0);
-    CHECK(live_validate_decide(&v, &c, D | SEQ(1), two, 52, &ev) && ev.class_index == 1 && ev.at == 52);
+    CHECK(live_validate_decide(&v, &c, D | R | SEQ(0), clear, 52, false, &ev) && ev.class_index == 0 && ev.at == 0);
+    CHECK(live_validate_decide(&v, &c, D | SEQ(1), two, 52, false, &ev) && ev.class_index == 1 && ev.at == 52);
     /* window 1's answer was lost: the same window again gives the same event at the same time */
-    CHECK(live_validate_decide(&v, &c, D | SEQ(1), two, 52, &ev) && ev.class_index == 1 && ev.previous == 0 &&
+    CHECK(live_validate_decide(&v, &c, D | SEQ(1), two, 52, false, &ev) && ev.class_index == 1 && ev.previous == 0 &&
           ev.at == 52);
     CHECK(v.d.current == 1 && v.decided == 2);
     /* the next window goes on from there */
-    CHECK(live_validate_decide(&v, &c, D | SEQ(2), clear, 52, &ev) && ev.class_index == 0 && ev.at == 104);
+    CHECK(live_validate_decide(&v, &c, D | SEQ(2), clear, 52, false, &ev) && ev.class_index == 0 && ev.at == 104);
     /* without SEQ (an older host) every window is new: decided again, no change, no event */
-    CHECK(!live_validate_decide(&v, &c, PROTO_VALIDATE_DECIDE, clear, 52, &ev) && v.decided == 4);
-    CHECK(!live_validate_decide(&v, &c, PROTO_VALIDATE_DECIDE, clear, 52, &ev) && v.decided == 5);
+    CHECK(!live_validate_decide(&v, &c, PROTO_VALIDATE_DECIDE, clear, 52, false, &ev) && v.decided == 4);
+    CHECK(!live_validate_decide(&v, &c, PROTO_VALIDATE_DECIDE, clear, 52, false, &ev) && v.decided == 5);
     /* RESET starts afresh even when the number repeats (a new run's first window) */
-    CHECK(live_validate_decide(&v, &c, D | R | SEQ(0), two, 52, &ev) && ev.previous == LIVE_UNCERTAIN && v.decided == 1);
-    CHECK(live_validate_decide(&v, &c, D | R | SEQ(0), two, 52, &ev) && ev.previous == LIVE_UNCERTAIN && v.decided == 1);
+    CHECK(live_validate_decide(&v, &c, D | R | SEQ(0), two, 52, false, &ev) && ev.previous == LIVE_UNCERTAIN && v.decided == 1);
+    CHECK(live_validate_decide(&v, &c, D | R | SEQ(0), two, 52, false, &ev) && ev.previous == LIVE_UNCERTAIN && v.decided == 1);
+    /* an unknown window is not decided, but the clock runs on; taken back like any other */
+    CHECK(!live_validate_decide(&v, &c, D | SEQ(1), clear, 52, true, &ev) && v.d.current == 1 && v.decided == 2);
+    CHECK(!live_validate_decide(&v, &c, D | SEQ(1), clear, 52, true, &ev) && v.decided == 2);
+    CHECK(live_validate_decide(&v, &c, D | SEQ(2), clear, 52, false, &ev) && ev.class_index == 0 && ev.at == 104);
     /* a first window without RESET (a host's mistake) still starts a configured decider */
     live_validate_init(&v);
-    CHECK(live_validate_decide(&v, &c, D | SEQ(5), two, 52, &ev) && ev.class_index == 1 && v.d.cfg.n_classes == 3);
+    CHECK(live_validate_decide(&v, &c, D | SEQ(5), two, 52, false, &ev) && ev.class_index == 1 && v.d.cfg.n_classes == 3);
 #undef SEQ
 }
 
