@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boards.h"
 #include "cli.h"
 #include "store.h"
 #include "trainer.h"
@@ -112,6 +113,9 @@ static const char train_help[] =
     "  --budget-flash B     flash of the classifier firmware, bytes (default 16384)\n"
     "  --budget-ram B       RAM, bytes (default 8192)\n"
     "  --budget-instructions N  per window (default 50000)\n"
+    "  --board B            the budgets of board B (nucleo-f446re, nucleo-l476rg, nucleo-h743zi, disco-f407vg:\n"
+    "                       its flash and RAM, docs/boards.md; --budget-* still override), and the latency\n"
+    "                       printed in cycles at its core clock\n"
     "  --search-quick       a smaller search (tests; also IMULAB_SEARCH_QUICK=1)\n"
     "  --json               print the result and the search's leaderboard as JSON (progress on stderr)\n"
     "  --mode M             continuous (sliding windows), gesture (one example per gesture) or auto\n"
@@ -210,7 +214,7 @@ static int parse_float(const char *s, double lo, double hi, float *v)
 enum train_opt { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
            O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
            O_AUTO, O_FOLDS, O_THREADS, O_BFLASH, O_BRAM, O_BINSN, O_QUICK, O_JSON,
-           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM };
+           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM, O_BOARD };
 
 /* The search dimension an option fixes (0: a training option the search does not vary). */
 static unsigned pin_of(int opt)
@@ -265,6 +269,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"seg-on", required_argument, NULL, O_SON}, {"seg-off", required_argument, NULL, O_SOFF},
         {"sub-segments", required_argument, NULL, O_NSUB}, {"gesture-trim", no_argument, NULL, O_TRIM}, {"min-confidence", required_argument, NULL, O_MINC},
         {"smooth", required_argument, NULL, O_SMOOTH}, {"min-interval-ms", required_argument, NULL, O_MINI},
+        {"board", required_argument, NULL, O_BOARD},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
     tr_options_default(&o);
@@ -272,6 +277,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     int quiet = 0, c, v, force_auto = 0, model_opts = 0, json = 0, mode_set = 0, window_set = 0;
     struct tr_search_options so;
     tr_search_options_default(&so);
+    const struct board_info *board = NULL;
+    int bflash_set = 0, bram_set = 0;
     const char *qenv = getenv("IMULAB_SEARCH_QUICK");
     if (qenv && *qenv && strcmp(qenv, "0")) so.quick = 1;
     const char *cmd = "train";
@@ -296,8 +303,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_AUTO: force_auto = 1; break;
         case O_FOLDS: if (parse_int(optarg, 2, 50, &so.folds)) BAD("--folds (2..50)"); break;
         case O_THREADS: if (parse_int(optarg, 1, 16, &so.threads)) BAD("--threads (1..16)"); break;
-        case O_BFLASH: if (parse_int(optarg, 1, 1 << 30, &so.budget.flash)) BAD("--budget-flash"); break;
-        case O_BRAM: if (parse_int(optarg, 1, 1 << 30, &so.budget.ram)) BAD("--budget-ram"); break;
+        case O_BFLASH: if (parse_int(optarg, 1, 1 << 30, &so.budget.flash)) BAD("--budget-flash"); bflash_set = 1; break;
+        case O_BRAM: if (parse_int(optarg, 1, 1 << 30, &so.budget.ram)) BAD("--budget-ram"); bram_set = 1; break;
         case O_BINSN: if (parse_int(optarg, 1, 1 << 30, &so.budget.instructions)) BAD("--budget-instructions"); break;
         case O_QUICK: so.quick = 1; break;
         case O_JSON: json = 1; break;
@@ -347,6 +354,10 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
             break;
         case O_SMOOTH: if (parse_int(optarg, 1, 16, &o.smooth_n)) BAD_RANGE("--smooth"); break;
         case O_MINI: if (parse_int(optarg, 0, 600000, &o.min_interval_ms)) BAD_RANGE("--min-interval-ms"); break;
+        case O_BOARD:
+            if (!(board = board_find(optarg)))
+                return cli_usage(cmd, "unknown board '%.40s' (%s)", optarg, board_names());
+            break;
         case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD_RANGE("--aug-scale"); break;
         case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD_RANGE("--aug-rotate"); break;
         case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD_RANGE("--aug-shift-ms"); break;
@@ -358,6 +369,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     }
 #undef BAD
 #undef BAD_RANGE
+    if (board && !bflash_set) so.budget.flash = (int)board->flash_budget;
+    if (board && !bram_set) so.budget.ram = (int)board->ram_budget;
     if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     if (!out) return cli_usage(cmd, "--out MODEL_DIR is required");
     if (o.filter && !(o.filter_hz > 0)) return cli_usage(cmd, "--filter needs --filter-hz");
@@ -461,6 +474,14 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     for (int k = 1; k <= m.n_layers; k++) printf(" -> %d", m.sizes[k]);
     printf(", %d int8 weight bytes; trained in %.3f s (%d epochs), total %.3f s\n", wb, m.train_seconds,
            m.n_epochs, total);
+    if (board) { /* the cost model counts Cortex-M4 instructions; one cycle each is assumed here */
+        struct tr_cost bc;
+        tr_cost_predict(&m, m.n_layers - 1, m.sizes + 1, &bc);
+        printf("on the %s: predicted flash %d B (budget %d), RAM %d B (budget %d); latency %d instructions "
+               "per window = about %d cycles at %.0f MHz = %.3f ms (one cycle per instruction assumed)\n",
+               board->name, bc.flash, so.budget.flash, bc.ram, so.budget.ram, bc.instructions, bc.instructions,
+               board->clock_hz / 1e6, bc.instructions / board->clock_hz * 1e3);
+    }
     if (m.qat_epochs > 0)
         printf("quantization-aware fine-tuning (%s): %d epochs in %.3f s; on the %d %s windows int8 %.4f "
                "after it, %.4f post-training, float %.4f: int8 model from %s\n",
