@@ -111,6 +111,139 @@ static void test_i2c(void)
     CHECK(fake_mmio_peek(L4_RCC_APB1ENR1) & (1u << 21));               /* I2C1EN */
 }
 
+
+/* ---- the I2C v2 master against a modelled bus with one register-file slave ------------------ */
+#define I2C_B 0x40005400u
+#define R_CR2 (I2C_B + 0x04u)
+#define R_ISR (I2C_B + 0x18u)
+#define R_ICR (I2C_B + 0x1Cu)
+#define R_RXDR (I2C_B + 0x24u)
+#define R_TXDR (I2C_B + 0x28u)
+static uint8_t slave_addr = 0x68, slave_regs[512], slave_ptr;
+static int bus_left, bus_reload, bus_autoend, bus_read, bus_first, bus_active;
+static uint32_t bus_isr;
+
+/* After a chunk: TCR (RELOAD), STOPF (AUTOEND) or TC. */
+static void bus_chunk_done(void)
+{
+    if (bus_reload)
+        bus_isr |= 1u << 7;
+    else if (bus_autoend) {
+        bus_isr |= 1u << 5;
+        bus_active = 0;
+    } else
+        bus_isr |= 1u << 6;
+}
+
+static void bus_next(void)
+{
+    if (bus_left == 0) {
+        bus_chunk_done();
+        return;
+    }
+    bus_isr |= bus_read ? 1u << 2 : 1u << 1; /* RXNE or TXIS */
+}
+
+static void i2c_on_write(uint32_t a, uint32_t v)
+{
+    if (a == R_ICR) {
+        bus_isr &= ~(v & 0x3F38u);
+    } else if (a == R_CR2) {
+        bus_isr &= ~((1u << 6) | (1u << 7));
+        bus_left = (int)((v >> 16) & 0xFFu);
+        bus_reload = (v >> 24) & 1u;
+        bus_autoend = (v >> 25) & 1u;
+        if (v & (1u << 13)) { /* START: address phase */
+            bus_read = (v >> 10) & 1u;
+            bus_first = !bus_read;
+            if (((v >> 1) & 0x7Fu) != slave_addr) {
+                bus_isr |= (1u << 4) | (1u << 5); /* NACKF, then the automatic STOP */
+                return;
+            }
+            bus_active = 1;
+        }
+        bus_next();
+    } else if (a == R_TXDR && bus_active) {
+        bus_isr &= ~(1u << 1);
+        if (bus_first)
+            slave_ptr = (uint8_t)v;
+        else
+            slave_regs[slave_ptr++] = (uint8_t)v;
+        bus_first = 0;
+        bus_left--;
+        bus_next();
+    }
+}
+
+static uint32_t i2c_model(uint32_t a, uint32_t v)
+{
+    if (a == R_ISR)
+        return bus_isr | (bus_active ? 1u << 15 : 0) | 1u; /* BUSY while a transfer runs, TXE */
+    if (a == R_RXDR && bus_active && bus_read && (bus_isr & (1u << 2))) {
+        uint8_t b = slave_regs[slave_ptr++];
+        bus_isr &= ~(1u << 2);
+        bus_left--;
+        bus_next();
+        return b;
+    }
+    return v;
+}
+
+static void test_i2c_xfer(void)
+{
+    extern const struct i2c_bus i2c1_bus;
+    fake_mmio_reset();
+    g_pclk1_hz = 80000000u;
+    i2c1_init();
+    fake_mmio_reset();
+    fake_mmio_model = i2c_model;
+    fake_mmio_on_write = i2c_on_write;
+    bus_isr = 0;
+    bus_active = 0;
+    for (int i = 0; i < 256; i++)
+        slave_regs[i] = (uint8_t)(i ^ 0x5A);
+    slave_regs[0x75] = 0x68;
+    /* WHO_AM_I: write the register (software end: TC), repeated start, read one byte (AUTOEND) */
+    uint8_t reg = 0x75, id = 0;
+    CHECK_EQ(i2c1_bus.xfer(0, 0x68, &reg, 1, &id, 1), I2C_OK);
+    CHECK_EQ(id, 0x68u);
+    uint32_t w[16];
+    size_t n = fake_mmio_writes_to(R_CR2, w, 16);
+    CHECK_EQ(n, 2u);
+    CHECK_EQ(w[0], 0x000120D0u); /* SADD 0x68 << 1, NBYTES 1, START, no AUTOEND */
+    CHECK_EQ(w[1], 0x020124D0u); /* RD_WRN, NBYTES 1, START, AUTOEND */
+    /* a register write: two bytes, AUTOEND */
+    uint8_t wr[2] = { 0x6B, 0x80 };
+    fake_mmio_reset();
+    fake_mmio_model = i2c_model;
+    fake_mmio_on_write = i2c_on_write;
+    CHECK_EQ(i2c1_bus.xfer(0, 0x68, wr, 2, 0, 0), I2C_OK);
+    CHECK_EQ(slave_regs[0x6B], 0x80u);
+    CHECK_EQ(fake_mmio_writes_to(R_CR2, w, 16), 1u);
+    CHECK_EQ(w[0], 0x020220D0u);
+    /* a 300-byte burst: 255 with RELOAD, then 45 (TCR in between) */
+    uint8_t big[300];
+    reg = 0;
+    fake_mmio_reset();
+    fake_mmio_model = i2c_model;
+    fake_mmio_on_write = i2c_on_write;
+    CHECK_EQ(i2c1_bus.xfer(0, 0x68, &reg, 1, big, sizeof big), I2C_OK);
+    int same = 1;
+    for (int i = 0; i < 300; i++)
+        same &= big[i] == slave_regs[(uint8_t)i];
+    CHECK(same);
+    n = fake_mmio_writes_to(R_CR2, w, 16);
+    CHECK_EQ(n, 3u);
+    CHECK_EQ(w[1], 0x03FF24D0u); /* NBYTES 255, RELOAD, AUTOEND, read */
+    CHECK_EQ((w[2] >> 16) & 0x1FFu, 45u); /* then 45 without RELOAD */
+    /* nobody at 0x69: NACK, the flags cleared, the next transfer works */
+    CHECK_EQ(i2c1_bus.xfer(0, 0x69, &reg, 1, &id, 1), I2C_NACK);
+    CHECK_EQ(bus_isr & ((1u << 4) | (1u << 5)), 0u);
+    reg = 0x75;
+    CHECK_EQ(i2c1_bus.xfer(0, 0x68, &reg, 1, &id, 1), I2C_OK);
+    CHECK_EQ(id, 0x68u);
+}
+
 #elif defined(FW_FAMILY_H7)
 int clock_init_h743(void);
 void h743_caches_enable(void);
@@ -353,6 +486,7 @@ int main(void)
     test_clock();
 #if defined(FW_FAMILY_L4)
     test_uart();
+    test_i2c_xfer();
 #elif defined(FW_FAMILY_H7)
     test_caches();
     test_uart();
