@@ -14,7 +14,7 @@ set(IMULAB_BAUD 115200 CACHE STRING "Firmware USART2 baud rate (up to 921600)")
 
 # The boards (firmware/CMakeLists.txt's table). Without -DIMULAB_MODEL the classifier images are
 # built around a small default model, trained at build time (well under a second) by this build's
-# imulab on data written by gen_ei (3 labels, accX..accZ at 100 Hz): the images of every board
+# imulab on data written by gen_ei (3 labels, accX..accZ at 100 Hz, 26 testing windows): the images of every board
 # then exist after a plain build, and always match the current model format.
 set(IMULAB_BOARDS nucleo-f446re nucleo-l476rg nucleo-h743zi disco-f407vg)
 set(_fw_byproducts ${IMULAB_FW_DIR}/streamer-qemu.elf ${IMULAB_FW_DIR}/classifier-qemu.elf
@@ -31,9 +31,9 @@ if(NOT IMULAB_MODEL)
   set(_dm ${_fw_model})
   add_custom_command(OUTPUT ${_dm}/model.c ${_dm}/model.h ${_dm}/model.json
     COMMAND ${CMAKE_COMMAND} -E rm -rf ${_dm}.data ${_dm}.db ${_dm}
-    COMMAND $<TARGET_FILE:gen_ei> ${_dm}.data a:6:training b:6:training c:6:training a:2:testing b:2:testing c:2:testing
-    COMMAND $<TARGET_FILE:imulab> --db ${_dm}.db import ${_dm}.data
-    COMMAND $<TARGET_FILE:imulab> --db ${_dm}.db train --out ${_dm} --quiet --window-ms 1000 --stride-ms 500
+    COMMAND $<TARGET_FILE:gen_ei> ${_dm}.data a:10:training b:10:training c:10:training a:3:testing b:3:testing c:3:testing
+    COMMAND $<TARGET_FILE:imulab> --db ${_dm}.db import --subject gen_ei ${_dm}.data
+    COMMAND $<TARGET_FILE:imulab> --db ${_dm}.db train --out ${_dm} --quiet --window-ms 500 --stride-ms 250
             --hidden 8 --seed 1
     DEPENDS gen_ei imulab
     COMMENT "Training the default model for the classifier images (${_dm})"

@@ -4,8 +4,6 @@
 #
 #   classifier-nucleo-f446re.elf/.bin  Nucleo-F446RE + MPU6050
 #   classifier-qemu.elf                QEMU netduinoplus2 + synthetic IMU
-#   classifier-nucleo-l476rg, -nucleo-h743zi, -disco-f407vg (.elf/.bin), classifier-qemu-mps2-an500.elf
-#                                      the other boards (firmware/CMakeLists.txt's table)
 #
 # IMULAB_MODEL is a directory written by `imulab train` (model.c, model.h, model.json). The core
 # is compiled again with a larger receive buffer (validation chunks of up to 256 payload bytes),
@@ -59,15 +57,6 @@ foreach(_k RANGE 1 20)
   endif()
 endforeach()
 set(CLS_RATE_nucleo-f446re ${_best})
-set(CLS_RATE_nucleo-l476rg ${_best})
-set(CLS_RATE_nucleo-h743zi ${_best})
-set(CLS_RATE_qemu-mps2-an500 ${_cls_rate_int})
-# The Discovery's LIS3DSH: 50 or 100 Hz (core/lis3dsh.c)
-if(_cls_rate_int LESS 75)
-  set(CLS_RATE_disco-f407vg 50)
-else()
-  set(CLS_RATE_disco-f407vg 100)
-endif()
 
 # Only the FFT cosines the model uses (model.c has them: IMU_MODEL_COS_LEN), instead of 128.
 file(STRINGS ${IMULAB_MODEL}/model.h _cls_cos REGEX "^#define IMU_MODEL_COS_LEN [0-9]+")
@@ -80,53 +69,37 @@ set(CLS_DEFS LINK_RX_MAX=280u LINK_MAX_PAYLOAD=${_cls_payload}u)
 # The core per board: the Nucleo image leaves out the synthetic sensor's commands (flash budget).
 set(CLS_CORE_nucleo-f446re APP_NO_SYNTH_COMMANDS)
 set(CLS_CORE_qemu "")
-set(CLS_BOARDS nucleo-f446re qemu nucleo-l476rg nucleo-h743zi disco-f407vg qemu-mps2-an500)
-foreach(board nucleo-l476rg nucleo-h743zi disco-f407vg)
-  set(CLS_CORE_${board} APP_NO_SYNTH_COMMANDS)
-endforeach()
-set(CLS_CORE_qemu-mps2-an500 "")
-foreach(board ${CLS_BOARDS})
+foreach(board nucleo-f446re qemu)
   add_library(cls_core_${board} OBJECT
       core/ring.c core/link.c core/app.c core/mpu6050.c core/synth_imu.c
       ${PORTABLE_DIR}/proto.c ${PORTABLE_DIR}/synth.c ${PORTABLE_DIR}/live.c
-      ${IMULAB_MODEL}/model.c core/lis3dsh.c)
-  fw_board_target(cls_core_${board} ${board})
+      ${IMULAB_MODEL}/model.c)
   target_compile_definitions(cls_core_${board} PRIVATE ${CLS_DEFS} ${CLS_CORE_${board}} APP_FIXED_RATE
       LIVE_NO_LIS3DH)
   target_compile_options(cls_core_${board} PRIVATE -flto)
   target_include_directories(cls_core_${board} PRIVATE ${IMULAB_MODEL})
 endforeach()
 # The STM32 support, with link-time optimisation too (small functions inline across files).
-foreach(board ${CLS_BOARDS}) # hw/libc.c stays out of LTO: GCC emits its calls late
-  add_library(cls_hw_${board} OBJECT hw/startup.c hw/time.c)
-  target_compile_definitions(cls_hw_${board} PRIVATE ${CLS_DEFS})
-  fw_board_target(cls_hw_${board} ${board})
-endforeach()
-foreach(cpu m4 m7)
-  add_library(cls_fast_${cpu} OBJECT ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${PORTABLE_DIR}/segment.c)
-  get_target_property(_cls_opts cls_fast_${cpu} COMPILE_OPTIONS)
-  list(REMOVE_ITEM _cls_opts -ffreestanding)
-  set_target_properties(cls_fast_${cpu} PROPERTIES COMPILE_OPTIONS "${_cls_opts}")
-  target_compile_options(cls_fast_${cpu} PRIVATE ${FW_CPUFLAGS_${cpu}} -Os -flto)
-  if(_cls_cos)
-    target_compile_definitions(cls_fast_${cpu} PRIVATE IMU_FEAT_COS_TABLE=imu_model_cos IMU_FEAT_COS_LEN=${_cls_cos}u)
-  endif()
-endforeach()
+add_library(cls_hw OBJECT hw/startup.c hw/time.c hw/uart.c) # hw/libc.c stays out of LTO: GCC emits its calls late
+target_compile_definitions(cls_hw PRIVATE ${CLS_DEFS})
+target_compile_options(cls_hw PRIVATE -flto)
+add_library(cls_fast OBJECT ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${PORTABLE_DIR}/segment.c)
+get_target_property(_cls_opts cls_fast COMPILE_OPTIONS)
+list(REMOVE_ITEM _cls_opts -ffreestanding)
+set_target_properties(cls_fast PROPERTIES COMPILE_OPTIONS "${_cls_opts}")
+target_compile_options(cls_fast PRIVATE -Os -flto)
+if(_cls_cos)
+  target_compile_definitions(cls_fast PRIVATE IMU_FEAT_COS_TABLE=imu_model_cos IMU_FEAT_COS_LEN=${_cls_cos}u)
+endif()
 
 # SysTick ticks per instruction: QEMU -icount shift=0 runs 1 instruction per ns at 168 MHz.
 set(CLS_TICKS_qemu CLS_TICKS_NUM=168u CLS_TICKS_DEN=1000u)
 set(CLS_TICKS_nucleo-f446re CLS_TICKS_NUM=1u CLS_TICKS_DEN=1u)
-foreach(board nucleo-l476rg nucleo-h743zi disco-f407vg) # real boards: cycles of the core clock
-  set(CLS_TICKS_${board} CLS_TICKS_NUM=1u CLS_TICKS_DEN=1u)
-endforeach()
-# mps2-an500: SysTick counts QEMU's 25 MHz system clock, 1 instruction per ns with -icount shift=0.
-set(CLS_TICKS_qemu-mps2-an500 CLS_TICKS_NUM=25u CLS_TICKS_DEN=1000u)
 
-foreach(board ${CLS_BOARDS})
+foreach(board nucleo-f446re qemu)
   set(name classifier-${board})
   add_executable(${name} app/classifier_main.c app/classifier_div.c hw/libc.c ${FW_BOARD_${board}}
-      $<TARGET_OBJECTS:cls_core_${board}> $<TARGET_OBJECTS:cls_fast_${FW_CPU_${board}}> $<TARGET_OBJECTS:cls_hw_${board}>)
-  fw_board_target(${name} ${board})
+      $<TARGET_OBJECTS:cls_core_${board}> $<TARGET_OBJECTS:cls_fast> $<TARGET_OBJECTS:cls_hw>)
   target_compile_definitions(${name} PRIVATE ${CLS_DEFS} ${CLS_TICKS_${board}} CLS_SENSOR_RATE=${CLS_RATE_${board}}u)
   if(_cls_map)
     target_compile_definitions(${name} PRIVATE "CLS_AXIS_MAP=${_cls_map}")
@@ -138,9 +111,16 @@ foreach(board ${CLS_BOARDS})
       LINK_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/ld/${FW_LD_${board}};${CMAKE_CURRENT_SOURCE_DIR}/ld/sections.ld")
   # 1.5 KB of stack: the deepest path (features under the UART and SysTick interrupts) uses about
   # 0.6 KB; see docs/classifier.md.
-  target_link_options(${name} PRIVATE ${FW_CPUFLAGS_${FW_CPU_${board}}} -T${FW_LD_${board}} -Wl,-Map=${FW_OUTPUT_DIR}/${name}.map
+  target_link_options(${name} PRIVATE -T${FW_LD_${board}} -Wl,-Map=${FW_OUTPUT_DIR}/${name}.map
       -Wl,--defsym=STACK_SIZE=1536
       -flto -flto-partition=none -Os -ffp-contract=off -ffreestanding -fno-tree-loop-distribute-patterns)
   target_link_libraries(${name} PRIVATE gcc)
-  fw_post(${name} ${board})
+  set(post COMMAND ${FW_SIZE} ${FW_OUTPUT_DIR}/${name}.elf)
+  if(NOT board STREQUAL "qemu")
+    list(APPEND post COMMAND ${FW_OBJCOPY} -O binary ${FW_OUTPUT_DIR}/${name}.elf ${FW_OUTPUT_DIR}/${name}.bin)
+  endif()
+  add_custom_command(TARGET ${name} POST_BUILD ${post} VERBATIM)
 endforeach()
+
+# The other boards (nucleo-l476rg, nucleo-h743zi, disco-f407vg, qemu-mps2-an500): the same image, cloned.
+include(${CMAKE_CURRENT_LIST_DIR}/classifier_boards.cmake)
