@@ -7,10 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "boards.h"
 #include "cli.h"
 #include "store.h"
 #include "trainer.h"
+
+#include "boards.h"
+#define O_BOARD 1000 /* --board: outside enum train_opt below */
 #include "trainer_int.h"
 
 struct db_data {
@@ -214,7 +216,7 @@ static int parse_float(const char *s, double lo, double hi, float *v)
 enum train_opt { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
            O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
            O_AUTO, O_FOLDS, O_THREADS, O_BFLASH, O_BRAM, O_BINSN, O_QUICK, O_JSON,
-           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM, O_BOARD };
+           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM };
 
 /* The search dimension an option fixes (0: a training option the search does not vary). */
 static unsigned pin_of(int opt)
@@ -246,6 +248,7 @@ static unsigned pin_of(int opt)
 int cmd_train(const struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
+        {"board", required_argument, NULL, O_BOARD},
         {"out", required_argument, NULL, 'o'}, {"window-ms", required_argument, NULL, O_WIN},
         {"stride-ms", required_argument, NULL, O_STRIDE}, {"seed", required_argument, NULL, O_SEED},
         {"hidden", required_argument, NULL, O_HID}, {"epochs", required_argument, NULL, O_EP},
@@ -269,7 +272,6 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"seg-on", required_argument, NULL, O_SON}, {"seg-off", required_argument, NULL, O_SOFF},
         {"sub-segments", required_argument, NULL, O_NSUB}, {"gesture-trim", no_argument, NULL, O_TRIM}, {"min-confidence", required_argument, NULL, O_MINC},
         {"smooth", required_argument, NULL, O_SMOOTH}, {"min-interval-ms", required_argument, NULL, O_MINI},
-        {"board", required_argument, NULL, O_BOARD},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
     tr_options_default(&o);
@@ -300,6 +302,10 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         switch (c) {
         case 'h': fputs(train_help, stdout); return CLI_OK;
         case 'o': out = optarg; break;
+        case O_BOARD:
+            if (!(board = board_find(optarg)))
+                return cli_usage(cmd, "unknown board '%.40s' (%s)", optarg, board_names());
+            break;
         case O_AUTO: force_auto = 1; break;
         case O_FOLDS: if (parse_int(optarg, 2, 50, &so.folds)) BAD("--folds (2..50)"); break;
         case O_THREADS: if (parse_int(optarg, 1, 16, &so.threads)) BAD("--threads (1..16)"); break;
@@ -354,10 +360,6 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
             break;
         case O_SMOOTH: if (parse_int(optarg, 1, 16, &o.smooth_n)) BAD_RANGE("--smooth"); break;
         case O_MINI: if (parse_int(optarg, 0, 600000, &o.min_interval_ms)) BAD_RANGE("--min-interval-ms"); break;
-        case O_BOARD:
-            if (!(board = board_find(optarg)))
-                return cli_usage(cmd, "unknown board '%.40s' (%s)", optarg, board_names());
-            break;
         case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD_RANGE("--aug-scale"); break;
         case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD_RANGE("--aug-rotate"); break;
         case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD_RANGE("--aug-shift-ms"); break;
