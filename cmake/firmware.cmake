@@ -63,3 +63,11 @@ add_custom_target(flash-streamer
   DEPENDS firmware
   USES_TERMINAL
   COMMENT "Flashing streamer-nucleo-f446re onto the Nucleo-F446RE")
+# The other boards: flash-streamer-<board> (firmware/flash.sh picks openocd's target from the name).
+foreach(_b nucleo-l476rg nucleo-h743zi disco-f407vg)
+  add_custom_target(flash-streamer-${_b}
+    COMMAND ${CMAKE_SOURCE_DIR}/firmware/flash.sh ${IMULAB_FW_DIR}/streamer-${_b}.elf
+    DEPENDS firmware
+    USES_TERMINAL
+    COMMENT "Flashing streamer-${_b}")
+endforeach()

@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# boards_cli.sh BIN MODEL DB -- the boards in imulab's CLI: `imulab flash --board B --dry-run` names
+# boards_cli.sh BIN MODEL DB SRC FWDIR -- the boards in imulab's CLI: `imulab flash --board B --dry-run` names
 # openocd's target of each chip (stm32f4x, stm32l4x, stm32h7x), an unknown board is a usage error
 # naming the boards; `imulab train --board B` searches within the board's flash and RAM and prints
-# the latency in cycles at its clock. MODEL and DB: the build's default model and its database.
+# the latency in cycles at its clock; firmware/flash.sh (cmake's flash-streamer-<board>) picks the
+# same targets from the image's name. MODEL and DB: the build's default model and its database.
 set -u
-BIN=$1 MODEL=$2 DB=$3
+BIN=$1 MODEL=$2 DB=$3 SRC=$4 FW=$5
 [ -f "$MODEL/model.json" ] && [ -f "$DB" ] || { echo "SKIP: no default model (built with -DIMULAB_MODEL?)"; exit 77; }
 T=$(mktemp -d /tmp/imulab-boards.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -42,4 +43,13 @@ grep -q "^on the nucleo-l476rg: .*budget 1048576), RAM [0-9]* B (budget 9000); .
   || fail "l476 line (explicit --budget-ram wins): $(grep '^on the' <<<"$out")"
 $I train --out "$T/m3" --board nope >"$T/o" 2>&1; [ $? = 2 ] || fail "train --board nope accepted"
 grep -q "unknown board 'nope'" "$T/o" || fail "train --board nope: $(cat "$T/o")"
+# flash.sh, with a stand-in openocd on PATH (its dry run only looks the program up)
+mkdir -p "$T/path"
+printf '#!/bin/sh\nexit 0\n' >"$T/path/openocd"
+chmod +x "$T/path/openocd"
+for pair in nucleo-f446re:stm32f4x nucleo-l476rg:stm32l4x nucleo-h743zi:stm32h7x disco-f407vg:stm32f4x; do
+  b=${pair%%:*} t=${pair#*:}
+  out=$(PATH="$T/path:$PATH" sh "$SRC/firmware/flash.sh" --dry-run "$FW/streamer-$b.elf" 2>&1) || fail "flash.sh $b: $out"
+  grep -q -- "-f target/$t.cfg -c 'program $FW/streamer-$b.elf verify reset exit'" <<<"$out" || fail "flash.sh $b: $out"
+done
 echo PASS
