@@ -349,8 +349,9 @@ static void test_uart(void)
 
 static void test_i2c(void) {}
 
-#else /* TEST_F407 */
+#else /* TEST_F407: the F4 boards (F407 Discovery, and the F446RE's clock) */
 int clock_init_f407(void);
+int clock_init_f446(void);
 void spi1_init(void);
 extern const struct spi_dev spi1_dev;
 
@@ -363,7 +364,51 @@ static uint32_t f4_model(uint32_t a, uint32_t v)
         return (v & ~(3u << 2)) | ((v & 3u) << 2);
     if (a == F4_SPI1 + F4_SPI_SR)
         return F4_SPI_SR_TXE | F4_SPI_SR_RXNE;
+    if (a == 0x40007004u) /* F446 PWR_CSR: ODRDY, ODSWRDY follow ODEN, ODSWEN (RM0390 §5.4.2) */
+        return (fake_mmio_peek(0x40007000u) >> 16 & 3u) << 16;
     return v;
+}
+
+/* The Nucleo-F446RE's 180 MHz (hw/clock_f446.c, RM0390 §6.3): HSE bypass, PLL, over-drive. */
+static void test_clock_f446(void)
+{
+    fake_mmio_reset();
+    fake_mmio_preset(F4_RCC_CR, 0x83u);
+    fake_mmio_preset(F4_PWR_CR, 0xC000u); /* reset value: VOS scale 1 (RM0390 §5.4.1) */
+    fake_mmio_model = f4_model;
+    hse_present = 1;
+    CHECK_EQ(clock_init_f446(), 0);
+    CHECK_EQ(g_hclk_hz, 180000000u);
+    CHECK_EQ(g_pclk1_hz, 45000000u);
+    uint32_t w[8];
+    CHECK_EQ(fake_mmio_writes_to(F4_RCC_PLLCFGR, w, 8), 1u);
+    CHECK_EQ(w[0], 0x28402D04u); /* M 4, N 180, P 2, HSE, Q 8, R 2 */
+    CHECK_EQ(fake_mmio_peek(F4_FLASH_ACR), 0x705u);
+    CHECK_EQ(fake_mmio_peek(F4_RCC_CFGR) & 0xFCF3u, 0x9402u); /* APB1 /4, APB2 /2, SW PLL */
+    CHECK_EQ(fake_mmio_peek(F4_PWR_CR) & 0x3C000u, 0x3C000u); /* VOS scale 1, ODEN, ODSWEN */
+    /* RM0390 §6.3.1: HSEBYP written while HSE is off, then HSEON; §5.1.4: over-drive after the PLL
+     * locks, ODEN before ODSWEN; the flash latency before the switch */
+    long byp = fake_mmio_first(F4_RCC_CR, 1u << 18, 1u << 18), hseon = fake_mmio_first(F4_RCC_CR, 1u << 16, 1u << 16);
+    CHECK(byp >= 0 && hseon > byp && !(fake_mmio_log[byp].value & (1u << 16)));
+    long pllon = fake_mmio_first(F4_RCC_CR, 1u << 24, 1u << 24);
+    long oden = fake_mmio_first(F4_PWR_CR, 1u << 16, 1u << 16), odsw = fake_mmio_first(F4_PWR_CR, 1u << 17, 1u << 17);
+    CHECK(pllon >= 0 && oden > pllon && odsw > oden);
+    CHECK(first_write(F4_FLASH_ACR) > odsw && fake_mmio_first(F4_RCC_CFGR, 3u, 2u) > first_write(F4_FLASH_ACR));
+    /* no HSE (boards before rev C.2): the HSI through the PLL, M = 8, still 180 MHz; bypass off again */
+    fake_mmio_reset();
+    fake_mmio_preset(F4_RCC_CR, 0x83u);
+    fake_mmio_model = f4_model;
+    hse_present = 0;
+    CHECK_EQ(clock_init_f446(), 1);
+    CHECK_EQ(fake_mmio_writes_to(F4_RCC_PLLCFGR, w, 8), 1u);
+    CHECK_EQ(w[0], 0x28002D08u);
+    CHECK_EQ(fake_mmio_peek(F4_RCC_CR) & ((1u << 16) | (1u << 18)), 0u);
+    CHECK_EQ(g_hclk_hz, 180000000u);
+    hse_present = 1;
+    /* an emulator without RCC (every register reads 0): no hang, 16 MHz, error */
+    fake_mmio_reset();
+    CHECK_EQ(clock_init_f446(), 2);
+    CHECK_EQ(g_hclk_hz, 16000000u);
 }
 
 static void test_clock(void)
@@ -490,6 +535,8 @@ int main(void)
 #elif defined(FW_FAMILY_H7)
     test_caches();
     test_uart();
+#else
+    test_clock_f446();
 #endif
     test_i2c();
     return check_report("fw_boards");
