@@ -77,9 +77,12 @@ static int op_init(void *ctx, uint32_t now_ms)
     return 0;
 }
 
+/* The LIS3DSH makes 50 and 100 Hz; the LIS302DL 100 (or 400) Hz only. */
 static bool op_rate_ok(void *ctx, uint16_t rate_hz)
 {
-    (void)ctx;
+    const struct lis3dsh *d = ctx;
+    if (d->kind == LIS_302DL)
+        return rate_hz == 100;
     return rate_hz == 50 || rate_hz == 100;
 }
 

@@ -489,6 +489,10 @@ static void test_i2c(void)
     CHECK_EQ(lis_regs[0x23], 0x01u); /* soft reset */
     CHECK_EQ(ops.init(ops.ctx, 5), 0);
     CHECK(strcmp(ops.name, "LIS3DSH") == 0);
+    CHECK(ops.rate_ok(ops.ctx, 50) && ops.rate_ok(ops.ctx, 100) && !ops.rate_ok(ops.ctx, 200));
+    CHECK_EQ(ops.configure(ops.ctx, 50, 2, 1000, 10), 0);
+    CHECK_EQ(lis_regs[0x20], 0x5Fu); /* 50 Hz */
+    CHECK_EQ(lis_regs[0x24], 0x00u); /* ±2 g */
     CHECK_EQ(ops.configure(ops.ctx, 100, 8, 1000, 10), 0);
     CHECK_EQ(lis_regs[0x20], 0x6Fu); /* 100 Hz, BDU, X Y Z */
     CHECK_EQ(lis_regs[0x24], 0x18u); /* ±8 g */
@@ -511,6 +515,8 @@ static void test_i2c(void)
     CHECK_EQ(ops.init(ops.ctx, 0), 0);
     CHECK(strcmp(ops.name, "LIS302DL") == 0);
     CHECK_EQ(lis_regs[0x20], 0x67u); /* PD, FS 1 (±9.2 g for 8 g), X Y Z */
+    CHECK(ops.rate_ok(ops.ctx, 100));
+    CHECK(!ops.rate_ok(ops.ctx, 50)); /* the LIS302DL has no 50 Hz */
     lis_regs[0x27] = 0x08;
     lis_regs[0x29] = 14; /* 14 * 72 mg = 1.008 g */
     CHECK_EQ(ops.read(ops.ctx, 10, out, 1), 1);
