@@ -16,6 +16,9 @@
 #include "cli.h"
 #include "store.h"
 #include "trainer.h"
+
+#include "boards.h"
+#define O_BOARD 1000 /* --board: outside enum train_opt below */
 #include "trainer_int.h"
 
 /* Where a recording's samples are in the store: what store_recording_samples_of needs. */
@@ -145,6 +148,9 @@ static const char train_help[] =
     "  --budget-flash B     flash of the classifier firmware, bytes (default 16384)\n"
     "  --budget-ram B       RAM, bytes (default 8192)\n"
     "  --budget-instructions N  per window (default 50000)\n"
+    "  --board B            the budgets of board B (nucleo-f446re, nucleo-l476rg, nucleo-h743zi, disco-f407vg:\n"
+    "                       its flash and RAM, docs/boards.md; --budget-* still override), and the latency\n"
+    "                       printed in cycles at its core clock\n"
     "  --search-quick       a smaller search (tests; also IMULAB_SEARCH_QUICK=1)\n"
     "  --json               print the result and the search's leaderboard as JSON (progress on stderr)\n"
     "  --mode M             continuous (sliding windows), gesture (one example per gesture) or auto\n"
@@ -289,6 +295,7 @@ static unsigned pin_of(int opt)
 int cmd_train(const struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
+        {"board", required_argument, NULL, O_BOARD},
         {"out", required_argument, NULL, 'o'}, {"window-ms", required_argument, NULL, O_WIN},
         {"stride-ms", required_argument, NULL, O_STRIDE}, {"seed", required_argument, NULL, O_SEED},
         {"hidden", required_argument, NULL, O_HID}, {"epochs", required_argument, NULL, O_EP},
@@ -322,6 +329,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     int quiet = 0, c, v, force_auto = 0, model_opts = 0, json = 0, mode_set = 0, window_set = 0;
     struct tr_search_options so;
     tr_search_options_default(&so);
+    const struct board_info *board = NULL;
+    int bflash_set = 0, bram_set = 0;
     const char *qenv = getenv("IMULAB_SEARCH_QUICK");
     if (qenv && *qenv && strcmp(qenv, "0")) so.quick = 1;
     const char *cmd = "train";
@@ -343,11 +352,15 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         switch (c) {
         case 'h': fputs(train_help, stdout); return CLI_OK;
         case 'o': out = optarg; break;
+        case O_BOARD:
+            if (!(board = board_find(optarg)))
+                return cli_usage(cmd, "unknown board '%.40s' (%s)", optarg, board_names());
+            break;
         case O_AUTO: force_auto = 1; break;
         case O_FOLDS: if (parse_int(optarg, 2, 50, &so.folds)) BAD("--folds (2..50)"); break;
         case O_THREADS: if (parse_int(optarg, 1, 16, &so.threads)) BAD("--threads (1..16)"); break;
-        case O_BFLASH: if (parse_int(optarg, 1, 1 << 30, &so.budget.flash)) BAD("--budget-flash"); break;
-        case O_BRAM: if (parse_int(optarg, 1, 1 << 30, &so.budget.ram)) BAD("--budget-ram"); break;
+        case O_BFLASH: if (parse_int(optarg, 1, 1 << 30, &so.budget.flash)) BAD("--budget-flash"); bflash_set = 1; break;
+        case O_BRAM: if (parse_int(optarg, 1, 1 << 30, &so.budget.ram)) BAD("--budget-ram"); bram_set = 1; break;
         case O_BINSN: if (parse_int(optarg, 1, 1 << 30, &so.budget.instructions)) BAD("--budget-instructions"); break;
         case O_QUICK: so.quick = 1; break;
         case O_JSON: json = 1; break;
@@ -420,6 +433,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     }
 #undef BAD
 #undef BAD_RANGE
+    if (board && !bflash_set) so.budget.flash = (int)board->flash_budget;
+    if (board && !bram_set) so.budget.ram = (int)board->ram_budget;
     if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     if (!out) return cli_usage(cmd, "--out MODEL_DIR is required");
     if (o.filter && !(o.filter_hz > 0)) return cli_usage(cmd, "--filter needs --filter-hz");
@@ -571,6 +586,14 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     for (int k = 1; k <= m.n_layers; k++) printf(" -> %d", m.sizes[k]);
     printf(", %d int8 weight bytes; trained in %.3f s (%d epochs), total %.3f s\n", wb, m.train_seconds,
            m.n_epochs, total);
+    if (board) { /* the cost model counts Cortex-M4 instructions; one cycle each is assumed here */
+        struct tr_cost bc;
+        tr_cost_predict(&m, m.n_layers - 1, m.sizes + 1, &bc);
+        printf("on the %s: predicted flash %d B (budget %d), RAM %d B (budget %d); latency %d instructions "
+               "per window = about %d cycles at %.0f MHz = %.3f ms (one cycle per instruction assumed)\n",
+               board->name, bc.flash, so.budget.flash, bc.ram, so.budget.ram, bc.instructions, bc.instructions,
+               board->clock_hz / 1e6, bc.instructions / board->clock_hz * 1e3);
+    }
     if (m.qat_epochs > 0)
         printf("quantization-aware fine-tuning (%s): %d epochs in %.3f s; on the %d %s windows int8 %.4f "
                "after it, %.4f post-training, float %.4f: int8 model from %s\n",

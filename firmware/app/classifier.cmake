@@ -124,3 +124,6 @@ foreach(board nucleo-f446re qemu)
   endif()
   add_custom_command(TARGET ${name} POST_BUILD ${post} VERBATIM)
 endforeach()
+
+# The other boards (nucleo-l476rg, nucleo-h743zi, disco-f407vg, qemu-mps2-an500): the same image, cloned.
+include(${CMAKE_CURRENT_LIST_DIR}/classifier_boards.cmake)
