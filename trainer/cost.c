@@ -135,7 +135,7 @@ void tr_cost_predict(const struct tr_model *m, int n_hidden, const int *hidden, 
     if (payload < 320) payload = 320;
     c->ram = RAM_BASE + 2 * f->window_len * f->n_axes + 4 * imu_features_work_len(f) + 4 * m->n_feat +
              2 * widest + 2 * payload;
-    if (m->mode == TR_MODE_GESTURE) c->ram += 2 * m->gesture_buf * f->n_axes + 176; /* gesture buffer, segmenter */
+    if (m->mode == TR_MODE_GESTURE) c->ram += 2 * m->gesture_buf * f->n_axes + 212; /* gesture buffer, segmenter (+36 B after the merge of issues 10, 14, 21: measured by cost_qemu g1) */
     if (m->conv) c->ram += RAM_CONV;
 }
 

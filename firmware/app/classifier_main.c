@@ -274,8 +274,9 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     if (r.has_decision) {
         struct live_event ev;
         /* an unknown window (anomaly score over the threshold) is not decided; the clock runs on */
-        r.event = live_validate_decide(&v_dec, &live_cfg.decision, v_flags, r.scores, IMU_MODEL_STRIDE_LEN,
-                                       CLS_UNKNOWN(), &ev);
+        const int seq = (v_flags & PROTO_VALIDATE_SEQ) ? (int)(v_flags >> PROTO_VALIDATE_SEQ_SHIFT) : -1;
+        r.event = live_validate_decide(&v_dec, &live_cfg.decision, (v_flags & PROTO_VALIDATE_DECIDE_RESET) != 0, seq,
+                                       r.scores, IMU_MODEL_STRIDE_LEN, CLS_UNKNOWN(), &ev);
         r.decision = v_dec.d.current;
         r.votes = r.event ? ev.votes : 0;
         r.previous = r.event ? ev.previous : v_dec.d.current;
