@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,11 +28,15 @@
 #include "validate_cmp.h"
 #include "validate_decide.h"
 
-/* CMD_VALIDATE payloads stay within this (the classifier firmware receives up to 280 encoded bytes). */
-#define VAL_MAX_CHUNK_PAYLOAD 256u
+/* CMD_VALIDATE payloads (token included) stay within this: encoded with its CRC, COBS overhead and
+ * both delimiters a chunk is at most PROTO_CMD_FRAME_MAX bytes, what the firmware's UART receive
+ * ring holds whole while its main loop is busy (docs/protocol.md: flow control). */
+#define VAL_MAX_CHUNK_PAYLOAD (PROTO_CMD_FRAME_MAX - 9u)
 #define VAL_ATTEMPTS 3
-/* Samples per chunk for n axes, and the most one exchange carries (64 chunks). */
-#define VAL_PER_CHUNK(na) ((VAL_MAX_CHUNK_PAYLOAD - 2u - PROTO_VALIDATE_HDR + 2u) / (2u * (unsigned)(na)))
+/* Samples per chunk for n axes. */
+#define VAL_PER_CHUNK(na) ((VAL_MAX_CHUNK_PAYLOAD - PROTO_VALIDATE_HDR) / (2u * (unsigned)(na)))
+_Static_assert(VAL_MAX_CHUNK_PAYLOAD + 2u + 4u + 1u + 2u <= PROTO_CMD_FRAME_MAX, "a chunk frame exceeds the device's receive ring");
+_Static_assert(VAL_PER_CHUNK(PROTO_MAX_AXES) >= 1, "no sample fits a chunk");
 
 static const char validate_help[] =
     "usage: imulab validate --model MODEL_DIR --port DEV [--json] [--timeout-ms N] [--baud N]\n"
@@ -233,34 +238,34 @@ struct vjob {
     struct vdecide vd; /* the host's decision logic over the current recording's windows */
 };
 
-/* Send one window in CMD_VALIDATE chunks (all at once: the device takes them in order, its
- * UART receive ring and QEMU's flow control hold them), then wait for every ACK and the result.
- * Returns 1 with *f holding the VALIDATE_RESULT, 0 on a timeout, -1 on a refusal or a port
- * failure (message printed). */
+/* Send one window in CMD_VALIDATE chunks, one at a time: the next chunk leaves only after the
+ * device ACKed the previous one, so the device never holds more than one command frame, which
+ * its receive ring takes whole however long its main loop is busy (docs/protocol.md, flow
+ * control). Then wait for the result. Returns 1 with *f holding the VALIDATE_RESULT, 0 on a
+ * timeout, -1 on a refusal or a port failure (message printed). */
 static int window_exchange(struct vjob *j, struct proto_frame *f)
 {
     const int na = j->m.n_axes;
     const unsigned per_chunk = VAL_PER_CHUNK(na), total = j->total;
-    int toks[64], nt = 0, token = -1;
-    for (unsigned off = 0; off < total && nt < 64;) {
+    const uint8_t flags = vdecide_flags(&j->vd);
+    int token = -1, a = 1;
+    for (unsigned off = 0; off < total && a == 1;) {
         unsigned cnt = total - off < per_chunk ? total - off : per_chunk;
         uint8_t body[VAL_MAX_CHUNK_PAYLOAD];
         struct proto_validate_chunk ch = {.token = 0, .model_hash = j->m.hash, .total = (uint16_t)total,
                                           .offset = (uint16_t)off, .count = (uint16_t)cnt, .n_axes = (uint8_t)na,
-                                          .flags = vdecide_flags(&j->vd)};
+                                          .flags = flags};
         size_t len = proto_validate_pack_header(&ch, body) - 2u; /* devport puts the token */
         memmove(body, body + 2, len);
         for (unsigned s = 0; s < cnt * (unsigned)na; s++, len += 2)
             proto_put_u16(body + len, (uint16_t)j->send[off * (unsigned)na + s]);
+        assert(len + 2u <= VAL_MAX_CHUNK_PAYLOAD);
         token = devport_command(&j->dp, PROTO_CMD_VALIDATE, body, len);
         if (token < 0)
             return cli_error("cannot write to the device port"), -1;
-        toks[nt++] = token;
         off += cnt;
+        a = await(&j->dp, token, 0, j->timeout_ms, f, "a validation chunk");
     }
-    int a = 1;
-    for (int k = 0; k < nt && a == 1; k++)
-        a = await(&j->dp, toks[k], 0, j->timeout_ms, f, "a validation chunk");
     if (a == 1)
         a = await(&j->dp, token, PROTO_VALIDATE_RESULT, j->timeout_ms, f, "the validation result");
     return a == 2 ? 1 : a < 0 ? -1 : 0;
@@ -298,6 +303,7 @@ struct vclass {
 
 struct vstats {
     int windows, exact, correct, retries;
+    int known;            /* windows of the model's labels (the others: anomalies, not in the accuracy) */
     int n_insn;
     double insn_sum, insn_min, insn_max;
     int first_bad;        /* window number (from 1) of the first difference, 0 = none */
@@ -319,12 +325,15 @@ static int stats_add(struct vstats *s, int nl, int label, enum val_difference di
         s->first_bad = s->windows;
         snprintf(s->bad_what, sizeof s->bad_what, "%s", why);
     }
-    s->correct += res->class_index == label;
-    s->cls[label].windows++;
-    s->cls[label].correct += res->class_index == label;
-    s->cls[label].exact += diff == VAL_SAME;
-    if (res->class_index < nl)
-        s->conf[label * nl + res->class_index]++;
+    if (label >= 0) {
+        s->known++;
+        s->correct += res->class_index == label;
+        s->cls[label].windows++;
+        s->cls[label].correct += res->class_index == label;
+        s->cls[label].exact += diff == VAL_SAME;
+        if (res->class_index < nl)
+            s->conf[label * nl + res->class_index]++;
+    }
     if (res->instructions) {
         if (!s->n_insn || res->instructions < s->insn_min)
             s->insn_min = res->instructions;
@@ -358,11 +367,19 @@ static void stats_free(struct vstats *s)
 /* The window's decision on the host against the device's decision block: a window whose
  * features, scores and class agree but whose decision does not becomes VAL_DECISION (with what
  * differs in why). Returns 0, or -1 when the device sent no decision block (message printed). */
-static int window_decision(struct vdecide *vd, const int8_t *scores, const struct proto_validate_result *res,
-                           enum val_difference *diff, char *why, size_t whylen)
+static int window_decision(struct vdecide *vd, const struct tr_model *m, const float *feat, const int8_t *scores,
+                           const struct proto_validate_result *res, enum val_difference *diff, char *why, size_t whylen)
 {
     char dwhy[160] = "";
-    int same = vdecide_compare(vd, scores, res, dwhy, sizeof dwhy);
+    const uint32_t host_score = m->anom.method != TR_ANOM_NONE ? tr_anomaly_score(m, feat) : 0;
+    int unknown = 0, same_anomaly = vdecide_anomaly(vd, m, host_score, res, &unknown, dwhy, sizeof dwhy);
+    if (same_anomaly < 0)
+        return cli_error("%s", dwhy), -1;
+    if (!same_anomaly && *diff == VAL_SAME) {
+        *diff = VAL_ANOMALY;
+        snprintf(why, whylen, "%s", dwhy);
+    }
+    int same = vdecide_compare_ex(vd, scores, unknown, res, dwhy, sizeof dwhy);
     if (same < 0)
         return cli_error("%s", dwhy), -1;
     if (!same && *diff == VAL_SAME) {
@@ -403,9 +420,9 @@ static int validate_recording(struct vjob *j, const struct tr_recording *r, int6
         if (j->m.mode == TR_MODE_GESTURE) {
             j->send = q + (size_t)st * na;
             j->total = (unsigned)lens[k];
-            if (j->total < 1 || j->total > 64u * VAL_PER_CHUNK(na) || j->total > 65535u) {
-                cli_error("recording %lld: a gesture of %u samples does not fit the validation exchange (at most %u)",
-                          (long long)id, j->total, 64u * VAL_PER_CHUNK(na));
+            if (j->total < 1 || j->total > 65535u) {
+                cli_error("recording %lld: a gesture of %u samples does not fit the validation exchange (at most 65535)",
+                          (long long)id, j->total);
                 rc = -1;
                 break;
             }
@@ -430,7 +447,7 @@ static int validate_recording(struct vjob *j, const struct tr_recording *r, int6
         double t1 = devport_now_ms();
         char why[200];
         enum val_difference diff = val_compare(&host, &res, why, sizeof why);
-        if (window_decision(&j->vd, scores, &res, &diff, why, sizeof why)) {
+        if (window_decision(&j->vd, &j->m, j->feat, scores, &res, &diff, why, sizeof why)) {
             rc = -1;
             break;
         }
@@ -468,7 +485,7 @@ static int check_recordings(const struct tr_model *m, const struct vdata *d, con
         if (fabs(r->rate_hz - m->rate_hz) > 0.01 * m->rate_hz)
             return cli_error("recording of '%s' is at %.4g Hz, the model was trained at %.4g Hz", r->label,
                              r->rate_hz, m->rate_hz), -1;
-        if (tr_label_index(m, r->label) < 0)
+        if (tr_label_index(m, r->label) < 0 && m->anom.method == TR_ANOM_NONE) /* with one: anomalies */
             return cli_error("label '%s' is not one of the model's labels", r->label), -1;
     }
     return 0;
@@ -530,7 +547,7 @@ static void print_json(const struct tr_model *m, const struct proto_hello *h, co
     double lat_mean, lat_max;
     latency(s, &lat_mean, &lat_max);
     printf("{\"windows\": %d, \"bit_exact\": %d, \"accuracy\": ", s->windows, s->exact);
-    cli_json_num(stdout, s->windows ? (double)s->correct / s->windows : 0);
+    cli_json_num(stdout, s->known ? (double)s->correct / s->known : 0);
     printf(", \"instructions_per_window\": ");
     json_num_or_null(s->n_insn, s->n_insn ? s->insn_sum / s->n_insn : 0);
     printf(", \"instructions_min\": ");
@@ -538,6 +555,9 @@ static void print_json(const struct tr_model *m, const struct proto_hello *h, co
     printf(", \"instructions_max\": ");
     json_num_or_null(s->n_insn, s->insn_max);
     printf(", \"decisions\": %d, \"decisions_exact\": %d, \"events\": %d", vd->windows, vd->exact, vd->events);
+    if (m->anom.method != TR_ANOM_NONE)
+        printf(", \"anomaly_windows\": %d, \"anomaly_exact\": %d, \"unknown\": %d", vd->anomaly_windows,
+               vd->anomaly_exact, vd->unknown);
     printf(", \"model_hash\": \"%08x\", \"board\": ", m->hash);
     cli_json_str(stdout, h->board);
     printf(", \"classes\": {");
@@ -578,7 +598,7 @@ static void print_text(const struct tr_model *m, const struct proto_hello *h, co
     latency(s, &lat_mean, &lat_max);
     printf("model %08x on %s: %d windows, %d bit-exact (%.1f%%), on-device accuracy %.4f\n", m->hash, h->board,
            s->windows, s->exact, s->windows ? 100.0 * s->exact / s->windows : 0.0,
-           s->windows ? (double)s->correct / s->windows : 0.0);
+           s->known ? (double)s->correct / s->known : 0.0);
     if (s->n_insn)
         printf("features + inference: %.0f instructions per window (min %.0f, max %.0f)\n", s->insn_sum / s->n_insn,
                s->insn_min, s->insn_max);

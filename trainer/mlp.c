@@ -15,6 +15,7 @@
  * Layouts: during training layer k keeps its weights transposed, WT[i][o] (sizes[k] x
  * sizes[k+1]), then its biases; the model stores W[o][i]. */
 #include "trainer_int.h"
+#include "tr_conv.h"
 
 #include <float.h>
 #include <math.h>
@@ -100,6 +101,7 @@ int tr_predict_float(const struct tr_model *m, const float *f, float *probs)
 {
     float buf[TR_MAX_HIDDEN + 2][MAXW];
     float *act[TR_MAX_HIDDEN + 2];
+    if (m->conv) return tr_conv_predict_float(m, f, probs);
     for (int k = 0; k <= m->n_layers; k++) act[k] = buf[k];
     for (int i = 0; i < m->n_feat; i++) buf[0][i] = (f[i] - m->feat_mean[i]) / m->feat_std[i];
     return forward(m, act, probs);
@@ -215,7 +217,8 @@ struct net {
     float *Wr[TR_MAX_HIDDEN + 1];           /* [no][ni] copy of the forward weights, k >= 1 */
     float *act[TR_MAX_HIDDEN + 2], *pre[TR_MAX_HIDDEN + 2], *del[TR_MAX_HIDDEN + 2];
     /* data */
-    const float *Z;                         /* normalized features, n x nf */
+    const float *X, *mean, *sd;             /* features n x nf, normalized as rows are used
+                                             * (norm_row): no normalized copy of them all */
     const int *y;
     int nf, nc, *idx, n_tr, *vidx, nv;
     float cw[TR_MAX_LABELS];
@@ -348,6 +351,13 @@ static double net_loss(struct net *t, int bs, const int *rows, float wsum, int *
 
 /* Accuracy and mean loss over rows (no noise); with track, the range of the hidden tensors
  * (after ReLU, before fake quantization) and of the logits goes to t->lo/hi[1..L]. */
+/* Row r of the features, normalized with the model's mean and deviation, into dst. */
+static void norm_row(const struct net *t, int r, float *dst)
+{
+    const float *x = t->X + (size_t)r * t->nf;
+    for (int i = 0; i < t->nf; i++) dst[i] = (x[i] - t->mean[i]) / t->sd[i];
+}
+
 static int net_eval(struct net *t, const int *rows, int n, double *loss, int track)
 {
     const int nf = t->nf, nc = t->nc, L = t->L;
@@ -358,7 +368,7 @@ static int net_eval(struct net *t, const int *rows, int n, double *loss, int tra
     for (int s0 = 0; s0 < n; s0 += t->B) {
         const int bs = n - s0 < t->B ? n - s0 : t->B;
         for (int b = 0; b < bs; b++)
-            memcpy(t->act[0] + (size_t)b * nf, t->Z + (size_t)rows[s0 + b] * nf, sizeof(float) * nf);
+            norm_row(t, rows[s0 + b], t->act[0] + (size_t)b * nf);
         net_forward(t, bs);
         if (track)
             for (int k = 1; k <= L; k++) {
@@ -402,12 +412,10 @@ static void net_epoch(struct net *t, const struct tr_options *o, float lr0, floa
         float wsum = 0;
         for (int b = 0; b < bs; b++) wsum += t->cw[t->y[rows[b]]];
         for (int b = 0; b < bs; b++) {
-            const float *z = t->Z + (size_t)rows[b] * nf;
             float *a0 = t->act[0] + (size_t)b * nf;
+            norm_row(t, rows[b], a0);
             if (o->aug_noise > 0)
-                for (int i = 0; i < nf; i++) a0[i] = z[i] + o->aug_noise * tr_rand_normal(&t->rng);
-            else
-                memcpy(a0, z, sizeof(float) * nf);
+                for (int i = 0; i < nf; i++) a0[i] = a0[i] + o->aug_noise * tr_rand_normal(&t->rng);
         }
         net_forward(t, bs);
         *loss_sum += net_loss(t, bs, rows, wsum, correct);
@@ -496,21 +504,19 @@ int tr_validation_part(const struct tr_windows *tw, const struct tr_options *o, 
     return split_validation(tw, o, n_labels, &rng, is_val);
 }
 
-/* Common set-up of float training and QAT: normalized features, split, class weights. */
+/* Common set-up of float training and QAT: the features (normalized row by row as used), split, class weights. */
 static int net_data(struct net *t, const struct tr_model *m, const struct tr_options *o,
                     const struct tr_windows *tw, float **Zp, char **is_val)
 {
     const int n = tw->n, nf = tw->n_feat;
-    float *Z = malloc(sizeof(float) * (size_t)n * (size_t)nf);
+    *Zp = NULL; /* (rows are normalized as they are used) */
     *is_val = calloc((size_t)n, 1);
     t->idx = malloc(sizeof(int) * (size_t)n);
     t->vidx = malloc(sizeof(int) * (size_t)n);
-    *Zp = Z;
-    if (!Z || !*is_val || !t->idx || !t->vidx) return -1;
-    for (int r = 0; r < n; r++)
-        for (int i = 0; i < nf; i++)
-            Z[(size_t)r * nf + i] = (tw->x[(size_t)r * nf + i] - m->feat_mean[i]) / m->feat_std[i];
-    t->Z = Z;
+    if (!*is_val || !t->idx || !t->vidx) return -1;
+    t->X = tw->x;
+    t->mean = m->feat_mean;
+    t->sd = m->feat_std;
     t->y = tw->y;
     t->nf = nf;
     t->nc = m->n_labels;
@@ -555,6 +561,7 @@ int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windo
 {
     const int n = tw->n, nf = tw->n_feat, nc = m->n_labels;
     double t0 = tr_now();
+    if (m->conv) return tr_conv_fit(m, o, tw);
     if (n <= 0 || nf <= 0 || nc < 2) return -1;
     kernels_init();
     m->n_layers = o->n_hidden + 1;

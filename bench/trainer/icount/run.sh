@@ -19,7 +19,7 @@ trap 'rm -rf "$W"' EXIT
 cp "$M/model.c" "$M/model.h" "$H/main.c" "$H/link.ld" "$W/"
 cd "$W"
 arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -O2 -ffp-contract=off \
-  -fno-tree-loop-distribute-patterns ${EXTRA[@]+"${EXTRA[@]}"} -nostdlib -I"$P" -T link.ld main.c model.c "$P/imu_features.c" "$P/nn.c" -lgcc -o t.elf
+  -fno-tree-loop-distribute-patterns ${EXTRA[@]+"${EXTRA[@]}"} -nostdlib -I"$P" -T link.ld main.c model.c "$P/conv.c" "$P/imu_features.c" "$P/nn.c" -lgcc -o t.elf
 arm-none-eabi-size t.elf
 timeout 20 qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -kernel t.elf \
   -singlestep -d exec,nochain -D trace.log >/dev/null 2>&1 || true
