@@ -124,13 +124,15 @@ bool live_decide(struct live_decider *d, const int8_t *scores, uint32_t at, stru
 struct live_validate_decider {
     struct live_decider d, before; /* now, and before the last window decided */
     uint32_t decided, decided_before;
-    uint8_t last_seq;              /* number of the last window decided, 0xFF none */
+    int last_seq;                  /* number of the last window decided, -1 none */
 };
 void live_validate_init(struct live_validate_decider *v);
-/* Decide one validation window with chunk flags `flags` (DECIDE_RESET: afresh, with cfg; SEQ:
- * its number); true (and *ev) when the decision changed. v->d.current is the decision after. */
-bool live_validate_decide(struct live_validate_decider *v, const struct live_decision_cfg *cfg, uint8_t flags,
-                          const int8_t *scores, uint32_t stride, struct live_event *ev);
+/* Decide one validation window (reset: afresh with cfg, a recording's first window, the chunk flag
+ * PROTO_VALIDATE_DECIDE_RESET; seq: its number 0..254, the flag PROTO_VALIDATE_SEQ, or -1 without);
+ * true (and *ev) when the decision changed. v->d.current is the decision after. An
+ * unknown window (the anomaly score over its threshold) is not decided, but the clock runs on. */
+bool live_validate_decide(struct live_validate_decider *v, const struct live_decision_cfg *cfg, bool reset, int seq,
+                          const int8_t *scores, uint32_t stride, bool unknown, struct live_event *ev);
 /* Convenience: the decision step of the live path at its current sample count. */
 static inline bool live_decide_now(struct live *l, const int8_t *scores, struct live_event *ev) {
     return live_decide(&l->dec, scores, l->n_out, ev);

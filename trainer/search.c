@@ -11,7 +11,8 @@
  *
  * Candidates. A coordinate search in stages, each varying one group of options around the best
  * configuration so far (search_stages): 1 window length, 2 feature groups with FFT length and raw
- * points, 3 hidden layers, 4 epochs and L2, 5 augmentation, 6 seeds. Stages 1-4 run with
+ * points, 3 hidden layers (gesture mode: 3b conv front ends, convnet.c, next to the MLP),
+ * 4 epochs and L2, 5 augmentation, 6 seeds. Stages 1-4 run with
  * augmentation (2 copies, amplitude +-15%, rotations up to 45 degrees, time shifts) unless the user
  * gave augmentation options: their scores then say how a configuration holds up on variations of
  * the training people, and stage 5 keeps the most regular level within noise of the best. Stages 1 and 2 give each
@@ -26,6 +27,7 @@
  * or their timing. The winner is the highest score; ties go to the cheaper model (instructions),
  * then to the earlier candidate. */
 #include "trainer_int.h"
+#include "tr_conv.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -176,9 +178,21 @@ struct input {
     char err[256];
 };
 
+/* 1 when both have the same conv front end (or none). */
+static int same_conv(const struct tr_options *a, const struct tr_options *b)
+{
+    if (a->n_conv != b->n_conv) return 0;
+    for (int i = 0; i < a->n_conv; i++)
+        if (a->conv[i].ch != b->conv[i].ch || a->conv[i].k != b->conv[i].k || a->conv[i].pool != b->conv[i].pool ||
+            a->conv[i].stride != b->conv[i].stride)
+            return 0;
+    return 1;
+}
+
 static int same_input(const struct tr_options *a, const struct tr_options *b)
 {
     int aug_a = a->aug_copies > 0, aug_b = b->aug_copies > 0;
+    if (!same_conv(a, b)) return 0; /* the features (every raw point) and the set-up's shapes */
     if (aug_a != aug_b) return 0;
     if (aug_a && (a->aug_copies != b->aug_copies || a->aug_scale != b->aug_scale ||
                   a->aug_rotate_deg != b->aug_rotate_deg || a->aug_shift_ms != b->aug_shift_ms || a->seed != b->seed ||
@@ -231,6 +245,7 @@ struct ctx {
     int pick;                  /* the current configuration: the last stage's pick */
     int n_train_recs;
     double t0;
+    struct tr_setup_cache setup_cache; /* the training samples are read once for every setup */
 };
 
 static void desc_of(const struct tr_options *o, char *buf, size_t len)
@@ -253,6 +268,12 @@ static void desc_of(const struct tr_options *o, char *buf, size_t len)
     if (o->aug_copies > 0)
         snprintf(aug, sizeof aug, o->aug_warp > 0 ? " aug %dx(s%.2g,r%.3g,t%d,w%.2g)" : " aug %dx(s%.2g,r%.3g,t%d)",
                  o->aug_copies, (double)o->aug_scale, (double)o->aug_rotate_deg, o->aug_shift_ms, (double)o->aug_warp);
+    if (o->n_conv > 0) { /* a conv front end: its layers instead of the feature groups */
+        q = snprintf(feats, sizeof feats, "conv");
+        for (int i = 0; i < o->n_conv && q < (int)sizeof feats - 16; i++)
+            q += snprintf(feats + q, sizeof feats - (size_t)q, "%s%d:%d:%d", i ? "," : " ", o->conv[i].ch, o->conv[i].k,
+                          o->conv[i].pool);
+    }
     snprintf(buf, len, "%s %s hidden %s ep %d l2 %.3g%s seed %u", where, feats, hid,
              o->epochs, (double)o->l2, aug, o->seed);
 }
@@ -271,7 +292,7 @@ static struct input *get_input(struct ctx *c, const struct tr_options *o, int *i
     struct input *in = &c->in[c->n_in];
     memset(in, 0, sizeof *in);
     in->o = *o;
-    in->setup_ok = tr_setup_model(c->ds, o, &in->setup, in->err, sizeof in->err) == 0;
+    in->setup_ok = tr_setup_model_cached(c->ds, o, &in->setup, 1, &c->setup_cache, in->err, sizeof in->err) == 0;
     *idx = c->n_in++;
     return in;
 }
@@ -318,6 +339,7 @@ static int add_entry(struct ctx *c, const struct tr_options *o, int stage)
     c->evaluated[r->n] = 0;
     if (in->setup_ok) {
         tr_cost_predict(&in->setup, o->n_hidden, o->hidden, &e->cost);
+        tr_cost_add_anomaly(&in->setup, o->n_hidden, o->hidden, o, &e->cost);
         e->n_feat = in->setup.n_feat;
         if (tr_cost_fits(&e->cost, &c->so->budget)) c->entry_input[r->n] = ii;
         else r->n_over_budget++;
@@ -342,6 +364,7 @@ static int fit_ladder(struct ctx *c, struct tr_options *o)
         if (c->so->pins & TR_PIN_HIDDEN) {
             struct tr_cost cost;
             tr_cost_predict(&in->setup, t.n_hidden, t.hidden, &cost);
+            tr_cost_add_anomaly(&in->setup, t.n_hidden, t.hidden, &t, &cost);
             if (tr_cost_fits(&cost, &c->so->budget) || nb == 1) { *o = t; return 0; }
             continue;
         }
@@ -349,6 +372,7 @@ static int fit_ladder(struct ctx *c, struct tr_options *o)
             struct tr_cost cost;
             int n = ladder[l][1] ? 2 : 1;
             tr_cost_predict(&in->setup, n, ladder[l], &cost);
+            tr_cost_add_anomaly(&in->setup, n, ladder[l], &t, &cost);
             if (tr_cost_fits(&cost, &c->so->budget)) {
                 t.n_hidden = n;
                 t.hidden[0] = ladder[l][0];
@@ -395,6 +419,11 @@ static void run_fit(struct ctx *c, const struct job *j, struct result *out)
     m.feat_mean = m.feat_std = m.in_mul = m.in_add = NULL;
     m.curve_loss = m.curve_train_acc = m.curve_val_acc = NULL;
     m.search_json = NULL;
+    struct tr_conv cv; /* the conv front end's shapes, this fit's own weights */
+    if (m.conv) {
+        tr_conv_copy_shapes(&cv, in->setup.conv);
+        m.conv = &cv;
+    }
     struct tr_options o = e->o;
     o.verbose = 0;
     o.progress_out = NULL;
@@ -476,36 +505,11 @@ static int recordings_without_examples(const struct ctx *c, const struct tr_wind
     return missing;
 }
 
-/* Train and score every candidate of the list that is within budget and not scored yet. */
-static int evaluate(struct ctx *c, const int *idx, int n)
+/* Run c->jobs on the threads and fold their results into the entries (in job order: independent
+ * of the threads). */
+static void run_jobs(struct ctx *c)
 {
     struct tr_search *r = c->res;
-    int todo = 0;
-    for (int i = 0; i < n; i++) {
-        int e = idx[i];
-        if (e < 0 || c->evaluated[e] || c->entry_input[e] < 0) continue;
-        struct input *in = &c->in[c->entry_input[e]];
-        if (compute_windows(c, in)) {
-            c->entry_input[e] = -1; /* cannot be computed (e.g. too few windows): not a candidate */
-            continue;
-        }
-        todo++;
-    }
-    if (!todo) return 0;
-    free(c->jobs);
-    free(c->out);
-    c->jobs = malloc(sizeof *c->jobs * (size_t)todo * (size_t)c->n_folds);
-    c->out = calloc((size_t)todo * (size_t)c->n_folds, sizeof *c->out);
-    if (!c->jobs || !c->out) return -1;
-    c->n_jobs = 0;
-    for (int i = 0; i < n; i++) {
-        int e = idx[i];
-        if (e < 0 || c->evaluated[e] || c->entry_input[e] < 0) continue;
-        int dup = 0;
-        for (int t = 0; t < c->n_jobs; t++) dup |= c->jobs[t].entry == e;
-        if (dup) continue;
-        for (int f = 0; f < c->n_folds; f++) c->jobs[c->n_jobs++] = (struct job){e, f};
-    }
     c->next_job = c->done_jobs = 0;
     int nt = r->threads < c->n_jobs ? r->threads : c->n_jobs;
     pthread_t th[16];
@@ -514,7 +518,6 @@ static int evaluate(struct ctx *c, const int *idx, int n)
         if (pthread_create(&th[started], NULL, worker, c) == 0) started++;
     worker(c);
     for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
-    /* results in job order: independent of the threads */
     for (int t = 0; t < c->n_jobs; t += c->n_folds) {
         int e = c->jobs[t].entry;
         struct tr_search_entry *en = &r->e[e];
@@ -543,6 +546,49 @@ static int evaluate(struct ctx *c, const int *idx, int n)
         en->fold_sd = var > 0 ? sqrt(var) : 0;
         en->score = score_of(en);
     }
+}
+
+/* Train and score every candidate of the list that is within budget and not scored yet. The
+ * candidates go input configuration by input configuration: its windows are computed, its
+ * candidates' fits run, and its windows are released unless the current pick uses them (a later
+ * stage computes them again if it needs them), so memory holds the features of one or two inputs
+ * whatever the number of candidates (issue 19: 100 h of data). Every fit depends only on its
+ * input and options: the scores are those of computing every input at once. */
+static int evaluate(struct ctx *c, const int *idx, int n)
+{
+    int *todo = malloc(sizeof(int) * (size_t)(n ? n : 1)), nt = 0;
+    if (!todo) return -1;
+    for (int i = 0; i < n; i++) {
+        int e = idx[i], dup = 0;
+        if (e < 0 || c->evaluated[e] || c->entry_input[e] < 0) continue;
+        for (int t = 0; t < nt; t++) dup |= todo[t] == e;
+        if (!dup) todo[nt++] = e;
+    }
+    free(c->jobs);
+    free(c->out);
+    c->jobs = malloc(sizeof *c->jobs * (size_t)(nt ? nt : 1) * (size_t)c->n_folds);
+    c->out = calloc((size_t)(nt ? nt : 1) * (size_t)c->n_folds, sizeof *c->out);
+    if (!c->jobs || !c->out) { free(todo); return -1; }
+    for (int t = 0; t < nt; t++) {
+        const int ii = c->entry_input[todo[t]];
+        if (ii < 0 || c->evaluated[todo[t]]) continue; /* done with an earlier one of its input */
+        struct input *in = &c->in[ii];
+        int ok = compute_windows(c, in) == 0;
+        c->n_jobs = 0;
+        for (int u = t; u < nt; u++) {
+            const int e = todo[u];
+            if (c->entry_input[e] != ii) continue;
+            if (!ok) { c->entry_input[e] = -1; continue; } /* e.g. too few windows: not a candidate */
+            for (int f = 0; f < c->n_folds; f++) c->jobs[c->n_jobs++] = (struct job){e, f};
+        }
+        if (c->n_jobs) run_jobs(c);
+        if (c->pick < 0 || c->entry_input[c->pick] != ii) {
+            tr_windows_free(&in->plain);
+            tr_windows_free(&in->aug);
+            in->windows_ok = 0;
+        }
+    }
+    free(todo);
     return 0;
 }
 
@@ -799,6 +845,38 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
         if (run_stage(c, "network", idx, n, &cur, 0)) return -1;
     }
 
+    /* stage 3b (gesture mode): conv front ends next to the MLP picked so far, with the augmentation
+     * they need (issue 21: 8 points better with it on multi-person gestures); the stage's rule
+     * keeps the MLP unless a conv beats it by more than the noise */
+    if (gesture && base->n_conv == 0 && !(pins & (TR_PIN_FEATURES | TR_PIN_HIDDEN))) {
+        n = 0;
+        if (c->pick >= 0) idx[n++] = c->pick;
+        static const struct { int pts; const char *spec; } cs[] = {
+            {24, "8:7:2,16:7:2"}, {32, "8:7:2,16:7:2"}, {24, "8:5:2,16:5"}, {32, "8:7:2,16:7:2,16:5"},
+            {24, "8:7:2,16:7:2,16:5"}, {32, "6:5:2,12:5:2"},
+        };
+        const int ncs = quick ? 1 : (int)(sizeof cs / sizeof cs[0]);
+        for (int i = 0; i < ncs; i++) {
+            struct tr_options o = cur;
+            char why[160];
+            if (pins & TR_PIN_POINTS) o.gesture_points = cur.gesture_points;
+            else o.gesture_points = cs[i].pts;
+            if (tr_parse_conv(cs[i].spec, &o, why, sizeof why)) continue;
+            o.n_hidden = 0;
+            if (!(pins & TR_PIN_EPOCHS)) o.epochs = 60;
+            if (!(pins & TR_PIN_AUG)) {
+                o.aug_copies = 2;
+                o.aug_scale = 0.1f;
+                o.aug_rotate_deg = c->ds->rec[0].n_axes == 3 ? 10 : 0;
+                o.aug_shift_ms = 0;
+            }
+            int e = add_entry(c, &o, 3);
+            if (e < 0) return -1;
+            idx[n++] = e;
+        }
+        if (n > 1 && run_stage(c, "conv front ends", idx, n, &cur, 0)) return -1;
+    }
+
     /* stage 4: epochs and L2 */
     c->stage = 4;
     n = 0;
@@ -977,6 +1055,13 @@ static cJSON *entry_json(const struct tr_search_entry *e)
     if (o->feat_flags & IMU_FEAT_DERIV) cJSON_AddItemToArray(fe, cJSON_CreateString("deriv"));
     if (o->feat_flags & IMU_FEAT_SUBSTATS) cJSON_AddItemToArray(fe, cJSON_CreateString("substats"));
     cJSON_AddNumberToObject(op, "sub_segments", o->n_sub);
+    if (o->n_conv > 0) { /* [[channels, kernel, pool, stride], ...] */
+        cJSON *cv = cJSON_AddArrayToObject(op, "conv");
+        for (int i = 0; i < o->n_conv; i++) {
+            const int v[4] = {o->conv[i].ch, o->conv[i].k, o->conv[i].pool, o->conv[i].stride};
+            cJSON_AddItemToArray(cv, cJSON_CreateIntArray(v, 4));
+        }
+    }
     cJSON_AddNumberToObject(op, "fft_len", o->fft_len);
     cJSON_AddNumberToObject(op, "raw_points", o->raw_points);
     cJSON *h = cJSON_AddArrayToObject(op, "hidden");

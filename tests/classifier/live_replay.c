@@ -235,11 +235,17 @@ static void host_classify(const int16_t *w, uint64_t t)
         c.class_index = (uint8_t)tr_predict_int8(&R.m, R.feat, y);
         c.n_classes = (uint8_t)R.m.n_labels;
         memcpy(c.scores, y, (size_t)R.m.n_labels);
-        uint8_t p[PROTO_CLASSIFICATION_HDR + PROTO_MAX_CLASSES];
+        bool unknown = false; /* the anomaly score (models with one): unknown windows are not decided */
+        if (R.m.anom.method != TR_ANOM_NONE) {
+            c.anomaly = tr_anomaly_score(&R.m, R.feat);
+            unknown = c.anomaly > R.m.anom.threshold;
+            c.flags = (uint8_t)(PROTO_CLS_ANOMALY | (unknown ? PROTO_CLS_UNKNOWN : 0u));
+        }
+        uint8_t p[PROTO_CLASSIFICATION_HDR + PROTO_MAX_CLASSES + PROTO_ANOMALY_LEN];
         size_t n = proto_classification_pack(&c, p, sizeof p);
         add(R.host, &R.n_host, PROTO_CLASSIFICATION, p, n, t);
         struct live_event ev;
-        if (live_decide_now(&R.live, c.scores, &ev)) {
+        if (!unknown && live_decide_now(&R.live, c.scores, &ev)) {
             struct proto_event e = { .seq = R.ev_seq++, .cls_seq = c.seq, .class_index = ev.class_index,
                                      .previous = ev.previous, .votes = ev.votes };
             n = proto_event_pack(&e, p, sizeof p);
