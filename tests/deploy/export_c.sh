@@ -21,6 +21,9 @@
 #   - the Arduino layout is complete, exports are reproducible, bad invocations fail with a reason.
 set -u
 BIN=$1 SRC=$2
+# the models' configuration is not what this test is about: the small search grid keeps it short
+# under ASan (the full search is trainer_auto_e2e's, cls_gesture_e2e's and the benchmarks')
+export IMULAB_SEARCH_QUICK=1
 TB=$BIN/../tests/bin
 T=$(mktemp -d /tmp/imulab-deploy-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT

@@ -276,10 +276,13 @@ int main(int argc, char **argv)
         }
         for (int f = 0; f < 2; f++) inf[f] += stream(&st, R, f, &unmatched[f]);
         /* the examples a stream must reproduce: continuous, the full windows; gesture, the gestures
-         * eval cut with the segmenter (recordings longer than a gesture) */
+         * eval cut with the segmenter (recordings longer than a gesture) -- except one still
+         * running when the recording stops, which eval ends there (imu_seg_finish) and a live
+         * stream, not knowing it stopped, does not */
         for (int k = 0; k < R->nw; k++) {
             struct window *w = &R->w[k];
-            int must = IMULAB_GESTURE_MODE ? R->n > SEG_MAX_LEN : w->start + IMULAB_WINDOW_LEN <= R->n;
+            int must = IMULAB_GESTURE_MODE ? R->n > SEG_MAX_LEN && w->start + w->len < R->n
+                                           : w->start + IMULAB_WINDOW_LEN <= R->n;
             if (!must) continue;
             expect++;
             for (int f = 0; f < 2; f++) {
