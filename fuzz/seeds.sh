@@ -3,7 +3,8 @@
 # seeds.sh KIND DIR IMULAB GEN_EI: seed corpus for fuzz_import, fuzz_control or fuzz_model.
 #   import   one file per kind (byte 0: 0 EI JSON, 1 CSV, 2 info.labels, 3 CSV with a label column)
 #   control  request lines of every kind
-#   model    a model.json trained here on generated data (its hash is valid)
+#   model    model.json files trained here on generated data (their hashes are valid): a dense
+#            model and one with a conv front end
 set -eu
 kind=$1 out=$2 imulab=$3 gen_ei=$4
 rm -rf "$out"
@@ -34,6 +35,13 @@ model)
     "$imulab" --db "$tmp/db" import "$tmp/in" >/dev/null
     "$imulab" --db "$tmp/db" train --out "$tmp/m" --epochs 2 --hidden 4 --quiet >/dev/null
     cp "$tmp/m/model.json" "$out/model.json"
+    # a model with a conv front end (its "conv" object), short windows to stay small
+    "$imulab" --db "$tmp/db" train --out "$tmp/mc" --window-ms 200 --stride-ms 100 --conv 2:3:2,3:3 --hidden 0 \
+      --epochs 2 --quiet >/dev/null
+    cp "$tmp/mc/model.json" "$out/model_conv.json"
+    # and one with an anomaly model (model.json "anomaly": centroids, weights, offsets)
+    "$imulab" --db "$tmp/db" train --out "$tmp/ma" --epochs 2 --hidden 4 --anomaly gauss --anomaly-k 2 --quiet >/dev/null
+    cp "$tmp/ma/model.json" "$out/model-anomaly.json"
     ;;
 *)
     echo "seeds.sh: unknown kind $kind" >&2

@@ -7,6 +7,7 @@
  * weights are not word-aligned and the leftover rows go through dense_row. Every path computes the
  * same integers (integer sums do not depend on the order) and the same TFLite requantization. */
 #include "nn.h"
+#include "conv.h"
 
 #include <string.h>
 
@@ -298,6 +299,10 @@ void imu_nn_dense(const struct imu_nn_layer *l, const int8_t *in, int8_t *out)
 void imu_nn_quantize_input(const struct imu_nn_model *m, const float *f, int8_t *q)
 {
     /* the fields in locals: q could alias them, which made GCC reload them for every feature */
+    if (m->conv) { /* through the pointer: models without a front end link no conv code */
+        m->conv->quantize(m->conv, f, q);
+        return;
+    }
     const unsigned n = m->n_in, n4 = IMU_NN_PAD4(m->n_in);
     const float *mul = m->in_mul, *add = m->in_add;
     const int32_t zp = m->in_zp;
@@ -317,6 +322,10 @@ void imu_nn_quantize_input(const struct imu_nn_model *m, const float *f, int8_t 
 int8_t *imu_nn_run(const struct imu_nn_model *m, int8_t *buf_a, int8_t *buf_b)
 {
     int8_t *in = buf_a, *out = buf_b;
+    if (m->conv) {
+        in = m->conv->run(m->conv, buf_a, buf_b);
+        out = in == buf_a ? buf_b : buf_a;
+    }
     for (unsigned k = 0; k < m->n_layers; k++) {
         imu_nn_dense(&m->layers[k], in, out);
         int8_t *t = in; in = out; out = t;

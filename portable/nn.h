@@ -37,6 +37,8 @@
 #define IMU_NN_PAD4(n) (((n) + 3u) & ~3u)
 #define IMU_NN_MAX_LAYERS 4
 
+struct imu_conv_net;
+
 struct imu_nn_layer {
     uint16_t n_in, n_out;
     const int8_t *w;       /* n_out * IMU_NN_PAD4(n_in) bytes in the blocked layout */
@@ -55,16 +57,20 @@ struct imu_nn_model {
     const float *in_mul, *in_add;
     float in_scale, out_scale; /* real = scale * (q - zp) */
     int16_t in_zp, out_zp;
+    /* a 1-D convolutional front end (conv.h) between the input and the layers, or NULL: then
+     * n_in is the feature count, in_mul/in_add/in_scale/in_zp are unused (the front end has its
+     * own), the first layer's input is the front end's output, and max_width covers its tensors */
+    const struct imu_conv_net *conv;
 };
 
 /* One dense layer: in has IMU_NN_PAD4(n_in) bytes, out receives n_out bytes. */
 void imu_nn_dense(const struct imu_nn_layer *l, const int8_t *in, int8_t *out);
 
 /* Quantize a float feature vector to the network's int8 input (n_in bytes, padding zeroed up to
- * IMU_NN_PAD4(n_in)). */
+ * IMU_NN_PAD4(n_in)); with a conv front end, its input tensor (conv.h). */
 void imu_nn_quantize_input(const struct imu_nn_model *m, const float *f, int8_t *q);
 
-/* Run all layers. buf_a holds the int8 input (IMU_NN_PAD4(n_in) bytes); buf_a and buf_b must both
+/* Run all layers (after the conv front end, if any). buf_a holds the int8 input (IMU_NN_PAD4(n_in) bytes); buf_a and buf_b must both
  * hold max_width bytes. Returns the buffer holding the n_out int8 outputs (buf_a or buf_b). */
 int8_t *imu_nn_run(const struct imu_nn_model *m, int8_t *buf_a, int8_t *buf_b);
 

@@ -8,6 +8,7 @@
  * checks what the values mean, with the field named as model.json spells it.
  */
 #include "trainer_int.h"
+#include "tr_conv.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -138,5 +139,6 @@ int tr_model_check(const struct tr_model *m, char *why, size_t len)
     for (int k = 0; k < m->n_layers; k++)
         if (check_qlayer(&m->q[k], k, why, len))
             return -1;
+    if (m->conv && tr_conv_check(m, why, len)) return -1;
     return 0;
 }

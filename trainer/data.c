@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* data.c -- dataset checks, model setup, windows and features. */
 #include "trainer_int.h"
+#include "tr_conv.h"
 
 #include <assert.h>
 #include <math.h>
@@ -31,7 +32,7 @@ void tr_options_default(struct tr_options *o)
     o->batch = 16;
     o->lr = 0.005f;
     o->l2 = 3e-3f;
-    o->patience = 0;
+    o->patience = 5; /* early stop when the training loss has not improved for 5 epochs */
     o->val_frac = 0.0f;
     o->class_weights = 1;
     o->qat_epochs = -1;
@@ -44,6 +45,10 @@ void tr_options_default(struct tr_options *o)
     o->min_confidence = 0.6f;
     o->smooth_n = 3;
     o->min_interval_ms = 0;
+    o->anomaly = -1;
+    o->anomaly_k = 4;
+    o->anomaly_layer = -1;
+    o->anomaly_far = 0.01f;
 }
 
 int tr_parse_hidden(const char *s, struct tr_options *o)
@@ -495,6 +500,7 @@ static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, 
         }
         butterworth(f, o->filter, o->filter_hz, m->rate_hz, o->filter_order);
     }
+    if (tr_conv_setup(m, o, err, errlen)) return -1; /* a conv front end takes every raw point */
     m->n_feat = imu_features_count(f);
     if (m->n_feat < 0) {
         snprintf(err, errlen, "invalid feature configuration (fft length %d must be a power of two 8..%d, "
@@ -645,13 +651,14 @@ int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, i
     int cap = 0;
     const int wl = m->window_len, na = m->n_axes;
     int16_t *win = malloc(sizeof(int16_t) * (size_t)wl * (size_t)na);
+    int16_t *warped = malloc(sizeof(int16_t) * (size_t)wl * (size_t)na);
     float *work = malloc(sizeof(float) * (size_t)imu_features_work_len(&m->feat));
     int16_t *gstore = malloc(sizeof(int16_t) * (size_t)(m->gesture_buf > 0 ? m->gesture_buf : 1) * (size_t)na);
     int copies = aug ? aug->aug_copies : 0;
     uint64_t rng = 0x9e3779b97f4a7c15ull ^ (aug ? aug->seed : 0);
     struct tr_samples smp = {0};
     int rc = -1;
-    if (!win || !work || !gstore) goto out;
+    if (!win || !warped || !work || !gstore) goto out;
     for (int i = 0; i < ds->n; i++) {
         const struct tr_recording *r = &ds->rec[i];
         if (r->category != category) continue;
@@ -717,7 +724,12 @@ int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, i
                     if (st < 0) st = 0;
                 }
                 tr_example_window(m, q, r->n_samples, st, ln, win, gstore);
-                imu_features(&m->feat, win, m->in_scale, work, w->x + (size_t)w->n * m->n_feat);
+                const int16_t *ex = win;
+                if (c > 0 && aug->aug_warp > 0) { /* re-timed: the window or the resampled gesture */
+                    tr_aug_time_warp(win, wl, na, aug->aug_warp, &rng, warped);
+                    ex = warped;
+                }
+                imu_features(&m->feat, ex, m->in_scale, work, w->x + (size_t)w->n * m->n_feat);
                 w->y[w->n] = li;
                 w->rec[w->n] = i;
                 w->start[w->n] = st;
@@ -739,6 +751,7 @@ out:
     if (rc && err[0] == 0) snprintf(err, errlen, "out of memory");
     tr_samples_free(&smp);
     free(win);
+    free(warped);
     free(work);
     free(gstore);
     return rc;

@@ -15,6 +15,7 @@
  * Layouts: during training layer k keeps its weights transposed, WT[i][o] (sizes[k] x
  * sizes[k+1]), then its biases; the model stores W[o][i]. */
 #include "trainer_int.h"
+#include "tr_conv.h"
 
 #include <float.h>
 #include <math.h>
@@ -100,6 +101,7 @@ int tr_predict_float(const struct tr_model *m, const float *f, float *probs)
 {
     float buf[TR_MAX_HIDDEN + 2][MAXW];
     float *act[TR_MAX_HIDDEN + 2];
+    if (m->conv) return tr_conv_predict_float(m, f, probs);
     for (int k = 0; k <= m->n_layers; k++) act[k] = buf[k];
     for (int i = 0; i < m->n_feat; i++) buf[0][i] = (f[i] - m->feat_mean[i]) / m->feat_std[i];
     return forward(m, act, probs);
@@ -185,6 +187,16 @@ static void dense_bwd_in(int bs, int ni, int no, const float *restrict D, const 
 {
     dense_fwd(bs, no, ni, D, Wr, NULL, dX);
     for (size_t j = 0; j < (size_t)bs * ni; j++) dX[j] = (pre[j] > 0 && pre[j] <= hi) ? dX[j] : 0.0f;
+}
+
+/* One Adam step over n parameters with the L2 penalty l2 (see mlp_kern.h). */
+static void adam_step(size_t n, float *restrict P, const float *restrict G, float *restrict Am,
+                      float *restrict Av, float lr, float b1, float b2, float eps, float l2)
+{
+#ifdef TR_HAVE_AVX2_KERNELS
+    if (kernel_choice == 1) { adam_v8(n, P, G, Am, Av, lr, b1, b2, eps, l2); return; }
+#endif
+    adam_v4(n, P, G, Am, Av, lr, b1, b2, eps, l2);
 }
 
 /* fake quantization of one value: the int8 grid of scale s and zero point zp, clamped */
@@ -412,19 +424,18 @@ static void net_epoch(struct net *t, const struct tr_options *o, float lr0, floa
             float *gW = t->G + t->off[k];
             dense_grad(bs, ni, no, t->act[k], t->del[k + 1], gW, gW + (size_t)ni * no);
             if (k > 0) dense_bwd_in(bs, ni, no, t->del[k + 1], t->Wr[k], t->pre[k], t->qhi[k], t->del[k]);
-            if (o->l2 > 0) {
-                const float l2 = o->l2, *W = t->P + t->off[k];
-                for (size_t j = 0; j < (size_t)ni * no; j++) gW[j] += l2 * W[j];
-            }
         }
         *b1t *= b1;
         *b2t *= b2;
         const float lr = lr0 * sqrtf(1.0f - *b2t) / (1.0f - *b1t);
-#ifdef TR_HAVE_AVX2_KERNELS
-        if (kernel_choice == 1) adam_v8(t->np, t->P, t->G, t->Am, t->Av, lr, b1, b2, eps);
-        else
-#endif
-        adam_v4(t->np, t->P, t->G, t->Am, t->Av, lr, b1, b2, eps);
+        /* per layer: the weights with the L2 penalty, then the biases without */
+        for (int k = 0; k < L; k++) {
+            const size_t nw = (size_t)t->sz[k] * t->sz[k + 1], at = t->off[k];
+            const float l2 = o->l2 > 0 ? o->l2 : 0.0f;
+            adam_step(nw, t->P + at, t->G + at, t->Am + at, t->Av + at, lr, b1, b2, eps, l2);
+            adam_step((size_t)t->sz[k + 1], t->P + at + nw, t->G + at + nw, t->Am + at + nw, t->Av + at + nw,
+                      lr, b1, b2, eps, 0.0f);
+        }
         net_refresh(t);
     }
 }
@@ -550,6 +561,7 @@ int tr_fit(struct tr_model *m, const struct tr_options *o, const struct tr_windo
 {
     const int n = tw->n, nf = tw->n_feat, nc = m->n_labels;
     double t0 = tr_now();
+    if (m->conv) return tr_conv_fit(m, o, tw);
     if (n <= 0 || nf <= 0 || nc < 2) return -1;
     kernels_init();
     m->n_layers = o->n_hidden + 1;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* quant.c -- post-training int8 quantization (TFLite scheme), evaluation, the whole training run. */
 #include "trainer_int.h"
+#include "tr_conv.h"
 
 #include <assert.h>
 #include <math.h>
@@ -197,6 +198,7 @@ int tr_quantize_with(struct tr_model *m, float *const *W, float *const *Bs, cons
 int tr_quantize(struct tr_model *m, const struct tr_windows *cw)
 {
     double lo[TR_MAX_HIDDEN + 2], hi[TR_MAX_HIDDEN + 2];
+    if (m->conv) return tr_conv_quantize(m, cw);
     calibrate(m, cw, lo, hi);
     return tr_quantize_with(m, m->W, m->B, lo, hi);
 }
@@ -220,7 +222,7 @@ int tr_quantize_auto(struct tr_model *m, const struct tr_options *o, const struc
     if (tr_quantize(m, tw)) return -1;
     m->qat_epochs = m->qat_auto = m->qat_kept = m->qat_best_epoch = 0;
     m->qat_seconds = 0;
-    if (o->qat_epochs == 0) return 0;
+    if (o->qat_epochs == 0 || m->conv) return 0; /* conv front ends: post-training quantization */
     char *is_val = malloc((size_t)(tw->n ? tw->n : 1));
     if (!is_val) return -1;
     int nv = tr_validation_part(tw, o, m->n_labels, is_val);
@@ -311,11 +313,13 @@ void tr_build_nn(struct tr_model *m)
     m->nn.in_zp = (int16_t)m->act_zp[0];
     m->nn.out_scale = m->act_scale[L];
     m->nn.out_zp = (int16_t)m->act_zp[L];
+    m->nn.conv = NULL;
+    if (m->conv) tr_conv_build(m);
 }
 
 int tr_predict_int8(const struct tr_model *m, const float *f, int8_t *out)
 {
-    int8_t a[1024 + 4], b[1024 + 4];
+    int8_t a[TR_CONV_MAX_BUF + 4], b[TR_CONV_MAX_BUF + 4];
     imu_nn_quantize_input(&m->nn, f, a);
     int8_t *y = imu_nn_run(&m->nn, a, b);
     if (out) memcpy(out, y, (size_t)m->n_labels);
@@ -390,10 +394,12 @@ uint32_t tr_model_hash(const struct tr_model *m)
         h = fnv(h, g, sizeof g);
         h = fnv(h, lv, sizeof lv);
     }
+    if (m->conv) h = tr_conv_hash(m, h); /* models without one keep their hash */
     if (m->dec_min_margin || m->dec_smooth_n > 1 || m->dec_min_interval) { /* older models: none */
         int32_t d[3] = { m->dec_min_margin, m->dec_smooth_n, m->dec_min_interval };
         h = fnv(h, d, sizeof d);
     }
+    h = tr_anomaly_hash(h, &m->anom);
     return h ? h : 1;
 }
 
@@ -403,6 +409,7 @@ void tr_model_free_fit(struct tr_model *m)
     for (int k = 0; k <= TR_MAX_HIDDEN; k++) { free(m->W[k]); free(m->B[k]); m->W[k] = m->B[k] = NULL; }
     free(m->feat_mean); free(m->feat_std);
     free(m->curve_loss); free(m->curve_train_acc); free(m->curve_val_acc);
+    tr_conv_free_fit(m->conv);
     m->feat_mean = m->feat_std = NULL;
     m->curve_loss = m->curve_train_acc = m->curve_val_acc = NULL;
 }
@@ -429,6 +436,8 @@ void tr_model_free(struct tr_model *m)
     free(m->feat_mean); free(m->feat_std);
     free(m->curve_loss); free(m->curve_train_acc); free(m->curve_val_acc);
     free(m->search_json);
+    tr_conv_free(m);
+    tr_anomaly_free(&m->anom);
     memset(m, 0, sizeof *m);
 }
 
@@ -439,7 +448,7 @@ void tr_model_free(struct tr_model *m)
 static int qat_decide(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
                       const struct tr_windows *tw, struct tr_setup_cache *cache)
 {
-    if (o->qat_epochs >= 0 || o->val_frac > 0) return tr_quantize_auto(m, o, tw);
+    if (o->qat_epochs >= 0 || o->val_frac > 0 || m->conv) return tr_quantize_auto(m, o, tw);
     struct tr_options po = *o;
     po.val_frac = TR_QAT_PROBE_FRAC;
     po.verbose = 0;

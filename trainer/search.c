@@ -11,7 +11,11 @@
  *
  * Candidates. A coordinate search in stages, each varying one group of options around the best
  * configuration so far (search_stages): 1 window length, 2 feature groups with FFT length and raw
- * points, 3 hidden layers, 4 epochs and L2, 5 augmentation, 6 seeds. Stages 1 and 2 give each
+ * points, 3 hidden layers (gesture mode: 3b conv front ends, convnet.c, next to the MLP),
+ * 4 epochs and L2, 5 augmentation, 6 seeds. Stages 1-4 run with
+ * augmentation (2 copies, amplitude +-15%, rotations up to 45 degrees, time shifts) unless the user
+ * gave augmentation options: their scores then say how a configuration holds up on variations of
+ * the training people, and stage 5 keeps the most regular level within noise of the best. Stages 1 and 2 give each
  * input the largest network of a ladder that fits the budget; options the user fixed (pins) are
  * not varied. Every candidate's device cost is predicted (cost.c) before anything is trained:
  * one over budget is recorded as skipped and never fitted, so it can never win.
@@ -23,6 +27,7 @@
  * or their timing. The winner is the highest score; ties go to the cheaper model (instructions),
  * then to the earlier candidate. */
 #include "trainer_int.h"
+#include "tr_conv.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -173,12 +178,25 @@ struct input {
     char err[256];
 };
 
+/* 1 when both have the same conv front end (or none). */
+static int same_conv(const struct tr_options *a, const struct tr_options *b)
+{
+    if (a->n_conv != b->n_conv) return 0;
+    for (int i = 0; i < a->n_conv; i++)
+        if (a->conv[i].ch != b->conv[i].ch || a->conv[i].k != b->conv[i].k || a->conv[i].pool != b->conv[i].pool ||
+            a->conv[i].stride != b->conv[i].stride)
+            return 0;
+    return 1;
+}
+
 static int same_input(const struct tr_options *a, const struct tr_options *b)
 {
     int aug_a = a->aug_copies > 0, aug_b = b->aug_copies > 0;
+    if (!same_conv(a, b)) return 0; /* the features (every raw point) and the set-up's shapes */
     if (aug_a != aug_b) return 0;
     if (aug_a && (a->aug_copies != b->aug_copies || a->aug_scale != b->aug_scale ||
-                  a->aug_rotate_deg != b->aug_rotate_deg || a->aug_shift_ms != b->aug_shift_ms || a->seed != b->seed))
+                  a->aug_rotate_deg != b->aug_rotate_deg || a->aug_shift_ms != b->aug_shift_ms || a->seed != b->seed ||
+                  a->aug_warp != b->aug_warp))
         return 0;
     if (a->mode != b->mode || a->feat_auto != b->feat_auto || a->n_sub != b->n_sub) return 0;
     if (a->mode == TR_MODE_GESTURE &&
@@ -248,8 +266,14 @@ static void desc_of(const struct tr_options *o, char *buf, size_t len)
     if (o->feat_auto) q += snprintf(feats + q, sizeof feats - (size_t)q, "%sauto", q ? "+" : "");
     char aug[48] = "";
     if (o->aug_copies > 0)
-        snprintf(aug, sizeof aug, " aug %dx(s%.2g,r%.3g,t%d)", o->aug_copies, (double)o->aug_scale,
-                 (double)o->aug_rotate_deg, o->aug_shift_ms);
+        snprintf(aug, sizeof aug, o->aug_warp > 0 ? " aug %dx(s%.2g,r%.3g,t%d,w%.2g)" : " aug %dx(s%.2g,r%.3g,t%d)",
+                 o->aug_copies, (double)o->aug_scale, (double)o->aug_rotate_deg, o->aug_shift_ms, (double)o->aug_warp);
+    if (o->n_conv > 0) { /* a conv front end: its layers instead of the feature groups */
+        q = snprintf(feats, sizeof feats, "conv");
+        for (int i = 0; i < o->n_conv && q < (int)sizeof feats - 16; i++)
+            q += snprintf(feats + q, sizeof feats - (size_t)q, "%s%d:%d:%d", i ? "," : " ", o->conv[i].ch, o->conv[i].k,
+                          o->conv[i].pool);
+    }
     snprintf(buf, len, "%s %s hidden %s ep %d l2 %.3g%s seed %u", where, feats, hid,
              o->epochs, (double)o->l2, aug, o->seed);
 }
@@ -315,6 +339,7 @@ static int add_entry(struct ctx *c, const struct tr_options *o, int stage)
     c->evaluated[r->n] = 0;
     if (in->setup_ok) {
         tr_cost_predict(&in->setup, o->n_hidden, o->hidden, &e->cost);
+        tr_cost_add_anomaly(&in->setup, o->n_hidden, o->hidden, o, &e->cost);
         e->n_feat = in->setup.n_feat;
         if (tr_cost_fits(&e->cost, &c->so->budget)) c->entry_input[r->n] = ii;
         else r->n_over_budget++;
@@ -339,6 +364,7 @@ static int fit_ladder(struct ctx *c, struct tr_options *o)
         if (c->so->pins & TR_PIN_HIDDEN) {
             struct tr_cost cost;
             tr_cost_predict(&in->setup, t.n_hidden, t.hidden, &cost);
+            tr_cost_add_anomaly(&in->setup, t.n_hidden, t.hidden, &t, &cost);
             if (tr_cost_fits(&cost, &c->so->budget) || nb == 1) { *o = t; return 0; }
             continue;
         }
@@ -346,6 +372,7 @@ static int fit_ladder(struct ctx *c, struct tr_options *o)
             struct tr_cost cost;
             int n = ladder[l][1] ? 2 : 1;
             tr_cost_predict(&in->setup, n, ladder[l], &cost);
+            tr_cost_add_anomaly(&in->setup, n, ladder[l], &t, &cost);
             if (tr_cost_fits(&cost, &c->so->budget)) {
                 t.n_hidden = n;
                 t.hidden[0] = ladder[l][0];
@@ -392,6 +419,11 @@ static void run_fit(struct ctx *c, const struct job *j, struct result *out)
     m.feat_mean = m.feat_std = m.in_mul = m.in_add = NULL;
     m.curve_loss = m.curve_train_acc = m.curve_val_acc = NULL;
     m.search_json = NULL;
+    struct tr_conv cv; /* the conv front end's shapes, this fit's own weights */
+    if (m.conv) {
+        tr_conv_copy_shapes(&cv, in->setup.conv);
+        m.conv = &cv;
+    }
     struct tr_options o = e->o;
     o.verbose = 0;
     o.progress_out = NULL;
@@ -461,6 +493,18 @@ static void *worker(void *arg)
 
 static double score_of(const struct tr_search_entry *e) { return 0.5 * (e->cv_float + e->cv_int8); }
 
+/* The training recordings (those with a fold) that have no example in w. */
+static int recordings_without_examples(const struct ctx *c, const struct tr_windows *w)
+{
+    char *seen = calloc((size_t)(c->ds->n ? c->ds->n : 1), 1);
+    if (!seen) return 0;
+    for (int i = 0; i < w->n; i++) seen[w->rec[i]] = 1;
+    int missing = 0;
+    for (int i = 0; i < c->ds->n; i++) missing += c->fold[i] >= 0 && !seen[i];
+    free(seen);
+    return missing;
+}
+
 /* Run c->jobs on the threads and fold their results into the entries (in job order: independent
  * of the threads). */
 static void run_jobs(struct ctx *c)
@@ -488,6 +532,12 @@ static void run_jobs(struct ctx *c)
             s += a; s2 += a * a;
         }
         c->evaluated[e] = 1;
+        /* held-out recordings that gave no example (gesture mode: the segmenter found no gesture
+         * in a long recording) count as one miss each, so that the modes compare on the same
+         * recordings: an idle class whose recordings give no gesture cannot score by absence */
+        const int missing = recordings_without_examples(c, &c->in[c->entry_input[e]].plain);
+        nv += missing;
+        nr += missing;
         if (failed || nv == 0) { en->score = -1; continue; }
         en->cv_float = (double)of / nv;
         en->cv_int8 = (double)o8 / nv;
@@ -608,6 +658,22 @@ static int run_stage(struct ctx *c, const char *what, const int *idx, int n, str
 
 #define MAXC 64
 
+/* The augmentation levels of the search, from the most regular to none: copies of each training
+ * recording scaled by up to +-scale, rotated by up to rot degrees (3 axes) and shifted by up to a
+ * quarter window (gesture mode: each end trimmed by up to that). */
+static const struct aug_level { int copies; float scale, rot; int shift_div; } AUG_LEVELS[] = {
+    {4, 0.15f, 45, 4}, {2, 0.15f, 45, 4}, {2, 0.1f, 10, 0}, {0, 0, 0, 0}};
+#define AUG_SEARCH_START 1 /* the level stages 1-4 run with */
+
+static void set_aug(const struct ctx *c, struct tr_options *o, int level)
+{
+    const struct aug_level *a = &AUG_LEVELS[level];
+    o->aug_copies = a->copies;
+    o->aug_scale = a->scale;
+    o->aug_rotate_deg = c->ds->rec[0].n_axes == 3 ? a->rot : 0;
+    o->aug_shift_ms = a->shift_div ? o->window_ms / a->shift_div : 0;
+}
+
 static int search_stages(struct ctx *c, const struct tr_options *base)
 {
     const struct tr_search_options *so = c->so;
@@ -619,18 +685,56 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
     for (int i = 0; i < c->ds->n; i++)
         if (c->ds->rec[i].category == TR_TRAINING) { (void)rate; break; }
 
-    /* the mode: given, or chosen from the recording lengths (tr_setup_model) */
+    /* augmentation from the start (unless given): stages 1-4 compare candidates on fits that saw
+     * varied amplitude, orientation and timing, as new people will bring; stage 5 may drop it */
+    const int aug_search = !(pins & TR_PIN_AUG);
+
+    /* stage 0: the mode, unless given. The recording lengths suggest one (tr_setup_model: the
+     * median training recording against the longest gesture); both modes' starting configurations
+     * are scored, the suggested one first, and the other wins only by more than one standard
+     * error -- recordings of one gesture each that are long, or short clips of an activity, are
+     * not left to the lengths alone. */
     if (cur.mode == TR_MODE_AUTO) {
         int ii;
         struct input *in = get_input(c, &cur, &ii);
         if (!in) return -1;
         if (in->setup_ok) {
-            cur.mode = in->setup.mode;
+            const int prior = in->setup.mode, other = prior == TR_MODE_GESTURE ? TR_MODE_CONTINUOUS : TR_MODE_GESTURE;
+            const double med = tr_median_ms(c->ds, TR_TRAINING);
+            char len_reason[sizeof in->setup.mode_reason]; /* in moves when the cache grows */
+            snprintf(len_reason, sizeof len_reason, "%s", in->setup.mode_reason);
+            c->stage = 0;
+            n = 0;
+            int cand[2] = {-1, -1};
+            for (int k = 0; k < 2; k++) {
+                struct tr_options o = cur;
+                o.mode = k ? other : prior;
+                if (aug_search) set_aug(c, &o, AUG_SEARCH_START);
+                if (fit_ladder(c, &o)) continue;
+                int e = add_entry(c, &o, 0);
+                if (e < 0) return -1;
+                idx[n++] = cand[k] = e;
+            }
+            if (run_stage(c, "mode", idx, n, &cur, 0)) return -1;
+            if (c->pick < 0) cur.mode = prior;
+            const char *name[2] = {"continuous", "gesture"};
+            double sp = cand[0] >= 0 ? c->res->e[cand[0]].score : -1, sq = cand[1] >= 0 ? c->res->e[cand[1]].score : -1;
+            const int chosen = cur.mode == TR_MODE_GESTURE;
+            if (sp >= 0 && sq >= 0)
+                snprintf(c->res->mode_reason, sizeof c->res->mode_reason,
+                         "%s: cross-validation %.4f, %s %.4f (median training recording %.0f ms, suggesting %s)",
+                         name[chosen], chosen == (prior == TR_MODE_GESTURE) ? sp : sq,
+                         name[!chosen], chosen == (prior == TR_MODE_GESTURE) ? sq : sp, med,
+                         name[prior == TR_MODE_GESTURE]);
+            else
+                snprintf(c->res->mode_reason, sizeof c->res->mode_reason, "%s: %s (%s could not be scored)",
+                         name[chosen], len_reason, name[!chosen]);
             if (so->verbose && so->progress_out && !so->progress_bar)
-                fprintf(so->progress_out, "search: mode %s\n", in->setup.mode_reason);
+                fprintf(so->progress_out, "search: mode %s\n", c->res->mode_reason);
         }
     }
     const int gesture = cur.mode == TR_MODE_GESTURE;
+    if (aug_search) set_aug(c, &cur, AUG_SEARCH_START);
 
     /* stage 1: window length and stride (continuous), points per gesture (gesture) */
     c->stage = 1;
@@ -663,6 +767,7 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
                 if (med > 0 && w[i] > med) continue; /* longer than most recordings */
                 o.window_ms = w[i];
                 o.stride_ms = w[i] / 2;
+                if (aug_search) set_aug(c, &o, AUG_SEARCH_START); /* the shift follows the window */
             }
             if (fit_ladder(c, &o)) continue;
             int e = add_entry(c, &o, 1);
@@ -740,6 +845,38 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
         if (run_stage(c, "network", idx, n, &cur, 0)) return -1;
     }
 
+    /* stage 3b (gesture mode): conv front ends next to the MLP picked so far, with the augmentation
+     * they need (issue 21: 8 points better with it on multi-person gestures); the stage's rule
+     * keeps the MLP unless a conv beats it by more than the noise */
+    if (gesture && base->n_conv == 0 && !(pins & (TR_PIN_FEATURES | TR_PIN_HIDDEN))) {
+        n = 0;
+        if (c->pick >= 0) idx[n++] = c->pick;
+        static const struct { int pts; const char *spec; } cs[] = {
+            {24, "8:7:2,16:7:2"}, {32, "8:7:2,16:7:2"}, {24, "8:5:2,16:5"}, {32, "8:7:2,16:7:2,16:5"},
+            {24, "8:7:2,16:7:2,16:5"}, {32, "6:5:2,12:5:2"},
+        };
+        const int ncs = quick ? 1 : (int)(sizeof cs / sizeof cs[0]);
+        for (int i = 0; i < ncs; i++) {
+            struct tr_options o = cur;
+            char why[160];
+            if (pins & TR_PIN_POINTS) o.gesture_points = cur.gesture_points;
+            else o.gesture_points = cs[i].pts;
+            if (tr_parse_conv(cs[i].spec, &o, why, sizeof why)) continue;
+            o.n_hidden = 0;
+            if (!(pins & TR_PIN_EPOCHS)) o.epochs = 60;
+            if (!(pins & TR_PIN_AUG)) {
+                o.aug_copies = 2;
+                o.aug_scale = 0.1f;
+                o.aug_rotate_deg = c->ds->rec[0].n_axes == 3 ? 10 : 0;
+                o.aug_shift_ms = 0;
+            }
+            int e = add_entry(c, &o, 3);
+            if (e < 0) return -1;
+            idx[n++] = e;
+        }
+        if (n > 1 && run_stage(c, "conv front ends", idx, n, &cur, 0)) return -1;
+    }
+
     /* stage 4: epochs and L2 */
     c->stage = 4;
     n = 0;
@@ -759,20 +896,22 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
         if (run_stage(c, "epochs and L2", idx, n, &cur, 0)) return -1;
     }
 
-    /* stage 5: augmentation */
+    /* stage 5: augmentation. Stages 1-4 ran with AUG_SEARCH_START; the candidates go from the most
+     * regular (the strongest augmentation) to none, and the pick is the first within one standard
+     * error of the best: when cross-validation cannot tell them apart (the usual case once the
+     * folds are all but solved), the one that has seen the most variation of amplitude, device
+     * orientation and timing wins -- the one-standard-error rule with "most regular" for
+     * "simplest". New people hold the device at angles the training people did not: rotations of
+     * up to 45 degrees stand for that. */
     c->stage = 5;
     n = 0;
-    if (c->pick >= 0) idx[n++] = c->pick; /* the current configuration first */
-    if (!(pins & TR_PIN_AUG)) {
-        struct { int copies; float scale, rot; int shift_div; } as[] = {{0, 0, 0, 0}, {2, 0.1f, 10, 0}, {2, 0.15f, 20, 4}};
-        int na = quick ? 2 : 3;
-        for (int i = 0; i < na; i++) {
+    if (aug_search) {
+        const int nl = (int)(sizeof AUG_LEVELS / sizeof AUG_LEVELS[0]);
+        for (int i = 0; i < nl; i++) {
+            if (quick && i != 0 && i != nl - 1 && i != AUG_SEARCH_START) continue;
             struct tr_options o = cur;
-            o.aug_copies = as[i].copies;
-            o.aug_scale = as[i].scale;
-            o.aug_rotate_deg = c->ds->rec[0].n_axes == 3 ? as[i].rot : 0;
-            o.aug_shift_ms = as[i].shift_div ? o.window_ms / as[i].shift_div : 0;
-            int e = add_entry(c, &o, 5);
+            set_aug(c, &o, i);
+            int e = add_entry(c, &o, 5); /* the current configuration is one of them: found again */
             if (e < 0) return -1;
             idx[n++] = e;
         }
@@ -825,7 +964,7 @@ int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, co
     if (res->threads > 16) res->threads = 16;
     tr_fit_kernels_init();
     pthread_mutex_init(&c.lock, NULL);
-    c.total_fits_planned = (so->quick ? 14 : 45) * c.n_folds;
+    c.total_fits_planned = (so->quick ? 16 : 47) * c.n_folds;
     if (so->verbose && so->progress_out && !so->progress_bar)
         fprintf(so->progress_out, "search: %d-fold cross-validation by %s (%d %s), %d threads\n", c.n_folds,
                 res->by_subject ? "subject" : "recording", res->n_groups, res->by_subject ? "groups" : "recordings",
@@ -916,6 +1055,13 @@ static cJSON *entry_json(const struct tr_search_entry *e)
     if (o->feat_flags & IMU_FEAT_DERIV) cJSON_AddItemToArray(fe, cJSON_CreateString("deriv"));
     if (o->feat_flags & IMU_FEAT_SUBSTATS) cJSON_AddItemToArray(fe, cJSON_CreateString("substats"));
     cJSON_AddNumberToObject(op, "sub_segments", o->n_sub);
+    if (o->n_conv > 0) { /* [[channels, kernel, pool, stride], ...] */
+        cJSON *cv = cJSON_AddArrayToObject(op, "conv");
+        for (int i = 0; i < o->n_conv; i++) {
+            const int v[4] = {o->conv[i].ch, o->conv[i].k, o->conv[i].pool, o->conv[i].stride};
+            cJSON_AddItemToArray(cv, cJSON_CreateIntArray(v, 4));
+        }
+    }
     cJSON_AddNumberToObject(op, "fft_len", o->fft_len);
     cJSON_AddNumberToObject(op, "raw_points", o->raw_points);
     cJSON *h = cJSON_AddArrayToObject(op, "hidden");
@@ -926,6 +1072,7 @@ static cJSON *entry_json(const struct tr_search_entry *e)
     cJSON_AddNumberToObject(op, "aug_scale", o->aug_scale);
     cJSON_AddNumberToObject(op, "aug_rotate_deg", o->aug_rotate_deg);
     cJSON_AddNumberToObject(op, "aug_shift_ms", o->aug_shift_ms);
+    cJSON_AddNumberToObject(op, "aug_warp", o->aug_warp);
     cJSON_AddNumberToObject(op, "seed", o->seed);
     cJSON *c = cJSON_AddObjectToObject(j, "device_cost");
     cJSON_AddNumberToObject(c, "flash_bytes", e->cost.flash);
@@ -946,6 +1093,7 @@ char *tr_search_json(const struct tr_search *r, int top)
     cJSON_AddNumberToObject(j, "fits", r->n_fits);
     cJSON_AddNumberToObject(j, "threads", r->threads);
     cJSON_AddNumberToObject(j, "seconds", r->seconds);
+    if (r->mode_reason[0]) cJSON_AddStringToObject(j, "mode_reason", r->mode_reason);
     cJSON_AddStringToObject(j, "score", "(cv_accuracy + cv_accuracy_int8) / 2, pooled over the held-out windows");
     int n;
     int *ix = ranking(r, &n);

@@ -461,6 +461,7 @@ int tr_tflite_bytes(const struct tr_model *m, enum tr_tflite_op op, unsigned cha
     struct fbw w = {0};
     *out = NULL;
     *len = 0;
+    if (m->conv) return -1; /* conv front ends: not written yet (tr_write_tflite says so) */
     if (m->n_layers < 1 || 2 + 3 * m->n_layers + 4 > MAX_T || 3 + 2 * m->n_layers > MAX_B) return -1;
     int rc = build_graph(m, op, &g, shapes);
     if (!rc) write_model(&w, m, op, &g);
@@ -475,6 +476,11 @@ int tr_write_tflite(const struct tr_model *m, const char *path, enum tr_tflite_o
 {
     unsigned char *b;
     size_t n;
+    if (m->conv) {
+        snprintf(err, errlen, "the .tflite export of a model with a conv front end (--conv) is not implemented: "
+                 "--format c and arduino run it");
+        return -1;
+    }
     if (tr_tflite_bytes(m, op, &b, &n)) {
         snprintf(err, errlen, "cannot build the TFLite flatbuffer (out of memory or too many layers)");
         return -1;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "../portable/imu_features.h"
+#include "../portable/anomaly.h"
 #include "../portable/nn.h"
 #include "../portable/segment.h"
 
@@ -23,6 +24,12 @@
 #define TR_MAX_LABELS 32
 #define TR_QAT_AUTO_EPOCHS 20
 #define TR_QAT_PROBE_FRAC 0.25f
+#define TR_MAX_CONV 3
+
+/* One conv layer of a conv front end (conv.c): ch output channels, kernel k, stride, "same"
+ * padding, ReLU, then a max pool of size and stride pool (0 or 1: none). */
+struct tr_conv_spec { int ch, k, pool, stride; };
+struct tr_conv; /* conv.c */
 
 enum tr_category { TR_TRAINING = 0, TR_TESTING = 1, TR_UNASSIGNED = 2 };
 
@@ -113,7 +120,7 @@ struct tr_options {
     int batch;                  /* 16 */
     float lr;                   /* Adam step, 0.005 */
     float l2;                   /* 3e-3 */
-    int patience;               /* early stopping, epochs without improvement; 0 = off (default) */
+    int patience;               /* early stopping, epochs without improvement (default 5); 0 = off */
     float val_frac;             /* part of the training recordings held out for validation */
     int class_weights;          /* 1 = weight the loss by inverse label frequency */
     float aug_noise;            /* std of gaussian noise added to features (normalized units) */
@@ -129,6 +136,10 @@ struct tr_options {
                                  * the held-out part of a probe fit (tr_train: the same options
                                  * with val_frac TR_QAT_PROBE_FRAC; the fine-tuning must also help
                                  * the probe there); 0 never; N > 0 always N */
+    /* a 1-D convolutional front end (n_conv 0: none, the default): conv layers on the resampled
+     * window (the raw group, every point), global average pooling, then the hidden layers */
+    int n_conv;
+    struct tr_conv_spec conv[TR_MAX_CONV];
     /* features */
     int feat_flags;             /* IMU_FEAT_*; stats, spectral, raw, hann by default */
     int feat_auto;              /* 1 (default): the mode chooses the groups: gesture mode uses
@@ -145,15 +156,27 @@ struct tr_options {
     float min_confidence;       /* 0.6: below it (softmax of the two best scores) -> uncertain; 0 off */
     int smooth_n;               /* 3: majority over the last N inferences, 1..16 (gesture mode: 1) */
     int min_interval_ms;        /* 0: between two decision events at least */
+    /* anomaly model beside the classifier (trainer/anomaly.c): method -1 (default) the
+     * diagonal Gaussian when it fits the budgets, else none; TR_ANOM_* forces it */
+    int anomaly;
+    int anomaly_k;              /* centroids, 4 */
+    int anomaly_layer;          /* -1 (default): the first hidden layer (the input without one) */
+    float anomaly_far;          /* false-alarm rate the threshold is set for, 0.01 */
     /* output */
     int verbose;                /* progress per epoch to progress_out */
     FILE *progress_out;
     int progress_bar;           /* draw a bar (on a TTY) */
+    /* augmentation, continued */
+    float aug_warp;             /* time warp of the augmented copies' windows or gestures: pace
+                                 * 1 +- aug_warp in 4 pieces (tr_aug_time_warp; 0 = off) */
 };
 
 void tr_options_default(struct tr_options *o);
 /* Parse "20,10" (or "" / "0" for none). Returns 0 or -1. */
 int tr_parse_hidden(const char *s, struct tr_options *o);
+/* Parse a conv front end "C:K[:P[:S]],..." (channels, kernel, max-pool size, stride; "" or "0"
+ * for none) into o->n_conv / o->conv. Returns 0, or -1 with the reason in why. */
+int tr_parse_conv(const char *s, struct tr_options *o, char *why, size_t len);
 
 struct tr_qlayer {
     int n_in, n_out;
@@ -164,6 +187,23 @@ struct tr_qlayer {
     int32_t *bias_folded;
     int32_t *mult;
     int8_t *shift;
+};
+
+/* The anomaly model stored beside the classifier (trainer/anomaly.c, portable/anomaly.h):
+ * centroids (and for the diagonal Gaussian, weights) in the network's int8 input space. */
+enum tr_anomaly_method { TR_ANOM_NONE = 0, TR_ANOM_KMEANS = 1, TR_ANOM_GAUSS = 2 };
+struct tr_anomaly_model {
+    int method;                 /* enum tr_anomaly_method; TR_ANOM_NONE: no anomaly model */
+    int layer;                  /* 0: the int8 network input; L: the output of dense layer L-1 */
+    int n_dim, k;               /* dimensions of that vector, centroids */
+    int8_t *centroids;          /* k * n_dim */
+    uint8_t *weights;           /* k * n_dim (TR_ANOM_GAUSS) or NULL */
+    uint32_t *bias;             /* k (TR_ANOM_GAUSS) or NULL */
+    uint32_t threshold;         /* score > threshold: anomaly */
+    float far;                  /* the false-alarm rate the threshold was set for */
+    int cv_windows;             /* held-out training windows the threshold came from */
+    double cv_far;              /* their share above the threshold */
+    struct imu_anomaly view;    /* what portable/anomaly.c scores with */
 };
 
 struct tr_model {
@@ -225,6 +265,9 @@ struct tr_model {
     uint32_t hash;
     char options_json[1024];
     char *search_json;          /* the automatic configuration (tr_search_json), or NULL */
+    struct tr_conv *conv;       /* the conv front end (conv.c), or NULL; the dense layers' input
+                                 * (sizes[0]) is then its output channels */
+    struct tr_anomaly_model anom; /* method TR_ANOM_NONE when the model has none */
 };
 
 /* The device's decision parameters from the options and the int8 output scale: a confidence P
@@ -276,6 +319,11 @@ void tr_windows_free(struct tr_windows *w);
 
 /* Train: fills m completely (feature config, float net, int8 net, metrics on testing).
  * Returns 0, or -1 with a one-line message in err. */
+/* Time warp of one window or resampled gesture (n samples of na interleaved int16 axes) into out
+ * (n samples, not overlapping in): a random monotone piecewise-linear re-timing, pace 1 +- amount
+ * (0 <= amount < 1) in 4 pieces, the first and last samples kept (trainer/augment.c). */
+void tr_aug_time_warp(const int16_t *in, int n, int na, float amount, uint64_t *rng, int16_t *out);
+
 int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
              char *err, size_t errlen);
 
@@ -357,6 +405,15 @@ void tr_budget_default(struct tr_budget *b);
  * tr_setup_model), with these hidden layers. */
 void tr_cost_predict(const struct tr_model *m, int n_hidden, const int *hidden, struct tr_cost *c);
 double tr_cost_feature_instructions(const struct imu_feat_config *f);
+/* Add the anomaly model the options ask for (o->anomaly not TR_ANOM_NONE; -1 counts as the
+ * default method) to a prediction: its code, centroids (and weights), the score in the result
+ * frames, and the instructions of the score (cost.c). */
+void tr_cost_add_anomaly(const struct tr_model *m, int n_hidden, const int *hidden, const struct tr_options *o,
+                         struct tr_cost *c);
+/* The same for the anomaly model a trained model has (none: nothing added). */
+void tr_cost_add_model_anomaly(const struct tr_model *m, struct tr_cost *c);
+/* The layer the anomaly score uses for these options and hidden layers. */
+int tr_anomaly_layer_for(const struct tr_options *o, int n_hidden);
 /* 1 when the cost is within the budget with the model's safety margins (cost.c). */
 int tr_cost_fits(const struct tr_cost *c, const struct tr_budget *b);
 
@@ -401,6 +458,7 @@ struct tr_search {
     int n_folds, n_groups, by_subject, n_fits, n_over_budget;
     int threads;
     double seconds;
+    char mode_reason[160];      /* how stage 0 chose the mode (empty when it was given) */
 };
 
 /* Fold of each recording of ds (fold[i], -1 for recordings not in training): k folds grouped by
@@ -419,6 +477,39 @@ void tr_search_free(struct tr_search *res);
 char *tr_search_json(const struct tr_search *res, int top);
 /* Print the leaderboard (top entries, best first). */
 void tr_search_print(const struct tr_search *res, int top, FILE *f);
+
+/* ---- anomaly detection (anomaly.c) ---- */
+
+/* Fit an anomaly model on n int8 vectors of d values (no network: anomaly-only use, benchmarks);
+ * the threshold is left 0 (the caller sets it). 0, or -1. */
+int tr_anomaly_fit_vectors(struct tr_anomaly_model *a, const int8_t *X, int n, int d, int method, int k, unsigned seed);
+/* The int8 vector of a feature vector at a layer of the network (0: its quantized input, L: the
+ * output of dense layer L-1): what the anomaly score works on. Returns its length. */
+int tr_anomaly_input(const struct tr_model *m, int layer, const float *f, int8_t *q);
+/* Fit m->anom on the training windows tw (recordings of ds): method with k centroids (k-means
+ * in the int8 space of the network layer `layer`; TR_ANOM_GAUSS adds per-centroid diagonal weights
+ * and offsets, fitted by hard-assignment EM), the threshold the
+ * (1 - far) quantile of the scores of held-out windows (folds folds by recording). 0 or -1. */
+int tr_anomaly_fit(struct tr_model *m, const struct tr_windows *tw, const struct tr_dataset *ds, int method, int layer,
+                   int k, float far, int folds, unsigned seed, char *err, size_t errlen);
+/* The anomaly score of a feature vector (m->anom must be fitted). */
+uint32_t tr_anomaly_score(const struct tr_model *m, const float *f);
+/* Area under the ROC curve of scores of anomalies (pos) against normal windows (neg); ties 1/2. */
+double tr_auc(const uint32_t *neg, int n_neg, const uint32_t *pos, int n_pos);
+/* The view of m->anom for portable/anomaly.c. */
+void tr_anomaly_build(struct tr_anomaly_model *a);
+void tr_anomaly_free(struct tr_anomaly_model *a);
+/* A copy of ds in which the testing recordings whose label no training recording has are
+ * moved out of testing (category TR_UNASSIGNED), so tr_train and tr_make_windows see only known
+ * labels; *copy (free it) holds the recordings. Returns how many were moved, -1 out of memory. */
+int tr_dataset_known(const struct tr_dataset *ds, struct tr_dataset *known, struct tr_recording **copy);
+/* The windows (y = -1) of the recordings of a category whose label is not one of m's: the
+ * anomalies of an evaluation. w->n 0 when there are none. 0 or -1 with a message. */
+int tr_unknown_windows(const struct tr_model *m, const struct tr_dataset *ds, int category, struct tr_windows *w,
+                       char *err, size_t errlen);
+/* Method name ("kmeans", "gauss", "none") and back (-1 unknown). */
+const char *tr_anomaly_method_name(int method);
+int tr_anomaly_method_parse(const char *s);
 
 /* SVG with the training curves and a confusion matrix. */
 int tr_plot_svg(const struct tr_model *m, const int *confusion, const char *path);

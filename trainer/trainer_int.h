@@ -60,4 +60,14 @@ int tr_validation_part(const struct tr_windows *tw, const struct tr_options *o, 
 int tr_fit_qat(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw, int epochs,
                float **Wq, float **Bq, double *lo, double *hi);
 
+/* anomaly.c: the anomaly model in model.json / model.c / model.h and the hash (no-ops for a model
+ * without one, so older models keep their files and hash) */
+struct cJSON;
+uint32_t tr_anomaly_hash(uint32_t h, const struct tr_anomaly_model *a);
+struct cJSON *tr_anomaly_json(const struct tr_anomaly_model *a);
+/* m's network must be loaded (sizes, n_feat); j NULL: no anomaly model. -1 names the field. */
+int tr_anomaly_from_json(struct tr_model *m, const struct cJSON *j, char *field, size_t flen);
+void tr_anomaly_write_h(FILE *f, const struct tr_model *m);
+void tr_anomaly_write_c(FILE *f, const struct tr_model *m);
+
 #endif

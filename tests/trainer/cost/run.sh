@@ -12,7 +12,7 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -Os -flto -ffp-contract=off \
   -fno-tree-loop-distribute-patterns -nostdlib -I"$P" -I"$M" -T "$H/link.ld" \
-  "$H/main.c" "$M/model.c" "$P/imu_features.c" "$P/nn.c" "$P/segment.c" -lgcc -o "$W/c.elf"
+  "$H/main.c" "$M/model.c" "$P/conv.c" "$P/imu_features.c" "$P/nn.c" "$P/segment.c" -lgcc -o "$W/c.elf"
 # semihosting output into a file (QEMU writes it to the terminal otherwise, not to stdout)
 timeout 60 qemu-system-arm -M netduinoplus2 -display none -monitor none -serial null -icount shift=0 \
   -chardev file,id=semi,path="$W/out.txt" -semihosting-config enable=on,target=native,chardev=semi \
