@@ -29,7 +29,9 @@ row() { # NAME CMD...: one table row "| NAME | wall s | peak RSS MB |"
     read -r wall kb <"$T/time"
     printf '| %-22s | %9.2f | %9.1f |\n' "$name" "$wall" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')"
   else
-    printf '| %-22s | failed: %s |\n' "$name" "$(grep -v '^Command exited' "$T/err" | tail -n 1 | cut -c1-80)"
+    read -r wall kb < <(grep -v '^Command exited' "$T/time" | tail -n 1)
+    printf '| %-22s | %9.2f | %9.1f | failed: %s\n' "$name" "${wall:-0}" "$(awk -v k="${kb:-0}" 'BEGIN { print k / 1024 }')" \
+      "$(grep -v '^Command exited' "$T/err" | tail -n 1 | cut -c1-100)"
   fi
 }
 echo "imulab dataset commands at scale ($(nproc) CPUs, $(uname -r))"
