@@ -488,6 +488,11 @@ static cJSON *status_object(struct daemon *d)
         for (int i = 0; i < d->cls.c.n_classes; i++)
             cJSON_AddItemToArray(sc, cJSON_CreateNumber(d->cls.c.scores[i]));
         cJSON_AddNumberToObject(cl, "instructions", d->cls.c.instructions);
+        if (d->cls.c.flags & PROTO_CLS_ANOMALY) { /* firmware with an anomaly model */
+            cJSON_AddNumberToObject(cl, "anomaly", d->cls.c.anomaly);
+            cJSON_AddBoolToObject(cl, "unknown", (d->cls.c.flags & PROTO_CLS_UNKNOWN) != 0);
+            cJSON_AddNumberToObject(cl, "unknown_count", d->cls.unknown);
+        }
     } else {
         cJSON_AddNullToObject(o, "classification");
     }
@@ -1180,6 +1185,10 @@ void control_event_classification(struct control *c, const struct proto_classifi
     for (int i = 0; i < cls->n_classes; i++)
         cJSON_AddItemToArray(sc, cJSON_CreateNumber(cls->scores[i]));
     cJSON_AddNumberToObject(o, "instructions", cls->instructions);
+    if (cls->flags & PROTO_CLS_ANOMALY) {
+        cJSON_AddNumberToObject(o, "anomaly", cls->anomaly);
+        cJSON_AddBoolToObject(o, "unknown", (cls->flags & PROTO_CLS_UNKNOWN) != 0);
+    }
     broadcast(c, o);
 }
 

@@ -85,6 +85,7 @@ struct last_classification {
     bool have_decision;          /* an EVENT came: the device's current decision */
     struct proto_event decision;
     uint32_t events;
+    uint32_t unknown;            /* classifications the device marked unknown (anomaly score above threshold) */
 };
 
 struct daemon {

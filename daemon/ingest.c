@@ -218,6 +218,7 @@ static void handle_frame(struct daemon *d, const struct proto_frame *f)
     case PROTO_CLASSIFICATION:
         if (proto_classification_parse(f->payload, f->len, &d->cls.c) == 0) {
             d->cls.valid = true;
+            d->cls.unknown += (d->cls.c.flags & PROTO_CLS_UNKNOWN) != 0;
             control_event_classification(d->control, &d->cls.c);
         } else {
             d->c.framing_errors++;

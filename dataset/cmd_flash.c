@@ -5,7 +5,7 @@
  * Build: the firmware project alone (firmware/ with cmake/arm-none-eabi.cmake and
  * -DIMULAB_MODEL=DIR) in BUILD/classifier-<model hash>/, where BUILD is the build directory this
  * imulab runs from (BUILD/bin/imulab); the source tree is read from BUILD/CMakeCache.txt (or
- * --source, $IMULAB_SOURCE). Budgets: text + data <= 16384 and data + bss <= 8192 bytes (stack
+ * --source, $IMULAB_SOURCE). Budgets (dataset/boards.c): on the F446RE text + data <= 16384 and data + bss <= 8192 bytes (stack
  * included), measured with arm-none-eabi-size before anything is programmed.
  * Programming: the programmer runs directly (fork + execvp, no shell). The emulated board is
  * restarted on the new image and its pty is linked again at the same stable path.
@@ -26,14 +26,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boards.h"
 #include "cli.h"
 #include "trainer.h"
 
-#define FLASH_BUDGET 16384L
-#define RAM_BUDGET 8192L
 
 static const char flash_help[] =
-    "usage: imulab flash --model MODEL_DIR [--board nucleo-f446re|qemu] [--probe openocd|st-flash|dfu-util]\n"
+    "usage: imulab flash --model MODEL_DIR [--board BOARD] [--probe openocd|st-flash|dfu-util]\n"
     "                    [--dry-run] [--port PATH] [--build-dir DIR] [--source DIR]\n"
     "Check MODEL_DIR (model.c, model.h, model.json; axes and rate the board can give; the 16 KB flash\n"
     "and 8 KB RAM budget), build the classifier firmware for it if needed, and program the board:\n"
@@ -41,6 +40,8 @@ static const char flash_help[] =
     "                           openocd, st-flash installed): program, verify, reset. dfu-util only\n"
     "                           when asked: the Nucleo has no USB connector on the STM32 and boots\n"
     "                           its ROM loader only with BOOT0 high (docs/firmware.md, wiring)\n"
+    "  nucleo-l476rg, nucleo-h743zi, disco-f407vg  the same, with openocd's target stm32l4x,\n"
+    "                           stm32h7x or stm32f4x (docs/boards.md); their chip's flash and RAM\n"
     "  qemu                     restart the emulated board on the new image; its pty is linked\n"
     "                           again at PATH (--port, default $RUN/board as in scripts/quickstart.sh)\n"
     "  --dry-run       print the programmer command line and exit (nothing is built or programmed)\n"
@@ -399,8 +400,9 @@ int cmd_flash(const struct cli *cli, int argc, char **argv)
     if (!dir)
         return cli_usage("flash", "--model MODEL_DIR is required");
     int qemu = strcmp(board, "qemu") == 0;
-    if (!qemu && strcmp(board, "nucleo-f446re") != 0)
-        return cli_usage("flash", "unknown board '%s' (nucleo-f446re or qemu)", board);
+    const struct board_info *bi = board_find(board);
+    if (!bi)
+        return cli_usage("flash", "unknown board '%s' (%s)", board, board_names());
     if (probe && strcmp(probe, "openocd") && strcmp(probe, "st-flash") && strcmp(probe, "dfu-util"))
         return cli_usage("flash", "unknown probe '%s' (openocd, st-flash or dfu-util)", probe);
     if (probe && qemu)
@@ -423,19 +425,22 @@ int cmd_flash(const struct cli *cli, int argc, char **argv)
     static const char *const dev_axes[] = { "accX", "accY", "accZ", "gyrX", "gyrY", "gyrZ" };
     for (int a = 0; a < m.n_axes; a++) {
         int ok = 0;
-        for (int k = 0; k < 6; k++)
+        for (int k = 0; k < (bi->accel_only ? 3 : 6); k++)
             ok |= same_axis(m.axes[a], dev_axes[k]);
         if (!ok) {
-            cli_error("the model was trained for axis '%s', which the %s does not have (accX..gyrZ)", m.axes[a], board);
+            cli_error("the model was trained for axis '%s', which the %s does not have (%s)", m.axes[a], board,
+                      bi->accel_only ? "accX..accZ: its LIS3DSH has no gyroscope" : "accX..gyrZ");
             tr_model_free(&m);
             return CLI_FAIL;
         }
     }
     /* rates: QEMU's synthetic IMU any 50..1000 Hz; the MPU6050 1000/(1+div) Hz */
     double rate = m.rate_hz, best = qemu ? floor(rate + 0.5) : 1000.0 / floor(1000.0 / rate + 0.5);
+    if (bi->fixed_rates == 2)
+        best = rate < 75 ? 50 : 100;
     if (rate < 50 || rate > 1000 || fabs(best - rate) > 0.05 * rate) {
         cli_error("the model was trained at %.4g Hz; the %s samples at %s", rate, board,
-                  qemu ? "50-1000 Hz" : "1000/n Hz (e.g. 100, 111, 125 Hz)");
+                  qemu ? "50-1000 Hz" : bi->fixed_rates == 2 ? "50 or 100 Hz" : "1000/n Hz (e.g. 100, 111, 125 Hz)");
         tr_model_free(&m);
         return CLI_FAIL;
     }
@@ -464,7 +469,9 @@ int cmd_flash(const struct cli *cli, int argc, char **argv)
     /* 3. the programmer */
     char cmdarg[PATH_MAX + 64];
     snprintf(cmdarg, sizeof cmdarg, "program %s verify reset exit", elf);
-    char *oocd[] = { "openocd", "-f", "interface/stlink.cfg", "-f", "target/stm32f4x.cfg", "-c", cmdarg, NULL };
+    char tcfg[64];
+    snprintf(tcfg, sizeof tcfg, "target/%s.cfg", bi->openocd_target ? bi->openocd_target : "stm32f4x");
+    char *oocd[] = { "openocd", "-f", "interface/stlink.cfg", "-f", tcfg, "-c", cmdarg, NULL };
     char *stf[] = { "st-flash", "--reset", "write", bin, "0x08000000", NULL };
     char *dfu[] = { "dfu-util", "-a", "0", "-s", "0x08000000:leave", "-D", bin, NULL };
     char **prog = NULL;
@@ -550,9 +557,9 @@ int cmd_flash(const struct cli *cli, int argc, char **argv)
     if (text < 0)
         return cli_error("cannot read the size of %s", elf);
     long fl = text + data, ram = data + bss;
-    if (fl > FLASH_BUDGET || ram > RAM_BUDGET)
-        return cli_error("the classifier for model %08x does not fit: flash %ld B (budget %ld), RAM %ld B (budget %ld, stack included); train a smaller model",
-                         hash, fl, FLASH_BUDGET, ram, RAM_BUDGET);
+    if (fl > bi->flash_budget || ram > bi->ram_budget)
+        return cli_error("the classifier for model %08x does not fit the %s: flash %ld B (budget %ld), RAM %ld B (budget %ld, stack included); train a smaller model",
+                         hash, board, fl, bi->flash_budget, ram, bi->ram_budget);
     fprintf(stderr, "imulab: classifier-%s: flash %ld B, RAM %ld B (stack included)\n", board, fl, ram);
 
     /* 6. program */
@@ -570,7 +577,7 @@ int cmd_flash(const struct cli *cli, int argc, char **argv)
                               "error connecting", "no dfu capable", "cannot open dfu", NULL };
     char line[512];
     if (grep_first(plog, noprobe, line, sizeof line))
-        return cli_error("no probe found: %s sees no board (is the Nucleo-F446RE plugged in over USB?)", prog[0]);
+        return cli_error("no probe found: %s sees no board (is the %s plugged in over USB?)", prog[0], board);
     const char *any[] = { "error", "fail", NULL };
     if (!grep_first(plog, any, line, sizeof line))
         snprintf(line, sizeof line, "exit status %d", r);

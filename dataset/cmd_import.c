@@ -360,9 +360,81 @@ static void labels_error(void *ctx, const char *msg)
     bad(le->im, le->path, "%s", msg);
 }
 
-/* The label, category and name of the files an info.labels lists (eilabels.c reads it); adds
- * those files to the list when it was named on the command line. A listed file that does not
- * exist is an error, or with --skip-missing named and skipped. */
+/* What applying one info.labels' entries needs (apply_entry). */
+struct labels_apply {
+    struct import *im;
+    const char *path;      /* the info.labels */
+    const char *dir;       /* its folder, with a trailing '/' (or "") */
+    int add_missing;
+};
+
+/* One entry of an info.labels, as eilabels.c reads it: its file gets the label, category, name
+ * and subject (added to the list when the info.labels was named on the command line). */
+static int apply_entry(void *arg, struct eil_entry *e, int ndjson)
+{
+    struct labels_apply *la = arg;
+    struct import *im = la->im;
+    const char *ps = e->path;
+    char at[32];
+    snprintf(at, sizeof at, ndjson ? "line %d" : "files[%d]", e->where);
+    char full[PATH_MAX], real[PATH_MAX];
+    struct file *f = NULL;
+    if (!im->o->allow_outside && path_leaves_folder(ps)) {
+        /* an info.labels from elsewhere must not make us read (and echo) any file */
+        bad(im, la->path, "%s.path: '%s' is %s: only files in its folder are read (give --allow-outside)", at,
+            ps, ps[0] == '/' ? "an absolute path" : "outside its folder");
+        goto done;
+    }
+    if (ps[0] == '/')
+        snprintf(full, sizeof full, "%s", ps);
+    else
+        snprintf(full, sizeof full, "%s%s", la->dir, ps);
+    if (!realpath(full, real)) {
+        if (errno == ENOENT && im->o->skip_missing) {
+            printf("skipped %s: listed in %s (%s) but missing\n", full, la->path, at);
+            im->missing++;
+        } else if (errno == ENOENT) {
+            bad(im, la->path, "%s.path: %s: %s (give --skip-missing to import the other files)", at, full,
+                strerror(errno));
+        } else {
+            bad(im, la->path, "%s.path: %s: %s", at, full, strerror(errno));
+        }
+        goto done;
+    }
+    f = find_file(im, real);
+    if (!f) {
+        if (!la->add_missing)
+            goto done;
+        /* listed by an info.labels given on the command line: import it too */
+        if (add_file(im, full, 0))
+            goto done;
+        if (im->n_files > 1)
+            qsort(im->files, im->n_files, sizeof *im->files, file_cmp);
+        f = find_file(im, real);
+    }
+    assert(f); /* found, or just added under this real path */
+    snprintf(f->label, sizeof f->label, "%s", e->label);
+    snprintf(f->category, sizeof f->category, "%s", e->category);
+    snprintf(f->name, sizeof f->name, "%s", e->name);
+    snprintf(f->subject, sizeof f->subject, "%s", e->subject);
+    f->type = e->type;
+    f->validation = e->validation;
+    f->interval_ms = e->interval_ms;
+    free(f->segments);
+    f->segments = e->segments; /* taken over */
+    f->n_segments = e->n_segments;
+    e->segments = NULL;
+    f->from_labels = 1;
+done:
+    free(e->path);
+    free(e->segments);
+    return 0;
+}
+
+/* The label, category and name of the files an info.labels lists (eilabels.c reads it, entry by
+ * entry: no parse tree of the whole file is held); adds those files to the list when it was
+ * named on the command line. A listed file that does not exist is an error, or with
+ * --skip-missing named and skipped. */
 static void read_labels_file(struct import *im, struct file *lf, int add_missing)
 {
     size_t len;
@@ -373,9 +445,6 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
         free(buf);
         return;
     }
-    struct eil_file ef;
-    struct labels_err le = {im, lf->path};
-    eil_parse(buf, len, &ef, labels_error, &le);
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", lf->path);
     char *slash = strrchr(dir, '/');
@@ -383,60 +452,9 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
         slash[1] = 0;
     else
         dir[0] = 0;
-    for (size_t i = 0; i < ef.n; i++) {
-        struct eil_entry *e = &ef.entries[i];
-        const char *ps = e->path;
-        char at[32];
-        snprintf(at, sizeof at, ef.ndjson ? "line %d" : "files[%d]", e->where);
-        char full[PATH_MAX], real[PATH_MAX];
-        if (!im->o->allow_outside && path_leaves_folder(ps)) {
-            /* an info.labels from elsewhere must not make us read (and echo) any file */
-            bad(im, lf->path, "%s.path: '%s' is %s: only files in its folder are read (give --allow-outside)", at,
-                ps, ps[0] == '/' ? "an absolute path" : "outside its folder");
-            continue;
-        }
-        if (ps[0] == '/')
-            snprintf(full, sizeof full, "%s", ps);
-        else
-            snprintf(full, sizeof full, "%s%s", dir, ps);
-        if (!realpath(full, real)) {
-            if (errno == ENOENT && im->o->skip_missing) {
-                printf("skipped %s: listed in %s (%s) but missing\n", full, lf->path, at);
-                im->missing++;
-            } else if (errno == ENOENT) {
-                bad(im, lf->path, "%s.path: %s: %s (give --skip-missing to import the other files)", at, full,
-                    strerror(errno));
-            } else {
-                bad(im, lf->path, "%s.path: %s: %s", at, full, strerror(errno));
-            }
-            continue;
-        }
-        struct file *f = find_file(im, real);
-        if (!f) {
-            if (!add_missing)
-                continue;
-            /* listed by an info.labels given on the command line: import it too */
-            if (add_file(im, full, 0))
-                continue;
-            if (im->n_files > 1)
-                qsort(im->files, im->n_files, sizeof *im->files, file_cmp);
-            f = find_file(im, real);
-        }
-        assert(f); /* found, or just added under this real path */
-        snprintf(f->label, sizeof f->label, "%s", e->label);
-        snprintf(f->category, sizeof f->category, "%s", e->category);
-        snprintf(f->name, sizeof f->name, "%s", e->name);
-        snprintf(f->subject, sizeof f->subject, "%s", e->subject);
-        f->type = e->type;
-        f->validation = e->validation;
-        f->interval_ms = e->interval_ms;
-        free(f->segments);
-        f->segments = e->segments; /* taken over */
-        f->n_segments = e->n_segments;
-        e->segments = NULL;
-        f->from_labels = 1;
-    }
-    eil_free(&ef);
+    struct labels_err le = {im, lf->path};
+    struct labels_apply la = {im, lf->path, dir, add_missing};
+    eil_parse_each(buf, len, apply_entry, &la, labels_error, &le);
     free(buf);
 }
 

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_train.c -- `imulab train` and `imulab eval`: the front end of the trainer library. */
+/* cmd_train.c -- `imulab train` and `imulab eval`: the front end of the trainer library.
+ *
+ * The database stays open while they run: db_load reads every recording's description, and the
+ * trainer reads a recording's samples when it needs them (db_samples, one recording at a time),
+ * so memory holds one recording and the features, whatever the size of the data; eval reads the
+ * samples of the testing recordings only. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,17 +12,58 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "anomaly_cli.h"
 #include "cli.h"
 #include "store.h"
 #include "trainer.h"
+
+#include "boards.h"
+#define O_BOARD 1000 /* --board: outside enum train_opt below */
 #include "trainer_int.h"
 #include "../portable/conv.h"
 
+/* Where a recording's samples are in the store: what store_recording_samples_of needs. */
+struct db_source {
+    int64_t id, sample_count;
+    int format, n_axes;
+};
+
 struct db_data {
     struct tr_recording *rec;
+    struct db_source *src;   /* per recording; tr_recording.load_id is the index */
     int n, cap;
     struct tr_dataset ds;
+    struct store *store;  /* open (read-only) until db_free */
 };
+
+/* The trainer's loader (tr_load_fn): recording index's samples from the open store. */
+static int db_samples(void *ctx, int64_t index, float **buf, int *n_samples, char *err, size_t errlen)
+{
+    struct db_data *d = ctx;
+    const struct db_source *src = &d->src[index];
+    const struct tr_recording *t = &d->rec[index];
+    struct store_recording r;
+    memset(&r, 0, sizeof r);
+    r.id = src->id;
+    r.format = src->format;
+    r.sample_count = src->sample_count;
+    if (src->n_axes > TR_MAX_AXES) {
+        snprintf(err, errlen, "recording %lld has %d axes (1 to %d supported)", (long long)src->id, src->n_axes, TR_MAX_AXES);
+        return -1;
+    }
+    r.n_axes = src->n_axes;
+    for (int a = 0; a < src->n_axes; a++) r.axes[a].scale = t->native_scale[a];
+    float *v = NULL;
+    int64_t ns = 0;
+    if (store_recording_samples_of(d->store, &r, &v, &ns)) {
+        snprintf(err, errlen, "%s", store_errmsg(d->store));
+        return -1;
+    }
+    free(*buf);
+    *buf = v;
+    *n_samples = ns > 100000000 ? -1 : (int)ns;
+    return 0;
+}
 
 static int collect(const struct store_recording *r, void *arg)
 {
@@ -28,8 +74,10 @@ static int collect(const struct store_recording *r, void *arg)
     if (d->n == d->cap) {
         int nc = d->cap ? 2 * d->cap : 64;
         struct tr_recording *p = realloc(d->rec, sizeof *p * (size_t)nc);
-        if (!p) return 1;
-        d->rec = p;
+        if (p) d->rec = p;
+        struct db_source *q = realloc(d->src, sizeof *q * (size_t)nc);
+        if (q) d->src = q;
+        if (!p || !q) return 1;
         d->cap = nc;
     }
     struct tr_recording *t = &d->rec[d->n];
@@ -43,8 +91,12 @@ static int collect(const struct store_recording *r, void *arg)
         t->axes[a] = strdup(r->axes[a].name);
         t->native_scale[a] = r->format == STORE_I16 ? r->axes[a].scale : 0;
     }
-    t->n_samples = (int)r->sample_count; /* replaced by the real count when loading */
-    t->values = (const float *)(intptr_t)r->id; /* id, until the samples are loaded */
+    t->n_samples = r->sample_count > 100000000 ? 0 : (int)r->sample_count;
+    t->values = NULL; /* read on demand (db_samples) */
+    t->load = db_samples;
+    t->load_ctx = d;
+    t->load_id = d->n;
+    d->src[d->n] = (struct db_source){r->id, r->sample_count, r->format, r->n_axes};
     d->n++;
     return 0;
 }
@@ -55,9 +107,10 @@ static void db_free(struct db_data *d)
         free((void *)d->rec[i].label);
         free((void *)d->rec[i].subject);
         for (int a = 0; a < d->rec[i].n_axes && a < TR_MAX_AXES; a++) free((void *)d->rec[i].axes[a]);
-        free((void *)d->rec[i].values);
     }
     free(d->rec);
+    free(d->src);
+    if (d->store) store_close(d->store);
     memset(d, 0, sizeof *d);
 }
 
@@ -70,29 +123,12 @@ static int db_load(const struct cli *cli, struct db_data *d)
         if (missing) return cli_error("the database %s has no recordings", cli->db_path), -1;
         return -1;
     }
+    d->store = s;
     if (store_recording_foreach(s, NULL, NULL, 0, collect, d)) {
         cli_error("%s", store_errmsg(s));
-        store_close(s);
-        d->n = 0; /* values hold ids */
         db_free(d);
         return -1;
     }
-    for (int i = 0; i < d->n; i++) {
-        int64_t id = (int64_t)(intptr_t)d->rec[i].values, ns = 0;
-        float *v = NULL;
-        d->rec[i].values = NULL;
-        if (store_recording_samples(s, id, &v, &ns)) {
-            cli_error("%s", store_errmsg(s));
-            for (int k = i + 1; k < d->n; k++) d->rec[k].values = NULL;
-            store_close(s);
-            db_free(d);
-            return -1;
-        }
-        if (ns > 100000000) ns = 0;
-        d->rec[i].values = v;
-        d->rec[i].n_samples = (int)ns;
-    }
-    store_close(s);
     d->ds.n = d->n;
     d->ds.rec = d->rec;
     return 0;
@@ -113,6 +149,9 @@ static const char train_help[] =
     "  --budget-flash B     flash of the classifier firmware, bytes (default 16384)\n"
     "  --budget-ram B       RAM, bytes (default 8192)\n"
     "  --budget-instructions N  per window (default 50000)\n"
+    "  --board B            the budgets of board B (nucleo-f446re, nucleo-l476rg, nucleo-h743zi, disco-f407vg:\n"
+    "                       its flash and RAM, docs/boards.md; --budget-* still override), and the latency\n"
+    "                       printed in cycles at its core clock\n"
     "  --search-quick       a smaller search (tests; also IMULAB_SEARCH_QUICK=1)\n"
     "  --json               print the result and the search's leaderboard as JSON (progress on stderr)\n"
     "  --mode M             continuous (sliding windows), gesture (one example per gesture) or auto\n"
@@ -142,7 +181,7 @@ static const char train_help[] =
     "  --lr X               Adam learning rate (default 0.005)\n"
     "  --l2 X               L2 weight penalty (default 0.003)\n"
     "  --val-frac X         hold out this part of the training recordings for validation (default 0)\n"
-    "  --patience N         stop after N epochs without improvement (default 0: off)\n"
+    "  --patience N         stop after N epochs without improvement, keeping the best weights (default 5; 0: off)\n"
     "  --no-class-weights   do not weight the loss by inverse label frequency\n"
     "  --features LIST      any of stats,spectral,raw (default stats,spectral,raw)\n"
     "  --fft-len N          FFT frame length, power of two 8..128 (default 16)\n"
@@ -156,6 +195,8 @@ static const char train_help[] =
     "  --aug-rotate DEG     random rotation of the axis frame up to DEG degrees (3 axes)\n"
     "  --aug-shift-ms N     random time shift of the copies' windows up to N ms\n"
     "  --aug-noise X        gaussian noise on the normalized features while training\n"
+    "  --aug-warp X         random time warp of the copies' windows or gestures: pace 1 +- X in\n"
+    "                       4 pieces, first and last samples kept (0..0.5, e.g. 0.2)\n"
     "  --qat-epochs N       quantization-aware fine-tuning for N epochs after float training (0:\n"
     "                       never); by default it runs for 20 epochs when post-training int8 loses\n"
     "                       more than 1 point against float on the validation part (on the training\n"
@@ -165,6 +206,13 @@ static const char train_help[] =
     "                       0 = off) the decision is \"uncertain\" (default 0.6)\n"
     "  --smooth N           device decisions: majority over the last N inferences (1..16, default 3)\n"
     "  --min-interval-ms N  device decisions: at least N ms between two events (default 0)\n"
+    "  --anomaly M          anomaly model beside the classifier: gauss (diagonal Gaussian mixture),\n"
+    "                       kmeans or none (default: gauss when the firmware with it fits the budgets)\n"
+    "  --anomaly-k N        its centroids (default 4; 0: one per known class)\n"
+    "  --anomaly-layer L    the vector it scores: 0 the network input, L the output of hidden layer L\n"
+    "                       (default 1, the input without hidden layers)\n"
+    "  --anomaly-far P      false-alarm rate the threshold is set for, on held-out training windows\n"
+    "                       (default 0.01)\n"
     "  --quiet              no per-epoch progress\n";
 
 /* --features: a comma-separated list of groups (imu_features.h). */
@@ -212,9 +260,10 @@ static int parse_float(const char *s, double lo, double hi, float *v)
 }
 
 enum train_opt { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2, O_VAL, O_PAT, O_NOCW, O_FEAT,
-           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_QAT, O_QUIET,
+           O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_AWARP, O_QAT, O_QUIET,
            O_AUTO, O_FOLDS, O_THREADS, O_BFLASH, O_BRAM, O_BINSN, O_QUICK, O_JSON,
-           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM, O_CONV };
+           O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM, O_CONV,
+           O_ANOM, O_ANOM_K, O_ANOM_LAYER, O_ANOM_FAR };
 
 /* The search dimension an option fixes (0: a training option the search does not vary). */
 static unsigned pin_of(int opt)
@@ -236,6 +285,7 @@ static unsigned pin_of(int opt)
     case O_AROT: return TR_PIN_AUG;
     case O_ASH: return TR_PIN_AUG;
     case O_ANO: return TR_PIN_AUG;
+    case O_AWARP: return TR_PIN_AUG;
     case O_MODE: return TR_PIN_MODE;
     case O_GPTS: return TR_PIN_POINTS;
     case O_NSUB: return TR_PIN_FEATURES;
@@ -246,6 +296,7 @@ static unsigned pin_of(int opt)
 int cmd_train(const struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
+        {"board", required_argument, NULL, O_BOARD},
         {"out", required_argument, NULL, 'o'}, {"window-ms", required_argument, NULL, O_WIN},
         {"stride-ms", required_argument, NULL, O_STRIDE}, {"seed", required_argument, NULL, O_SEED},
         {"hidden", required_argument, NULL, O_HID}, {"epochs", required_argument, NULL, O_EP},
@@ -258,6 +309,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"filter-order", required_argument, NULL, O_FORD}, {"aug-copies", required_argument, NULL, O_ACOP},
         {"aug-scale", required_argument, NULL, O_ASC}, {"aug-rotate", required_argument, NULL, O_AROT},
         {"aug-shift-ms", required_argument, NULL, O_ASH}, {"aug-noise", required_argument, NULL, O_ANO},
+        {"aug-warp", required_argument, NULL, O_AWARP},
         {"qat-epochs", required_argument, NULL, O_QAT}, {"conv", required_argument, NULL, O_CONV}, {"quiet", no_argument, NULL, O_QUIET},
         {"auto", no_argument, NULL, O_AUTO}, {"folds", required_argument, NULL, O_FOLDS},
         {"threads", required_argument, NULL, O_THREADS}, {"budget-flash", required_argument, NULL, O_BFLASH},
@@ -269,6 +321,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"seg-on", required_argument, NULL, O_SON}, {"seg-off", required_argument, NULL, O_SOFF},
         {"sub-segments", required_argument, NULL, O_NSUB}, {"gesture-trim", no_argument, NULL, O_TRIM}, {"min-confidence", required_argument, NULL, O_MINC},
         {"smooth", required_argument, NULL, O_SMOOTH}, {"min-interval-ms", required_argument, NULL, O_MINI},
+        {"anomaly", required_argument, NULL, O_ANOM}, {"anomaly-k", required_argument, NULL, O_ANOM_K},
+        {"anomaly-layer", required_argument, NULL, O_ANOM_LAYER}, {"anomaly-far", required_argument, NULL, O_ANOM_FAR},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
     tr_options_default(&o);
@@ -276,6 +330,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     int quiet = 0, c, v, force_auto = 0, model_opts = 0, json = 0, mode_set = 0, window_set = 0;
     struct tr_search_options so;
     tr_search_options_default(&so);
+    const struct board_info *board = NULL;
+    int bflash_set = 0, bram_set = 0;
     const char *qenv = getenv("IMULAB_SEARCH_QUICK");
     if (qenv && *qenv && strcmp(qenv, "0")) so.quick = 1;
     const char *cmd = "train";
@@ -285,7 +341,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     while ((c = cli_getopt(cmd, argc, argv, "h", opts)) != -1) {
         switch (c) {
         case O_WIN: case O_STRIDE: case O_HID: case O_EP: case O_L2: case O_FEAT: case O_FFT: case O_RAW:
-        case O_FILT: case O_FHZ: case O_FORD: case O_ACOP: case O_ASC: case O_AROT: case O_ASH: case O_ANO:
+        case O_FILT: case O_FHZ: case O_FORD: case O_ACOP: case O_ASC: case O_AROT: case O_ASH: case O_ANO: case O_AWARP:
         case O_BATCH: case O_LR: case O_VAL: case O_PAT: case O_NOCW: case O_NOHANN: case O_QAT:
         case O_MODE: case O_GPTS: case O_GMAX: case O_GMIN: case O_GHOLD: case O_GBUF: case O_SON: case O_SOFF:
         case O_NSUB: case O_TRIM: case O_CONV:
@@ -297,11 +353,15 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         switch (c) {
         case 'h': fputs(train_help, stdout); return CLI_OK;
         case 'o': out = optarg; break;
+        case O_BOARD:
+            if (!(board = board_find(optarg)))
+                return cli_usage(cmd, "unknown board '%.40s' (%s)", optarg, board_names());
+            break;
         case O_AUTO: force_auto = 1; break;
         case O_FOLDS: if (parse_int(optarg, 2, 50, &so.folds)) BAD("--folds (2..50)"); break;
         case O_THREADS: if (parse_int(optarg, 1, 16, &so.threads)) BAD("--threads (1..16)"); break;
-        case O_BFLASH: if (parse_int(optarg, 1, 1 << 30, &so.budget.flash)) BAD("--budget-flash"); break;
-        case O_BRAM: if (parse_int(optarg, 1, 1 << 30, &so.budget.ram)) BAD("--budget-ram"); break;
+        case O_BFLASH: if (parse_int(optarg, 1, 1 << 30, &so.budget.flash)) BAD("--budget-flash"); bflash_set = 1; break;
+        case O_BRAM: if (parse_int(optarg, 1, 1 << 30, &so.budget.ram)) BAD("--budget-ram"); bram_set = 1; break;
         case O_BINSN: if (parse_int(optarg, 1, 1 << 30, &so.budget.instructions)) BAD("--budget-instructions"); break;
         case O_QUICK: so.quick = 1; break;
         case O_JSON: json = 1; break;
@@ -351,10 +411,17 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
             break;
         case O_SMOOTH: if (parse_int(optarg, 1, 16, &o.smooth_n)) BAD_RANGE("--smooth"); break;
         case O_MINI: if (parse_int(optarg, 0, 600000, &o.min_interval_ms)) BAD_RANGE("--min-interval-ms"); break;
+        case O_ANOM:
+            if ((o.anomaly = tr_anomaly_method_parse(optarg)) < 0) BAD("--anomaly (gauss, kmeans or none)");
+            break;
+        case O_ANOM_K: if (parse_int(optarg, 0, 64, &o.anomaly_k)) BAD_RANGE("--anomaly-k"); break;
+        case O_ANOM_LAYER: if (parse_int(optarg, 0, TR_MAX_HIDDEN, &o.anomaly_layer)) BAD_RANGE("--anomaly-layer"); break;
+        case O_ANOM_FAR: if (parse_float(optarg, 0.0001, 0.5, &o.anomaly_far)) BAD_RANGE("--anomaly-far"); break;
         case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD_RANGE("--aug-scale"); break;
         case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD_RANGE("--aug-rotate"); break;
         case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD_RANGE("--aug-shift-ms"); break;
         case O_ANO: if (parse_float(optarg, 0, 10, &o.aug_noise)) BAD_RANGE("--aug-noise"); break;
+        case O_AWARP: if (parse_float(optarg, 0, 0.5, &o.aug_warp)) BAD_RANGE("--aug-warp"); break;
         case O_QAT: if (parse_int(optarg, 0, 100000, &o.qat_epochs)) BAD_RANGE("--qat-epochs"); break;
         case O_CONV: {
             char why[160];
@@ -367,6 +434,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     }
 #undef BAD
 #undef BAD_RANGE
+    if (board && !bflash_set) so.budget.flash = (int)board->flash_budget;
+    if (board && !bram_set) so.budget.ram = (int)board->ram_budget;
     if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     if (!out) return cli_usage(cmd, "--out MODEL_DIR is required");
     if (o.filter && !(o.filter_hz > 0)) return cli_usage(cmd, "--filter needs --filter-hz");
@@ -384,6 +453,11 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     so.progress_bar = isatty(fileno(prog));
     struct db_data d;
     if (db_load(cli, &d)) return CLI_FAIL;
+    /* testing recordings of labels without training data are the anomalies of the evaluation */
+    struct tr_dataset all = d.ds;
+    struct tr_recording *known_rec = NULL;
+    int n_unknown = tr_dataset_known(&all, &d.ds, &known_rec);
+    if (n_unknown < 0) { db_free(&d); return cli_error("out of memory"); }
     struct tr_model m;
     char err[512] = "";
     double t0 = tr_now();
@@ -391,17 +465,19 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     memset(&sr, 0, sizeof sr);
     if (search) {
         if (tr_check_dataset(&d.ds, 1, err, sizeof err)) {
+            free(known_rec);
             db_free(&d);
             return cli_error("%s", err);
         }
         if (tr_search_run(&d.ds, &o, &so, &sr, err, sizeof err)) {
             tr_search_free(&sr);
+            free(known_rec);
             db_free(&d);
             return cli_error("search: %s", err);
         }
         if (!json) tr_search_print(&sr, 10, stdout);
         struct tr_options w = sr.e[sr.best].o;
-        if (o.mode == TR_MODE_AUTO) w.mode = TR_MODE_AUTO; /* the refit chooses (and says) the same mode */
+        /* the refit keeps the mode the search chose (stage 0 says how, below) */
         w.verbose = 0;
         w.progress_out = prog;
         w.progress_bar = 0;
@@ -409,17 +485,35 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     }
     if (tr_train(&d.ds, &o, &m, err, sizeof err)) {
         tr_search_free(&sr);
+        free(known_rec);
         db_free(&d);
         return cli_error("%s", err);
     }
     if (search) m.search_json = tr_search_json(&sr, 20);
+    if (search && sr.mode_reason[0]) snprintf(m.mode_reason, sizeof m.mode_reason, "%s", sr.mode_reason);
+    if (anom_train(&m, &d.ds, &o, &so.budget, json ? NULL : stdout, err, sizeof err)) {
+        tr_model_free(&m);
+        tr_search_free(&sr);
+        free(known_rec);
+        db_free(&d);
+        return cli_error("%s", err);
+    }
+    struct anom_eval ae = {0};
+    ae.auc = -1;
+    if (m.anom.method != TR_ANOM_NONE) {
+        struct tr_windows te;
+        if (tr_make_windows(&m, &d.ds, TR_TESTING, &te, err, sizeof err) == 0) {
+            if (anom_evaluate(&m, &all, &te, &ae, err, sizeof err)) ae.auc = -1;
+            tr_windows_free(&te);
+        }
+    }
     snprintf(m.options_json, sizeof m.options_json,
              "{\"mode\":\"%s\",\"gesture_points\":%d,\"gesture_max_ms\":%d,\"gesture_min_ms\":%d,"
              "\"gesture_hold_ms\":%d,\"gesture_buf\":%d,\"gesture_trim\":%s,\"seg_on\":%g,\"seg_off\":%g,\"n_sub\":%d,\"feat_flags\":%d,"
              "\"window_ms\":%d,\"stride_ms\":%d,\"seed\":%u,\"epochs\":%d,\"batch\":%d,\"lr\":%g,\"l2\":%g,"
              "\"val_frac\":%g,\"patience\":%d,\"class_weights\":%s,\"fft_len\":%d,\"raw_points\":%d,"
              "\"filter\":%d,\"filter_hz\":%g,\"filter_order\":%d,\"aug_copies\":%d,\"aug_scale\":%g,"
-             "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g,\"qat_epochs\":%d,\"hidden\":[%d,%d,%d],\"n_hidden\":%d,\"auto\":%s}",
+             "\"aug_rotate_deg\":%g,\"aug_shift_ms\":%d,\"aug_noise\":%g,\"aug_warp\":%g,\"qat_epochs\":%d,\"hidden\":[%d,%d,%d],\"n_hidden\":%d,\"auto\":%s}",
              o.mode == TR_MODE_AUTO ? "auto" : o.mode == TR_MODE_GESTURE ? "gesture" : "continuous",
              o.gesture_points, o.gesture_max_ms, o.gesture_min_ms, o.gesture_hold_ms, o.gesture_buf,
              o.gesture_trim ? "true" : "false",
@@ -427,7 +521,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
              o.window_ms, o.stride_ms, o.seed, o.epochs, o.batch, (double)o.lr, (double)o.l2, (double)o.val_frac,
              o.patience, o.class_weights ? "true" : "false", o.fft_len, o.raw_points, o.filter, (double)o.filter_hz,
              o.filter_order, o.aug_copies, (double)o.aug_scale, (double)o.aug_rotate_deg, o.aug_shift_ms,
-             (double)o.aug_noise, o.qat_epochs, o.hidden[0], o.hidden[1], o.hidden[2], o.n_hidden,
+             (double)o.aug_noise, (double)o.aug_warp, o.qat_epochs, o.hidden[0], o.hidden[1], o.hidden[2], o.n_hidden,
              search ? "true" : "false");
     if (o.n_conv > 0) { /* the conv front end: "conv":[[channels,kernel,pool,stride],...] */
         char cs[160] = ",\"conv\":[";
@@ -442,6 +536,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     if (tr_export(&m, out, err, sizeof err)) {
         tr_model_free(&m);
         tr_search_free(&sr);
+        free(known_rec);
+        anom_eval_free(&ae);
         db_free(&d);
         return cli_error("%s", err);
     }
@@ -450,10 +546,22 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         cli_json_num(stdout, m.acc_float);
         printf(", \"accuracy_int8\": ");
         cli_json_num(stdout, m.acc_int8);
+        if (m.anom.method != TR_ANOM_NONE) {
+            printf(", \"anomaly\": \"%s\", \"anomaly_false_alarm_rate\": ", tr_anomaly_method_name(m.anom.method));
+            cli_json_num(stdout, ae.false_alarm);
+            if (ae.n_unknown > 0) {
+                printf(", \"anomaly_auc\": ");
+                cli_json_num(stdout, ae.auc);
+                printf(", \"anomaly_detect_rate\": ");
+                cli_json_num(stdout, ae.detect);
+            }
+        }
         printf(", \"auto\": %s, \"seconds\": %.3f, \"search\": %s}\n", search ? "true" : "false", total,
                m.search_json ? m.search_json : "null");
+        anom_eval_free(&ae);
         tr_model_free(&m);
         tr_search_free(&sr);
+        free(known_rec);
         db_free(&d);
         return cli_finish_output(CLI_OK);
     }
@@ -493,6 +601,14 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     for (int k = 1; k <= m.n_layers; k++) printf(" -> %d", m.sizes[k]);
     printf(", %d int8 weight bytes; trained in %.3f s (%d epochs), total %.3f s\n", wb, m.train_seconds,
            m.n_epochs, total);
+    if (board) { /* the cost model counts Cortex-M4 instructions; one cycle each is assumed here */
+        struct tr_cost bc;
+        tr_cost_predict(&m, m.n_layers - 1, m.sizes + 1, &bc);
+        printf("on the %s: predicted flash %d B (budget %d), RAM %d B (budget %d); latency %d instructions "
+               "per window = about %d cycles at %.0f MHz = %.3f ms (one cycle per instruction assumed)\n",
+               board->name, bc.flash, so.budget.flash, bc.ram, so.budget.ram, bc.instructions, bc.instructions,
+               board->clock_hz / 1e6, bc.instructions / board->clock_hz * 1e3);
+    }
     if (m.qat_epochs > 0)
         printf("quantization-aware fine-tuning (%s): %d epochs in %.3f s; on the %d %s windows int8 %.4f "
                "after it, %.4f post-training, float %.4f: int8 model from %s\n",
@@ -509,9 +625,22 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     }
     if (m.acc_float - m.acc_int8 > 0.01)
         printf("note: int8 loses %.1f points against float\n", 100 * (m.acc_float - m.acc_int8));
+    if (n_unknown > 0 && m.anom.method == TR_ANOM_NONE)
+        printf("%d testing recordings of labels without training data: not evaluated (no anomaly model)\n", n_unknown);
+    if (m.anom.method != TR_ANOM_NONE) {
+        if (ae.n_unknown > 0)
+            printf("anomaly: ROC AUC %.4f on %d windows of unknown labels against %d of known ones; at the threshold "
+                   "%.1f%% detected, %.1f%% false alarms\n", ae.auc, ae.n_unknown, ae.n_known, 100 * ae.detect,
+                   100 * ae.false_alarm);
+        else
+            printf("anomaly: %.1f%% false alarms on the %d testing windows (no testing recordings of unknown labels)\n",
+                   100 * ae.false_alarm, ae.n_known);
+    }
+    anom_eval_free(&ae);
     printf("model %08x written to %s\n", m.hash, out);
     tr_model_free(&m);
     tr_search_free(&sr);
+    free(known_rec);
     db_free(&d);
     return cli_finish_output(CLI_OK);
 }
@@ -579,18 +708,22 @@ static int dump_windows(const struct tr_model *m, const struct db_data *d, const
             m->mode == TR_MODE_GESTURE ? "gesture" : "continuous", na, m->window_len, m->stride_len, m->n_labels,
             m->n_feat, te->n, nrec);
     int8_t y[TR_MAX_LABELS];
+    struct tr_samples smp = {0};
+    char err[512];
     for (int i = 0; i < d->n && !rc; i++) {
         const struct tr_recording *r = &d->rec[i];
         if (r->category != TR_TESTING) continue;
         int n = r->n_samples, li = -1;
         for (int l = 0; l < m->n_labels; l++) if (!strcmp(m->labels[l], r->label)) li = l;
+        const float *values = tr_recording_values(&d->ds, i, &smp, err, sizeof err);
+        if (!values) { rc = cli_error("%s", err); break; }
         int16_t *q = malloc(sizeof(int16_t) * (size_t)(n > 0 ? n : 1) * (size_t)na);
         if (!q) { rc = cli_error("out of memory"); break; }
-        tr_quantize_samples(r->values, n, na, m->in_scale, q);
+        tr_quantize_samples(values, n, na, m->in_scale, q);
         fprintf(f, "recording %d %d %d\n", i, li, n);
         for (int t = 0; t < n; t++) {
             for (int a = 0; a < na; a++) fprintf(f, "%s%d", a ? " " : "", q[(size_t)t * na + a]);
-            for (int a = 0; a < na; a++) fprintf(f, " %.9g", (double)r->values[(size_t)t * na + a]);
+            for (int a = 0; a < na; a++) fprintf(f, " %.9g", (double)values[(size_t)t * na + a]);
             fputc('\n', f);
         }
         for (; w < te->n && te->rec[w] == i; w++) {
@@ -602,6 +735,7 @@ static int dump_windows(const struct tr_model *m, const struct db_data *d, const
         }
         free(q);
     }
+    tr_samples_free(&smp);
     if (!rc && w != te->n) rc = cli_error("internal: %d windows dumped of %d", w, te->n);
     if (fclose(f) && !rc) rc = cli_error("cannot write %s: %m", path);
     return rc;
@@ -637,6 +771,9 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
     if (db_load(cli, &d)) { tr_model_free(&m); return CLI_FAIL; }
     int rc = CLI_FAIL;
     struct tr_windows te = {0};
+    struct anom_eval ae = {0};
+    struct tr_dataset all = d.ds;
+    struct tr_recording *known_rec = NULL;
     int n_test = 0;
     for (int i = 0; i < d.n; i++) {
         const struct tr_recording *r = &d.rec[i];
@@ -646,11 +783,19 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
         for (int a = 0; a < m.n_axes; a++)
             if (strcmp(r->axes[a], m.axes[a])) { cli_error("recording of '%s' has axis '%s' where the model has '%s'", r->label, r->axes[a], m.axes[a]); goto out; }
         if (fabs(r->rate_hz - m.rate_hz) > 0.01 * m.rate_hz) { cli_error("recording of '%s' is at %.4g Hz, the model was trained at %.4g Hz", r->label, r->rate_hz, m.rate_hz); goto out; }
-        for (long k = 0; k < (long)r->n_samples * r->n_axes; k++)
-            if (!isfinite(r->values[k])) { cli_error("a testing recording of '%s' has NaN or infinite values", r->label); goto out; }
+        /* NaN or infinite values: tr_make_windows names the recording as it reads it */
     }
     if (n_test == 0) { cli_error("no testing recordings in %s (run imulab split)", cli->db_path); goto out; }
+    if (tr_dataset_known(&all, &d.ds, &known_rec) < 0) { cli_error("out of memory"); goto out; }
+    /* testing recordings whose label the model does not know: anomalies (not in the accuracies) */
+    for (int i = 0; i < all.n; i++) {
+        const struct tr_recording *r = &all.rec[i];
+        known_rec[i].category = r->category == TR_TESTING && tr_label_index(&m, r->label) < 0 ? TR_UNASSIGNED : r->category;
+    }
     if (tr_make_windows(&m, &d.ds, TR_TESTING, &te, err, sizeof err)) { cli_error("%s", err); goto out; }
+    int n_unknown_rec = 0;
+    for (int i = 0; i < all.n; i++) n_unknown_rec += all.rec[i].category == TR_TESTING && tr_label_index(&m, all.rec[i].label) < 0;
+    if (m.anom.method != TR_ANOM_NONE && anom_evaluate(&m, &all, &te, &ae, err, sizeof err)) { cli_error("%s", err); goto out; }
     int n = m.n_labels;
     int *cf = calloc((size_t)n * n, sizeof(int)), *c8 = calloc((size_t)n * n, sizeof(int));
     double acc = tr_evaluate(&m, &te, 0, cf), acc8 = tr_evaluate(&m, &te, 1, c8);
@@ -688,7 +833,18 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
         }
         printf("], \"warnings\": [");
         for (int k = 0; k < nw; k++) { if (k) printf(", "); cli_json_str(stdout, warns[k]); }
-        printf("]}\n");
+        printf("]");
+        printf(", \"unknown_recordings\": %d", n_unknown_rec);
+        if (m.anom.method != TR_ANOM_NONE) {
+            printf(", \"anomaly\": \"%s\", \"anomaly_threshold\": %u, \"anomaly_windows\": %d, \"anomaly_false_alarm_rate\": ",
+                   tr_anomaly_method_name(m.anom.method), m.anom.threshold, ae.n_unknown);
+            cli_json_num(stdout, ae.false_alarm);
+            printf(", \"anomaly_auc\": ");
+            if (ae.n_unknown) cli_json_num(stdout, ae.auc); else printf("null");
+            printf(", \"anomaly_detect_rate\": ");
+            if (ae.n_unknown) cli_json_num(stdout, ae.detect); else printf("null");
+        }
+        printf("}\n");
     } else {
         printf("model %08x (%s mode): %d testing %s, %d features\n", m.hash, mode, te.n,
                m.mode == TR_MODE_GESTURE ? "gestures" : "windows", m.n_feat);
@@ -702,14 +858,35 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
             printf("\n");
         }
         for (int k = 0; k < nw; k++) printf("warning: %s\n", warns[k]);
+        if (m.anom.method != TR_ANOM_NONE) {
+            if (ae.n_unknown)
+                printf("anomaly (%s, threshold %u): ROC AUC %.4f on %d windows of %d recordings of unknown labels "
+                       "against %d known; at the threshold %.1f%% detected, %.1f%% false alarms\n",
+                       tr_anomaly_method_name(m.anom.method), m.anom.threshold, ae.auc, ae.n_unknown, n_unknown_rec,
+                       ae.n_known, 100 * ae.detect, 100 * ae.false_alarm);
+            else
+                printf("anomaly (%s, threshold %u): %.1f%% false alarms on the known labels (no testing recordings of "
+                       "unknown labels)\n", tr_anomaly_method_name(m.anom.method), m.anom.threshold, 100 * ae.false_alarm);
+        } else if (n_unknown_rec)
+            printf("%d testing recordings of labels the model does not know: left out (the model has no anomaly model)\n",
+                   n_unknown_rec);
     }
     rc = CLI_OK;
     if (plot && tr_plot_svg(&m, c8, plot)) rc = cli_error("cannot write %s", plot);
+    if (plot && m.anom.method != TR_ANOM_NONE) {
+        char ap[4096];
+        size_t pl = strlen(plot);
+        snprintf(ap, sizeof ap, "%.*s.anomaly.svg", (int)(pl > 4 && !strcmp(plot + pl - 4, ".svg") ? pl - 4 : pl), plot);
+        if (anom_plot_svg(&m, &ae, ap)) rc = cli_error("cannot write %s", ap);
+        else if (!json) printf("anomaly score histogram: %s\n", ap);
+    }
     if (dump && dump_windows(&m, &d, &te, dump)) rc = CLI_FAIL;
     free(cf);
     free(c8);
     free(crec);
 out:
+    anom_eval_free(&ae);
+    free(known_rec);
     tr_windows_free(&te);
     tr_model_free(&m);
     db_free(&d);
@@ -768,6 +945,11 @@ static int segments_of(const struct tr_model *m, const float *v, int64_t n, uint
         if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < max) {
             ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
         }
+    }
+    uint32_t a, l;
+    int ev = imu_seg_finish(&st, &a, &l); /* one running when the recording stops */
+    if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && ns < max) {
+        ss[ns] = a; sl[ns] = l; kept[ns] = ev == IMU_SEG_END; ns++;
     }
     free(q);
     return ns;

@@ -303,6 +303,7 @@ struct vclass {
 
 struct vstats {
     int windows, exact, correct, retries;
+    int known;            /* windows of the model's labels (the others: anomalies, not in the accuracy) */
     int n_insn;
     double insn_sum, insn_min, insn_max;
     int first_bad;        /* window number (from 1) of the first difference, 0 = none */
@@ -324,12 +325,15 @@ static int stats_add(struct vstats *s, int nl, int label, enum val_difference di
         s->first_bad = s->windows;
         snprintf(s->bad_what, sizeof s->bad_what, "%s", why);
     }
-    s->correct += res->class_index == label;
-    s->cls[label].windows++;
-    s->cls[label].correct += res->class_index == label;
-    s->cls[label].exact += diff == VAL_SAME;
-    if (res->class_index < nl)
-        s->conf[label * nl + res->class_index]++;
+    if (label >= 0) {
+        s->known++;
+        s->correct += res->class_index == label;
+        s->cls[label].windows++;
+        s->cls[label].correct += res->class_index == label;
+        s->cls[label].exact += diff == VAL_SAME;
+        if (res->class_index < nl)
+            s->conf[label * nl + res->class_index]++;
+    }
     if (res->instructions) {
         if (!s->n_insn || res->instructions < s->insn_min)
             s->insn_min = res->instructions;
@@ -363,11 +367,19 @@ static void stats_free(struct vstats *s)
 /* The window's decision on the host against the device's decision block: a window whose
  * features, scores and class agree but whose decision does not becomes VAL_DECISION (with what
  * differs in why). Returns 0, or -1 when the device sent no decision block (message printed). */
-static int window_decision(struct vdecide *vd, const int8_t *scores, const struct proto_validate_result *res,
-                           enum val_difference *diff, char *why, size_t whylen)
+static int window_decision(struct vdecide *vd, const struct tr_model *m, const float *feat, const int8_t *scores,
+                           const struct proto_validate_result *res, enum val_difference *diff, char *why, size_t whylen)
 {
     char dwhy[160] = "";
-    int same = vdecide_compare(vd, scores, res, dwhy, sizeof dwhy);
+    const uint32_t host_score = m->anom.method != TR_ANOM_NONE ? tr_anomaly_score(m, feat) : 0;
+    int unknown = 0, same_anomaly = vdecide_anomaly(vd, m, host_score, res, &unknown, dwhy, sizeof dwhy);
+    if (same_anomaly < 0)
+        return cli_error("%s", dwhy), -1;
+    if (!same_anomaly && *diff == VAL_SAME) {
+        *diff = VAL_ANOMALY;
+        snprintf(why, whylen, "%s", dwhy);
+    }
+    int same = vdecide_compare_ex(vd, scores, unknown, res, dwhy, sizeof dwhy);
     if (same < 0)
         return cli_error("%s", dwhy), -1;
     if (!same && *diff == VAL_SAME) {
@@ -435,7 +447,7 @@ static int validate_recording(struct vjob *j, const struct tr_recording *r, int6
         double t1 = devport_now_ms();
         char why[200];
         enum val_difference diff = val_compare(&host, &res, why, sizeof why);
-        if (window_decision(&j->vd, scores, &res, &diff, why, sizeof why)) {
+        if (window_decision(&j->vd, &j->m, j->feat, scores, &res, &diff, why, sizeof why)) {
             rc = -1;
             break;
         }
@@ -473,7 +485,7 @@ static int check_recordings(const struct tr_model *m, const struct vdata *d, con
         if (fabs(r->rate_hz - m->rate_hz) > 0.01 * m->rate_hz)
             return cli_error("recording of '%s' is at %.4g Hz, the model was trained at %.4g Hz", r->label,
                              r->rate_hz, m->rate_hz), -1;
-        if (tr_label_index(m, r->label) < 0)
+        if (tr_label_index(m, r->label) < 0 && m->anom.method == TR_ANOM_NONE) /* with one: anomalies */
             return cli_error("label '%s' is not one of the model's labels", r->label), -1;
     }
     return 0;
@@ -535,7 +547,7 @@ static void print_json(const struct tr_model *m, const struct proto_hello *h, co
     double lat_mean, lat_max;
     latency(s, &lat_mean, &lat_max);
     printf("{\"windows\": %d, \"bit_exact\": %d, \"accuracy\": ", s->windows, s->exact);
-    cli_json_num(stdout, s->windows ? (double)s->correct / s->windows : 0);
+    cli_json_num(stdout, s->known ? (double)s->correct / s->known : 0);
     printf(", \"instructions_per_window\": ");
     json_num_or_null(s->n_insn, s->n_insn ? s->insn_sum / s->n_insn : 0);
     printf(", \"instructions_min\": ");
@@ -543,6 +555,9 @@ static void print_json(const struct tr_model *m, const struct proto_hello *h, co
     printf(", \"instructions_max\": ");
     json_num_or_null(s->n_insn, s->insn_max);
     printf(", \"decisions\": %d, \"decisions_exact\": %d, \"events\": %d", vd->windows, vd->exact, vd->events);
+    if (m->anom.method != TR_ANOM_NONE)
+        printf(", \"anomaly_windows\": %d, \"anomaly_exact\": %d, \"unknown\": %d", vd->anomaly_windows,
+               vd->anomaly_exact, vd->unknown);
     printf(", \"model_hash\": \"%08x\", \"board\": ", m->hash);
     cli_json_str(stdout, h->board);
     printf(", \"classes\": {");
@@ -583,7 +598,7 @@ static void print_text(const struct tr_model *m, const struct proto_hello *h, co
     latency(s, &lat_mean, &lat_max);
     printf("model %08x on %s: %d windows, %d bit-exact (%.1f%%), on-device accuracy %.4f\n", m->hash, h->board,
            s->windows, s->exact, s->windows ? 100.0 * s->exact / s->windows : 0.0,
-           s->windows ? (double)s->correct / s->windows : 0.0);
+           s->known ? (double)s->correct / s->known : 0.0);
     if (s->n_insn)
         printf("features + inference: %.0f instructions per window (min %.0f, max %.0f)\n", s->insn_sum / s->n_insn,
                s->insn_min, s->insn_max);

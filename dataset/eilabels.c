@@ -262,6 +262,25 @@ static int read_entry(cJSON *o, struct eil_entry *e, const char *at, eil_error_f
     return 0;
 }
 
+/* Where good entries go: the caller's function (eil_parse_each), or an eil_file (eil_parse). */
+struct sink {
+    eil_entry_fn each;
+    void *each_ctx;
+    int ndjson;
+};
+
+/* Hand an entry to the sink (which takes its allocations); on failure they are freed and the
+ * problem reported. Returns 0 or 1 (a problem). */
+static int deliver(struct sink *k, struct eil_entry *e, eil_error_fn err, void *ctx)
+{
+    if (k->each(k->each_ctx, e, k->ndjson) == 0)
+        return 0;
+    free(e->path);
+    free(e->segments);
+    report(err, ctx, "out of memory");
+    return 1;
+}
+
 /* Append an entry (taking its allocations). */
 static int push_entry(struct eil_file *f, size_t *cap, const struct eil_entry *e)
 {
@@ -287,8 +306,8 @@ static int blank(const char *p, const char *end)
 }
 
 /* The NDJSON form: entries one per line after the header line. */
-static int parse_ndjson(const char *buf, size_t len, const char *after_header, struct eil_file *out,
-                        size_t *cap, eil_error_fn err, void *ctx)
+static int parse_ndjson(const char *buf, size_t len, const char *after_header, struct sink *out,
+                        eil_error_fn err, void *ctx)
 {
     int problems = 0, line, col;
     const char *end = buf + len, *p = after_header;
@@ -326,12 +345,7 @@ static int parse_ndjson(const char *buf, size_t len, const char *after_header, s
                 problems++;
             else {
                 e.where = line;
-                if (push_entry(out, cap, &e)) {
-                    free(e.path);
-                    free(e.segments);
-                    report(err, ctx, "out of memory");
-                    problems++;
-                }
+                problems += deliver(out, &e, err, ctx);
             }
         }
         cJSON_Delete(o);
@@ -339,11 +353,133 @@ static int parse_ndjson(const char *buf, size_t len, const char *after_header, s
     return problems;
 }
 
-/* Parse an info.labels; see the header. */
-int eil_parse(const char *buf, size_t len, struct eil_file *out, eil_error_fn err, void *ctx)
+/* Skip blanks (JSON's whitespace). */
+static const char *skip_blank(const char *p, const char *end)
 {
-    memset(out, 0, sizeof *out);
-    size_t cap = 0;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+/* One JSON value at p (cJSON, nothing else), or NULL; *stop after it. A byte-order mark is
+ * refused here (cJSON skips one at the start of what it parses: only the document's counts). */
+static cJSON *value_at(const char *p, const char *end, const char **stop)
+{
+    if (end - p >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
+        return NULL;
+    return cJSON_ParseWithLengthOpts(p, (size_t)(end - p), stop, 0);
+}
+
+/* The deepest nesting of arrays and objects outside strings (the document is valid JSON). */
+static int max_depth(const char *p, const char *end)
+{
+    int d = 0, m = 0, in_str = 0;
+    for (; p < end; p++) {
+        if (in_str) {
+            if (*p == '\\') p++;
+            else if (*p == '"') in_str = 0;
+        } else if (*p == '"') in_str = 1;
+        else if (*p == '{' || *p == '[') { if (++d > m) m = d; }
+        else if (*p == '}' || *p == ']') d--;
+    }
+    return m;
+}
+
+/* The JSON form {"key": value, ..., "files": [entry, ...], ...} read one top-level value and one
+ * entry at a time, so no parse tree of the whole file is ever held. With deliver 0 it only checks
+ * that the document is one the whole-tree parse (eil_parse_each's fallback) would read the same
+ * way: valid JSON, an object without "__ndjson", a "files" array, blanks after it, a byte-order mark
+ * only at the very start, nesting well within cJSON's limit. Returns -1 when it is not (nothing
+ * was delivered), else the number of problems. */
+static int parse_files_streamed(const char *buf, size_t len, int deliver_entries, struct sink *out, eil_error_fn err,
+                                void *ctx)
+{
+    const char *end = buf + len, *p = buf, *stop = NULL;
+    if (len >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
+        p += 3;
+    p = skip_blank(p, end);
+    if (p == end || *p != '{')
+        return -1;
+    if (!deliver_entries && max_depth(p, end) > 500)
+        return -1;
+    int problems = 0, seen_files = 0;
+    p = skip_blank(p + 1, end);
+    if (p < end && *p == '}')
+        return -1; /* no "files": the whole parse names it */
+    for (;;) {
+        cJSON *key = value_at(p, end, &stop);
+        if (!cJSON_IsString(key)) { cJSON_Delete(key); return -1; }
+        const int is_files = strcmp(key->valuestring, "files") == 0 && !seen_files;
+        const int is_ndjson = strcmp(key->valuestring, "__ndjson") == 0;
+        cJSON_Delete(key);
+        if (is_ndjson)
+            return -1;
+        p = skip_blank(stop, end);
+        if (p == end || *p != ':')
+            return -1;
+        p = skip_blank(p + 1, end);
+        if (is_files) {
+            seen_files = 1;
+            if (p == end || *p != '[')
+                return -1;
+            p = skip_blank(p + 1, end);
+            int i = 0;
+            if (p < end && *p == ']')
+                p++;
+            else
+                for (;;) {
+                    cJSON *o = value_at(p, end, &stop);
+                    if (!o)
+                        return -1;
+                    if (deliver_entries) {
+                        char at[32];
+                        snprintf(at, sizeof at, "files[%d]", i);
+                        struct eil_entry e;
+                        if (read_entry(o, &e, at, err, ctx))
+                            problems++;
+                        else {
+                            e.where = i;
+                            problems += deliver(out, &e, err, ctx);
+                        }
+                    }
+                    cJSON_Delete(o);
+                    i++;
+                    p = skip_blank(stop, end);
+                    if (p < end && *p == ',') { p = skip_blank(p + 1, end); continue; }
+                    if (p < end && *p == ']') { p++; break; }
+                    return -1;
+                }
+        } else {
+            cJSON *v = value_at(p, end, &stop);
+            if (!v)
+                return -1;
+            cJSON_Delete(v);
+            p = stop;
+        }
+        p = skip_blank(p, end);
+        if (p < end && *p == ',') { p = skip_blank(p + 1, end); continue; }
+        if (p < end && *p == '}') { p++; break; }
+        return -1;
+    }
+    if (!seen_files || !blank(p, end))
+        return -1;
+    return problems;
+}
+
+/* Parse an info.labels; see the header. */
+int eil_parse_each(const char *buf, size_t len, eil_entry_fn each, void *each_ctx, eil_error_fn err, void *ctx)
+{
+    struct sink out = {each, each_ctx, 0};
+    /* the usual shape, entry by entry; anything else whole, which names what is wrong */
+    if (parse_files_streamed(buf, len, 0, &out, err, ctx) == 0)
+        return parse_files_streamed(buf, len, 1, &out, err, ctx);
+    return eil_parse_tree(buf, len, each, each_ctx, err, ctx);
+}
+
+/* The whole file as one cJSON tree (the reference eil_parse_each agrees with). */
+int eil_parse_tree(const char *buf, size_t len, eil_entry_fn each, void *each_ctx, eil_error_fn err, void *ctx)
+{
+    struct sink out = {each, each_ctx, 0};
     const char *stop = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &stop, 0);
     if (!root) {
@@ -356,8 +492,8 @@ int eil_parse(const char *buf, size_t len, struct eil_file *out, eil_error_fn er
     }
     int problems = 0;
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "__ndjson"))) {
-        out->ndjson = 1;
-        problems = parse_ndjson(buf, len, stop, out, &cap, err, ctx);
+        out.ndjson = 1;
+        problems = parse_ndjson(buf, len, stop, &out, err, ctx);
         cJSON_Delete(root);
         return problems;
     }
@@ -388,17 +524,45 @@ int eil_parse(const char *buf, size_t len, struct eil_file *out, eil_error_fn er
             problems++;
         else {
             e.where = i;
-            if (push_entry(out, &cap, &e)) {
-                free(e.path);
-                free(e.segments);
-                report(err, ctx, "out of memory");
-                problems++;
-            }
+            problems += deliver(&out, &e, err, ctx);
         }
         i++;
     }
     cJSON_Delete(root);
     return problems;
+}
+
+/* eil_parse's sink: the entries in an eil_file. */
+struct collect {
+    struct eil_file *f;
+    size_t cap;
+};
+
+static int collect_entry(void *arg, struct eil_entry *e, int ndjson)
+{
+    struct collect *c = arg;
+    c->f->ndjson = ndjson;
+    return push_entry(c->f, &c->cap, e);
+}
+
+int eil_parse(const char *buf, size_t len, struct eil_file *out, eil_error_fn err, void *ctx)
+{
+    memset(out, 0, sizeof *out);
+    struct collect c = {out, 0};
+    int problems = eil_parse_each(buf, len, collect_entry, &c, err, ctx);
+    if (out->n == 0)
+        out->ndjson = eil_is_ndjson(buf, len);
+    return problems;
+}
+
+/* Is the first value an object with "__ndjson": true? */
+int eil_is_ndjson(const char *buf, size_t len)
+{
+    const char *stop = NULL;
+    cJSON *first = cJSON_ParseWithLengthOpts(buf, len, &stop, 0);
+    int nd = first && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(first, "__ndjson"));
+    cJSON_Delete(first);
+    return nd;
 }
 
 void eil_free(struct eil_file *f)

@@ -48,6 +48,19 @@ typedef void (*eil_error_fn)(void *ctx, const char *msg);
 /* Parse len bytes (NUL-terminated at buf[len]). Every problem is reported through err; entries
  * with a problem are left out. Returns the number of problems (0: all entries are in *out). */
 int eil_parse(const char *buf, size_t len, struct eil_file *out, eil_error_fn err, void *ctx);
+/* Called for each good entry as it is read (ndjson: the file is NDJSON); it takes over
+ * e->path and e->segments. Returns 0, or non-zero when it cannot keep the entry (out of memory:
+ * reported as a problem, the entry freed). */
+typedef int (*eil_entry_fn)(void *ctx, struct eil_entry *e, int ndjson);
+/* The same as eil_parse, entry by entry: the same entries (in order) and problems, but a file of
+ * the usual shape ({"files": [...]} or NDJSON) is never held as one parse tree: memory holds one
+ * entry at a time (imulab import of many files). */
+int eil_parse_each(const char *buf, size_t len, eil_entry_fn each, void *each_ctx, eil_error_fn err, void *ctx);
+/* The same with the JSON form always parsed as one tree: the reference eil_parse_each must agree
+ * with (fuzz_eilabels compares the two). */
+int eil_parse_tree(const char *buf, size_t len, eil_entry_fn each, void *each_ctx, eil_error_fn err, void *ctx);
+/* Is the file's first JSON value an object with "__ndjson": true? */
+int eil_is_ndjson(const char *buf, size_t len);
 void eil_free(struct eil_file *f);
 
 #endif

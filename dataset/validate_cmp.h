@@ -22,7 +22,7 @@ struct val_host_result {
 /* What differs first, in this order: the counts, a feature, a score, the class (val_compare);
  * then the decision logic (VAL_DECISION: set by cmd_validate.c from validate_decide.c's
  * comparison, never returned by val_compare). */
-enum val_difference { VAL_SAME = 0, VAL_COUNTS, VAL_FEATURE, VAL_SCORE, VAL_CLASS, VAL_DECISION };
+enum val_difference { VAL_SAME = 0, VAL_COUNTS, VAL_FEATURE, VAL_SCORE, VAL_CLASS, VAL_DECISION, VAL_ANOMALY };
 
 /* Compare the device's VALIDATE_RESULT with the host's result: every feature's 32 bits, every
  * int8 score, the class index and both counts. Returns VAL_SAME, or the first difference with a

@@ -12,6 +12,7 @@ void vdecide_init(struct vdecide *v, const struct tr_model *m)
     v->cfg.min_interval = (uint32_t)m->dec_min_interval;
     v->stride = (uint32_t)m->stride_len;
     v->windows = v->exact = v->events = 0;
+    v->anomaly_windows = v->anomaly_exact = v->unknown = 0;
     vdecide_recording(v);
 }
 
@@ -31,9 +32,39 @@ uint8_t vdecide_flags(const struct vdecide *v)
 int vdecide_compare(struct vdecide *v, const int8_t *host_scores, const struct proto_validate_result *res,
                     char *why, size_t whylen)
 {
+    return vdecide_compare_ex(v, host_scores, 0, res, why, whylen);
+}
+
+int vdecide_anomaly(struct vdecide *v, const struct tr_model *m, uint32_t host_score,
+                    const struct proto_validate_result *res, int *unknown, char *why, size_t whylen)
+{
+    *unknown = 0;
+    if (m->anom.method == TR_ANOM_NONE) return 1;
+    const uint32_t score = host_score;
+    *unknown = score > m->anom.threshold;
+    v->anomaly_windows++;
+    v->unknown += *unknown;
+    if (!res->has_anomaly) {
+        snprintf(why, whylen, "the device sent no anomaly score (firmware built without the model's anomaly model?)");
+        return -1;
+    }
+    if (res->anomaly != score || res->unknown != *unknown) {
+        snprintf(why, whylen, "anomaly score: device %u%s, host %u%s", res->anomaly, res->unknown ? " (unknown)" : "",
+                 score, *unknown ? " (unknown)" : "");
+        return 0;
+    }
+    v->anomaly_exact++;
+    return 1;
+}
+
+int vdecide_compare_ex(struct vdecide *v, const int8_t *host_scores, int unknown, const struct proto_validate_result *res,
+                       char *why, size_t whylen)
+{
     struct live_event ev;
-    /* the same clock as the device: stride samples per decided window of this recording */
-    uint8_t event = live_decide(&v->d, host_scores, v->decided++ * v->stride, &ev) ? 1 : 0;
+    /* the same clock as the device: stride samples per window of this recording (an unknown
+     * window is not decided) */
+    const uint32_t at = v->decided++ * v->stride;
+    uint8_t event = !unknown && live_decide(&v->d, host_scores, at, &ev) ? 1 : 0;
     uint8_t votes = event ? ev.votes : 0, previous = event ? ev.previous : v->d.current;
     v->windows++;
     v->events += event;

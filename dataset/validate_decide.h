@@ -18,6 +18,8 @@ struct vdecide {
     uint32_t decided;      /* windows decided since the recording started */
     uint32_t stride;       /* samples between windows (the decider's clock) */
     int windows, exact, events;
+    /* the anomaly score (models with an anomaly model): windows compared, equal, unknown */
+    int anomaly_windows, anomaly_exact, unknown;
 };
 
 /* The model's decision logic (model.json "decision"). */
@@ -31,5 +33,16 @@ uint8_t vdecide_flags(const struct vdecide *v);
  * not (what differs goes to why), -1 if the device sent no decision block. */
 int vdecide_compare(struct vdecide *v, const int8_t *host_scores, const struct proto_validate_result *res,
                     char *why, size_t whylen);
+
+/* The same for a window the host's anomaly score marks unknown (unknown 1): the decision logic
+ * ignores it (the device's block repeats the current decision, event 0, votes 0), its clock runs
+ * on. vdecide_compare is this with unknown 0. */
+int vdecide_compare_ex(struct vdecide *v, const int8_t *host_scores, int unknown, const struct proto_validate_result *res,
+                       char *why, size_t whylen);
+/* The host's anomaly score of the window (tr_anomaly_score) against the device's anomaly block:
+ * 1 identical (score and unknown flag) or the model has no anomaly model, 0 not (why says what),
+ * -1 the device sent no anomaly block. *unknown receives the host's verdict. */
+int vdecide_anomaly(struct vdecide *v, const struct tr_model *m, uint32_t host_score,
+                    const struct proto_validate_result *res, int *unknown, char *why, size_t whylen);
 
 #endif

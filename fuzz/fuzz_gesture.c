@@ -49,6 +49,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         imu_gbuf_push(&g, x);
         if (g.n > cap) abort();
     }
+    {
+        uint32_t s0 = 0, l0 = 0;
+        int ev = imu_seg_finish(&st, &s0, &l0); /* the end of the input ends a running segment */
+        if ((ev == IMU_SEG_END || ev == IMU_SEG_DROPPED) && (l0 < 1 || l0 > c.max_len || s0 + l0 != ns)) abort();
+        if (st.active || imu_seg_finish(&st, NULL, NULL) != IMU_SEG_NONE) abort();
+    }
     uint16_t kept = imu_gbuf_finish(&g);
     if (kept > cap || (ns > 0 && kept == 0)) abort();
     if (kept == 0) return 0;

@@ -59,7 +59,8 @@ static void check_frame(const struct proto_decoder *d, const struct proto_frame 
             ASSERT(c.n_classes >= 1 && c.n_classes <= PROTO_MAX_CLASSES && c.class_index < c.n_classes);
             uint8_t re[PROTO_MAX_PAYLOAD];
             ASSERT(proto_classification_pack(&c, re, sizeof re) == f->len);
-            ASSERT(memcmp(re, f->payload, 18) == 0 && memcmp(re + 20, f->payload + 20, c.n_classes) == 0);
+            ASSERT(memcmp(re, f->payload, 19) == 0 && memcmp(re + 20, f->payload + 20, f->len - 20u) == 0);
+            ASSERT(!(c.flags & PROTO_CLS_UNKNOWN) || (c.flags & PROTO_CLS_ANOMALY));
         }
         break;
     }
@@ -77,8 +78,19 @@ static void check_frame(const struct proto_decoder *d, const struct proto_frame 
         struct proto_validate_result r;
         if (proto_validate_result_parse(f->payload, f->len, &r) == 0) {
             size_t base = PROTO_VALIDATE_RESULT_HDR + 4u * (size_t)r.n_features + r.n_classes;
-            ASSERT(r.class_index < r.n_classes && f->len == base + (r.has_decision ? PROTO_VALIDATE_DECISION_LEN : 0));
+            ASSERT(r.class_index < r.n_classes && f->len == base + (r.has_decision ? PROTO_VALIDATE_DECISION_LEN : 0) +
+                                                          (r.has_anomaly ? PROTO_VALIDATE_ANOMALY_LEN : 0));
             ASSERT(!r.has_decision || r.event <= 1);
+            ASSERT(!r.has_anomaly || r.unknown <= 1);
+            if (r.n_features <= PROTO_MAX_VALIDATE_FEATURES) { /* packing it again gives the same bytes */
+                static float ft[PROTO_MAX_VALIDATE_FEATURES];
+                for (unsigned i = 0; i < r.n_features; i++) {
+                    uint32_t bits = proto_validate_feature_bits(&r, i);
+                    memcpy(&ft[i], &bits, 4);
+                }
+                uint8_t re[PROTO_MAX_PAYLOAD];
+                ASSERT(proto_validate_result_pack(&r, ft, re, sizeof re) == f->len && memcmp(re, f->payload, f->len) == 0);
+            }
         }
         break;
     }

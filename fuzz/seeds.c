@@ -77,6 +77,11 @@ int main(int argc, char **argv)
                                       .n_classes = 4, .scores = {-128, -100, 120, -90}};
     n = proto_classification_pack(&c, p, sizeof p);
     put(w, frame(w, PROTO_CLASSIFICATION, p, n));
+    /* CLASSIFICATION with an anomaly score above the threshold (unknown) */
+    c.flags = PROTO_CLS_ANOMALY | PROTO_CLS_UNKNOWN;
+    c.anomaly = 123456;
+    n = proto_classification_pack(&c, p, sizeof p);
+    put(w, frame(w, PROTO_CLASSIFICATION, p, n));
     /* EVENT, and a VALIDATE_RESULT with the decision block */
     struct proto_event e = {.seq = 1, .t_us = 2000, .cls_seq = 3, .class_index = 2, .previous = PROTO_EVENT_UNCERTAIN,
                             .votes = 2};
@@ -86,6 +91,11 @@ int main(int argc, char **argv)
                                        .n_classes = 2, .n_features = 2, .scores = {-5, 7}, .has_decision = true,
                                        .decision = 1, .event = 1, .votes = 3, .previous = 0};
     const float vf[2] = {0.5f, -1.25f};
+    n = proto_validate_result_pack(&vr, vf, p, sizeof p);
+    put(w, frame(w, PROTO_VALIDATE_RESULT, p, n));
+    vr.has_anomaly = true; /* and with the anomaly block */
+    vr.anomaly = 99999;
+    vr.unknown = 1;
     n = proto_validate_result_pack(&vr, vf, p, sizeof p);
     put(w, frame(w, PROTO_VALIDATE_RESULT, p, n));
     /* small messages */

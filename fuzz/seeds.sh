@@ -39,6 +39,9 @@ model)
     "$imulab" --db "$tmp/db" train --out "$tmp/mc" --window-ms 200 --stride-ms 100 --conv 2:3:2,3:3 --hidden 0 \
       --epochs 2 --quiet >/dev/null
     cp "$tmp/mc/model.json" "$out/model_conv.json"
+    # and one with an anomaly model (model.json "anomaly": centroids, weights, offsets)
+    "$imulab" --db "$tmp/db" train --out "$tmp/ma" --epochs 2 --hidden 4 --anomaly gauss --anomaly-k 2 --quiet >/dev/null
+    cp "$tmp/ma/model.json" "$out/model-anomaly.json"
     ;;
 *)
     echo "seeds.sh: unknown kind $kind" >&2

@@ -1,5 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* imu_features.c -- see imu_features.h. Portable C for the host and the Cortex-M4F; no libm, no allocation. */
+/* imu_features.c -- see imu_features.h. Portable C for the host and the Cortex-M4F; no libm, no allocation.
+ *
+ * Speed (issue 15): the default models use 16-point frames, so those have their own path
+ * (frame16): windowing, the 8-point complex transform and the real split step of one frame in
+ * registers, with exactly the operations of the general radix-2 path (cfft + real_power) in the
+ * same order, so every feature keeps its bits (tests/trainer/test_features_frozen.c compares with
+ * a frozen copy of the code before this path). The per-bin maximum is taken of |X|^2 before the
+ * scaling by 1/(4n): that factor is a power of two and rounding is monotonic, so
+ * max(fl(p q)) = fl(max(p) q). The firmware, which knows its model's frame length at compile time
+ * (IMU_FEAT_COS_LEN), compiles only the path it uses. */
 #include "imu_features.h"
 
 #include <string.h>
@@ -41,6 +50,16 @@ extern const float IMU_FEAT_COS_TABLE[IMU_FEAT_COS_LEN];
 #else
 #define COS128(i) cos128[(i) & 127u]
 float imu_features_cos128(unsigned i) { return cos128[i & 127u]; }
+#endif
+
+/* Which frame paths are compiled: the host has both; the firmware only its model's
+ * (IMU_FEAT_COS_LEN: the model's frame length, 0 for a model without the spectral group). */
+#ifndef IMU_FEAT_COS_LEN
+#define FEAT_PATH16 1
+#define FEAT_PATH_ANY 1
+#else
+#define FEAT_PATH16 (IMU_FEAT_COS_LEN == 16)
+#define FEAT_PATH_ANY (IMU_FEAT_COS_LEN != 16)
 #endif
 
 static inline uint32_t f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
@@ -169,6 +188,96 @@ static void real_power(const float *x, unsigned n, const float *tw, float *pmax)
     }
 }
 
+/* The butterflies of cfft on complex points held in variables: twiddle 1, twiddle -i, and w. */
+#define BF1(ar, ai, br, bi) do { const float tr_ = (br), ti_ = (bi); \
+        (br) = (ar) - tr_; (bi) = (ai) - ti_; (ar) = (ar) + tr_; (ai) = (ai) + ti_; } while (0)
+#define BFJ(ar, ai, br, bi) do { const float tr_ = (bi), ti_ = -(br); \
+        (br) = (ar) - tr_; (bi) = (ai) - ti_; (ar) = (ar) + tr_; (ai) = (ai) + ti_; } while (0)
+#define BFW(ar, ai, br, bi, wr, wi) do { const float tr_ = (br) * (wr) - (bi) * (wi); \
+        const float ti_ = (br) * (wi) + (bi) * (wr); \
+        (br) = (ar) - tr_; (bi) = (ai) - ti_; (ar) = (ar) + tr_; (ai) = (ai) + ti_; } while (0)
+/* Bins k and 8 - k of a 16-point frame from its complex points k = (a, b) and 8 - k = (c, d),
+ * (wr, wi) the twiddle of bin k, into the running maxima sk and s8k (see frame16). */
+static void pair16(float a, float b, float c, float d, float wr, float wi, float *sk, float *s8k)
+{
+    const float er = a + c, ei = b - d, orr = b + d, oi = c - a;
+    const float t1 = wr * orr - wi * oi, t2 = wr * oi + wi * orr;
+    const float xr = er + t1, xi = ei + t2, xr8 = er - t1, xi8 = t2 - ei;
+    const float p = xr * xr + xi * xi, p8 = xr8 * xr8 + xi8 * xi8;
+    if (p > *sk) *sk = p;
+    if (p8 > *s8k) *s8k = p8;
+}
+
+/* cos(2 pi k / 16) for k = 1, 2, 3: the entries 8, 16 and 24 of cos128 (the same literals) */
+#define C1_16 0.923879504f
+#define C2_16 0.707106769f
+#define C3_16 0.382683426f
+
+/* One 16-point frame (sp: 16 mean-removed samples, win: the frame window): the power of bins
+ * 1..8 times 4n, into the running maxima smax[0..7]. The same operations as the bit-reversed
+ * load, cfft(m = 8) and real_power(n = 16) of the general path; the twiddles are the cos128
+ * entries that path reads (wr = cos, wi = -sin). */
+static void frame16(const float *sp, const float *win, float *smax)
+{
+    /* complex point p holds input pair rev[p] = 0, 4, 2, 6, 1, 5, 3, 7 */
+    float r0 = sp[0] * win[0], i0 = sp[1] * win[1];
+    float r1 = sp[8] * win[8], i1 = sp[9] * win[9];
+    float r2 = sp[4] * win[4], i2 = sp[5] * win[5];
+    float r3 = sp[12] * win[12], i3 = sp[13] * win[13];
+    float r4 = sp[2] * win[2], i4 = sp[3] * win[3];
+    float r5 = sp[10] * win[10], i5 = sp[11] * win[11];
+    float r6 = sp[6] * win[6], i6 = sp[7] * win[7];
+    float r7 = sp[14] * win[14], i7 = sp[15] * win[15];
+    /* len 2 */
+    BF1(r0, i0, r1, i1); BF1(r2, i2, r3, i3); BF1(r4, i4, r5, i5); BF1(r6, i6, r7, i7);
+    /* len 4: k = 0 (1) and k = 1 (-i) */
+    BF1(r0, i0, r2, i2); BFJ(r1, i1, r3, i3); BF1(r4, i4, r6, i6); BFJ(r5, i5, r7, i7);
+    /* len 8: k = 0 (1), k = 2 (-i), k = 1 (t = 16) and k = 3 (t = 48) */
+    BF1(r0, i0, r4, i4); BFJ(r2, i2, r6, i6);
+    BFW(r1, i1, r5, i5, C2_16, -C2_16);
+    BFW(r3, i3, r7, i7, -C2_16, -C2_16);
+    /* the real split. Bins 4 and 8 pair a point with itself: with (a, b) = point 4, real_power's
+     * er = a + a, ei = b - b = 0, or = b + b, oi = a - a = 0 and the twiddle (0, -1) give
+     * xr = er, xi = -or; with point 0 and the twiddle (-1, -0), xr = er - or, xi = 0. */
+    {
+        const float er = r4 + r4, orr = i4 + i4, p = er * er + orr * orr;
+        if (p > smax[3]) smax[3] = p;
+    }
+    {
+        const float er = r0 + r0, orr = i0 + i0, xr = er - orr, p = xr * xr;
+        if (p > smax[7]) smax[7] = p;
+    }
+    /* bins k and 8 - k (k = 1..3) from points k and 8 - k share their sums and products: for
+     * 8 - k the points swap (er and or are the same sums, ei and oi change sign) and the twiddle
+     * is (-wr, wi) (cos128 is symmetric), so xr = er + (wi oi - wr or) = er - t1 and
+     * xi = -ei + (wr oi + wi or) = t2 - ei: the same values as real_power computes (up to the sign
+     * of a zero, which the squares drop). */
+    pair16(r1, i1, r7, i7, C1_16, -C3_16, &smax[0], &smax[6]);
+    pair16(r2, i2, r6, i6, C2_16, -C2_16, &smax[1], &smax[5]);
+    pair16(r3, i3, r5, i5, C3_16, -C1_16, &smax[2], &smax[4]);
+}
+
+/* The spectral group of one axis (sig: the mean-removed signal of n samples) for 16-point frames:
+ * the log10 of the maximum power per bin, written to o[0..7]. */
+static void spectral16(const struct imu_feat_config *c, const float *sig, unsigned n, float *frame,
+                       const float *win, float *smax, float *o)
+{
+    for (unsigned k = 0; k < 8; k++) smax[k] = 0.0f;
+    unsigned start = 0;
+    for (; start + 16 <= n; start += 8) {
+        frame16(sig + start, win, smax);
+        if (start + 16 == n) break;
+    }
+    if (start + 16 > n) { /* the last frame runs past the window: zero padding */
+        for (unsigned j = 0; j < 16; j++) frame[j] = start + j < n ? sig[start + j] : 0.0f;
+        frame16(frame, win, smax);
+    }
+    for (unsigned k = 0; k < 8; k++) {
+        const float p = smax[k] * (0.25f / 16.0f);
+        *o++ = imu_log10f(p > c->log_floor ? p : c->log_floor);
+    }
+}
+
 int imu_features(const struct imu_feat_config *c, const int16_t *x, const float *scale,
                  float *work, float *out)
 {
@@ -188,6 +297,9 @@ int imu_features(const struct imu_feat_config *c, const int16_t *x, const float 
         const unsigned hs = 128u / nf;
         for (unsigned i = 0; i < nf; i++)
             win[i] = (c->flags & IMU_FEAT_HANN) ? 0.5f - 0.5f * COS128(i * hs) : 1.0f;
+    }
+    if (FEAT_PATH_ANY && nf && !(FEAT_PATH16 && nf == 16)) { /* the general path's tables */
+        const unsigned hs = 128u / nf;
         for (unsigned k = 1; k <= m; k++) {
             unsigned t = k * hs;
             tw[2 * k - 2] = COS128(t);
@@ -204,19 +316,26 @@ int imu_features(const struct imu_feat_config *c, const int16_t *x, const float 
     }
     for (unsigned ax = 0; ax < na; ax++) {
         const float sc = scale[ax];
-        for (unsigned t = 0; t < n; t++) sig[t] = (float)x[t * na + ax] * sc;
+        /* scaling and the sum in one pass; a filter changes the signal, and the sum is redone */
+        float sum = 0;
+        const int16_t *xp = x + ax;
+        for (unsigned t = 0; t < n; t++, xp += na) {
+            const float v = (float)*xp * sc;
+            sig[t] = v;
+            sum += v;
+        }
         for (unsigned s = 0; s < c->n_sections; s++) {
             const float *q = c->sos[s];
             float x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+            sum = 0;
             for (unsigned t = 0; t < n; t++) {
                 float x0 = sig[t];
                 float y0 = q[0] * x0 + q[1] * x1 + q[2] * x2 - q[3] * y1 - q[4] * y2;
                 x2 = x1; x1 = x0; y2 = y1; y1 = y0;
                 sig[t] = y0;
+                sum += y0;
             }
         }
-        float sum = 0;
-        for (unsigned t = 0; t < n; t++) sum += sig[t];
         const float mean = sum / (float)n;
         /* from here on sig holds the mean-removed signal */
         float m2 = 0, m3 = 0, m4 = 0;
@@ -238,7 +357,10 @@ int imu_features(const struct imu_feat_config *c, const int16_t *x, const float 
                 *o++ = 0.0f;
             }
         }
-        if (nf) {
+        if (FEAT_PATH16 && nf == 16) {
+            spectral16(c, sig, n, frame, win, pmax, o);
+            o += 8;
+        } else if (FEAT_PATH_ANY && nf) {
             const unsigned hop = nf / 2;
             for (unsigned k = 0; k < m; k++) pmax[k] = 0.0f;
             for (unsigned start = 0;; start += hop) {

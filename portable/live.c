@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "proto.h"
 #include "synth.h"
 
 int live_cfg_check(const struct live_cfg *cfg)
@@ -116,6 +115,14 @@ bool live_next(struct live *l)
         }
     }
     return false;
+}
+
+const int16_t *live_next_sample(struct live *l)
+{
+    if (l->pend_next >= l->n_pend)
+        return NULL;
+    l->n_out++;
+    return l->pend[l->pend_next++];
 }
 
 /* Swap rows a and b of the window. */
@@ -243,14 +250,14 @@ bool live_decide(struct live_decider *d, const int8_t *scores, uint32_t at, stru
 void live_validate_init(struct live_validate_decider *v)
 {
     memset(v, 0, sizeof *v);
-    v->last_seq = 0xFFu;
+    v->last_seq = -1;
 }
 
-bool live_validate_decide(struct live_validate_decider *v, const struct live_decision_cfg *cfg, uint8_t flags,
-                          const int8_t *scores, uint32_t stride, struct live_event *ev)
+bool live_validate_decide(struct live_validate_decider *v, const struct live_decision_cfg *cfg, bool reset, int seq,
+                          const int8_t *scores, uint32_t stride, bool unknown, struct live_event *ev)
 {
-    uint8_t seq = (flags & PROTO_VALIDATE_SEQ) ? (uint8_t)(flags >> PROTO_VALIDATE_SEQ_SHIFT) : 0xFFu;
-    if (seq != 0xFFu && seq == v->last_seq) { /* decided already, its answer lost: take it back */
+    assert(seq >= -1 && seq < 0xFF);
+    if (seq >= 0 && seq == v->last_seq) { /* decided already, its answer lost: take it back */
         v->d = v->before;
         v->decided = v->decided_before;
     }
@@ -258,9 +265,10 @@ bool live_validate_decide(struct live_validate_decider *v, const struct live_dec
     v->decided_before = v->decided;
     v->last_seq = seq;
     /* afresh at a recording's first window, or when no window started it (a host's mistake) */
-    if ((flags & PROTO_VALIDATE_DECIDE_RESET) || v->d.cfg.n_classes != cfg->n_classes) {
+    if (reset || v->d.cfg.n_classes != cfg->n_classes) {
         live_decider_init(&v->d, cfg);
         v->decided = 0;
     }
-    return live_decide(&v->d, scores, v->decided++ * stride, ev);
+    const uint32_t at = v->decided++ * stride;
+    return !unknown && live_decide(&v->d, scores, at, ev);
 }

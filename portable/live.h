@@ -13,7 +13,8 @@
  *                       (output j sits at input position j * in_hz / out_hz; equal rates pass through)
  *   3. window ring      the last window_len converted samples; every stride_len samples a window is
  *                       due. live_window() rotates the ring in place into time order (oldest first).
- *   [a gesture segmenter slots in here: it would decide in live_next() which due windows go on]
+ *   [gesture mode: live_next_sample() instead of the ring -- every converted sample goes to the
+ *    motion segmenter and gesture buffer of portable/segment.c]
  *   4. scaling          live_scales(): physical units per LSB of each model axis, from the sensor's
  *                       ranges (live_sensor_scales) -- the scale imu_features() multiplies by
  *   5. decision logic   live_decide(): a confidence threshold (the margin between the two best int8
@@ -94,6 +95,10 @@ void live_put(struct live *l, const int16_t *sensor_sample);
 /* Move converted samples into the window; true when a window is due (classify live_window(),
  * then call live_next() again for the rest). */
 bool live_next(struct live *l);
+/* Gesture mode: the next converted sample (n_axes values), or NULL when none is left; every one
+ * comes out, the first after a restart included (the window ring is not used: the caller's
+ * segmenter and gesture buffer take the samples one by one). Valid until the next live_put(). */
+const int16_t *live_next_sample(struct live *l);
 /* The window in time order (rotated in place; the ring goes on from there). */
 const int16_t *live_window(struct live *l);
 /* Physical units per LSB of each model axis from the sensor's per-axis scales. */
@@ -119,13 +124,15 @@ bool live_decide(struct live_decider *d, const int8_t *scores, uint32_t at, stru
 struct live_validate_decider {
     struct live_decider d, before; /* now, and before the last window decided */
     uint32_t decided, decided_before;
-    uint8_t last_seq;              /* number of the last window decided, 0xFF none */
+    int last_seq;                  /* number of the last window decided, -1 none */
 };
 void live_validate_init(struct live_validate_decider *v);
-/* Decide one validation window with chunk flags `flags` (DECIDE_RESET: afresh, with cfg; SEQ:
- * its number); true (and *ev) when the decision changed. v->d.current is the decision after. */
-bool live_validate_decide(struct live_validate_decider *v, const struct live_decision_cfg *cfg, uint8_t flags,
-                          const int8_t *scores, uint32_t stride, struct live_event *ev);
+/* Decide one validation window (reset: afresh with cfg, a recording's first window, the chunk flag
+ * PROTO_VALIDATE_DECIDE_RESET; seq: its number 0..254, the flag PROTO_VALIDATE_SEQ, or -1 without);
+ * true (and *ev) when the decision changed. v->d.current is the decision after. An
+ * unknown window (the anomaly score over its threshold) is not decided, but the clock runs on. */
+bool live_validate_decide(struct live_validate_decider *v, const struct live_decision_cfg *cfg, bool reset, int seq,
+                          const int8_t *scores, uint32_t stride, bool unknown, struct live_event *ev);
 /* Convenience: the decision step of the live path at its current sample count. */
 static inline bool live_decide_now(struct live *l, const int8_t *scores, struct live_event *ev) {
     return live_decide(&l->dec, scores, l->n_out, ev);

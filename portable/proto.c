@@ -306,7 +306,8 @@ int proto_samples_parse(const uint8_t *p, size_t len, struct proto_samples *s)
 /* Pack CLASSIFICATION; returns payload length, 0 if it does not fit. */
 size_t proto_classification_pack(const struct proto_classification *c, uint8_t *out, size_t cap)
 {
-    size_t len = PROTO_CLASSIFICATION_HDR + c->n_classes;
+    const bool anom = (c->flags & PROTO_CLS_ANOMALY) != 0;
+    size_t len = PROTO_CLASSIFICATION_HDR + c->n_classes + (anom ? PROTO_ANOMALY_LEN : 0u);
     if (c->n_classes > PROTO_MAX_CLASSES || cap < len)
         return 0;
     proto_put_u32(out, c->seq);
@@ -314,10 +315,12 @@ size_t proto_classification_pack(const struct proto_classification *c, uint8_t *
     proto_put_u32(out + 12, c->instructions);
     out[16] = c->class_index;
     out[17] = c->n_classes;
-    out[18] = 0;
+    out[18] = anom ? c->flags & (PROTO_CLS_ANOMALY | PROTO_CLS_UNKNOWN) : 0;
     out[19] = 0;
     for (unsigned i = 0; i < c->n_classes; i++)
         out[PROTO_CLASSIFICATION_HDR + i] = (uint8_t)c->scores[i];
+    if (anom)
+        proto_put_u32(out + PROTO_CLASSIFICATION_HDR + c->n_classes, c->anomaly);
     return len;
 }
 
@@ -331,12 +334,20 @@ int proto_classification_parse(const uint8_t *p, size_t len, struct proto_classi
     c->instructions = proto_get_u32(p + 12);
     c->class_index = p[16];
     c->n_classes = p[17];
+    c->flags = p[18];
+    c->anomaly = 0;
     if (c->n_classes == 0 || c->n_classes > PROTO_MAX_CLASSES || c->class_index >= c->n_classes)
         return -1;
-    if (len != PROTO_CLASSIFICATION_HDR + (size_t)c->n_classes)
+    /* flags: only the known bits, UNKNOWN only with ANOMALY */
+    if ((c->flags & ~(PROTO_CLS_ANOMALY | PROTO_CLS_UNKNOWN)) || c->flags == PROTO_CLS_UNKNOWN)
+        return -1;
+    const size_t extra = (c->flags & PROTO_CLS_ANOMALY) ? PROTO_ANOMALY_LEN : 0u;
+    if (len != PROTO_CLASSIFICATION_HDR + (size_t)c->n_classes + extra)
         return -1;
     for (unsigned i = 0; i < c->n_classes; i++)
         c->scores[i] = (int8_t)p[PROTO_CLASSIFICATION_HDR + i];
+    if (extra)
+        c->anomaly = proto_get_u32(p + PROTO_CLASSIFICATION_HDR + c->n_classes);
     return 0;
 }
 
@@ -454,6 +465,13 @@ size_t proto_validate_result_pack(const struct proto_validate_result *r, const f
         q[3] = r->previous;
         len += PROTO_VALIDATE_DECISION_LEN;
     }
+    if (r->has_anomaly) {
+        if (cap < len + PROTO_VALIDATE_ANOMALY_LEN)
+            return 0;
+        proto_put_u32(out + len, r->anomaly);
+        out[len + 4] = r->unknown;
+        len += PROTO_VALIDATE_ANOMALY_LEN;
+    }
     return len;
 }
 
@@ -470,12 +488,26 @@ int proto_validate_result_parse(const uint8_t *p, size_t len, struct proto_valid
     if (r->n_classes == 0 || r->n_classes > PROTO_MAX_CLASSES || r->class_index >= r->n_classes)
         return -1;
     size_t base = PROTO_VALIDATE_RESULT_HDR + 4u * (size_t)r->n_features + r->n_classes;
-    if (len != base && len != base + PROTO_VALIDATE_DECISION_LEN)
+    if (len < base)
+        return -1;
+    const size_t extra = len - base;
+    if (extra != 0 && extra != PROTO_VALIDATE_DECISION_LEN && extra != PROTO_VALIDATE_ANOMALY_LEN &&
+        extra != PROTO_VALIDATE_DECISION_LEN + PROTO_VALIDATE_ANOMALY_LEN)
         return -1;
     r->features = p + PROTO_VALIDATE_RESULT_HDR;
     for (unsigned i = 0; i < r->n_classes; i++)
         r->scores[i] = (int8_t)p[PROTO_VALIDATE_RESULT_HDR + 4u * r->n_features + i];
-    r->has_decision = len != base;
+    r->has_decision = extra == PROTO_VALIDATE_DECISION_LEN || extra == PROTO_VALIDATE_DECISION_LEN + PROTO_VALIDATE_ANOMALY_LEN;
+    r->has_anomaly = extra >= PROTO_VALIDATE_ANOMALY_LEN;
+    r->anomaly = 0;
+    r->unknown = 0;
+    if (r->has_anomaly) {
+        const uint8_t *a = p + len - PROTO_VALIDATE_ANOMALY_LEN;
+        r->anomaly = proto_get_u32(a);
+        r->unknown = a[4];
+        if (r->unknown > 1)
+            return -1;
+    }
     r->decision = r->event = r->votes = r->previous = 0;
     if (r->has_decision) {
         const uint8_t *q = p + base;

@@ -193,9 +193,15 @@ static inline int16_t proto_samples_value(const struct proto_samples *s, unsigne
     return (int16_t)proto_get_u16(s->data + 2u * (i * s->n_axes + axis));
 }
 
-/* CLASSIFICATION payload: seq:u32 t_us:u64 instructions:u32 class:u8 n_classes:u8 reserved:u16
- * then int8 scores[n_classes]. instructions is what features + inference cost (0 if unknown). */
+/* CLASSIFICATION payload: seq:u32 t_us:u64 instructions:u32 class:u8 n_classes:u8 flags:u8
+ * reserved:u8 then int8 scores[n_classes]. instructions is what features + inference cost (0 if
+ * unknown). flags (0 from firmware without an anomaly model): PROTO_CLS_ANOMALY -- the anomaly
+ * score anomaly:u32 follows the scores; PROTO_CLS_UNKNOWN -- it is above the model's threshold
+ * (the window is none of the known classes; the decision logic ignored it). */
 #define PROTO_CLASSIFICATION_HDR 20u
+#define PROTO_CLS_ANOMALY 0x01u
+#define PROTO_CLS_UNKNOWN 0x02u
+#define PROTO_ANOMALY_LEN 4u
 struct proto_classification {
     uint32_t seq;
     uint64_t t_us;
@@ -203,6 +209,8 @@ struct proto_classification {
     uint8_t class_index;
     uint8_t n_classes;
     int8_t scores[PROTO_MAX_CLASSES];
+    uint8_t flags;                 /* PROTO_CLS_* */
+    uint32_t anomaly;              /* with PROTO_CLS_ANOMALY */
 };
 size_t proto_classification_pack(const struct proto_classification *c, uint8_t *out, size_t cap);
 int proto_classification_parse(const uint8_t *p, size_t len, struct proto_classification *c);
@@ -264,7 +272,13 @@ enum proto_log_level { PROTO_LOG_DEBUG = 0, PROTO_LOG_INFO = 1, PROTO_LOG_WARN =
  *   decision:u8 event:u8 votes:u8 previous:u8
  * (event 1 when the decision changed: the device would have sent an EVENT); DECIDE_RESET: start
  * that decider afresh first (the first window of a recording). The decider's clock advances by
- * the model's stride per decided window, as on the live path. */
+ * the model's stride per decided window, as on the live path.
+ * Firmware with an anomaly model appends after that (or after the scores without DECIDE)
+ *   anomaly:u32 unknown:u8
+ * (unknown 1 when the score is above the model's threshold: such a window is not decided, the
+ * decision block then repeats the current decision with event 0, votes 0). The lengths base,
+ * base + 4, base + 5 and base + 9 tell the blocks apart. */
+#define PROTO_VALIDATE_ANOMALY_LEN 5u
 #define PROTO_VALIDATE_DECIDE 0x01u
 #define PROTO_VALIDATE_DECIDE_RESET 0x02u
 /* SEQ: the top five bits hold the window's number mod 32 (PROTO_VALIDATE_SEQ_SHIFT). A window
@@ -300,6 +314,9 @@ struct proto_validate_result {
     int8_t scores[PROTO_MAX_CLASSES];
     bool has_decision;             /* the DECIDE block follows the scores */
     uint8_t decision, event, votes, previous;
+    bool has_anomaly;              /* the anomaly block follows (firmware with an anomaly model) */
+    uint32_t anomaly;
+    uint8_t unknown;               /* 0 or 1 */
 };
 /* Pack VALIDATE_RESULT with the given features (r->features is ignored). Returns the length, 0 if
  * cap is too small or the counts are out of range. */

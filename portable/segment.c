@@ -76,6 +76,18 @@ int imu_seg_push(struct imu_seg_state *st, const int16_t *x, uint32_t *start, ui
     return IMU_SEG_NONE;
 }
 
+int imu_seg_finish(struct imu_seg_state *st, uint32_t *start, uint32_t *len)
+{
+    if (!st->active)
+        return IMU_SEG_NONE;
+    const uint32_t l = st->n - st->start;
+    st->active = 0;
+    st->armed = 1;
+    if (start) *start = st->start;
+    if (len) *len = l;
+    return l >= st->cfg->min_len ? IMU_SEG_END : IMU_SEG_DROPPED;
+}
+
 int imu_seg_find(const struct imu_seg_config *cfg, const float *scale, const int16_t *x, uint32_t n,
                  uint32_t *starts, uint32_t *lens, int max)
 {
@@ -88,6 +100,11 @@ int imu_seg_find(const struct imu_seg_config *cfg, const float *scale, const int
             if (found < max) { starts[found] = s0; lens[found] = l; }
             found++;
         }
+    }
+    uint32_t s0, l;
+    if (imu_seg_finish(&st, &s0, &l) == IMU_SEG_END) {
+        if (found < max) { starts[found] = s0; lens[found] = l; }
+        found++;
     }
     return found;
 }

@@ -80,12 +80,19 @@ void imu_seg_init(struct imu_seg_state *st, const struct imu_seg_config *cfg, co
  * (sample indices counted from imu_seg_init). */
 int imu_seg_push(struct imu_seg_state *st, const int16_t *x, uint32_t *start, uint32_t *len);
 
+/* The data ends (a recorded stream, not the live one): a segment still running ends here, as if
+ * quiet had followed -- IMU_SEG_END (at least min_len samples) or IMU_SEG_DROPPED with *start and
+ * *len, or IMU_SEG_NONE when none runs. A recording that stops less than the hold time after its
+ * last gesture otherwise loses that gesture. */
+int imu_seg_finish(struct imu_seg_state *st, uint32_t *start, uint32_t *len);
+
 /* The motion level s after feeding x (updates the baseline and s only, no segments): the host
  * calibrates the onset and offset levels on it. */
 float imu_seg_level(struct imu_seg_state *st, const int16_t *x);
 
-/* Whole-recording helper for the host: the segments of n samples (interleaved), at most max of
- * them written to starts/lens; returns how many there are. */
+/* Whole-recording helper for the host: the segments of n samples (interleaved), the one running
+ * at the end included (imu_seg_finish), at most max of them written to starts/lens; returns how
+ * many there are. */
 int imu_seg_find(const struct imu_seg_config *cfg, const float *scale, const int16_t *x, uint32_t n,
                  uint32_t *starts, uint32_t *lens, int max);
 

@@ -33,6 +33,7 @@ struct store {
     sqlite3_stmt *chunk_insert;
     sqlite3_stmt *progress_update;
     sqlite3_stmt *hash_read, *hash_write;
+    sqlite3_stmt *chunk_read; /* prepared once: train and eval read recordings one by one */
     /* the axes scales of the last recording appended to (they never change) */
     int64_t scale_rec;
     int scale_axes;
@@ -338,6 +339,7 @@ void store_close(struct store *s)
     sqlite3_finalize(s->progress_update);
     sqlite3_finalize(s->hash_read);
     sqlite3_finalize(s->hash_write);
+    sqlite3_finalize(s->chunk_read);
     sqlite3_close(s->db);
     free(s);
 }
@@ -912,23 +914,31 @@ int store_recording_get(struct store *s, int64_t id, struct store_recording *r)
 int store_recording_samples(struct store *s, int64_t id, float **values, int64_t *n_samples)
 {
     struct store_recording r;
-    sqlite3_stmt *st;
     if (store_recording_get(s, id, &r))
         return -1;
+    return store_recording_samples_of(s, &r, values, n_samples);
+}
+
+int store_recording_samples_of(struct store *s, const struct store_recording *r, float **values, int64_t *n_samples)
+{
+    const int64_t id = r->id;
+    if (!s->chunk_read &&
+        sqlite3_prepare_v2(s->db, "SELECT n_samples, data FROM chunks WHERE recording_id=? ORDER BY seq", -1,
+                           &s->chunk_read, NULL) != SQLITE_OK)
+        return fail(s, "chunks read");
+    sqlite3_stmt *st = s->chunk_read;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, id);
     size_t cap = 0, n = 0; /* in samples */
     float *v = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT n_samples, data FROM chunks WHERE recording_id=? ORDER BY seq", -1, &st,
-                           NULL) != SQLITE_OK)
-        return fail(s, "chunks read");
-    sqlite3_bind_int64(st, 1, id);
     int rc;
-    size_t vsize = r.format == STORE_I16 ? 2 : 4, stride = (size_t)r.n_axes;
+    size_t vsize = r->format == STORE_I16 ? 2 : 4, stride = (size_t)r->n_axes;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         size_t cn = (size_t)sqlite3_column_int64(st, 0);
         const uint8_t *blob = sqlite3_column_blob(st, 1);
         size_t bytes = (size_t)sqlite3_column_bytes(st, 1);
         if (bytes != cn * stride * vsize) {
-            sqlite3_finalize(st);
+            sqlite3_reset(st);
             free(v);
             snprintf(s->err, sizeof s->err, "recording %lld: chunk of %zu bytes for %zu samples x %zu axes",
                      (long long)id, bytes, cn, stride);
@@ -936,14 +946,14 @@ int store_recording_samples(struct store *s, int64_t id, float **values, int64_t
         }
         if (n + cn > cap) {
             /* the stored count sizes the array exactly; doubling only if the chunks hold more */
-            size_t ncap = cap ? cap * 2 : (r.sample_count > 0 ? (size_t)r.sample_count : cn);
+            size_t ncap = cap ? cap * 2 : (r->sample_count > 0 ? (size_t)r->sample_count : cn);
             if (ncap == 0)
                 ncap = 1;
             while (ncap < n + cn)
                 ncap *= 2;
             float *nv = realloc(v, ncap * stride * sizeof *v);
             if (!nv) {
-                sqlite3_finalize(st);
+                sqlite3_reset(st);
                 free(v);
                 snprintf(s->err, sizeof s->err, "recording %lld: out of memory", (long long)id);
                 return -1;
@@ -952,21 +962,23 @@ int store_recording_samples(struct store *s, int64_t id, float **values, int64_t
             cap = ncap;
         }
         float *dst = v + n * stride;
-        if (r.format == STORE_I16) {
+        if (r->format == STORE_I16) {
             for (size_t i = 0; i < cn * stride; i++) {
                 int16_t x = (int16_t)(blob[2 * i] | (blob[2 * i + 1] << 8));
-                dst[i] = (float)(x * r.axes[i % stride].scale);
+                dst[i] = (float)(x * r->axes[i % stride].scale);
             }
         } else {
             memcpy(dst, blob, cn * stride * 4);
         }
         n += cn;
     }
-    sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         free(v);
-        return fail(s, "recording %lld samples", (long long)id);
+        fail(s, "recording %lld samples", (long long)id);
+        sqlite3_reset(st);
+        return -1;
     }
+    sqlite3_reset(st);
     if (!v)
         v = malloc(sizeof *v); /* a valid pointer for an empty recording */
     *values = v;

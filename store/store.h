@@ -116,6 +116,10 @@ int store_recording_get(struct store *s, int64_t id, struct store_recording *r);
 /* Read all samples as physical float values (n_samples * n_axes, interleaved) into a
  * malloc'd array owned by the caller. */
 int store_recording_samples(struct store *s, int64_t id, float **values, int64_t *n_samples);
+/* The same for a recording whose description r was already read (store_recording_get or
+ * store_recording_foreach: id, format, axes and their scales, sample_count): one query with a
+ * statement prepared once per store, for readers that go through many recordings. */
+int store_recording_samples_of(struct store *s, const struct store_recording *r, float **values, int64_t *n_samples);
 /* Content hash of a sample block: 64-bit FNV-1a over the little-endian float32 physical
  * values, as 16 hex digits (the same for int16 and float32 storage of the same values). */
 void store_hash_values(const float *values, int64_t n_values, char out[17]);

@@ -3,6 +3,7 @@
 #include "trainer_int.h"
 #include "tr_conv.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ void tr_options_default(struct tr_options *o)
     o->batch = 16;
     o->lr = 0.005f;
     o->l2 = 3e-3f;
-    o->patience = 0;
+    o->patience = 5; /* early stop when the training loss has not improved for 5 epochs */
     o->val_frac = 0.0f;
     o->class_weights = 1;
     o->qat_epochs = -1;
@@ -44,6 +45,10 @@ void tr_options_default(struct tr_options *o)
     o->min_confidence = 0.6f;
     o->smooth_n = 3;
     o->min_interval_ms = 0;
+    o->anomaly = -1;
+    o->anomaly_k = 4;
+    o->anomaly_layer = -1;
+    o->anomaly_far = 0.01f;
 }
 
 int tr_parse_hidden(const char *s, struct tr_options *o)
@@ -99,6 +104,39 @@ int tr_label_index(const struct tr_model *m, const char *label)
     return -1;
 }
 
+void tr_samples_free(struct tr_samples *s)
+{
+    free(s->buf);
+    s->buf = NULL;
+}
+
+const float *tr_recording_values(const struct tr_dataset *ds, int i, struct tr_samples *s, char *err, size_t errlen)
+{
+    assert(i >= 0 && i < ds->n);
+    const struct tr_recording *r = &ds->rec[i];
+    const float *v = r->values;
+    if (!v && r->load && r->n_samples > 0) {
+        int n = -1;
+        if (r->load(r->load_ctx, r->load_id, &s->buf, &n, err, errlen)) return NULL;
+        if (n != r->n_samples) {
+            snprintf(err, errlen, "recording %d (%s) has %d samples, %d were read", i + 1, r->label, r->n_samples, n);
+            return NULL;
+        }
+        v = s->buf;
+    }
+    if (!v && r->n_samples > 0) {
+        snprintf(err, errlen, "recording %d (%s) has no samples loaded", i + 1, r->label);
+        return NULL;
+    }
+    for (long k = 0; k < (long)r->n_samples * r->n_axes; k++)
+        if (!isfinite(v[k])) {
+            snprintf(err, errlen, "recording %d (%s) has NaN or infinite values", i + 1, r->label);
+            return NULL;
+        }
+    static const float none[1];
+    return v ? v : none; /* an empty recording */
+}
+
 int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, size_t errlen)
 {
     if (!ds || ds->n == 0) {
@@ -138,7 +176,7 @@ int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, s
                 return -1;
             }
         }
-        for (long k = 0; k < (long)r->n_samples * r->n_axes; k++)
+        for (long k = 0; r->values && k < (long)r->n_samples * r->n_axes; k++) /* loaded ones: tr_recording_values */
             if (!isfinite(r->values[k])) {
                 snprintf(err, errlen, "recording %d (%s) has NaN or infinite values", i + 1, r->label);
                 return -1;
@@ -285,10 +323,59 @@ static int cmp_flt(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The 10th and 90th percentiles of the motion level (imu_seg_level) of the training samples
+ * (every total/200,000-th), with segmenter configuration c and the model's input scale. */
+static int seg_levels(const struct tr_dataset *ds, const struct tr_model *m, const struct imu_seg_config *c,
+                      float *p10, float *p90, char *err, size_t errlen)
+{
+    *p10 = *p90 = 0;
+    long total = 0;
+    for (int i = 0; i < ds->n; i++)
+        if (ds->rec[i].category == TR_TRAINING) total += ds->rec[i].n_samples;
+    const long keep = total < 200000 ? total : 200000, every = total / (keep ? keep : 1) + 1;
+    float *e = malloc(sizeof(float) * (size_t)(keep + 1));
+    int16_t *q = NULL;
+    struct tr_samples smp = {0};
+    long ne = 0, seen = 0;
+    if (!e) goto oom;
+    for (int i = 0; i < ds->n; i++) {
+        const struct tr_recording *r = &ds->rec[i];
+        if (r->category != TR_TRAINING || r->n_samples < 2) continue;
+        const float *v = tr_recording_values(ds, i, &smp, err, errlen);
+        if (!v) goto fail;
+        int16_t *nq = realloc(q, sizeof(int16_t) * (size_t)r->n_samples * m->n_axes);
+        if (!nq) goto oom;
+        q = nq;
+        tr_quantize_samples(v, r->n_samples, m->n_axes, m->in_scale, q);
+        struct imu_seg_state st;
+        imu_seg_init(&st, c, m->in_scale);
+        for (int t = 0; t < r->n_samples; t++) {
+            float sm = imu_seg_level(&st, q + (size_t)t * m->n_axes);
+            if (t > 0 && seen++ % every == 0 && ne < keep) e[ne++] = sm;
+        }
+    }
+    free(q);
+    tr_samples_free(&smp);
+    if (ne > 0) {
+        qsort(e, (size_t)ne, sizeof(float), cmp_flt);
+        *p10 = e[ne / 10];
+        *p90 = e[(ne * 9) / 10];
+    }
+    free(e);
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory");
+fail:
+    free(e);
+    free(q);
+    tr_samples_free(&smp);
+    return -1;
+}
+
 /* Segmenter levels from the training data: the motion level (imu_seg_level) of every training
  * sample; idle = its 10th percentile, spread = 90th - 10th percentile. */
 static int seg_calibrate(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
-                         char *err, size_t errlen)
+                         struct tr_setup_cache *cache, char *err, size_t errlen)
 {
     struct imu_seg_config *c = &m->seg;
     memset(c, 0, sizeof *c);
@@ -301,36 +388,21 @@ static int seg_calibrate(const struct tr_dataset *ds, const struct tr_options *o
     c->hold = (uint16_t)(h < 1 ? 1 : h > 65535 ? 65535 : h);
     c->max_len = (uint16_t)(mx < 2 ? 2 : mx > 65535 ? 65535 : mx);
     c->min_len = (uint16_t)(mn < 2 ? 2 : mn > c->max_len ? c->max_len : mn);
-    long total = 0;
-    for (int i = 0; i < ds->n; i++)
-        if (ds->rec[i].category == TR_TRAINING) total += ds->rec[i].n_samples;
-    const long keep = total < 200000 ? total : 200000, every = total / (keep ? keep : 1) + 1;
-    float *e = malloc(sizeof(float) * (size_t)(keep + 1));
-    int16_t *q = NULL;
-    long ne = 0, seen = 0;
-    if (!e) goto oom;
-    for (int i = 0; i < ds->n; i++) {
-        const struct tr_recording *r = &ds->rec[i];
-        if (r->category != TR_TRAINING || r->n_samples < 2) continue;
-        int16_t *nq = realloc(q, sizeof(int16_t) * (size_t)r->n_samples * m->n_axes);
-        if (!nq) goto oom;
-        q = nq;
-        tr_quantize_samples(r->values, r->n_samples, m->n_axes, m->in_scale, q);
-        struct imu_seg_state st;
-        imu_seg_init(&st, c, m->in_scale);
-        for (int t = 0; t < r->n_samples; t++) {
-            float sm = imu_seg_level(&st, q + (size_t)t * m->n_axes);
-            if (t > 0 && seen++ % every == 0 && ne < keep) e[ne++] = sm;
+    float p10 = 0, p90 = 0;
+    if (cache && cache->have_levels && memcmp(&cache->seg, c, sizeof *c) == 0 &&
+        memcmp(cache->in_scale, m->in_scale, sizeof cache->in_scale) == 0) {
+        p10 = cache->p10;
+        p90 = cache->p90;
+    } else {
+        if (seg_levels(ds, m, c, &p10, &p90, err, errlen)) return -1;
+        if (cache) {
+            cache->have_levels = 1;
+            cache->seg = *c;
+            memcpy(cache->in_scale, m->in_scale, sizeof cache->in_scale);
+            cache->p10 = p10;
+            cache->p90 = p90;
         }
     }
-    free(q);
-    float p10 = 0, p90 = 0;
-    if (ne > 0) {
-        qsort(e, (size_t)ne, sizeof(float), cmp_flt);
-        p10 = e[ne / 10];
-        p90 = e[(ne * 9) / 10];
-    }
-    free(e);
     float spread = p90 - p10 > 0 ? p90 - p10 : 1e-6f;
     c->idle_init = p10;
     c->on_level = o->seg_on * spread;
@@ -342,11 +414,6 @@ static int seg_calibrate(const struct tr_dataset *ds, const struct tr_options *o
         return -1;
     }
     return 0;
-oom:
-    free(e);
-    free(q);
-    snprintf(err, errlen, "out of memory");
-    return -1;
 }
 
 int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
@@ -357,7 +424,7 @@ int tr_setup_model(const struct tr_dataset *ds, const struct tr_options *o, stru
 
 /* Labels, axes, rate, mode, windows and the feature configuration of a new model (see tr_setup_model_ex). */
 static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, int need_testing,
-                       char *err, size_t errlen)
+                       struct tr_setup_cache *cache, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     if (tr_check_dataset(ds, need_testing, err, errlen)) return -1;
@@ -365,6 +432,7 @@ static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, 
     int n_labels = 0;
     const struct tr_recording *first = NULL;
     double maxabs = 0;
+    struct tr_samples smp = {0};
     for (int i = 0; i < ds->n; i++) {
         const struct tr_recording *r = &ds->rec[i];
         if (r->category != TR_TRAINING) continue;
@@ -372,9 +440,15 @@ static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, 
         int found = 0;
         for (int l = 0; l < n_labels; l++) found |= strcmp(labels[l], r->label) == 0;
         if (!found) labels[n_labels++] = r->label;
+        if (cache && cache->have_maxabs) continue;
+        const float *v = tr_recording_values(ds, i, &smp, err, errlen);
+        if (!v) { tr_samples_free(&smp); return -1; }
         for (long k = 0; k < (long)r->n_samples * r->n_axes; k++)
-            if (fabs(r->values[k]) > maxabs) maxabs = fabs(r->values[k]);
+            if (fabs(v[k]) > maxabs) maxabs = fabs(v[k]);
     }
+    tr_samples_free(&smp);
+    if (cache && cache->have_maxabs) maxabs = cache->maxabs;
+    else if (cache) { cache->maxabs = maxabs; cache->have_maxabs = 1; }
     if (n_labels > 1)
         qsort(labels, (size_t)n_labels, sizeof labels[0], cmp_str);
     m->n_labels = n_labels;
@@ -434,7 +508,7 @@ static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, 
                  o->fft_len, IMU_FEAT_MAX_FFT, IMU_FEAT_MAX_SUB, m->window_len);
         return -1;
     }
-    if (m->mode == TR_MODE_GESTURE && seg_calibrate(ds, o, m, err, errlen)) return -1;
+    if (m->mode == TR_MODE_GESTURE && seg_calibrate(ds, o, m, cache, err, errlen)) return -1;
     m->seed = o->seed;
     return 0;
 }
@@ -443,7 +517,13 @@ static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, 
 int tr_setup_model_ex(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, int need_testing,
                       char *err, size_t errlen)
 {
-    int rc = setup_model(ds, o, m, need_testing, err, errlen);
+    return tr_setup_model_cached(ds, o, m, need_testing, NULL, err, errlen);
+}
+
+int tr_setup_model_cached(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, int need_testing,
+                          struct tr_setup_cache *cache, char *err, size_t errlen)
+{
+    int rc = setup_model(ds, o, m, need_testing, cache, err, errlen);
     if (rc)
         tr_model_free(m);
     return rc;
@@ -571,12 +651,14 @@ int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, i
     int cap = 0;
     const int wl = m->window_len, na = m->n_axes;
     int16_t *win = malloc(sizeof(int16_t) * (size_t)wl * (size_t)na);
+    int16_t *warped = malloc(sizeof(int16_t) * (size_t)wl * (size_t)na);
     float *work = malloc(sizeof(float) * (size_t)imu_features_work_len(&m->feat));
     int16_t *gstore = malloc(sizeof(int16_t) * (size_t)(m->gesture_buf > 0 ? m->gesture_buf : 1) * (size_t)na);
     int copies = aug ? aug->aug_copies : 0;
     uint64_t rng = 0x9e3779b97f4a7c15ull ^ (aug ? aug->seed : 0);
+    struct tr_samples smp = {0};
     int rc = -1;
-    if (!win || !work || !gstore) goto out;
+    if (!win || !warped || !work || !gstore) goto out;
     for (int i = 0; i < ds->n; i++) {
         const struct tr_recording *r = &ds->rec[i];
         if (r->category != category) continue;
@@ -589,8 +671,11 @@ int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, i
             snprintf(err, errlen, "recording %d (%s) has %d axes, the model %d", i + 1, r->label, r->n_axes, na);
             goto out;
         }
+        /* one recording's samples at a time: only its features stay */
+        const float *values = tr_recording_values(ds, i, &smp, err, errlen);
+        if (!values) goto out;
         for (int c = 0; c <= copies; c++) {
-            float *v = (float *)r->values;
+            const float *v = values;
             float *tmp = NULL;
             int shift = 0;
             if (c > 0) {
@@ -601,7 +686,7 @@ int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, i
                 float R[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
                 if (na == 3 && aug->aug_rotate_deg > 0) tr_random_rotation(&rng, aug->aug_rotate_deg, R);
                 for (int t = 0; t < r->n_samples; t++) {
-                    const float *s = r->values + (size_t)t * na;
+                    const float *s = values + (size_t)t * na;
                     float *d = tmp + (size_t)t * na;
                     if (na == 3) {
                         for (int a = 0; a < 3; a++) d[a] = sc * (R[a * 3] * s[0] + R[a * 3 + 1] * s[1] + R[a * 3 + 2] * s[2]);
@@ -639,7 +724,12 @@ int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, i
                     if (st < 0) st = 0;
                 }
                 tr_example_window(m, q, r->n_samples, st, ln, win, gstore);
-                imu_features(&m->feat, win, m->in_scale, work, w->x + (size_t)w->n * m->n_feat);
+                const int16_t *ex = win;
+                if (c > 0 && aug->aug_warp > 0) { /* re-timed: the window or the resampled gesture */
+                    tr_aug_time_warp(win, wl, na, aug->aug_warp, &rng, warped);
+                    ex = warped;
+                }
+                imu_features(&m->feat, ex, m->in_scale, work, w->x + (size_t)w->n * m->n_feat);
                 w->y[w->n] = li;
                 w->rec[w->n] = i;
                 w->start[w->n] = st;
@@ -659,7 +749,9 @@ int tr_make_windows_aug(const struct tr_model *m, const struct tr_dataset *ds, i
     rc = 0;
 out:
     if (rc && err[0] == 0) snprintf(err, errlen, "out of memory");
+    tr_samples_free(&smp);
     free(win);
+    free(warped);
     free(work);
     free(gstore);
     return rc;

@@ -177,12 +177,14 @@ static cJSON *model_json(const struct tr_model *m)
     int hid[TR_MAX_HIDDEN];
     for (int k = 0; k + 1 < m->n_layers && k < TR_MAX_HIDDEN; k++) hid[k] = m->sizes[k + 1];
     tr_cost_predict(m, m->n_layers - 1, hid, &cost);
+    tr_cost_add_model_anomaly(m, &cost);
     cJSON *cst = cJSON_AddObjectToObject(j, "device_cost");
     cJSON_AddNumberToObject(cst, "flash_bytes", cost.flash);
     cJSON_AddNumberToObject(cst, "ram_bytes", cost.ram);
     cJSON_AddNumberToObject(cst, "instructions", cost.instructions);
     cJSON_AddNumberToObject(cst, "instructions_features", cost.instr_features);
     cJSON_AddNumberToObject(cst, "instructions_network", cost.instr_network);
+    if (m->anom.method != TR_ANOM_NONE) cJSON_AddItemToObject(j, "anomaly", tr_anomaly_json(&m->anom));
     if (m->search_json) {
         cJSON *sj = cJSON_Parse(m->search_json);
         if (sj) cJSON_AddItemToObject(t, "search", sj);
@@ -263,6 +265,7 @@ static int write_h(const struct tr_model *m, const char *path)
     fprintf(f, "#define IMU_MODEL_DECISION_MIN_MARGIN %d\n", m->dec_min_margin);
     fprintf(f, "#define IMU_MODEL_DECISION_SMOOTH %d\n", m->dec_smooth_n);
     fprintf(f, "#define IMU_MODEL_DECISION_MIN_INTERVAL %d\n", m->dec_min_interval);
+    tr_anomaly_write_h(f, m);
     if (m->feat.flags & IMU_FEAT_SPECTRAL) /* the FFT's cosines the model uses: a smaller table */
         fprintf(f, "#define IMU_MODEL_COS_LEN %u\nextern const float imu_model_cos[IMU_MODEL_COS_LEN];\n",
                 m->feat.fft_len);
@@ -357,6 +360,7 @@ static int write_c(const struct tr_model *m, const char *path)
             m->conv ? "0" : "in_add",
             flit(m->nn.in_scale, b1), flit(m->nn.out_scale, b2));
     fprintf(f, "    .in_zp = %d, .out_zp = %d,%s\n};\n", m->nn.in_zp, m->nn.out_zp, m->conv ? " .conv = &imu_model_conv," : "");
+    tr_anomaly_write_c(f, m);
     return fclose(f);
 }
 
@@ -700,6 +704,8 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     }
     why = check_why;
     if (tr_model_check(m, check_why, sizeof check_why)) goto bad_checked;
+    why = "bad anomaly model";
+    if (tr_anomaly_from_json(m, cJSON_GetObjectItem(j, "anomaly"), load_field, sizeof load_field)) goto bad;
     why = "hash mismatch (model.json was edited or is corrupt)";
     load_field[0] = 0;
     const cJSON *h = cJSON_GetObjectItem(j, "hash");

@@ -189,6 +189,16 @@ static void dense_bwd_in(int bs, int ni, int no, const float *restrict D, const 
     for (size_t j = 0; j < (size_t)bs * ni; j++) dX[j] = (pre[j] > 0 && pre[j] <= hi) ? dX[j] : 0.0f;
 }
 
+/* One Adam step over n parameters with the L2 penalty l2 (see mlp_kern.h). */
+static void adam_step(size_t n, float *restrict P, const float *restrict G, float *restrict Am,
+                      float *restrict Av, float lr, float b1, float b2, float eps, float l2)
+{
+#ifdef TR_HAVE_AVX2_KERNELS
+    if (kernel_choice == 1) { adam_v8(n, P, G, Am, Av, lr, b1, b2, eps, l2); return; }
+#endif
+    adam_v4(n, P, G, Am, Av, lr, b1, b2, eps, l2);
+}
+
 /* fake quantization of one value: the int8 grid of scale s and zero point zp, clamped */
 static inline float fq(float v, float s, float zp)
 {
@@ -207,7 +217,8 @@ struct net {
     float *Wr[TR_MAX_HIDDEN + 1];           /* [no][ni] copy of the forward weights, k >= 1 */
     float *act[TR_MAX_HIDDEN + 2], *pre[TR_MAX_HIDDEN + 2], *del[TR_MAX_HIDDEN + 2];
     /* data */
-    const float *Z;                         /* normalized features, n x nf */
+    const float *X, *mean, *sd;             /* features n x nf, normalized as rows are used
+                                             * (norm_row): no normalized copy of them all */
     const int *y;
     int nf, nc, *idx, n_tr, *vidx, nv;
     float cw[TR_MAX_LABELS];
@@ -340,6 +351,13 @@ static double net_loss(struct net *t, int bs, const int *rows, float wsum, int *
 
 /* Accuracy and mean loss over rows (no noise); with track, the range of the hidden tensors
  * (after ReLU, before fake quantization) and of the logits goes to t->lo/hi[1..L]. */
+/* Row r of the features, normalized with the model's mean and deviation, into dst. */
+static void norm_row(const struct net *t, int r, float *dst)
+{
+    const float *x = t->X + (size_t)r * t->nf;
+    for (int i = 0; i < t->nf; i++) dst[i] = (x[i] - t->mean[i]) / t->sd[i];
+}
+
 static int net_eval(struct net *t, const int *rows, int n, double *loss, int track)
 {
     const int nf = t->nf, nc = t->nc, L = t->L;
@@ -350,7 +368,7 @@ static int net_eval(struct net *t, const int *rows, int n, double *loss, int tra
     for (int s0 = 0; s0 < n; s0 += t->B) {
         const int bs = n - s0 < t->B ? n - s0 : t->B;
         for (int b = 0; b < bs; b++)
-            memcpy(t->act[0] + (size_t)b * nf, t->Z + (size_t)rows[s0 + b] * nf, sizeof(float) * nf);
+            norm_row(t, rows[s0 + b], t->act[0] + (size_t)b * nf);
         net_forward(t, bs);
         if (track)
             for (int k = 1; k <= L; k++) {
@@ -394,12 +412,10 @@ static void net_epoch(struct net *t, const struct tr_options *o, float lr0, floa
         float wsum = 0;
         for (int b = 0; b < bs; b++) wsum += t->cw[t->y[rows[b]]];
         for (int b = 0; b < bs; b++) {
-            const float *z = t->Z + (size_t)rows[b] * nf;
             float *a0 = t->act[0] + (size_t)b * nf;
+            norm_row(t, rows[b], a0);
             if (o->aug_noise > 0)
-                for (int i = 0; i < nf; i++) a0[i] = z[i] + o->aug_noise * tr_rand_normal(&t->rng);
-            else
-                memcpy(a0, z, sizeof(float) * nf);
+                for (int i = 0; i < nf; i++) a0[i] = a0[i] + o->aug_noise * tr_rand_normal(&t->rng);
         }
         net_forward(t, bs);
         *loss_sum += net_loss(t, bs, rows, wsum, correct);
@@ -408,19 +424,18 @@ static void net_epoch(struct net *t, const struct tr_options *o, float lr0, floa
             float *gW = t->G + t->off[k];
             dense_grad(bs, ni, no, t->act[k], t->del[k + 1], gW, gW + (size_t)ni * no);
             if (k > 0) dense_bwd_in(bs, ni, no, t->del[k + 1], t->Wr[k], t->pre[k], t->qhi[k], t->del[k]);
-            if (o->l2 > 0) {
-                const float l2 = o->l2, *W = t->P + t->off[k];
-                for (size_t j = 0; j < (size_t)ni * no; j++) gW[j] += l2 * W[j];
-            }
         }
         *b1t *= b1;
         *b2t *= b2;
         const float lr = lr0 * sqrtf(1.0f - *b2t) / (1.0f - *b1t);
-#ifdef TR_HAVE_AVX2_KERNELS
-        if (kernel_choice == 1) adam_v8(t->np, t->P, t->G, t->Am, t->Av, lr, b1, b2, eps);
-        else
-#endif
-        adam_v4(t->np, t->P, t->G, t->Am, t->Av, lr, b1, b2, eps);
+        /* per layer: the weights with the L2 penalty, then the biases without */
+        for (int k = 0; k < L; k++) {
+            const size_t nw = (size_t)t->sz[k] * t->sz[k + 1], at = t->off[k];
+            const float l2 = o->l2 > 0 ? o->l2 : 0.0f;
+            adam_step(nw, t->P + at, t->G + at, t->Am + at, t->Av + at, lr, b1, b2, eps, l2);
+            adam_step((size_t)t->sz[k + 1], t->P + at + nw, t->G + at + nw, t->Am + at + nw, t->Av + at + nw,
+                      lr, b1, b2, eps, 0.0f);
+        }
         net_refresh(t);
     }
 }
@@ -489,21 +504,19 @@ int tr_validation_part(const struct tr_windows *tw, const struct tr_options *o, 
     return split_validation(tw, o, n_labels, &rng, is_val);
 }
 
-/* Common set-up of float training and QAT: normalized features, split, class weights. */
+/* Common set-up of float training and QAT: the features (normalized row by row as used), split, class weights. */
 static int net_data(struct net *t, const struct tr_model *m, const struct tr_options *o,
                     const struct tr_windows *tw, float **Zp, char **is_val)
 {
     const int n = tw->n, nf = tw->n_feat;
-    float *Z = malloc(sizeof(float) * (size_t)n * (size_t)nf);
+    *Zp = NULL; /* (rows are normalized as they are used) */
     *is_val = calloc((size_t)n, 1);
     t->idx = malloc(sizeof(int) * (size_t)n);
     t->vidx = malloc(sizeof(int) * (size_t)n);
-    *Zp = Z;
-    if (!Z || !*is_val || !t->idx || !t->vidx) return -1;
-    for (int r = 0; r < n; r++)
-        for (int i = 0; i < nf; i++)
-            Z[(size_t)r * nf + i] = (tw->x[(size_t)r * nf + i] - m->feat_mean[i]) / m->feat_std[i];
-    t->Z = Z;
+    if (!*is_val || !t->idx || !t->vidx) return -1;
+    t->X = tw->x;
+    t->mean = m->feat_mean;
+    t->sd = m->feat_std;
     t->y = tw->y;
     t->nf = nf;
     t->nc = m->n_labels;

@@ -191,18 +191,20 @@ KATTR static void KSUF(dense_grad)(int bs, int ni, int no, const float *restrict
     }
 }
 
-/* One Adam step over all parameters (elementwise: vectorised by the compiler, same bits at
- * every width; sqrt and division are correctly rounded IEEE operations). Subnormal numbers cost
- * about a hundred cycles per operation on x86, and the moments of inactive units decay
- * geometrically into them: gradients below 1e-15 and moments below 1e-30 are flushed to zero
- * here, in plain C (MXCSR's flush-to-zero mode would do it machine-dependently). The gradient
- * is flushed in a pass of its own so that no product is ever formed from a tiny value. */
-KATTR static void KSUF(adam)(size_t np, float *restrict P, float *restrict G, float *restrict Am,
-                             float *restrict Av, float lr, float b1, float b2, float eps)
+/* One Adam step over n parameters, with the L2 penalty l2 * P folded into the gradient (0 for
+ * biases) in the same pass: g = G + l2 P, then the flush and the moments (the same operations
+ * in the same order as adding the penalty in a pass of its own, so the same bits; elementwise:
+ * vectorised by the compiler, same bits at every width; sqrt and division are correctly rounded
+ * IEEE operations). Subnormal numbers cost about a hundred cycles per operation on x86, and the
+ * moments of inactive units decay geometrically into them: gradients below 1e-15 and moments
+ * below 1e-30 are flushed to zero here, in plain C (MXCSR's flush-to-zero mode would do it
+ * machine-dependently); no product is formed from a flushed gradient. */
+KATTR static void KSUF(adam)(size_t np, float *restrict P, const float *restrict G, float *restrict Am,
+                             float *restrict Av, float lr, float b1, float b2, float eps, float l2)
 {
-    for (size_t j = 0; j < np; j++) G[j] = fabsf(G[j]) < 1e-15f ? 0.0f : G[j];
     for (size_t j = 0; j < np; j++) {
-        const float g = G[j];
+        float g = l2 > 0 ? G[j] + l2 * P[j] : G[j];
+        g = fabsf(g) < 1e-15f ? 0.0f : g;
         float am = b1 * Am[j] + (1 - b1) * g, av = b2 * Av[j] + (1 - b2) * (g * g);
         am = fabsf(am) < 1e-30f ? 0.0f : am;
         av = av < 1e-30f ? 0.0f : av;

@@ -12,7 +12,10 @@
  * Candidates. A coordinate search in stages, each varying one group of options around the best
  * configuration so far (search_stages): 1 window length, 2 feature groups with FFT length and raw
  * points, 3 hidden layers (gesture mode: 3b conv front ends, convnet.c, next to the MLP),
- * 4 epochs and L2, 5 augmentation, 6 seeds. Stages 1 and 2 give each
+ * 4 epochs and L2, 5 augmentation, 6 seeds. Stages 1-4 run with
+ * augmentation (2 copies, amplitude +-15%, rotations up to 45 degrees, time shifts) unless the user
+ * gave augmentation options: their scores then say how a configuration holds up on variations of
+ * the training people, and stage 5 keeps the most regular level within noise of the best. Stages 1 and 2 give each
  * input the largest network of a ladder that fits the budget; options the user fixed (pins) are
  * not varied. Every candidate's device cost is predicted (cost.c) before anything is trained:
  * one over budget is recorded as skipped and never fitted, so it can never win.
@@ -192,7 +195,8 @@ static int same_input(const struct tr_options *a, const struct tr_options *b)
     if (!same_conv(a, b)) return 0; /* the features (every raw point) and the set-up's shapes */
     if (aug_a != aug_b) return 0;
     if (aug_a && (a->aug_copies != b->aug_copies || a->aug_scale != b->aug_scale ||
-                  a->aug_rotate_deg != b->aug_rotate_deg || a->aug_shift_ms != b->aug_shift_ms || a->seed != b->seed))
+                  a->aug_rotate_deg != b->aug_rotate_deg || a->aug_shift_ms != b->aug_shift_ms || a->seed != b->seed ||
+                  a->aug_warp != b->aug_warp))
         return 0;
     if (a->mode != b->mode || a->feat_auto != b->feat_auto || a->n_sub != b->n_sub) return 0;
     if (a->mode == TR_MODE_GESTURE &&
@@ -241,6 +245,7 @@ struct ctx {
     int pick;                  /* the current configuration: the last stage's pick */
     int n_train_recs;
     double t0;
+    struct tr_setup_cache setup_cache; /* the training samples are read once for every setup */
 };
 
 static void desc_of(const struct tr_options *o, char *buf, size_t len)
@@ -261,8 +266,8 @@ static void desc_of(const struct tr_options *o, char *buf, size_t len)
     if (o->feat_auto) q += snprintf(feats + q, sizeof feats - (size_t)q, "%sauto", q ? "+" : "");
     char aug[48] = "";
     if (o->aug_copies > 0)
-        snprintf(aug, sizeof aug, " aug %dx(s%.2g,r%.3g,t%d)", o->aug_copies, (double)o->aug_scale,
-                 (double)o->aug_rotate_deg, o->aug_shift_ms);
+        snprintf(aug, sizeof aug, o->aug_warp > 0 ? " aug %dx(s%.2g,r%.3g,t%d,w%.2g)" : " aug %dx(s%.2g,r%.3g,t%d)",
+                 o->aug_copies, (double)o->aug_scale, (double)o->aug_rotate_deg, o->aug_shift_ms, (double)o->aug_warp);
     if (o->n_conv > 0) { /* a conv front end: its layers instead of the feature groups */
         q = snprintf(feats, sizeof feats, "conv");
         for (int i = 0; i < o->n_conv && q < (int)sizeof feats - 16; i++)
@@ -287,7 +292,7 @@ static struct input *get_input(struct ctx *c, const struct tr_options *o, int *i
     struct input *in = &c->in[c->n_in];
     memset(in, 0, sizeof *in);
     in->o = *o;
-    in->setup_ok = tr_setup_model(c->ds, o, &in->setup, in->err, sizeof in->err) == 0;
+    in->setup_ok = tr_setup_model_cached(c->ds, o, &in->setup, 1, &c->setup_cache, in->err, sizeof in->err) == 0;
     *idx = c->n_in++;
     return in;
 }
@@ -334,6 +339,7 @@ static int add_entry(struct ctx *c, const struct tr_options *o, int stage)
     c->evaluated[r->n] = 0;
     if (in->setup_ok) {
         tr_cost_predict(&in->setup, o->n_hidden, o->hidden, &e->cost);
+        tr_cost_add_anomaly(&in->setup, o->n_hidden, o->hidden, o, &e->cost);
         e->n_feat = in->setup.n_feat;
         if (tr_cost_fits(&e->cost, &c->so->budget)) c->entry_input[r->n] = ii;
         else r->n_over_budget++;
@@ -358,6 +364,7 @@ static int fit_ladder(struct ctx *c, struct tr_options *o)
         if (c->so->pins & TR_PIN_HIDDEN) {
             struct tr_cost cost;
             tr_cost_predict(&in->setup, t.n_hidden, t.hidden, &cost);
+            tr_cost_add_anomaly(&in->setup, t.n_hidden, t.hidden, &t, &cost);
             if (tr_cost_fits(&cost, &c->so->budget) || nb == 1) { *o = t; return 0; }
             continue;
         }
@@ -365,6 +372,7 @@ static int fit_ladder(struct ctx *c, struct tr_options *o)
             struct tr_cost cost;
             int n = ladder[l][1] ? 2 : 1;
             tr_cost_predict(&in->setup, n, ladder[l], &cost);
+            tr_cost_add_anomaly(&in->setup, n, ladder[l], &t, &cost);
             if (tr_cost_fits(&cost, &c->so->budget)) {
                 t.n_hidden = n;
                 t.hidden[0] = ladder[l][0];
@@ -485,36 +493,23 @@ static void *worker(void *arg)
 
 static double score_of(const struct tr_search_entry *e) { return 0.5 * (e->cv_float + e->cv_int8); }
 
-/* Train and score every candidate of the list that is within budget and not scored yet. */
-static int evaluate(struct ctx *c, const int *idx, int n)
+/* The training recordings (those with a fold) that have no example in w. */
+static int recordings_without_examples(const struct ctx *c, const struct tr_windows *w)
+{
+    char *seen = calloc((size_t)(c->ds->n ? c->ds->n : 1), 1);
+    if (!seen) return 0;
+    for (int i = 0; i < w->n; i++) seen[w->rec[i]] = 1;
+    int missing = 0;
+    for (int i = 0; i < c->ds->n; i++) missing += c->fold[i] >= 0 && !seen[i];
+    free(seen);
+    return missing;
+}
+
+/* Run c->jobs on the threads and fold their results into the entries (in job order: independent
+ * of the threads). */
+static void run_jobs(struct ctx *c)
 {
     struct tr_search *r = c->res;
-    int todo = 0;
-    for (int i = 0; i < n; i++) {
-        int e = idx[i];
-        if (e < 0 || c->evaluated[e] || c->entry_input[e] < 0) continue;
-        struct input *in = &c->in[c->entry_input[e]];
-        if (compute_windows(c, in)) {
-            c->entry_input[e] = -1; /* cannot be computed (e.g. too few windows): not a candidate */
-            continue;
-        }
-        todo++;
-    }
-    if (!todo) return 0;
-    free(c->jobs);
-    free(c->out);
-    c->jobs = malloc(sizeof *c->jobs * (size_t)todo * (size_t)c->n_folds);
-    c->out = calloc((size_t)todo * (size_t)c->n_folds, sizeof *c->out);
-    if (!c->jobs || !c->out) return -1;
-    c->n_jobs = 0;
-    for (int i = 0; i < n; i++) {
-        int e = idx[i];
-        if (e < 0 || c->evaluated[e] || c->entry_input[e] < 0) continue;
-        int dup = 0;
-        for (int t = 0; t < c->n_jobs; t++) dup |= c->jobs[t].entry == e;
-        if (dup) continue;
-        for (int f = 0; f < c->n_folds; f++) c->jobs[c->n_jobs++] = (struct job){e, f};
-    }
     c->next_job = c->done_jobs = 0;
     int nt = r->threads < c->n_jobs ? r->threads : c->n_jobs;
     pthread_t th[16];
@@ -523,7 +518,6 @@ static int evaluate(struct ctx *c, const int *idx, int n)
         if (pthread_create(&th[started], NULL, worker, c) == 0) started++;
     worker(c);
     for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
-    /* results in job order: independent of the threads */
     for (int t = 0; t < c->n_jobs; t += c->n_folds) {
         int e = c->jobs[t].entry;
         struct tr_search_entry *en = &r->e[e];
@@ -538,6 +532,12 @@ static int evaluate(struct ctx *c, const int *idx, int n)
             s += a; s2 += a * a;
         }
         c->evaluated[e] = 1;
+        /* held-out recordings that gave no example (gesture mode: the segmenter found no gesture
+         * in a long recording) count as one miss each, so that the modes compare on the same
+         * recordings: an idle class whose recordings give no gesture cannot score by absence */
+        const int missing = recordings_without_examples(c, &c->in[c->entry_input[e]].plain);
+        nv += missing;
+        nr += missing;
         if (failed || nv == 0) { en->score = -1; continue; }
         en->cv_float = (double)of / nv;
         en->cv_int8 = (double)o8 / nv;
@@ -546,6 +546,49 @@ static int evaluate(struct ctx *c, const int *idx, int n)
         en->fold_sd = var > 0 ? sqrt(var) : 0;
         en->score = score_of(en);
     }
+}
+
+/* Train and score every candidate of the list that is within budget and not scored yet. The
+ * candidates go input configuration by input configuration: its windows are computed, its
+ * candidates' fits run, and its windows are released unless the current pick uses them (a later
+ * stage computes them again if it needs them), so memory holds the features of one or two inputs
+ * whatever the number of candidates (issue 19: 100 h of data). Every fit depends only on its
+ * input and options: the scores are those of computing every input at once. */
+static int evaluate(struct ctx *c, const int *idx, int n)
+{
+    int *todo = malloc(sizeof(int) * (size_t)(n ? n : 1)), nt = 0;
+    if (!todo) return -1;
+    for (int i = 0; i < n; i++) {
+        int e = idx[i], dup = 0;
+        if (e < 0 || c->evaluated[e] || c->entry_input[e] < 0) continue;
+        for (int t = 0; t < nt; t++) dup |= todo[t] == e;
+        if (!dup) todo[nt++] = e;
+    }
+    free(c->jobs);
+    free(c->out);
+    c->jobs = malloc(sizeof *c->jobs * (size_t)(nt ? nt : 1) * (size_t)c->n_folds);
+    c->out = calloc((size_t)(nt ? nt : 1) * (size_t)c->n_folds, sizeof *c->out);
+    if (!c->jobs || !c->out) { free(todo); return -1; }
+    for (int t = 0; t < nt; t++) {
+        const int ii = c->entry_input[todo[t]];
+        if (ii < 0 || c->evaluated[todo[t]]) continue; /* done with an earlier one of its input */
+        struct input *in = &c->in[ii];
+        int ok = compute_windows(c, in) == 0;
+        c->n_jobs = 0;
+        for (int u = t; u < nt; u++) {
+            const int e = todo[u];
+            if (c->entry_input[e] != ii) continue;
+            if (!ok) { c->entry_input[e] = -1; continue; } /* e.g. too few windows: not a candidate */
+            for (int f = 0; f < c->n_folds; f++) c->jobs[c->n_jobs++] = (struct job){e, f};
+        }
+        if (c->n_jobs) run_jobs(c);
+        if (c->pick < 0 || c->entry_input[c->pick] != ii) {
+            tr_windows_free(&in->plain);
+            tr_windows_free(&in->aug);
+            in->windows_ok = 0;
+        }
+    }
+    free(todo);
     return 0;
 }
 
@@ -615,6 +658,22 @@ static int run_stage(struct ctx *c, const char *what, const int *idx, int n, str
 
 #define MAXC 64
 
+/* The augmentation levels of the search, from the most regular to none: copies of each training
+ * recording scaled by up to +-scale, rotated by up to rot degrees (3 axes) and shifted by up to a
+ * quarter window (gesture mode: each end trimmed by up to that). */
+static const struct aug_level { int copies; float scale, rot; int shift_div; } AUG_LEVELS[] = {
+    {4, 0.15f, 45, 4}, {2, 0.15f, 45, 4}, {2, 0.1f, 10, 0}, {0, 0, 0, 0}};
+#define AUG_SEARCH_START 1 /* the level stages 1-4 run with */
+
+static void set_aug(const struct ctx *c, struct tr_options *o, int level)
+{
+    const struct aug_level *a = &AUG_LEVELS[level];
+    o->aug_copies = a->copies;
+    o->aug_scale = a->scale;
+    o->aug_rotate_deg = c->ds->rec[0].n_axes == 3 ? a->rot : 0;
+    o->aug_shift_ms = a->shift_div ? o->window_ms / a->shift_div : 0;
+}
+
 static int search_stages(struct ctx *c, const struct tr_options *base)
 {
     const struct tr_search_options *so = c->so;
@@ -626,18 +685,56 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
     for (int i = 0; i < c->ds->n; i++)
         if (c->ds->rec[i].category == TR_TRAINING) { (void)rate; break; }
 
-    /* the mode: given, or chosen from the recording lengths (tr_setup_model) */
+    /* augmentation from the start (unless given): stages 1-4 compare candidates on fits that saw
+     * varied amplitude, orientation and timing, as new people will bring; stage 5 may drop it */
+    const int aug_search = !(pins & TR_PIN_AUG);
+
+    /* stage 0: the mode, unless given. The recording lengths suggest one (tr_setup_model: the
+     * median training recording against the longest gesture); both modes' starting configurations
+     * are scored, the suggested one first, and the other wins only by more than one standard
+     * error -- recordings of one gesture each that are long, or short clips of an activity, are
+     * not left to the lengths alone. */
     if (cur.mode == TR_MODE_AUTO) {
         int ii;
         struct input *in = get_input(c, &cur, &ii);
         if (!in) return -1;
         if (in->setup_ok) {
-            cur.mode = in->setup.mode;
+            const int prior = in->setup.mode, other = prior == TR_MODE_GESTURE ? TR_MODE_CONTINUOUS : TR_MODE_GESTURE;
+            const double med = tr_median_ms(c->ds, TR_TRAINING);
+            char len_reason[sizeof in->setup.mode_reason]; /* in moves when the cache grows */
+            snprintf(len_reason, sizeof len_reason, "%s", in->setup.mode_reason);
+            c->stage = 0;
+            n = 0;
+            int cand[2] = {-1, -1};
+            for (int k = 0; k < 2; k++) {
+                struct tr_options o = cur;
+                o.mode = k ? other : prior;
+                if (aug_search) set_aug(c, &o, AUG_SEARCH_START);
+                if (fit_ladder(c, &o)) continue;
+                int e = add_entry(c, &o, 0);
+                if (e < 0) return -1;
+                idx[n++] = cand[k] = e;
+            }
+            if (run_stage(c, "mode", idx, n, &cur, 0)) return -1;
+            if (c->pick < 0) cur.mode = prior;
+            const char *name[2] = {"continuous", "gesture"};
+            double sp = cand[0] >= 0 ? c->res->e[cand[0]].score : -1, sq = cand[1] >= 0 ? c->res->e[cand[1]].score : -1;
+            const int chosen = cur.mode == TR_MODE_GESTURE;
+            if (sp >= 0 && sq >= 0)
+                snprintf(c->res->mode_reason, sizeof c->res->mode_reason,
+                         "%s: cross-validation %.4f, %s %.4f (median training recording %.0f ms, suggesting %s)",
+                         name[chosen], chosen == (prior == TR_MODE_GESTURE) ? sp : sq,
+                         name[!chosen], chosen == (prior == TR_MODE_GESTURE) ? sq : sp, med,
+                         name[prior == TR_MODE_GESTURE]);
+            else
+                snprintf(c->res->mode_reason, sizeof c->res->mode_reason, "%s: %s (%s could not be scored)",
+                         name[chosen], len_reason, name[!chosen]);
             if (so->verbose && so->progress_out && !so->progress_bar)
-                fprintf(so->progress_out, "search: mode %s\n", in->setup.mode_reason);
+                fprintf(so->progress_out, "search: mode %s\n", c->res->mode_reason);
         }
     }
     const int gesture = cur.mode == TR_MODE_GESTURE;
+    if (aug_search) set_aug(c, &cur, AUG_SEARCH_START);
 
     /* stage 1: window length and stride (continuous), points per gesture (gesture) */
     c->stage = 1;
@@ -670,6 +767,7 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
                 if (med > 0 && w[i] > med) continue; /* longer than most recordings */
                 o.window_ms = w[i];
                 o.stride_ms = w[i] / 2;
+                if (aug_search) set_aug(c, &o, AUG_SEARCH_START); /* the shift follows the window */
             }
             if (fit_ladder(c, &o)) continue;
             int e = add_entry(c, &o, 1);
@@ -798,20 +896,22 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
         if (run_stage(c, "epochs and L2", idx, n, &cur, 0)) return -1;
     }
 
-    /* stage 5: augmentation */
+    /* stage 5: augmentation. Stages 1-4 ran with AUG_SEARCH_START; the candidates go from the most
+     * regular (the strongest augmentation) to none, and the pick is the first within one standard
+     * error of the best: when cross-validation cannot tell them apart (the usual case once the
+     * folds are all but solved), the one that has seen the most variation of amplitude, device
+     * orientation and timing wins -- the one-standard-error rule with "most regular" for
+     * "simplest". New people hold the device at angles the training people did not: rotations of
+     * up to 45 degrees stand for that. */
     c->stage = 5;
     n = 0;
-    if (c->pick >= 0) idx[n++] = c->pick; /* the current configuration first */
-    if (!(pins & TR_PIN_AUG)) {
-        struct { int copies; float scale, rot; int shift_div; } as[] = {{0, 0, 0, 0}, {2, 0.1f, 10, 0}, {2, 0.15f, 20, 4}};
-        int na = quick ? 2 : 3;
-        for (int i = 0; i < na; i++) {
+    if (aug_search) {
+        const int nl = (int)(sizeof AUG_LEVELS / sizeof AUG_LEVELS[0]);
+        for (int i = 0; i < nl; i++) {
+            if (quick && i != 0 && i != nl - 1 && i != AUG_SEARCH_START) continue;
             struct tr_options o = cur;
-            o.aug_copies = as[i].copies;
-            o.aug_scale = as[i].scale;
-            o.aug_rotate_deg = c->ds->rec[0].n_axes == 3 ? as[i].rot : 0;
-            o.aug_shift_ms = as[i].shift_div ? o.window_ms / as[i].shift_div : 0;
-            int e = add_entry(c, &o, 5);
+            set_aug(c, &o, i);
+            int e = add_entry(c, &o, 5); /* the current configuration is one of them: found again */
             if (e < 0) return -1;
             idx[n++] = e;
         }
@@ -864,7 +964,7 @@ int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, co
     if (res->threads > 16) res->threads = 16;
     tr_fit_kernels_init();
     pthread_mutex_init(&c.lock, NULL);
-    c.total_fits_planned = (so->quick ? 14 : 45) * c.n_folds;
+    c.total_fits_planned = (so->quick ? 16 : 47) * c.n_folds;
     if (so->verbose && so->progress_out && !so->progress_bar)
         fprintf(so->progress_out, "search: %d-fold cross-validation by %s (%d %s), %d threads\n", c.n_folds,
                 res->by_subject ? "subject" : "recording", res->n_groups, res->by_subject ? "groups" : "recordings",
@@ -972,6 +1072,7 @@ static cJSON *entry_json(const struct tr_search_entry *e)
     cJSON_AddNumberToObject(op, "aug_scale", o->aug_scale);
     cJSON_AddNumberToObject(op, "aug_rotate_deg", o->aug_rotate_deg);
     cJSON_AddNumberToObject(op, "aug_shift_ms", o->aug_shift_ms);
+    cJSON_AddNumberToObject(op, "aug_warp", o->aug_warp);
     cJSON_AddNumberToObject(op, "seed", o->seed);
     cJSON *c = cJSON_AddObjectToObject(j, "device_cost");
     cJSON_AddNumberToObject(c, "flash_bytes", e->cost.flash);
@@ -992,6 +1093,7 @@ char *tr_search_json(const struct tr_search *r, int top)
     cJSON_AddNumberToObject(j, "fits", r->n_fits);
     cJSON_AddNumberToObject(j, "threads", r->threads);
     cJSON_AddNumberToObject(j, "seconds", r->seconds);
+    if (r->mode_reason[0]) cJSON_AddStringToObject(j, "mode_reason", r->mode_reason);
     cJSON_AddStringToObject(j, "score", "(cv_accuracy + cv_accuracy_int8) / 2, pooled over the held-out windows");
     int n;
     int *ix = ranking(r, &n);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "../portable/imu_features.h"
+#include "../portable/anomaly.h"
 #include "../portable/nn.h"
 #include "../portable/segment.h"
 
@@ -42,6 +43,16 @@ enum tr_category { TR_TRAINING = 0, TR_TESTING = 1, TR_UNASSIGNED = 2 };
  * TR_MODE_AUTO picks gesture when the median training recording lasts at most gesture_max_ms. */
 enum tr_mode { TR_MODE_AUTO = -1, TR_MODE_CONTINUOUS = 0, TR_MODE_GESTURE = 1 };
 
+/* Samples on demand (train and eval at scale: memory bounded by one recording and the features,
+ * not by the data). A recording whose values are NULL and that has a loader is read when the
+ * trainer needs it, one at a time, from the one thread that calls the trainer (tr_recording_values):
+ * load(load_ctx, load_id, ...) gets in *buf the previous buffer (NULL, or one it returned before,
+ * which it may reuse or free) and leaves there a malloc'd array of the recording's
+ * n_samples * n_axes values, the count it read in *n_samples, and returns 0, or -1 with a
+ * one-line message in err. The recording's n_samples must already hold the count (the trainer
+ * checks the two agree). */
+typedef int (*tr_load_fn)(void *ctx, int64_t id, float **buf, int *n_samples, char *err, size_t errlen);
+
 /* One recording, values in physical units, interleaved (values[t * n_axes + a]). */
 struct tr_recording {
     const char *label;
@@ -56,12 +67,26 @@ struct tr_recording {
      * 0 for float recordings. When all training recordings share it, the model uses it as its
      * input scale, so the host sees exactly the raw values the device sees. */
     double native_scale[TR_MAX_AXES];
+    /* NULL values: read through load (see tr_load_fn) */
+    tr_load_fn load;
+    void *load_ctx;
+    int64_t load_id;
 };
 
 struct tr_dataset {
     int n;
     const struct tr_recording *rec;
 };
+
+/* A buffer for the samples of one recording (tr_recording_values). */
+struct tr_samples {
+    float *buf;
+};
+/* The values of recording i: in memory, or read through ds->load into s (valid until the next
+ * call with s). They are checked finite and of the recording's length; NULL with a message in err
+ * otherwise (or when loading fails). */
+const float *tr_recording_values(const struct tr_dataset *ds, int i, struct tr_samples *s, char *err, size_t errlen);
+void tr_samples_free(struct tr_samples *s);
 
 /* Windows of one category with their feature vectors. */
 struct tr_windows {
@@ -95,7 +120,7 @@ struct tr_options {
     int batch;                  /* 16 */
     float lr;                   /* Adam step, 0.005 */
     float l2;                   /* 3e-3 */
-    int patience;               /* early stopping, epochs without improvement; 0 = off (default) */
+    int patience;               /* early stopping, epochs without improvement (default 5); 0 = off */
     float val_frac;             /* part of the training recordings held out for validation */
     int class_weights;          /* 1 = weight the loss by inverse label frequency */
     float aug_noise;            /* std of gaussian noise added to features (normalized units) */
@@ -131,10 +156,19 @@ struct tr_options {
     float min_confidence;       /* 0.6: below it (softmax of the two best scores) -> uncertain; 0 off */
     int smooth_n;               /* 3: majority over the last N inferences, 1..16 (gesture mode: 1) */
     int min_interval_ms;        /* 0: between two decision events at least */
+    /* anomaly model beside the classifier (trainer/anomaly.c): method -1 (default) the
+     * diagonal Gaussian when it fits the budgets, else none; TR_ANOM_* forces it */
+    int anomaly;
+    int anomaly_k;              /* centroids, 4 */
+    int anomaly_layer;          /* -1 (default): the first hidden layer (the input without one) */
+    float anomaly_far;          /* false-alarm rate the threshold is set for, 0.01 */
     /* output */
     int verbose;                /* progress per epoch to progress_out */
     FILE *progress_out;
     int progress_bar;           /* draw a bar (on a TTY) */
+    /* augmentation, continued */
+    float aug_warp;             /* time warp of the augmented copies' windows or gestures: pace
+                                 * 1 +- aug_warp in 4 pieces (tr_aug_time_warp; 0 = off) */
 };
 
 void tr_options_default(struct tr_options *o);
@@ -153,6 +187,23 @@ struct tr_qlayer {
     int32_t *bias_folded;
     int32_t *mult;
     int8_t *shift;
+};
+
+/* The anomaly model stored beside the classifier (trainer/anomaly.c, portable/anomaly.h):
+ * centroids (and for the diagonal Gaussian, weights) in the network's int8 input space. */
+enum tr_anomaly_method { TR_ANOM_NONE = 0, TR_ANOM_KMEANS = 1, TR_ANOM_GAUSS = 2 };
+struct tr_anomaly_model {
+    int method;                 /* enum tr_anomaly_method; TR_ANOM_NONE: no anomaly model */
+    int layer;                  /* 0: the int8 network input; L: the output of dense layer L-1 */
+    int n_dim, k;               /* dimensions of that vector, centroids */
+    int8_t *centroids;          /* k * n_dim */
+    uint8_t *weights;           /* k * n_dim (TR_ANOM_GAUSS) or NULL */
+    uint32_t *bias;             /* k (TR_ANOM_GAUSS) or NULL */
+    uint32_t threshold;         /* score > threshold: anomaly */
+    float far;                  /* the false-alarm rate the threshold was set for */
+    int cv_windows;             /* held-out training windows the threshold came from */
+    double cv_far;              /* their share above the threshold */
+    struct imu_anomaly view;    /* what portable/anomaly.c scores with */
 };
 
 struct tr_model {
@@ -216,6 +267,7 @@ struct tr_model {
     char *search_json;          /* the automatic configuration (tr_search_json), or NULL */
     struct tr_conv *conv;       /* the conv front end (conv.c), or NULL; the dense layers' input
                                  * (sizes[0]) is then its output channels */
+    struct tr_anomaly_model anom; /* method TR_ANOM_NONE when the model has none */
 };
 
 /* The device's decision parameters from the options and the int8 output scale: a confidence P
@@ -267,6 +319,11 @@ void tr_windows_free(struct tr_windows *w);
 
 /* Train: fills m completely (feature config, float net, int8 net, metrics on testing).
  * Returns 0, or -1 with a one-line message in err. */
+/* Time warp of one window or resampled gesture (n samples of na interleaved int16 axes) into out
+ * (n samples, not overlapping in): a random monotone piecewise-linear re-timing, pace 1 +- amount
+ * (0 <= amount < 1) in 4 pieces, the first and last samples kept (trainer/augment.c). */
+void tr_aug_time_warp(const int16_t *in, int n, int na, float amount, uint64_t *rng, int16_t *out);
+
 int tr_train(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
              char *err, size_t errlen);
 
@@ -348,6 +405,15 @@ void tr_budget_default(struct tr_budget *b);
  * tr_setup_model), with these hidden layers. */
 void tr_cost_predict(const struct tr_model *m, int n_hidden, const int *hidden, struct tr_cost *c);
 double tr_cost_feature_instructions(const struct imu_feat_config *f);
+/* Add the anomaly model the options ask for (o->anomaly not TR_ANOM_NONE; -1 counts as the
+ * default method) to a prediction: its code, centroids (and weights), the score in the result
+ * frames, and the instructions of the score (cost.c). */
+void tr_cost_add_anomaly(const struct tr_model *m, int n_hidden, const int *hidden, const struct tr_options *o,
+                         struct tr_cost *c);
+/* The same for the anomaly model a trained model has (none: nothing added). */
+void tr_cost_add_model_anomaly(const struct tr_model *m, struct tr_cost *c);
+/* The layer the anomaly score uses for these options and hidden layers. */
+int tr_anomaly_layer_for(const struct tr_options *o, int n_hidden);
 /* 1 when the cost is within the budget with the model's safety margins (cost.c). */
 int tr_cost_fits(const struct tr_cost *c, const struct tr_budget *b);
 
@@ -392,6 +458,7 @@ struct tr_search {
     int n_folds, n_groups, by_subject, n_fits, n_over_budget;
     int threads;
     double seconds;
+    char mode_reason[160];      /* how stage 0 chose the mode (empty when it was given) */
 };
 
 /* Fold of each recording of ds (fold[i], -1 for recordings not in training): k folds grouped by
@@ -410,6 +477,39 @@ void tr_search_free(struct tr_search *res);
 char *tr_search_json(const struct tr_search *res, int top);
 /* Print the leaderboard (top entries, best first). */
 void tr_search_print(const struct tr_search *res, int top, FILE *f);
+
+/* ---- anomaly detection (anomaly.c) ---- */
+
+/* Fit an anomaly model on n int8 vectors of d values (no network: anomaly-only use, benchmarks);
+ * the threshold is left 0 (the caller sets it). 0, or -1. */
+int tr_anomaly_fit_vectors(struct tr_anomaly_model *a, const int8_t *X, int n, int d, int method, int k, unsigned seed);
+/* The int8 vector of a feature vector at a layer of the network (0: its quantized input, L: the
+ * output of dense layer L-1): what the anomaly score works on. Returns its length. */
+int tr_anomaly_input(const struct tr_model *m, int layer, const float *f, int8_t *q);
+/* Fit m->anom on the training windows tw (recordings of ds): method with k centroids (k-means
+ * in the int8 space of the network layer `layer`; TR_ANOM_GAUSS adds per-centroid diagonal weights
+ * and offsets, fitted by hard-assignment EM), the threshold the
+ * (1 - far) quantile of the scores of held-out windows (folds folds by recording). 0 or -1. */
+int tr_anomaly_fit(struct tr_model *m, const struct tr_windows *tw, const struct tr_dataset *ds, int method, int layer,
+                   int k, float far, int folds, unsigned seed, char *err, size_t errlen);
+/* The anomaly score of a feature vector (m->anom must be fitted). */
+uint32_t tr_anomaly_score(const struct tr_model *m, const float *f);
+/* Area under the ROC curve of scores of anomalies (pos) against normal windows (neg); ties 1/2. */
+double tr_auc(const uint32_t *neg, int n_neg, const uint32_t *pos, int n_pos);
+/* The view of m->anom for portable/anomaly.c. */
+void tr_anomaly_build(struct tr_anomaly_model *a);
+void tr_anomaly_free(struct tr_anomaly_model *a);
+/* A copy of ds in which the testing recordings whose label no training recording has are
+ * moved out of testing (category TR_UNASSIGNED), so tr_train and tr_make_windows see only known
+ * labels; *copy (free it) holds the recordings. Returns how many were moved, -1 out of memory. */
+int tr_dataset_known(const struct tr_dataset *ds, struct tr_dataset *known, struct tr_recording **copy);
+/* The windows (y = -1) of the recordings of a category whose label is not one of m's: the
+ * anomalies of an evaluation. w->n 0 when there are none. 0 or -1 with a message. */
+int tr_unknown_windows(const struct tr_model *m, const struct tr_dataset *ds, int category, struct tr_windows *w,
+                       char *err, size_t errlen);
+/* Method name ("kmeans", "gauss", "none") and back (-1 unknown). */
+const char *tr_anomaly_method_name(int method);
+int tr_anomaly_method_parse(const char *s);
 
 /* SVG with the training curves and a confusion matrix. */
 int tr_plot_svg(const struct tr_model *m, const int *confusion, const char *path);

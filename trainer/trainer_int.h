@@ -28,6 +28,22 @@ double tr_tan(double x);
 void tr_quantize_multiplier(double M, int32_t *mult, int8_t *shift);
 void tr_range_qparams(double lo, double hi, float *scale, int *zp);
 void tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi);
+/* What setting up a model reads from every training sample and that does not depend on the
+ * options: the largest absolute value, and the segmenter's idle and spread levels for a given
+ * segmenter configuration and input scale. The search and tr_train set up many models from one
+ * dataset and read the samples for these once (issue 19: samples are read on demand). Zero it
+ * before the first use; valid for one dataset whose samples do not change. */
+struct tr_setup_cache {
+    int have_maxabs;
+    double maxabs;
+    int have_levels;
+    struct imu_seg_config seg;
+    float in_scale[TR_MAX_AXES];
+    float p10, p90;
+};
+/* tr_setup_model_ex with a cache (NULL: none). */
+int tr_setup_model_cached(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, int need_testing,
+                          struct tr_setup_cache *cache, char *err, size_t errlen);
 
 /* mlp.c: the validation part of the training windows (is_val[r]); returns its size or -1 */
 /* mlp.c: the training kernels: -1 picks again (AVX2 where the CPU has it, else portable; the
@@ -43,5 +59,15 @@ int tr_validation_part(const struct tr_windows *tw, const struct tr_options *o, 
  * activation ranges for tr_quantize_with to lo/hi[0..n_layers]; m's float weights stay. */
 int tr_fit_qat(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw, int epochs,
                float **Wq, float **Bq, double *lo, double *hi);
+
+/* anomaly.c: the anomaly model in model.json / model.c / model.h and the hash (no-ops for a model
+ * without one, so older models keep their files and hash) */
+struct cJSON;
+uint32_t tr_anomaly_hash(uint32_t h, const struct tr_anomaly_model *a);
+struct cJSON *tr_anomaly_json(const struct tr_anomaly_model *a);
+/* m's network must be loaded (sizes, n_feat); j NULL: no anomaly model. -1 names the field. */
+int tr_anomaly_from_json(struct tr_model *m, const struct cJSON *j, char *field, size_t flen);
+void tr_anomaly_write_h(FILE *f, const struct tr_model *m);
+void tr_anomaly_write_c(FILE *f, const struct tr_model *m);
 
 #endif

@@ -49,6 +49,8 @@ struct classif {
     int scores[TUI_MAX_CLASSES];
     char label[TUI_LABEL_MAX + 1];
     long instructions;
+    bool has_anomaly, unknown; /* firmware with an anomaly model: its score, above the threshold */
+    long anomaly;
     int64_t t_ms; /* when it arrived, to fade out a stale one */
 };
 

@@ -74,6 +74,9 @@ static void ev_classification(struct app *a, const cJSON *o)
         c->scores[c->nscores++] = (int)v->valuedouble;
     jstr(o, "label", c->label, sizeof c->label);
     c->instructions = jlong(o, "instructions", 0);
+    c->has_anomaly = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "anomaly"));
+    c->anomaly = jlong(o, "anomaly", 0);
+    c->unknown = jbool(o, "unknown", false);
     c->active = c->nscores > 0;
     c->t_ms = now_ms();
 }

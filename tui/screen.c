@@ -212,10 +212,17 @@ static void draw_classif(const struct app *a, const struct layout *L)
     vbar(a, L->plot_y - 1, L->cls_x - 1, L->plot_h + 1);
     char buf[16];
     bool stale = now_ms() - c->t_ms > 3000;
-    style_on(a, PAIR_OK, A_BOLD);
-    put_fmt(stdscr, L->plot_y, x, w, a->utf8, "%s %s%s", a->utf8 ? "\u25b6" : ">",
-            model_class_name(a, c->cls, buf, sizeof buf), stale ? " (stale)" : "");
-    style_off(a, PAIR_OK, A_BOLD);
+    if (c->unknown) { /* the anomaly score is above the model's threshold: none of the classes */
+        style_on(a, PAIR_WARN, A_BOLD);
+        put_fmt(stdscr, L->plot_y, x, w, a->utf8, "%s unknown (%ld)%s", a->utf8 ? "\u25b6" : ">", c->anomaly,
+                stale ? " (stale)" : "");
+        style_off(a, PAIR_WARN, A_BOLD);
+    } else {
+        style_on(a, PAIR_OK, A_BOLD);
+        put_fmt(stdscr, L->plot_y, x, w, a->utf8, "%s %s%s", a->utf8 ? "\u25b6" : ">",
+                model_class_name(a, c->cls, buf, sizeof buf), stale ? " (stale)" : "");
+        style_off(a, PAIR_OK, A_BOLD);
+    }
     int barw = w - 14;
     for (int i = 0; i < c->nscores && i < L->plot_h - 1; i++) {
         int v = c->scores[i] + 128; /* int8 score -> 0..255 */

@@ -100,6 +100,10 @@ echo "throughput (capture_feed, no back-off): $n samples in $(printf '%.2f' "$se
     "($gaps gaps, daemon CPU ${cpu_fd}% of one core)"
 awk -v r="$rate2" 'BEGIN { exit !(r >= 500000) }' && echo "  target >= 500000 samples/s: PASS" ||
     echo "  target >= 500000 samples/s: MISS"
+# the daemon's own cost, which the load of the machine does not change much: samples per second of
+# its CPU time (utime + stime in clock ticks, so +-1 tick over the run)
+awk -v n="$n" -v a="$c0" -v b="$c1" -v t="$tick" 'BEGIN { d = (b - a) / t;
+    if (d > 0) printf "daemon capacity (capture_feed run): %.0f samples per CPU-second of imulabd (%d samples in %.2f s of its CPU time, +-%.0f%%)\n", n / d, n, d, 100 / (b - a) }'
 kill -TERM "$DPID" "$FEED" 2>/dev/null
 wait "$DPID" 2>/dev/null
 

@@ -12,11 +12,14 @@
 # are printed as one table row. train uses fixed options (--window-ms 1000 --stride-ms 500
 # --hidden 20,10 --epochs 10) so that every size does the same work per window; `train (defaults)`
 # runs what a user gets without options, at the sizes listed in DEFAULTS_HOURS (default: 1 10).
+# FILES_HOURS (default: every size) lists the sizes at which export and import run (one file per
+# recording: the slowest rows); at the others their rows say "not run".
 set -u
 BIN=${1:?usage: scale.sh BIN_DIR [HOURS...]}
 shift
 HOURS=${*:-1 10 100}
 DEFAULTS_HOURS=${DEFAULTS_HOURS:-1 10}
+FILES_HOURS=${FILES_HOURS:-$HOURS}
 [ -x /usr/bin/time ] || { echo "scale.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
 T=$(mktemp -d /tmp/imulab-scale.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -51,13 +54,21 @@ for h in $HOURS; do
   cp "$db" "$T/split.db"
   row "split" "$BIN/imulab" --db "$T/split.db" split --reassign --by-subject
   rm -f "$T/split.db"*
-  rm -rf "$T/csv" "$T/json"
-  row "export --format csv" "${im[@]}" export --format csv --out "$T/csv"
-  row "export --format ei-json" "${im[@]}" export --format ei-json --out "$T/json"
-  rm -rf "$T/csv"
-  rm -f "$T/imp.db"*
-  row "import (ei-json export)" "$BIN/imulab" --db "$T/imp.db" import "$T/json"
-  rm -rf "$T/json" "$T/imp.db"*
+  files=0
+  for f in $FILES_HOURS; do [ "$f" = "$h" ] && files=1; done
+  if [ $files = 1 ]; then
+    rm -rf "$T/csv" "$T/json"
+    row "export --format csv" "${im[@]}" export --format csv --out "$T/csv"
+    row "export --format ei-json" "${im[@]}" export --format ei-json --out "$T/json"
+    rm -rf "$T/csv"
+    rm -f "$T/imp.db"*
+    row "import (ei-json export)" "$BIN/imulab" --db "$T/imp.db" import "$T/json"
+    rm -rf "$T/json" "$T/imp.db"*
+  else
+    for name in "export --format csv" "export --format ei-json" "import (ei-json export)"; do
+      printf '| %-22s | not run (FILES_HOURS) | |\n' "$name"
+    done
+  fi
   rm -rf "$T/model"
   row "train (fixed options)" "${im[@]}" train --out "$T/model" --window-ms 1000 --stride-ms 500 --hidden 20,10 --epochs 10
   row "eval" "${im[@]}" eval --model "$T/model" --json

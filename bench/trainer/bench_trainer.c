@@ -8,7 +8,10 @@
  * scikit-learn runs on OpenBLAS (Debian's libopenblas0-pthread, chosen for its process only with
  * LD_LIBRARY_PATH=--blas-dir, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; the BLAS it loaded is
  * printed), twice per round: with its default schedule and with imulab's (the same epochs,
- * batch, Adam step and L2 penalty, no early stop).
+ * batch, Adam step and L2 penalty, no early stop). imulab fits twice per round as well: with its
+ * defaults (early stop when the training loss has not improved for --patience epochs, the best
+ * weights kept), compared with scikit-learn's default schedule (its own convergence stop), and
+ * with the fixed schedule (patience 0), compared with scikit-learn on that schedule.
  *
  *   bench_trainer DATASET_DIR [--hidden 20,10 --hidden 64,32 ...] [--seed N] [--repeat N (5)]
  *                 [--python /usr/bin/python3] [--kernels auto|portable|avx2]
@@ -43,10 +46,10 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-struct result {
+struct result { /* [0] default schedules, [1] imulab's fixed schedule on both sides */
     const char *hidden;
-    double t_min, t_med, acc, acc8, q_time;
-    int epochs;
+    double t_min[2], t_med[2], acc[2], acc8[2];
+    int epochs[2];
     double sk_min[2], sk_med[2], sk_acc[2]; /* [0] default schedule, [1] imulab's */
     int sk_it[2];
 };
@@ -110,30 +113,31 @@ int main(int argc, char **argv)
     struct result res[MAX_NETS];
     memset(res, 0, sizeof res);
     if (repeat > 64) repeat = 64;
-    double times[MAX_NETS][64], sk_times[2][MAX_NETS][64];
+    double times[2][MAX_NETS][64], sk_times[2][MAX_NETS][64];
     char blas[512] = "";
     char same[128];
     snprintf(same, sizeof same, "same:%d:%d:%g:%g", o.epochs, o.batch, (double)o.lr, (double)o.l2);
+    const int patience = o.patience;
     /* imulab and scikit-learn alternate, one fit of each network per round */
     for (int rep = 0; rep < repeat; rep++) {
-        for (int k = 0; k < n_nets; k++) {
-            struct tr_options ok = o;
-            struct tr_model mk;
-            if (tr_parse_hidden(nets[k], &ok)) { fprintf(stderr, "bench_trainer: bad --hidden %s\n", nets[k]); return 2; }
-            if (tr_setup_model(&d.ds, &ok, &mk, err, sizeof err)) { fprintf(stderr, "bench_trainer: %s\n", err); return 1; }
-            double t1 = tr_now();
-            if (tr_fit(&mk, &ok, &tw)) { fprintf(stderr, "bench_trainer: fit failed\n"); return 1; }
-            times[k][rep] = tr_now() - t1;
-            if (rep == repeat - 1) {
-                t1 = tr_now();
-                tr_quantize(&mk, &tw);
-                res[k].q_time = tr_now() - t1;
-                res[k].acc = tr_evaluate(&mk, &te, 0, NULL);
-                res[k].acc8 = tr_evaluate(&mk, &te, 1, NULL);
-                res[k].epochs = mk.n_epochs;
+        for (int k = 0; k < n_nets; k++)
+            for (int sch = 0; sch < 2; sch++) {
+                struct tr_options ok = o;
+                struct tr_model mk;
+                ok.patience = sch ? 0 : patience;
+                if (tr_parse_hidden(nets[k], &ok)) { fprintf(stderr, "bench_trainer: bad --hidden %s\n", nets[k]); return 2; }
+                if (tr_setup_model(&d.ds, &ok, &mk, err, sizeof err)) { fprintf(stderr, "bench_trainer: %s\n", err); return 1; }
+                double t1 = tr_now();
+                if (tr_fit(&mk, &ok, &tw)) { fprintf(stderr, "bench_trainer: fit failed\n"); return 1; }
+                times[sch][k][rep] = tr_now() - t1;
+                if (rep == repeat - 1) {
+                    tr_quantize(&mk, &tw);
+                    res[k].acc[sch] = tr_evaluate(&mk, &te, 0, NULL);
+                    res[k].acc8[sch] = tr_evaluate(&mk, &te, 1, NULL);
+                    res[k].epochs[sch] = mk.n_epochs;
+                }
+                tr_model_free(&mk);
             }
-            tr_model_free(&mk);
-        }
         for (int sch = 0; sch < 2; sch++) {
             int len = snprintf(cmd, sizeof cmd,
                                "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_LIBRARY_PATH='%s' '%s' '%s' '%s' '%s' %u 1 '%s'",
@@ -161,11 +165,11 @@ int main(int argc, char **argv)
         }
     }
     for (int k = 0; k < n_nets; k++) {
-        qsort(times[k], (size_t)repeat, sizeof(double), cmp_d);
         res[k].hidden = nets[k];
-        res[k].t_min = times[k][0];
-        res[k].t_med = times[k][repeat / 2];
         for (int sch = 0; sch < 2; sch++) {
+            qsort(times[sch][k], (size_t)repeat, sizeof(double), cmp_d);
+            res[k].t_min[sch] = times[sch][k][0];
+            res[k].t_med[sch] = times[sch][k][repeat / 2];
             qsort(sk_times[sch][k], (size_t)repeat, sizeof(double), cmp_d);
             res[k].sk_min[sch] = sk_times[sch][k][0];
             res[k].sk_med[sch] = sk_times[sch][k][repeat / 2];
@@ -178,19 +182,20 @@ int main(int argc, char **argv)
            dir, tw.n, te.n, m.n_feat, seed, repeat, kernels ? "AVX2" : "portable (4-wide)");
     printf("features (both): %.3f s for %d windows\n", t_feat, tw.n + te.n);
     printf("scikit-learn %s\n", blas);
-    printf("imulab schedule: %d epochs, batch %d, Adam %g, L2 %g (scikit-learn \"same\": %s)\n", o.epochs, o.batch,
-           (double)o.lr, (double)o.l2, same);
-    printf("%-8s | %-26s | %-13s | %-35s | %-35s\n", "hidden", "imulab fit s (min, median)", "imulab acc",
-           "sklearn default: fit s, acc, speed-up", "sklearn same schedule: fit s, acc, speed-up");
+    printf("imulab defaults: up to %d epochs, early stop after %d epochs without a lower training loss, batch %d, "
+           "Adam %g, L2 %g; fixed schedule: %d epochs exactly (scikit-learn \"same\": %s)\n", o.epochs, patience,
+           o.batch, (double)o.lr, (double)o.l2, o.epochs, same);
+    printf("%-8s | %-8s | %-24s | %-13s | %-32s | %s\n", "hidden", "schedule", "imulab fit s (min, median)",
+           "imulab acc", "sklearn fit s (min, median), acc", "speed-up");
     for (int k = 0; k < n_nets; k++) {
         const struct result *r = &res[k];
-        printf("%-8s | %7.4f %7.4f (%2d ep.) | %.4f/%.4f |", r->hidden, r->t_min, r->t_med, r->epochs, r->acc, r->acc8);
         for (int sch = 0; sch < 2; sch++)
-            printf(" %7.4f %7.4f (%3d it.) %.4f %5.1fx |", r->sk_min[sch], r->sk_med[sch], r->sk_it[sch],
-                   r->sk_acc[sch], r->sk_min[sch] / r->t_min);
-        printf("\n");
+            printf("%-8s | %-8s | %7.4f %7.4f (%2d ep.) | %.4f/%.4f | %7.4f %7.4f (%3d it.) %.4f | %5.1fx\n", r->hidden,
+                   sch ? "fixed" : "default", r->t_min[sch], r->t_med[sch], r->epochs[sch], r->acc[sch], r->acc8[sch],
+                   r->sk_min[sch], r->sk_med[sch], r->sk_it[sch], r->sk_acc[sch], r->sk_min[sch] / r->t_min[sch]);
     }
-    printf("(imulab acc: float/int8 test accuracy; speed-up: sklearn min / imulab min)\n");
+    printf("(imulab acc: float/int8 test accuracy; sklearn acc: float; speed-up: sklearn min / imulab min, "
+           "each against the same kind of schedule)\n");
     tr_windows_free(&tw);
     tr_windows_free(&te);
     tr_model_free(&m);

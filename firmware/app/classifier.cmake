@@ -61,7 +61,7 @@ set(CLS_RATE_nucleo-f446re ${_best})
 # Only the FFT cosines the model uses (model.c has them: IMU_MODEL_COS_LEN), instead of 128.
 file(STRINGS ${IMULAB_MODEL}/model.h _cls_cos REGEX "^#define IMU_MODEL_COS_LEN [0-9]+")
 string(REGEX REPLACE ".* ([0-9]+).*" "\\1" _cls_cos "${_cls_cos}")
-math(EXPR _cls_payload "14 + 4 * ${_cls_nf} + ${_cls_nc} + 4") # + the decision block
+math(EXPR _cls_payload "14 + 4 * ${_cls_nf} + ${_cls_nc} + 9") # + the decision and anomaly blocks
 if(_cls_payload LESS 320)
   set(_cls_payload 320)
 endif()
@@ -83,13 +83,16 @@ endforeach()
 add_library(cls_hw OBJECT hw/startup.c hw/time.c hw/uart.c) # hw/libc.c stays out of LTO: GCC emits its calls late
 target_compile_definitions(cls_hw PRIVATE ${CLS_DEFS})
 target_compile_options(cls_hw PRIVATE -flto)
-add_library(cls_fast OBJECT ${PORTABLE_DIR}/conv.c ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${PORTABLE_DIR}/segment.c)
+add_library(cls_fast OBJECT ${PORTABLE_DIR}/anomaly.c ${PORTABLE_DIR}/conv.c ${PORTABLE_DIR}/imu_features.c ${PORTABLE_DIR}/nn.c ${PORTABLE_DIR}/segment.c)
 get_target_property(_cls_opts cls_fast COMPILE_OPTIONS)
 list(REMOVE_ITEM _cls_opts -ffreestanding)
 set_target_properties(cls_fast PROPERTIES COMPILE_OPTIONS "${_cls_opts}")
 target_compile_options(cls_fast PRIVATE -Os -flto)
 if(_cls_cos)
   target_compile_definitions(cls_fast PRIVATE IMU_FEAT_COS_TABLE=imu_model_cos IMU_FEAT_COS_LEN=${_cls_cos}u)
+else()
+  # no spectral group: only the general frame path is compiled (and dropped, unused), not the 16-point one
+  target_compile_definitions(cls_fast PRIVATE IMU_FEAT_COS_LEN=0u)
 endif()
 
 # SysTick ticks per instruction: QEMU -icount shift=0 runs 1 instruction per ns at 168 MHz.
@@ -121,3 +124,6 @@ foreach(board nucleo-f446re qemu)
   endif()
   add_custom_command(TARGET ${name} POST_BUILD ${post} VERBATIM)
 endforeach()
+
+# The other boards (nucleo-l476rg, nucleo-h743zi, disco-f407vg, qemu-mps2-an500): the same image, cloned.
+include(${CMAKE_CURRENT_LIST_DIR}/classifier_boards.cmake)

@@ -45,6 +45,20 @@
 #define IMU_MODEL_DECISION_MIN_INTERVAL 0
 #endif
 
+#ifndef IMU_MODEL_ANOMALY /* models written before anomaly detection */
+#define IMU_MODEL_ANOMALY 0
+#endif
+#if IMU_MODEL_ANOMALY
+/* The anomaly score rides along the network (portable/anomaly.c): a window scoring above the
+ * model's threshold is "unknown": flagged in CLASSIFICATION and VALIDATE_RESULT, and the decision
+ * logic does not see it. */
+#include "anomaly.h"
+static uint32_t anomaly_score;
+#define CLS_UNKNOWN() (anomaly_score > imu_model_anomaly.threshold)
+#else
+#define CLS_UNKNOWN() false
+#endif
+
 #ifndef IMU_MODEL_MODE_GESTURE /* models written before gesture mode */
 #define IMU_MODEL_MODE_GESTURE 0
 #endif
@@ -79,8 +93,8 @@ static struct app app;
  * afterwards). */
 static int16_t win[WL][NA];
 #if IMU_MODEL_MODE_GESTURE
-/* Gesture mode: the live path runs with a 2-sample window and stride 1 (every converted sample
- * comes out of live_next()); each sample goes to the motion segmenter, and while a gesture runs
+/* Gesture mode: the live path only converts the rate (live_next_sample() gives every converted
+ * sample, the first after a restart included; its 2-row window ring stays unused); each sample goes to the motion segmenter, and while a gesture runs
  * into the gesture buffer; at its end the buffer is resampled into win[] (WL points) and
  * classified: one CLASSIFICATION per gesture. Validation pushes its chunks through the same
  * buffer. */
@@ -154,7 +168,11 @@ static int classify(const float *scale, const int8_t **y, uint32_t *insn)
 #endif
     imu_features(&imu_model_features, &win[0][0], scale, feat_work, feat);
     imu_nn_quantize_input(&imu_model_nn, feat, nn_a);
+#if IMU_MODEL_ANOMALY
+    const int8_t *out = imu_anomaly_run(&imu_model_nn, &imu_model_anomaly, nn_a, nn_b, &anomaly_score);
+#else
     const int8_t *out = imu_nn_run(&imu_model_nn, nn_a, nn_b);
+#endif
     int cls = imu_nn_argmax(out, IMU_MODEL_N_CLASSES);
     uint32_t v1 = SYST_CVR;
     unmask_time(m);
@@ -243,11 +261,22 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     r.n_classes = IMU_MODEL_N_CLASSES;
     r.n_features = IMU_MODEL_N_FEATURES;
     memcpy(r.scores, y, IMU_MODEL_N_CLASSES);
-    /* the decision logic over consecutive windows of a recording, as the live path runs it */
+#if IMU_MODEL_ANOMALY
+    r.has_anomaly = true;
+    r.anomaly = anomaly_score;
+    r.unknown = CLS_UNKNOWN();
+#else
+    r.has_anomaly = false;
+#endif
+    /* the decision logic over consecutive windows of a recording, as the live path runs it
+     * (an unknown window is not decided; the clock runs on) */
     r.has_decision = (v_flags & PROTO_VALIDATE_DECIDE) != 0;
     if (r.has_decision) {
         struct live_event ev;
-        r.event = live_validate_decide(&v_dec, &live_cfg.decision, v_flags, r.scores, IMU_MODEL_STRIDE_LEN, &ev);
+        /* an unknown window (anomaly score over the threshold) is not decided; the clock runs on */
+        const int seq = (v_flags & PROTO_VALIDATE_SEQ) ? (int)(v_flags >> PROTO_VALIDATE_SEQ_SHIFT) : -1;
+        r.event = live_validate_decide(&v_dec, &live_cfg.decision, (v_flags & PROTO_VALIDATE_DECIDE_RESET) != 0, seq,
+                                       r.scores, IMU_MODEL_STRIDE_LEN, CLS_UNKNOWN(), &ev);
         r.decision = v_dec.d.current;
         r.votes = r.event ? ev.votes : 0;
         r.previous = r.event ? ev.previous : v_dec.d.current;
@@ -305,11 +334,17 @@ static void live_run(uint64_t t_us)
     c.class_index = (uint8_t)classify(scale, &y, &c.instructions);
     c.n_classes = IMU_MODEL_N_CLASSES;
     memcpy(c.scores, y, IMU_MODEL_N_CLASSES);
+#if IMU_MODEL_ANOMALY
+    c.flags = (uint8_t)(PROTO_CLS_ANOMALY | (CLS_UNKNOWN() ? PROTO_CLS_UNKNOWN : 0u));
+    c.anomaly = anomaly_score;
+#else
+    c.flags = 0;
+#endif
     size_t n = proto_classification_pack(&c, link_payload(&app.link), LINK_MAX_PAYLOAD);
     if (n)
         link_send(&app.link, PROTO_CLASSIFICATION, NULL, n);
     struct live_event ev;
-    if (!live_decide_now(&live, c.scores, &ev))
+    if (CLS_UNKNOWN() || !live_decide_now(&live, c.scores, &ev)) /* the decision logic ignores unknowns */
         return;
     struct proto_event e = { .seq = event_seq++, .t_us = t_us, .cls_seq = c.seq,
                              .class_index = ev.class_index, .previous = ev.previous, .votes = ev.votes };
@@ -367,8 +402,9 @@ static void live_feed(void)
         }
         live_put(&live, s->v);
 #if IMU_MODEL_MODE_GESTURE
-        while (live_next(&live))
-            gesture_sample(live_window(&live) + NA, s->t_us); /* the newest of the 2 rows */
+        const int16_t *x;
+        while ((x = live_next_sample(&live)) != NULL) /* every sample, the first after a restart too */
+            gesture_sample(x, s->t_us);
 #else
         while (live_next(&live))
             live_run(s->t_us);

@@ -39,6 +39,13 @@
 #define SCB_BFAR REG32(0xE000ED38u)
 #define SCB_CPACR REG32(0xE000ED88u) /* PM0214 §4.6.1: CP10/CP11 full access = 0xF << 20 */
 
+#if defined(FW_FAMILY_L4) || defined(FW_FAMILY_H7) || defined(FW_FAMILY_MPS2)
+/* The other families (board chosen at build time, firmware/CMakeLists.txt): their reset-cause
+ * register under the names the applications use, and the USART interrupt number. */
+#include "regs_family.h"
+#else
+#define BOARD_UART_IRQ 38u /* USART2: RM0390 §10.2 table 38, RM0090 §12.2 table 61 */
+
 /* ---- Reset and clock control: RM0390 §6.3 (RM0090 §7.3) ---------------------------------- */
 #define RCC_BASE 0x40023800u
 #define RCC_CR REG32(RCC_BASE + 0x00u)
@@ -155,6 +162,7 @@
 #define IWDG_KEY_RELOAD 0xAAAAu
 #define IWDG_KEY_UNLOCK 0x5555u
 #define IWDG_KEY_START 0xCCCCu
+#endif /* STM32F4 */
 
 static inline uint32_t irq_save(void)
 {

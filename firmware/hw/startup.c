@@ -3,7 +3,9 @@
  *
  * Vector layout: ARMv7-M (PM0214 §2.3.4) then the STM32F4 interrupt positions (RM0390 §10.2,
  * table 38; RM0090 §12.2, table 61). Only the first 41 external interrupts are listed (up to
- * EXTI15_10 = 40); nothing above is ever enabled.
+ * EXTI15_10 = 40); nothing above is ever enabled. The UART's interrupt is the board's
+ * (BOARD_UART_IRQ, hw/regs.h: USART2 38 on the F4 and L4, USART3 39 on the H7, the CMSDK UART's
+ * 0 and 1 on QEMU's mps2-an500).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,7 +22,7 @@ void Default_Handler(void);
 void Fault_Handler(void);
 void SysTick_Handler(void);
 void PendSV_Handler(void);
-void USART2_IRQHandler(void);
+void UART_IRQHandler(void);
 
 typedef void (*vector_t)(void);
 
@@ -37,7 +39,10 @@ __attribute__((section(".isr_vector"), used)) const vector_t vector_table[16 + N
     [12] = Default_Handler,   /* DebugMon */
     [14] = PendSV_Handler,
     [15] = SysTick_Handler,
-    [16 + USART2_IRQ] = USART2_IRQHandler,
+    [16 + BOARD_UART_IRQ] = UART_IRQHandler,
+#ifdef BOARD_UART_TX_IRQ
+    [16 + BOARD_UART_TX_IRQ] = UART_IRQHandler,
+#endif
 };
 
 #define STACK_PAINT 0xC0FFEE11u

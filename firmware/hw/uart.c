@@ -33,8 +33,8 @@ void uart_init(uint32_t pclk_hz, uint32_t baud)
     USART_CR2(U) = 0;
     USART_CR3(U) = 0;
     USART_CR1(U) = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
-    NVIC_IPR8(USART2_IRQ) = 0x40;
-    NVIC_ISER(USART2_IRQ / 32u) = 1u << (USART2_IRQ % 32u);
+    NVIC_IPR8(BOARD_UART_IRQ) = 0x40;
+    NVIC_ISER(BOARD_UART_IRQ / 32u) = 1u << (BOARD_UART_IRQ % 32u);
 }
 
 /* Move bytes from the ring to DR while the data register is empty; interrupts masked. */
@@ -58,7 +58,7 @@ void uart_kick(void)
     irq_restore(s);
 }
 
-void USART2_IRQHandler(void)
+void UART_IRQHandler(void)
 {
     uint32_t sr = USART_SR(U);
     if (sr & (USART_SR_RXNE | USART_SR_ORE)) {

@@ -120,19 +120,10 @@ int imulab_push(struct imulab_state *s, const int16_t *sample)
     int n = 0;
     memcpy(in, sample, sizeof(int16_t) * IMULAB_N_AXES);
 #if IMULAB_GESTURE_MODE
-    uint32_t before = s->live.n_out;
     live_put(&s->live, in);
-    for (;;) {
-        uint32_t from = s->live.n_out;
-        if (live_next(&s->live)) {
-            n += gesture_sample(s, live_window(&s->live) + IMULAB_N_AXES); /* the newer of 2 rows */
-            continue;
-        }
-        /* the first sample after a start fills 1 of the 2 rows without a window: pass it on too */
-        if (s->live.n_out != from && s->live.fill == 1 && from == before)
-            n += gesture_sample(s, s->ring);
-        break;
-    }
+    const int16_t *x;
+    while ((x = live_next_sample(&s->live)) != NULL) /* every sample, the first after a start too */
+        n += gesture_sample(s, x);
 #else
     live_put(&s->live, in);
     while (live_next(&s->live)) {

@@ -26,7 +26,8 @@ for p in 0 1 2 3; do $I import --subject "p$p" --category training "$T/d/p$p" >/
 for p in 4 5; do $I import --subject "p$p" --category testing "$T/d/p$p" >/dev/null || fail "import p$p"; done
 
 $I train --out "$T/m" --seed 1 --quiet >"$T/train.log" || fail "train: $(tail -1 "$T/train.log")"
-grep -q "^mode: gesture: the median training recording lasts" "$T/train.log" || fail "train did not choose and print gesture mode: $(cat "$T/train.log")"
+grep -qE "^mode: gesture: cross-validation [0-9.]+, continuous [0-9.]+ \(median training recording [0-9]+ ms, suggesting gesture\)" "$T/train.log" \
+  || fail "train did not choose gesture mode by cross-validation and print it: $(cat "$T/train.log")"
 "$JG" -f "$T/m/model.json" -e '.mode == "gesture"' '.gesture.points >= 8' '.gesture.segmenter.max_len >= 2' \
   || fail "model.json lacks the mode or the gesture parameters"
 grep -q "^#define IMU_MODEL_MODE_GESTURE 1" "$T/m/model.h" || fail "model.h does not say gesture mode"

@@ -177,6 +177,7 @@ static float ref_scale(unsigned sensor_axis)
 }
 
 static void host_classify(const int16_t *w, uint64_t t);
+static void host_gesture_sample(const int16_t *x, uint64_t t);
 
 /* The host's live path for one raw sample that arrived at device time t. */
 static void host_sample(const int16_t *s, uint64_t t)
@@ -192,27 +193,34 @@ static void host_sample(const int16_t *s, uint64_t t)
         R.hist[R.n_hist * R.cfg.n_axes + a] = s[R.cfg.axis_map[a]];
     R.n_hist++;
     live_put(&R.live, s);
+    if (R.gesture) { /* every converted sample through the segmenter and the gesture buffer */
+        const int16_t *x;
+        while ((x = live_next_sample(&R.live)) != NULL)
+            host_gesture_sample(x, t);
+        return;
+    }
     while (live_next(&R.live)) {
         const int16_t *w = live_window(&R.live);
         const int16_t *ref = R.hist + (R.n_hist - R.cfg.window_len) * R.cfg.n_axes;
         if (memcmp(w, ref, sizeof(int16_t) * R.cfg.window_len * R.cfg.n_axes))
             mismatch("window after sample %ld is not the last %ld samples", R.samples, R.cfg.window_len);
-        if (!R.gesture) {
-            host_classify(w, t);
-            continue;
-        }
-        /* gesture mode: the newest sample through the segmenter and the gesture buffer */
-        const int16_t *x = w + R.cfg.n_axes;
-        int ev = imu_seg_push(&R.seg, x, NULL, NULL);
-        if (ev == IMU_SEG_ONSET)
-            imu_gbuf_reset(&R.gbuf);
-        if (R.seg.active || ev == IMU_SEG_END || ev == IMU_SEG_DROPPED)
-            imu_gbuf_push(&R.gbuf, x);
-        if (ev == IMU_SEG_END) {
-            uint16_t n = imu_gbuf_finish(&R.gbuf);
-            imu_resample_i16(R.gstore, n, (uint16_t)R.cfg.n_axes, R.gwin, (uint16_t)R.m.window_len);
-            host_classify(R.gwin, t);
-        }
+        host_classify(w, t);
+    }
+}
+
+/* Gesture mode: one converted sample through the segmenter and the gesture buffer; a gesture that
+ * ends is resampled and classified. */
+static void host_gesture_sample(const int16_t *x, uint64_t t)
+{
+    int ev = imu_seg_push(&R.seg, x, NULL, NULL);
+    if (ev == IMU_SEG_ONSET)
+        imu_gbuf_reset(&R.gbuf);
+    if (R.seg.active || ev == IMU_SEG_END || ev == IMU_SEG_DROPPED)
+        imu_gbuf_push(&R.gbuf, x);
+    if (ev == IMU_SEG_END) {
+        uint16_t n = imu_gbuf_finish(&R.gbuf);
+        imu_resample_i16(R.gstore, n, (uint16_t)R.cfg.n_axes, R.gwin, (uint16_t)R.m.window_len);
+        host_classify(R.gwin, t);
     }
 }
 
@@ -227,11 +235,17 @@ static void host_classify(const int16_t *w, uint64_t t)
         c.class_index = (uint8_t)tr_predict_int8(&R.m, R.feat, y);
         c.n_classes = (uint8_t)R.m.n_labels;
         memcpy(c.scores, y, (size_t)R.m.n_labels);
-        uint8_t p[PROTO_CLASSIFICATION_HDR + PROTO_MAX_CLASSES];
+        bool unknown = false; /* the anomaly score (models with one): unknown windows are not decided */
+        if (R.m.anom.method != TR_ANOM_NONE) {
+            c.anomaly = tr_anomaly_score(&R.m, R.feat);
+            unknown = c.anomaly > R.m.anom.threshold;
+            c.flags = (uint8_t)(PROTO_CLS_ANOMALY | (unknown ? PROTO_CLS_UNKNOWN : 0u));
+        }
+        uint8_t p[PROTO_CLASSIFICATION_HDR + PROTO_MAX_CLASSES + PROTO_ANOMALY_LEN];
         size_t n = proto_classification_pack(&c, p, sizeof p);
         add(R.host, &R.n_host, PROTO_CLASSIFICATION, p, n, t);
         struct live_event ev;
-        if (live_decide_now(&R.live, c.scores, &ev)) {
+        if (!unknown && live_decide_now(&R.live, c.scores, &ev)) {
             struct proto_event e = { .seq = R.ev_seq++, .cls_seq = c.seq, .class_index = ev.class_index,
                                      .previous = ev.previous, .votes = ev.votes };
             n = proto_event_pack(&e, p, sizeof p);

@@ -66,6 +66,50 @@ int main(void)
     buf[n - 3] = 2; /* event 2 */
     CHECK(proto_validate_result_parse(buf, n, &s) == -1);
 
+    /* the anomaly block (firmware with an anomaly model): 5 more bytes after the decision block or
+     * the scores; the four lengths tell the blocks apart; unknown is 0 or 1 */
+    buf[n - 3] = 1;
+    r.has_anomaly = true;
+    r.anomaly = 0xfedcba98u;
+    r.unknown = 1;
+    n = proto_validate_result_pack(&r, feat, buf, sizeof buf);
+    CHECK(n == PROTO_VALIDATE_RESULT_HDR + 240 + 4 + PROTO_VALIDATE_DECISION_LEN + PROTO_VALIDATE_ANOMALY_LEN);
+    CHECK(proto_validate_result_pack(&r, feat, buf, n - 1) == 0);
+    CHECK(proto_validate_result_parse(buf, n, &s) == 0);
+    CHECK(s.has_decision && s.decision == 2 && s.event == 1 && s.has_anomaly && s.anomaly == 0xfedcba98u && s.unknown == 1);
+    buf[n - 1] = 2; /* unknown 2 */
+    CHECK(proto_validate_result_parse(buf, n, &s) == -1);
+    r.has_decision = false;
+    r.unknown = 0;
+    n = proto_validate_result_pack(&r, feat, buf, sizeof buf);
+    CHECK(n == PROTO_VALIDATE_RESULT_HDR + 240 + 4 + PROTO_VALIDATE_ANOMALY_LEN);
+    CHECK(proto_validate_result_parse(buf, n, &s) == 0);
+    CHECK(!s.has_decision && s.has_anomaly && s.anomaly == 0xfedcba98u && s.unknown == 0);
+    for (size_t extra = 1; extra <= 10; extra++) /* only 0, 4, 5 and 9 extra bytes */
+        if (extra != 4 && extra != 5 && extra != 9)
+            CHECK(proto_validate_result_parse(buf, PROTO_VALIDATE_RESULT_HDR + 240 + 4 + extra, &s) == -1);
+    r.has_anomaly = false;
+
+    /* CLASSIFICATION with the anomaly score: flags ANOMALY (+ UNKNOWN) and 4 more bytes */
+    struct proto_classification k = { .seq = 9, .t_us = 77, .instructions = 40000, .class_index = 1, .n_classes = 3,
+                                       .scores = { -5, 100, 3 }, .flags = PROTO_CLS_ANOMALY | PROTO_CLS_UNKNOWN,
+                                       .anomaly = 123456789u };
+    n = proto_classification_pack(&k, buf, sizeof buf);
+    CHECK(n == PROTO_CLASSIFICATION_HDR + 3 + PROTO_ANOMALY_LEN);
+    CHECK(buf[18] == (PROTO_CLS_ANOMALY | PROTO_CLS_UNKNOWN));
+    struct proto_classification k2;
+    CHECK(proto_classification_parse(buf, n, &k2) == 0);
+    CHECK(k2.anomaly == 123456789u && k2.flags == (PROTO_CLS_ANOMALY | PROTO_CLS_UNKNOWN) && k2.scores[1] == 100);
+    CHECK(proto_classification_parse(buf, n - PROTO_ANOMALY_LEN, &k2) == -1); /* flag without the score */
+    buf[18] = PROTO_CLS_UNKNOWN; /* unknown without a score */
+    CHECK(proto_classification_parse(buf, n - PROTO_ANOMALY_LEN, &k2) == -1);
+    buf[18] = 0x80; /* a flag nobody defined */
+    CHECK(proto_classification_parse(buf, n - PROTO_ANOMALY_LEN, &k2) == -1);
+    buf[18] = 0; /* old firmware: no flags, no score */
+    CHECK(proto_classification_parse(buf, n - PROTO_ANOMALY_LEN, &k2) == 0 && k2.flags == 0 && k2.anomaly == 0);
+    k.flags = 0;
+    CHECK(proto_classification_pack(&k, buf, sizeof buf) == PROTO_CLASSIFICATION_HDR + 3);
+
     /* EVENT: 20 bytes, round trip; another length or no change is refused */
     struct proto_event e = { .seq = 5, .t_us = 123456789012ull, .cls_seq = 77, .class_index = 1, .previous = 0xFF, .votes = 2 };
     CHECK(proto_event_pack(&e, buf, PROTO_EVENT_LEN - 1) == 0);

@@ -10,7 +10,6 @@
 
 #include "check.h"
 #include "live.h"
-#include "proto.h"
 #include "synth.h"
 
 static struct live_cfg base_cfg(void)
@@ -211,29 +210,80 @@ static void validate_decisions(void)
 {
     struct live_decision_cfg c = { .n_classes = 3, .min_margin = 6, .smooth_n = 1, .min_interval = 0 };
     const int8_t clear[3] = { 12, 5, -100 }, two[3] = { -50, 40, 20 };
-    const uint8_t D = PROTO_VALIDATE_DECIDE | PROTO_VALIDATE_SEQ, R = PROTO_VALIDATE_DECIDE_RESET;
-#define SEQ(n) ((uint8_t)((n) << PROTO_VALIDATE_SEQ_SHIFT))
     struct live_validate_decider v;
     struct live_event ev;
     live_validate_init(&v);
-    CHECK(live_validate_decide(&v, &c, D | R | SEQ(0), clear, 52, &ev) && ev.class_index == 0 && ev.at == 0);
-    CHECK(live_validate_decide(&v, &c, D | SEQ(1), two, 52, &ev) && ev.class_index == 1 && ev.at == 52);
+    CHECK(live_validate_decide(&v, &c, true, 0, clear, 52, false, &ev) && ev.class_index == 0 && ev.at == 0);
+    CHECK(live_validate_decide(&v, &c, false, 1, two, 52, false, &ev) && ev.class_index == 1 && ev.at == 52);
     /* window 1's answer was lost: the same window again gives the same event at the same time */
-    CHECK(live_validate_decide(&v, &c, D | SEQ(1), two, 52, &ev) && ev.class_index == 1 && ev.previous == 0 &&
+    CHECK(live_validate_decide(&v, &c, false, 1, two, 52, false, &ev) && ev.class_index == 1 && ev.previous == 0 &&
           ev.at == 52);
     CHECK(v.d.current == 1 && v.decided == 2);
     /* the next window goes on from there */
-    CHECK(live_validate_decide(&v, &c, D | SEQ(2), clear, 52, &ev) && ev.class_index == 0 && ev.at == 104);
-    /* without SEQ (an older host) every window is new: decided again, no change, no event */
-    CHECK(!live_validate_decide(&v, &c, PROTO_VALIDATE_DECIDE, clear, 52, &ev) && v.decided == 4);
-    CHECK(!live_validate_decide(&v, &c, PROTO_VALIDATE_DECIDE, clear, 52, &ev) && v.decided == 5);
+    CHECK(live_validate_decide(&v, &c, false, 2, clear, 52, false, &ev) && ev.class_index == 0 && ev.at == 104);
+    /* without a number (an older host) every window is new: decided again, no change, no event */
+    CHECK(!live_validate_decide(&v, &c, false, -1, clear, 52, false, &ev) && v.decided == 4);
+    CHECK(!live_validate_decide(&v, &c, false, -1, clear, 52, false, &ev) && v.decided == 5);
     /* RESET starts afresh even when the number repeats (a new run's first window) */
-    CHECK(live_validate_decide(&v, &c, D | R | SEQ(0), two, 52, &ev) && ev.previous == LIVE_UNCERTAIN && v.decided == 1);
-    CHECK(live_validate_decide(&v, &c, D | R | SEQ(0), two, 52, &ev) && ev.previous == LIVE_UNCERTAIN && v.decided == 1);
+    CHECK(live_validate_decide(&v, &c, true, 0, two, 52, false, &ev) && ev.previous == LIVE_UNCERTAIN && v.decided == 1);
+    CHECK(live_validate_decide(&v, &c, true, 0, two, 52, false, &ev) && ev.previous == LIVE_UNCERTAIN && v.decided == 1);
+    /* an unknown window is not decided, but the clock runs on; taken back like any other */
+    CHECK(!live_validate_decide(&v, &c, false, 1, clear, 52, true, &ev) && v.d.current == 1 && v.decided == 2);
+    CHECK(!live_validate_decide(&v, &c, false, 1, clear, 52, true, &ev) && v.decided == 2);
+    CHECK(live_validate_decide(&v, &c, false, 2, clear, 52, false, &ev) && ev.class_index == 0 && ev.at == 104);
     /* a first window without RESET (a host's mistake) still starts a configured decider */
     live_validate_init(&v);
-    CHECK(live_validate_decide(&v, &c, D | SEQ(5), two, 52, &ev) && ev.class_index == 1 && v.d.cfg.n_classes == 3);
-#undef SEQ
+    CHECK(live_validate_decide(&v, &c, false, 5, two, 52, false, &ev) && ev.class_index == 1 && v.d.cfg.n_classes == 3);
+}
+
+/* Gesture mode's feed (the classifier firmware, the exported library, live_replay): every converted
+ * sample comes out of live_next_sample() once, in order -- the first after live_init() and after a
+ * restart included (the firmware used to take the newest row of a 2-row window, which skipped the
+ * first sample after every restart: the segmenter started one sample late). */
+static void gesture_samples(void)
+{
+    struct live_cfg c = base_cfg();
+    c.window_len = 2; /* the firmware's gesture-mode configuration */
+    c.stride_len = 1;
+    int16_t ring[2 * 2];
+    struct live l;
+    CHECK(live_cfg_check(&c) == 0);
+    live_init(&l, &c, ring);
+    for (int round = 0; round < 3; round++) {
+        if (round) live_restart(&l);
+        int base = 1000 * round, got = 0;
+        for (int t = 0; t < 50; t++) {
+            int16_t s[LIVE_SENSOR_AXES];
+            sample(base + t, s);
+            live_put(&l, s);
+            const int16_t *x;
+            while ((x = live_next_sample(&l)) != NULL) {
+                CHECK_MSG(x[0] == (base + got) * 10 + 2 && x[1] == (base + got) * 10 + 4,
+                          "round %d: sample %d is %d (want input %d)", round, got, x[0], base + got);
+                got++;
+            }
+            CHECK(live_next_sample(&l) == NULL);
+        }
+        CHECK_MSG(got == 50, "round %d: %d of 50 samples came out", round, got);
+    }
+    CHECK(l.n_out == 150);
+
+    /* with rate conversion (100 Hz in, 50 Hz out): inputs 0, 2, 4, ... -- input 0 included */
+    c.in_hz = 100;
+    c.out_hz = 50;
+    live_init(&l, &c, ring);
+    int got = 0;
+    for (int t = 0; t < 40; t++) {
+        int16_t s[LIVE_SENSOR_AXES];
+        sample(t, s);
+        live_put(&l, s);
+        const int16_t *x;
+        while ((x = live_next_sample(&l)) != NULL) {
+            CHECK_MSG(x[0] == 2 * got * 10 + 2, "converted sample %d is %d", got, x[0]);
+            got++;
+        }
+    }
+    CHECK(got == 20);
 }
 
 int main(void)
@@ -243,5 +293,6 @@ int main(void)
     scales();
     decisions();
     validate_decisions();
+    gesture_samples();
     return check_report("test_live");
 }

@@ -118,5 +118,64 @@ int main(void)
     why[0] = 0;
     CHECK_EQ(vdecide_compare(&v, sc, &r, why, sizeof why), -1);
     CHECK_MSG(strstr(why, "no decision") != NULL, "why: %s", why);
+
+    /* unknown windows (anomaly score above the threshold) are not decided, on both sides: a
+     * device that skips them agrees; one that decides them anyway differs at the first window
+     * whose decision it changes */
+    {
+        struct live_decider dev;
+        live_decider_init(&dev, &v.cfg);
+        vdecide_recording(&v);
+        int same = 0, decided_anyway = 0;
+        for (int k = 0; k < NWIN; k++) {
+            scores_of(k, sc);
+            const int unknown = k < NWIN / 2 + 3; /* class 1 comes later; class 0 never wins */
+            struct proto_validate_result d = {.n_classes = NL, .has_decision = true};
+            struct live_event ev;
+            const bool event = !unknown && live_decide(&dev, sc, (uint32_t)k * STRIDE, &ev);
+            d.decision = dev.current;
+            d.event = event;
+            d.votes = event ? ev.votes : 0;
+            d.previous = event ? ev.previous : dev.current;
+            same += vdecide_compare_ex(&v, sc, unknown, &d, why, sizeof why) == 1;
+        }
+        CHECK_EQ(same, NWIN);
+        live_decider_init(&dev, &v.cfg);
+        vdecide_recording(&v);
+        for (int k = 0; k < NWIN; k++) {
+            scores_of(k, sc);
+            struct proto_validate_result d = {.n_classes = NL, .has_decision = true};
+            struct live_event ev;
+            const bool event = live_decide(&dev, sc, (uint32_t)k * STRIDE, &ev); /* ignores the anomaly */
+            d.decision = dev.current;
+            d.event = event;
+            d.votes = event ? ev.votes : 0;
+            d.previous = event ? ev.previous : dev.current;
+            decided_anyway += vdecide_compare_ex(&v, sc, k < NWIN / 2 + 3, &d, why, sizeof why) == 1;
+        }
+        CHECK(decided_anyway < NWIN);
+    }
+
+    /* the anomaly block: the host's score and verdict against the device's */
+    {
+        m.anom.method = TR_ANOM_GAUSS;
+        m.anom.threshold = 1000;
+        struct proto_validate_result d = {.n_classes = NL, .has_anomaly = true, .anomaly = 1001, .unknown = 1};
+        int unknown = -1;
+        CHECK_EQ(vdecide_anomaly(&v, &m, 1001, &d, &unknown, why, sizeof why), 1);
+        CHECK_EQ(unknown, 1);
+        CHECK_EQ(vdecide_anomaly(&v, &m, 1000, &d, &unknown, why, sizeof why), 0); /* at the threshold: known */
+        CHECK_EQ(unknown, 0);
+        CHECK_MSG(strstr(why, "anomaly score: device 1001 (unknown), host 1000") != NULL, "why: %s", why);
+        d.has_anomaly = false;
+        CHECK_EQ(vdecide_anomaly(&v, &m, 5, &d, &unknown, why, sizeof why), -1);
+        CHECK_EQ(v.anomaly_windows, 3);
+        CHECK_EQ(v.anomaly_exact, 1);
+        vdecide_init(&v, &m); /* counts from 0 again */
+        CHECK_EQ(v.anomaly_windows, 0);
+        m.anom.method = TR_ANOM_NONE; /* no anomaly model: nothing to compare */
+        CHECK_EQ(vdecide_anomaly(&v, &m, 5, &d, &unknown, why, sizeof why), 1);
+        CHECK_EQ(unknown, 0);
+    }
     return check_report("test_validate_decide");
 }

@@ -11,7 +11,12 @@
  *     energy plus the hold time), keeps a
  *     burst with a short dip as one gesture (hysteresis), drops a blip shorter than min_len, cuts
  *     a too-long burst at max_len and waits for quiet before the next onset; imu_seg_find and the
- *     streaming imu_seg_push agree; a bad configuration is refused.
+ *     streaming imu_seg_push agree; a bad configuration is refused;
+ *  4. recall on continuous recordings (several gestures of different strength and length with
+ *     idle between them, the last one running into the end of the recording): every gesture found
+ *     once, onset and end near the truth, nothing found in the idle parts; imu_seg_finish ends
+ *     the gesture the recording stops in (before it, a recording that stopped less than the hold
+ *     time after a gesture lost it).
  */
 #include <math.h>
 #include <stdio.h>
@@ -175,10 +180,80 @@ static void segmenter(void)
     CHECK_MSG(n == 0, "noise alone gave %d segments", n);
 }
 
+/* Continuous recordings: 6 gestures of amplitude 12..60 (the noise is 2) and 30..150 samples with
+ * 40..120 samples of idle between them, the last one running to the end of the recording; 20
+ * recordings of their own random layout. Every gesture is found exactly once, within a few
+ * samples of its onset, ending after its end (hold and level decay) but before the next one. */
+static void recall(void)
+{
+    struct imu_seg_config c = {.n_axes = 3, .hold = 10, .min_len = 20, .max_len = 400, .smooth = 0.25f, .base_rate = 1.0f / 32.0f,
+                               .idle_rate = 1.0f / 64.0f, .on_level = 8.0f, .off_level = 3.0f, .idle_init = 2.0f};
+    const float scale[3] = {1.0f, 1.0f, 1.0f};
+    uint32_t r = 12345u;
+    int found = 0, total = 0, extra = 0;
+    for (int rec = 0; rec < 20; rec++) {
+        struct burst b[6];
+        int t = 0;
+        for (int k = 0; k < 6; k++) {
+            r = r * 1664525u + 1013904223u;
+            t += 40 + (int)(r >> 24) % 81; /* idle before: 40..120 */
+            r = r * 1664525u + 1013904223u;
+            b[k].start = t;
+            b[k].len = 30 + (int)(r >> 24) % 121;
+            r = r * 1664525u + 1013904223u;
+            b[k].amp = 12 + (int)(r >> 24) % 49;
+            t += b[k].len;
+        }
+        const int n = t + 3; /* the recording stops 3 samples after the last gesture: less than hold */
+        static int16_t x[3 * 2000];
+        make_stream(x, n, b, 6, (uint32_t)rec + 1u);
+        uint32_t s0[16], l0[16];
+        int ns = imu_seg_find(&c, scale, x, (uint32_t)n, s0, l0, 16);
+        total += 6;
+        int j = 0;
+        for (int k = 0; k < 6; k++) {
+            const int end = b[k].start + b[k].len, next = k < 5 ? b[k + 1].start : n;
+            while (j < ns && (int)(s0[j] + l0[j]) <= b[k].start) { extra++; j++; }
+            if (j < ns && (int)s0[j] >= b[k].start && (int)s0[j] <= b[k].start + 4 && (int)(s0[j] + l0[j]) >= end &&
+                (int)(s0[j] + l0[j]) <= next) {
+                found++;
+                j++;
+            } else {
+                CHECK_MSG(0, "recording %d: gesture %d (%d + %d, amplitude %d) not found once (next segment %d + %d)", rec,
+                          k, b[k].start, b[k].len, b[k].amp, j < ns ? (int)s0[j] : -1, j < ns ? (int)l0[j] : -1);
+            }
+        }
+        extra += ns - j;
+    }
+    printf("recall: %d of %d gestures found, %d extra segments\n", found, total, extra);
+    CHECK_MSG(found == total && extra == 0, "recall %d of %d, %d extra", found, total, extra);
+
+    /* the last gesture runs into the end: streaming alone never ends it, imu_seg_finish does */
+    struct burst last[1] = {{50, 80, 30}};
+    static int16_t y[3 * 133];
+    make_stream(y, 133, last, 1, 9);
+    struct imu_seg_state st;
+    imu_seg_init(&st, &c, scale);
+    int ends = 0;
+    for (int t = 0; t < 133; t++) ends += imu_seg_push(&st, y + 3 * t, NULL, NULL) == IMU_SEG_END;
+    uint32_t a = 0, l = 0;
+    CHECK_MSG(ends == 0 && st.active, "the gesture ended before the recording did (%d ends)", ends);
+    CHECK_MSG(imu_seg_finish(&st, &a, &l) == IMU_SEG_END && a >= 50 && a <= 54 && a + l == 133,
+              "finish: %u + %u (want the gesture from 50 to the end, 133)", a, l);
+    CHECK_MSG(!st.active && imu_seg_finish(&st, NULL, NULL) == IMU_SEG_NONE, "finish twice");
+    /* a blip running into the end is dropped, not kept */
+    struct burst blip[1] = {{120, 13, 30}};
+    make_stream(y, 133, blip, 1, 9);
+    imu_seg_init(&st, &c, scale);
+    for (int t = 0; t < 133; t++) imu_seg_push(&st, y + 3 * t, NULL, NULL);
+    CHECK_MSG(imu_seg_finish(&st, &a, &l) == IMU_SEG_DROPPED && l < c.min_len, "a 13-sample blip at the end: %u + %u", a, l);
+}
+
 int main(void)
 {
     resample();
     gbuf();
     segmenter();
+    recall();
     return check_report("test_segment");
 }

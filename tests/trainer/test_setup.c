@@ -263,6 +263,29 @@ static void test_augmentation(void)
     for (int i = 0; i < a1.n * a1.n_feat && plain.n; i++)
         differ += i >= plain.n * plain.n_feat || a1.x[i] != plain.x[i];
     CHECK_MSG(differ > 0, "augmentation changed nothing");
+    /* time warp reaches the copies (not the plain windows), deterministically */
+    struct tr_windows w1, w2;
+    o.aug_warp = 0.3f;
+    REQUIRE(tr_make_windows_aug(&m, &ds, TR_TRAINING, &o, &w1, err, sizeof err) == 0);
+    REQUIRE(tr_make_windows_aug(&m, &ds, TR_TRAINING, &o, &w2, err, sizeof err) == 0);
+    CHECK(w1.n == a1.n && memcmp(w1.x, w2.x, sizeof(float) * (size_t)w1.n * (size_t)w1.n_feat) == 0);
+    /* per recording: its plain windows (c = 0) first, then the copies; the plain ones stay */
+    int warped = 0, plain_same = 1;
+    for (int i = 0, j = 0; i < w1.n; i++) {
+        const size_t fb = sizeof(float) * (size_t)w1.n_feat;
+        const int is_plain = j < plain.n && plain.rec[j] == w1.rec[i] &&
+                             memcmp(a1.x + (size_t)i * a1.n_feat, plain.x + (size_t)j * plain.n_feat, fb) == 0;
+        if (is_plain) {
+            plain_same &= memcmp(w1.x + (size_t)i * w1.n_feat, plain.x + (size_t)j * plain.n_feat, fb) == 0;
+            j++;
+        } else {
+            warped += memcmp(w1.x + (size_t)i * w1.n_feat, a1.x + (size_t)i * a1.n_feat, fb) != 0;
+        }
+    }
+    CHECK_MSG(warped > 0 && plain_same, "time warp changed %d copies, plain windows kept: %d", warped, plain_same);
+    tr_windows_free(&w1);
+    tr_windows_free(&w2);
+    o.aug_warp = 0;
     /* a whole training run with augmentation is deterministic too */
     o.epochs = 5;
     struct tr_model t1, t2;
@@ -316,6 +339,47 @@ static void test_plot(const char *dir)
     free_set(r, N);
 }
 
+/* Time warp (trainer/augment.c): amount 0 is the identity; the first and last samples stay; a
+ * rising ramp stays non-decreasing and a falling one non-increasing (the order of events never
+ * changes, so a gesture and its time-reversal stay apart); values stay within the input's range;
+ * the same rng state gives the same output, another one another; the pace of each piece is within
+ * 1 +- amount (the middle sample of a ramp moves by at most amount of the length). */
+static void test_time_warp(void)
+{
+    enum { N = 64, NA = 2 };
+    int16_t in[N * NA], out[N * NA], out2[N * NA];
+    for (int t = 0; t < N; t++) { in[t * NA] = (int16_t)(t * 100); in[t * NA + 1] = (int16_t)(-t * 50 + 7); }
+    uint64_t r1 = 42, r2 = 42, r3 = 43;
+    tr_aug_time_warp(in, N, NA, 0.0f, &r1, out);
+    CHECK_MSG(memcmp(in, out, sizeof in) == 0, "warp 0 is not the identity");
+    int moved = 0;
+    for (int rep = 0; rep < 50; rep++) {
+        r2 = r1;
+        tr_aug_time_warp(in, N, NA, 0.3f, &r1, out);
+        tr_aug_time_warp(in, N, NA, 0.3f, &r2, out2);
+        CHECK_MSG(memcmp(out, out2, sizeof out) == 0, "the same rng state gave another warp");
+        CHECK_MSG(out[0] == in[0] && out[1] == in[1] && out[(N - 1) * NA] == in[(N - 1) * NA] &&
+                  out[(N - 1) * NA + 1] == in[(N - 1) * NA + 1], "first or last sample moved");
+        for (int t = 1; t < N; t++) {
+            CHECK_MSG(out[t * NA] >= out[(t - 1) * NA] && out[t * NA + 1] <= out[(t - 1) * NA + 1],
+                      "warp %d reversed time at %d", rep, t);
+            CHECK_MSG(out[t * NA] >= 0 && out[t * NA] <= 6300, "value %d out of the input's range", out[t * NA]);
+        }
+        /* the middle sample: at most 0.3 * 63 / 2 positions (+1 rounding) from where it was */
+        const int mid = out[(N / 2) * NA] / 100 - N / 2;
+        CHECK_MSG(mid >= -10 && mid <= 10, "warp %d moved the middle by %d samples", rep, mid);
+        moved += mid != 0;
+    }
+    CHECK_MSG(moved > 10, "the warp hardly moves anything (%d of 50)", moved);
+    tr_aug_time_warp(in, N, NA, 0.3f, &r3, out2);
+    r1 = 42;
+    tr_aug_time_warp(in, N, NA, 0.3f, &r1, out);
+    CHECK_MSG(memcmp(out, out2, sizeof out) != 0, "seeds 42 and 43 gave the same warp");
+    int16_t one[2] = {5, -5}, o1[2];
+    tr_aug_time_warp(one, 1, 2, 0.3f, &r1, o1);
+    CHECK_MSG(o1[0] == 5 && o1[1] == -5, "one sample");
+}
+
 int main(int argc, char **argv)
 {
     test_parse_hidden();
@@ -323,6 +387,7 @@ int main(int argc, char **argv)
     test_filters();
     test_detmath();
     test_augmentation();
+    test_time_warp();
     test_plot(argc > 1 ? argv[1] : "/tmp");
     return check_report("test_setup");
 }
