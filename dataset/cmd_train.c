@@ -20,6 +20,7 @@
 #include "boards.h"
 #define O_BOARD 1000 /* --board: outside enum train_opt below */
 #include "trainer_int.h"
+#include "../portable/conv.h"
 
 /* Where a recording's samples are in the store: what store_recording_samples_of needs. */
 struct db_source {
@@ -573,6 +574,10 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     }
     int wb = 0;
     for (int k = 0; k < m.n_layers; k++) wb += (int)IMU_NN_PAD4((unsigned)m.q[k].n_in) * m.q[k].n_out;
+    if (m.conv) /* the conv layers' weights too (model.h: IMU_MODEL_NN_BUF_LEN has their activations) */
+        for (int i = 0; i < m.nn.conv->n_ops; i++)
+            if (m.nn.conv->ops[i].kind == IMU_CONV_CONV)
+                wb += (int)IMU_NN_PAD4((unsigned)m.nn.conv->ops[i].fc.n_in) * m.nn.conv->ops[i].fc.n_out;
     printf("labels: ");
     for (int l = 0; l < m.n_labels; l++) printf("%s%s", l ? ", " : "", m.labels[l]);
     printf("\nmode: %s\n", m.mode_reason);
@@ -582,7 +587,17 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     else
         printf("windows: %d training, %d testing (%d samples, stride %d, %.4g Hz); %d features\n", m.n_train,
                m.n_test, m.window_len, m.stride_len, m.rate_hz, m.n_feat);
-    printf("network: %d", m.sizes[0]);
+    printf("network: ");
+    if (m.conv && o.n_conv > 0) { /* the conv front end, then the dense layers after global average pooling */
+        printf("conv %d points x %d axes", m.window_len, m.n_axes);
+        for (int i = 0; i < o.n_conv; i++) {
+            printf(" -> %d k%d", o.conv[i].ch, o.conv[i].k);
+            if (o.conv[i].stride > 1) printf(" s%d", o.conv[i].stride);
+            if (o.conv[i].pool > 1) printf(" pool %d", o.conv[i].pool);
+        }
+        printf(" -> global average ");
+    }
+    printf("%d", m.sizes[0]);
     for (int k = 1; k <= m.n_layers; k++) printf(" -> %d", m.sizes[k]);
     printf(", %d int8 weight bytes; trained in %.3f s (%d epochs), total %.3f s\n", wb, m.train_seconds,
            m.n_epochs, total);
