@@ -65,17 +65,28 @@ foreach(board ${CLS_NEW_BOARDS})
   else()
     set(_like nucleo-f446re)
   endif()
-  get_target_property(_core_src cls_core_${_like} SOURCES)
-  add_library(cls_core_${board} OBJECT ${_core_src} core/lis3dsh.c)
-  cls_clone_props(cls_core_${board} cls_core_${_like})
-  fw_board_target(cls_core_${board} ${board})
+  # The portable core does not depend on the family: the Cortex-M4 boards reuse the F446RE's
+  # objects (build time); the Cortex-M7 ones get their own.
+  if(FW_CPU_${board} STREQUAL "m4" AND _like STREQUAL "nucleo-f446re")
+    set(_core cls_core_nucleo-f446re)
+  else()
+    set(_core cls_core_${board})
+    get_target_property(_core_src cls_core_${_like} SOURCES)
+    add_library(${_core} OBJECT ${_core_src})
+    cls_clone_props(${_core} cls_core_${_like})
+    fw_board_target(${_core} ${board})
+  endif()
+  set(_extra "")
+  if(board STREQUAL "disco-f407vg")
+    set(_extra core/lis3dsh.c) # its sensor driver, compiled with the image
+  endif()
   add_library(cls_hw_${board} OBJECT hw/startup.c hw/time.c)
   cls_clone_props(cls_hw_${board} cls_hw)
   fw_board_target(cls_hw_${board} ${board})
 
   set(name classifier-${board})
-  add_executable(${name} ${_cls_exe_src} ${FW_BOARD_${board}} ${FW_UART_${board}}
-      $<TARGET_OBJECTS:cls_core_${board}> $<TARGET_OBJECTS:${CLS_FAST_${FW_CPU_${board}}}>
+  add_executable(${name} ${_cls_exe_src} ${FW_BOARD_${board}} ${FW_UART_${board}} ${_extra}
+      $<TARGET_OBJECTS:${_core}> $<TARGET_OBJECTS:${CLS_FAST_${FW_CPU_${board}}}>
       $<TARGET_OBJECTS:cls_hw_${board}>)
   cls_clone_props(${name} classifier-nucleo-f446re)
   set_property(TARGET ${name} PROPERTY COMPILE_DEFINITIONS "${_cls_exe_defs}")
