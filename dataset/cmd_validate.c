@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,11 +28,15 @@
 #include "validate_cmp.h"
 #include "validate_decide.h"
 
-/* CMD_VALIDATE payloads stay within this (the classifier firmware receives up to 280 encoded bytes). */
-#define VAL_MAX_CHUNK_PAYLOAD 256u
+/* CMD_VALIDATE payloads (token included) stay within this: encoded with its CRC, COBS overhead and
+ * both delimiters a chunk is at most PROTO_CMD_FRAME_MAX bytes, what the firmware's UART receive
+ * ring holds whole while its main loop is busy (docs/protocol.md: flow control). */
+#define VAL_MAX_CHUNK_PAYLOAD (PROTO_CMD_FRAME_MAX - 9u)
 #define VAL_ATTEMPTS 3
-/* Samples per chunk for n axes, and the most one exchange carries (64 chunks). */
-#define VAL_PER_CHUNK(na) ((VAL_MAX_CHUNK_PAYLOAD - 2u - PROTO_VALIDATE_HDR + 2u) / (2u * (unsigned)(na)))
+/* Samples per chunk for n axes. */
+#define VAL_PER_CHUNK(na) ((VAL_MAX_CHUNK_PAYLOAD - PROTO_VALIDATE_HDR) / (2u * (unsigned)(na)))
+_Static_assert(VAL_MAX_CHUNK_PAYLOAD + 2u + 4u + 1u + 2u <= PROTO_CMD_FRAME_MAX, "a chunk frame exceeds the device's receive ring");
+_Static_assert(VAL_PER_CHUNK(PROTO_MAX_AXES) >= 1, "no sample fits a chunk");
 
 static const char validate_help[] =
     "usage: imulab validate --model MODEL_DIR --port DEV [--json] [--timeout-ms N] [--baud N]\n"
@@ -233,34 +238,34 @@ struct vjob {
     struct vdecide vd; /* the host's decision logic over the current recording's windows */
 };
 
-/* Send one window in CMD_VALIDATE chunks (all at once: the device takes them in order, its
- * UART receive ring and QEMU's flow control hold them), then wait for every ACK and the result.
- * Returns 1 with *f holding the VALIDATE_RESULT, 0 on a timeout, -1 on a refusal or a port
- * failure (message printed). */
+/* Send one window in CMD_VALIDATE chunks, one at a time: the next chunk leaves only after the
+ * device ACKed the previous one, so the device never holds more than one command frame, which
+ * its receive ring takes whole however long its main loop is busy (docs/protocol.md, flow
+ * control). Then wait for the result. Returns 1 with *f holding the VALIDATE_RESULT, 0 on a
+ * timeout, -1 on a refusal or a port failure (message printed). */
 static int window_exchange(struct vjob *j, struct proto_frame *f)
 {
     const int na = j->m.n_axes;
     const unsigned per_chunk = VAL_PER_CHUNK(na), total = j->total;
-    int toks[64], nt = 0, token = -1;
-    for (unsigned off = 0; off < total && nt < 64;) {
+    const uint8_t flags = vdecide_flags(&j->vd);
+    int token = -1, a = 1;
+    for (unsigned off = 0; off < total && a == 1;) {
         unsigned cnt = total - off < per_chunk ? total - off : per_chunk;
         uint8_t body[VAL_MAX_CHUNK_PAYLOAD];
         struct proto_validate_chunk ch = {.token = 0, .model_hash = j->m.hash, .total = (uint16_t)total,
                                           .offset = (uint16_t)off, .count = (uint16_t)cnt, .n_axes = (uint8_t)na,
-                                          .flags = vdecide_flags(&j->vd)};
+                                          .flags = flags};
         size_t len = proto_validate_pack_header(&ch, body) - 2u; /* devport puts the token */
         memmove(body, body + 2, len);
         for (unsigned s = 0; s < cnt * (unsigned)na; s++, len += 2)
             proto_put_u16(body + len, (uint16_t)j->send[off * (unsigned)na + s]);
+        assert(len + 2u <= VAL_MAX_CHUNK_PAYLOAD);
         token = devport_command(&j->dp, PROTO_CMD_VALIDATE, body, len);
         if (token < 0)
             return cli_error("cannot write to the device port"), -1;
-        toks[nt++] = token;
         off += cnt;
+        a = await(&j->dp, token, 0, j->timeout_ms, f, "a validation chunk");
     }
-    int a = 1;
-    for (int k = 0; k < nt && a == 1; k++)
-        a = await(&j->dp, toks[k], 0, j->timeout_ms, f, "a validation chunk");
     if (a == 1)
         a = await(&j->dp, token, PROTO_VALIDATE_RESULT, j->timeout_ms, f, "the validation result");
     return a == 2 ? 1 : a < 0 ? -1 : 0;
@@ -415,9 +420,9 @@ static int validate_recording(struct vjob *j, const struct tr_recording *r, int6
         if (j->m.mode == TR_MODE_GESTURE) {
             j->send = q + (size_t)st * na;
             j->total = (unsigned)lens[k];
-            if (j->total < 1 || j->total > 64u * VAL_PER_CHUNK(na) || j->total > 65535u) {
-                cli_error("recording %lld: a gesture of %u samples does not fit the validation exchange (at most %u)",
-                          (long long)id, j->total, 64u * VAL_PER_CHUNK(na));
+            if (j->total < 1 || j->total > 65535u) {
+                cli_error("recording %lld: a gesture of %u samples does not fit the validation exchange (at most 65535)",
+                          (long long)id, j->total);
                 rc = -1;
                 break;
             }

@@ -24,7 +24,9 @@ void vdecide_recording(struct vdecide *v)
 
 uint8_t vdecide_flags(const struct vdecide *v)
 {
-    return (uint8_t)(PROTO_VALIDATE_DECIDE | (v->decided == 0 ? PROTO_VALIDATE_DECIDE_RESET : 0));
+    /* the window's number: windows compared so far, the same when a lost answer makes it go again */
+    uint8_t seq = (uint8_t)(((unsigned)v->windows & 31u) << PROTO_VALIDATE_SEQ_SHIFT);
+    return (uint8_t)(PROTO_VALIDATE_DECIDE | PROTO_VALIDATE_SEQ | seq | (v->decided == 0 ? PROTO_VALIDATE_DECIDE_RESET : 0));
 }
 
 int vdecide_compare(struct vdecide *v, const int8_t *host_scores, const struct proto_validate_result *res,

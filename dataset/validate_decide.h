@@ -26,7 +26,8 @@ struct vdecide {
 void vdecide_init(struct vdecide *v, const struct tr_model *m);
 /* A new recording: the next window starts the decider afresh. */
 void vdecide_recording(struct vdecide *v);
-/* The chunk flags for the next window (PROTO_VALIDATE_DECIDE, plus _RESET at a recording's start). */
+/* The chunk flags for the next window (PROTO_VALIDATE_DECIDE, plus _RESET at a recording's start,
+ * and its number mod 32 with PROTO_VALIDATE_SEQ: unchanged until the window is compared). */
 uint8_t vdecide_flags(const struct vdecide *v);
 /* Decide the window's host scores and compare with the device's block: 1 if identical, 0 if
  * not (what differs goes to why), -1 if the device sent no decision block. */

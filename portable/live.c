@@ -5,7 +5,9 @@
 
 #include <assert.h>
 #include <stddef.h>
+#include <string.h>
 
+#include "proto.h"
 #include "synth.h"
 
 int live_cfg_check(const struct live_cfg *cfg)
@@ -236,4 +238,30 @@ bool live_decide(struct live_decider *d, const int8_t *scores, uint32_t at, stru
     d->have_event = true;
     d->last_event_at = at;
     return true;
+}
+
+void live_validate_init(struct live_validate_decider *v)
+{
+    memset(v, 0, sizeof *v);
+    v->last_seq = 0xFFu;
+}
+
+bool live_validate_decide(struct live_validate_decider *v, const struct live_decision_cfg *cfg, uint8_t flags,
+                          const int8_t *scores, uint32_t stride, bool unknown, struct live_event *ev)
+{
+    uint8_t seq = (flags & PROTO_VALIDATE_SEQ) ? (uint8_t)(flags >> PROTO_VALIDATE_SEQ_SHIFT) : 0xFFu;
+    if (seq != 0xFFu && seq == v->last_seq) { /* decided already, its answer lost: take it back */
+        v->d = v->before;
+        v->decided = v->decided_before;
+    }
+    v->before = v->d;
+    v->decided_before = v->decided;
+    v->last_seq = seq;
+    /* afresh at a recording's first window, or when no window started it (a host's mistake) */
+    if ((flags & PROTO_VALIDATE_DECIDE_RESET) || v->d.cfg.n_classes != cfg->n_classes) {
+        live_decider_init(&v->d, cfg);
+        v->decided = 0;
+    }
+    const uint32_t at = v->decided++ * stride;
+    return !unknown && live_decide(&v->d, scores, at, ev);
 }

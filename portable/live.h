@@ -112,6 +112,21 @@ uint8_t live_raw_decision(const struct live_decision_cfg *cfg, const int8_t *sco
 /* Take one inference's scores at converted sample count `at`; true (and *ev) when the smoothed
  * decision changes and the minimum interval since the last event has passed. */
 bool live_decide(struct live_decider *d, const int8_t *scores, uint32_t at, struct live_event *ev);
+/* The device's validation copy of the decision logic (CMD_VALIDATE with PROTO_VALIDATE_DECIDE):
+ * one decision per validation window, its clock advancing by the stride per window. A window sent
+ * again after a lost answer carries the same number (PROTO_VALIDATE_SEQ): the decision taken for
+ * it is taken back first, so the decider advances once per window, as the host's does. */
+struct live_validate_decider {
+    struct live_decider d, before; /* now, and before the last window decided */
+    uint32_t decided, decided_before;
+    uint8_t last_seq;              /* number of the last window decided, 0xFF none */
+};
+void live_validate_init(struct live_validate_decider *v);
+/* Decide one validation window with chunk flags `flags` (DECIDE_RESET: afresh, with cfg; SEQ:
+ * its number); true (and *ev) when the decision changed. v->d.current is the decision after. An
+ * unknown window (the anomaly score over its threshold) is not decided, but the clock runs on. */
+bool live_validate_decide(struct live_validate_decider *v, const struct live_decision_cfg *cfg, uint8_t flags,
+                          const int8_t *scores, uint32_t stride, bool unknown, struct live_event *ev);
 /* Convenience: the decision step of the live path at its current sample count. */
 static inline bool live_decide_now(struct live *l, const int8_t *scores, struct live_event *ev) {
     return live_decide(&l->dec, scores, l->n_out, ev);

@@ -245,6 +245,11 @@ enum proto_log_level { PROTO_LOG_DEBUG = 0, PROTO_LOG_INFO = 1, PROTO_LOG_WARN =
  *   ACK: token:u16 cmd:u8 ;  NAK: token:u16 cmd:u8 reason:u8 text */
 #define PROTO_ACK_LEN 3u
 #define PROTO_NAK_HDR 4u
+/* Flow control: the command frames a host has sent and the device not yet answered (ACK or NAK;
+ * a timeout gives one up), with both delimiters, are never more than this many bytes, what the
+ * firmware's UART receive ring holds whole while its main loop is busy. So a long command (a
+ * validation chunk) waits for the answer to the previous one. */
+#define PROTO_CMD_FRAME_MAX 128u
 
 /* STATS payload: uptime_ms:u32 frames_sent:u32 frames_dropped:u32 sensor_errors:u32
  *   fifo_overflows:u32 rx_errors:u32 (bad host frames) */
@@ -276,6 +281,11 @@ enum proto_log_level { PROTO_LOG_DEBUG = 0, PROTO_LOG_INFO = 1, PROTO_LOG_WARN =
 #define PROTO_VALIDATE_ANOMALY_LEN 5u
 #define PROTO_VALIDATE_DECIDE 0x01u
 #define PROTO_VALIDATE_DECIDE_RESET 0x02u
+/* SEQ: the top five bits hold the window's number mod 32 (PROTO_VALIDATE_SEQ_SHIFT). A window
+ * sent again because its answer was lost carries the same number: a device that already decided
+ * it takes back that decision before deciding again, so its decider advances once per window. */
+#define PROTO_VALIDATE_SEQ 0x04u
+#define PROTO_VALIDATE_SEQ_SHIFT 3u
 #define PROTO_VALIDATE_DECISION_LEN 4u
 #define PROTO_VALIDATE_RESULT_HDR 14u
 #define PROTO_MAX_VALIDATE_FEATURES ((PROTO_MAX_PAYLOAD - PROTO_VALIDATE_RESULT_HDR - PROTO_MAX_CLASSES) / 4u)

@@ -22,7 +22,7 @@
 
 #include <string.h>
 
-#define FLASH_BASE 12584          /* firmware without feature groups and model data (refitted after the i12+i15 images) */
+#define FLASH_BASE 12592          /* firmware without feature groups and model data (refitted after the i12+i15 images; +8 B: validation flow control) */
 #define FLASH_STATS 137
 #define FLASH_SPECTRAL 1211
 #define FLASH_RAW 100
@@ -30,7 +30,7 @@
 #define FLASH_DERIV 60
 #define FLASH_GESTURE 1020        /* segmenter, gesture buffer, resampler and the firmware's glue,
                                    * fitted on 3 gesture builds (residuals -55..+84 bytes) */
-#define RAM_BASE 5336             /* firmware state, stack (1.5 KB) and receive buffers */
+#define RAM_BASE 5224             /* firmware state, stack (1.5 KB) and receive buffers (128-byte command frames: -112 B) */
 #define FLASH_MARGIN 272          /* bytes: the largest under-estimate seen (257) */
 #define INSN_MARGIN 0.05          /* share: under-estimates up to 3.5%, firmware overhead 0.8% */
 

@@ -65,7 +65,7 @@ math(EXPR _cls_payload "14 + 4 * ${_cls_nf} + ${_cls_nc} + 9") # + the decision 
 if(_cls_payload LESS 320)
   set(_cls_payload 320)
 endif()
-set(CLS_DEFS LINK_RX_MAX=280u LINK_MAX_PAYLOAD=${_cls_payload}u)
+set(CLS_DEFS LINK_RX_MAX=128u LINK_MAX_PAYLOAD=${_cls_payload}u)
 # The core per board: the Nucleo image leaves out the synthetic sensor's commands (flash budget).
 set(CLS_CORE_nucleo-f446re APP_NO_SYNTH_COMMANDS)
 set(CLS_CORE_qemu "")

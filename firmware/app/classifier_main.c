@@ -77,6 +77,10 @@ _Static_assert(IMU_MODEL_DECISION_SMOOTH >= 1 && IMU_MODEL_DECISION_SMOOTH <= LI
                IMU_MODEL_DECISION_MIN_MARGIN >= 0 && IMU_MODEL_DECISION_MIN_MARGIN <= 255,
                "the model's decision settings are out of range");
 _Static_assert(IMU_MODEL_N_CLASSES <= PROTO_MAX_CLASSES, "too many classes");
+/* Flow control (proto.h): one command frame in flight, at most PROTO_CMD_FRAME_MAX bytes, which the
+ * UART ring holds whole while the main loop classifies, and the link buffer takes (no delimiters). */
+_Static_assert(UART_RX_RING >= PROTO_CMD_FRAME_MAX, "the UART receive ring cannot hold a whole command frame");
+_Static_assert(LINK_RX_MAX >= PROTO_CMD_FRAME_MAX - 2u, "the link cannot take a whole command frame");
 _Static_assert(PROTO_VALIDATE_RESULT_HDR + 4 * IMU_MODEL_N_FEATURES + IMU_MODEL_N_CLASSES + PROTO_VALIDATE_DECISION_LEN <= LINK_MAX_PAYLOAD,
                "VALIDATE_RESULT does not fit a frame");
 
@@ -133,8 +137,7 @@ static uint32_t cls_seq;
 /* validation: next expected sample offset (0 = no window in progress) */
 static uint16_t v_next;
 static uint8_t v_flags;               /* of the window in progress (PROTO_VALIDATE_DECIDE...) */
-static struct live_decider v_dec;     /* the decision logic over validation windows */
-static uint32_t v_decided;
+static struct live_validate_decider v_dec; /* the decision logic over validation windows */
 static uint32_t v_last_ms;
 
 static void sensor_context(uint32_t now_ms) { app_sensor_poll(&app, now_ms); }
@@ -270,15 +273,12 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     r.has_decision = (v_flags & PROTO_VALIDATE_DECIDE) != 0;
     if (r.has_decision) {
         struct live_event ev;
-        if (v_flags & PROTO_VALIDATE_DECIDE_RESET) {
-            live_decider_init(&v_dec, &live_cfg.decision);
-            v_decided = 0;
-        }
-        const uint32_t at = v_decided++ * IMU_MODEL_STRIDE_LEN;
-        r.event = !CLS_UNKNOWN() && live_decide(&v_dec, r.scores, at, &ev);
-        r.decision = v_dec.current;
+        /* an unknown window (anomaly score over the threshold) is not decided; the clock runs on */
+        r.event = live_validate_decide(&v_dec, &live_cfg.decision, v_flags, r.scores, IMU_MODEL_STRIDE_LEN,
+                                       CLS_UNKNOWN(), &ev);
+        r.decision = v_dec.d.current;
         r.votes = r.event ? ev.votes : 0;
-        r.previous = r.event ? ev.previous : v_dec.current;
+        r.previous = r.event ? ev.previous : v_dec.d.current;
     }
     size_t n = proto_validate_result_pack(&r, feat, link_payload(&a->link), LINK_MAX_PAYLOAD);
     if (n)
@@ -469,6 +469,7 @@ int main(void)
     live_accel_g = app.cfg.accel_g;
     live_gyro_dps = app.cfg.gyro_dps;
     live_begin();
+    live_validate_init(&v_dec);
     live_pos = app.samples.tail;
     g_streaming_hint = true;
     time_pendsv_hook = sensor_context;

@@ -65,12 +65,22 @@ tamper_run() { # NAME ARGS... -> validate of 12 windows through tamper; rc in TR
   "$BIN/../tests/bin/tamper" --link "$T/$1" --dev "$PTS" "${@:2}" 2>"$T/$1.log" &
   local tp=$!; pids+=($tp)
   for _ in $(seq 50); do [ -e "$T/$1" ] && break; sleep 0.1; done
-  timeout 60 $I validate --model "$T/m" --port "$T/$1" --limit 12 --json >"$T/$1.json" 2>"$T/$1.err"; TRC=$?
+  timeout 60 $I validate --model "$T/m" --port "$T/$1" --limit 12 --timeout-ms 1500 --json >"$T/$1.json" 2>"$T/$1.err"; TRC=$?
   kill "$tp"; wait "$tp" 2>/dev/null
 }
 tamper_run relay
 [ $TRC = 0 ] || fail "validate through an unchanged relay: exit $TRC: $(cat "$T/relay.err")"
 "$JG" -f "$T/relay.json" -e '.windows == 12' '.bit_exact == 12' || fail "relay: $(cat "$T/relay.json")"
+# flow control (proto.h): one command in flight, each within the device's 128-byte receive ring
+# (validate once sent a window's chunks at once, and a busy device lost bytes: "stopped answering")
+grep -q ' [1-9][0-9]* commands, 0 flow breaches$' "$T/relay.log" || fail "flow control: $(grep flow "$T/relay.log" | head -3)"
+# a lost answer (the first whose decision changed): the window goes again with the same number and
+# the device decides it once (live_validate_decide; test_live checks the take-back itself)
+tamper_run dropped --drop-event
+[ $TRC = 0 ] || fail "validate after a lost answer: exit $TRC: $(cat "$T/dropped.err")"
+"$JG" -f "$T/dropped.json" -e '.windows == 12' '.bit_exact == 12' '.retries == 1' '.decisions_exact == 12' \
+  || fail "lost answer: $(cat "$T/dropped.json")"
+grep -q '^tamper: dropped VALIDATE_RESULT' "$T/dropped.log" || fail "tamper dropped no answer: $(cat "$T/dropped.log")"
 tamper_run tampered --score 3 --feature 6 --class 9
 [ $TRC = 1 ] || fail "validate accepted a device that computes differently (exit $TRC): $(cat "$T/tampered.json")"
 [ "$(grep -c '^tamper: changed' "$T/tampered.log")" = 3 ] || fail "tamper did not change 3 results: $(cat "$T/tampered.log")"

@@ -87,7 +87,7 @@ qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial p
 QPID=$!; pids+=($QPID); PTS=""
 for _ in $(seq 50); do PTS=$(grep -o '/dev/pts/[0-9]*' "$T/q.log" | head -1); [ -n "$PTS" ] && break; sleep 0.1; done
 [ -n "$PTS" ] || fail "QEMU gave no pty"
-timeout 300 $I validate --model "$T/m" --port "$PTS" --timeout-ms 20000 --json >"$T/v.json" 2>"$T/v.err" || fail "validate: $(tail -1 "$T/v.err")"
+timeout 300 $I validate --model "$T/m" --port "$PTS" --json >"$T/v.json" 2>"$T/v.err" || fail "validate: $(tail -1 "$T/v.err")"
 read -r win exact vacc ins < <("$JG" -f "$T/v.json" .windows .bit_exact .accuracy .instructions_per_window)
 echo "validate: $win gestures, $exact bit-exact, accuracy $vacc, $ins instructions per gesture"
 "$JG" -f "$T/v.json" -e '.windows == 120' '.bit_exact == 120' ".accuracy == $acc8" '.instructions_per_window > 0' \

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "live.h"
+#include "proto.h"
 #include "synth.h"
 
 static struct live_cfg base_cfg(void)
@@ -203,11 +204,48 @@ static void decisions(void)
     CHECK(live_decide(&d, two, 1100, &ev) && ev.class_index == 1 && ev.at == 1100);
 }
 
+/* The device's validation decider: a window sent again after a lost answer (same number) is
+ * decided once, as on the host; a new number decides on. Bug: it was decided twice, so the resent
+ * window showed no EVENT where the host had one. */
+static void validate_decisions(void)
+{
+    struct live_decision_cfg c = { .n_classes = 3, .min_margin = 6, .smooth_n = 1, .min_interval = 0 };
+    const int8_t clear[3] = { 12, 5, -100 }, two[3] = { -50, 40, 20 };
+    const uint8_t D = PROTO_VALIDATE_DECIDE | PROTO_VALIDATE_SEQ, R = PROTO_VALIDATE_DECIDE_RESET;
+#define SEQ(n) ((uint8_t)((n) << PROTO_VALIDATE_SEQ_SHIFT))
+    struct live_validate_decider v;
+    struct live_event ev;
+    live_validate_init(&v);
+    CHECK(live_validate_decide(&v, &c, D | R | SEQ(0), clear, 52, false, &ev) && ev.class_index == 0 && ev.at == 0);
+    CHECK(live_validate_decide(&v, &c, D | SEQ(1), two, 52, false, &ev) && ev.class_index == 1 && ev.at == 52);
+    /* window 1's answer was lost: the same window again gives the same event at the same time */
+    CHECK(live_validate_decide(&v, &c, D | SEQ(1), two, 52, false, &ev) && ev.class_index == 1 && ev.previous == 0 &&
+          ev.at == 52);
+    CHECK(v.d.current == 1 && v.decided == 2);
+    /* the next window goes on from there */
+    CHECK(live_validate_decide(&v, &c, D | SEQ(2), clear, 52, false, &ev) && ev.class_index == 0 && ev.at == 104);
+    /* without SEQ (an older host) every window is new: decided again, no change, no event */
+    CHECK(!live_validate_decide(&v, &c, PROTO_VALIDATE_DECIDE, clear, 52, false, &ev) && v.decided == 4);
+    CHECK(!live_validate_decide(&v, &c, PROTO_VALIDATE_DECIDE, clear, 52, false, &ev) && v.decided == 5);
+    /* RESET starts afresh even when the number repeats (a new run's first window) */
+    CHECK(live_validate_decide(&v, &c, D | R | SEQ(0), two, 52, false, &ev) && ev.previous == LIVE_UNCERTAIN && v.decided == 1);
+    CHECK(live_validate_decide(&v, &c, D | R | SEQ(0), two, 52, false, &ev) && ev.previous == LIVE_UNCERTAIN && v.decided == 1);
+    /* an unknown window is not decided, but the clock runs on; taken back like any other */
+    CHECK(!live_validate_decide(&v, &c, D | SEQ(1), clear, 52, true, &ev) && v.d.current == 1 && v.decided == 2);
+    CHECK(!live_validate_decide(&v, &c, D | SEQ(1), clear, 52, true, &ev) && v.decided == 2);
+    CHECK(live_validate_decide(&v, &c, D | SEQ(2), clear, 52, false, &ev) && ev.class_index == 0 && ev.at == 104);
+    /* a first window without RESET (a host's mistake) still starts a configured decider */
+    live_validate_init(&v);
+    CHECK(live_validate_decide(&v, &c, D | SEQ(5), two, 52, false, &ev) && ev.class_index == 1 && v.d.cfg.n_classes == 3);
+#undef SEQ
+}
+
 int main(void)
 {
     ring_order();
     rate_conversion();
     scales();
     decisions();
+    validate_decisions();
     return check_report("test_live");
 }
