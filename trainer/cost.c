@@ -132,7 +132,7 @@ void tr_cost_predict(const struct tr_model *m, int n_hidden, const int *hidden, 
     if (f->flags & IMU_FEAT_DERIV) c->flash += FLASH_DERIV;
     if (m->mode == TR_MODE_GESTURE) c->flash += FLASH_GESTURE;
     if (m->conv) c->flash += FLASH_CONV;
-    int payload = 14 + 4 * m->n_feat + m->n_labels;
+    int payload = 14 + 4 * m->n_feat + m->n_labels + 5; /* + the anomaly block classifier.cmake reserves */
     if (payload < 320) payload = 320;
     c->ram = RAM_BASE + 2 * f->window_len * f->n_axes + 4 * imu_features_work_len(f) + 4 * m->n_feat +
              2 * widest + 2 * payload;
