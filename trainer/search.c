@@ -976,10 +976,26 @@ int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, co
     if (so->verbose && so->progress_out && so->progress_bar) fputc('\n', so->progress_out);
     res->best = c.pick;
     if (res->best < 0) {
-        if (res->n_over_budget > 0 && res->n_over_budget >= res->n)
-            snprintf(err, errlen, "no configuration fits the device budgets (flash %d B, RAM %d B, %d instructions)",
-                     so->budget.flash, so->budget.ram, so->budget.instructions);
-        else
+        if (res->n_over_budget > 0 && res->n_over_budget >= res->n) {
+            /* name the candidate closest to the budgets, so the user sees what is too big */
+            int near = -1;
+            double near_x = 0;
+            for (int i = 0; i < res->n; i++) {
+                const struct tr_cost *k = &res->e[i].cost;
+                double x = fmax(fmax((double)k->flash / so->budget.flash, (double)k->ram / so->budget.ram),
+                                (double)k->instructions / so->budget.instructions);
+                if (near < 0 || x < near_x) near = i, near_x = x;
+            }
+            const struct tr_search_entry *n = &res->e[near];
+            snprintf(err, errlen,
+                     "no configuration fits the device budgets (flash %d B, RAM %d B, %d instructions); the "
+                     "nearest, %s, needs flash %d B, RAM %d B, %d instructions%s: raise --budget-flash, "
+                     "--budget-ram or --budget-instructions for a bigger board (--board), or give smaller options",
+                     so->budget.flash, so->budget.ram, so->budget.instructions, n->desc, n->cost.flash, n->cost.ram,
+                     n->cost.instructions,
+                     n->o.mode == TR_MODE_GESTURE ? " (gesture mode keeps a whole gesture of raw samples: "
+                                                    "--gesture-max-ms sets its longest)" : "");
+        } else
             snprintf(err, errlen, "no configuration could be trained (%s)", c.n_in ? c.in[0].err : "no input");
         goto out;
     }

@@ -73,6 +73,8 @@ im train --out "$T/x" --folds 1 >/dev/null 2>"$T/e" && fail "--folds 1 accepted"
 grep -q "folds" "$T/e" || fail "--folds 1: $(cat "$T/e")"
 im train --out "$T/x" --budget-flash 100 >/dev/null 2>"$T/e" && fail "a budget nothing fits succeeded"
 grep -q "no configuration fits the device budgets" "$T/e" || fail "tiny budget: $(cat "$T/e")"
+# the message names the candidate nearest to the budgets and what it needs
+grep -q "the nearest, .* needs flash [0-9]* B, RAM [0-9]* B, [0-9]* instructions" "$T/e" || fail "tiny budget, no nearest: $(cat "$T/e")"
 [ ! -e "$T/x/model.json" ] || fail "a model was written although nothing fits"
 # subjects from info.labels (metadata.subject, as uji-watch records them), unless --subject
 if command -v sqlite3 >/dev/null; then
