@@ -121,7 +121,9 @@ static void test_left_out(const char *dir)
         REQUIRE(tr_make_windows(&m, &known, TR_TESTING, &te, err, sizeof err) == 0);
         REQUIRE(tr_unknown_windows(&m, &ds, TR_TESTING, &tu, err, sizeof err) == 0);
         CHECK(tu.n > 50);
-        REQUIRE(tr_anomaly_fit(&m, &tw, &known, TR_ANOM_GAUSS, 1, 4, 0.01f, 5, 1, err, sizeof err) == 0);
+        /* on the input features with 8 centroids: the first hidden layer with 4 (the default when the
+         * budget is tight) gives 0.936-0.963 for updown across classifier seeds (docs/model.md) */
+        REQUIRE(tr_anomaly_fit(&m, &tw, &known, TR_ANOM_GAUSS, 0, 8, 0.01f, 5, 1, err, sizeof err) == 0);
         CHECK_MSG(m.anom.cv_far <= 0.01 + 1e-9 && m.anom.cv_windows == tw.n, "cv false alarms %.4f of %d",
                   m.anom.cv_far, m.anom.cv_windows);
         m.hash = tr_model_hash(&m);
