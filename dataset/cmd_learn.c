@@ -16,18 +16,21 @@
 #include "devport.h"
 
 static const char learn_help[] =
-    "usage: imulab device learn N --port DEV [--baud B] [--timeout-ms MS]\n"
+    "usage: imulab device learn N --port DEV [--watch K] [--baud B] [--timeout-ms MS]\n"
+    "       imulab device learn --watch K --port DEV\n"
     "The classifier firmware (built with -DIMULAB_LEARN=ON) learns what normal operation looks like\n"
     "from the next N windows (2 to 10000; their first hidden layer's activations: one diagonal\n"
     "Gaussian), sets its threshold from N windows more, and from then on marks the windows above it\n"
     "unknown in CLASSIFICATION. N 0 forgets the learned model. Prints progress and the threshold.\n"
     "  --port DEV       the device's serial port (without it: through the running imulabd)\n"
+    "  --watch K        then print the next K windows' anomaly score and unknown flag, and a count\n"
+    "                   of the unknown ones (without N: only that)\n"
     "  --baud B         serial speed (default 115200; ignored by pseudo-terminals)\n"
     "  --timeout-ms MS  give up after MS without a frame from the device (default 5000)\n";
 
 struct lopts {
     const char *port;
-    long n;
+    long n, watch;
     int timeout_ms;
     unsigned baud;
 };
@@ -38,9 +41,10 @@ static int learn_options(int argc, char **argv, struct lopts *o)
     static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
                                          {"baud", required_argument, NULL, 'b'},
                                          {"timeout-ms", required_argument, NULL, 't'},
+                                         {"watch", required_argument, NULL, 'w'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    double timeout_ms = 5000, baud = 115200, n = -1;
+    double timeout_ms = 5000, baud = 115200, n = -1, watch = 0;
     int c;
     memset(o, 0, sizeof *o);
     cli_getopt_begin();
@@ -48,6 +52,10 @@ static int learn_options(int argc, char **argv, struct lopts *o)
         switch (c) {
         case 'h': fputs(learn_help, stdout); return CLI_OK;
         case 'p': o->port = optarg; break;
+        case 'w':
+            if (cli_parse_range("device learn", "--watch", optarg, 1, 1e6, &watch))
+                return CLI_USAGE;
+            break;
         case 't':
             if (cli_parse_range("device learn", "--timeout-ms", optarg, 10, 600000, &timeout_ms))
                 return CLI_USAGE;
@@ -59,6 +67,10 @@ static int learn_options(int argc, char **argv, struct lopts *o)
         default: return CLI_USAGE;
         }
     }
+    o->watch = (long)watch;
+    o->n = -1;
+    if (optind == argc && o->watch > 0)
+        goto done;
     if (optind + 1 != argc)
         return cli_usage("device learn", "want one argument N (windows to learn from, 0 to forget)");
     if (cli_parse_range("device learn", "N", argv[optind], 0, PROTO_LEARN_MAX, &n))
@@ -67,6 +79,7 @@ static int learn_options(int argc, char **argv, struct lopts *o)
         return cli_usage("device learn", "N '%s': 0 (forget), or a whole number from %u to %u", argv[optind],
                          PROTO_LEARN_MIN, PROTO_LEARN_MAX);
     o->n = (long)n;
+done:
     o->timeout_ms = (int)timeout_ms;
     o->baud = (unsigned)baud;
     return -1;
@@ -121,6 +134,33 @@ static int learn_follow(struct devport *p, const struct lopts *o)
     }
 }
 
+/* Print the next o->watch windows' anomaly score and unknown flag, then how many were unknown.
+ * Returns 0, or -1 (message printed). */
+static int learn_watch(struct devport *p, const struct lopts *o)
+{
+    long seen = 0, unknown = 0;
+    struct proto_frame f;
+    while (seen < o->watch) {
+        int r = devport_read_frame(p, o->timeout_ms, &f);
+        if (r <= 0)
+            return cli_error("device learn: %s after %ld of %ld watched windows", r < 0 ? "port failed" : "no frame",
+                             seen, o->watch), -1;
+        struct proto_classification c;
+        if (f.type != PROTO_CLASSIFICATION || proto_classification_parse(f.payload, f.len, &c))
+            continue;
+        seen++;
+        if (!(c.flags & PROTO_CLS_ANOMALY)) {
+            printf("window %u: class %u, no anomaly score\n", (unsigned)c.seq, c.class_index);
+            continue;
+        }
+        unknown += (c.flags & PROTO_CLS_UNKNOWN) != 0;
+        printf("window %u: class %u, anomaly %u%s\n", (unsigned)c.seq, c.class_index, (unsigned)c.anomaly,
+               (c.flags & PROTO_CLS_UNKNOWN) ? " unknown" : "");
+    }
+    printf("watched: %ld windows, %ld unknown\n", seen, unknown);
+    return 0;
+}
+
 /* imulab device learn N --port DEV */
 int cmd_device_learn(const struct cli *cli, int argc, char **argv)
 {
@@ -136,10 +176,12 @@ int cmd_device_learn(const struct cli *cli, int argc, char **argv)
     if (devport_open(&p, o.port, o.baud, err, sizeof err))
         return cli_error("device learn: %s", err);
     uint8_t body[2];
-    proto_put_u16(body, (uint16_t)o.n);
-    int token = devport_command(&p, PROTO_CMD_LEARN, body, sizeof body);
+    proto_put_u16(body, (uint16_t)(o.n > 0 ? o.n : 0));
+    int token = o.n >= 0 ? devport_command(&p, PROTO_CMD_LEARN, body, sizeof body) : 0;
     rc = CLI_FAIL;
-    if (token < 0)
+    if (o.n < 0)
+        rc = CLI_OK; /* watch only */
+    else if (token < 0)
         cli_error("device learn: writing to %s failed", o.port);
     else if (learn_wait_ack(&p, o.port, token, o.timeout_ms) == 0) {
         if (o.n == 0) {
@@ -151,6 +193,8 @@ int cmd_device_learn(const struct cli *cli, int argc, char **argv)
             rc = learn_follow(&p, &o) == 0 ? CLI_OK : CLI_FAIL;
         }
     }
+    if (rc == CLI_OK && o.watch > 0)
+        rc = learn_watch(&p, &o) == 0 ? CLI_OK : CLI_FAIL;
     devport_close(&p);
     return rc == CLI_OK ? cli_finish_output(CLI_OK) : rc;
 }
