@@ -1,14 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# tests/classifier/learn_e2e.sh BIN SRC -- the anomaly-only mode's on-device learning (issue 14):
+# tests/classifier/learn_e2e.sh BIN SRC TOOLS_DIR -- the anomaly-only mode's on-device learning (issue 14):
 # the classifier firmware built with -DIMULAB_LEARN=ON (default model of the shared dataset, no
 # anomaly model of its own) within 8 KB of RAM; on the emulated board `imulab device learn 20
 # --port` learns the synthetic sensor's idle signal (20 windows + 20 for the threshold), the idle
 # windows after it are not unknown, and after `imulab device gesture wave` (through imulabd) the
-# wave windows are; then the refusals (N 1, N 10001 by the device, a bad N by the CLI) and
-# `learn 0` (forget: no anomaly score). Exit 77 (skipped) without the ARM toolchain, QEMU or the dataset.
+# wave windows are; then the refusals (CMD_LEARN of 3 bytes, N 1, N 10001 by the device through
+# fwlink; by the CLI and imulabd) and `learn 0` through imulabd and the CLI (forget: no anomaly score). Exit 77 (skipped) without the ARM toolchain, QEMU or the dataset.
 set -u
-BIN=$1 SRC=$2
+BIN=$1 SRC=$2 JG=$3/jget FWLINK=$3/fwlink
 DS=$SRC/../shared/data/ei-xiao-gestures
 for t in arm-none-eabi-gcc qemu-system-arm; do command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }; done
 [ -d "$DS" ] || { echo "skip: no dataset at $DS"; exit 77; }
@@ -63,12 +63,26 @@ echo "wave after learning idle: $unk of $seen windows unknown"
 # the first window or two may still hold idle samples (1 s windows, 0.5 s stride)
 [ "$seen" = 20 ] && [ "$unk" -ge 17 ] || fail "wave windows not unknown: $unk of $seen: $(cat "$T/w1.log")"
 
-# refusals: the CLI's, then the device's (a raw N the CLI would refuse is not sendable: 10001 by the CLI)
+# refusals: the device's (raw frames: a short payload, N 1, N 10001), the CLI's
+"$FWLINK" "$PTS" --settle 0.1 --seconds 0.2 --cmd 0x8b:01 --cmd 0x8b:0100 --cmd 0x8b:1127 >"$T/f.json" 2>"$T/f.err" \
+  || fail "fwlink: $(cat "$T/f.err")"
+"$JG" -f "$T/f.json" -e '(.naks|length) == 3' '.naks[0][2] == 2' '.naks[1][2] == 3' '.naks[2][2] == 3' \
+  || fail "the device's refusals: $("$JG" -f "$T/f.json" .naks)"
 $I device learn 10001 --port "$PTS" 2>"$T/e.log" && fail "learn 10001 accepted"
 grep -q "N" "$T/e.log" || fail "no message for N 10001"
 $I device learn 1 --port "$PTS" 2>"$T/e.log" && fail "learn 1 accepted"
 grep -q "from 2 to 10000" "$T/e.log" || fail "learn 1: $(cat "$T/e.log")"
-# forget: no anomaly score any more
-$I device learn 0 --port "$PTS" --watch 3 >"$T/w2.log" || fail "learn 0: $(tail -1 "$T/w2.log")"
-grep -q "forgot" "$T/w2.log" && [ "$(grep -c 'no anomaly score' "$T/w2.log")" = 3 ] || fail "learn 0: $(cat "$T/w2.log")"
+# the learned model survived the refusals
+$I device learn --watch 5 --port "$PTS" >"$T/w2.log" || fail "watch: $(tail -1 "$T/w2.log")"
+grep -q "^watched: 5 windows, [45] unknown" "$T/w2.log" || fail "after the refusals: $(cat "$T/w2.log")"
+# forget, through imulabd: no anomaly score any more; the CLI's learn 0 too
+"$BIN/imulabd" --port "$PTS" --db "$T/d2.db" --socket "$T/s2" >"$T/d2.log" 2>&1 &
+DPID=$!
+for _ in $(seq 100); do [ -S "$T/s2" ] && $I --socket "$T/s2" status >/dev/null 2>&1 && break; sleep 0.1; done
+$I --socket "$T/s2" device learn 0 >"$T/g0.log" 2>&1 || fail "imulabd device learn 0: $(cat "$T/g0.log")"
+kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=""
+$I device learn --watch 3 --port "$PTS" >"$T/w3.log" || fail "watch: $(tail -1 "$T/w3.log")"
+[ "$(grep -c 'no anomaly score' "$T/w3.log")" = 3 ] || fail "a score after imulabd's learn 0: $(cat "$T/w3.log")"
+$I device learn 0 --port "$PTS" --watch 3 >"$T/w4.log" || fail "learn 0: $(tail -1 "$T/w4.log")"
+grep -q "forgot" "$T/w4.log" && [ "$(grep -c 'no anomaly score' "$T/w4.log")" = 3 ] || fail "learn 0: $(cat "$T/w4.log")"
 echo "PASS"
