@@ -77,6 +77,7 @@ enum learn_phase { LEARN_OFF, LEARN_SUMS, LEARN_THRESHOLD, LEARN_ON };
 static enum learn_phase learn_phase;
 static uint16_t learn_n, learn_count; /* windows per phase, windows of this phase so far */
 static uint32_t learn_max;            /* largest score of the threshold phase */
+static uint32_t learn_score;          /* the learned score of the last live window */
 #endif
 
 /* The anomaly score rides along the network (portable/anomaly.c): a window scoring above the
@@ -220,6 +221,7 @@ static void learn_window(const int8_t *x)
         break;
     case LEARN_THRESHOLD: {
         uint32_t s = imu_anomaly_score(&learned, x);
+        learn_score = s;
         if (s > learn_max)
             learn_max = s;
         if (++learn_count == learn_n) {
@@ -230,7 +232,7 @@ static void learn_window(const int8_t *x)
         break;
     }
     case LEARN_ON:
-        anomaly_score = imu_anomaly_score(&learned, x);
+        learn_score = imu_anomaly_score(&learned, x);
         break;
     case LEARN_OFF:
         break;
@@ -261,6 +263,8 @@ static const int8_t *run_network(bool live_window)
         if (k == 0 && live_window)
             learn_window(in);
     }
+    if (live_window && learn_phase == LEARN_ON) /* after the model's own score, whatever its layer */
+        anomaly_score = learn_score;
     return in;
 }
 
