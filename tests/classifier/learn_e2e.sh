@@ -63,8 +63,9 @@ echo "wave after learning idle: $unk of $seen windows unknown"
 # the first window or two may still hold idle samples (1 s windows, 0.5 s stride)
 [ "$seen" = 20 ] && [ "$unk" -ge 17 ] || fail "wave windows not unknown: $unk of $seen: $(cat "$T/w1.log")"
 
-# refusals: the device's (raw frames: a short payload, N 1, N 10001), the CLI's
-"$FWLINK" "$PTS" --settle 0.1 --seconds 0.2 --cmd 0x8b:01 --cmd 0x8b:0100 --cmd 0x8b:1127 >"$T/f.json" 2>"$T/f.err" \
+# refusals: the device's (raw frames: a short payload, N 1, N 10001; 1 s of settling reads what
+# the pty kept from before, the answers queue behind it), the CLI's
+"$FWLINK" "$PTS" --settle 1 --seconds 0.5 --cmd 0x8b:01 --cmd 0x8b:0100 --cmd 0x8b:1127 >"$T/f.json" 2>"$T/f.err" \
   || fail "fwlink: $(cat "$T/f.err")"
 "$JG" -f "$T/f.json" -e '(.naks|length) == 3' '.naks[0][2] == 2' '.naks[1][2] == 3' '.naks[2][2] == 3' \
   || fail "the device's refusals: $("$JG" -f "$T/f.json" .naks)"
