@@ -698,7 +698,7 @@ static void req_device(struct control *c, struct client *cl, int argc, char **ar
     uint8_t type;
     long v, v2;
     if (argc < 2) {
-        reply_error(c, cl, "usage: device start|stop|info|ping|rate HZ|ranges G DPS|gesture N|NAME|baud N");
+        reply_error(c, cl, "usage: device start|stop|info|ping|rate HZ|ranges G DPS|gesture N|NAME|baud N|learn N");
         return;
     }
     const char *what = argv[1];
@@ -744,6 +744,15 @@ static void req_device(struct control *c, struct client *cl, int argc, char **ar
         type = PROTO_CMD_SET_BAUD;
         proto_put_u32(args, (uint32_t)v);
         len = 4;
+    } else if (!strcmp(what, "learn") && argc == 3) {
+        if (!parse_uint(argv[2], 0, PROTO_LEARN_MAX, &v) || v == 1) {
+            reply_error(c, cl, "device learn: '%.20s' is not 0 (forget) or a window count from 2 to %u", argv[2],
+                        PROTO_LEARN_MAX);
+            return;
+        }
+        type = PROTO_CMD_LEARN;
+        proto_put_u16(args, (uint16_t)v);
+        len = 2;
     } else if (!strcmp(what, "gesture") && argc == 3) {
         v = -1;
         for (long i = 0; i < 4; i++)

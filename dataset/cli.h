@@ -18,6 +18,8 @@ struct cli {
 int cmd_record(const struct cli *cli, int argc, char **argv);
 int cmd_status(const struct cli *cli, int argc, char **argv);
 int cmd_device(const struct cli *cli, int argc, char **argv);
+/* `imulab device learn N --port DEV` (cmd_learn.c): argv[0] is "learn". */
+int cmd_device_learn(const struct cli *cli, int argc, char **argv);
 int cmd_list(const struct cli *cli, int argc, char **argv);
 int cmd_stats(const struct cli *cli, int argc, char **argv);
 int cmd_show(const struct cli *cli, int argc, char **argv);

@@ -268,10 +268,15 @@ int cmd_device(const struct cli *cli, int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         FILE *f = argc < 2 ? stderr : stdout;
-        fprintf(f, "usage: imulab device start|stop|info|ping|rate HZ|ranges ACCEL_G GYRO_DPS|gesture NAME|N|baud N\n"
-                   "Sends a command to the device through the running imulabd and waits for its answer.\n");
+        fprintf(f, "usage: imulab device start|stop|info|ping|rate HZ|ranges ACCEL_G GYRO_DPS|gesture NAME|N|baud N|learn N\n"
+                   "Sends a command to the device through the running imulabd and waits for its answer.\n"
+                   "imulab device learn N --port DEV talks to the port itself (imulab device learn --help).\n");
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
+    if (!strcmp(argv[1], "learn")) /* straight to the port with --port (and for its help) */
+        for (int i = 2; i < argc; i++)
+            if (!strncmp(argv[i], "--port", 6) || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+                return cmd_device_learn(cli, argc - 1, argv + 1);
     char req[512] = "device";
     for (int i = 1; i < argc; i++) {
         strncat(req, " ", sizeof req - strlen(req) - 1);

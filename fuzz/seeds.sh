@@ -24,7 +24,7 @@ control)
     i=0
     for r in ping status labels "recordings 5" "delete 3" "undelete 3" "record stop" subscribe quit \
              'record start "left swipe" subject="Ann B" category=training' "device rate 100" \
-             "device ranges 8 1000" "device gesture wave" 'record start "a\u00e9b"'; do
+             "device ranges 8 1000" "device gesture wave" "device learn 20" "device learn 1" 'record start "a\u00e9b"'; do
         printf '%s' "$r" >"$out/r$i"
         i=$((i + 1))
     done

@@ -81,12 +81,22 @@ static int32_t div_round(int32_t a, uint32_t n)
     return a >= 0 ? (a + h) / (int32_t)n : -((-a + h) / (int32_t)n);
 }
 
+/* The variance of dimension i in units of 1/16 LSB^2: 16 * (sum2 - sum^2/n) / n, floored at 16
+ * (1 LSB^2, the quantization step). */
+static uint32_t learn_var16(const struct imu_anomaly_learn *l, unsigned i)
+{
+    int64_t s = l->sum[i];
+    int64_t ss = (int64_t)l->sum2[i] * l->n - s * s; /* n^2 * variance, >= 0 */
+    uint64_t v = (uint64_t)(ss < 0 ? 0 : ss) * 16u / ((uint64_t)l->n * l->n);
+    if (v < 16) v = 16;
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
 int imu_anomaly_learn_fit(struct imu_anomaly_learn *l)
 {
     if (l->n == 0) return -1;
-    /* variance in units of 1/16 LSB^2: var16 = 16 * (sum2 - sum^2/n) / n, floored at 16 (1 LSB^2,
-     * the quantization step); weight = 255 * var16_min / var16, at least 1 */
-    uint32_t var16[IMU_ANOMALY_MAX_DIM];
+    /* weight = 255 * var16_min / var16, at least 1; two passes over the sums (no array of
+     * variances: the device's stack is small) */
     uint32_t vmin = UINT32_MAX;
     const unsigned nd = l->n_dim <= IMU_ANOMALY_MAX_DIM ? l->n_dim : IMU_ANOMALY_MAX_DIM;
     for (unsigned i = 0; i < nd; i++) {
@@ -94,15 +104,12 @@ int imu_anomaly_learn_fit(struct imu_anomaly_learn *l)
         if (m > 127) m = 127;
         if (m < -128) m = -128;
         l->centroid[i] = (int8_t)m;
-        int64_t s = l->sum[i];
-        int64_t ss = (int64_t)l->sum2[i] * l->n - s * s; /* n^2 * variance, >= 0 */
-        uint64_t v = (uint64_t)(ss < 0 ? 0 : ss) * 16u / ((uint64_t)l->n * l->n);
-        if (v < 16) v = 16;
-        var16[i] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-        if (var16[i] < vmin) vmin = var16[i];
+        const uint32_t v = learn_var16(l, i);
+        if (v < vmin) vmin = v;
     }
     for (unsigned i = 0; i < nd; i++) {
-        uint32_t w = (uint32_t)((255ull * vmin + var16[i] / 2) / var16[i]);
+        const uint32_t v = learn_var16(l, i);
+        uint32_t w = (uint32_t)((255ull * vmin + v / 2) / v);
         l->weight[i] = (uint8_t)(w < 1 ? 1 : w > 255 ? 255 : w);
     }
     return 0;

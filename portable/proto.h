@@ -56,6 +56,7 @@ enum proto_type {
     PROTO_CMD_VALIDATE = 0x88,   /* validation window chunk (classifier firmware) */
     PROTO_CMD_STATS = 0x89,      /* answered by ACK then STATS */
     PROTO_CMD_SET_BAUD = 0x8A,   /* baud:u32; ACK at the old baud, then the line switches */
+    PROTO_CMD_LEARN = 0x8B,      /* n_windows:u16 (classifier firmware built with learning) */
 };
 
 /* NAK reasons. */
@@ -250,6 +251,15 @@ enum proto_log_level { PROTO_LOG_DEBUG = 0, PROTO_LOG_INFO = 1, PROTO_LOG_WARN =
  * firmware's UART receive ring holds whole while its main loop is busy. So a long command (a
  * validation chunk) waits for the answer to the previous one. */
 #define PROTO_CMD_FRAME_MAX 128u
+
+/* CMD_LEARN: token:u16 n_windows:u16 (anomaly-only mode, docs/protocol.md). The classifier firmware
+ * (built with CLS_LEARN) fits one diagonal Gaussian on the first hidden layer's activations of the
+ * next n_windows live windows, scores n_windows more for the threshold, then marks windows above
+ * it unknown. n_windows 0 forgets the learned model. LOG INFO frames report the steps; the last
+ * one is "learn: threshold T" (decimal). */
+#define PROTO_LEARN_LEN 4u
+#define PROTO_LEARN_MIN 2u
+#define PROTO_LEARN_MAX 10000u
 
 /* STATS payload: uptime_ms:u32 frames_sent:u32 frames_dropped:u32 sensor_errors:u32
  *   fifo_overflows:u32 rx_errors:u32 (bad host frames) */

@@ -257,6 +257,8 @@ static int write_h(const struct tr_model *m, const char *path)
     fprintf(f, "#define IMU_MODEL_N_CLASSES %d\n", m->n_labels);
     fprintf(f, "#define IMU_MODEL_FEAT_WORK_LEN %d  /* floats of feature workspace */\n", imu_features_work_len(&m->feat));
     fprintf(f, "#define IMU_MODEL_NN_BUF_LEN %d     /* bytes of each of the two activation buffers */\n", m->nn.max_width);
+    fprintf(f, "#define IMU_MODEL_NN_L1_WIDTH %d    /* outputs of the first dense layer (on-device learning) */\n",
+            m->nn.layers[0].n_out);
     if (m->conv) fprintf(f, "#define IMU_MODEL_CONV %d          /* conv layers in front of the dense ones (conv.h) */\n", m->conv->n);
     fprintf(f, "#define IMU_MODEL_WEIGHTS_BYTES %d\n", weights_bytes(m));
     fprintf(f, "/* decision logic (portable/live.h): confidence %.3g as an int8 score margin, majority over\n"

@@ -48,16 +48,67 @@
 #ifndef IMU_MODEL_ANOMALY /* models written before anomaly detection */
 #define IMU_MODEL_ANOMALY 0
 #endif
-#if IMU_MODEL_ANOMALY
-/* The anomaly score rides along the network (portable/anomaly.c): a window scoring above the
- * model's threshold is "unknown": flagged in CLASSIFICATION and VALIDATE_RESULT, and the decision
- * logic does not see it. */
+#ifndef CLS_LEARN /* on-device learning (anomaly-only mode): the build option IMULAB_LEARN */
+#define CLS_LEARN 0
+#endif
+#if IMU_MODEL_ANOMALY || CLS_LEARN
 #include "anomaly.h"
 static uint32_t anomaly_score;
-#define CLS_UNKNOWN() (anomaly_score > imu_model_anomaly.threshold)
-#else
-#define CLS_UNKNOWN() false
 #endif
+#if CLS_LEARN
+#include "conv.h"
+/* Anomaly-only mode (CMD_LEARN n): the next n live windows' first hidden layer activations give
+ * one diagonal Gaussian (portable/anomaly.c's imu_anomaly_learn_*, static storage: 10 bytes per
+ * value), the n windows after that its threshold (their largest score times 3/2, plus 1); from
+ * then on the live windows' anomaly score is the learned one and "unknown" means above its
+ * threshold. Validation windows keep the model's own score (bit-exact with the host). */
+#ifdef IMU_MODEL_NN_L1_WIDTH
+#define LEARN_DIM IMU_MODEL_NN_L1_WIDTH
+#else
+#define LEARN_DIM IMU_MODEL_NN_BUF_LEN /* models written before: the widest layer bounds it */
+#endif
+static int32_t learn_sum[LEARN_DIM];
+static uint32_t learn_sum2[LEARN_DIM];
+static int8_t learn_centroid[LEARN_DIM];
+static uint8_t learn_weight[LEARN_DIM];
+static struct imu_anomaly_learn learner;
+static struct imu_anomaly learned = { .n_centroids = 1, .layer = 1, .centroids = learn_centroid, .weights = learn_weight };
+enum learn_phase { LEARN_OFF, LEARN_SUMS, LEARN_THRESHOLD, LEARN_ON };
+static enum learn_phase learn_phase;
+static uint16_t learn_n, learn_count; /* windows per phase, windows of this phase so far */
+static uint32_t learn_max;            /* largest score of the threshold phase */
+static uint32_t learn_score;          /* the learned score of the last live window */
+#endif
+
+/* The anomaly score rides along the network (portable/anomaly.c): a window scoring above the
+ * threshold (the model's, or the learned one on the live path) is "unknown": flagged in
+ * CLASSIFICATION and VALIDATE_RESULT, and the decision logic does not see it. */
+static bool cls_unknown(bool live_window)
+{
+#if CLS_LEARN
+    if (live_window && learn_phase == LEARN_ON)
+        return anomaly_score > learned.threshold;
+#endif
+    (void)live_window;
+#if IMU_MODEL_ANOMALY
+    return anomaly_score > imu_model_anomaly.threshold;
+#else
+    return false;
+#endif
+}
+
+#if IMU_MODEL_ANOMALY || CLS_LEARN
+/* Whether a live CLASSIFICATION carries an anomaly score. */
+static bool cls_has_anomaly(void)
+{
+#if CLS_LEARN
+    if (learn_phase == LEARN_ON)
+        return true;
+#endif
+    return IMU_MODEL_ANOMALY != 0;
+}
+#endif
+#define CLS_UNKNOWN() cls_unknown(false)
 
 #ifndef IMU_MODEL_MODE_GESTURE /* models written before gesture mode */
 #define IMU_MODEL_MODE_GESTURE 0
@@ -153,8 +204,127 @@ static inline uint32_t mask_time(void)
 }
 static inline void unmask_time(uint32_t old) { __asm volatile("msr basepri, %0" ::"r"(old) : "memory"); }
 
-/* Features + inference on win[]; returns the class, the scores in *y, the cost in *insn. */
-static int classify(const float *scale, const int8_t **y, uint32_t *insn)
+#if CLS_LEARN
+/* One live window's first hidden layer activations x through the learner (or the learned score). */
+static void learn_window(const int8_t *x)
+{
+    switch (learn_phase) {
+    case LEARN_SUMS:
+        imu_anomaly_learn_add(&learner, x);
+        if (++learn_count == learn_n) {
+            (void)imu_anomaly_learn_fit(&learner); /* learn_n >= PROTO_LEARN_MIN windows */
+            learned.threshold = UINT32_MAX;
+            learn_phase = LEARN_THRESHOLD;
+            learn_count = 0;
+            learn_max = 0;
+        }
+        break;
+    case LEARN_THRESHOLD: {
+        uint32_t s = imu_anomaly_score(&learned, x);
+        learn_score = s;
+        if (s > learn_max)
+            learn_max = s;
+        if (++learn_count == learn_n) {
+            uint64_t t = (uint64_t)learn_max + learn_max / 2u + 1u;
+            learned.threshold = t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+            learn_phase = LEARN_ON;
+        }
+        break;
+    }
+    case LEARN_ON:
+        learn_score = imu_anomaly_score(&learned, x);
+        break;
+    case LEARN_OFF:
+        break;
+    }
+}
+
+/* The network on nn_a (imu_nn_run's loop, conv front end included), with the model's anomaly
+ * score and, for a live window, the learner on the first hidden layer's output. */
+static const int8_t *run_network(bool live_window)
+{
+    const struct imu_nn_model *m = &imu_model_nn;
+    int8_t *in = nn_a, *out = nn_b;
+    if (m->conv) {
+        in = m->conv->run(m->conv, nn_a, nn_b);
+        out = in == nn_a ? nn_b : nn_a;
+    }
+#if IMU_MODEL_ANOMALY
+    if (imu_model_anomaly.layer == 0)
+        anomaly_score = imu_anomaly_score(&imu_model_anomaly, in);
+#endif
+    for (unsigned k = 0; k < m->n_layers; k++) {
+        imu_nn_dense(&m->layers[k], in, out);
+        int8_t *t = in; in = out; out = t;
+#if IMU_MODEL_ANOMALY
+        if (imu_model_anomaly.layer == k + 1)
+            anomaly_score = imu_anomaly_score(&imu_model_anomaly, in);
+#endif
+        if (k == 0 && live_window)
+            learn_window(in);
+    }
+    if (live_window && learn_phase == LEARN_ON) /* after the model's own score, whatever its layer */
+        anomaly_score = learn_score;
+    return in;
+}
+
+/* CMD_LEARN n_windows: start learning (n 0: forget the learned model). */
+static void learn_command(struct app *a, uint16_t token, const struct proto_frame *f)
+{
+    if (f->len != PROTO_LEARN_LEN) {
+        app_nak(a, token, f->type, PROTO_NAK_BAD_LENGTH, "want n_windows:u16");
+        return;
+    }
+    const uint16_t n = proto_get_u16(f->payload + 2);
+    if (n != 0 && (n < PROTO_LEARN_MIN || n > PROTO_LEARN_MAX)) {
+        app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "n_windows: 0, or 2 to 10000");
+        return;
+    }
+    if (imu_model_nn.n_layers < 2 || imu_model_nn.layers[0].n_out > LEARN_DIM) {
+        app_nak(a, token, f->type, PROTO_NAK_UNSUPPORTED, "no hidden layer to learn on");
+        return;
+    }
+    learn_phase = n ? LEARN_SUMS : LEARN_OFF;
+    learn_n = n;
+    learn_count = 0;
+    learned.n_dim = imu_model_nn.layers[0].n_out;
+    imu_anomaly_learn_init(&learner, learned.n_dim, learn_sum, learn_sum2, learn_centroid, learn_weight);
+    app_ack(a, token, f->type);
+}
+
+/* LOG the learner's steps once each (main loop: not inside an inference). */
+static void learn_report(void)
+{
+    static enum learn_phase told;
+    if (learn_phase == told)
+        return;
+    char text[48] = "learn: ";
+    if (learn_phase == LEARN_SUMS)
+        app_put_uint(text + 7, learn_n, " windows of normal operation");
+    else if (learn_phase == LEARN_THRESHOLD)
+        app_put_uint(text + 7, learn_n, " windows for the threshold");
+    else if (learn_phase == LEARN_ON)
+        app_put_uint(text + 17, learned.threshold, ""), memcpy(text + 7, "threshold ", 10);
+    else
+        memcpy(text + 7, "off", 4);
+    if (app_send_log(&app, PROTO_LOG_INFO, text))
+        told = learn_phase;
+}
+#else
+static const int8_t *run_network(bool live_window)
+{
+    (void)live_window;
+#if IMU_MODEL_ANOMALY
+    return imu_anomaly_run(&imu_model_nn, &imu_model_anomaly, nn_a, nn_b, &anomaly_score);
+#else
+    return imu_nn_run(&imu_model_nn, nn_a, nn_b);
+#endif
+}
+#endif
+
+/* Features + inference on win[] (live_window: a live one, not a validation window); returns the
+ * class, the scores in *y, the cost in *insn. */
+static int classify(const float *scale, bool live_window, const int8_t **y, uint32_t *insn)
 {
     uint32_t m = mask_time();
     uint32_t v0 = SYST_CVR;
@@ -168,11 +338,7 @@ static int classify(const float *scale, const int8_t **y, uint32_t *insn)
 #endif
     imu_features(&imu_model_features, &win[0][0], scale, feat_work, feat);
     imu_nn_quantize_input(&imu_model_nn, feat, nn_a);
-#if IMU_MODEL_ANOMALY
-    const int8_t *out = imu_anomaly_run(&imu_model_nn, &imu_model_anomaly, nn_a, nn_b, &anomaly_score);
-#else
-    const int8_t *out = imu_nn_run(&imu_model_nn, nn_a, nn_b);
-#endif
+    const int8_t *out = run_network(live_window);
     int cls = imu_nn_argmax(out, IMU_MODEL_N_CLASSES);
     uint32_t v1 = SYST_CVR;
     unmask_time(m);
@@ -198,6 +364,12 @@ static void live_reset(void)
 
 static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
 {
+#if CLS_LEARN /* without: the core NAKs it (PROTO_NAK_UNKNOWN_COMMAND) */
+    if (f->type == PROTO_CMD_LEARN) {
+        learn_command(a, token, f);
+        return true;
+    }
+#endif
     if (f->type != PROTO_CMD_VALIDATE)
         return false;
     struct proto_validate_chunk c;
@@ -257,7 +429,7 @@ static bool cmd_hook(struct app *a, uint16_t token, const struct proto_frame *f)
     struct proto_validate_result r;
     r.token = token;
     r.model_hash = IMU_MODEL_HASH;
-    r.class_index = (uint8_t)classify(imu_model_input_scale, &y, &r.instructions);
+    r.class_index = (uint8_t)classify(imu_model_input_scale, false, &y, &r.instructions);
     r.n_classes = IMU_MODEL_N_CLASSES;
     r.n_features = IMU_MODEL_N_FEATURES;
     memcpy(r.scores, y, IMU_MODEL_N_CLASSES);
@@ -331,20 +503,22 @@ static void live_run(uint64_t t_us)
     const int8_t *y;
     c.seq = cls_seq++;
     c.t_us = t_us;
-    c.class_index = (uint8_t)classify(scale, &y, &c.instructions);
+    c.class_index = (uint8_t)classify(scale, true, &y, &c.instructions);
     c.n_classes = IMU_MODEL_N_CLASSES;
     memcpy(c.scores, y, IMU_MODEL_N_CLASSES);
-#if IMU_MODEL_ANOMALY
-    c.flags = (uint8_t)(PROTO_CLS_ANOMALY | (CLS_UNKNOWN() ? PROTO_CLS_UNKNOWN : 0u));
-    c.anomaly = anomaly_score;
-#else
+    const bool unknown = cls_unknown(true);
     c.flags = 0;
+#if IMU_MODEL_ANOMALY || CLS_LEARN
+    if (cls_has_anomaly()) {
+        c.flags = (uint8_t)(PROTO_CLS_ANOMALY | (unknown ? PROTO_CLS_UNKNOWN : 0u));
+        c.anomaly = anomaly_score;
+    }
 #endif
     size_t n = proto_classification_pack(&c, link_payload(&app.link), LINK_MAX_PAYLOAD);
     if (n)
         link_send(&app.link, PROTO_CLASSIFICATION, NULL, n);
     struct live_event ev;
-    if (CLS_UNKNOWN() || !live_decide_now(&live, c.scores, &ev)) /* the decision logic ignores unknowns */
+    if (unknown || !live_decide_now(&live, c.scores, &ev)) /* the decision logic ignores unknowns */
         return;
     struct proto_event e = { .seq = event_seq++, .t_us = t_us, .cls_seq = c.seq,
                              .class_index = ev.class_index, .previous = ev.previous, .votes = ev.votes };
@@ -495,6 +669,9 @@ int main(void)
         if (v_next && platform_now_ms() - v_last_ms > VALIDATE_STALE_MS)
             v_next = 0;
         live_feed();
+#if CLS_LEARN
+        learn_report();
+#endif
         app_poll(&app);
         if (app.link.rx_frames == 0 && platform_now_ms() - last_hello >= 2000u) {
             last_hello = platform_now_ms();
