@@ -32,8 +32,10 @@
 
 
 static const char flash_help[] =
-    "usage: imulab flash --model MODEL_DIR [--board BOARD] [--probe openocd|st-flash|dfu-util]\n"
+    "usage: imulab flash [--model MODEL_DIR] [--board BOARD] [--probe openocd|st-flash|dfu-util]\n"
     "                    [--dry-run] [--port PATH] [--build-dir DIR] [--source DIR]\n"
+    "Without --model: program the board with the streamer firmware (data collection) that this\n"
+    "imulab's build made, BUILD/firmware/streamer-<board>.elf (checked against the chip at build).\n"
     "Check MODEL_DIR (model.c, model.h, model.json; axes and rate the board can give; the 16 KB flash\n"
     "and 8 KB RAM budget), build the classifier firmware for it if needed, and program the board:\n"
     "  nucleo-f446re (default)  through its ST-Link with the probe's tool (default: the first of\n"
@@ -397,8 +399,7 @@ int cmd_flash(const struct cli *cli, int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("flash", "unexpected argument '%s'", argv[optind]);
-    if (!dir)
-        return cli_usage("flash", "--model MODEL_DIR is required");
+    const int streamer = dir == NULL; /* no model: the data-collection firmware of this build */
     int qemu = strcmp(board, "qemu") == 0;
     const struct board_info *bi = board_find(board);
     if (!bi)
@@ -408,44 +409,47 @@ int cmd_flash(const struct cli *cli, int argc, char **argv)
     if (probe && qemu)
         return cli_usage("flash", "--probe is for real boards, not --board qemu");
 
-    /* 1. the model directory */
-    char mdir[PATH_MAX], p[PATH_MAX + 32];
-    if (!realpath(dir, mdir))
-        return cli_error("model directory %s: %s", dir, strerror(errno));
-    const char *files[] = { "model.c", "model.h", "model.json" };
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s/%s", mdir, files[i]);
-        if (!is_file(p))
-            return cli_error("model directory %s has no %s (train it again with imulab train --out %s)", dir, files[i], dir);
-    }
-    struct tr_model m;
-    char err[512] = "";
-    if (tr_load(&m, mdir, err, sizeof err))
-        return cli_error("%s", err);
-    static const char *const dev_axes[] = { "accX", "accY", "accZ", "gyrX", "gyrY", "gyrZ" };
-    for (int a = 0; a < m.n_axes; a++) {
-        int ok = 0;
-        for (int k = 0; k < (bi->accel_only ? 3 : 6); k++)
-            ok |= same_axis(m.axes[a], dev_axes[k]);
-        if (!ok) {
-            cli_error("the model was trained for axis '%s', which the %s does not have (%s)", m.axes[a], board,
-                      bi->accel_only ? "accX..accZ: its LIS3DSH has no gyroscope" : "accX..gyrZ");
+    char p[PATH_MAX + 32], mdir[PATH_MAX] = "";
+    uint32_t hash = 0;
+    if (!streamer) {
+        /* 1. the model directory */
+        if (!realpath(dir, mdir))
+            return cli_error("model directory %s: %s", dir, strerror(errno));
+        const char *files[] = { "model.c", "model.h", "model.json" };
+        for (int i = 0; i < 3; i++) {
+            snprintf(p, sizeof p, "%s/%s", mdir, files[i]);
+            if (!is_file(p))
+                return cli_error("model directory %s has no %s (train it again with imulab train --out %s)", dir, files[i], dir);
+        }
+        struct tr_model m;
+        char err[512] = "";
+        if (tr_load(&m, mdir, err, sizeof err))
+            return cli_error("%s", err);
+        static const char *const dev_axes[] = { "accX", "accY", "accZ", "gyrX", "gyrY", "gyrZ" };
+        for (int a = 0; a < m.n_axes; a++) {
+            int ok = 0;
+            for (int k = 0; k < (bi->accel_only ? 3 : 6); k++)
+                ok |= same_axis(m.axes[a], dev_axes[k]);
+            if (!ok) {
+                cli_error("the model was trained for axis '%s', which the %s does not have (%s)", m.axes[a], board,
+                          bi->accel_only ? "accX..accZ: its LIS3DSH has no gyroscope" : "accX..gyrZ");
+                tr_model_free(&m);
+                return CLI_FAIL;
+            }
+        }
+        /* rates: QEMU's synthetic IMU any 50..1000 Hz; the MPU6050 1000/(1+div) Hz */
+        double rate = m.rate_hz, best = qemu ? floor(rate + 0.5) : 1000.0 / floor(1000.0 / rate + 0.5);
+        if (bi->fixed_rates == 2)
+            best = rate < 75 ? 50 : 100;
+        if (rate < 50 || rate > 1000 || fabs(best - rate) > 0.05 * rate) {
+            cli_error("the model was trained at %.4g Hz; the %s samples at %s", rate, board,
+                      qemu ? "50-1000 Hz" : bi->fixed_rates == 2 ? "50 or 100 Hz" : "1000/n Hz (e.g. 100, 111, 125 Hz)");
             tr_model_free(&m);
             return CLI_FAIL;
         }
-    }
-    /* rates: QEMU's synthetic IMU any 50..1000 Hz; the MPU6050 1000/(1+div) Hz */
-    double rate = m.rate_hz, best = qemu ? floor(rate + 0.5) : 1000.0 / floor(1000.0 / rate + 0.5);
-    if (bi->fixed_rates == 2)
-        best = rate < 75 ? 50 : 100;
-    if (rate < 50 || rate > 1000 || fabs(best - rate) > 0.05 * rate) {
-        cli_error("the model was trained at %.4g Hz; the %s samples at %s", rate, board,
-                  qemu ? "50-1000 Hz" : bi->fixed_rates == 2 ? "50 or 100 Hz" : "1000/n Hz (e.g. 100, 111, 125 Hz)");
+        hash = m.hash;
         tr_model_free(&m);
-        return CLI_FAIL;
     }
-    uint32_t hash = m.hash;
-    tr_model_free(&m);
 
     /* 2. where to build */
     char build[PATH_MAX] = "", src[PATH_MAX] = "", bdir[PATH_MAX + 64];
@@ -454,7 +458,7 @@ int cmd_flash(const struct cli *cli, int argc, char **argv)
         snprintf(src, sizeof src, "%s", src_opt);
     else if (getenv("IMULAB_SOURCE"))
         snprintf(src, sizeof src, "%s", getenv("IMULAB_SOURCE"));
-    else if (!have_build || source_from_cache(build, src, sizeof src))
+    else if (!streamer && (!have_build || source_from_cache(build, src, sizeof src)))
         return cli_error("cannot find the imulab source tree (run the imulab of a build directory, or give --source DIR)");
     if (bdir_opt)
         snprintf(bdir, sizeof bdir, "%s", bdir_opt);
@@ -465,6 +469,13 @@ int cmd_flash(const struct cli *cli, int argc, char **argv)
     char elf[PATH_MAX + 128], bin[PATH_MAX + 128];
     snprintf(elf, sizeof elf, "%s/firmware/classifier-%s.elf", bdir, board);
     snprintf(bin, sizeof bin, "%s/firmware/classifier-%s.bin", bdir, board);
+    if (streamer) { /* the image this imulab's build made (its size checked against the chip there) */
+        if (!have_build)
+            return cli_error("cannot find this imulab's build directory, which holds the streamer images (run the imulab of a build directory, or give --model)");
+        snprintf(bdir, sizeof bdir, "%s/firmware", build);
+        snprintf(elf, sizeof elf, "%s/streamer-%s.elf", bdir, board);
+        snprintf(bin, sizeof bin, "%s/streamer-%s.bin", bdir, board);
+    }
 
     /* 3. the programmer */
     char cmdarg[PATH_MAX + 64];
@@ -501,6 +512,11 @@ int cmd_flash(const struct cli *cli, int argc, char **argv)
     }
     if (!qemu && !in_path(prog[0]))
         return cli_error("%s is not installed (apt-get install %s)", prog[0], !strcmp(prog[0], "st-flash") ? "stlink-tools" : prog[0]);
+    if (streamer) {
+        if (!is_file(elf) || (!qemu && !is_file(bin)))
+            return cli_error("no streamer image %s (build imulab with the ARM toolchain: cmake --build %s)", elf, build);
+        goto program;
+    }
 
     /* 4. build (incremental) */
     snprintf(p, sizeof p, "%s/firmware/CMakeLists.txt", src);
@@ -563,6 +579,7 @@ int cmd_flash(const struct cli *cli, int argc, char **argv)
     fprintf(stderr, "imulab: classifier-%s: flash %ld B, RAM %ld B (stack included)\n", board, fl, ram);
 
     /* 6. program */
+program:
     if (qemu)
         return qemu_restart(elf, link, 0);
     char plog[PATH_MAX + 64];

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # boards_cli.sh BIN MODEL DB SRC FWDIR -- the boards in imulab's CLI: `imulab flash --board B --dry-run` names
-# openocd's target of each chip (stm32f4x, stm32l4x, stm32h7x), an unknown board is a usage error
+# openocd's target of each chip (stm32f4x, stm32l4x, stm32h7x), with --model for the classifier and
+# without it for the build's streamer image, an unknown board is a usage error
 # naming the boards; `imulab train --board B` searches within the board's flash and RAM and prints
 # the latency in cycles at its clock; firmware/flash.sh (cmake's flash-streamer-<board>) picks the
 # same targets from the image's name. MODEL and DB: the build's default model and its database.
@@ -24,6 +25,16 @@ done
 # the acceptance's own form: whichever programmer is installed, the H7 target when it is openocd
 out=$($I flash --model "$MODEL" --board nucleo-h743zi --dry-run 2>&1) || fail "h743 dry run: $out"
 grep -qE "stm32h7x|^st-flash" <<<"$out" || fail "h743 dry run: $out"
+# without --model: the streamer image this build made, for each board (data collection)
+for pair in nucleo-f446re:stm32f4x nucleo-l476rg:stm32l4x nucleo-h743zi:stm32h7x disco-f407vg:stm32f4x; do
+  b=${pair%%:*} t=${pair#*:}
+  out=$($I flash --board "$b" --probe openocd --dry-run 2>&1) || fail "$b: streamer dry run: $out"
+  grep -q -- "-f target/$t.cfg -c 'program .*/firmware/streamer-$b.elf verify reset exit'" <<<"$out" || fail "$b: streamer line: $out"
+  out=$($I flash --board "$b" --probe st-flash --dry-run 2>&1) || fail "$b: streamer st-flash: $out"
+  grep -q "^st-flash --reset write .*/firmware/streamer-$b.bin 0x08000000" <<<"$out" || fail "$b: streamer st-flash line: $out"
+done
+out=$($I flash --board nucleo-h743zi --dry-run 2>&1) || fail "h743 streamer dry run: $out"
+grep -qE "stm32h7x|^st-flash" <<<"$out" || fail "h743 streamer dry run: $out"
 $I flash --model "$MODEL" --board nucleo-g071rb --dry-run >"$T/o" 2>&1; [ $? = 2 ] || fail "unknown board accepted"
 grep -q "unknown board 'nucleo-g071rb' (nucleo-f446re, nucleo-l476rg, nucleo-h743zi, disco-f407vg or qemu)" "$T/o" \
   || fail "unknown board: $(cat "$T/o")"
