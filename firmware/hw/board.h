@@ -22,6 +22,8 @@ void board_watchdog_kick(void);
 void board_tick(uint32_t now_ms, bool streaming);
 /* True once per debounced press of the user button. */
 bool board_button_event(void);
+/* Emulated boards (board_synth.c): the synthetic IMU as the sensor; no watchdog, LED or button. */
+void board_synth_init(void);
 /* A free-running 32-bit microsecond counter, when board_has_us_counter (the time base then). */
 extern const bool board_has_us_counter;
 uint32_t board_us_counter(void);

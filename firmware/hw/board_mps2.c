@@ -7,13 +7,9 @@
  * 0x20000000 (ld/mps2-an500.ld; the images are held to the H743's 2 MB / 128 KB anyway). */
 #include "board.h"
 #include "regs.h"
-#include "synth_imu.h"
 
 #ifndef IMULAB_BAUD
 #define IMULAB_BAUD 115200u
-#endif
-#ifndef IMULAB_SYNTH_SEED
-#define IMULAB_SYNTH_SEED 0x1A2B3C4Du
 #endif
 #define MPS2_SYSCLK_HZ 25000000u
 
@@ -23,27 +19,12 @@ const uint32_t board_baud = IMULAB_BAUD;
 const bool board_has_us_counter = false;
 uint32_t board_us_counter(void) { return 0; }
 
-static struct synth_imu synth;
-static struct sensor_ops sensor;
-
 bool board_init(void)
 {
     g_hclk_hz = MPS2_SYSCLK_HZ;
     g_pclk1_hz = MPS2_SYSCLK_HZ;
     time_init();
     uart_init(g_pclk1_hz, IMULAB_BAUD);
-    synth_imu_init(&synth, IMULAB_SYNTH_SEED);
-    sensor = synth_sensor_ops_template;
-    sensor.ctx = &synth;
+    board_synth_init();
     return true;
 }
-
-const struct sensor_ops *board_sensor(void) { return &sensor; }
-void board_watchdog_start(void) {}
-void board_watchdog_kick(void) {}
-void board_tick(uint32_t now_ms, bool streaming)
-{
-    (void)now_ms;
-    (void)streaming;
-}
-bool board_button_event(void) { return false; }
