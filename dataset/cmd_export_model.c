@@ -73,7 +73,8 @@ int cmd_export_model(const struct cli *cli, int argc, char **argv)
         return cli_error("%s", err);
     }
     if (is_tfl)
-        printf("model %08x written to %s (int8 network %d", m.hash, out, m.sizes[0]);
+        printf("model %08x written to %s (int8 network %s%d", m.hash, out, m.conv ? "conv front end -> " : "",
+               m.sizes[0]);
     else
         printf("model %08x written to %s (%s library; static RAM %ld bytes per stream; network %d", m.hash, out,
                is_ard ? "Arduino" : "C", deploy_state_bytes(&m), m.sizes[0]);

@@ -14,9 +14,11 @@
  * 1 type, 2 buffer, 3 name, 4 quantization}; QuantizationParameters {2 scale, 3 zero_point (long),
  * 6 quantized_dimension}; Operator {0 opcode_index, 1 inputs, 2 outputs, 3 builtin_options_type,
  * 4 builtin_options}; Buffer {0 data}; buffer 0 is the empty sentinel. TensorType INT8 9, INT32 2.
- * BuiltinOperator CONV_2D 3, FULLY_CONNECTED 9, RESHAPE 22. BuiltinOptions Conv2DOptions 1,
- * FullyConnectedOptions 8, ReshapeOptions 17. Conv2DOptions {0 padding (VALID 1), 1 stride_w,
- * 2 stride_h, 3 fused_activation_function (NONE 0, RELU 1)}; FullyConnectedOptions {0 fused
+ * BuiltinOperator AVERAGE_POOL_2D 1, CONV_2D 3, FULLY_CONNECTED 9, MAX_POOL_2D 17, RESHAPE 22.
+ * BuiltinOptions Conv2DOptions 1, Pool2DOptions 5, FullyConnectedOptions 8, ReshapeOptions 17.
+ * Conv2DOptions {0 padding (SAME 0, VALID 1), 1 stride_w, 2 stride_h, 3 fused_activation_function
+ * (NONE 0, RELU 1), 4-5 dilations}; Pool2DOptions {0 padding, 1 stride_w, 2 stride_h,
+ * 3 filter_width, 4 filter_height, 5 fused_activation_function}; FullyConnectedOptions {0 fused
  * activation}; ReshapeOptions {0 new_shape}.
  *
  * The graph: input int8 [1, n0] -> per layer a dense int8 layer with per-channel symmetric int8
@@ -26,20 +28,29 @@
  * weights and the unfolded biases: TFLite applies the input zero point itself. A TFLite integer
  * kernel computes exactly what nn.c computes (same QuantizeMultiplier of s_in * s_w / s_out in
  * double, same rounding).
+ *
+ * A conv front end (convnet.c) comes first: input int8 [1, len, ch] time-major, RESHAPE to
+ * [1, 1, len, ch], per layer CONV_2D (1 x k, SAME, its stride, ReLU) and MAX_POOL_2D (1 x p,
+ * stride p), then AVERAGE_POOL_2D over the whole length for global average pooling; the dense
+ * layers read its [1, 1, 1, ch] output. TFLite's SAME padding (pad_before = total / 2, the input
+ * zero point outside) and its integer pools (max; sum / count rounded half away from zero) are
+ * portable/conv.c's.
  */
 #include "tflite.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tr_conv.h"
 #include "trainer.h"
 
 enum { TT_INT32 = 2, TT_INT8 = 9 };
-enum { OP_CONV_2D = 3, OP_FULLY_CONNECTED = 9, OP_RESHAPE = 22 };
-enum { OPT_NONE = 0, OPT_CONV2D = 1, OPT_FC = 8, OPT_RESHAPE = 17 };
+enum { OP_AVERAGE_POOL_2D = 1, OP_CONV_2D = 3, OP_FULLY_CONNECTED = 9, OP_MAX_POOL_2D = 17, OP_RESHAPE = 22 };
+enum { OPT_NONE = 0, OPT_CONV2D = 1, OPT_POOL2D = 5, OPT_FC = 8, OPT_RESHAPE = 17 };
 
 /* ---- a top-down flatbuffer writer ---- */
 
@@ -213,17 +224,21 @@ struct buffer {
     size_t len;
 };
 struct op {
-    int code; /* index into the op code table */
+    int code; /* index into the graph's op code table */
     int32_t in[3], out[1];
     int nin;
     int act;  /* fused activation */
     int32_t new_shape[4];
     int new_rank;
+    int padding;             /* CONV_2D and pools: SAME 0, VALID 1 */
+    int stride_w, filter_w;  /* CONV_2D: stride; pools: stride and filter width (heights 1) */
 };
 
-#define MAX_T 32
-#define MAX_B 24
-#define MAX_O 16
+#define MAX_T 64
+#define MAX_B 48
+#define MAX_O 32
+#define MAX_CODES 8
+#define MAX_SHAPES 32 /* int32 values of the RESHAPE shape buffers */
 
 struct graph {
     struct tensor t[MAX_T];
@@ -232,17 +247,22 @@ struct graph {
     int nb;
     struct op o[MAX_O];
     int no;
+    int codes[MAX_CODES], ncodes;
+    int32_t shapes[MAX_SHAPES]; /* the data of the shape tensors (the buffers point here) */
+    int nshapes;
     int input, output;
 };
 
 static int add_buffer(struct graph *g, const void *data, size_t len)
 {
+    assert(g->nb < MAX_B);
     g->b[g->nb] = (struct buffer){data, len};
     return g->nb++;
 }
 
 static int add_tensor(struct graph *g, const char *name, int type, const int32_t *shape, int rank, int buffer)
 {
+    assert(g->nt < MAX_T && rank <= 4);
     struct tensor *t = &g->t[g->nt];
     memset(t, 0, sizeof *t);
     snprintf(t->name, sizeof t->name, "%s", name);
@@ -266,36 +286,159 @@ static int quant1(struct graph *g, int i, float scale, int zp)
     return 0;
 }
 
+/* Per-channel symmetric quantization of tensor i (weights: scale[j]; a bias: s_in * scale[j]),
+ * zero points 0, along dimension 0. */
+static int quant_channels(struct graph *g, int i, const float *scale, int n, double s_in)
+{
+    struct tensor *t = &g->t[i];
+    t->nq = n;
+    t->scale = malloc(sizeof(float) * (size_t)n);
+    t->zp = calloc((size_t)n, sizeof(int64_t));
+    if (!t->scale || !t->zp) return -1;
+    for (int j = 0; j < n; j++) t->scale[j] = s_in > 0 ? (float)(s_in * (double)scale[j]) : scale[j];
+    return 0;
+}
+
 static void graph_free(struct graph *g)
 {
     for (int i = 0; i < g->nt; i++) { free(g->t[i].scale); free(g->t[i].zp); }
 }
 
-/* The op codes used, in this order: RESHAPE, CONV_2D or FULLY_CONNECTED. */
-static const int op_codes[2][2] = {{OP_RESHAPE, OP_CONV_2D}, {OP_RESHAPE, OP_FULLY_CONNECTED}};
-static const int op_versions[2][2] = {{1, 3}, {1, 4}};
+/* The version each operator is written with: the lowest that runs int8 per-channel weights. */
+static int op_version(int code)
+{
+    switch (code) {
+    case OP_CONV_2D: return 3;
+    case OP_FULLY_CONNECTED: return 4;
+    case OP_MAX_POOL_2D:
+    case OP_AVERAGE_POOL_2D: return 2;
+    default: return 1;
+    }
+}
 
-static int build_graph(const struct tr_model *m, enum tr_tflite_op kind, struct graph *g, int32_t *shapes)
+/* The index of builtin operator code in the op code table (added on first use). */
+static int code_index(struct graph *g, int code)
+{
+    for (int i = 0; i < g->ncodes; i++)
+        if (g->codes[i] == code) return i;
+    assert(g->ncodes < MAX_CODES);
+    g->codes[g->ncodes] = code;
+    return g->ncodes++;
+}
+
+static struct op *add_op(struct graph *g, int code, int in0, int in1, int in2, int nin, int out)
+{
+    assert(g->no < MAX_O);
+    struct op *o = &g->o[g->no++];
+    memset(o, 0, sizeof *o);
+    o->code = code_index(g, code);
+    o->in[0] = in0; o->in[1] = in1; o->in[2] = in2;
+    o->nin = nin;
+    o->out[0] = out;
+    o->padding = 1;
+    o->stride_w = o->filter_w = 1;
+    return o;
+}
+
+/* A RESHAPE of tensor x to shape (a new int8 tensor with the given quantization); returns it. */
+static int add_reshape(struct graph *g, int x, const char *name, const int32_t *shape, int rank, float s, int zp)
+{
+    assert(g->nshapes + rank <= MAX_SHAPES);
+    int32_t *sv = g->shapes + g->nshapes;
+    memcpy(sv, shape, sizeof(int32_t) * (size_t)rank);
+    g->nshapes += rank;
+    char nm[48];
+    snprintf(nm, sizeof nm, "%s_shape", name);
+    int32_t r = rank;
+    int st = add_tensor(g, nm, TT_INT32, &r, 1, add_buffer(g, sv, sizeof(int32_t) * (size_t)rank));
+    int y = add_tensor(g, name, TT_INT8, shape, rank, 0);
+    if (quant1(g, y, s, zp)) return -1;
+    struct op *o = add_op(g, OP_RESHAPE, x, st, 0, 2, y);
+    memcpy(o->new_shape, shape, sizeof(int32_t) * (size_t)rank);
+    o->new_rank = rank;
+    return y;
+}
+
+/* The conv front end (convnet.c): input int8 [1, len, ch] (time-major, as
+ * imu_conv_quantize_input writes it, without padding rows), a RESHAPE to NHWC [1, 1, len, ch],
+ * per layer a CONV_2D (1 x k filter, SAME, stride_w, ReLU) and its MAX_POOL_2D (1 x pool, stride
+ * pool, VALID), then global average pooling as an AVERAGE_POOL_2D over the whole length (VALID).
+ * Returns the [1, 1, 1, channels] tensor, or -1. */
+static int build_conv(const struct tr_model *m, struct graph *g)
+{
+    const struct tr_conv *c = m->conv;
+    int32_t s3[3] = {1, c->len, c->ch}, s4[4] = {1, 1, c->len, c->ch};
+    g->input = add_tensor(g, "features", TT_INT8, s3, 3, 0);
+    if (quant1(g, g->input, c->in_scale, c->in_zp)) return -1;
+    int x = add_reshape(g, g->input, "features_nhwc", s4, 4, c->in_scale, c->in_zp);
+    if (x < 0) return -1;
+    double s_in = c->in_scale;
+    for (int i = 0; i < c->n; i++) {
+        const struct tr_conv_layer *l = &c->l[i];
+        char nm[48];
+        int wb = add_buffer(g, l->qw, (size_t)l->ch_out * l->k * l->ch_in);
+        int bb = add_buffer(g, l->bias, sizeof(int32_t) * (size_t)l->ch_out);
+        int32_t ws[4] = {l->ch_out, 1, l->k, l->ch_in}, no = l->ch_out;
+        snprintf(nm, sizeof nm, "conv%d_weights", i);
+        int wt = add_tensor(g, nm, TT_INT8, ws, 4, wb);
+        snprintf(nm, sizeof nm, "conv%d_bias", i);
+        int bt = add_tensor(g, nm, TT_INT32, &no, 1, bb);
+        if (quant_channels(g, wt, l->w_scale, l->ch_out, 0) || quant_channels(g, bt, l->w_scale, l->ch_out, s_in))
+            return -1;
+        int32_t os[4] = {1, 1, l->len_out, l->ch_out};
+        snprintf(nm, sizeof nm, "conv%d_out", i);
+        int y = add_tensor(g, nm, TT_INT8, os, 4, 0);
+        if (quant1(g, y, l->out_scale, l->out_zp)) return -1;
+        struct op *o = add_op(g, OP_CONV_2D, x, wt, bt, 3, y);
+        o->act = 1; /* ReLU: the output clamped at its zero point, as the conv op's act_min */
+        o->padding = 0; /* SAME: pad_before = total / 2, as tr_conv_shapes */
+        o->stride_w = l->stride;
+        x = y;
+        if (l->pool > 1) {
+            int32_t ps[4] = {1, 1, l->pool_len, l->ch_out};
+            snprintf(nm, sizeof nm, "pool%d_out", i);
+            y = add_tensor(g, nm, TT_INT8, ps, 4, 0);
+            if (quant1(g, y, l->out_scale, l->out_zp)) return -1;
+            o = add_op(g, OP_MAX_POOL_2D, x, 0, 0, 1, y);
+            o->stride_w = o->filter_w = l->pool;
+            x = y;
+        }
+        s_in = l->out_scale;
+    }
+    const struct tr_conv_layer *last = &c->l[c->n - 1];
+    int32_t gs[4] = {1, 1, 1, last->ch_out};
+    int y = add_tensor(g, "global_average", TT_INT8, gs, 4, 0);
+    if (quant1(g, y, last->out_scale, last->out_zp)) return -1;
+    struct op *o = add_op(g, OP_AVERAGE_POOL_2D, x, 0, 0, 1, y);
+    o->filter_w = last->pool_len;
+    return y;
+}
+
+static int build_graph(const struct tr_model *m, enum tr_tflite_op kind, struct graph *g)
 {
     memset(g, 0, sizeof *g);
     add_buffer(g, NULL, 0); /* the sentinel */
+    (void)code_index(g, OP_RESHAPE); /* op code 0, as files without a front end have always had it */
     int n0 = m->sizes[0], nl = m->sizes[m->n_layers];
-    int32_t s2[2] = {1, n0};
-    g->input = add_tensor(g, "features", TT_INT8, s2, 2, 0);
-    if (quant1(g, g->input, m->act_scale[0], m->act_zp[0])) return -1;
-    int x = g->input;
-    if (kind == TR_TFLITE_CONV) {
-        /* shapes[0..3]: {1,1,1,n0}; shapes[4..5]: {1, n_classes} */
-        shapes[0] = shapes[1] = shapes[2] = 1;
-        shapes[3] = n0;
-        int sb = add_buffer(g, shapes, 16);
-        int32_t one = 4;
-        int st = add_tensor(g, "shape_in", TT_INT32, &one, 1, sb);
-        int32_t s4[4] = {1, 1, 1, n0};
-        int x4 = add_tensor(g, "features_nhwc", TT_INT8, s4, 4, 0);
-        if (quant1(g, x4, m->act_scale[0], m->act_zp[0])) return -1;
-        g->o[g->no++] = (struct op){0, {x, st, 0}, {x4}, 2, 0, {1, 1, 1, n0}, 4};
-        x = x4;
+    int x;
+    if (m->conv) {
+        /* the dense layers' input is the front end's output (same scale and zero point) */
+        x = build_conv(m, g);
+        if (x < 0) return -1;
+        if (kind == TR_TFLITE_FC) {
+            int32_t s2[2] = {1, n0};
+            x = add_reshape(g, x, "conv_features", s2, 2, m->act_scale[0], m->act_zp[0]);
+            if (x < 0) return -1;
+        }
+    } else {
+        int32_t s2[2] = {1, n0};
+        g->input = x = add_tensor(g, "features", TT_INT8, s2, 2, 0);
+        if (quant1(g, g->input, m->act_scale[0], m->act_zp[0])) return -1;
+        if (kind == TR_TFLITE_CONV) {
+            int32_t s4[4] = {1, 1, 1, n0};
+            x = add_reshape(g, x, "features_nhwc", s4, 4, m->act_scale[0], m->act_zp[0]);
+            if (x < 0) return -1;
+        }
     }
     for (int k = 0; k < m->n_layers; k++) {
         const struct tr_qlayer *L = &m->q[k];
@@ -308,42 +451,29 @@ static int build_graph(const struct tr_model *m, enum tr_tflite_op kind, struct 
         snprintf(nm, sizeof nm, "dense%d_bias", k);
         int32_t no = L->n_out;
         int bt = add_tensor(g, nm, TT_INT32, &no, 1, bb);
-        struct tensor *W = &g->t[wt], *B = &g->t[bt];
-        W->nq = B->nq = L->n_out;
-        W->scale = malloc(sizeof(float) * (size_t)L->n_out);
-        W->zp = calloc((size_t)L->n_out, sizeof(int64_t));
-        B->scale = malloc(sizeof(float) * (size_t)L->n_out);
-        B->zp = calloc((size_t)L->n_out, sizeof(int64_t));
-        if (!W->scale || !W->zp || !B->scale || !B->zp) return -1;
-        for (int j = 0; j < L->n_out; j++) {
-            W->scale[j] = L->w_scale[j];
-            B->scale[j] = (float)((double)m->act_scale[k] * (double)L->w_scale[j]);
-        }
+        if (quant_channels(g, wt, L->w_scale, L->n_out, 0) ||
+            quant_channels(g, bt, L->w_scale, L->n_out, (double)m->act_scale[k]))
+            return -1;
         int32_t os4[4] = {1, 1, 1, L->n_out}, os2[2] = {1, L->n_out};
         int last = k == m->n_layers - 1;
         snprintf(nm, sizeof nm, last && kind == TR_TFLITE_FC ? "scores" : "dense%d_out", k);
         int y = kind == TR_TFLITE_CONV ? add_tensor(g, nm, TT_INT8, os4, 4, 0) : add_tensor(g, nm, TT_INT8, os2, 2, 0);
         if (quant1(g, y, m->act_scale[k + 1], m->act_zp[k + 1])) return -1;
-        g->o[g->no++] = (struct op){1, {x, wt, bt}, {y}, 3, last ? 0 : 1, {0}, 0};
+        struct op *o = add_op(g, kind == TR_TFLITE_CONV ? OP_CONV_2D : OP_FULLY_CONNECTED, x, wt, bt, 3, y);
+        o->act = last ? 0 : 1;
         x = y;
     }
     if (kind == TR_TFLITE_CONV) {
-        shapes[4] = 1;
-        shapes[5] = nl;
-        int sb = add_buffer(g, shapes + 4, 8);
-        int32_t two = 2, so[2] = {1, nl};
-        int st = add_tensor(g, "shape_out", TT_INT32, &two, 1, sb);
-        int y = add_tensor(g, "scores", TT_INT8, so, 2, 0);
-        if (quant1(g, y, m->act_scale[m->n_layers], m->act_zp[m->n_layers])) return -1;
-        g->o[g->no++] = (struct op){0, {x, st, 0}, {y}, 2, 0, {1, nl}, 2};
-        x = y;
+        int32_t so[2] = {1, nl};
+        x = add_reshape(g, x, "scores", so, 2, m->act_scale[m->n_layers], m->act_zp[m->n_layers]);
+        if (x < 0) return -1;
     }
     g->output = x;
     return 0;
 }
 
 /* Serialize the graph. */
-static void write_model(struct fbw *w, const struct tr_model *m, enum tr_tflite_op kind, const struct graph *g)
+static void write_model(struct fbw *w, const struct tr_model *m, const struct graph *g)
 {
     fb_u32(w, 0);            /* root offset, patched below */
     fb_bytes(w, "TFL3", 4);  /* file identifier */
@@ -358,13 +488,13 @@ static void write_model(struct fbw *w, const struct tr_model *m, enum tr_tflite_
     struct fb_table mt = t;
 
     /* operator_codes */
-    size_t v = fb_vec_offsets(w, 2);
+    size_t v = fb_vec_offsets(w, (uint32_t)g->ncodes);
     fb_patch(w, tab_at(&mt, 1), v);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < g->ncodes; i++) {
         struct fb_table oc = {0};
-        tab_scalar(&oc, 0, 1, (uint32_t)op_codes[kind][i]);
-        tab_scalar(&oc, 2, 4, (uint32_t)op_versions[kind][i]);
-        tab_scalar(&oc, 3, 4, (uint32_t)op_codes[kind][i]);
+        tab_scalar(&oc, 0, 1, (uint32_t)g->codes[i]);
+        tab_scalar(&oc, 2, 4, (uint32_t)op_version(g->codes[i]));
+        tab_scalar(&oc, 3, 4, (uint32_t)g->codes[i]);
         fb_patch(w, v + 4 + 4 * (size_t)i, fb_table(w, &oc));
     }
 
@@ -405,8 +535,9 @@ static void write_model(struct fbw *w, const struct tr_model *m, enum tr_tflite_
     fb_patch(w, tab_at(&sg, 3), ov);
     for (int i = 0; i < g->no; i++) {
         const struct op *o = &g->o[i];
-        int code = op_codes[kind][o->code];
-        int opt = code == OP_RESHAPE ? OPT_RESHAPE : code == OP_CONV_2D ? OPT_CONV2D : OPT_FC;
+        int code = g->codes[o->code];
+        int opt = code == OP_RESHAPE ? OPT_RESHAPE : code == OP_CONV_2D ? OPT_CONV2D : code == OP_FULLY_CONNECTED ? OPT_FC
+                                                                                                                : OPT_POOL2D;
         struct fb_table ot = {0};
         tab_scalar(&ot, 0, 4, (uint32_t)o->code);
         tab_off(&ot, 1);
@@ -420,12 +551,19 @@ static void write_model(struct fbw *w, const struct tr_model *m, enum tr_tflite_
         if (code == OP_RESHAPE) {
             tab_off(&opts, 0);
         } else if (code == OP_CONV_2D) {
-            tab_scalar(&opts, 0, 1, 1); /* VALID */
-            tab_scalar(&opts, 1, 4, 1);
+            tab_scalar(&opts, 0, 1, (uint32_t)o->padding);
+            tab_scalar(&opts, 1, 4, (uint32_t)o->stride_w);
             tab_scalar(&opts, 2, 4, 1);
             tab_scalar(&opts, 3, 1, (uint32_t)o->act);
             tab_scalar(&opts, 4, 4, 1); /* dilations */
             tab_scalar(&opts, 5, 4, 1);
+        } else if (opt == OPT_POOL2D) {
+            tab_scalar(&opts, 0, 1, (uint32_t)o->padding);
+            tab_scalar(&opts, 1, 4, (uint32_t)o->stride_w);
+            tab_scalar(&opts, 2, 4, 1);
+            tab_scalar(&opts, 3, 4, (uint32_t)o->filter_w);
+            tab_scalar(&opts, 4, 4, 1);
+            tab_scalar(&opts, 5, 1, 0); /* no fused activation */
         } else {
             tab_scalar(&opts, 0, 1, (uint32_t)o->act);
         }
@@ -454,18 +592,31 @@ static void write_model(struct fbw *w, const struct tr_model *m, enum tr_tflite_
         if (g->b[i].len) fb_patch(w, tab_at(&btab[i], 0), fb_vec(w, g->b[i].data, (uint32_t)g->b[i].len, 1, 16));
 }
 
+/* Why the model cannot be written as this graph, or NULL: the dense layers read the front end's
+ * output tensor (one scale and zero point), every op's shape within the writer's tables. */
+static const char *cannot_write(const struct tr_model *m)
+{
+    if (m->n_layers < 1 || m->n_layers > TR_MAX_HIDDEN + 1) return "no dense layers or too many";
+    if (!m->conv) return NULL;
+    const struct tr_conv *c = m->conv;
+    const struct tr_conv_layer *last = &c->l[c->n - 1];
+    if (c->n < 1 || c->n > TR_MAX_CONV || !c->l[0].qw) return "the conv front end has no int8 layers";
+    if (m->sizes[0] != last->ch_out || m->act_scale[0] != last->out_scale || m->act_zp[0] != last->out_zp)
+        return "the dense layers' input is not the conv front end's output (scale, zero point or width)";
+    return NULL;
+}
+
 int tr_tflite_bytes(const struct tr_model *m, enum tr_tflite_op op, unsigned char **out, size_t *len)
 {
-    struct graph g;
-    int32_t shapes[8];
+    struct graph *g = malloc(sizeof *g);
     struct fbw w = {0};
     *out = NULL;
     *len = 0;
-    if (m->conv) return -1; /* conv front ends: not written yet (tr_write_tflite says so) */
-    if (m->n_layers < 1 || 2 + 3 * m->n_layers + 4 > MAX_T || 3 + 2 * m->n_layers > MAX_B) return -1;
-    int rc = build_graph(m, op, &g, shapes);
-    if (!rc) write_model(&w, m, op, &g);
-    graph_free(&g);
+    if (!g || cannot_write(m)) { free(g); return -1; }
+    int rc = build_graph(m, op, g);
+    if (!rc) write_model(&w, m, g);
+    graph_free(g);
+    free(g);
     if (rc || w.oom) { free(w.b); return -1; }
     *out = w.b;
     *len = w.n;
@@ -476,13 +627,13 @@ int tr_write_tflite(const struct tr_model *m, const char *path, enum tr_tflite_o
 {
     unsigned char *b;
     size_t n;
-    if (m->conv) {
-        snprintf(err, errlen, "the .tflite export of a model with a conv front end (--conv) is not implemented: "
-                 "--format c and arduino run it");
+    const char *why = cannot_write(m);
+    if (why) {
+        snprintf(err, errlen, "cannot write the model as TFLite: %s", why);
         return -1;
     }
     if (tr_tflite_bytes(m, op, &b, &n)) {
-        snprintf(err, errlen, "cannot build the TFLite flatbuffer (out of memory or too many layers)");
+        snprintf(err, errlen, "cannot build the TFLite flatbuffer (out of memory)");
         return -1;
     }
     FILE *f = fopen(path, "wb");

@@ -14,7 +14,8 @@ enum tr_tflite_op {
 };
 
 /* Write the model's int8 network to path. Input: int8 [1, n_features], the features quantized as
- * imu_nn_quantize_input() does; output: int8 [1, n_classes], the scores imulab computes.
+ * imu_nn_quantize_input() does (a conv front end's: [1, points, axes], time-major without the
+ * padding rows); output: int8 [1, n_classes], the scores imulab computes.
  * Returns 0, or -1 with a one-line reason in err. */
 int tr_write_tflite(const struct tr_model *m, const char *path, enum tr_tflite_op op, char *err, size_t errlen);
 

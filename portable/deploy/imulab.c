@@ -208,7 +208,11 @@ void imulab_network_input(struct imulab_state *s, const int16_t *samples, uint32
     }
     imu_features(&imu_model_features, w, imu_model_input_scale, s->work, s->features);
     imu_nn_quantize_input(&imu_model_nn, s->features, s->nn_a);
-    memcpy(input, s->nn_a, IMULAB_N_INPUTS);
+    const int8_t *q = s->nn_a;
+    const struct imu_conv_net *c = imu_model_nn.conv;
+    if (c && c->ops[0].kind == IMU_CONV_CONV) /* a conv front end's tensor follows its padding rows */
+        q += (size_t)c->ops[0].pad * c->ch;
+    memcpy(input, q, IMULAB_N_INPUTS);
 }
 
 const char *imulab_label(int class_index)

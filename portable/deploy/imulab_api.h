@@ -118,7 +118,8 @@ int imulab_classify(struct imulab_state *s, const int16_t *samples, uint32_t n, 
 
 /* The network's int8 input for n buffered samples (as imulab_classify takes them): the features
  * quantized, IMULAB_N_INPUTS bytes -- the input tensor of this model's .tflite (imulab
- * export-model --format tflite), to run the network with TensorFlow Lite Micro instead. */
+ * export-model --format tflite), to run the network with TensorFlow Lite Micro instead. With a
+ * conv front end (IMU_MODEL_CONV) it is the [1, points, axes] tensor, time-major. */
 #define IMULAB_N_INPUTS IMU_MODEL_N_FEATURES
 void imulab_network_input(struct imulab_state *s, const int16_t *samples, uint32_t n, int8_t *input);
 

@@ -60,26 +60,121 @@ def load_dump(path, n_classes, n_feat):
 
 
 def srdhm(a, b):
-    if a == b == -2**31:
-        return 2**31 - 1
-    ab = a * b
-    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
-    q = ab + nudge
-    return int(q / 2**31) if abs(q) < 2**52 else (q // 2**31 if q >= 0 else -((-q) // 2**31))
+    """TFLite's SaturatingRoundingDoublingHighMul, element-wise on int64 arrays."""
+    a = np.asarray(a, dtype=np.int64)
+    ab = a * np.int64(b)  # |a|, |b| < 2^31: fits
+    q = ab + np.where(ab >= 0, np.int64(1 << 30), np.int64(1 - (1 << 30)))
+    r = np.where(q >= 0, q >> 31, -((-q) >> 31))  # division truncating toward zero
+    return np.where((a == -2**31) & (np.int64(b) == -2**31), np.int64(2**31 - 1), r)
 
 
 def rdbpot(x, e):
-    mask = (1 << e) - 1
+    mask = np.int64((1 << e) - 1)
     rem = x & mask
-    th = (mask >> 1) + (1 if x < 0 else 0)
-    return (x >> e) + (1 if rem > th else 0)
+    th = (mask >> 1) + (x < 0).astype(np.int64)
+    return (x >> e) + (rem > th).astype(np.int64)
 
 
 def mbqm(x, mult, shift):
-    if shift > 0:
-        x = max(-2**31, min(2**31 - 1, x * (1 << shift)))
-        return srdhm(x, mult)
-    return rdbpot(srdhm(x, mult), -shift)
+    """MultiplyByQuantizedMultiplier of int64 accumulators x (one multiplier and shift each)."""
+    x = np.asarray(x, dtype=np.int64)
+    out = np.empty_like(x)
+    for j in range(x.shape[-1]):
+        m, s = int(mult[j]), int(shift[j])
+        if s > 0:
+            out[..., j] = srdhm(np.clip(x[..., j] * (1 << s), -2**31, 2**31 - 1), m)
+        else:
+            out[..., j] = rdbpot(srdhm(x[..., j], m), -s)
+    return out
+
+
+def requant(acc, mag, bias, mult, shift, s_in, sw, s_out, zp_out, n_in, lo, hi):
+    """Exact int8 outputs of int64 accumulators (last axis: output channel), and the near-ties:
+    {index: the other rounding} where CpuRef's float result v = acc s_in sw / s_out may round to
+    the other side (|v - (k + 1/2)| below the bound of the module docstring)."""
+    y = np.clip(zp_out + mbqm(acc, mult, shift), lo, hi)
+    v = acc * (s_in * sw / s_out)
+    sh = np.array(shift, dtype=np.float64)
+    delta = (2 * (n_in + 4) * 2.0**-24 * (mag + np.abs(bias)) * s_in * sw / s_out + np.abs(v) * 2.0**-30
+             + np.where(sh <= 0, 2.0**(sh - 1), 0.0))
+    ties = {}
+    fl = np.floor(v)
+    for j in zip(*np.nonzero(np.abs(v - fl - 0.5) < delta)):
+        other = zp_out + (int(fl[j]) if y[j] - zp_out == int(fl[j]) + 1 else int(fl[j]) + 1)
+        other = max(lo, min(hi, other))
+        if other != y[j]:
+            ties[j] = other
+    return y, ties
+
+
+class Dense:
+    """A dense layer: int8 [n_in] -> int8 [n_out]."""
+
+    def __init__(self, w, b, mult, shift, sw, s_in, zp_in, s_out, zp_out, relu):
+        self.w, self.b, self.mult, self.shift, self.sw = w, b, mult, shift, sw
+        self.s_in, self.zp_in, self.s_out, self.zp_out = s_in, zp_in, s_out, zp_out
+        self.lo, self.hi = (zp_out, 127) if relu else (-128, 127)
+
+    def run(self, x):
+        xc = x - self.zp_in
+        acc = self.w @ xc + self.b
+        mag = (np.abs(self.w) @ np.abs(xc)).astype(np.float64)
+        return requant(acc, mag, self.b, self.mult, self.shift, self.s_in, self.sw, self.s_out, self.zp_out,
+                       len(x), self.lo, self.hi)
+
+
+class Conv:
+    """A conv layer (imulab's "same" padding = TFLite's SAME, stride, ReLU): int8 [len, ch_in]
+    time-major -> int8 [len_out, ch_out]. Padding rows are real zeros (the input's zero point)."""
+
+    def __init__(self, L, len_in, ch_in, s_in, zp_in):
+        self.k, self.stride, self.co = L["kernel"], L["stride"], L["channels"]
+        self.w = np.array(L["int8_weights"], dtype=np.int64).reshape(self.co, self.k * ch_in)
+        self.b = np.array(L["int32_bias"], dtype=np.int64)
+        self.mult, self.shift = L["multiplier"], L["shift"]
+        self.sw = np.array(L["weight_scale"], dtype=np.float32).astype(np.float64)
+        self.s_in, self.zp_in = s_in, zp_in
+        self.s_out, self.zp_out = float(np.float32(L["output_scale"])), L["output_zero_point"]
+        self.len_in, self.ch_in = len_in, ch_in
+        self.len_out = (len_in + self.stride - 1) // self.stride
+        total = (self.len_out - 1) * self.stride + self.k - len_in
+        self.pad = total // 2 if total > 0 else 0
+
+    def run(self, x):
+        xc = np.zeros(((self.len_out - 1) * self.stride + self.k + self.len_in, self.ch_in), dtype=np.int64)
+        xc[self.pad:self.pad + self.len_in] = x - self.zp_in
+        patches = np.stack([xc[t * self.stride:t * self.stride + self.k].reshape(-1) for t in range(self.len_out)])
+        acc = patches @ self.w.T + self.b
+        mag = (np.abs(patches) @ np.abs(self.w).T).astype(np.float64)
+        return requant(acc, mag, self.b, self.mult, self.shift, self.s_in, self.sw, self.s_out, self.zp_out,
+                       self.k * self.ch_in, self.zp_out, 127)
+
+
+class Pool:
+    """Max pooling (size = stride = p, valid) or, with p = 0, global average pooling: the sum
+    divided by the count rounding half away from zero (TFLite). CpuRef averages dequantized
+    values and rounds v = mean - zero point half away from zero: a tie (mean exactly k + 1/2) may
+    go the other way."""
+
+    def __init__(self, p, zp):
+        self.p, self.zp = p, zp
+
+    def run(self, x):
+        if self.p:
+            n = x.shape[0] // self.p
+            return x[:n * self.p].reshape(n, self.p, -1).max(axis=1), {}
+        k = x.shape[0]
+        s = x.sum(axis=0)
+        y = np.where(s > 0, (s + k // 2) // k, -((-s + k // 2) // k))
+        ties = {}
+        # CpuRef's float error: its sum of k dequantized terms, the division and the scalings
+        delta = 2 * 2.0**-24 * (np.abs(x - self.zp).sum(axis=0) + 4 * np.abs(s / k - self.zp))
+        for j in np.nonzero(np.abs(s / k - np.floor(s / k) - 0.5) < delta)[0]:
+            f = int(np.floor(s[j] / k))
+            other = f if y[j] == f + 1 else f + 1
+            if other != y[j]:
+                ties[(j,)] = other
+        return y, ties
 
 
 class Net:
@@ -90,80 +185,78 @@ class Net:
         self.zp = q["activation_zero_point"]
         self.in_mul = np.array(q["input_mul"], dtype=np.float32)
         self.in_add = np.array(q["input_add"], dtype=np.float32)
-        self.layers = []
+        self.stages = []
+        self.conv = model.get("conv")
+        if self.conv:  # the front end: input [len, ch] time-major
+            c = self.conv
+            self.in_shape = [1, c["length"], c["channels"]]
+            self.in_s, self.in_zp = float(np.float32(c["input_scale"])), c["input_zero_point"]
+            n, ch, s, zp = c["length"], c["channels"], self.in_s, self.in_zp
+            for L in c["layers"]:
+                cv = Conv(L, n, ch, s, zp)
+                self.stages.append(cv)
+                n, ch, s, zp = cv.len_out, cv.co, cv.s_out, cv.zp_out
+                if L["pool"] > 1:
+                    self.stages.append(Pool(L["pool"], zp))
+                    n //= L["pool"]
+            self.stages.append(Pool(0, zp))
+        else:
+            self.in_shape = [1, self.sizes[0]]
+            self.in_s, self.in_zp = self.s[0], self.zp[0]
+        nl = len(q["layers"])
         for k, L in enumerate(q["layers"]):
             n_in, n_out = self.sizes[k], self.sizes[k + 1]
             w = np.array(L["weights"], dtype=np.int64).reshape(n_out, n_in)
             sw = np.array(L["weight_scale"], dtype=np.float32).astype(np.float64)
-            self.layers.append((w, np.array(L["bias"], dtype=np.int64), L["multiplier"], L["shift"], sw))
+            self.stages.append(Dense(w, np.array(L["bias"], dtype=np.int64), L["multiplier"], L["shift"], sw,
+                                     self.s[k], self.zp[k], self.s[k + 1], self.zp[k + 1], k < nl - 1))
 
     def quantize_input(self, f):
+        """The network's int8 input for features f, flat in the .tflite's input order (a conv
+        model's is time-major: the features are channel-major)."""
         r = f * self.in_mul + self.in_add  # float32, no fused multiply-add (numpy)
         q = np.empty(len(r), dtype=np.int64)
         for i, v in enumerate(r):
             if v != v:
-                q[i] = self.zp[0]
+                q[i] = self.in_zp
             elif v >= 127:
                 q[i] = 127
             elif v <= -128:
                 q[i] = -128
             else:
                 q[i] = int(np.float32(v + np.float32(0.5)) if v >= 0 else np.float32(v - np.float32(0.5)))
+        if self.conv:
+            q = q.reshape(self.conv["channels"], self.conv["length"]).T.reshape(-1)
         return q
 
-    def layer(self, k, x, flip=()):
-        """Exact int8 outputs of layer k for int8 inputs x; with the near-tie outputs in flip
-        rounded the other way. Returns (outputs, near-tie output indices with their other value)."""
-        w, b, mult, shift, sw = self.layers[k]
-        s_in, s_out, zp_in, zp_out = self.s[k], self.s[k + 1], self.zp[k], self.zp[k + 1]
-        last = k == len(self.layers) - 1
-        lo, hi = (-128, 127) if last else (zp_out, 127)
-        xc = x - zp_in
-        acc = w @ xc + b
-        mag = np.abs(w) @ np.abs(xc)
-        y, ties = [], {}
-        for j in range(len(acc)):
-            a = int(acc[j])
-            yi = zp_out + mbqm(a, mult[j], shift[j])
-            v = a * (s_in * sw[j] / s_out)
-            delta = (2 * (len(x) + 4) * 2.0**-24 * (float(mag[j]) * s_in * sw[j] + abs(int(b[j])) * s_in * sw[j]) / s_out
-                     + abs(v) * 2.0**-30 + (2.0**(shift[j] - 1) if shift[j] <= 0 else 0.0))
-            frac = v - np.floor(v)
-            if abs(frac - 0.5) < delta:  # a near-tie: the other rounding is floor or ceil
-                other = zp_out + (int(np.floor(v)) if yi - zp_out == int(np.floor(v)) + 1 else int(np.floor(v)) + 1)
-                other = max(lo, min(hi, other))
-                yc = max(lo, min(hi, yi))
-                if other != yc:
-                    ties[j] = other
-            if j in flip and j in ties:
-                yi = ties[j]
-            y.append(max(lo, min(hi, yi)))
-        return np.array(y, dtype=np.int64), ties
+    def _shaped(self, q):
+        return q.reshape(self.conv["length"], self.conv["channels"]) if self.conv else q
 
     def run(self, q):
-        x = q
-        for k in range(len(self.layers)):
-            x, _ = self.layer(k, x)
+        x = self._shaped(q)
+        for st in self.stages:
+            x, _ = st.run(x)
         return x
 
     def alternatives(self, q, limit=4096):
-        """All outputs reachable by rounding near-ties the other way (None if too many)."""
-        outs = set()
-        frontier = [q]
-        for k in range(len(self.layers)):
-            nxt = []
-            for x in frontier:
-                y, ties = self.layer(k, x)
+        """All outputs reachable by rounding near-ties the other way (None if too many). The
+        tensors reached after each stage are kept once each (pooling merges most of them)."""
+        frontier = {self._shaped(q).tobytes(): self._shaped(q)}
+        for st in self.stages:
+            nxt = {}
+            for x in frontier.values():
+                y, ties = st.run(x)
                 keys = list(ties)
                 if 2 ** len(keys) * len(frontier) > limit:
                     return None
                 for r in range(len(keys) + 1):
                     for sub in itertools.combinations(keys, r):
-                        nxt.append(self.layer(k, x, set(sub))[0] if sub else y)
+                        z = y.copy()
+                        for j in sub:
+                            z[j] = ties[j]
+                        nxt[z.tobytes()] = z
             frontier = nxt
-        for y in frontier:
-            outs.add(tuple(int(v) for v in y))
-        return outs
+        return {tuple(int(v) for v in y.reshape(-1)) for y in frontier.values()}
 
 
 def main():
@@ -193,15 +286,14 @@ def main():
     ib = parser.GetNetworkInputBindingInfo(0, ins[0])
     ob = parser.GetNetworkOutputBindingInfo(0, outs[0])
     # the file's own description of its input and output
-    for what, info, k in (("input", ib[1], 0), ("output", ob[1], len(net.layers))):
+    for what, info, want, sc, zp in (("input", ib[1], net.in_shape, net.in_s, net.in_zp),
+                                     ("output", ob[1], [1, net.sizes[-1]], net.s[-1], net.zp[-1])):
         shape = [info.GetShape()[i] for i in range(info.GetShape().GetNumDimensions())]
-        want = [1, net.sizes[k]]
-        if shape != want or info.GetQuantizationOffset() != net.zp[k] or \
-                abs(info.GetQuantizationScale() - net.s[k]) > 1e-7 * net.s[k]:
+        if shape != want or info.GetQuantizationOffset() != zp or abs(info.GetQuantizationScale() - sc) > 1e-7 * sc:
             raise SystemExit(f"{tfl}: {what} is {shape} scale {info.GetQuantizationScale()} zero point "
-                             f"{info.GetQuantizationOffset()}, the model's is {want} {net.s[k]} {net.zp[k]}")
+                             f"{info.GetQuantizationOffset()}, the model's is {want} {sc} {zp}")
     if parse_only:
-        print(f"Arm NN {ann.ARMNN_VERSION} parsed {tfl}: input {list(ins)} [1, {net.sizes[0]}], output {list(outs)} "
+        print(f"Arm NN {ann.ARMNN_VERSION} parsed {tfl}: input {list(ins)} {net.in_shape}, output {list(outs)} "
               f"[1, {net.sizes[-1]}], quantization as the model's")
         return 0
     rt = ann.IRuntime(ann.CreationOptions())
@@ -226,7 +318,7 @@ def main():
         if list(ref) != scores:
             raise SystemExit(f"the exact integer reference gives {list(ref)} for recording {rec} window {start}, "
                              f"imulab eval {scores}: this checker is wrong")
-        it = ann.make_input_tensors([ib], [q.astype(np.int8).reshape(1, -1)])
+        it = ann.make_input_tensors([ib], [q.astype(np.int8).reshape(net.in_shape)])
         ot = ann.make_output_tensors([ob])
         rt.EnqueueWorkload(net_id, it, ot)
         y = [int(v) for v in ann.workload_tensors_to_ndarray(ot)[0].reshape(-1)]

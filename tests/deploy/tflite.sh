@@ -6,7 +6,10 @@
 # near-tie (see its header for the named difference and its bound); the inputs are those the
 # exported C library computes (imulab_network_input), as a TFLite Micro user would. Models: generated data (one
 # hidden layer) and, when present, the shared ei-xiao-gestures data at the defaults (two hidden
-# layers), with no hidden layer and in gesture mode. The FULLY_CONNECTED form must parse in Arm NN with the model's
+# layers), with no hidden layer and in gesture mode; models with a conv front end (issue 21: CONV_2D,
+# MAX_POOL_2D, AVERAGE_POOL_2D over the whole length) on synthetic whole gestures of several people
+# (two conv layers, a max pool, a stride of 2, a hidden layer) and on the generated windows (one
+# conv layer). The FULLY_CONNECTED form must parse in Arm NN with the model's
 # tensors. Also checks the flatbuffer's identifier, determinism and bad paths.
 # Exit 77 (skipped) only when /usr/bin/python3 cannot import pyarmnn.
 set -u
@@ -51,6 +54,18 @@ $BIN/imulab --db "$T/g.db" import "$G" >/dev/null || fail "import generated data
 $BIN/imulab --db "$T/g.db" train --out "$T/gmodel" --quiet --window-ms 500 --stride-ms 100 --hidden 12 >/dev/null \
   || fail "train (generated)"
 check gen "$T/g.db" "$T/gmodel"
+
+# conv front ends: whole gestures of 4 synthetic people (3 train, 1 tests), and the generated windows
+"$BIN/gesture_gen" "$T/gg" --people 4 --reps 6 --rate 50 >/dev/null || fail "gesture_gen"
+for p in 0 1 2; do $BIN/imulab --db "$T/c.db" import --subject "p$p" --category training "$T/gg/p$p" >/dev/null \
+  || fail "import p$p"; done
+$BIN/imulab --db "$T/c.db" import --subject p3 --category testing "$T/gg/p3" >/dev/null || fail "import p3"
+$BIN/imulab --db "$T/c.db" train --out "$T/cmodel" --quiet --seed 2 --mode gesture --gesture-points 24 \
+  --conv 8:7:2,16:5:0:2 --hidden 8 --epochs 40 >/dev/null || fail "train (conv, gesture mode)"
+check conv-gesture "$T/c.db" "$T/cmodel"
+$BIN/imulab --db "$T/g.db" train --out "$T/gcmodel" --quiet --window-ms 500 --stride-ms 100 --conv 6:5 --hidden 0 \
+  --epochs 20 >/dev/null || fail "train (conv, generated)"
+check conv-gen "$T/g.db" "$T/gcmodel"
 
 DS=$SRC/../shared/data/ei-xiao-gestures
 if [ -d "$DS" ]; then
