@@ -159,7 +159,24 @@ struct cnet {
     float *pooled[TR_MAX_CONV];  /* output of layer i after ReLU and pool (len pool_len x ch) */
     int *arg[TR_MAX_CONV];
     float act[TR_MAX_HIDDEN + 2][MAXW], dact[TR_MAX_HIDDEN + 2][MAXW];
+    /* quantization-aware mode (qat): the forward pass rounds the input, each conv output (after
+     * ReLU and its pool), the global average and the hidden dense tensors to their int8 grids
+     * (scale, zero point; hi: the largest value, above it the gradient is 0) */
+    int qat;
+    float qs_in, qzp_in;
+    float cs[TR_MAX_CONV], czp[TR_MAX_CONV], chi[TR_MAX_CONV];
+    float ds[TR_MAX_HIDDEN + 2], dzp[TR_MAX_HIDDEN + 2], dhi[TR_MAX_HIDDEN + 2];
+    float hpre[TR_MAX_HIDDEN + 2][MAXW]; /* dense pre-activations (qat) */
 };
+
+/* Fake quantization of one value: the int8 grid of scale s and zero point zp, clamped (the
+ * rounding of nn.c's requantization, up to its fixed-point error). */
+static inline float fq(float v, float s, float zp)
+{
+    float q = roundf(v / s) + zp;
+    q = q < -128.0f ? -128.0f : q > 127.0f ? 127.0f : q;
+    return (q - zp) * s;
+}
 
 static size_t padded_len(const struct tr_conv_layer *l)
 {
@@ -206,8 +223,8 @@ static struct cnet *cnet_alloc(const struct tr_model *m)
     return t;
 }
 
-/* Forward pass of one standardized example z (channel-major); logits in act[L]. With fq (int8
- * simulation, unused yet) NULL, plain float. */
+/* Forward pass of one standardized example z (channel-major); logits in act[L]. In qat mode
+ * the tensors are rounded to their int8 grids (P then holds fake-quantized weights). */
 static void cnet_forward(struct cnet *t, const float *P, const float *z)
 {
     const struct tr_conv *c = t->c;
@@ -218,6 +235,11 @@ static void cnet_forward(struct cnet *t, const float *P, const float *z)
         memset(x, 0, sizeof(float) * padded_len(l) * l->ch_in);
         for (int ch = 0; ch < c->ch; ch++)
             for (int s = 0; s < c->len; s++) x[(size_t)(l->pad + s) * c->ch + ch] = z[(size_t)ch * c->len + s];
+        if (t->qat)
+            for (int j = 0; j < c->len * c->ch; j++) {
+                float *v = &x[(size_t)l->pad * c->ch + j];
+                *v = fq(*v, t->qs_in, t->qzp_in);
+            }
     }
     for (int i = 0; i < c->n; i++) {
         const struct tr_conv_layer *l = &c->l[i];
@@ -243,6 +265,10 @@ static void cnet_forward(struct cnet *t, const float *P, const float *z)
                     int idx = (s * P2 + j) * no + o;
                     if (pre[idx] > best) { best = pre[idx]; bi = idx; }
                 }
+                if (t->qat) { /* clipped above the grid: no gradient (straight-through otherwise) */
+                    if (best > t->chi[i]) bi = -1;
+                    best = fq(best, t->cs[i], t->czp[i]);
+                }
                 t->pooled[i][(size_t)s * no + o] = best;
                 t->arg[i][(size_t)s * no + o] = bi;
             }
@@ -260,6 +286,13 @@ static void cnet_forward(struct cnet *t, const float *P, const float *z)
         float s = 0;
         for (int p = 0; p < last->pool_len; p++) s += t->pooled[c->n - 1][(size_t)p * nc + o];
         t->act[0][o] = s / (float)last->pool_len;
+        if (t->qat) { /* as portable/conv.c: the int8 sum / count rounded half away from zero */
+            const float sc = t->cs[c->n - 1], zp = t->czp[c->n - 1];
+            float q = 0;
+            for (int p = 0; p < last->pool_len; p++) q += roundf(t->pooled[c->n - 1][(size_t)p * nc + o] / sc) + zp;
+            const float a = q / (float)last->pool_len;
+            t->act[0][o] = ((a >= 0 ? floorf(a + 0.5f) : ceilf(a - 0.5f)) - zp) * sc;
+        }
     }
     for (int k = 0; k < t->L; k++) {
         const int ni = t->sz[k], no = t->sz[k + 1];
@@ -268,6 +301,10 @@ static void cnet_forward(struct cnet *t, const float *P, const float *z)
             float s = B[o];
             for (int i = 0; i < ni; i++) s += t->act[k][i] * W[(size_t)o * ni + i];
             t->act[k + 1][o] = (k < t->L - 1 && s < 0) ? 0 : s;
+            if (t->qat) {
+                t->hpre[k + 1][o] = s;
+                if (k < t->L - 1) t->act[k + 1][o] = fq(t->act[k + 1][o], t->ds[k + 1], t->dzp[k + 1]);
+            }
         }
     }
 }
@@ -284,6 +321,8 @@ static void cnet_backward(struct cnet *t, const float *P, float *G)
         for (int o = 0; o < no; o++) {
             float d = t->dact[k + 1][o];
             if (k < t->L - 1 && t->act[k + 1][o] <= 0) d = 0;
+            if (t->qat && k < t->L - 1) /* straight-through where ReLU and the grid pass it */
+                d = t->hpre[k + 1][o] > 0 && t->hpre[k + 1][o] <= t->dhi[k + 1] ? t->dact[k + 1][o] : 0;
             if (d == 0) continue;
             gB[o] += d;
             float *g = gW + (size_t)o * ni;
@@ -622,6 +661,247 @@ out:
     free(is_val); free(idx); free(vidx); free(Z);
     m->train_seconds = tr_now() - t0;
     return rc;
+}
+
+/* ---- quantization-aware fine-tuning ---- */
+
+/* Pf = P with every weight row (conv: [o][k][c], dense: [o][i]) rounded to its symmetric int8 grid
+ * (per output channel, as quantize_layer and tr_quantize_with); biases as they are. */
+static void fake_quant_weights(const struct tr_model *m, const struct cnet *t, const float *P, float *Pf)
+{
+    const struct tr_conv *c = m->conv;
+    memcpy(Pf, P, sizeof(float) * t->np);
+    for (int i = 0; i < c->n + m->n_layers; i++) {
+        const int conv = i < c->n, k = i - c->n;
+        const int rows = conv ? c->l[i].ch_out : m->sizes[k + 1];
+        const int len = conv ? c->l[i].k * c->l[i].ch_in : m->sizes[k];
+        const size_t off = conv ? t->off_c[i] : t->off_d[k];
+        for (int o = 0; o < rows; o++) {
+            const float *w = P + off + (size_t)o * len;
+            float *wf = Pf + off + (size_t)o * len, mx = 0;
+            for (int j = 0; j < len; j++) mx = fabsf(w[j]) > mx ? fabsf(w[j]) : mx;
+            const float sc = mx > 0 ? mx / 127.0f : 1.0f;
+            for (int j = 0; j < len; j++) {
+                float q = roundf(w[j] / sc);
+                wf[j] = (q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q) * sc;
+            }
+        }
+    }
+}
+
+/* The activation grids of the qat forward pass from the ranges the fake-quantized network
+ * (weights Pf, the grids it has) reaches on the rows: each conv output after ReLU, the hidden
+ * dense tensors after ReLU (as calibrate() for post-training quantization). */
+static void qat_grids(const struct tr_model *m, struct cnet *t, const float *Pf, const float *Z, const int *rows, int n)
+{
+    const struct tr_conv *c = m->conv;
+    double chi[TR_MAX_CONV] = {0}, hi[TR_MAX_HIDDEN + 2] = {0};
+    for (int r = 0; r < n; r++) {
+        cnet_forward(t, Pf, Z + (size_t)rows[r] * m->n_feat);
+        for (int i = 0; i < c->n; i++)
+            for (int j = 0; j < c->l[i].len_out * c->l[i].ch_out; j++)
+                if (t->pre[i][j] > chi[i]) chi[i] = t->pre[i][j];
+        for (int k = 1; k < m->n_layers; k++)
+            for (int j = 0; j < m->sizes[k]; j++)
+                if (t->hpre[k][j] > hi[k]) hi[k] = t->hpre[k][j];
+    }
+    for (int i = 0; i < c->n; i++) {
+        int zp;
+        tr_range_qparams(0, chi[i], &t->cs[i], &zp);
+        t->czp[i] = (float)zp;
+        t->chi[i] = t->cs[i] * (127.0f - (float)zp);
+    }
+    for (int k = 1; k < m->n_layers; k++) {
+        int zp;
+        tr_range_qparams(0, hi[k], &t->ds[k], &zp);
+        t->dzp[k] = (float)zp;
+        t->dhi[k] = t->ds[k] * (127.0f - (float)zp);
+    }
+}
+
+int tr_conv_fit_qat(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw, int epochs)
+{
+    const int n = tw->n, nf = tw->n_feat, nc = m->n_labels;
+    const struct tr_conv *c = m->conv;
+    double t0 = tr_now();
+    if (n <= 0 || nf != m->n_feat || !c->l[0].qw) return -1;
+    uint64_t rng = (0x5eed0000ull + o->seed) ^ (0x0a7ull << 40); /* its own stream, as tr_fit_qat */
+    char *is_val = calloc((size_t)n, 1);
+    int *idx = malloc(sizeof(int) * (size_t)n), *vidx = malloc(sizeof(int) * (size_t)n);
+    int *all = malloc(sizeof(int) * (size_t)n);
+    float *Z = malloc(sizeof(float) * (size_t)n * nf);
+    struct cnet *t = cnet_alloc(m);
+    float *P = NULL, *Pf = NULL, *G = NULL, *Am = NULL, *Av = NULL, *best = NULL, *orig = NULL;
+    char *isw = NULL;
+    int rc = -1;
+    if (!is_val || !idx || !vidx || !all || !Z || !t) goto out;
+    int nv = tr_validation_part(tw, o, nc, is_val);
+    if (nv < 0) goto out;
+    int n_tr = 0;
+    nv = 0;
+    for (int r = 0; r < n; r++) {
+        all[r] = r;
+        if (is_val[r]) vidx[nv++] = r;
+        else idx[n_tr++] = r;
+    }
+    if (n_tr == 0) goto out;
+    for (int r = 0; r < n; r++) standardize(m, tw->x + (size_t)r * nf, Z + (size_t)r * nf);
+    P = malloc(sizeof(float) * t->np);
+    Pf = malloc(sizeof(float) * t->np);
+    G = calloc(t->np, sizeof(float));
+    Am = calloc(t->np, sizeof(float));
+    Av = calloc(t->np, sizeof(float));
+    best = malloc(sizeof(float) * t->np);
+    orig = malloc(sizeof(float) * t->np);
+    isw = malloc(t->np);
+    if (!P || !Pf || !G || !Am || !Av || !best || !orig || !isw) goto out;
+    params_get(m, t, P);
+    memcpy(orig, P, sizeof(float) * t->np);
+    memcpy(best, P, sizeof(float) * t->np);
+    weight_mask(m, t, isw);
+    float cw[TR_MAX_LABELS];
+    {
+        int cnt[TR_MAX_LABELS] = {0};
+        for (int j = 0; j < n_tr; j++) cnt[tw->y[idx[j]]]++;
+        for (int k = 0; k < nc; k++)
+            cw[k] = (o->class_weights && cnt[k]) ? (float)n_tr / ((float)nc * (float)cnt[k]) : 1.0f;
+    }
+    /* the grids: the input's as post-training quantization calibrated it (fixed); the others from
+     * the post-training model first, then re-measured on the fake-quantized network every epoch */
+    t->qat = 1;
+    t->qs_in = c->in_scale;
+    t->qzp_in = (float)c->in_zp;
+    for (int i = 0; i < c->n; i++) {
+        t->cs[i] = c->l[i].out_scale;
+        t->czp[i] = (float)c->l[i].out_zp;
+        t->chi[i] = t->cs[i] * (127.0f - t->czp[i]);
+    }
+    for (int k = 1; k < m->n_layers; k++) {
+        t->ds[k] = m->act_scale[k];
+        t->dzp[k] = (float)m->act_zp[k];
+        t->dhi[k] = t->ds[k] * (127.0f - t->dzp[k]);
+    }
+    const int B = o->batch > 0 ? o->batch : 16;
+    const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f, lr0 = o->lr * 0.1f;
+    float b1t = 1, b2t = 1;
+    double best_score = -1e30;
+    int best_ep = 0; /* 0: the starting point, the float model fake-quantized */
+    for (int ep = 0; ep <= epochs; ep++) {
+        fake_quant_weights(m, t, P, Pf);
+        qat_grids(m, t, Pf, Z, all, n);
+        if (ep == 0 && nv > 0) {
+            double vloss;
+            double vacc = (double)eval_rows(t, Pf, Z, nf, tw->y, vidx, nv, nc, &vloss) / nv;
+            best_score = vacc - 0.01 * vloss;
+        }
+        if (ep == epochs) break;
+        for (int j = n_tr - 1; j > 0; j--) {
+            int r = (int)(tr_rand_u32(&rng) % (uint32_t)(j + 1));
+            int x = idx[j]; idx[j] = idx[r]; idx[r] = x;
+        }
+        double loss_sum = 0;
+        int correct = 0;
+        for (int s0 = 0; s0 < n_tr; s0 += B) {
+            const int bs = n_tr - s0 < B ? n_tr - s0 : B;
+            float wsum = 0;
+            for (int b = 0; b < bs; b++) wsum += cw[tw->y[idx[s0 + b]]];
+            memset(G, 0, sizeof(float) * t->np);
+            for (int b = 0; b < bs; b++) {
+                const int r = idx[s0 + b], yr = tw->y[r];
+                cnet_forward(t, Pf, Z + (size_t)r * nf);
+                float pr[TR_MAX_LABELS];
+                correct += softmax(t, nc, pr) == yr;
+                loss_sum += -log((double)(pr[yr] > 1e-20f ? pr[yr] : 1e-20f));
+                const float wgt = cw[yr] / wsum;
+                for (int k = 0; k < nc; k++) {
+                    float d = (pr[k] - (k == yr ? 1.0f : 0.0f)) * wgt;
+                    t->dact[t->L][k] = fabsf(d) < 1e-15f ? 0 : d;
+                }
+                cnet_backward(t, Pf, G); /* straight-through: the gradient of the rounded weights */
+            }
+            b1t *= b1;
+            b2t *= b2;
+            const float lr = lr0 * sqrtf(1.0f - b2t) / (1.0f - b1t), l2 = o->l2;
+            for (size_t j = 0; j < t->np; j++) {
+                float g = G[j] + (isw[j] ? l2 * P[j] : 0.0f);
+                float mm = b1 * Am[j] + (1.0f - b1) * g, vv = b2 * Av[j] + (1.0f - b2) * g * g;
+                Am[j] = fabsf(mm) < 1e-30f ? 0 : mm;
+                Av[j] = vv < 1e-30f ? 0 : vv;
+                P[j] -= lr * Am[j] / (sqrtf(Av[j]) + eps);
+            }
+            fake_quant_weights(m, t, P, Pf);
+        }
+        double vacc = -1, vloss = 0;
+        if (nv > 0) {
+            vacc = (double)eval_rows(t, Pf, Z, nf, tw->y, vidx, nv, nc, &vloss) / nv;
+            double score = vacc - 0.01 * vloss;
+            if (score > best_score + 1e-6) {
+                best_score = score;
+                best_ep = ep + 1;
+                memcpy(best, P, sizeof(float) * t->np);
+            }
+        }
+        progress(o, ep, epochs, loss_sum / n_tr, (double)correct / n_tr, nv, vacc);
+    }
+    if (o->verbose && o->progress_out && o->progress_bar) fputc('\n', o->progress_out);
+    if (nv == 0) {
+        best_ep = epochs;
+        memcpy(best, P, sizeof(float) * t->np);
+    }
+    /* the int8 model from the chosen weights (ranges of their float network); the float model
+     * stays the one float training chose */
+    params_put(m, t, best);
+    rc = tr_conv_quantize(m, tw);
+    params_put(m, t, orig);
+    m->qat_best_epoch = best_ep;
+out:
+    if (t) cnet_free(t);
+    free(P); free(Pf); free(G); free(Am); free(Av); free(best); free(orig); free(isw);
+    free(is_val); free(idx); free(vidx); free(all); free(Z);
+    m->qat_seconds = tr_now() - t0;
+    return rc;
+}
+
+double tr_conv_qat_agreement(const struct tr_model *m, const struct tr_windows *tw, double *float_agree)
+{
+    const struct tr_conv *c = m->conv;
+    struct cnet *t = cnet_alloc(m);
+    float *P = malloc(sizeof(float) * (t ? t->np : 1)), *Pf = malloc(sizeof(float) * (t ? t->np : 1));
+    float *z = malloc(sizeof(float) * (size_t)m->n_feat);
+    int same_q = 0, same_f = 0;
+    if (t && P && Pf && z && tw->n > 0) {
+        params_get(m, t, P);
+        fake_quant_weights(m, t, P, Pf);
+        t->qs_in = c->in_scale;
+        t->qzp_in = (float)c->in_zp;
+        for (int i = 0; i < c->n; i++) {
+            t->cs[i] = c->l[i].out_scale;
+            t->czp[i] = (float)c->l[i].out_zp;
+            t->chi[i] = t->cs[i] * (127.0f - t->czp[i]);
+        }
+        for (int k = 1; k < m->n_layers; k++) {
+            t->ds[k] = m->act_scale[k];
+            t->dzp[k] = (float)m->act_zp[k];
+            t->dhi[k] = t->ds[k] * (127.0f - t->dzp[k]);
+        }
+        for (int r = 0; r < tw->n; r++) {
+            const float *f = tw->x + (size_t)r * tw->n_feat;
+            const int y8 = tr_predict_int8(m, f, NULL);
+            standardize(m, f, z);
+            t->qat = 0;
+            cnet_forward(t, P, z);
+            same_f += softmax(t, m->n_labels, NULL) == y8;
+            t->qat = 1;
+            cnet_forward(t, Pf, z);
+            for (int k = 0; k < m->n_labels; k++) /* the int8 scores (ties: the first, as imu_nn_argmax) */
+                t->act[t->L][k] = fq(t->act[t->L][k], m->act_scale[m->n_layers], (float)m->act_zp[m->n_layers]);
+            same_q += softmax(t, m->n_labels, NULL) == y8;
+        }
+    }
+    free(P); free(Pf); free(z);
+    if (t) cnet_free(t);
+    if (float_agree) *float_agree = tw->n > 0 ? (double)same_f / tw->n : 0;
+    return tw->n > 0 ? (double)same_q / tw->n : 0;
 }
 
 /* ---- int8 ---- */

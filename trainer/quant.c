@@ -222,7 +222,7 @@ int tr_quantize_auto(struct tr_model *m, const struct tr_options *o, const struc
     if (tr_quantize(m, tw)) return -1;
     m->qat_epochs = m->qat_auto = m->qat_kept = m->qat_best_epoch = 0;
     m->qat_seconds = 0;
-    if (o->qat_epochs == 0 || m->conv) return 0; /* conv front ends: post-training quantization */
+    if (o->qat_epochs == 0) return 0;
     char *is_val = malloc((size_t)(tw->n ? tw->n : 1));
     if (!is_val) return -1;
     int nv = tr_validation_part(tw, o, m->n_labels, is_val);
@@ -250,7 +250,11 @@ int tr_quantize_auto(struct tr_model *m, const struct tr_options *o, const struc
         ok &= (Wq[k] = malloc(sizeof(float) * (size_t)m->sizes[k] * m->sizes[k + 1])) != NULL;
         ok &= (Bq[k] = malloc(sizeof(float) * (size_t)m->sizes[k + 1])) != NULL;
     }
-    if (!ok || tr_fit_qat(m, o, tw, epochs, Wq, Bq, lo, hi) || tr_quantize_with(m, Wq, Bq, lo, hi)) goto out;
+    if (m->conv) { /* the conv front end's own fine-tuning (convnet.c) */
+        if (tr_conv_fit_qat(m, o, tw, epochs)) goto out;
+    } else if (!ok || tr_fit_qat(m, o, tw, epochs, Wq, Bq, lo, hi) || tr_quantize_with(m, Wq, Bq, lo, hi)) {
+        goto out;
+    }
     m->qat_epochs = epochs;
     m->cmp_int8_qat = acc_masked(m, tw, mask, 1);
     m->qat_kept = 1;
@@ -448,7 +452,7 @@ void tr_model_free(struct tr_model *m)
 static int qat_decide(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m,
                       const struct tr_windows *tw, struct tr_setup_cache *cache)
 {
-    if (o->qat_epochs >= 0 || o->val_frac > 0 || m->conv) return tr_quantize_auto(m, o, tw);
+    if (o->qat_epochs >= 0 || o->val_frac > 0) return tr_quantize_auto(m, o, tw);
     struct tr_options po = *o;
     po.val_frac = TR_QAT_PROBE_FRAC;
     po.verbose = 0;

@@ -48,6 +48,17 @@ int tr_conv_fit(struct tr_model *m, const struct tr_options *o, const struct tr_
 int tr_conv_predict_float(const struct tr_model *m, const float *f, float *probs);
 /* Post-training int8 quantization of the whole network (tr_quantize_auto calls it). */
 int tr_conv_quantize(struct tr_model *m, const struct tr_windows *tw);
+/* Quantization-aware fine-tuning of a post-training quantized model (tr_quantize_auto calls it):
+ * epochs of training with the int8 rounding simulated in the forward pass (weights per output
+ * channel, the input, every conv output, the global average and the hidden dense tensors on their
+ * grids; straight-through gradients), the epoch chosen on the validation part (0: the starting
+ * point); then the int8 model is quantized from the chosen weights, the float model is kept.
+ * Sets qat_best_epoch and qat_seconds. 0, or -1. */
+int tr_conv_fit_qat(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw, int epochs);
+/* Tests: the share of windows on which the fake-quantized forward pass of the fine-tuning (the
+ * model's float weights rounded, its int8 grids) picks the class the int8 network picks; the
+ * plain float network's share in *float_agree. */
+double tr_conv_qat_agreement(const struct tr_model *m, const struct tr_windows *tw, double *float_agree);
 /* The portable view (m->nn.conv, max_width); tr_build_nn calls it. */
 void tr_conv_build(struct tr_model *m);
 uint32_t tr_conv_hash(const struct tr_model *m, uint32_t h);

@@ -6,7 +6,10 @@
  *   mirrored classes) learns them, deterministically for the seed;
  * - export and tr_load give the same model: same hash, the same float and int8 outputs on every
  *   testing gesture (with a measured, non-integer sample rate);
- * - edited model.json files are refused, naming the field. */
+ * - edited model.json files are refused, naming the field;
+ * - quantization-aware fine-tuning (--qat-epochs): its fake-quantized forward pass picks the int8
+ *   network's class where the float network does not; the fine-tuned model keeps the float
+ *   model and replaces the int8 one. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +72,44 @@ static void options(struct tr_options *o)
     tr_parse_conv("8:5:2,16:5", o, why, sizeof why);
 }
 
+/* m (fine-tuned for 8 epochs) against p (the same options, post-training int8 only). */
+static void qat_checks(const struct tr_model *m, const struct tr_model *p, const struct tr_dataset *ds)
+{
+    char err[256];
+    struct tr_windows te, tw;
+    REQUIRE(tr_make_windows(p, ds, TR_TESTING, &te, err, sizeof err) == 0);
+    REQUIRE(tr_make_windows(p, ds, TR_TRAINING, &tw, err, sizeof err) == 0);
+    /* the fine-tuning's forward pass simulates the int8 network (on p, whose int8 weights are
+     * its float ones rounded): it agrees with it where the float network may not */
+    double fa, qa = tr_conv_qat_agreement(p, &tw, &fa), fa2, qa2 = tr_conv_qat_agreement(p, &te, &fa2);
+    printf("fake-quantized forward pass picks the int8 class on %.4f (float: %.4f) of %d training and %.4f "
+           "(%.4f) of %d testing gestures\n", qa, fa, tw.n, qa2, fa2, te.n);
+    CHECK(qa >= 0.985 && qa2 >= 0.985 && qa >= fa && qa2 >= fa2);
+    /* the fine-tuned model: float as trained, int8 from the fine-tuning */
+    CHECK_MSG(m->qat_epochs == 8 && m->qat_kept && m->qat_best_epoch >= 0 && m->qat_best_epoch <= 8,
+              "qat epochs %d kept %d best %d", m->qat_epochs, m->qat_kept, m->qat_best_epoch);
+    CHECK(p->qat_epochs == 0);
+    int samef = 1, diff8 = 0;
+    for (int r = 0; r < te.n; r++) {
+        const float *f = te.x + (size_t)r * te.n_feat;
+        float p1[TR_MAX_LABELS], p2[TR_MAX_LABELS];
+        tr_predict_float(m, f, p1);
+        tr_predict_float(p, f, p2);
+        samef &= !memcmp(p1, p2, sizeof(float) * (size_t)m->n_labels);
+        int8_t y1[TR_MAX_LABELS], y2[TR_MAX_LABELS];
+        tr_predict_int8(m, f, y1);
+        tr_predict_int8(p, f, y2);
+        diff8 += memcmp(y1, y2, (size_t)m->n_labels) != 0;
+    }
+    printf("fine-tuned (best epoch %d, %.3f s): int8 %.4f against post-training %.4f, float %.4f; int8 scores "
+           "differ on %d of %d testing gestures\n", m->qat_best_epoch, m->qat_seconds, m->acc_int8, p->acc_int8,
+           m->acc_float, diff8, te.n);
+    CHECK_MSG(samef && m->acc_float == p->acc_float, "fine-tuning changed the float model");
+    CHECK_MSG(m->qat_best_epoch == 0 || (diff8 > 0 && m->hash != p->hash), "fine-tuning left the int8 model as it was");
+    tr_windows_free(&te);
+    tr_windows_free(&tw);
+}
+
 /* Replace the first occurrence of from by to in the file; 0 if done. */
 static int edit(const char *path, const char *from, const char *to)
 {
@@ -124,10 +165,16 @@ int main(void)
     shapes_split_people(&d, held);
     struct tr_options o;
     options(&o);
-    struct tr_model m, m2;
+    o.qat_epochs = 8;
+    struct tr_model m, m2, m3;
     char err[512];
     REQUIRE(tr_train(&d.ds, &o, &m, err, sizeof err) == 0);
     REQUIRE(tr_train(&d.ds, &o, &m2, err, sizeof err) == 0);
+    o.qat_epochs = 0;
+    REQUIRE(tr_train(&d.ds, &o, &m3, err, sizeof err) == 0);
+    o.qat_epochs = 8;
+    qat_checks(&m, &m3, &d.ds);
+    tr_model_free(&m3);
     printf("conv model on 2 held-out people: float %.4f, int8 %.4f (%d gestures); train %.4f\n", m.acc_float,
            m.acc_int8, m.n_test, m.curve_train_acc[m.n_epochs - 1]);
     CHECK_MSG(m.hash == m2.hash, "same seed, different models: %08x %08x", m.hash, m2.hash);
