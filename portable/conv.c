@@ -86,8 +86,10 @@ int8_t *imu_conv_run(const struct imu_conv_net *c, int8_t *buf_a, int8_t *buf_b)
         const struct imu_conv_op *op = &c->ops[i], *next = i + 1 < c->n_ops ? &c->ops[i + 1] : NULL;
         int8_t *o = out + (next && next->kind == IMU_CONV_CONV ? (size_t)next->pad * op->ch_out : 0);
         if (op->kind == IMU_CONV_CONV) {
-            const size_t step = (size_t)op->stride * op->ch_in;
-            for (unsigned t = 0; t < op->len_out; t++) imu_nn_dense(&op->fc, in + t * step, o + (size_t)t * op->ch_out);
+            const unsigned step = (unsigned)op->stride * op->ch_in;
+            if (op->blocks) imu_nn_dense_n(&op->fc, in, step, o, op->ch_out, op->len_out);
+            else
+                for (unsigned t = 0; t < op->len_out; t++) imu_nn_dense(&op->fc, in + t * step, o + (size_t)t * op->ch_out);
         } else {
             pool(op, in, o);
         }
@@ -111,6 +113,7 @@ static const char *op_check(const struct imu_conv_op *op, unsigned len, unsigned
             return "conv output longer than its padded input";
         if (op->fc.n_in != (unsigned)op->k * ch || op->fc.n_out != op->ch_out) return "conv weights do not match";
         if (!op->fc.w || !op->fc.bias || !op->fc.mult || !op->fc.shift) return "conv without weights";
+        if (op->blocks && !imu_nn_dense_n_fits(&op->fc)) return "conv marked for imu_nn_dense_n, which cannot run it";
         return NULL;
     case IMU_CONV_MAXPOOL:
     case IMU_CONV_AVGPOOL:

@@ -340,3 +340,87 @@ int imu_nn_argmax(const int8_t *y, int n)
         if (y[i] > y[best]) best = i;
     return best;
 }
+
+#if defined(__ARM_FEATURE_DSP)
+/* One output of a ReLU layer with a right shift (0..31) on the Cortex-M4: the 4 words at *pp
+ * (multiplier, shift e, mask 2^e - 1, mask >> 1) taken and stepped over, SRDHM as srdhm_k
+ * (SMLAL, QADD), RoundingDivideByPOT as rdbpot, then clamp(zp + r, zp, 127) as USAT (r < 0 -> 0)
+ * + SSAT: requant() without its left-shift branch, the same integers. The byte goes to *op. */
+static inline __attribute__((always_inline)) void requant_relu(int32_t acc, const int32_t **pp, int8_t **op, int32_t zp)
+{
+    const int32_t *p = *pp;
+    int8_t *o = *op;
+    int32_t m, e, mask, half, hi;
+    uint32_t lo;
+    __asm__ volatile(
+        "ldrd %[m], %[e], [%[p]], #8\n\t"
+        "ldrd %[mask], %[half], [%[p]], #8\n\t"
+        "mov %[lo], #0x40000000\n\t"
+        "mov %[hi], #0\n\t"
+        "smlal %[lo], %[hi], %[acc], %[m]\n\t"
+        "qadd %[hi], %[hi], %[hi]\n\t"
+        "orr %[hi], %[hi], %[lo], lsr #31\n\t"
+        "and %[lo], %[hi], %[mask]\n\t"
+        "add %[mask], %[half], %[hi], lsr #31\n\t"
+        "asr %[hi], %[hi], %[e]\n\t"
+        "cmp %[lo], %[mask]\n\t"
+        "it gt\n\t"
+        "addgt %[hi], %[hi], #1\n\t"
+        "usat %[hi], #16, %[hi]\n\t"
+        "add %[hi], %[hi], %[zp]\n\t"
+        "ssat %[hi], #8, %[hi]\n\t"
+        "strb %[hi], [%[o]], #1\n\t"
+        : [p] "+r"(p), [o] "+r"(o), [m] "=&r"(m), [e] "=&r"(e), [mask] "=&r"(mask), [half] "=&r"(half),
+          [lo] "=&r"(lo), [hi] "=&r"(hi)
+        : [acc] "r"(acc), [zp] "r"(zp)
+        : "cc", "memory");
+    *pp = p;
+    *op = o;
+}
+#else
+/* The C model of requant_relu for the host (the same integers as requant()). */
+static inline void requant_relu(int32_t acc, const int32_t **pp, int8_t **op, int32_t zp)
+{
+    const int32_t *p = *pp;
+    const int32_t v = srdhm(acc, p[0]), e = p[1], mask = p[2], half = p[3];
+    int32_t r = (v >> e) + ((v & mask) > half + (int32_t)((uint32_t)v >> 31) ? 1 : 0);
+    r = r < 0 ? 0 : r > 255 ? 255 : r;
+    const int32_t y = zp + r;
+    *(*op)++ = (int8_t)(y > 127 ? 127 : y);
+    *pp = p + 4;
+}
+#endif
+
+void imu_nn_dense_n(const struct imu_nn_layer *l, const int8_t *in, unsigned in_step, int8_t *out, unsigned out_step,
+                    unsigned n)
+{
+    const unsigned ng = IMU_NN_PAD4(l->n_in) / 4u, n_out = l->n_out;
+    const int32_t zp = l->zp_out;
+    for (unsigned j = 0; j < n_out; j += 4u, out += 4) { /* block by block, the positions inside */
+        int32_t prm[16];
+        for (unsigned r = 0; r < 4u; r++) {
+            const int32_t e = -l->shift[j + r];
+            prm[4 * r] = l->mult[j + r];
+            prm[4 * r + 1] = e;
+            prm[4 * r + 2] = (int32_t)((UINT32_C(1) << e) - 1u);
+            prm[4 * r + 3] = prm[4 * r + 2] >> 1;
+        }
+        const int8_t *w0 = l->w + (size_t)j * ng * 4u, *x = in;
+        const int32_t *bias = l->bias + j;
+        for (unsigned t = 0; t < n; t++, x += in_step) {
+            int32_t a[4] = { bias[0], bias[1], bias[2], bias[3] };
+            const int8_t *wp = w0;
+            const int32_t *p = prm;
+            int8_t *o = out + (size_t)t * out_step;
+            dot4_blocks(&a[0], &a[1], &a[2], &a[3], x, &wp, ng);
+            for (unsigned r = 0; r < 4u; r++) requant_relu(a[r], &p, &o, zp);
+        }
+    }
+}
+
+int imu_nn_dense_n_fits(const struct imu_nn_layer *l)
+{
+    int ok = ((uintptr_t)l->w & 3u) == 0 && l->n_out % 4u == 0 && l->act_min == l->zp_out && l->act_max == 127;
+    for (unsigned j = 0; ok && j < l->n_out; j++) ok = l->shift[j] <= 0 && l->shift[j] >= -31;
+    return ok;
+}

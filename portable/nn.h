@@ -66,6 +66,16 @@ struct imu_nn_model {
 /* One dense layer: in has IMU_NN_PAD4(n_in) bytes, out receives n_out bytes. */
 void imu_nn_dense(const struct imu_nn_layer *l, const int8_t *in, int8_t *out);
 
+/* The same layer at n positions (a conv layer, conv.h): position t reads in + t * in_step and
+ * writes out + t * out_step; the same integers as n calls of imu_nn_dense, with the blocks of 4
+ * rows outermost and the requantization inlined. Only for layers imu_nn_dense_n_fits accepts
+ * (the conv op's flag, set by the exporter): word-aligned weights, n_out a multiple of 4, ReLU
+ * (act_min = zp_out, act_max = 127), right shifts 0..31. */
+void imu_nn_dense_n(const struct imu_nn_layer *l, const int8_t *in, unsigned in_step, int8_t *out, unsigned out_step,
+                    unsigned n);
+/* 1 when imu_nn_dense_n may run the layer. */
+int imu_nn_dense_n_fits(const struct imu_nn_layer *l);
+
 /* Quantize a float feature vector to the network's int8 input (n_in bytes, padding zeroed up to
  * IMU_NN_PAD4(n_in)); with a conv front end, its input tensor (conv.h). */
 void imu_nn_quantize_input(const struct imu_nn_model *m, const float *f, int8_t *q);

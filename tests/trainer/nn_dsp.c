@@ -7,4 +7,6 @@
 #define imu_nn_run imu_nn_run_dsp
 #define imu_nn_argmax imu_nn_argmax_dsp
 #define imu_nn_mbqm imu_nn_mbqm_dsp
+#define imu_nn_dense_n imu_nn_dense_n_dsp
+#define imu_nn_dense_n_fits imu_nn_dense_n_fits_dsp
 #include "../../portable/nn.c"

@@ -9,4 +9,6 @@
 #define imu_nn_run imu_nn_run_small
 #define imu_nn_argmax imu_nn_argmax_small
 #define imu_nn_mbqm imu_nn_mbqm_small
+#define imu_nn_dense_n imu_nn_dense_n_small
+#define imu_nn_dense_n_fits imu_nn_dense_n_fits_small
 #include "../../portable/nn.c"

@@ -134,7 +134,7 @@ static int ref_pool(int kind, int k, int stride, const int *x, int len, int ch, 
     return len_out;
 }
 
-static int n_cases, n_same, n_stride, n_avg, n_gap;
+static int n_cases, n_same, n_stride, n_avg, n_gap, n_blocks;
 
 /* One random net: conv [pool] conv [GAP or pool] dense. */
 static void one(int trial)
@@ -166,7 +166,11 @@ static void one(int trial)
         struct rlayer *L = &rl[n_rl++];
         rlayer_make(L, k * cur_ch, no, cur_zp, 1);
         *op = (struct imu_conv_op){ IMU_CONV_CONV, (uint8_t)k, (uint8_t)stride, (uint8_t)pad, (uint16_t)cur_len,
-                                    (uint16_t)cur_ch, (uint16_t)len_out, (uint16_t)no, kernel_layer(L), (int16_t)cur_zp };
+                                    (uint16_t)cur_ch, (uint16_t)len_out, (uint16_t)no, kernel_layer(L), (int16_t)cur_zp, 0 };
+        if (rnd() % 3 == 0) L->shift[rnd() % no] = (int8_t)(rnd() % 2 ? 0 : -31); /* the edges of the fast path */
+        /* imu_nn_dense_n on most layers it fits (as the exporter sets it), imu_nn_dense on the others */
+        op->blocks = (uint8_t)(imu_nn_dense_n_fits(&op->fc) && rnd() % 4 != 0);
+        n_blocks += op->blocks;
         cur_len = len_out; cur_ch = no; cur_zp = L->zp_out;
         int pk = rnd() % 3;
         if (stage == 1 && rnd() % 2) pk = 3; /* GAP */
@@ -180,7 +184,7 @@ static void one(int trial)
         n_gap += kind == IMU_CONV_GAP;
         ops[n_ops++] = (struct imu_conv_op){ (uint8_t)kind, (uint8_t)pkk, (uint8_t)ps, 0, (uint16_t)cur_len,
                                              (uint16_t)cur_ch, (uint16_t)plen, (uint16_t)cur_ch,
-                                             {0, 0, NULL, NULL, NULL, NULL, 0, 0, 0}, (int16_t)cur_zp };
+                                             {0, 0, NULL, NULL, NULL, NULL, 0, 0, 0}, (int16_t)cur_zp, 0 };
         cur_len = plen;
     }
     const int n_flat = cur_len * cur_ch, n_cls = 2 + (int)(rnd() % 6);
@@ -245,7 +249,7 @@ static void check_refusals(void)
 {
     struct rlayer L;
     rlayer_make(&L, 5 * 3, 4, 0, 1);
-    struct imu_conv_op op = { IMU_CONV_CONV, 5, 1, 2, 32, 3, 32, 4, kernel_layer(&L), 0 };
+    struct imu_conv_op op = { IMU_CONV_CONV, 5, 1, 2, 32, 3, 32, 4, kernel_layer(&L), 0, 0 };
     float mul[3] = {1, 1, 1}, add[3] = {0, 0, 0};
     struct imu_conv_net net = { 1, 32, 3, &op, mul, add, 0, imu_conv_quantize_input, imu_conv_run };
     const char *why;
@@ -264,7 +268,18 @@ static void check_refusals(void)
     CHECK(imu_conv_check(&net, &why) != 0);
     bad = op; bad.zp_in = 3;
     CHECK(imu_conv_check(&net, &why) != 0);
-    struct imu_conv_op two[2] = { op, { IMU_CONV_GAP, 31, 1, 0, 32, 4, 1, 4, {0, 0, NULL, NULL, NULL, NULL, 0, 0, 0}, 0 } };
+    /* imu_nn_dense_n: only for layers it fits */
+    CHECK(imu_nn_dense_n_fits(&op.fc));
+    bad = op; bad.blocks = 1;
+    CHECK(imu_conv_check(&net, &why) == 0);
+    int8_t shift_left[4] = {-3, 1, -3, -3};
+    bad.fc.shift = shift_left;
+    CHECK(!imu_nn_dense_n_fits(&bad.fc) && imu_conv_check(&net, &why) != 0);
+    bad = op; bad.blocks = 1; bad.fc.act_min = -128; /* no ReLU */
+    CHECK(!imu_nn_dense_n_fits(&bad.fc) && imu_conv_check(&net, &why) != 0);
+    bad = op; bad.blocks = 1; bad.fc.w = L.wb + 1; /* not word-aligned */
+    CHECK(!imu_nn_dense_n_fits(&bad.fc) && imu_conv_check(&net, &why) != 0);
+    struct imu_conv_op two[2] = { op, { IMU_CONV_GAP, 31, 1, 0, 32, 4, 1, 4, {0, 0, NULL, NULL, NULL, NULL, 0, 0, 0}, 0, 0 } };
     two[1].zp_in = L.zp_out;
     net.ops = two;
     net.n_ops = 2;
@@ -278,8 +293,8 @@ int main(void)
 {
     for (int t = 0; t < 600; t++) one(t);
     check_refusals();
-    printf("test_conv: %d random nets (%d same-padded convs, %d strided, %d average pools, %d global) against the reference\n",
-           n_cases, n_same, n_stride, n_avg, n_gap);
-    CHECK(n_same > 100 && n_stride > 50 && n_avg > 50 && n_gap > 50);
+    printf("test_conv: %d random nets (%d same-padded convs, %d strided, %d average pools, %d global, %d convs on "
+           "imu_nn_dense_n) against the reference\n", n_cases, n_same, n_stride, n_avg, n_gap, n_blocks);
+    CHECK(n_same > 100 && n_stride > 50 && n_avg > 50 && n_gap > 50 && n_blocks > 100);
     return check_report("test_conv");
 }
