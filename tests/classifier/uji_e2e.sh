@@ -14,13 +14,10 @@
 set -u
 BIN=$1 SRC=$2 DS=$3
 UJI=$(dirname "$DS")/uji-watch
-for t in arm-none-eabi-gcc qemu-system-arm; do command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }; done
-[ -f "$UJI/info.labels" ] || { echo "FAIL: no uji-watch next to $DS"; exit 1; }
-T=$(mktemp -d /tmp/imulab-uji-test.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/lib.sh"
+cls_need arm-none-eabi-gcc qemu-system-arm
+[ -f "$UJI/info.labels" ] || fail "no uji-watch next to $DS"
+cls_scratch uji-test
 I="$BIN/imulab --db $T/a.db"
 JG="$BIN/../tests/bin/jget"
 
@@ -36,34 +33,23 @@ $I eval --model "$T/m" --json >"$T/e.json" || fail "eval"
 "$JG" -f "$T/e.json" -e '.mode == "gesture"' '.accuracy_recordings >= 0.95' || fail "eval: $(cat "$T/e.json")"
 acc8=$("$JG" -f "$T/e.json" .accuracy_int8)
 
-cmake -S "$SRC/firmware" -B "$T/fw" -DCMAKE_TOOLCHAIN_FILE="$SRC/cmake/arm-none-eabi.cmake" \
-  -DCMAKE_BUILD_TYPE=Release -DFW_OUTPUT_DIR="$T/fw/out" -DIMULAB_MODEL="$T/m" >"$T/fw.log" 2>&1 &&
-  cmake --build "$T/fw" -j2 --target classifier-nucleo-f446re classifier-qemu >>"$T/fw.log" 2>&1 \
-  || fail "classifier build: $(grep -m1 -i error "$T/fw.log")"
-read -r text data bss _ < <(arm-none-eabi-size "$T/fw/out/classifier-nucleo-f446re.elf" | tail -1)
-flash=$((text + data)); ram=$((data + bss))
+cls_build "$T/m" "$T/fw" classifier-nucleo-f446re classifier-qemu
+cls_size "$T/fw/out/classifier-nucleo-f446re.elf"
 echo "classifier-nucleo-f446re: flash $flash B, RAM $ram B (predicted $pflash, $pram)"
 [ $ram -le 8192 ] || fail "RAM $ram B > 8192"
 [ $flash -le 16384 ] || fail "flash $flash B > 16384"
 [ $ram -le $((pram + 16)) ] || fail "RAM $ram B above the prediction $pram B: the search could pick a model that does not fit"
 
-qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty -icount shift=0 \
-  -kernel "$T/fw/out/classifier-qemu.elf" >"$T/q.log" 2>&1 &
-QPID=$!; pids+=($QPID); PTS=""
-for _ in $(seq 50); do PTS=$(grep -o '/dev/pts/[0-9]*' "$T/q.log" | head -1); [ -n "$PTS" ] && break; sleep 0.1; done
-[ -n "$PTS" ] || fail "QEMU gave no pty"
+cls_qemu_start "$T/fw/out/classifier-qemu.elf" "$T/q.log"
 timeout 300 $I validate --model "$T/m" --port "$PTS" --limit 60 --json >"$T/v.json" 2>"$T/v.err" || fail "validate: $(tail -1 "$T/v.err")"
 read -r win exact vacc ins < <("$JG" -f "$T/v.json" .windows .bit_exact .accuracy .instructions_per_window)
 echo "validate: $win gestures, $exact bit-exact, accuracy $vacc, $ins instructions per gesture"
 "$JG" -f "$T/v.json" -e '.windows == 60' '.bit_exact == 60' '.instructions_max <= 50000' \
   || fail "validate figures: $(cat "$T/v.json")"
-kill "$QPID"; wait "$QPID" 2>/dev/null
+cls_qemu_stop
 
-qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty -icount shift=0,sleep=off \
-  -kernel "$T/fw/out/classifier-qemu.elf" >"$T/q2.log" 2>&1 &
-QPID=$!; pids+=($QPID); PTS=""
-for _ in $(seq 50); do PTS=$(grep -o '/dev/pts/[0-9]*' "$T/q2.log" | head -1); [ -n "$PTS" ] && break; sleep 0.1; done
-[ -n "$PTS" ] || fail "QEMU gave no pty"
+# live (-icount sleep=off: 10,000 samples at 104 Hz take seconds, not minutes)
+cls_qemu_start "$T/fw/out/classifier-qemu.elf" "$T/q2.log" shift=0,sleep=off
 "$BIN/../tests/classifier/live_replay" "$T/m" "$PTS" --samples 10000 --timeout 240 \
   >"$T/r.json" 2>"$T/r.err" || fail "live path differs between device and host: $(cat "$T/r.json" "$T/r.err")"
 "$JG" -f "$T/r.json" -e '.mismatches == 0' '.samples >= 10000' || fail "live replay figures: $(cat "$T/r.json")"
