@@ -14,9 +14,9 @@
  * position, so it runs on the SMLAD kernel of nn.c: w is that layer's blocked layout with n_in =
  * K * C. With `blocks` set (the exporter sets it when imu_nn_dense_n_fits) imu_nn_dense_n runs all
  * positions with the blocks of 4 output channels outermost and the requantization inlined (about
- * 20% fewer instructions per gesture); otherwise imu_nn_dense runs once per position. Padding ("same" padding, TFLite's pad_before =
- * (total padding) / 2) is real rows of the input's zero point written around the tensor, so the
- * zero-point fold of the bias holds at the edges too.
+ * 20% fewer instructions per gesture); otherwise imu_nn_dense runs once per position. Padding
+ * ("same" padding, TFLite's pad_before = (total padding) / 2) is real rows of the input's zero
+ * point written around the tensor, so the zero-point fold of the bias holds at the edges too.
  *
  * Pooling works on the int8 values with the input's scale and zero point (TFLite): max pooling
  * is exact; average pooling and global average pooling divide the sum by the count rounding half

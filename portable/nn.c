@@ -5,7 +5,11 @@
  * Cortex-M4 (LDR of 4 inputs, LDM of the block's 4 weight words, SXTB16 + SMLAD; the C model of
  * it, IMU_NN_GROUP, runs on the host for the tests), then requant() per output, inlined; rows whose
  * weights are not word-aligned and the leftover rows go through dense_row. Every path computes the
- * same integers (integer sums do not depend on the order) and the same TFLite requantization. */
+ * same integers (integer sums do not depend on the order) and the same TFLite requantization.
+ *
+ * imu_nn_dense_n (conv layers, conv.h): the same blocks with the positions inside, the 4 rows'
+ * requantization constants computed once per block and the requantization written out for ReLU
+ * layers with right shifts (requant_relu: Cortex-M4 assembly, or its C model on the host). */
 #include "nn.h"
 #include "conv.h"
 
