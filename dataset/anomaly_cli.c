@@ -14,15 +14,24 @@
 int anom_train(struct tr_model *m, const struct tr_dataset *known, const struct tr_options *o,
                const struct tr_budget *b, FILE *out, char *err, size_t errlen)
 {
-    if (o->anomaly == TR_ANOM_NONE) return 0;
+    const int only = m->n_labels == 1; /* anomaly-only mode: the anomaly model is the model */
+    if (o->anomaly == TR_ANOM_NONE) {
+        if (!only) return 0;
+        snprintf(err, errlen, "anomaly-only mode (one label) needs an anomaly model: not --anomaly none");
+        return -1;
+    }
     int hid[TR_MAX_HIDDEN] = {0};
     const int nh = m->n_layers - 1;
     for (int k = 0; k < nh; k++) hid[k] = m->sizes[k + 1];
-    if (o->anomaly < 0) {
+    {
         struct tr_cost c;
         tr_cost_predict(m, nh, hid, &c);
         tr_cost_add_anomaly(m, nh, hid, o, &c);
-        if (!tr_cost_fits(&c, b)) {
+        if (only && !tr_cost_fits(&c, b) && out)
+            fprintf(out, "warning: the firmware with this anomaly-only model would need about %d B of flash, %d B of "
+                         "RAM, %d instructions: over the budget (fewer features, a shorter window or --anomaly-k)\n",
+                    c.flash, c.ram, c.instructions);
+        if (!only && o->anomaly < 0 && !tr_cost_fits(&c, b)) {
             if (out)
                 fprintf(out, "anomaly model: none (with it the classifier firmware would need about %d B of flash, "
                              "%d B of RAM, %d instructions: over the budget; --anomaly gauss adds it anyway)\n",
@@ -36,7 +45,7 @@ int anom_train(struct tr_model *m, const struct tr_dataset *known, const struct 
     int rc = tr_anomaly_fit(m, &tw, known, method, tr_anomaly_layer_for(o, nh), o->anomaly_k, o->anomaly_far, 5,
                             o->seed, err, errlen);
     tr_windows_free(&tw);
-    if (rc && o->anomaly < 0) { /* the default: a model without one rather than no model */
+    if (rc && o->anomaly < 0 && !only) { /* the default: a model without one rather than no model */
         if (out) fprintf(out, "anomaly model: none (%s)\n", err);
         tr_anomaly_free(&m->anom);
         return 0;

@@ -498,7 +498,8 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "imulab-model")) goto bad;
     why = "bad labels/axes";
     const cJSON *e, *a = cJSON_GetObjectItem(j, "labels");
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 2 || cJSON_GetArraySize(a) > TR_MAX_LABELS) goto bad;
+    /* one label: an anomaly-only model (anomaly_only.c), which must have an anomaly model (below) */
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 || cJSON_GetArraySize(a) > TR_MAX_LABELS) goto bad;
     cJSON_ArrayForEach(e, a) { if (!cJSON_IsString(e)) goto bad; m->labels[m->n_labels++] = strdup(e->valuestring); }
     a = cJSON_GetObjectItem(j, "axes");
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 || cJSON_GetArraySize(a) > TR_MAX_AXES) goto bad;
@@ -708,6 +709,8 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     if (tr_model_check(m, check_why, sizeof check_why)) goto bad_checked;
     why = "bad anomaly model";
     if (tr_anomaly_from_json(m, cJSON_GetObjectItem(j, "anomaly"), load_field, sizeof load_field)) goto bad;
+    why = "one label and no anomaly model (an anomaly-only model needs one)";
+    if (m->n_labels == 1 && m->anom.method == TR_ANOM_NONE) goto bad_checked;
     why = "hash mismatch (model.json was edited or is corrupt)";
     load_field[0] = 0;
     const cJSON *h = cJSON_GetObjectItem(j, "hash");

@@ -169,6 +169,9 @@ struct tr_options {
     /* augmentation, continued */
     float aug_warp;             /* time warp of the augmented copies' windows or gestures: pace
                                  * 1 +- aug_warp in 4 pieces (tr_aug_time_warp; 0 = off) */
+    /* anomaly-only mode (machine monitoring, trainer/anomaly_only.c): 1 lets the training
+     * recordings have one label (the normal one); tr_train_anomaly_only sets it */
+    int anomaly_only;
 };
 
 void tr_options_default(struct tr_options *o);
@@ -507,6 +510,19 @@ int tr_dataset_known(const struct tr_dataset *ds, struct tr_dataset *known, stru
  * anomalies of an evaluation. w->n 0 when there are none. 0 or -1 with a message. */
 int tr_unknown_windows(const struct tr_model *m, const struct tr_dataset *ds, int category, struct tr_windows *w,
                        char *err, size_t errlen);
+/* ---- anomaly-only mode (anomaly_only.c) ---- */
+
+/* The model of anomaly-only mode from the recordings of one training label (the normal operation):
+ * features, standardization and a trivial network (features -> one output, zero weights), quantized
+ * and evaluated like any model; no anomaly model yet (fit it with tr_anomaly_fit on layer 0).
+ * 0, or -1 with a message (on failure m holds nothing). */
+int tr_train_anomaly_only(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, char *err,
+                          size_t errlen);
+/* A copy of ds in which the training recordings of labels other than `label` are testing ones:
+ * anomalies for the evaluation of an anomaly-only model (its training sees only `label`); *copy
+ * (free it) holds the recordings. Returns how many were moved, -1 out of memory. */
+int tr_dataset_normal(const struct tr_dataset *ds, const char *label, struct tr_dataset *out, struct tr_recording **copy);
+
 /* Method name ("kmeans", "gauss", "none") and back (-1 unknown). */
 const char *tr_anomaly_method_name(int method);
 int tr_anomaly_method_parse(const char *s);
