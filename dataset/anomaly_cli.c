@@ -144,3 +144,27 @@ int anom_plot_svg(const struct tr_model *m, const struct anom_eval *r, const cha
     fprintf(f, "</svg>\n");
     return fclose(f);
 }
+
+int anom_learn_decide(struct tr_model *m, const struct tr_options *o, const struct tr_budget *b, FILE *out)
+{
+    int hid[TR_MAX_HIDDEN] = {0};
+    const int nh = m->n_layers - 1;
+    for (int k = 0; k < nh; k++) hid[k] = m->sizes[k + 1];
+    struct tr_cost c;
+    tr_cost_predict(m, nh, hid, &c);
+    m->device_learn = 0;
+    tr_cost_add_model_anomaly(m, &c);
+    const struct tr_cost without = c;
+    tr_cost_add_learn(m, nh, hid, m->anom.method != TR_ANOM_NONE, &c);
+    const int fits = tr_cost_fits(&c, b);
+    m->device_learn = o->device_learn > 0 || (o->device_learn < 0 && fits);
+    if (!out) return m->device_learn;
+    if (m->device_learn)
+        fprintf(out, "on-device learning (imulab device learn, the user button): on%s; the firmware with it: about %d B "
+                     "of flash, %d B of RAM (+%d B, +%d B)%s\n", o->device_learn > 0 ? " (--device-learn on)" : ", it fits the budgets",
+                c.flash, c.ram, c.flash - without.flash, c.ram - without.ram, fits ? "" : ": over the budget");
+    else if (o->device_learn < 0)
+        fprintf(out, "on-device learning: off (it would take the firmware to about %d B of flash, %d B of RAM: over the "
+                     "budget; --device-learn on adds it anyway)\n", c.flash, c.ram);
+    return m->device_learn;
+}

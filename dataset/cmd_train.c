@@ -213,6 +213,13 @@ static const char train_help[] =
     "                       (default 1, the input without hidden layers)\n"
     "  --anomaly-far P      false-alarm rate the threshold is set for, on held-out training windows\n"
     "                       (default 0.01)\n"
+    "  --normal LABEL       anomaly-only mode (machine monitoring): train on LABEL's recordings only\n"
+    "                       (features and the anomaly model on them, no classifier); every recording\n"
+    "                       of another label is an anomaly of the evaluation. Also the mode when the\n"
+    "                       training recordings have one label (imports without one: 'unlabeled')\n"
+    "  --device-learn on|off|auto\n"
+    "                       the classifier firmware learns normal operation on the device (imulab\n"
+    "                       device learn N, the user button): auto (default) when it fits the budgets\n"
     "  --quiet              no per-epoch progress\n";
 
 /* --features: a comma-separated list of groups (imu_features.h). */
@@ -263,7 +270,7 @@ enum train_opt { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2
            O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_AWARP, O_QAT, O_QUIET,
            O_AUTO, O_FOLDS, O_THREADS, O_BFLASH, O_BRAM, O_BINSN, O_QUICK, O_JSON,
            O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM, O_CONV,
-           O_ANOM, O_ANOM_K, O_ANOM_LAYER, O_ANOM_FAR, O_NORMAL };
+           O_ANOM, O_ANOM_K, O_ANOM_LAYER, O_ANOM_FAR, O_NORMAL, O_LEARN };
 
 /* The search dimension an option fixes (0: a training option the search does not vary). */
 static unsigned pin_of(int opt)
@@ -343,7 +350,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"smooth", required_argument, NULL, O_SMOOTH}, {"min-interval-ms", required_argument, NULL, O_MINI},
         {"anomaly", required_argument, NULL, O_ANOM}, {"anomaly-k", required_argument, NULL, O_ANOM_K},
         {"anomaly-layer", required_argument, NULL, O_ANOM_LAYER}, {"anomaly-far", required_argument, NULL, O_ANOM_FAR},
-        {"normal", required_argument, NULL, O_NORMAL},
+        {"normal", required_argument, NULL, O_NORMAL}, {"device-learn", required_argument, NULL, O_LEARN},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
     tr_options_default(&o);
@@ -439,6 +446,12 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_ANOM_LAYER: if (parse_int(optarg, 0, TR_MAX_HIDDEN, &o.anomaly_layer)) BAD_RANGE("--anomaly-layer"); break;
         case O_ANOM_FAR: if (parse_float(optarg, 0.0001, 0.5, &o.anomaly_far)) BAD_RANGE("--anomaly-far"); break;
         case O_NORMAL: normal = optarg; break;
+        case O_LEARN:
+            if (!strcmp(optarg, "on")) o.device_learn = 1;
+            else if (!strcmp(optarg, "off")) o.device_learn = 0;
+            else if (!strcmp(optarg, "auto")) o.device_learn = -1;
+            else BAD("--device-learn (on, off or auto)");
+            break;
         case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD_RANGE("--aug-scale"); break;
         case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD_RANGE("--aug-rotate"); break;
         case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD_RANGE("--aug-shift-ms"); break;
@@ -546,6 +559,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         db_free(&d);
         return cli_error("%s", err);
     }
+    anom_learn_decide(&m, &o, &so.budget, json ? NULL : stdout);
     struct anom_eval ae = {0};
     ae.auc = -1;
     if (m.anom.method != TR_ANOM_NONE) {
@@ -595,6 +609,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         cli_json_num(stdout, m.acc_float);
         printf(", \"accuracy_int8\": ");
         cli_json_num(stdout, m.acc_int8);
+        printf(", \"device_learn\": %s", m.device_learn ? "true" : "false");
         if (anomaly_only) {
             printf(", \"anomaly_only\": true, \"normal_label\": ");
             cli_json_str(stdout, m.labels[0]);

@@ -49,6 +49,7 @@ void tr_options_default(struct tr_options *o)
     o->anomaly_k = 4;
     o->anomaly_layer = -1;
     o->anomaly_far = 0.01f;
+    o->device_learn = -1;
 }
 
 int tr_parse_hidden(const char *s, struct tr_options *o)

@@ -172,6 +172,9 @@ struct tr_options {
     /* anomaly-only mode (machine monitoring, trainer/anomaly_only.c): 1 lets the training
      * recordings have one label (the normal one); tr_train_anomaly_only sets it */
     int anomaly_only;
+    /* on-device learning (CMD_LEARN, the user button) in the classifier firmware: -1 (default) when
+     * the firmware with it fits the budgets, 0 off, 1 on (trainer/cost.c tr_cost_add_learn) */
+    int device_learn;
 };
 
 void tr_options_default(struct tr_options *o);
@@ -271,6 +274,9 @@ struct tr_model {
     struct tr_conv *conv;       /* the conv front end (conv.c), or NULL; the dense layers' input
                                  * (sizes[0]) is then its output channels */
     struct tr_anomaly_model anom; /* method TR_ANOM_NONE when the model has none */
+    int device_learn;             /* 1: the classifier firmware learns an anomaly model on the device
+                                   * (CMD_LEARN, the button; model.h IMU_MODEL_LEARN; not in the hash:
+                                   * the scores do not change) */
 };
 
 /* The device's decision parameters from the options and the int8 output scale: a confidence P
@@ -413,7 +419,12 @@ double tr_cost_feature_instructions(const struct imu_feat_config *f);
  * frames, and the instructions of the score (cost.c). */
 void tr_cost_add_anomaly(const struct tr_model *m, int n_hidden, const int *hidden, const struct tr_options *o,
                          struct tr_cost *c);
-/* The same for the anomaly model a trained model has (none: nothing added). */
+/* On-device learning in the classifier firmware (o->device_learn 1 makes tr_cost_add_anomaly add
+ * it too): its code, 10 bytes of RAM per value of the vector it learns on (the first hidden
+ * layer's, or the network's input without one), the learned score per live window. with_anomaly:
+ * the model has an anomaly model (shared code). */
+void tr_cost_add_learn(const struct tr_model *m, int n_hidden, const int *hidden, int with_anomaly, struct tr_cost *c);
+/* The same for the anomaly model a trained model has, and its on-device learning (none: nothing added). */
 void tr_cost_add_model_anomaly(const struct tr_model *m, struct tr_cost *c);
 /* The layer the anomaly score uses for these options and hidden layers. */
 int tr_anomaly_layer_for(const struct tr_options *o, int n_hidden);
