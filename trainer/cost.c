@@ -186,8 +186,13 @@ void tr_cost_add_anomaly(const struct tr_model *m, int n_hidden, const int *hidd
     if (o->device_learn == 1) tr_cost_add_learn(m, n_hidden, hidden, o->anomaly != TR_ANOM_NONE, c);
     if (o->anomaly == TR_ANOM_NONE) return;
     const int method = o->anomaly < 0 ? TR_ANOM_GAUSS : o->anomaly;
-    const int layer = tr_anomaly_layer_for(o, n_hidden);
-    const int d = layer ? hidden[layer - 1] : m->n_feat, k = o->anomaly_k > 0 ? o->anomaly_k : m->n_labels;
+    /* layer and k chosen after training (-1, anomaly_select.c): what the search reserves room for is
+     * the choice that holds the left-out-class target, 8 centroids on the input (the user's
+     * --anomaly-layer / --anomaly-k pin either) */
+    const int automatic = o->anomaly_layer < 0 && o->anomaly_k < 0 && m->n_labels > 1;
+    const int layer = automatic ? 0 : tr_anomaly_layer_for(o, n_hidden);
+    const int d = layer ? hidden[layer - 1] : m->n_feat;
+    const int k = automatic ? 8 : o->anomaly_k > 0 ? o->anomaly_k : o->anomaly_k < 0 ? 4 : m->n_labels;
     c->flash += FLASH_ANOMALY_CODE + k * d + 20 + (method == TR_ANOM_GAUSS ? k * d + 4 * k : 0);
     c->ram += 8; /* the score in the two transmit payloads */
     const int insn = (int)(INSN_ANOMALY_PER_VALUE * k * d + INSN_ANOMALY_PER_CENTROID * k + 0.5);

@@ -46,7 +46,7 @@ void tr_options_default(struct tr_options *o)
     o->smooth_n = 3;
     o->min_interval_ms = 0;
     o->anomaly = -1;
-    o->anomaly_k = 4;
+    o->anomaly_k = -1;
     o->anomaly_layer = -1;
     o->anomaly_far = 0.01f;
     o->device_learn = -1;

@@ -159,8 +159,10 @@ struct tr_options {
     /* anomaly model beside the classifier (trainer/anomaly.c): method -1 (default) the
      * diagonal Gaussian when it fits the budgets, else none; TR_ANOM_* forces it */
     int anomaly;
-    int anomaly_k;              /* centroids, 4 */
-    int anomaly_layer;          /* -1 (default): the first hidden layer (the input without one) */
+    int anomaly_k;              /* centroids; 0 one per class; -1 (default) chosen with the layer
+                                 * (tr_anomaly_choose; anomaly-only models: 4) */
+    int anomaly_layer;          /* -1 (default): chosen (tr_anomaly_choose; the input without a
+                                 * hidden layer) */
     float anomaly_far;          /* false-alarm rate the threshold is set for, 0.01 */
     /* output */
     int verbose;                /* progress per epoch to progress_out */
@@ -521,6 +523,19 @@ int tr_dataset_known(const struct tr_dataset *ds, struct tr_dataset *known, stru
  * anomalies of an evaluation. w->n 0 when there are none. 0 or -1 with a message. */
 int tr_unknown_windows(const struct tr_model *m, const struct tr_dataset *ds, int category, struct tr_windows *w,
                        char *err, size_t errlen);
+/* The default anomaly model's space and centroids (anomaly_select.c): the candidates (the input or
+ * the first hidden layer x 8, 4 or one centroid per class, in the order of their measured
+ * left-out-class AUC; o->anomaly_layer / o->anomaly_k >= 0 pin them), each with its predicted
+ * firmware cost and whether that fits b, in ch[0..*n_ch-1]. Returns the index of the choice: the
+ * first that fits, else the cheapest, -1 without candidates. */
+struct tr_anomaly_choice {
+    int layer, k;          /* k 0: one centroid per class */
+    struct tr_cost cost;   /* the classifier firmware with it */
+    int fits;
+};
+int tr_anomaly_choose(const struct tr_model *m, const struct tr_options *o, const struct tr_budget *b,
+                      struct tr_anomaly_choice *ch, int max_ch, int *n_ch);
+
 /* ---- anomaly-only mode (anomaly_only.c) ---- */
 
 /* The model of anomaly-only mode from the recordings of one training label (the normal operation):
