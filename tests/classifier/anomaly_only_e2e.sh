@@ -14,13 +14,10 @@
 set -u
 BIN=$1 SRC=$2 JG=$3/jget
 DS=$SRC/../shared/data/ei-xiao-gestures
-for t in arm-none-eabi-gcc qemu-system-arm cc; do command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }; done
+. "$SRC/tests/classifier/lib.sh"
+cls_need arm-none-eabi-gcc qemu-system-arm cc
 [ -d "$DS" ] || { echo "skip: no dataset at $DS"; exit 77; }
-T=$(mktemp -d /tmp/imulab-anomaly-only-test.XXXXXX)
-QPID=""
-cleanup() { [ -n "$QPID" ] && kill "$QPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+cls_scratch anomaly-only-test
 I="$BIN/imulab --db $T/a.db"
 $I import "$DS" >/dev/null || fail "import"
 
@@ -86,23 +83,16 @@ read -r sc unk above < <("$T/lib/run") || fail "library run"
 [ "$unk" = "$above" ] && [ "$sc" -gt 0 ] || fail "library result: anomaly $sc, unknown $unk (above the threshold: $above)"
 
 # the firmware: learning on (model.h), the button pressed 6 s after boot, 12 windows
-cmake -S "$SRC/firmware" -B "$T/fw" -DCMAKE_TOOLCHAIN_FILE="$SRC/cmake/arm-none-eabi.cmake" -DCMAKE_BUILD_TYPE=Release \
-  -DFW_OUTPUT_DIR="$T/fw/out" -DIMULAB_MODEL="$T/m" -DIMULAB_LEARN_WINDOWS=12 -DIMULAB_SYNTH_BUTTON_MS=6000 >"$T/fw.log" 2>&1 &&
-  cmake --build "$T/fw" -j2 --target classifier-nucleo-f446re classifier-qemu >>"$T/fw.log" 2>&1 \
-  || fail "classifier build: $(grep -m1 -i error "$T/fw.log")"
-read -r text data bss _ < <(arm-none-eabi-size "$T/fw/out/classifier-nucleo-f446re.elf" | tail -1)
-flash=$((text + data)); ram=$((data + bss))
+CLS_CMAKE_ARGS="-DIMULAB_LEARN_WINDOWS=12 -DIMULAB_SYNTH_BUTTON_MS=6000" \
+  cls_build "$T/m" "$T/fw" classifier-nucleo-f446re classifier-qemu
+cls_size "$T/fw/out/classifier-nucleo-f446re.elf"
 pred=$("$JG" -f "$T/m/model.json" .device_cost.flash_bytes); pram=$("$JG" -f "$T/m/model.json" .device_cost.ram_bytes)
 echo "classifier-nucleo-f446re, anomaly-only model with on-device learning: flash $flash B (predicted $pred), RAM $ram B (predicted $pram)"
 [ $flash -le 16384 ] && [ $ram -le 8192 ] || fail "over 16 KB / 8 KB: flash $flash B, RAM $ram B"
 d=$((flash - pred)); [ ${d#-} -le 272 ] || fail "cost model off by $d B of flash"
 d=$((ram - pram)); [ ${d#-} -le 64 ] || fail "cost model off by $d B of RAM"
 
-qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty -icount shift=0 \
-  -kernel "$T/fw/out/classifier-qemu.elf" >"$T/q.log" 2>&1 &
-QPID=$!; PTS=""
-for _ in $(seq 50); do PTS=$(grep -o '/dev/pts/[0-9]*' "$T/q.log" | head -1); [ -n "$PTS" ] && break; sleep 0.1; done
-[ -n "$PTS" ] || fail "QEMU gave no pty"
+cls_qemu_start "$T/fw/out/classifier-qemu.elf" "$T/q.log"
 # one watch from boot on: before the press the model's own score (trained on circle: the synthetic
 # idle signal is unknown); the press (6 s after boot) starts a learn of 12 + 12 windows with no host
 # command; after its threshold the idle windows are normal
