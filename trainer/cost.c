@@ -181,9 +181,11 @@ int tr_anomaly_layer_for(const struct tr_options *o, int n_hidden)
 
 /* On-device learning (classifier_main.c built with CLS_LEARN: CMD_LEARN and the button), measured
  * on pairs of classifier-nucleo-f446re builds with and without it (arm-none-eabi-size): the default
- * model 60-20-10-4 without an anomaly model +1,684 B of flash, +272 B of RAM (20 learned values);
+ * model 60-20-10-4 without an anomaly model +1,684 B of flash, +272 B of RAM (20 learned values;
+ * +1,616 B after the merge of issue 10's link buffers);
  * a 60-12-6-4 model with one (gauss 4 x 12) +1,416 B, +184 B (12 values: the score function is
- * shared); an anomaly-only model 60-1 with one on its input +1,408 B, +664 B (60 values). RAM: 10
+ * shared); an anomaly-only model 60-1 with one on its input +1,408 B, +664 B (60 values; +1,432 B,
+ * +672 B after that merge); 36-1: +1,396 B, +424 B. RAM: 10
  * bytes per learned value (sums, mean, weights) and the learner's state. Instructions: the
  * learned score on each live window, as the anomaly model's (9 per value, 30 per centroid). */
 #define FLASH_LEARN_CODE 1684
