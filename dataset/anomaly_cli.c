@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* anomaly_cli.c -- the anomaly model in the CLI: fitting it after `imulab train` (by default when
- * the classifier firmware with it fits the device budgets), scoring the testing recordings in
- * `imulab eval` (labels the model does not know are the anomalies: ROC AUC, detection rate and
- * false-alarm rate at the threshold) and the score histogram of `--plot`. */
+ * the classifier firmware with it fits the device budgets; its space and centroids chosen by the
+ * budget left, trainer/anomaly_select.c; for an anomaly-only model always, on the input), deciding
+ * the firmware's on-device learning (--device-learn), scoring the testing recordings in `imulab
+ * eval` (labels the model does not know are the anomalies: ROC AUC, detection rate and false-alarm
+ * rate at the threshold) and the score histogram of `--plot`. */
 #include "anomaly_cli.h"
 
 #include <math.h>
@@ -29,7 +31,7 @@ int anom_train(struct tr_model *m, const struct tr_dataset *known, const struct 
     int layer = tr_anomaly_layer_for(o, nh), k = o->anomaly_k;
     if (only) { /* no other class to cross-validate against: 4 centroids (docs/benchmarks.md, vibration) */
         if (k < 0) k = 4;
-    } else if (o->anomaly_layer < 0 || k < 0) { /* the space and centroids by budget and cv AUC */
+    } else if (o->anomaly_layer < 0 || k < 0) { /* the space and centroids by the budget left (anomaly_select.c) */
         struct tr_anomaly_choice ch[6];
         int n_ch = 0, best = tr_anomaly_choose(m, o, b, ch, 6, &n_ch);
         if (best < 0) {
