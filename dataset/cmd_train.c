@@ -516,6 +516,12 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
                          "model and no network to search", force_auto ? "--auto" : "--anomaly none",
                          normal ? normal : "see imulab stats");
     }
+    if (anomaly_only && (o.n_conv > 0 || (so.pins & TR_PIN_HIDDEN))) {
+        free(known_rec);
+        free(normal_rec);
+        db_free(&d);
+        return cli_usage(cmd, "%s: anomaly-only mode (one training label) trains no network", o.n_conv > 0 ? "--conv" : "--hidden");
+    }
     if (anomaly_only) search = 0;
     struct tr_model m;
     char err[512] = "";

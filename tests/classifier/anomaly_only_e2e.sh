@@ -57,10 +57,16 @@ $J train --out "$T/x" --anomaly none >/dev/null 2>"$T/r2" && fail "one label wit
 grep -q -- "--anomaly none: the training recordings are of one label" "$T/r2" || fail "--anomaly none: $(cat "$T/r2")"
 $I train --out "$T/x" --normal circle --auto >/dev/null 2>"$T/r3" && fail "--normal with --auto accepted"
 grep -q -- "--auto" "$T/r3" || fail "--auto: $(cat "$T/r3")"
+$I train --out "$T/x" --normal circle --hidden 20,10 >/dev/null 2>"$T/r5" && fail "--normal with --hidden accepted"
+grep -q -- "--hidden: anomaly-only mode" "$T/r5" || fail "--hidden: $(cat "$T/r5")"
 cp -r "$T/m" "$T/bad"
 sed -i 's/"anomaly":/"anomaly_removed":/' "$T/bad/model.json"
 $I eval --model "$T/bad" >/dev/null 2>"$T/r4" && fail "a one-label model without an anomaly model loaded"
 grep -q "one label and no anomaly model" "$T/r4" || fail "one label, no anomaly model: $(cat "$T/r4")"
+
+# flash --dry-run names the programmer for the anomaly-only model's image
+$I flash --model "$T/m" --dry-run >"$T/fl.log" 2>&1 || fail "flash --dry-run: $(tail -1 "$T/fl.log")"
+grep -qE "openocd|st-flash" "$T/fl.log" || fail "flash --dry-run names no programmer: $(cat "$T/fl.log")"
 
 # the exported C library: one class, the anomaly score in its result
 $I export-model --model "$T/m" --format c --out "$T/lib" >/dev/null || fail "export-model c"
