@@ -280,13 +280,6 @@ static int fit_on(struct tr_anomaly_model *a, const int8_t *X, const int *y, int
     return 0;
 }
 
-int tr_anomaly_fit_on(struct tr_anomaly_model *a, const int8_t *X, const int *y, int n, int d, int method, int k,
-                      unsigned seed)
-{
-    memset(a, 0, sizeof *a);
-    return fit_on(a, X, y, n, d, method, 0, k, seed);
-}
-
 int tr_anomaly_fit_vectors(struct tr_anomaly_model *a, const int8_t *X, int n, int d, int method, int k, unsigned seed)
 {
     memset(a, 0, sizeof *a);

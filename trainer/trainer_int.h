@@ -69,10 +69,6 @@ int tr_fit_qat(struct tr_model *m, const struct tr_options *o, const struct tr_w
 /* anomaly.c: the anomaly model in model.json / model.c / model.h and the hash (no-ops for a model
  * without one, so older models keep their files and hash) */
 struct cJSON;
-/* k-means / Gaussian mixture of k centroids on n int8 vectors X of d values (y non-NULL: the class
- * means of labels 0..k-1 start it), no threshold (anomaly_select.c). 0, or -1 out of memory. */
-int tr_anomaly_fit_on(struct tr_anomaly_model *a, const int8_t *X, const int *y, int n, int d, int method, int k,
-                      unsigned seed);
 uint32_t tr_anomaly_hash(uint32_t h, const struct tr_anomaly_model *a);
 struct cJSON *tr_anomaly_json(const struct tr_anomaly_model *a);
 /* m's network must be loaded (sizes, n_feat); j NULL: no anomaly model. -1 names the field. */
