@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* anomaly_cli.c -- the anomaly model in the CLI: fitting it after `imulab train` (by default when
- * the classifier firmware with it fits the device budgets), scoring the testing recordings in
- * `imulab eval` (labels the model does not know are the anomalies: ROC AUC, detection rate and
- * false-alarm rate at the threshold) and the score histogram of `--plot`. */
+ * the classifier firmware with it fits the device budgets; its space and centroids chosen by the
+ * budget left, trainer/anomaly_select.c; for an anomaly-only model always, on the input), deciding
+ * the firmware's on-device learning (--device-learn), scoring the testing recordings in `imulab
+ * eval` (labels the model does not know are the anomalies: ROC AUC, detection rate and false-alarm
+ * rate at the threshold) and the score histogram of `--plot`. */
 #include "anomaly_cli.h"
 
 #include <math.h>
@@ -14,29 +16,77 @@
 int anom_train(struct tr_model *m, const struct tr_dataset *known, const struct tr_options *o,
                const struct tr_budget *b, FILE *out, char *err, size_t errlen)
 {
-    if (o->anomaly == TR_ANOM_NONE) return 0;
+    const int only = m->n_labels == 1; /* anomaly-only mode: the anomaly model is the model */
+    if (o->anomaly == TR_ANOM_NONE) {
+        if (!only) return 0;
+        snprintf(err, errlen, "anomaly-only mode (one label) needs an anomaly model: not --anomaly none");
+        return -1;
+    }
     int hid[TR_MAX_HIDDEN] = {0};
     const int nh = m->n_layers - 1;
     for (int k = 0; k < nh; k++) hid[k] = m->sizes[k + 1];
-    if (o->anomaly < 0) {
-        struct tr_cost c;
-        tr_cost_predict(m, nh, hid, &c);
-        tr_cost_add_anomaly(m, nh, hid, o, &c);
-        if (!tr_cost_fits(&c, b)) {
-            if (out)
-                fprintf(out, "anomaly model: none (with it the classifier firmware would need about %d B of flash, "
-                             "%d B of RAM, %d instructions: over the budget; --anomaly gauss adds it anyway)\n",
-                        c.flash, c.ram, c.instructions);
-            return 0;
-        }
-    }
     const int method = o->anomaly < 0 ? TR_ANOM_GAUSS : o->anomaly;
     struct tr_windows tw;
     if (tr_make_windows(m, known, TR_TRAINING, &tw, err, errlen)) return -1;
-    int rc = tr_anomaly_fit(m, &tw, known, method, tr_anomaly_layer_for(o, nh), o->anomaly_k, o->anomaly_far, 5,
-                            o->seed, err, errlen);
+    int layer = tr_anomaly_layer_for(o, nh), k = o->anomaly_k;
+    if (only) { /* no other class to cross-validate against: 4 centroids (docs/benchmarks.md, vibration) */
+        if (k < 0) k = 4;
+    } else if (o->anomaly_layer < 0 || k < 0) { /* the space and centroids by the budget left (anomaly_select.c) */
+        struct tr_anomaly_choice ch[6];
+        int n_ch = 0, best = tr_anomaly_choose(m, o, b, ch, 6, &n_ch);
+        if (best < 0) {
+            tr_windows_free(&tw);
+            snprintf(err, errlen, "anomaly model: no candidate for --anomaly-layer %d", o->anomaly_layer);
+            return -1;
+        }
+        if (out) {
+            fprintf(out, "anomaly model candidates (in the order of their measured left-out-class AUC; the "
+                         "predicted firmware flash):");
+            for (int i = 0; i < n_ch; i++) {
+                char kd[16];
+                snprintf(kd, sizeof kd, ch[i].k ? "%d" : "per class", ch[i].k);
+                fprintf(out, "%s %s x %s %d B%s", i ? ";" : "", ch[i].layer ? "hidden" : "input", kd, ch[i].cost.flash,
+                        ch[i].fits ? "" : " (over)");
+            }
+            fprintf(out, "\n");
+        }
+        if (o->anomaly < 0 && !ch[best].fits) {
+            tr_windows_free(&tw);
+            if (out)
+                fprintf(out, "anomaly model: none (with the cheapest the classifier firmware would need about %d B of "
+                             "flash, %d B of RAM, %d instructions: over the budget; --anomaly gauss adds it anyway)\n",
+                        ch[best].cost.flash, ch[best].cost.ram, ch[best].cost.instructions);
+            return 0;
+        }
+        layer = ch[best].layer;
+        k = ch[best].k;
+    }
+    {
+        struct tr_options t = *o;
+        t.anomaly = method;
+        t.anomaly_layer = layer;
+        t.anomaly_k = k;
+        struct tr_cost c;
+        tr_cost_predict(m, nh, hid, &c);
+        tr_cost_add_anomaly(m, nh, hid, &t, &c);
+        if (!tr_cost_fits(&c, b)) {
+            if (!only && o->anomaly < 0) {
+                tr_windows_free(&tw);
+                if (out)
+                    fprintf(out, "anomaly model: none (with it the classifier firmware would need about %d B of flash, "
+                                 "%d B of RAM, %d instructions: over the budget; --anomaly gauss adds it anyway)\n",
+                            c.flash, c.ram, c.instructions);
+                return 0;
+            }
+            if (out)
+                fprintf(out, "warning: the firmware with this anomaly model would need about %d B of flash, %d B of "
+                             "RAM, %d instructions: over the budget%s\n", c.flash, c.ram, c.instructions,
+                        only ? " (fewer features, a shorter window or --anomaly-k)" : "");
+        }
+    }
+    int rc = tr_anomaly_fit(m, &tw, known, method, layer, k, o->anomaly_far, 5, o->seed, err, errlen);
     tr_windows_free(&tw);
-    if (rc && o->anomaly < 0) { /* the default: a model without one rather than no model */
+    if (rc && o->anomaly < 0 && !only) { /* the default: a model without one rather than no model */
         if (out) fprintf(out, "anomaly model: none (%s)\n", err);
         tr_anomaly_free(&m->anom);
         return 0;
@@ -134,4 +184,28 @@ int anom_plot_svg(const struct tr_model *m, const struct anom_eval *r, const cha
     if (r->auc >= 0) fprintf(f, "<text x=\"%d\" y=\"%d\">ROC AUC %.4f</text>\n", X0, Y0 + 36, r->auc);
     fprintf(f, "</svg>\n");
     return fclose(f);
+}
+
+int anom_learn_decide(struct tr_model *m, const struct tr_options *o, const struct tr_budget *b, FILE *out)
+{
+    int hid[TR_MAX_HIDDEN] = {0};
+    const int nh = m->n_layers - 1;
+    for (int k = 0; k < nh; k++) hid[k] = m->sizes[k + 1];
+    struct tr_cost c;
+    tr_cost_predict(m, nh, hid, &c);
+    m->device_learn = 0;
+    tr_cost_add_model_anomaly(m, &c);
+    const struct tr_cost without = c;
+    tr_cost_add_learn(m, nh, hid, m->anom.method != TR_ANOM_NONE, &c);
+    const int fits = tr_cost_fits(&c, b);
+    m->device_learn = o->device_learn > 0 || (o->device_learn < 0 && fits);
+    if (!out) return m->device_learn;
+    if (m->device_learn)
+        fprintf(out, "on-device learning (imulab device learn, the user button): on%s; the firmware with it: about %d B "
+                     "of flash, %d B of RAM (+%d B, +%d B)%s\n", o->device_learn > 0 ? " (--device-learn on)" : ", it fits the budgets",
+                c.flash, c.ram, c.flash - without.flash, c.ram - without.ram, fits ? "" : ": over the budget");
+    else if (o->device_learn < 0)
+        fprintf(out, "on-device learning: off (it would take the firmware to about %d B of flash, %d B of RAM: over the "
+                     "budget; --device-learn on adds it anyway)\n", c.flash, c.ram);
+    return m->device_learn;
 }

@@ -24,6 +24,11 @@ struct anom_eval {
 int anom_train(struct tr_model *m, const struct tr_dataset *known, const struct tr_options *o,
                const struct tr_budget *b, FILE *out, char *err, size_t errlen);
 
+/* On-device learning in the classifier firmware for m (after anom_train): o->device_learn 1 on, 0
+ * off, -1 on when the firmware with it fits the budget b; sets m->device_learn (model.h
+ * IMU_MODEL_LEARN) and writes one line about it to out (may be NULL). Returns m->device_learn. */
+int anom_learn_decide(struct tr_model *m, const struct tr_options *o, const struct tr_budget *b, FILE *out);
+
 /* Score the testing windows te (known labels) and the testing recordings of ds with unknown
  * labels. m must have an anomaly model. 0, or -1 with a message. */
 int anom_evaluate(const struct tr_model *m, const struct tr_dataset *ds, const struct tr_windows *te,

@@ -134,8 +134,9 @@ static int learn_follow(struct devport *p, const struct lopts *o)
     }
 }
 
-/* Print the next o->watch windows' anomaly score and unknown flag, then how many were unknown.
- * Returns 0, or -1 (message printed). */
+/* Print the next o->watch windows' anomaly score and unknown flag, then how many were unknown;
+ * the device's "learn: ..." LOG lines on the way as "device: learn: ...". Returns 0, or -1
+ * (message printed). */
 static int learn_watch(struct devport *p, const struct lopts *o)
 {
     long seen = 0, unknown = 0;
@@ -145,6 +146,11 @@ static int learn_watch(struct devport *p, const struct lopts *o)
         if (r <= 0)
             return cli_error("device learn: %s after %ld of %ld watched windows", r < 0 ? "port failed" : "no frame",
                              seen, o->watch), -1;
+        if (f.type == PROTO_LOG && f.len > 7 && !memcmp(f.payload + 1, "learn: ", 7)) {
+            /* the learner's steps (a learning the user button started shows here) */
+            printf("device: %.*s\n", (int)f.len - 1, (const char *)f.payload + 1);
+            continue;
+        }
         struct proto_classification c;
         if (f.type != PROTO_CLASSIFICATION || proto_classification_parse(f.payload, f.len, &c))
             continue;

@@ -208,11 +208,20 @@ static const char train_help[] =
     "  --min-interval-ms N  device decisions: at least N ms between two events (default 0)\n"
     "  --anomaly M          anomaly model beside the classifier: gauss (diagonal Gaussian mixture),\n"
     "                       kmeans or none (default: gauss when the firmware with it fits the budgets)\n"
-    "  --anomaly-k N        its centroids (default 4; 0: one per known class)\n"
+    "  --anomaly-k N        its centroids (0: one per known class); by default chosen with the layer:\n"
+    "                       8 on the network input when the firmware with it fits the budgets, else\n"
+    "                       4 on the first hidden layer, ... (docs/model.md; anomaly-only: 4)\n"
     "  --anomaly-layer L    the vector it scores: 0 the network input, L the output of hidden layer L\n"
-    "                       (default 1, the input without hidden layers)\n"
+    "                       (default: chosen, above)\n"
     "  --anomaly-far P      false-alarm rate the threshold is set for, on held-out training windows\n"
     "                       (default 0.01)\n"
+    "  --normal LABEL       anomaly-only mode (machine monitoring): train on LABEL's recordings only\n"
+    "                       (features and the anomaly model on them, no classifier); every recording\n"
+    "                       of another label is an anomaly of the evaluation. Also the mode when the\n"
+    "                       training recordings have one label (imports without one: 'unlabeled')\n"
+    "  --device-learn on|off|auto\n"
+    "                       the classifier firmware learns normal operation on the device (imulab\n"
+    "                       device learn N, the user button): auto (default) when it fits the budgets\n"
     "  --quiet              no per-epoch progress\n";
 
 /* --features: a comma-separated list of groups (imu_features.h). */
@@ -263,7 +272,7 @@ enum train_opt { O_WIN = 256, O_STRIDE, O_SEED, O_HID, O_EP, O_BATCH, O_LR, O_L2
            O_FFT, O_NOHANN, O_RAW, O_FILT, O_FHZ, O_FORD, O_ACOP, O_ASC, O_AROT, O_ASH, O_ANO, O_AWARP, O_QAT, O_QUIET,
            O_AUTO, O_FOLDS, O_THREADS, O_BFLASH, O_BRAM, O_BINSN, O_QUICK, O_JSON,
            O_MODE, O_GPTS, O_GMAX, O_GMIN, O_GHOLD, O_GBUF, O_SON, O_SOFF, O_NSUB, O_MINC, O_SMOOTH, O_MINI, O_TRIM, O_CONV,
-           O_ANOM, O_ANOM_K, O_ANOM_LAYER, O_ANOM_FAR };
+           O_ANOM, O_ANOM_K, O_ANOM_LAYER, O_ANOM_FAR, O_NORMAL, O_LEARN };
 
 /* The search dimension an option fixes (0: a training option the search does not vary). */
 static unsigned pin_of(int opt)
@@ -291,6 +300,26 @@ static unsigned pin_of(int opt)
     case O_NSUB: return TR_PIN_FEATURES;
     default: return 0;
     }
+}
+
+/* 1 when some training recording of ds has this label. */
+static int has_training_label(const struct tr_dataset *ds, const char *label)
+{
+    for (int i = 0; i < ds->n; i++)
+        if (ds->rec[i].category == TR_TRAINING && !strcmp(ds->rec[i].label, label)) return 1;
+    return 0;
+}
+
+/* The number of labels the training recordings of ds have (counted up to 2). */
+static int training_labels(const struct tr_dataset *ds)
+{
+    const char *first = NULL;
+    for (int i = 0; i < ds->n; i++) {
+        if (ds->rec[i].category != TR_TRAINING) continue;
+        if (!first) first = ds->rec[i].label;
+        else if (strcmp(first, ds->rec[i].label)) return 2;
+    }
+    return first ? 1 : 0;
 }
 
 int cmd_train(const struct cli *cli, int argc, char **argv)
@@ -323,10 +352,11 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         {"smooth", required_argument, NULL, O_SMOOTH}, {"min-interval-ms", required_argument, NULL, O_MINI},
         {"anomaly", required_argument, NULL, O_ANOM}, {"anomaly-k", required_argument, NULL, O_ANOM_K},
         {"anomaly-layer", required_argument, NULL, O_ANOM_LAYER}, {"anomaly-far", required_argument, NULL, O_ANOM_FAR},
+        {"normal", required_argument, NULL, O_NORMAL}, {"device-learn", required_argument, NULL, O_LEARN},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_options o;
     tr_options_default(&o);
-    const char *out = NULL;
+    const char *out = NULL, *normal = NULL;
     int quiet = 0, c, v, force_auto = 0, model_opts = 0, json = 0, mode_set = 0, window_set = 0;
     struct tr_search_options so;
     tr_search_options_default(&so);
@@ -417,6 +447,13 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         case O_ANOM_K: if (parse_int(optarg, 0, 64, &o.anomaly_k)) BAD_RANGE("--anomaly-k"); break;
         case O_ANOM_LAYER: if (parse_int(optarg, 0, TR_MAX_HIDDEN, &o.anomaly_layer)) BAD_RANGE("--anomaly-layer"); break;
         case O_ANOM_FAR: if (parse_float(optarg, 0.0001, 0.5, &o.anomaly_far)) BAD_RANGE("--anomaly-far"); break;
+        case O_NORMAL: normal = optarg; break;
+        case O_LEARN:
+            if (!strcmp(optarg, "on")) o.device_learn = 1;
+            else if (!strcmp(optarg, "off")) o.device_learn = 0;
+            else if (!strcmp(optarg, "auto")) o.device_learn = -1;
+            else BAD("--device-learn (on, off or auto)");
+            break;
         case O_ASC: if (parse_float(optarg, 0, 0.9, &o.aug_scale)) BAD_RANGE("--aug-scale"); break;
         case O_AROT: if (parse_float(optarg, 0, 90, &o.aug_rotate_deg)) BAD_RANGE("--aug-rotate"); break;
         case O_ASH: if (parse_int(optarg, 0, 100000, &o.aug_shift_ms)) BAD_RANGE("--aug-shift-ms"); break;
@@ -453,11 +490,39 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     so.progress_bar = isatty(fileno(prog));
     struct db_data d;
     if (db_load(cli, &d)) return CLI_FAIL;
+    /* anomaly-only mode (--normal LABEL, or one training label): the training recordings of the
+     * other labels are not trained on; they are anomalies of the evaluation, as testing ones */
+    struct tr_recording *normal_rec = NULL;
+    if (normal) {
+        if (!has_training_label(&d.ds, normal)) {
+            db_free(&d);
+            return cli_usage(cmd, "--normal %.64s: no training recordings of that label", normal);
+        }
+        struct tr_dataset nd;
+        if (tr_dataset_normal(&d.ds, normal, &nd, &normal_rec) < 0) { db_free(&d); return cli_error("out of memory"); }
+        d.ds = nd;
+    }
     /* testing recordings of labels without training data are the anomalies of the evaluation */
     struct tr_dataset all = d.ds;
     struct tr_recording *known_rec = NULL;
     int n_unknown = tr_dataset_known(&all, &d.ds, &known_rec);
-    if (n_unknown < 0) { db_free(&d); return cli_error("out of memory"); }
+    if (n_unknown < 0) { free(normal_rec); db_free(&d); return cli_error("out of memory"); }
+    const int anomaly_only = normal != NULL || training_labels(&d.ds) == 1;
+    if (anomaly_only && (o.anomaly == TR_ANOM_NONE || force_auto)) {
+        free(known_rec);
+        free(normal_rec);
+        db_free(&d);
+        return cli_usage(cmd, "%s: the training recordings are of one label (%s), which is anomaly-only mode: an anomaly "
+                         "model and no network to search", force_auto ? "--auto" : "--anomaly none",
+                         normal ? normal : "see imulab stats");
+    }
+    if (anomaly_only && (o.n_conv > 0 || (so.pins & TR_PIN_HIDDEN))) {
+        free(known_rec);
+        free(normal_rec);
+        db_free(&d);
+        return cli_usage(cmd, "%s: anomaly-only mode (one training label) trains no network", o.n_conv > 0 ? "--conv" : "--hidden");
+    }
+    if (anomaly_only) search = 0;
     struct tr_model m;
     char err[512] = "";
     double t0 = tr_now();
@@ -466,12 +531,14 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     if (search) {
         if (tr_check_dataset(&d.ds, 1, err, sizeof err)) {
             free(known_rec);
+        free(normal_rec);
             db_free(&d);
             return cli_error("%s", err);
         }
         if (tr_search_run(&d.ds, &o, &so, &sr, err, sizeof err)) {
             tr_search_free(&sr);
             free(known_rec);
+        free(normal_rec);
             db_free(&d);
             return cli_error("search: %s", err);
         }
@@ -483,9 +550,10 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         w.progress_bar = 0;
         o = w;
     }
-    if (tr_train(&d.ds, &o, &m, err, sizeof err)) {
+    if (anomaly_only ? tr_train_anomaly_only(&d.ds, &o, &m, err, sizeof err) : tr_train(&d.ds, &o, &m, err, sizeof err)) {
         tr_search_free(&sr);
         free(known_rec);
+        free(normal_rec);
         db_free(&d);
         return cli_error("%s", err);
     }
@@ -495,9 +563,11 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         tr_model_free(&m);
         tr_search_free(&sr);
         free(known_rec);
+        free(normal_rec);
         db_free(&d);
         return cli_error("%s", err);
     }
+    anom_learn_decide(&m, &o, &so.budget, json ? NULL : stdout);
     struct anom_eval ae = {0};
     ae.auc = -1;
     if (m.anom.method != TR_ANOM_NONE) {
@@ -537,6 +607,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         tr_model_free(&m);
         tr_search_free(&sr);
         free(known_rec);
+        free(normal_rec);
         anom_eval_free(&ae);
         db_free(&d);
         return cli_error("%s", err);
@@ -546,6 +617,11 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         cli_json_num(stdout, m.acc_float);
         printf(", \"accuracy_int8\": ");
         cli_json_num(stdout, m.acc_int8);
+        printf(", \"device_learn\": %s", m.device_learn ? "true" : "false");
+        if (anomaly_only) {
+            printf(", \"anomaly_only\": true, \"normal_label\": ");
+            cli_json_str(stdout, m.labels[0]);
+        }
         if (m.anom.method != TR_ANOM_NONE) {
             printf(", \"anomaly\": \"%s\", \"anomaly_false_alarm_rate\": ", tr_anomaly_method_name(m.anom.method));
             cli_json_num(stdout, ae.false_alarm);
@@ -562,6 +638,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         tr_model_free(&m);
         tr_search_free(&sr);
         free(known_rec);
+        free(normal_rec);
         db_free(&d);
         return cli_finish_output(CLI_OK);
     }
@@ -578,9 +655,16 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         for (int i = 0; i < m.nn.conv->n_ops; i++)
             if (m.nn.conv->ops[i].kind == IMU_CONV_CONV)
                 wb += (int)IMU_NN_PAD4((unsigned)m.nn.conv->ops[i].fc.n_in) * m.nn.conv->ops[i].fc.n_out;
-    printf("labels: ");
-    for (int l = 0; l < m.n_labels; l++) printf("%s%s", l ? ", " : "", m.labels[l]);
-    printf("\nmode: %s\n", m.mode_reason);
+    if (anomaly_only)
+        printf("anomaly-only mode: trained on the recordings of '%s' (normal operation) only; a window scoring above "
+               "the anomaly threshold is \"unknown\"; the recordings of other labels are the anomalies of the "
+               "evaluation\n", m.labels[0]);
+    else {
+        printf("labels: ");
+        for (int l = 0; l < m.n_labels; l++) printf("%s%s", l ? ", " : "", m.labels[l]);
+        printf("\n");
+    }
+    printf("mode: %s\n", m.mode_reason);
     if (m.mode == TR_MODE_GESTURE)
         printf("gestures: %d training, %d testing (each resampled to %d points, %.4g Hz); %d features\n", m.n_train,
                m.n_test, m.window_len, m.rate_hz, m.n_feat);
@@ -616,7 +700,8 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
                m.qat_epochs, m.qat_seconds, m.cmp_windows, m.qat_probe ? "held-out (probe fit)" : m.cmp_is_val ? "validation" : "training",
                m.cmp_int8_qat, m.cmp_int8_ptq, m.cmp_float,
                m.qat_kept ? "the fine-tuning" : "post-training quantization (fine-tuning did not help)");
-    printf("test accuracy: float %.4f, int8 %.4f; int8 per %s %.4f (%d)\n", m.acc_float, m.acc_int8,
+    if (!anomaly_only) /* one class: every window is it */
+        printf("test accuracy: float %.4f, int8 %.4f; int8 per %s %.4f (%d)\n", m.acc_float, m.acc_int8,
            m.mode == TR_MODE_GESTURE ? "gesture" : "recording (vote over its windows)", m.acc_rec, m.n_rec_units);
     {
         char warns[8][TR_WARN_LEN];
@@ -641,6 +726,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
     tr_model_free(&m);
     tr_search_free(&sr);
     free(known_rec);
+    free(normal_rec);
     db_free(&d);
     return cli_finish_output(CLI_OK);
 }
@@ -770,13 +856,20 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
     struct db_data d;
     if (db_load(cli, &d)) { tr_model_free(&m); return CLI_FAIL; }
     int rc = CLI_FAIL;
+    /* an anomaly-only model (one label): the training recordings of other labels are anomalies too */
+    struct tr_recording *normal_rec = NULL;
+    if (m.n_labels == 1) {
+        struct tr_dataset nd;
+        if (tr_dataset_normal(&d.ds, m.labels[0], &nd, &normal_rec) < 0) { tr_model_free(&m); db_free(&d); return cli_error("out of memory"); }
+        d.ds = nd;
+    }
     struct tr_windows te = {0};
     struct anom_eval ae = {0};
     struct tr_dataset all = d.ds;
     struct tr_recording *known_rec = NULL;
     int n_test = 0;
     for (int i = 0; i < d.n; i++) {
-        const struct tr_recording *r = &d.rec[i];
+        const struct tr_recording *r = &d.ds.rec[i];
         if (r->category != TR_TESTING) continue;
         n_test++;
         if (r->n_axes != m.n_axes) { cli_error("recording of '%s' has %d axes, the model was trained for %d", r->label, r->n_axes, m.n_axes); goto out; }
@@ -835,6 +928,7 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
         for (int k = 0; k < nw; k++) { if (k) printf(", "); cli_json_str(stdout, warns[k]); }
         printf("]");
         printf(", \"unknown_recordings\": %d", n_unknown_rec);
+        if (m.n_labels == 1) printf(", \"anomaly_only\": true");
         if (m.anom.method != TR_ANOM_NONE) {
             printf(", \"anomaly\": \"%s\", \"anomaly_threshold\": %u, \"anomaly_windows\": %d, \"anomaly_false_alarm_rate\": ",
                    tr_anomaly_method_name(m.anom.method), m.anom.threshold, ae.n_unknown);
@@ -887,6 +981,7 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
 out:
     anom_eval_free(&ae);
     free(known_rec);
+    free(normal_rec);
     tr_windows_free(&te);
     tr_model_free(&m);
     db_free(&d);

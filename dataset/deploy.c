@@ -292,7 +292,7 @@ long deploy_state_bytes(const struct tr_model *m)
         off = align_to(off, 2) + 2L * m->window_len * m->n_axes; /* ring */
     }
     off += 2L * m->nn.max_width;                                         /* nn_a, nn_b */
-    off = align_to(off, 4) + align_to(4 * 4 + 2 + 1 + 1 + m->n_labels, 4); /* struct imulab_result */
+    off = align_to(off, 4) + align_to(align_to(4 * 4 + 2 + 1 + 1 + m->n_labels, 4) + 4 + 1, 4); /* struct imulab_result (anomaly, unknown) */
     off += 2;                                                            /* has_latest, seg_ready */
     return align_to(off, maxal > 4 ? maxal : 4);
 }

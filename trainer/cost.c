@@ -40,6 +40,8 @@
 #define RAM_BASE (5224 - 1536 + 49) /* firmware state, stack (1.5 KB) and receive buffers (128-byte command frames: -112 B);
                                      * the sample ring and the one frame buffer are terms of their own */
 #define FLASH_MARGIN 272          /* bytes: the largest under-estimate seen (257) */
+#define FLASH_ONE_CLASS (-535)    /* anomaly-only models (one output, anomaly_only.c): the decision logic
+                                   * and the argmax fold away; two builds (60 and 36 features): -528, -540 */
 #define INSN_MARGIN 0.05          /* share: under-estimates up to 3.5%, firmware overhead 0.8% */
 
 void tr_budget_default(struct tr_budget *b)
@@ -149,6 +151,7 @@ void tr_cost_predict(const struct tr_model *m, int n_hidden, const int *hidden, 
     if (f->flags & IMU_FEAT_DERIV) c->flash += FLASH_DERIV;
     if (m->mode == TR_MODE_GESTURE) c->flash += FLASH_GESTURE;
     if (m->conv) c->flash += FLASH_CONV;
+    if (m->n_labels == 1) c->flash += FLASH_ONE_CLASS;
     /* the link's frame buffer and the sample ring, sized per model as classifier.cmake does */
     const int spf = cls_samples_per_frame(m->rate_hz);
     int payload = 14 + 4 * m->n_feat + m->n_labels + 9; /* + the decision and anomaly blocks */
@@ -177,13 +180,43 @@ int tr_anomaly_layer_for(const struct tr_options *o, int n_hidden)
     return n_hidden > 0 ? 1 : 0;
 }
 
+/* On-device learning (classifier_main.c built with CLS_LEARN: CMD_LEARN and the button), measured
+ * on pairs of classifier-nucleo-f446re builds with and without it (arm-none-eabi-size): the default
+ * model 60-20-10-4 without an anomaly model +1,684 B of flash, +272 B of RAM (20 learned values;
+ * +1,616 B after the merge of issue 10's link buffers);
+ * a 60-12-6-4 model with one (gauss 4 x 12) +1,416 B, +184 B (12 values: the score function is
+ * shared); an anomaly-only model 60-1 with one on its input +1,408 B, +664 B (60 values; +1,432 B,
+ * +672 B after that merge); 36-1: +1,396 B, +424 B. RAM: 10
+ * bytes per learned value (sums, mean, weights) and the learner's state. Instructions: the
+ * learned score on each live window, as the anomaly model's (9 per value, 30 per centroid). */
+#define FLASH_LEARN_CODE 1684
+#define FLASH_LEARN_SHARED 270    /* less with an anomaly model (imu_anomaly_score is there) */
+#define RAM_LEARN_STATE 72
+#define RAM_LEARN_SHARED 8        /* less with an anomaly model (the score variable) */
+
+void tr_cost_add_learn(const struct tr_model *m, int n_hidden, const int *hidden, int with_anomaly, struct tr_cost *c)
+{
+    const int d = n_hidden > 0 ? hidden[0] : (m->conv ? m->conv->l[m->conv->n - 1].ch_out : m->n_feat);
+    c->flash += FLASH_LEARN_CODE - (with_anomaly ? FLASH_LEARN_SHARED : 0);
+    c->ram += 10 * d + RAM_LEARN_STATE - (with_anomaly ? RAM_LEARN_SHARED : 0);
+    const int insn = (int)(INSN_ANOMALY_PER_VALUE * d + INSN_ANOMALY_PER_CENTROID + 0.5);
+    c->instr_network += insn;
+    c->instructions += insn;
+}
+
 void tr_cost_add_anomaly(const struct tr_model *m, int n_hidden, const int *hidden, const struct tr_options *o,
                          struct tr_cost *c)
 {
+    if (o->device_learn == 1) tr_cost_add_learn(m, n_hidden, hidden, o->anomaly != TR_ANOM_NONE, c);
     if (o->anomaly == TR_ANOM_NONE) return;
     const int method = o->anomaly < 0 ? TR_ANOM_GAUSS : o->anomaly;
-    const int layer = tr_anomaly_layer_for(o, n_hidden);
-    const int d = layer ? hidden[layer - 1] : m->n_feat, k = o->anomaly_k > 0 ? o->anomaly_k : m->n_labels;
+    /* layer and k chosen after training (-1, anomaly_select.c): what the search reserves room for is
+     * the choice that holds the left-out-class target, 8 centroids on the input (the user's
+     * --anomaly-layer / --anomaly-k pin either) */
+    const int automatic = o->anomaly_layer < 0 && o->anomaly_k < 0 && m->n_labels > 1;
+    const int layer = automatic ? 0 : tr_anomaly_layer_for(o, n_hidden);
+    const int d = layer ? hidden[layer - 1] : m->n_feat;
+    const int k = automatic ? 8 : o->anomaly_k > 0 ? o->anomaly_k : o->anomaly_k < 0 ? 4 : m->n_labels;
     c->flash += FLASH_ANOMALY_CODE + k * d + 20 + (method == TR_ANOM_GAUSS ? k * d + 4 * k : 0);
     c->ram += 8; /* the score in the two transmit payloads */
     const int insn = (int)(INSN_ANOMALY_PER_VALUE * k * d + INSN_ANOMALY_PER_CENTROID * k + 0.5);
@@ -193,9 +226,10 @@ void tr_cost_add_anomaly(const struct tr_model *m, int n_hidden, const int *hidd
 
 void tr_cost_add_model_anomaly(const struct tr_model *m, struct tr_cost *c)
 {
-    if (m->anom.method == TR_ANOM_NONE) return;
+    if (m->anom.method == TR_ANOM_NONE && !m->device_learn) return;
     struct tr_options o;
     tr_options_default(&o);
+    o.device_learn = m->device_learn ? 1 : 0;
     o.anomaly = m->anom.method;
     o.anomaly_k = m->anom.k;
     o.anomaly_layer = m->anom.layer;

@@ -46,9 +46,10 @@ void tr_options_default(struct tr_options *o)
     o->smooth_n = 3;
     o->min_interval_ms = 0;
     o->anomaly = -1;
-    o->anomaly_k = 4;
+    o->anomaly_k = -1;
     o->anomaly_layer = -1;
     o->anomaly_far = 0.01f;
+    o->device_learn = -1;
 }
 
 int tr_parse_hidden(const char *s, struct tr_options *o)
@@ -137,7 +138,8 @@ const float *tr_recording_values(const struct tr_dataset *ds, int i, struct tr_s
     return v ? v : none; /* an empty recording */
 }
 
-int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, size_t errlen)
+/* tr_check_dataset with at least min_labels labels in the training recordings (1: anomaly-only mode). */
+static int check_dataset(const struct tr_dataset *ds, int need_testing, int min_labels, char *err, size_t errlen)
 {
     if (!ds || ds->n == 0) {
         snprintf(err, errlen, "the database has no recordings");
@@ -198,9 +200,9 @@ int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, s
         snprintf(err, errlen, "no recordings in category training (run imulab split)");
         return -1;
     }
-    if (n_labels < 2) {
-        snprintf(err, errlen, "only one label (%s) in the training recordings: need at least two",
-                 labels[0]);
+    if (n_labels < min_labels) {
+        snprintf(err, errlen, "only one label (%s) in the training recordings: need at least two (or anomaly-only "
+                 "mode: imulab train --normal %s)", labels[0], labels[0]);
         return -1;
     }
     for (int i = 0; i < ds->n; i++) {
@@ -225,6 +227,11 @@ int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, s
         }
     }
     return 0;
+}
+
+int tr_check_dataset(const struct tr_dataset *ds, int need_testing, char *err, size_t errlen)
+{
+    return check_dataset(ds, need_testing, 2, err, errlen);
 }
 
 /* Butterworth biquads via the bilinear transform. */
@@ -427,7 +434,7 @@ static int setup_model(const struct tr_dataset *ds, const struct tr_options *o, 
                        struct tr_setup_cache *cache, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
-    if (tr_check_dataset(ds, need_testing, err, errlen)) return -1;
+    if (check_dataset(ds, need_testing, o->anomaly_only ? 1 : 2, err, errlen)) return -1;
     const char *labels[TR_MAX_LABELS];
     int n_labels = 0;
     const struct tr_recording *first = NULL;

@@ -185,6 +185,7 @@ static cJSON *model_json(const struct tr_model *m)
     cJSON_AddNumberToObject(cst, "instructions_features", cost.instr_features);
     cJSON_AddNumberToObject(cst, "instructions_network", cost.instr_network);
     if (m->anom.method != TR_ANOM_NONE) cJSON_AddItemToObject(j, "anomaly", tr_anomaly_json(&m->anom));
+    if (m->device_learn) cJSON_AddTrueToObject(j, "device_learn"); /* model.h IMU_MODEL_LEARN */
     if (m->search_json) {
         cJSON *sj = cJSON_Parse(m->search_json);
         if (sj) cJSON_AddItemToObject(t, "search", sj);
@@ -259,6 +260,10 @@ static int write_h(const struct tr_model *m, const char *path)
     fprintf(f, "#define IMU_MODEL_NN_BUF_LEN %d     /* bytes of each of the two activation buffers */\n", m->nn.max_width);
     fprintf(f, "#define IMU_MODEL_NN_L1_WIDTH %d    /* outputs of the first dense layer (on-device learning) */\n",
             m->nn.layers[0].n_out);
+    fprintf(f, "#define IMU_MODEL_NN_LAYERS %d      /* dense layers (1: on-device learning on the input) */\n",
+            m->nn.n_layers);
+    if (m->device_learn) /* imulab train --device-learn: the classifier firmware learns on the device */
+        fprintf(f, "#define IMU_MODEL_LEARN 1\n");
     if (m->conv) fprintf(f, "#define IMU_MODEL_CONV %d          /* conv layers in front of the dense ones (conv.h) */\n", m->conv->n);
     fprintf(f, "#define IMU_MODEL_WEIGHTS_BYTES %d\n", weights_bytes(m));
     fprintf(f, "/* decision logic (portable/live.h): confidence %.3g as an int8 score margin, majority over\n"
@@ -498,7 +503,8 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "imulab-model")) goto bad;
     why = "bad labels/axes";
     const cJSON *e, *a = cJSON_GetObjectItem(j, "labels");
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 2 || cJSON_GetArraySize(a) > TR_MAX_LABELS) goto bad;
+    /* one label: an anomaly-only model (anomaly_only.c), which must have an anomaly model (below) */
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 || cJSON_GetArraySize(a) > TR_MAX_LABELS) goto bad;
     cJSON_ArrayForEach(e, a) { if (!cJSON_IsString(e)) goto bad; m->labels[m->n_labels++] = strdup(e->valuestring); }
     a = cJSON_GetObjectItem(j, "axes");
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 || cJSON_GetArraySize(a) > TR_MAX_AXES) goto bad;
@@ -708,6 +714,9 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     if (tr_model_check(m, check_why, sizeof check_why)) goto bad_checked;
     why = "bad anomaly model";
     if (tr_anomaly_from_json(m, cJSON_GetObjectItem(j, "anomaly"), load_field, sizeof load_field)) goto bad;
+    m->device_learn = cJSON_IsTrue(cJSON_GetObjectItem(j, "device_learn"));
+    why = "one label and no anomaly model (an anomaly-only model needs one)";
+    if (m->n_labels == 1 && m->anom.method == TR_ANOM_NONE) goto bad_checked;
     why = "hash mismatch (model.json was edited or is corrupt)";
     load_field[0] = 0;
     const cJSON *h = cJSON_GetObjectItem(j, "hash");

@@ -159,8 +159,10 @@ struct tr_options {
     /* anomaly model beside the classifier (trainer/anomaly.c): method -1 (default) the
      * diagonal Gaussian when it fits the budgets, else none; TR_ANOM_* forces it */
     int anomaly;
-    int anomaly_k;              /* centroids, 4 */
-    int anomaly_layer;          /* -1 (default): the first hidden layer (the input without one) */
+    int anomaly_k;              /* centroids; 0 one per class; -1 (default) chosen with the layer
+                                 * (tr_anomaly_choose; anomaly-only models: 4) */
+    int anomaly_layer;          /* -1 (default): chosen (tr_anomaly_choose; the input without a
+                                 * hidden layer) */
     float anomaly_far;          /* false-alarm rate the threshold is set for, 0.01 */
     /* output */
     int verbose;                /* progress per epoch to progress_out */
@@ -169,6 +171,12 @@ struct tr_options {
     /* augmentation, continued */
     float aug_warp;             /* time warp of the augmented copies' windows or gestures: pace
                                  * 1 +- aug_warp in 4 pieces (tr_aug_time_warp; 0 = off) */
+    /* anomaly-only mode (machine monitoring, trainer/anomaly_only.c): 1 lets the training
+     * recordings have one label (the normal one); tr_train_anomaly_only sets it */
+    int anomaly_only;
+    /* on-device learning (CMD_LEARN, the user button) in the classifier firmware: -1 (default) when
+     * the firmware with it fits the budgets, 0 off, 1 on (trainer/cost.c tr_cost_add_learn) */
+    int device_learn;
 };
 
 void tr_options_default(struct tr_options *o);
@@ -268,6 +276,9 @@ struct tr_model {
     struct tr_conv *conv;       /* the conv front end (conv.c), or NULL; the dense layers' input
                                  * (sizes[0]) is then its output channels */
     struct tr_anomaly_model anom; /* method TR_ANOM_NONE when the model has none */
+    int device_learn;             /* 1: the classifier firmware learns an anomaly model on the device
+                                   * (CMD_LEARN, the button; model.h IMU_MODEL_LEARN; not in the hash:
+                                   * the scores do not change) */
 };
 
 /* The device's decision parameters from the options and the int8 output scale: a confidence P
@@ -410,7 +421,12 @@ double tr_cost_feature_instructions(const struct imu_feat_config *f);
  * frames, and the instructions of the score (cost.c). */
 void tr_cost_add_anomaly(const struct tr_model *m, int n_hidden, const int *hidden, const struct tr_options *o,
                          struct tr_cost *c);
-/* The same for the anomaly model a trained model has (none: nothing added). */
+/* On-device learning in the classifier firmware (o->device_learn 1 makes tr_cost_add_anomaly add
+ * it too): its code, 10 bytes of RAM per value of the vector it learns on (the first hidden
+ * layer's, or the network's input without one), the learned score per live window. with_anomaly:
+ * the model has an anomaly model (shared code). */
+void tr_cost_add_learn(const struct tr_model *m, int n_hidden, const int *hidden, int with_anomaly, struct tr_cost *c);
+/* The same for the anomaly model a trained model has, and its on-device learning (none: nothing added). */
 void tr_cost_add_model_anomaly(const struct tr_model *m, struct tr_cost *c);
 /* The layer the anomaly score uses for these options and hidden layers. */
 int tr_anomaly_layer_for(const struct tr_options *o, int n_hidden);
@@ -507,6 +523,32 @@ int tr_dataset_known(const struct tr_dataset *ds, struct tr_dataset *known, stru
  * anomalies of an evaluation. w->n 0 when there are none. 0 or -1 with a message. */
 int tr_unknown_windows(const struct tr_model *m, const struct tr_dataset *ds, int category, struct tr_windows *w,
                        char *err, size_t errlen);
+/* The default anomaly model's space and centroids (anomaly_select.c): the candidates (the input or
+ * the first hidden layer x 8, 4 or one centroid per class, in the order of their measured
+ * left-out-class AUC; o->anomaly_layer / o->anomaly_k >= 0 pin them), each with its predicted
+ * firmware cost and whether that fits b, in ch[0..*n_ch-1]. Returns the index of the choice: the
+ * first that fits, else the cheapest, -1 without candidates. */
+struct tr_anomaly_choice {
+    int layer, k;          /* k 0: one centroid per class */
+    struct tr_cost cost;   /* the classifier firmware with it */
+    int fits;
+};
+int tr_anomaly_choose(const struct tr_model *m, const struct tr_options *o, const struct tr_budget *b,
+                      struct tr_anomaly_choice *ch, int max_ch, int *n_ch);
+
+/* ---- anomaly-only mode (anomaly_only.c) ---- */
+
+/* The model of anomaly-only mode from the recordings of one training label (the normal operation):
+ * features, standardization and a trivial network (features -> one output, zero weights), quantized
+ * and evaluated like any model; no anomaly model yet (fit it with tr_anomaly_fit on layer 0).
+ * 0, or -1 with a message (on failure m holds nothing). */
+int tr_train_anomaly_only(const struct tr_dataset *ds, const struct tr_options *o, struct tr_model *m, char *err,
+                          size_t errlen);
+/* A copy of ds in which the training recordings of labels other than `label` are testing ones:
+ * anomalies for the evaluation of an anomaly-only model (its training sees only `label`); *copy
+ * (free it) holds the recordings. Returns how many were moved, -1 out of memory. */
+int tr_dataset_normal(const struct tr_dataset *ds, const char *label, struct tr_dataset *out, struct tr_recording **copy);
+
 /* Method name ("kmeans", "gauss", "none") and back (-1 unknown). */
 const char *tr_anomaly_method_name(int method);
 int tr_anomaly_method_parse(const char *s);

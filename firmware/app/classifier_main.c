@@ -48,8 +48,13 @@
 #ifndef IMU_MODEL_ANOMALY /* models written before anomaly detection */
 #define IMU_MODEL_ANOMALY 0
 #endif
-#ifndef CLS_LEARN /* on-device learning (anomaly-only mode): the build option IMULAB_LEARN */
+#ifndef CLS_LEARN /* on-device learning (anomaly-only mode): the build option IMULAB_LEARN, or a model
+                   * trained with imulab train --device-learn on (model.h) */
+#ifdef IMU_MODEL_LEARN
+#define CLS_LEARN IMU_MODEL_LEARN
+#else
 #define CLS_LEARN 0
+#endif
 #endif
 #if IMU_MODEL_ANOMALY || CLS_LEARN
 #include "anomaly.h"
@@ -57,25 +62,36 @@ static uint32_t anomaly_score;
 #endif
 #if CLS_LEARN
 #include "conv.h"
-/* Anomaly-only mode (CMD_LEARN n): the next n live windows' first hidden layer activations give
- * one diagonal Gaussian (portable/anomaly.c's imu_anomaly_learn_*, static storage: 10 bytes per
- * value), the n windows after that its threshold (their largest score times 3/2, plus 1); from
- * then on the live windows' anomaly score is the learned one and "unknown" means above its
- * threshold. Validation windows keep the model's own score (bit-exact with the host). */
-#ifdef IMU_MODEL_NN_L1_WIDTH
+/* Anomaly-only mode (CMD_LEARN n, or the user button: CLS_LEARN_WINDOWS or the last n): the next
+ * n live windows' first hidden layer activations (the network's int8 input for a model without a
+ * hidden layer, as anomaly-only models are) give one diagonal Gaussian (portable/anomaly.c's
+ * imu_anomaly_learn_*, static storage: 10 bytes per value), the n windows after that its
+ * threshold (their largest score times 3/2, plus 1); from then on the live windows' anomaly score
+ * is the learned one and "unknown" means above its threshold. Validation windows keep the model's
+ * own score (bit-exact with the host). */
+#if defined(IMU_MODEL_NN_LAYERS) && IMU_MODEL_NN_LAYERS == 1
+#define LEARN_LAYER 0
+#define LEARN_DIM IMU_MODEL_NN_BUF_LEN /* at least the network's input */
+#elif defined(IMU_MODEL_NN_L1_WIDTH)
+#define LEARN_LAYER 1
 #define LEARN_DIM IMU_MODEL_NN_L1_WIDTH
 #else
+#define LEARN_LAYER 1
 #define LEARN_DIM IMU_MODEL_NN_BUF_LEN /* models written before: the widest layer bounds it */
+#endif
+#ifndef CLS_LEARN_WINDOWS /* windows the user button learns from (build option IMULAB_LEARN_WINDOWS) */
+#define CLS_LEARN_WINDOWS 60u
 #endif
 static int32_t learn_sum[LEARN_DIM];
 static uint32_t learn_sum2[LEARN_DIM];
 static int8_t learn_centroid[LEARN_DIM];
 static uint8_t learn_weight[LEARN_DIM];
 static struct imu_anomaly_learn learner;
-static struct imu_anomaly learned = { .n_centroids = 1, .layer = 1, .centroids = learn_centroid, .weights = learn_weight };
+static struct imu_anomaly learned = { .n_centroids = 1, .layer = LEARN_LAYER, .centroids = learn_centroid, .weights = learn_weight };
 enum learn_phase { LEARN_OFF, LEARN_SUMS, LEARN_THRESHOLD, LEARN_ON };
 static enum learn_phase learn_phase;
 static uint16_t learn_n, learn_count; /* windows per phase, windows of this phase so far */
+static uint16_t learn_button_n = CLS_LEARN_WINDOWS; /* what the button learns from: the last CMD_LEARN n */
 static uint32_t learn_max;            /* largest score of the threshold phase */
 static uint32_t learn_score;          /* the learned score of the last live window */
 #endif
@@ -205,7 +221,7 @@ static inline uint32_t mask_time(void)
 static inline void unmask_time(uint32_t old) { __asm volatile("msr basepri, %0" ::"r"(old) : "memory"); }
 
 #if CLS_LEARN
-/* One live window's first hidden layer activations x through the learner (or the learned score). */
+/* One live window's vector x of layer LEARN_LAYER through the learner (or the learned score). */
 static void learn_window(const int8_t *x)
 {
     switch (learn_phase) {
@@ -240,7 +256,7 @@ static void learn_window(const int8_t *x)
 }
 
 /* The network on nn_a (imu_nn_run's loop, conv front end included), with the model's anomaly
- * score and, for a live window, the learner on the first hidden layer's output. */
+ * score and, for a live window, the learner on layer LEARN_LAYER's vector. */
 static const int8_t *run_network(bool live_window)
 {
     const struct imu_nn_model *m = &imu_model_nn;
@@ -253,6 +269,10 @@ static const int8_t *run_network(bool live_window)
     if (imu_model_anomaly.layer == 0)
         anomaly_score = imu_anomaly_score(&imu_model_anomaly, in);
 #endif
+#if LEARN_LAYER == 0
+    if (live_window)
+        learn_window(in);
+#endif
     for (unsigned k = 0; k < m->n_layers; k++) {
         imu_nn_dense(&m->layers[k], in, out);
         int8_t *t = in; in = out; out = t;
@@ -260,12 +280,33 @@ static const int8_t *run_network(bool live_window)
         if (imu_model_anomaly.layer == k + 1)
             anomaly_score = imu_anomaly_score(&imu_model_anomaly, in);
 #endif
+#if LEARN_LAYER == 1
         if (k == 0 && live_window)
             learn_window(in);
+#endif
     }
     if (live_window && learn_phase == LEARN_ON) /* after the model's own score, whatever its layer */
         anomaly_score = learn_score;
     return in;
+}
+
+/* Start learning from the next n live windows (n 0: forget the learned model); the vector's
+ * length, or 0 when the model has none to learn on. */
+static uint16_t learn_start(uint16_t n)
+{
+#if LEARN_LAYER == 0
+    const uint16_t dim = imu_model_nn.layers[0].n_in; /* the features, or a conv front end's output */
+#else
+    const uint16_t dim = imu_model_nn.n_layers >= 2 ? imu_model_nn.layers[0].n_out : 0u;
+#endif
+    if (dim == 0 || dim > LEARN_DIM)
+        return 0;
+    learn_phase = n ? LEARN_SUMS : LEARN_OFF;
+    learn_n = n;
+    learn_count = 0;
+    learned.n_dim = dim;
+    imu_anomaly_learn_init(&learner, learned.n_dim, learn_sum, learn_sum2, learn_centroid, learn_weight);
+    return dim;
 }
 
 /* CMD_LEARN n_windows: start learning (n 0: forget the learned model). */
@@ -280,15 +321,12 @@ static void learn_command(struct app *a, uint16_t token, const struct proto_fram
         app_nak(a, token, f->type, PROTO_NAK_BAD_VALUE, "n_windows: 0, or 2 to 10000");
         return;
     }
-    if (imu_model_nn.n_layers < 2 || imu_model_nn.layers[0].n_out > LEARN_DIM) {
+    if (!learn_start(n)) {
         app_nak(a, token, f->type, PROTO_NAK_UNSUPPORTED, "no hidden layer to learn on");
         return;
     }
-    learn_phase = n ? LEARN_SUMS : LEARN_OFF;
-    learn_n = n;
-    learn_count = 0;
-    learned.n_dim = imu_model_nn.layers[0].n_out;
-    imu_anomaly_learn_init(&learner, learned.n_dim, learn_sum, learn_sum2, learn_centroid, learn_weight);
+    if (n)
+        learn_button_n = n;
     app_ack(a, token, f->type);
 }
 
@@ -664,8 +702,13 @@ int main(void)
         uint8_t b;
         while (uart_rx_pop(&b))
             handle_byte(b);
-        if (board_button_event())
+        if (board_button_event()) {
+#if CLS_LEARN /* the button learns normal operation (CLS_LEARN_WINDOWS, or the last CMD_LEARN n) */
+            (void)learn_start(learn_button_n);
+#else
             raw_on = !raw_on;
+#endif
+        }
         if (v_next && platform_now_ms() - v_last_ms > VALIDATE_STALE_MS)
             v_next = 0;
         live_feed();

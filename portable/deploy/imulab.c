@@ -17,7 +17,7 @@
 /* C89-style compile-time checks (this file must build as C99 on any target). */
 typedef char imulab_check_state_bytes[sizeof(struct imulab_state) <= IMULAB_STATE_BYTES ? 1 : -1];
 typedef char imulab_check_axes[IMULAB_N_AXES >= 1 && IMULAB_N_AXES <= LIVE_MAX_AXES ? 1 : -1];
-typedef char imulab_check_classes[IMULAB_N_CLASSES >= 2 && IMULAB_N_CLASSES <= 32 ? 1 : -1];
+typedef char imulab_check_classes[IMULAB_N_CLASSES >= 1 && IMULAB_N_CLASSES <= 32 ? 1 : -1]; /* 1: anomaly-only */
 
 /* The model rate as the live path counts it (whole hertz, as the firmware). */
 static uint32_t model_hz(void) { return (uint32_t)(IMULAB_RATE_HZ + 0.5f); }
@@ -60,7 +60,14 @@ static int run_window(struct imulab_state *s, const int16_t *window, struct imul
 {
     imu_features(&imu_model_features, window, imu_model_input_scale, s->work, s->features);
     imu_nn_quantize_input(&imu_model_nn, s->features, s->nn_a);
+#if IMULAB_HAS_ANOMALY
+    const int8_t *y = imu_anomaly_run(&imu_model_nn, &imu_model_anomaly, s->nn_a, s->nn_b, &r->anomaly);
+    r->unknown = r->anomaly > imu_model_anomaly.threshold;
+#else
     const int8_t *y = imu_nn_run(&imu_model_nn, s->nn_a, s->nn_b);
+    r->anomaly = 0;
+    r->unknown = 0;
+#endif
     memcpy(r->scores, y, IMULAB_N_CLASSES);
     r->class_index = (int16_t)imu_nn_argmax(y, IMULAB_N_CLASSES);
     return r->class_index;
@@ -76,7 +83,7 @@ static void stream_inference(struct imulab_state *s, const int16_t *window, uint
     r->start = start;
     r->length = length;
     struct live_event ev;
-    r->event = live_decide_now(&s->live, r->scores, &ev) ? 1 : 0;
+    r->event = !r->unknown && live_decide_now(&s->live, r->scores, &ev) ? 1 : 0; /* unknowns are not decided */
     r->decision = s->live.dec.current;
     s->has_latest = 1;
 }

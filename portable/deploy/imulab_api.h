@@ -25,6 +25,10 @@
  *   - then the model's decision logic (a confidence margin giving "uncertain", a majority over the
  *     last inferences, a minimum interval between events): r.decision, and r.event when it changes.
  * The scores are the network's int8 outputs, byte for byte those `imulab eval` computes.
+ * Models with an anomaly model (IMULAB_HAS_ANOMALY 1) also give r.anomaly, the integer score of
+ * portable/anomaly.h, and r.unknown (score above the model's threshold: "none of the known
+ * classes"; the decision logic skips such windows, as the firmware does). An anomaly-only model
+ * (one class, imulab train --normal) is only that: r.unknown says "not normal operation".
  */
 #ifndef IMULAB_API_H
 #define IMULAB_API_H
@@ -46,6 +50,11 @@
 #define IMULAB_MODEL_HASH IMU_MODEL_HASH
 #define IMULAB_GESTURE_MODE IMU_MODEL_MODE_GESTURE
 #define IMULAB_UNCERTAIN LIVE_UNCERTAIN          /* r.decision when no class is confident enough */
+#ifdef IMU_MODEL_ANOMALY
+#define IMULAB_HAS_ANOMALY IMU_MODEL_ANOMALY
+#else
+#define IMULAB_HAS_ANOMALY 0                     /* models written before anomaly detection */
+#endif
 
 #define imulab_labels imu_model_labels           /* const char *const [IMULAB_N_CLASSES] */
 #define imulab_axes imu_model_axes               /* const char *const [IMULAB_N_AXES] */
@@ -61,6 +70,8 @@ struct imulab_result {
     uint8_t event;         /* 1: the decision changed with this inference (the firmware's EVENT) */
     int8_t scores[IMULAB_N_CLASSES]; /* int8 network outputs; real = IMULAB_SCORE_SCALE *
                                       * (score - IMULAB_SCORE_ZERO_POINT), logits before softmax */
+    uint32_t anomaly;      /* IMULAB_HAS_ANOMALY: the anomaly score (0 without an anomaly model) */
+    uint8_t unknown;       /* 1: anomaly above the model's threshold (not decided) */
 };
 
 #define IMULAB_SCORE_SCALE (imu_model_nn.out_scale)

@@ -5,6 +5,7 @@
 #   fail MESSAGE               print FAIL: MESSAGE and exit 1
 #   cls_build MODEL DIR TGT... the firmware project built for MODEL into DIR (images in DIR/out),
 #                              as `imulab flash` builds it; fails naming the first error
+#                              (CLS_CMAKE_ARGS: more -D options for the firmware project)
 #   cls_size ELF               flash (text + data) and ram (data + bss) of an image
 #   cls_qemu_start ELF LOG [ICOUNT]  the emulated board on a pseudo-terminal: PTS and QPID
 #                              (ICOUNT: QEMU's -icount option, default shift=0)
@@ -33,7 +34,7 @@ cls_build() {
   local model=$1 dir=$2
   shift 2
   cmake -S "$SRC/firmware" -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$SRC/cmake/arm-none-eabi.cmake" \
-    -DCMAKE_BUILD_TYPE=Release -DFW_OUTPUT_DIR="$dir/out" -DIMULAB_MODEL="$model" >"$dir.log" 2>&1 &&
+    -DCMAKE_BUILD_TYPE=Release -DFW_OUTPUT_DIR="$dir/out" -DIMULAB_MODEL="$model" ${CLS_CMAKE_ARGS:-} >"$dir.log" 2>&1 &&
     cmake --build "$dir" -j2 --target "$@" >>"$dir.log" 2>&1 \
     || fail "classifier build: $(grep -m1 -i error "$dir.log")"
 }

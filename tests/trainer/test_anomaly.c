@@ -88,6 +88,66 @@ static void test_auc(void)
     CHECK(fabs(tr_auc(neg, 4, tie, 2) - 0.875) < 1e-12); /* 3 below + half of one tie, per positive */
 }
 
+/* tr_anomaly_choose on a trained classifier m (60 features, hidden 20,10): the order, the budget,
+ * the pins. The choice with room in the budget (8 on the input) in *layer, *k. */
+static void test_choose(const struct tr_model *m, int *layer, int *k)
+{
+    struct tr_options o;
+    tr_options_default(&o);
+    o.anomaly = TR_ANOM_GAUSS;
+    struct tr_budget b;
+    tr_budget_default(&b);
+    struct tr_anomaly_choice ch[6];
+    int n = 0;
+    /* the default budget: this network alone is over it (16.3 KB): none fits, the cheapest */
+    int best = tr_anomaly_choose(m, &o, &b, ch, 6, &n);
+    CHECK_EQ(n, 6);
+    REQUIRE(best >= 0 && best < n);
+    for (int i = 0; i < n; i++) {
+        CHECK(!ch[i].fits);
+        CHECK(ch[best].cost.flash <= ch[i].cost.flash);
+    }
+    CHECK(ch[0].layer == 0 && ch[0].k == 8 && ch[1].layer == 1 && ch[1].k == 4);
+    { /* what the automatic search reserves (the defaults: method, layer and k -1) is the first */
+        struct tr_options d;
+        tr_options_default(&d);
+        struct tr_cost c;
+        int hid[TR_MAX_HIDDEN] = {m->sizes[1], m->sizes[2]};
+        tr_cost_predict(m, 2, hid, &c);
+        tr_cost_add_anomaly(m, 2, hid, &d, &c);
+        CHECK_EQ(c.flash, ch[0].cost.flash);
+    }
+    CHECK_EQ(ch[0].cost.flash - ch[3].cost.flash, 4 * 60 * 2 + 4 * 4); /* input: 8 against 4 centroids: 2 B per value, 4 per centroid */
+    /* room for everything: the first, 8 centroids on the input */
+    b.flash = 32768;
+    best = tr_anomaly_choose(m, &o, &b, ch, 6, &n);
+    CHECK(best == 0 && ch[0].fits && ch[0].layer == 0 && ch[0].k == 8);
+    /* room for the hidden layer with 4, not for the input with 8: the second */
+    b.flash = ch[1].cost.flash + 272;
+    CHECK(ch[0].cost.flash > ch[1].cost.flash);
+    best = tr_anomaly_choose(m, &o, &b, ch, 6, &n);
+    CHECK(best == 1 && ch[1].layer == 1 && ch[1].k == 4 && !ch[0].fits);
+    /* pins: --anomaly-k 8 leaves the two layers with 8; --anomaly-layer 1 the hidden layer's three */
+    b.flash = 32768;
+    o.anomaly_k = 8;
+    best = tr_anomaly_choose(m, &o, &b, ch, 6, &n);
+    CHECK(n == 2 && best == 0 && ch[0].layer == 0 && ch[1].layer == 1 && ch[0].k == 8 && ch[1].k == 8);
+    o.anomaly_k = -1;
+    o.anomaly_layer = 1;
+    best = tr_anomaly_choose(m, &o, &b, ch, 6, &n);
+    CHECK(n == 3 && best == 0 && ch[0].layer == 1 && ch[0].k == 4 && ch[2].k == 8);
+    /* both pinned: that one */
+    o.anomaly_k = 0;
+    best = tr_anomaly_choose(m, &o, &b, ch, 6, &n);
+    CHECK(n == 1 && best == 0 && ch[0].layer == 1 && ch[0].k == 0);
+    b.flash = 32768;
+    o.anomaly_layer = o.anomaly_k = -1;
+    best = tr_anomaly_choose(m, &o, &b, ch, 6, &n);
+    REQUIRE(best >= 0);
+    *layer = ch[best].layer;
+    *k = ch[best].k;
+}
+
 /* Leave each class out: the anomaly model of the classifier trained on the others. */
 static void test_left_out(const char *dir)
 {
@@ -121,9 +181,12 @@ static void test_left_out(const char *dir)
         REQUIRE(tr_make_windows(&m, &known, TR_TESTING, &te, err, sizeof err) == 0);
         REQUIRE(tr_unknown_windows(&m, &ds, TR_TESTING, &tu, err, sizeof err) == 0);
         CHECK(tu.n > 50);
-        /* on the input features with 8 centroids: the first hidden layer with 4 (the default when the
-         * budget is tight) gives 0.936-0.963 for updown across classifier seeds (docs/model.md) */
-        REQUIRE(tr_anomaly_fit(&m, &tw, &known, TR_ANOM_GAUSS, 0, 8, 0.01f, 5, 1, err, sizeof err) == 0);
+        /* the default choice (anomaly_select.c) with room in the flash budget: 8 centroids on the input
+         * features (the first hidden layer with 4, next in the order, gives 0.936-0.963 for updown
+         * across classifier seeds: docs/model.md) */
+        int ch_layer = -1, ch_k = -1;
+        test_choose(&m, &ch_layer, &ch_k);
+        REQUIRE(tr_anomaly_fit(&m, &tw, &known, TR_ANOM_GAUSS, ch_layer, ch_k, 0.01f, 5, 1, err, sizeof err) == 0);
         CHECK_MSG(m.anom.cv_far <= 0.01 + 1e-9 && m.anom.cv_windows == tw.n, "cv false alarms %.4f of %d",
                   m.anom.cv_far, m.anom.cv_windows);
         m.hash = tr_model_hash(&m);
