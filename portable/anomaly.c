@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* anomaly.c -- see anomaly.h. Integer arithmetic only; no allocation. */
 #include "anomaly.h"
+#include "conv.h"
 
 #include <assert.h>
 
@@ -39,6 +40,10 @@ int8_t *imu_anomaly_run(const struct imu_nn_model *m, const struct imu_anomaly *
 {
     int8_t *in = buf_a, *out = buf_b;
     if (a->layer == 0) *score = imu_anomaly_score(a, in);
+    if (m->conv) { /* the front end before the dense layers, as imu_nn_run */
+        in = m->conv->run(m->conv, buf_a, buf_b);
+        out = in == buf_a ? buf_b : buf_a;
+    }
     for (unsigned k = 0; k < m->n_layers; k++) {
         imu_nn_dense(&m->layers[k], in, out);
         int8_t *t = in; in = out; out = t;

@@ -12,6 +12,7 @@
  * (1 - far) quantile of those held-out scores, so the false-alarm rate on new recordings of the
  * known classes is about far (not the lower rate on windows the model was fitted on). */
 #include "trainer_int.h"
+#include "conv.h"
 
 #include <assert.h>
 #include <cjson/cJSON.h>
@@ -37,8 +38,27 @@ int tr_anomaly_method_parse(const char *s)
 int tr_anomaly_input(const struct tr_model *m, int layer, const float *f, int8_t *q)
 {
     int8_t a[IMU_NN_PAD4(IMU_ANOMALY_MAX_DIM)], b[IMU_NN_PAD4(IMU_ANOMALY_MAX_DIM)];
-    assert(m->n_feat <= IMU_ANOMALY_MAX_DIM && m->nn.max_width <= IMU_NN_PAD4(IMU_ANOMALY_MAX_DIM));
     assert(layer >= 0 && layer <= m->nn.n_layers);
+    if (m->nn.conv && layer > 0) {
+        /* a conv front end runs first (imu_anomaly_run, imu_nn_run): its tensors need the
+         * model's activation buffers; the vector scored is a dense layer's output */
+        int8_t *ca = malloc((size_t)m->nn.max_width), *cb = malloc((size_t)m->nn.max_width);
+        int n = -1;
+        if (ca && cb) {
+            imu_nn_quantize_input(&m->nn, f, ca);
+            int8_t *in = m->nn.conv->run(m->nn.conv, ca, cb), *out = in == ca ? cb : ca;
+            for (int k = 0; k < layer; k++) {
+                imu_nn_dense(&m->nn.layers[k], in, out);
+                int8_t *t = in; in = out; out = t;
+            }
+            n = m->nn.layers[layer - 1].n_out;
+            memcpy(q, in, (size_t)n);
+        }
+        free(ca);
+        free(cb);
+        return n;
+    }
+    assert(m->n_feat <= IMU_ANOMALY_MAX_DIM && m->nn.max_width <= IMU_NN_PAD4(IMU_ANOMALY_MAX_DIM));
     imu_nn_quantize_input(&m->nn, f, a);
     int8_t *in = a, *out = b;
     for (int k = 0; k < layer; k++) {

@@ -8,7 +8,7 @@
 # export-model --format c` builds with the anomaly score in its result; the classifier firmware
 # with on-device learning (on because it fits the budgets: model.h IMU_MODEL_LEARN) within 16 KB /
 # 8 KB and near the cost model; on the emulated board the user button (pressed by the synthetic
-# board 6 s after boot) starts a learn of IMULAB_LEARN_WINDOWS=12 windows with no host command,
+# board 10 s after boot) starts a learn of IMULAB_LEARN_WINDOWS=12 windows with no host command,
 # after which the synthetic idle signal is normal; `imulab validate` bit-exact, anomaly scores
 # included. Exit 77 (skipped) without the ARM toolchain, QEMU or the dataset.
 set -u
@@ -89,7 +89,7 @@ read -r sc unk above < <("$T/lib/run") || fail "library run"
 [ "$unk" = "$above" ] && [ "$sc" -gt 0 ] || fail "library result: anomaly $sc, unknown $unk (above the threshold: $above)"
 
 # the firmware: learning on (model.h), the button pressed 6 s after boot, 12 windows
-CLS_CMAKE_ARGS="-DIMULAB_LEARN_WINDOWS=12 -DIMULAB_SYNTH_BUTTON_MS=6000" \
+CLS_CMAKE_ARGS="-DIMULAB_LEARN_WINDOWS=12 -DIMULAB_SYNTH_BUTTON_MS=10000" \
   cls_build "$T/m" "$T/fw" classifier-nucleo-f446re classifier-qemu
 cls_size "$T/fw/out/classifier-nucleo-f446re.elf"
 pred=$("$JG" -f "$T/m/model.json" .device_cost.flash_bytes); pram=$("$JG" -f "$T/m/model.json" .device_cost.ram_bytes)
@@ -100,9 +100,9 @@ d=$((ram - pram)); [ ${d#-} -le 64 ] || fail "cost model off by $d B of RAM"
 
 cls_qemu_start "$T/fw/out/classifier-qemu.elf" "$T/q.log"
 # one watch from boot on: before the press the model's own score (trained on circle: the synthetic
-# idle signal is unknown); the press (6 s after boot) starts a learn of 12 + 12 windows with no host
+# idle signal is unknown); the press (10 s after boot: imulab attaches first even on a loaded machine) starts a learn of 12 + 12 windows with no host
 # command; after its threshold the idle windows are normal
-timeout 90 $I device learn --watch 44 --port "$PTS" >"$T/w.log" || fail "watch: $(tail -1 "$T/w.log")"
+timeout 90 $I device learn --watch 52 --port "$PTS" >"$T/w.log" || fail "watch: $(tail -1 "$T/w.log")"
 grep -q "^device: learn: 12 windows of normal operation$" "$T/w.log" && grep -q "^device: learn: threshold [0-9]*$" "$T/w.log" \
   || fail "the button started no learn: $(cat "$T/w.log")"
 before=$(sed -n '1,/^device: learn: 12 windows of normal/p' "$T/w.log" | grep -c "^window .* unknown$")

@@ -187,7 +187,8 @@ static int stream(struct imulab_state *st, struct recording *r, int use_float, i
             fail("%s: recording %d: inference at sample %d is not the latest", what, r->index, t + 1);
             continue;
         }
-        int decision, ev = decide(&d, res.scores, res.sample_index, &decision);
+        /* an unknown window (anomaly score over the threshold) is not decided: no vote, no event */
+        int decision = d.current, ev = res.unknown ? 0 : decide(&d, res.scores, res.sample_index, &decision);
         if (!use_float) {
             n_events += res.event;
             n_uncertain += res.decision == IMULAB_UNCERTAIN;
