@@ -40,6 +40,7 @@
 #define MAX_FILE_BYTES (100LL * 1024 * 1024)
 #define CHUNK_SAMPLES 4096
 #define MAX_DEPTH 32
+#define LABELS_WINDOW 65536 /* bytes of an info.labels held at a time (more for one longer entry) */
 /* Sample intervals imported: 100 kHz down to one sample an hour (the --rate-hz range) */
 #define IMPORT_MIN_INTERVAL_MS 0.01
 #define IMPORT_MAX_INTERVAL_MS 3600000.0
@@ -206,8 +207,8 @@ static void walk(struct import *im, const char *dir, int depth)
         bad(im, dir, "the list of files: %s", ilist_errmsg(im->list));
 }
 
-/* Read a whole file (at most 100 MB, not empty) into a NUL-terminated buffer. */
-static char *slurp(struct import *im, const char *path, size_t *len)
+/* Open a file to read: a regular file, not empty, at most 100 MB; NULL after naming the problem. */
+static FILE *open_input(struct import *im, const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -230,16 +231,27 @@ static char *slurp(struct import *im, const char *path, size_t *len)
         fclose(f);
         return NULL;
     }
-    char *buf = malloc((size_t)st.st_size + 1);
+    *size = (size_t)st.st_size;
+    return f;
+}
+
+/* Read a whole file (at most 100 MB, not empty) into a NUL-terminated buffer. */
+static char *slurp(struct import *im, const char *path, size_t *len)
+{
+    size_t size;
+    FILE *f = open_input(im, path, &size);
+    if (!f)
+        return NULL;
+    char *buf = malloc(size + 1);
     if (!buf) {
         bad(im, path, "out of memory");
         fclose(f);
         return NULL;
     }
-    size_t got = fread(buf, 1, (size_t)st.st_size, f);
+    size_t got = fread(buf, 1, size, f);
     int err = ferror(f);
     fclose(f);
-    if (err || got != (size_t)st.st_size) {
+    if (err || got != size) {
         bad(im, path, "read error");
         free(buf);
         return NULL;
@@ -295,6 +307,46 @@ static int refuse_nul_escape(struct import *im, const char *path, const char *bu
     bad(im, path, "line %d, column %d: a string holds \\u0000 (a NUL byte), which no label, name or unit may hold",
         line, col);
     return -1;
+}
+
+/* json_nul_escape on a file, read in blocks from its start: 1 with the line and column of the
+ * backslash, 0 when there is none, -1 on a read error. */
+static int file_nul_escape(FILE *f, int *line, int *col)
+{
+    char block[16384];
+    int in_string = 0, escaped = 0, zeros = -1; /* zeros: '0's still wanted after a "\u" */
+    int l = 1, c = 1, bl = 0, bc = 0;
+    size_t n;
+    while ((n = fread(block, 1, sizeof block, f)) > 0)
+        for (size_t i = 0; i < n; i++) {
+            const char ch = block[i];
+            if (escaped) { /* the escaped character (an escaped quote does not end the string) */
+                escaped = 0;
+                zeros = ch == 'u' ? 4 : -1;
+            } else if (zeros > 0 && ch == '0') {
+                if (--zeros == 0) {
+                    *line = bl;
+                    *col = bc;
+                    return 1;
+                }
+            } else {
+                zeros = -1;
+                if (ch == '"')
+                    in_string = !in_string;
+                else if (in_string && ch == '\\') {
+                    escaped = 1;
+                    bl = l;
+                    bc = c;
+                }
+            }
+            if (ch == '\n') {
+                l++;
+                c = 1;
+            } else {
+                c++;
+            }
+        }
+    return ferror(f) ? -1 : 0;
 }
 
 /* ---- info.labels ---- */
@@ -384,19 +436,12 @@ done:
 }
 
 /* The label, category and name of the files an info.labels lists (eilabels.c reads it, entry by
- * entry: no parse tree of the whole file is held); adds those files to the list when it was
+ * entry through a 64 KB window on the file: neither a parse tree nor the whole text is held,
+ * unless its shape is not the usual JSON one); adds those files to the list when it was
  * named on the command line. A listed file that does not exist is an error, or with
  * --skip-missing named and skipped. */
 static void read_labels_file(struct import *im, struct file *lf, int add_missing)
 {
-    size_t len;
-    char *buf = slurp(im, lf->path, &len);
-    if (!buf)
-        return;
-    if (refuse_nul_escape(im, lf->path, buf, len)) {
-        free(buf);
-        return;
-    }
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", lf->path);
     char *slash = strrchr(dir, '/');
@@ -406,6 +451,29 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
         dir[0] = 0;
     struct labels_err le = {im, lf->path};
     struct labels_apply la = {im, lf->path, dir, add_missing};
+    /* the usual shape from the file through a window: memory does not grow with its entries */
+    size_t size;
+    FILE *f = open_input(im, lf->path, &size);
+    if (!f)
+        return;
+    int line, col, nul = file_nul_escape(f, &line, &col), r = EIL_WHOLE;
+    if (nul > 0)
+        bad(im, lf->path, "line %d, column %d: a string holds \\u0000 (a NUL byte), which no label, name or unit may hold",
+            line, col);
+    else if (nul == 0)
+        r = eil_parse_file(f, LABELS_WINDOW, apply_entry, &la, labels_error, &le);
+    fclose(f);
+    if (nul > 0 || r != EIL_WHOLE)
+        return;
+    /* any other shape (or a read error above): the whole text, which names what is wrong */
+    size_t len;
+    char *buf = slurp(im, lf->path, &len);
+    if (!buf)
+        return;
+    if (refuse_nul_escape(im, lf->path, buf, len)) {
+        free(buf);
+        return;
+    }
     eil_parse_each(buf, len, apply_entry, &la, labels_error, &le);
     free(buf);
 }
