@@ -16,6 +16,9 @@
  *     recording lengths when they suggest the wrong one (whole mirrored / time-reversed gestures
  *     whose median length is above --gesture-max-ms: continuous windows cannot tell the pairs
  *     apart); a given mode is not searched.
+ *  6. A large dataset: with max_hours at half of the training recordings' duration, the search
+ *     scores on a sample of about half of them (every label kept) and says so in its JSON; the
+ *     default (10 h) and 0 take them all.
  */
 #include <math.h>
 #include <stdio.h>
@@ -280,6 +283,44 @@ static void test_mode(void)
     shapes_free(&d);
 }
 
+static void test_sample(void)
+{
+    struct shapes_data d;
+    if (make(&d, 1)) { CHECK(0, "generate"); return; }
+    double hours = 0;
+    int n_train = 0;
+    for (int i = 0; i < d.ds.n; i++)
+        if (d.ds.rec[i].category == TR_TRAINING) {
+            hours += d.ds.rec[i].n_samples / d.ds.rec[i].rate_hz / 3600.0;
+            n_train++;
+        }
+    struct tr_options o;
+    struct tr_search_options so;
+    struct tr_search r;
+    char err[256];
+    base_opts(&o, 1);
+    search_opts(&so, 2);
+    CHECK(so.max_hours == 10, "default max_hours %g", so.max_hours);
+    so.max_hours = hours / 2;
+    CHECK(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search on a sample: %s", err);
+    CHECK(r.n_train == n_train && r.n_sampled >= n_train * 2 / 5 && r.n_sampled <= n_train * 3 / 5 && r.best >= 0,
+          "sampled %d of %d training recordings (want about half), best %d", r.n_sampled, r.n_train, r.best);
+    char *js = tr_search_json(&r, 1);
+    CHECK(js && strstr(js, "\"scored_on_recordings\":"), "search json names the sample: %s", js ? js : "(null)");
+    free(js);
+    tr_search_free(&r);
+    so.max_hours = 0; /* all (the default 10 h is more than these recordings: also all, test_determinism) */
+    so.quick = 1;
+    o.epochs = 2;
+    CHECK(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search: %s", err);
+    CHECK(r.n_sampled == n_train && r.n_train == n_train, "max_hours 0 scored on %d of %d", r.n_sampled, r.n_train);
+    js = tr_search_json(&r, 1);
+    CHECK(js && !strstr(js, "scored_on_recordings"), "a search on all the recordings names no sample");
+    free(js);
+    tr_search_free(&r);
+    shapes_free(&d);
+}
+
 int main(void)
 {
     test_folds();
@@ -287,6 +328,7 @@ int main(void)
     test_budget();
     test_determinism();
     test_mode();
+    test_sample();
     if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }
     printf("test_search: all passed\n");
     return 0;
