@@ -950,11 +950,13 @@ static int cmp_sample_key(const void *a, const void *b)
 /* When the training recordings last over max_s seconds, the search scores candidates on a sample
  * of them (memory and time bounded by the sample, not the data: issue 19): each label keeps the
  * same share of its duration (at least one recording), its recordings taken in an order fixed by
- * the seed; the others are unassigned in *view, a copy of ds->rec sharing its samples. Returns
- * the number of training recordings kept (0: all are, no view), -1 when out of memory. */
-static int search_sample(const struct tr_dataset *ds, double max_s, unsigned seed, struct tr_recording **view)
+ * the seed. *view is then the kept training recordings and every other one, in their order (a
+ * copy of their descriptions sharing their samples). Returns the number of training recordings
+ * kept (0: all are, no view), -1 when out of memory. */
+static int search_sample(const struct tr_dataset *ds, double max_s, unsigned seed, struct tr_dataset *view)
 {
-    *view = NULL;
+    view->n = 0;
+    view->rec = NULL;
     int n = 0;
     double total = 0;
     for (int i = 0; i < ds->n; i++)
@@ -964,14 +966,12 @@ static int search_sample(const struct tr_dataset *ds, double max_s, unsigned see
         }
     if (max_s <= 0 || total <= max_s) return 0;
     struct sample_key *k = malloc(sizeof *k * (size_t)n);
-    struct tr_recording *v = malloc(sizeof *v * (size_t)ds->n);
-    if (!k || !v) { free(k); free(v); return -1; }
-    memcpy(v, ds->rec, sizeof *v * (size_t)ds->n);
+    char *keep = calloc((size_t)ds->n, 1);
+    if (!k || !keep) { free(k); free(keep); return -1; }
     int m = 0;
     for (int i = 0; i < ds->n; i++) {
-        if (ds->rec[i].category != TR_TRAINING) continue;
-        v[i].category = TR_UNASSIGNED; /* until kept below */
-        if (ds->rec[i].rate_hz > 0)
+        if (ds->rec[i].category != TR_TRAINING) keep[i] = 1;
+        else if (ds->rec[i].rate_hz > 0)
             k[m++] = (struct sample_key){ds->rec[i].label, mix(((uint64_t)seed << 32) ^ (uint64_t)i), i,
                                           ds->rec[i].n_samples / ds->rec[i].rate_hz};
     }
@@ -982,13 +982,22 @@ static int search_sample(const struct tr_dataset *ds, double max_s, unsigned see
         double label_s = 0, taken = 0;
         for (b = a; b < m && !strcmp(k[b].label, k[a].label); b++) label_s += k[b].s;
         for (int j = a; j < b && (j == a || taken < share * label_s); j++) {
-            v[k[j].i].category = TR_TRAINING;
+            keep[k[j].i] = 1;
             taken += k[j].s;
             kept++;
         }
     }
     free(k);
-    *view = v;
+    int nv = 0;
+    for (int i = 0; i < ds->n; i++) nv += keep[i];
+    struct tr_recording *v = malloc(sizeof *v * (size_t)nv);
+    if (!v) { free(keep); return -1; }
+    nv = 0;
+    for (int i = 0; i < ds->n; i++)
+        if (keep[i]) v[nv++] = ds->rec[i];
+    free(keep);
+    view->n = nv;
+    view->rec = v;
     return kept;
 }
 
@@ -998,13 +1007,12 @@ int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, co
     memset(res, 0, sizeof *res);
     res->best = -1;
     if (tr_check_dataset(ds, 0, err, errlen)) return -1;
-    struct tr_recording *view = NULL; /* the search's sample of a large dataset (search_sample) */
-    struct tr_dataset sample = *ds;
+    struct tr_dataset sample; /* the search's sample of a large dataset (search_sample) */
     for (int i = 0; i < ds->n; i++) res->n_train += ds->rec[i].category == TR_TRAINING;
-    res->n_sampled = search_sample(ds, so->max_hours * 3600.0, base->seed, &view);
+    res->n_sampled = search_sample(ds, so->max_hours * 3600.0, base->seed, &sample);
     if (res->n_sampled < 0) { snprintf(err, errlen, "out of memory"); return -1; }
+    struct tr_recording *view = (struct tr_recording *)sample.rec; /* ours: freed at the end */
     if (view) {
-        sample.rec = view;
         ds = &sample;
     } else {
         res->n_sampled = res->n_train;
