@@ -829,15 +829,18 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
         /* NaN or infinite values: tr_make_windows names the recording as it reads it */
     }
     if (n_test == 0) { cli_error("no testing recordings in %s (run imulab split)", cli->db_path); goto out; }
-    if (tr_dataset_known(&all, &d.ds, &known_rec) < 0) { cli_error("out of memory"); goto out; }
-    /* testing recordings whose label the model does not know: anomalies (not in the accuracies) */
-    for (int i = 0; i < all.n; i++) {
-        const struct tr_recording *r = &all.rec[i];
-        known_rec[i].category = r->category == TR_TESTING && tr_label_index(&m, r->label) < 0 ? TR_UNASSIGNED : r->category;
-    }
-    if (tr_make_windows(&m, &d.ds, TR_TESTING, &te, err, sizeof err)) { cli_error("%s", err); goto out; }
     int n_unknown_rec = 0;
     for (int i = 0; i < all.n; i++) n_unknown_rec += all.rec[i].category == TR_TESTING && tr_label_index(&m, all.rec[i].label) < 0;
+    /* testing recordings whose label the model does not know: anomalies (not in the accuracies),
+     * set aside in a copy of the descriptions (only when there are some: 100 h, 40 MB) */
+    if (n_unknown_rec) {
+        if (tr_dataset_known(&all, &d.ds, &known_rec) < 0) { cli_error("out of memory"); goto out; }
+        for (int i = 0; i < all.n; i++) {
+            const struct tr_recording *r = &all.rec[i];
+            known_rec[i].category = r->category == TR_TESTING && tr_label_index(&m, r->label) < 0 ? TR_UNASSIGNED : r->category;
+        }
+    }
+    if (tr_make_windows(&m, &d.ds, TR_TESTING, &te, err, sizeof err)) { cli_error("%s", err); goto out; }
     if (m.anom.method != TR_ANOM_NONE && anom_evaluate(&m, &all, &te, &ae, err, sizeof err)) { cli_error("%s", err); goto out; }
     int n = m.n_labels;
     int *cf = calloc((size_t)n * n, sizeof(int)), *c8 = calloc((size_t)n * n, sizeof(int));
