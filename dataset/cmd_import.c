@@ -4,6 +4,9 @@
  * Everything happens in one transaction: files are parsed one at a time and inserted while no
  * file has failed; after the first bad file the rest are still parsed (so that every bad file is
  * named) but nothing more is written, and the transaction is rolled back at the end.
+ * The list of files to read, with what the info.labels files say about each, is kept in a
+ * scratch database (import_list.c), not in memory: memory holds one file at a time, whatever
+ * their number.
  * Samples are stored as float32, one chunk per 4096 samples at most. info.labels files are read
  * by eilabels.c (label, category, sample name, label type; multi-label samples are cut into one
  * recording per segment here). A duplicate is a whole sample: a recording already in the
@@ -30,12 +33,14 @@
 
 #include "cli.h"
 #include "eilabels.h"
+#include "import_list.h"
 #include "sha256.h"
 #include "store.h"
 
 #define MAX_FILE_BYTES (100LL * 1024 * 1024)
 #define CHUNK_SAMPLES 4096
 #define MAX_DEPTH 32
+#define LABELS_WINDOW 65536 /* bytes of an info.labels held at a time (more for one longer entry) */
 /* Sample intervals imported: 100 kHz down to one sample an hour (the --rate-hz range) */
 #define IMPORT_MIN_INTERVAL_MS 0.01
 #define IMPORT_MAX_INTERVAL_MS 3600000.0
@@ -59,34 +64,13 @@ struct parsed {
     int first_line; /* CSV: first data line of this recording, for messages */
 };
 
-/* A file to import, with what an info.labels says about it. */
-struct file {
-    char *path;     /* as found (for messages) */
-    char *real;     /* realpath, for de-duplication and info.labels look-ups */
-    int is_labels;  /* an info.labels file */
-    char label[STORE_LABEL_MAX + 1];
-    char category[12];
-    char subject[STORE_LABEL_MAX + 1]; /* metadata.subject of its info.labels entry, or "" */
-    int from_labels; /* label/category came from an info.labels */
-    /* more from the info.labels entry */
-    char name[STORE_SAMPLE_NAME_MAX + 1];
-    enum eil_type type;
-    struct eil_segment *segments; /* multi-label: owned */
-    int n_segments;
-    int validation;     /* category validation, stored as training */
-    double interval_ms; /* CSV exported by imulab: its exact interval (0: none) */
-};
-
 struct import {
     const struct import_opts *o;
     struct store *s;
-    struct file *files;
-    size_t n_files, cap_files;
+    struct import_list *list; /* the files to read (import_list.c: not in memory) */
     int bad_files;
     long long recordings, samples, duplicates, missing, unlabeled, validation, segments;
     int writing; /* still inserting (no bad file so far) */
-    struct seen_dir { dev_t dev; ino_t ino; char *path; } *seen; /* directories walked, each once */
-    size_t n_seen, cap_seen;
 };
 
 /* ---- messages ---- */
@@ -121,32 +105,21 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
-static int add_file(struct import *im, const char *path, int is_labels)
+/* Add a file to the list (once per real path; explicit_labels: an info.labels named on the
+ * command line). */
+static int add_file(struct import *im, const char *path, int is_labels, int explicit_labels)
 {
     char real[PATH_MAX];
     if (!realpath(path, real)) {
         bad(im, path, "%s", strerror(errno));
         return -1;
     }
-    if (im->n_files == im->cap_files) {
-        size_t nc = im->cap_files ? 2 * im->cap_files : 64;
-        struct file *nf = realloc(im->files, nc * sizeof *nf);
-        if (!nf) {
-            bad(im, path, "out of memory");
-            return -1;
-        }
-        im->files = nf;
-        im->cap_files = nc;
+    if (ilist_add(im->list, path, real, is_labels, explicit_labels)) {
+        bad(im, path, "the list of files: %s", ilist_errmsg(im->list));
+        return -1;
     }
-    struct file *f = &im->files[im->n_files++];
-    memset(f, 0, sizeof *f);
-    f->path = strdup(path);
-    f->real = strdup(real);
-    f->is_labels = is_labels;
     return 0;
 }
-
-static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Does a path an info.labels lists leave its folder (absolute, or a ".." component)? */
 static int path_leaves_folder(const char *p)
@@ -159,7 +132,6 @@ static int path_leaves_folder(const char *p)
     return 0;
 }
 
-/* Walk a directory: info.labels, *.json and *.csv files, recursively, in name order. */
 /* Has the walk been in this directory (device and inode) before? Notes it if not; a second
  * visit (a symbolic link loop, or two links to one directory) is named and skipped. */
 static int dir_seen(struct import *im, const char *dir)
@@ -167,37 +139,34 @@ static int dir_seen(struct import *im, const char *dir)
     struct stat st;
     if (stat(dir, &st))
         return 0; /* opendir will say why */
-    for (size_t i = 0; i < im->n_seen; i++) {
-        const struct seen_dir *sd = &im->seen[i];
-        if (sd->dev != st.st_dev || sd->ino != st.st_ino)
-            continue;
-        size_t len = strlen(sd->path);
-        int inside = !strncmp(dir, sd->path, len) && (dir[len] == '/' || sd->path[len - 1] == '/');
+    char first_path[PATH_MAX];
+    int found = ilist_seen_find(im->list, st.st_dev, st.st_ino, first_path, sizeof first_path);
+    if (found < 0) {
+        bad(im, dir, "the list of files: %s", ilist_errmsg(im->list));
+        return 1;
+    }
+    if (found) {
+        size_t len = strlen(first_path);
+        int inside = !strncmp(dir, first_path, len) && (dir[len] == '/' || first_path[len - 1] == '/');
         char shown[PATH_MAX], first[PATH_MAX];
         cli_escape(dir, shown, sizeof shown);
-        cli_escape(sd->path, first, sizeof first);
+        cli_escape(first_path, first, sizeof first);
         if (inside)
             printf("skipped %s: a symbolic link loop back to %s\n", shown, first);
         else
             printf("skipped %s: the same directory as %s, already walked\n", shown, first);
         return 1;
     }
-    if (im->n_seen == im->cap_seen) {
-        size_t nc = im->cap_seen ? 2 * im->cap_seen : 16;
-        struct seen_dir *ns = realloc(im->seen, nc * sizeof *ns);
-        if (!ns)
-            return 0;
-        im->seen = ns;
-        im->cap_seen = nc;
+    if (ilist_seen_add(im->list, st.st_dev, st.st_ino, dir)) {
+        bad(im, dir, "the list of files: %s", ilist_errmsg(im->list));
+        return 1;
     }
-    im->seen[im->n_seen].dev = st.st_dev;
-    im->seen[im->n_seen].ino = st.st_ino;
-    im->seen[im->n_seen].path = strdup(dir);
-    if (im->seen[im->n_seen].path)
-        im->n_seen++;
     return 0;
 }
 
+/* Walk a directory: info.labels, *.json and *.csv files, recursively, in name order (the names
+ * are sorted in the scratch database: a folder of 100,000 files costs no more memory than one
+ * of ten). */
 static void walk(struct import *im, const char *dir, int depth)
 {
     if (depth > MAX_DEPTH) {
@@ -211,41 +180,35 @@ static void walk(struct import *im, const char *dir, int depth)
         bad(im, dir, "cannot read the directory: %s", strerror(errno));
         return;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
+    int ok = ilist_names_clear(im->list, depth) == 0;
     struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue; /* ., .., hidden files */
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn)
-                break;
-            names = nn;
-        }
-        names[n++] = strdup(e->d_name);
-    }
+    while (ok && (e = readdir(d)))
+        if (e->d_name[0] != '.') /* ., .., hidden files */
+            ok = ilist_name_add(im->list, depth, e->d_name) == 0;
     closedir(d);
-    if (n > 1) /* names is NULL for an empty directory */
-        qsort(names, n, sizeof *names, name_cmp);
-    for (size_t i = 0; i < n; i++) {
+    char name[NAME_MAX + 1] = "";
+    int got;
+    while (ok && (got = ilist_name_next(im->list, depth, name, name, sizeof name)) != 0) {
+        if (got < 0) {
+            ok = 0;
+            break;
+        }
         char path[PATH_MAX];
         struct stat st;
-        snprintf(path, sizeof path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
+        snprintf(path, sizeof path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name);
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
             walk(im, path, depth + 1);
-        else if (!strcmp(names[i], "info.labels"))
-            add_file(im, path, 1);
-        else if (has_ext(names[i], ".json") || has_ext(names[i], ".csv"))
-            add_file(im, path, 0);
-        free(names[i]);
+        else if (!strcmp(name, "info.labels"))
+            add_file(im, path, 1, 0);
+        else if (has_ext(name, ".json") || has_ext(name, ".csv"))
+            add_file(im, path, 0, 0);
     }
-    free(names);
+    if (!ok || ilist_names_clear(im->list, depth))
+        bad(im, dir, "the list of files: %s", ilist_errmsg(im->list));
 }
 
-/* Read a whole file (at most 100 MB, not empty) into a NUL-terminated buffer. */
-static char *slurp(struct import *im, const char *path, size_t *len)
+/* Open a file to read: a regular file, not empty, at most 100 MB; NULL after naming the problem. */
+static FILE *open_input(struct import *im, const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -268,16 +231,27 @@ static char *slurp(struct import *im, const char *path, size_t *len)
         fclose(f);
         return NULL;
     }
-    char *buf = malloc((size_t)st.st_size + 1);
+    *size = (size_t)st.st_size;
+    return f;
+}
+
+/* Read a whole file (at most 100 MB, not empty) into a NUL-terminated buffer. */
+static char *slurp(struct import *im, const char *path, size_t *len)
+{
+    size_t size;
+    FILE *f = open_input(im, path, &size);
+    if (!f)
+        return NULL;
+    char *buf = malloc(size + 1);
     if (!buf) {
         bad(im, path, "out of memory");
         fclose(f);
         return NULL;
     }
-    size_t got = fread(buf, 1, (size_t)st.st_size, f);
+    size_t got = fread(buf, 1, size, f);
     int err = ferror(f);
     fclose(f);
-    if (err || got != (size_t)st.st_size) {
+    if (err || got != size) {
         bad(im, path, "read error");
         free(buf);
         return NULL;
@@ -335,15 +309,44 @@ static int refuse_nul_escape(struct import *im, const char *path, const char *bu
     return -1;
 }
 
-static int file_cmp(const void *a, const void *b)
+/* json_nul_escape on a file, read in blocks from its start: 1 with the line and column of the
+ * backslash, 0 when there is none, -1 on a read error. */
+static int file_nul_escape(FILE *f, int *line, int *col)
 {
-    return strcmp(((const struct file *)a)->real, ((const struct file *)b)->real);
-}
-
-static struct file *find_file(struct import *im, const char *real)
-{
-    struct file key = {.real = (char *)real};
-    return bsearch(&key, im->files, im->n_files, sizeof *im->files, file_cmp);
+    char block[16384];
+    int in_string = 0, escaped = 0, zeros = -1; /* zeros: '0's still wanted after a "\u" */
+    int l = 1, c = 1, bl = 0, bc = 0;
+    size_t n;
+    while ((n = fread(block, 1, sizeof block, f)) > 0)
+        for (size_t i = 0; i < n; i++) {
+            const char ch = block[i];
+            if (escaped) { /* the escaped character (an escaped quote does not end the string) */
+                escaped = 0;
+                zeros = ch == 'u' ? 4 : -1;
+            } else if (zeros > 0 && ch == '0') {
+                if (--zeros == 0) {
+                    *line = bl;
+                    *col = bc;
+                    return 1;
+                }
+            } else {
+                zeros = -1;
+                if (ch == '"')
+                    in_string = !in_string;
+                else if (in_string && ch == '\\') {
+                    escaped = 1;
+                    bl = l;
+                    bc = c;
+                }
+            }
+            if (ch == '\n') {
+                l++;
+                c = 1;
+            } else {
+                c++;
+            }
+        }
+    return ferror(f) ? -1 : 0;
 }
 
 /* ---- info.labels ---- */
@@ -378,7 +381,6 @@ static int apply_entry(void *arg, struct eil_entry *e, int ndjson)
     char at[32];
     snprintf(at, sizeof at, ndjson ? "line %d" : "files[%d]", e->where);
     char full[PATH_MAX], real[PATH_MAX];
-    struct file *f = NULL;
     if (!im->o->allow_outside && path_leaves_folder(ps)) {
         /* an info.labels from elsewhere must not make us read (and echo) any file */
         bad(im, la->path, "%s.path: '%s' is %s: only files in its folder are read (give --allow-outside)", at,
@@ -401,30 +403,32 @@ static int apply_entry(void *arg, struct eil_entry *e, int ndjson)
         }
         goto done;
     }
-    f = find_file(im, real);
-    if (!f) {
+    int listed = ilist_has(im->list, real);
+    if (listed < 0) {
+        bad(im, la->path, "the list of files: %s", ilist_errmsg(im->list));
+        goto done;
+    }
+    if (!listed) {
         if (!la->add_missing)
             goto done;
         /* listed by an info.labels given on the command line: import it too */
-        if (add_file(im, full, 0))
+        if (add_file(im, full, 0, 0))
             goto done;
-        if (im->n_files > 1)
-            qsort(im->files, im->n_files, sizeof *im->files, file_cmp);
-        f = find_file(im, real);
     }
-    assert(f); /* found, or just added under this real path */
-    snprintf(f->label, sizeof f->label, "%s", e->label);
-    snprintf(f->category, sizeof f->category, "%s", e->category);
-    snprintf(f->name, sizeof f->name, "%s", e->name);
-    snprintf(f->subject, sizeof f->subject, "%s", e->subject);
-    f->type = e->type;
-    f->validation = e->validation;
-    f->interval_ms = e->interval_ms;
-    free(f->segments);
-    f->segments = e->segments; /* taken over */
-    f->n_segments = e->n_segments;
-    e->segments = NULL;
-    f->from_labels = 1;
+    struct file f;
+    memset(&f, 0, sizeof f);
+    f.real = real;
+    snprintf(f.label, sizeof f.label, "%s", e->label);
+    snprintf(f.category, sizeof f.category, "%s", e->category);
+    snprintf(f.name, sizeof f.name, "%s", e->name);
+    snprintf(f.subject, sizeof f.subject, "%s", e->subject);
+    f.type = e->type;
+    f.validation = e->validation;
+    f.interval_ms = e->interval_ms;
+    f.segments = e->segments;
+    f.n_segments = e->n_segments;
+    if (ilist_set_labels(im->list, &f))
+        bad(im, la->path, "the list of files: %s", ilist_errmsg(im->list));
 done:
     free(e->path);
     free(e->segments);
@@ -432,19 +436,12 @@ done:
 }
 
 /* The label, category and name of the files an info.labels lists (eilabels.c reads it, entry by
- * entry: no parse tree of the whole file is held); adds those files to the list when it was
+ * entry through a 64 KB window on the file: neither a parse tree nor the whole text is held,
+ * unless its shape is not the usual JSON one); adds those files to the list when it was
  * named on the command line. A listed file that does not exist is an error, or with
  * --skip-missing named and skipped. */
 static void read_labels_file(struct import *im, struct file *lf, int add_missing)
 {
-    size_t len;
-    char *buf = slurp(im, lf->path, &len);
-    if (!buf)
-        return;
-    if (refuse_nul_escape(im, lf->path, buf, len)) {
-        free(buf);
-        return;
-    }
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", lf->path);
     char *slash = strrchr(dir, '/');
@@ -454,6 +451,29 @@ static void read_labels_file(struct import *im, struct file *lf, int add_missing
         dir[0] = 0;
     struct labels_err le = {im, lf->path};
     struct labels_apply la = {im, lf->path, dir, add_missing};
+    /* the usual shape from the file through a window: memory does not grow with its entries */
+    size_t size;
+    FILE *f = open_input(im, lf->path, &size);
+    if (!f)
+        return;
+    int line, col, nul = file_nul_escape(f, &line, &col), r = EIL_WHOLE;
+    if (nul > 0)
+        bad(im, lf->path, "line %d, column %d: a string holds \\u0000 (a NUL byte), which no label, name or unit may hold",
+            line, col);
+    else if (nul == 0)
+        r = eil_parse_file(f, LABELS_WINDOW, apply_entry, &la, labels_error, &le);
+    fclose(f);
+    if (nul > 0 || r != EIL_WHOLE)
+        return;
+    /* any other shape (or a read error above): the whole text, which names what is wrong */
+    size_t len;
+    char *buf = slurp(im, lf->path, &len);
+    if (!buf)
+        return;
+    if (refuse_nul_escape(im, lf->path, buf, len)) {
+        free(buf);
+        return;
+    }
     eil_parse_each(buf, len, apply_entry, &la, labels_error, &le);
     free(buf);
 }
@@ -1355,10 +1375,13 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
     struct import im;
     memset(&im, 0, sizeof im);
     im.o = &o;
-    /* 1. collect files */
-    size_t explicit_labels_from = 0;
-    char **explicit_labels = calloc((size_t)argc, sizeof *explicit_labels);
-    size_t n_explicit = 0;
+    char err[256];
+    im.list = ilist_open(err, sizeof err);
+    if (!im.list) {
+        cli_error("%s", err);
+        return CLI_FAIL;
+    }
+    /* 1. collect files (into the scratch list: one entry per real path) */
     for (int i = optind; i < argc; i++) {
         struct stat st;
         if (stat(argv[i], &st)) {
@@ -1367,47 +1390,24 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
         }
         if (S_ISDIR(st.st_mode))
             walk(&im, argv[i], 0);
-        else if (!strcmp(base_name(argv[i]), "info.labels")) {
-            if (!add_file(&im, argv[i], 1))
-                explicit_labels[n_explicit++] = im.files[im.n_files - 1].real;
-        } else if (has_ext(argv[i], ".json") || has_ext(argv[i], ".csv"))
-            add_file(&im, argv[i], 0);
+        else if (!strcmp(base_name(argv[i]), "info.labels"))
+            add_file(&im, argv[i], 1, 1);
+        else if (has_ext(argv[i], ".json") || has_ext(argv[i], ".csv"))
+            add_file(&im, argv[i], 0, 0);
         else
             bad(&im, argv[i], "not a .json, .csv or info.labels file");
     }
-    (void)explicit_labels_from;
-    /* de-duplicate by real path */
-    if (im.n_files > 1) /* no files: im.files is NULL */
-        qsort(im.files, im.n_files, sizeof *im.files, file_cmp);
-    size_t w = 0;
-    for (size_t i = 0; i < im.n_files; i++) {
-        if (w && !strcmp(im.files[w - 1].real, im.files[i].real)) {
-            free(im.files[i].path);
-            free(im.files[i].real);
-            continue;
-        }
-        im.files[w++] = im.files[i];
+    /* 2. info.labels, in path order: given ones add their files; found ones label what the walk found */
+    struct file f;
+    char after[PATH_MAX] = "";
+    int got;
+    while ((got = ilist_next(im.list, 1, after, &f)) > 0) {
+        snprintf(after, sizeof after, "%s", f.real);
+        read_labels_file(&im, &f, f.explicit_labels);
+        ilist_file_free(&f);
     }
-    im.n_files = w;
-    /* 2. info.labels: given ones add their files; found ones label what the walk found */
-    for (size_t i = 0; i < im.n_files; i++) {
-        if (!im.files[i].is_labels)
-            continue;
-        int add = 0;
-        for (size_t k = 0; k < n_explicit; k++)
-            if (!strcmp(explicit_labels[k], im.files[i].real))
-                add = 1;
-        char *real = strdup(im.files[i].real);
-        struct file lf = im.files[i];
-        lf.path = strdup(im.files[i].path);
-        read_labels_file(&im, &lf, add);
-        free(lf.path);
-        /* the array may have been re-sorted: find where we are again */
-        struct file *me = find_file(&im, real);
-        i = (size_t)(me - im.files);
-        free(real);
-    }
-    free(explicit_labels);
+    if (got < 0)
+        bad(&im, after[0] ? after : argv[optind], "the list of files: %s", ilist_errmsg(im.list));
     /* 3. parse and insert, in one transaction */
     struct store *s = NULL;
     if (!o.dry_run || im.bad_files == 0) {
@@ -1424,16 +1424,18 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
     im.s = s;
     im.writing = s && im.bad_files == 0;
     size_t n_data = 0;
-    for (size_t i = 0; i < im.n_files; i++) {
-        struct file *f = &im.files[i];
-        if (f->is_labels)
-            continue;
+    after[0] = 0;
+    while ((got = ilist_next(im.list, 0, after, &f)) > 0) {
+        snprintf(after, sizeof after, "%s", f.real);
         n_data++;
-        if (has_ext(f->path, ".json"))
-            import_json(&im, f);
+        if (has_ext(f.path, ".json"))
+            import_json(&im, &f);
         else
-            import_csv(&im, f);
+            import_csv(&im, &f);
+        ilist_file_free(&f);
     }
+    if (got < 0)
+        bad(&im, after[0] ? after : argv[optind], "the list of files: %s", ilist_errmsg(im.list));
     int status = CLI_OK;
     if (im.bad_files) {
         if (s)
@@ -1455,14 +1457,6 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
         print_counts(&im);
     }
     store_close(s);
-    for (size_t i = 0; i < im.n_files; i++) {
-        free(im.files[i].path);
-        free(im.files[i].real);
-        free(im.files[i].segments);
-    }
-    free(im.files);
-    for (size_t i = 0; i < im.n_seen; i++)
-        free(im.seen[i].path);
-    free(im.seen);
+    ilist_close(im.list);
     return status;
 }

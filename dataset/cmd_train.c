@@ -322,6 +322,43 @@ static int training_labels(const struct tr_dataset *ds)
     return first ? 1 : 0;
 }
 
+/* The features the refit of a searched configuration holds at most (training windows and their
+ * augmented copies, float32): 256 MB (IMULAB_REFIT_FEATURE_MB overrides it, for tests). */
+#define REFIT_FEATURE_BYTES (256.0 * 1024 * 1024)
+
+/* The bytes of the training windows' features for o: each recording's continuous windows (one
+ * example per recording in gesture mode), times 1 + the augmented copies. */
+static double refit_feature_bytes(const struct tr_dataset *ds, const struct tr_options *o, int n_feat)
+{
+    double windows = 0;
+    for (int i = 0; i < ds->n; i++) {
+        const struct tr_recording *r = &ds->rec[i];
+        if (r->category != TR_TRAINING || !(r->rate_hz > 0)) continue;
+        double ms = 1000.0 * r->n_samples / r->rate_hz;
+        if (o->mode == TR_MODE_GESTURE) windows += 1;
+        else if (o->window_ms > 0 && o->stride_ms > 0 && ms >= o->window_ms)
+            windows += floor((ms - o->window_ms) / o->stride_ms) + 1;
+    }
+    return windows * (1.0 + o->aug_copies) * n_feat * (double)sizeof(float);
+}
+
+/* A searched configuration's augmented copies, fewer when the training windows' features would
+ * take over REFIT_FEATURE_BYTES (a large dataset: it has the variety the copies add to a small
+ * one); says so on out. The user's --aug-copies is kept (the caller does not call this). */
+static void refit_copies(const struct tr_dataset *ds, struct tr_options *o, int n_feat, FILE *out)
+{
+    const int was = o->aug_copies;
+    const char *env = getenv("IMULAB_REFIT_FEATURE_MB"); /* tests: a smaller limit */
+    const double limit = env && atof(env) > 0 ? atof(env) * 1048576.0 : REFIT_FEATURE_BYTES;
+    while (o->aug_copies > 0 && refit_feature_bytes(ds, o, n_feat) > limit) o->aug_copies--;
+    if (o->aug_copies != was && out)
+        fprintf(out, "augmented copies for the final fit: %d instead of %d (the training windows' features would "
+                     "take %.3g MB, over %.3g MB)\n",
+                o->aug_copies, was, refit_feature_bytes(ds, &(struct tr_options){.mode = o->mode, .window_ms = o->window_ms,
+                                                                 .stride_ms = o->stride_ms, .aug_copies = was}, n_feat) / 1048576.0,
+                limit / 1048576.0);
+}
+
 int cmd_train(const struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -523,6 +560,12 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         return cli_usage(cmd, "%s: anomaly-only mode (one training label) trains no network", o.n_conv > 0 ? "--conv" : "--hidden");
     }
     if (anomaly_only) search = 0;
+    if (n_unknown < 0) { db_free(&d); return cli_error("out of memory"); }
+    if (n_unknown == 0) { /* the copy is the same: one array of descriptions, not two (100 h: 40 MB) */
+        free(known_rec);
+        known_rec = NULL;
+        d.ds = all;
+    }
     struct tr_model m;
     char err[512] = "";
     double t0 = tr_now();
@@ -544,6 +587,7 @@ int cmd_train(const struct cli *cli, int argc, char **argv)
         }
         if (!json) tr_search_print(&sr, 10, stdout);
         struct tr_options w = sr.e[sr.best].o;
+        if (!(so.pins & TR_PIN_AUG)) refit_copies(&d.ds, &w, sr.e[sr.best].n_feat, json ? NULL : stdout);
         /* the refit keeps the mode the search chose (stage 0 says how, below) */
         w.verbose = 0;
         w.progress_out = prog;
@@ -879,15 +923,18 @@ int cmd_eval(const struct cli *cli, int argc, char **argv)
         /* NaN or infinite values: tr_make_windows names the recording as it reads it */
     }
     if (n_test == 0) { cli_error("no testing recordings in %s (run imulab split)", cli->db_path); goto out; }
-    if (tr_dataset_known(&all, &d.ds, &known_rec) < 0) { cli_error("out of memory"); goto out; }
-    /* testing recordings whose label the model does not know: anomalies (not in the accuracies) */
-    for (int i = 0; i < all.n; i++) {
-        const struct tr_recording *r = &all.rec[i];
-        known_rec[i].category = r->category == TR_TESTING && tr_label_index(&m, r->label) < 0 ? TR_UNASSIGNED : r->category;
-    }
-    if (tr_make_windows(&m, &d.ds, TR_TESTING, &te, err, sizeof err)) { cli_error("%s", err); goto out; }
     int n_unknown_rec = 0;
     for (int i = 0; i < all.n; i++) n_unknown_rec += all.rec[i].category == TR_TESTING && tr_label_index(&m, all.rec[i].label) < 0;
+    /* testing recordings whose label the model does not know: anomalies (not in the accuracies),
+     * set aside in a copy of the descriptions (only when there are some: 100 h, 40 MB) */
+    if (n_unknown_rec) {
+        if (tr_dataset_known(&all, &d.ds, &known_rec) < 0) { cli_error("out of memory"); goto out; }
+        for (int i = 0; i < all.n; i++) {
+            const struct tr_recording *r = &all.rec[i];
+            known_rec[i].category = r->category == TR_TESTING && tr_label_index(&m, r->label) < 0 ? TR_UNASSIGNED : r->category;
+        }
+    }
+    if (tr_make_windows(&m, &d.ds, TR_TESTING, &te, err, sizeof err)) { cli_error("%s", err); goto out; }
     if (m.anom.method != TR_ANOM_NONE && anom_evaluate(&m, &all, &te, &ae, err, sizeof err)) { cli_error("%s", err); goto out; }
     int n = m.n_labels;
     int *cf = calloc((size_t)n * n, sizeof(int)), *c8 = calloc((size_t)n * n, sizeof(int));

@@ -15,6 +15,7 @@
  */
 #include "eilabels.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -385,50 +386,132 @@ static int max_depth(const char *p, const char *end)
     return m;
 }
 
-/* The JSON form {"key": value, ..., "files": [entry, ...], ...} read one top-level value and one
- * entry at a time, so no parse tree of the whole file is ever held. With deliver 0 it only checks
- * that the document is one the whole-tree parse (eil_parse_each's fallback) would read the same
- * way: valid JSON, an object without "__ndjson", a "files" array, blanks after it, a byte-order mark
- * only at the very start, nesting well within cJSON's limit. Returns -1 when it is not (nothing
- * was delivered), else the number of problems. */
-static int parse_files_streamed(const char *buf, size_t len, int deliver_entries, struct sink *out, eil_error_fn err,
-                                void *ctx)
+/* The bytes the entry-by-entry reader sees: a whole buffer (eil_parse_each), or a window on a
+ * file (eil_parse_file) that slides along it, holding the value being read and what follows it
+ * up to its size (it doubles when one value does not fit). */
+struct window {
+    FILE *f;           /* NULL: buf is the whole text */
+    const char *buf;   /* the bytes [0, len) of the window, NUL after them */
+    char *own;         /* the file's window (buf), allocated here */
+    size_t len, cap;
+    int eof;           /* no more bytes after buf[len - 1] */
+    int failed;        /* out of memory or a read error */
+};
+
+/* Slide the window so that byte *p comes first, and read more of the file after what it holds
+ * (growing it when *p was already first and it is full). Returns the number of bytes added
+ * (0 at the end of the file or on a failure); *p is then 0. */
+static size_t win_more(struct window *w, size_t *p)
 {
-    const char *end = buf + len, *p = buf, *stop = NULL;
-    if (len >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
+    if (w->eof || w->failed)
+        return 0;
+    assert(w->f && w->own && *p <= w->len);
+    memmove(w->own, w->own + *p, w->len - *p);
+    w->len -= *p;
+    *p = 0;
+    if (w->len + 1 >= w->cap) {
+        char *nb = w->cap <= (size_t)1 << 30 ? realloc(w->own, 2 * w->cap) : NULL;
+        if (!nb) {
+            w->failed = 1;
+            return 0;
+        }
+        w->own = nb;
+        w->buf = nb;
+        w->cap *= 2;
+    }
+    size_t got = fread(w->own + w->len, 1, w->cap - 1 - w->len, w->f);
+    w->len += got;
+    w->own[w->len] = 0;
+    if (got < w->cap - 1 - (w->len - got)) {
+        if (ferror(w->f))
+            w->failed = 1;
+        else
+            w->eof = 1;
+    }
+    return got;
+}
+
+/* Skip blanks (reading on). Returns 0 with *p on a byte, 1 at the end of the text. */
+static int win_skip_blank(struct window *w, size_t *p)
+{
+    for (;;) {
+        *p = (size_t)(skip_blank(w->buf + *p, w->buf + w->len) - w->buf);
+        if (*p < w->len)
+            return 0;
+        if (!win_more(w, p))
+            return 1;
+    }
+}
+
+/* One JSON value at *p (value_at), reading on until it is whole: a value is taken once something
+ * follows it in the window (a number cut at the window's end would read short) or the text ends.
+ * *stop is the offset after it. NULL when there is none. */
+static cJSON *win_value(struct window *w, size_t *p, size_t *stop)
+{
+    for (;;) {
+        const char *end = NULL, *wend = w->buf + w->len;
+        cJSON *v = value_at(w->buf + *p, wend, &end);
+        if (v && (end < wend || w->eof)) {
+            *stop = (size_t)(end - w->buf);
+            return v;
+        }
+        cJSON_Delete(v);
+        if (w->eof || w->failed)
+            return NULL; /* all the rest was there: not a value */
+        win_more(w, p); /* more bytes, or the end of the file: then once more */
+        if (w->failed)
+            return NULL;
+    }
+}
+
+/* The JSON form {"key": value, ..., "files": [entry, ...], ...} read one top-level value and one
+ * entry at a time, so no parse tree of the whole file is ever held (and from a file, no more of
+ * it than the window). With deliver 0 it only checks that the document is one the whole-tree
+ * parse (eil_parse_each's fallback) would read the same way: valid JSON, an object without
+ * "__ndjson", a "files" array, blanks after it, a byte-order mark only at the very start (the
+ * caller checks the nesting). Returns -1 when it is not (nothing was delivered), else the number
+ * of problems. */
+static int parse_files_streamed(struct window *w, int deliver_entries, struct sink *out, eil_error_fn err, void *ctx)
+{
+    size_t p = 0, stop = 0;
+    if (w->len >= 3 && (unsigned char)w->buf[0] == 0xEF && (unsigned char)w->buf[1] == 0xBB &&
+        (unsigned char)w->buf[2] == 0xBF)
         p += 3;
-    p = skip_blank(p, end);
-    if (p == end || *p != '{')
-        return -1;
-    if (!deliver_entries && max_depth(p, end) > 500)
+    if (win_skip_blank(w, &p) || w->buf[p] != '{')
         return -1;
     int problems = 0, seen_files = 0;
-    p = skip_blank(p + 1, end);
-    if (p < end && *p == '}')
+    p++;
+    if (win_skip_blank(w, &p))
+        return -1;
+    if (w->buf[p] == '}')
         return -1; /* no "files": the whole parse names it */
     for (;;) {
-        cJSON *key = value_at(p, end, &stop);
+        cJSON *key = win_value(w, &p, &stop);
         if (!cJSON_IsString(key)) { cJSON_Delete(key); return -1; }
         const int is_files = strcmp(key->valuestring, "files") == 0 && !seen_files;
         const int is_ndjson = strcmp(key->valuestring, "__ndjson") == 0;
         cJSON_Delete(key);
         if (is_ndjson)
             return -1;
-        p = skip_blank(stop, end);
-        if (p == end || *p != ':')
+        p = stop;
+        if (win_skip_blank(w, &p) || w->buf[p] != ':')
             return -1;
-        p = skip_blank(p + 1, end);
+        p++;
+        if (win_skip_blank(w, &p))
+            return -1;
         if (is_files) {
             seen_files = 1;
-            if (p == end || *p != '[')
+            if (w->buf[p] != '[')
                 return -1;
-            p = skip_blank(p + 1, end);
+            p++;
+            if (win_skip_blank(w, &p))
+                return -1;
             int i = 0;
-            if (p < end && *p == ']')
+            if (w->buf[p] == ']')
                 p++;
             else
                 for (;;) {
-                    cJSON *o = value_at(p, end, &stop);
+                    cJSON *o = win_value(w, &p, &stop);
                     if (!o)
                         return -1;
                     if (deliver_entries) {
@@ -444,26 +527,39 @@ static int parse_files_streamed(const char *buf, size_t len, int deliver_entries
                     }
                     cJSON_Delete(o);
                     i++;
-                    p = skip_blank(stop, end);
-                    if (p < end && *p == ',') { p = skip_blank(p + 1, end); continue; }
-                    if (p < end && *p == ']') { p++; break; }
+                    p = stop;
+                    if (win_skip_blank(w, &p))
+                        return -1;
+                    if (w->buf[p] == ',') {
+                        p++;
+                        if (win_skip_blank(w, &p))
+                            return -1;
+                        continue;
+                    }
+                    if (w->buf[p] == ']') { p++; break; }
                     return -1;
                 }
         } else {
-            cJSON *v = value_at(p, end, &stop);
+            cJSON *v = win_value(w, &p, &stop);
             if (!v)
                 return -1;
             cJSON_Delete(v);
             p = stop;
         }
-        p = skip_blank(p, end);
-        if (p < end && *p == ',') { p = skip_blank(p + 1, end); continue; }
-        if (p < end && *p == '}') { p++; break; }
+        if (win_skip_blank(w, &p))
+            return -1;
+        if (w->buf[p] == ',') {
+            p++;
+            if (win_skip_blank(w, &p))
+                return -1;
+            continue;
+        }
+        if (w->buf[p] == '}') { p++; break; }
         return -1;
     }
-    if (!seen_files || !blank(p, end))
-        return -1;
-    return problems;
+    if (!seen_files || !win_skip_blank(w, &p))
+        return -1; /* something after the document */
+    return w->failed ? -1 : problems;
 }
 
 /* Parse an info.labels; see the header. */
@@ -471,9 +567,74 @@ int eil_parse_each(const char *buf, size_t len, eil_entry_fn each, void *each_ct
 {
     struct sink out = {each, each_ctx, 0};
     /* the usual shape, entry by entry; anything else whole, which names what is wrong */
-    if (parse_files_streamed(buf, len, 0, &out, err, ctx) == 0)
-        return parse_files_streamed(buf, len, 1, &out, err, ctx);
+    struct window w = {NULL, buf, NULL, len, len + 1, 1, 0};
+    const char *first = skip_blank(buf + (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0), buf + len);
+    if (max_depth(first, buf + len) <= 500 && parse_files_streamed(&w, 0, &out, err, ctx) == 0) {
+        struct window again = {NULL, buf, NULL, len, len + 1, 1, 0};
+        return parse_files_streamed(&again, 1, &out, err, ctx);
+    }
     return eil_parse_tree(buf, len, each, each_ctx, err, ctx);
+}
+
+/* The deepest nesting of a file (max_depth), read in blocks from where it is; -1 on a read error. */
+static int file_max_depth(FILE *f)
+{
+    char block[16384];
+    int d = 0, m = 0, in_str = 0, esc = 0;
+    size_t n;
+    while ((n = fread(block, 1, sizeof block, f)) > 0)
+        for (size_t i = 0; i < n; i++) {
+            const char c = block[i];
+            if (esc) esc = 0;
+            else if (in_str) {
+                if (c == '\\') esc = 1;
+                else if (c == '"') in_str = 0;
+            } else if (c == '"') in_str = 1;
+            else if (c == '{' || c == '[') { if (++d > m) m = d; }
+            else if (c == '}' || c == ']') d--;
+        }
+    return ferror(f) ? -1 : m;
+}
+
+/* One pass of parse_files_streamed over the file from its start, through a window of `window`
+ * bytes; *failed on a read error or no memory. */
+static int file_pass(FILE *f, size_t window, int deliver_entries, struct sink *out, eil_error_fn err, void *ctx,
+                     int *failed)
+{
+    struct window w = {f, NULL, malloc(window), 0, window, 0, 0};
+    if (!w.own || fseek(f, 0, SEEK_SET)) {
+        free(w.own);
+        *failed = 1;
+        return -1;
+    }
+    w.buf = w.own;
+    w.own[0] = 0;
+    size_t p = 0;
+    win_more(&w, &p);
+    int r = parse_files_streamed(&w, deliver_entries, out, err, ctx);
+    *failed |= w.failed;
+    free(w.own);
+    return r;
+}
+
+int eil_parse_file(FILE *f, size_t window, eil_entry_fn each, void *each_ctx, eil_error_fn err, void *ctx)
+{
+    struct sink out = {each, each_ctx, 0};
+    int failed = 0;
+    if (window < 16)
+        window = 16;
+    if (fseek(f, 0, SEEK_SET))
+        return EIL_WHOLE;
+    int depth = file_max_depth(f);
+    if (depth < 0 || depth > 500 || file_pass(f, window, 0, &out, err, ctx, &failed) != 0 || failed)
+        return EIL_WHOLE; /* nothing delivered: the caller parses the whole text */
+    int problems = file_pass(f, window, 1, &out, err, ctx, &failed);
+    if (problems < 0 || failed) {
+        report(err, ctx, "%s", failed ? "read error (or out of memory) in the middle of the file"
+                                      : "the file changed while it was read");
+        return problems < 0 ? 1 : problems + 1;
+    }
+    return problems;
 }
 
 /* The whole file as one cJSON tree (the reference eil_parse_each agrees with). */

@@ -11,6 +11,7 @@
 #define IMULAB_EILABELS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "store.h"
 
@@ -56,6 +57,13 @@ typedef int (*eil_entry_fn)(void *ctx, struct eil_entry *e, int ndjson);
  * the usual shape ({"files": [...]} or NDJSON) is never held as one parse tree: memory holds one
  * entry at a time (imulab import of many files). */
 int eil_parse_each(const char *buf, size_t len, eil_entry_fn each, void *each_ctx, eil_error_fn err, void *ctx);
+/* eil_parse_each on a file read from its start through a window of about `window` bytes (at
+ * least 16; it grows only for one value that does not fit): memory does not grow with the
+ * number of entries. Files of the usual JSON shape only; for any other (NDJSON, a problem
+ * with the document itself, nesting over 500 deep) nothing is delivered nor reported and it
+ * returns EIL_WHOLE: parse the whole text with eil_parse_each, which names what is wrong. */
+#define EIL_WHOLE (-1)
+int eil_parse_file(FILE *f, size_t window, eil_entry_fn each, void *each_ctx, eil_error_fn err, void *ctx);
 /* The same with the JSON form always parsed as one tree: the reference eil_parse_each must agree
  * with (fuzz_eilabels compares the two). */
 int eil_parse_tree(const char *buf, size_t len, eil_entry_fn each, void *each_ctx, eil_error_fn err, void *ctx);

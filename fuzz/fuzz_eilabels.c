@@ -6,11 +6,14 @@
  * type label, and for multi-label at least one segment, each with a valid label, in time order
  * and not overlapping; a problem-free parse of an input that is not blank returns its entries.
  * Differential: eil_parse (entry by entry for the usual shapes) gives exactly the entries and the
- * messages of eil_parse_tree (the whole file as one cJSON tree).
+ * messages of eil_parse_tree (the whole file as one cJSON tree), and so does eil_parse_file (from
+ * a FILE through a window of 16 to 79 bytes, so that values straddle its ends), or eil_parse_each
+ * when it answers EIL_WHOLE, as imulab import does.
  */
 #include "eilabels.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +78,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct expect x = {&f, 0};
     int problems_tree = eil_parse_tree(buf, size, same_entry, &x, on_error, NULL);
     ASSERT(problems_tree == problems && message_hash == h && x.next == f.n);
+    FILE *fp = size ? fmemopen(buf, size, "r") : NULL;
+    if (fp) {
+        messages = 0;
+        message_hash = 0xcbf29ce484222325ull;
+        struct expect y = {&f, 0};
+        int problems_file = eil_parse_file(fp, 16 + (size % 64), same_entry, &y, on_error, NULL);
+        fclose(fp);
+        if (problems_file == EIL_WHOLE) {
+            ASSERT(messages == 0 && y.next == 0);
+            problems_file = eil_parse_each(buf, size, same_entry, &y, on_error, NULL);
+        }
+        ASSERT(problems_file == problems && message_hash == h && y.next == f.n);
+    }
     char why[128];
     for (size_t i = 0; i < f.n; i++) {
         const struct eil_entry *e = &f.entries[i];

@@ -43,6 +43,7 @@ void tr_search_options_default(struct tr_search_options *so)
     so->folds = 5;
     so->threads = 0;
     so->n_seeds = 4;
+    so->max_hours = 10;
     tr_budget_default(&so->budget);
 }
 
@@ -975,12 +976,88 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
     return 0;
 }
 
+/* ---- the search's sample of a large dataset ---- */
+
+struct sample_key { const char *label; uint64_t order; int i; double s; };
+
+static int cmp_sample_key(const void *a, const void *b)
+{
+    const struct sample_key *x = a, *y = b;
+    int c = strcmp(x->label, y->label);
+    if (c) return c;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* When the training recordings last over max_s seconds, the search scores candidates on a sample
+ * of them (memory and time bounded by the sample, not the data: issue 19): each label keeps the
+ * same share of its duration (at least one recording), its recordings taken in an order fixed by
+ * the seed. *view is then the kept training recordings and every other one, in their order (a
+ * copy of their descriptions sharing their samples). Returns the number of training recordings
+ * kept (0: all are, no view), -1 when out of memory. */
+static int search_sample(const struct tr_dataset *ds, double max_s, unsigned seed, struct tr_dataset *view)
+{
+    view->n = 0;
+    view->rec = NULL;
+    int n = 0;
+    double total = 0;
+    for (int i = 0; i < ds->n; i++)
+        if (ds->rec[i].category == TR_TRAINING && ds->rec[i].rate_hz > 0) {
+            n++;
+            total += ds->rec[i].n_samples / ds->rec[i].rate_hz;
+        }
+    if (max_s <= 0 || total <= max_s) return 0;
+    struct sample_key *k = malloc(sizeof *k * (size_t)n);
+    char *keep = calloc((size_t)ds->n, 1);
+    if (!k || !keep) { free(k); free(keep); return -1; }
+    int m = 0;
+    for (int i = 0; i < ds->n; i++) {
+        if (ds->rec[i].category != TR_TRAINING) keep[i] = 1;
+        else if (ds->rec[i].rate_hz > 0)
+            k[m++] = (struct sample_key){ds->rec[i].label, mix(((uint64_t)seed << 32) ^ (uint64_t)i), i,
+                                          ds->rec[i].n_samples / ds->rec[i].rate_hz};
+    }
+    qsort(k, (size_t)m, sizeof *k, cmp_sample_key);
+    const double share = max_s / total;
+    int kept = 0;
+    for (int a = 0, b; a < m; a = b) {
+        double label_s = 0, taken = 0;
+        for (b = a; b < m && !strcmp(k[b].label, k[a].label); b++) label_s += k[b].s;
+        for (int j = a; j < b && (j == a || taken < share * label_s); j++) {
+            keep[k[j].i] = 1;
+            taken += k[j].s;
+            kept++;
+        }
+    }
+    free(k);
+    int nv = 0;
+    for (int i = 0; i < ds->n; i++) nv += keep[i];
+    struct tr_recording *v = malloc(sizeof *v * (size_t)nv);
+    if (!v) { free(keep); return -1; }
+    nv = 0;
+    for (int i = 0; i < ds->n; i++)
+        if (keep[i]) v[nv++] = ds->rec[i];
+    free(keep);
+    view->n = nv;
+    view->rec = v;
+    return kept;
+}
+
 int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, const struct tr_search_options *so,
                   struct tr_search *res, char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
     res->best = -1;
     if (tr_check_dataset(ds, 0, err, errlen)) return -1;
+    struct tr_dataset sample; /* the search's sample of a large dataset (search_sample) */
+    for (int i = 0; i < ds->n; i++) res->n_train += ds->rec[i].category == TR_TRAINING;
+    res->n_sampled = search_sample(ds, so->max_hours * 3600.0, base->seed, &sample);
+    if (res->n_sampled < 0) { snprintf(err, errlen, "out of memory"); return -1; }
+    struct tr_recording *view = (struct tr_recording *)sample.rec; /* ours: freed at the end */
+    if (view) {
+        ds = &sample;
+    } else {
+        res->n_sampled = res->n_train;
+    }
     struct ctx c;
     memset(&c, 0, sizeof c);
     c.ds = ds;
@@ -991,12 +1068,13 @@ int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, co
     for (int i = 0; i < ds->n; i++) c.n_train_recs += ds->rec[i].category == TR_TRAINING;
     int rc = -1;
     c.fold = malloc(sizeof(int) * (size_t)ds->n);
-    if (!c.fold) { snprintf(err, errlen, "out of memory"); return -1; }
+    if (!c.fold) { snprintf(err, errlen, "out of memory"); free(view); return -1; }
     c.n_folds = tr_search_folds(ds, so->folds > 1 ? so->folds : 5, base->seed, c.fold, &res->n_groups, &res->by_subject);
     if (c.n_folds < 2) {
         snprintf(err, errlen, "cross-validation needs at least 2 training %s (have %d)",
                  res->by_subject ? "subjects or recordings" : "recordings", res->n_groups);
         free(c.fold);
+        free(view);
         return -1;
     }
     res->n_folds = c.n_folds;
@@ -1010,6 +1088,9 @@ int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, co
         fprintf(so->progress_out, "search: %d-fold cross-validation by %s (%d %s), %d threads\n", c.n_folds,
                 res->by_subject ? "subject" : "recording", res->n_groups, res->by_subject ? "groups" : "recordings",
                 res->threads);
+    if (view && so->verbose && so->progress_out && !so->progress_bar)
+        fprintf(so->progress_out, "search: scored on %d of the %d training recordings (%.3g h, a sample per label; "
+                "the final fit takes all)\n", res->n_sampled, res->n_train, so->max_hours);
     if (search_stages(&c, base)) {
         snprintf(err, errlen, "out of memory during the search");
         goto out;
@@ -1057,6 +1138,7 @@ out:
     free(c.jobs);
     free(c.out);
     free(c.fold);
+    free(view);
     pthread_mutex_destroy(&c.lock);
     return rc;
 }
@@ -1145,6 +1227,10 @@ char *tr_search_json(const struct tr_search *r, int top)
     cJSON_AddNumberToObject(j, "folds", r->n_folds);
     cJSON_AddStringToObject(j, "grouped_by", r->by_subject ? "subject" : "recording");
     cJSON_AddNumberToObject(j, "groups", r->n_groups);
+    if (r->n_sampled < r->n_train) { /* scored on a sample (max_hours) */
+        cJSON_AddNumberToObject(j, "training_recordings", r->n_train);
+        cJSON_AddNumberToObject(j, "scored_on_recordings", r->n_sampled);
+    }
     cJSON_AddNumberToObject(j, "candidates", r->n);
     cJSON_AddNumberToObject(j, "over_budget", r->n_over_budget);
     cJSON_AddNumberToObject(j, "fits", r->n_fits);

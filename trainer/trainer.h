@@ -452,6 +452,8 @@ struct tr_search_options {
     int verbose;                /* progress to progress_out */
     FILE *progress_out;
     int progress_bar;           /* a bar redrawn in place (TTY) rather than one line per stage */
+    double max_hours;           /* score on at most this many hours of training recordings (a sample
+                                   per label when there are more; the final fit takes all): 10, 0 = all */
 };
 void tr_search_options_default(struct tr_search_options *so);
 
@@ -475,6 +477,7 @@ struct tr_search {
     int threads;
     double seconds;
     char mode_reason[160];      /* how stage 0 chose the mode (empty when it was given) */
+    int n_train, n_sampled;     /* training recordings, and those the search scored on (max_hours) */
 };
 
 /* Fold of each recording of ds (fold[i], -1 for recordings not in training): k folds grouped by

@@ -42,11 +42,13 @@ want_counts() { # DB "PUSHED PULLED UPDATED"
   sync_json "$1"; local got; got=$(counts)
   [ "$got" = "$2" ] || fail "sync of $(basename "$1"): pushed/pulled/updated $got, want $2"
 }
-# everything a station holds, by uid: metadata, axes, gaps and every chunk's bytes
+# everything a station holds, by uid: metadata (with the device), axes, gaps and every chunk's bytes
 dump() {
   sqlite3 "$1" "SELECT uid, label, category, coalesce(subject,''), started_at, ended_at, sample_rate_hz, format,
                        n_axes, sample_count, gap_count, missing_samples, content_hash, coalesce(deleted_at,''),
-                       updated_at, coalesce(name,'') FROM recordings ORDER BY uid;
+                       updated_at, coalesce(name,''),
+                       coalesce((SELECT board || '/' || sensor || '/' || firmware || '/' || port FROM devices d
+                                 WHERE d.id = recordings.device_id), 'no device') FROM recordings ORDER BY uid;
                 SELECT r.uid, a.idx, a.name, a.unit, a.scale FROM axes a JOIN recordings r ON r.id=a.recording_id
                   ORDER BY r.uid, a.idx;
                 SELECT r.uid, c.seq, c.first_sample, c.n_samples, c.device_t_us, hex(c.data) FROM chunks c

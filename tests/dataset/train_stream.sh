@@ -10,6 +10,14 @@ expect 0 im train --out "$T/m" --mode continuous --epochs 5 --seed 2 --quiet
 expect 0 im eval --model "$T/m" --json
 cp "$T/out" "$T/eval_before.json"
 [ "$(json .windows)" -gt 0 ] || fail "no testing windows"
+# a searched configuration's refit keeps its augmented copies, unless their features would take
+# over the limit (256 MB; IMULAB_REFIT_FEATURE_MB here): then fewer, and it says so
+copies() { "$TOOLS/jget" -f "$1" .training.options.aug_copies; }
+IMULAB_SEARCH_QUICK=1 expect 0 im train --out "$T/ms" --seed 2 --quiet
+[ "$(copies "$T/ms/model.json")" -gt 0 ] || fail "the searched configuration has no augmented copies: nothing to check"
+IMULAB_SEARCH_QUICK=1 IMULAB_REFIT_FEATURE_MB=0.0001 expect 0 im train --out "$T/ms0" --seed 2 --quiet
+out_has "augmented copies for the final fit: 0 instead of $(copies "$T/ms/model.json")"
+[ "$(copies "$T/ms0/model.json")" = 0 ] || fail "the refit over the feature limit kept $(copies "$T/ms0/model.json") copies"
 # damage every training recording's chunks: eval reads testing samples only
 count "UPDATE chunks SET data = x'00' WHERE recording_id IN (SELECT id FROM recordings WHERE category='training')"
 expect 0 im eval --model "$T/m" --json

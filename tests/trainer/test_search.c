@@ -16,6 +16,9 @@
  *     recording lengths when they suggest the wrong one (whole mirrored / time-reversed gestures
  *     whose median length is above --gesture-max-ms: continuous windows cannot tell the pairs
  *     apart); a given mode is not searched.
+ *  6. A large dataset: with max_hours at half of the training recordings' duration, the search
+ *     scores on a sample of about half of them and says so in its JSON; under the default (10 h)
+ *     it takes them all (test_determinism).
  */
 #include <math.h>
 #include <stdio.h>
@@ -140,6 +143,8 @@ static void test_determinism(void)
     char *js = tr_search_json(&r1, 5);
     CHECK(js && strstr(js, "\"grouped_by\":\"subject\"") && strstr(js, "\"leaderboard\":[") && strstr(js, "\"chosen\":"),
           "search json: %s", js ? js : "(null)");
+    CHECK(r1.n_sampled == r1.n_train && r1.n_train > 0 && js && !strstr(js, "scored_on_recordings"),
+          "under the default 10 h the search scores on all %d training recordings (%d)", r1.n_train, r1.n_sampled);
     free(js);
     base_opts(&o, 2);
     CHECK(tr_search_run(&d.ds, &o, &so, &r3, err, sizeof err) == 0, "search: %s", err);
@@ -283,6 +288,35 @@ static void test_mode(void)
     shapes_free(&d);
 }
 
+static void test_sample(void)
+{
+    struct shapes_data d;
+    if (make(&d, 1)) { CHECK(0, "generate"); return; }
+    double hours = 0;
+    int n_train = 0;
+    for (int i = 0; i < d.ds.n; i++)
+        if (d.ds.rec[i].category == TR_TRAINING) {
+            hours += d.ds.rec[i].n_samples / d.ds.rec[i].rate_hz / 3600.0;
+            n_train++;
+        }
+    struct tr_options o;
+    struct tr_search_options so;
+    struct tr_search r;
+    char err[256];
+    base_opts(&o, 1);
+    search_opts(&so, 2);
+    CHECK(so.max_hours == 10, "default max_hours %g", so.max_hours);
+    so.max_hours = hours / 2;
+    CHECK(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search on a sample: %s", err);
+    CHECK(r.n_train == n_train && r.n_sampled >= n_train * 2 / 5 && r.n_sampled <= n_train * 3 / 5 && r.best >= 0,
+          "sampled %d of %d training recordings (want about half), best %d", r.n_sampled, r.n_train, r.best);
+    char *js = tr_search_json(&r, 1);
+    CHECK(js && strstr(js, "\"scored_on_recordings\":"), "search json names the sample: %s", js ? js : "(null)");
+    free(js);
+    tr_search_free(&r);
+    shapes_free(&d); /* the default (10 h, more than these) takes all: test_determinism checks it */
+}
+
 int main(void)
 {
     test_folds();
@@ -290,6 +324,7 @@ int main(void)
     test_budget();
     test_determinism();
     test_mode();
+    test_sample();
     if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }
     printf("test_search: all passed\n");
     return 0;
