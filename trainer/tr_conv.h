@@ -48,8 +48,8 @@ int tr_conv_fit(struct tr_model *m, const struct tr_options *o, const struct tr_
 int tr_conv_predict_float(const struct tr_model *m, const float *f, float *probs);
 /* Post-training int8 quantization of the whole network (tr_quantize_auto calls it). */
 int tr_conv_quantize(struct tr_model *m, const struct tr_windows *tw);
-/* The portable view (m->nn.conv, max_width); tr_build_nn calls it. */
-void tr_conv_build(struct tr_model *m);
+/* The portable view (m->nn.conv, max_width); tr_build_nn calls it. 0, -1 out of memory. */
+int tr_conv_build(struct tr_model *m);
 uint32_t tr_conv_hash(const struct tr_model *m, uint32_t h);
 /* model.json's "conv" object, and back (every field checked); model.c's part. */
 cJSON *tr_conv_json(const struct tr_model *m);

@@ -342,7 +342,7 @@ int tr_quantize_with(struct tr_model *m, float *const *W, float *const *B, const
  * (progress and the decision on o->progress_out when verbose). The float weights stay those of
  * tr_fit; with QAT the int8 network comes from the fine-tuned copy. */
 int tr_quantize_auto(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw);
-void tr_build_nn(struct tr_model *m); /* the imu_nn_model view of the int8 arrays */
+int tr_build_nn(struct tr_model *m); /* the imu_nn_model view of the int8 arrays: 0, -1 out of memory */
 uint32_t tr_model_hash(const struct tr_model *m);
 
 /* Monotonic clock in seconds. */
