@@ -339,6 +339,76 @@ static void test_plot(const char *dir)
     free_set(r, N);
 }
 
+/* Every "x,y " point of the polylines of an SVG with stroke color; returns how many, -1 when one is
+ * outside [x0, x0 + w] x [y0, y0 + h]. */
+static int curve_points(const char *svg, const char *color, double x0, double y0, double w, double h, double *first_x)
+{
+    char key[64];
+    snprintf(key, sizeof key, "stroke=\"%s\" stroke-width=\"1.5\" points=\"", color);
+    const char *p = strstr(svg, key);
+    if (!p)
+        return 0;
+    p += strlen(key);
+    int n = 0;
+    double x, y;
+    int used;
+    while (sscanf(p, "%lf,%lf %n", &x, &y, &used) == 2) {
+        if (n == 0 && first_x)
+            *first_x = x;
+        if (x < x0 - 0.05 || x > x0 + w + 0.05 || y < y0 - 0.05 || y > y0 + h + 0.05)
+            return -1;
+        n++;
+        p += used;
+    }
+    return n;
+}
+
+/* The report's curves stay inside their 380 x 300 frame at (50, 40) whatever the values (a flat
+ * loss, accuracies outside 0..1 from a damaged model.json), one epoch sits in the middle, no
+ * validation curve without a validation part; labels with quotes and '>' are escaped. */
+static void test_plot_edges(const char *dir)
+{
+    struct tr_model m;
+    memset(&m, 0, sizeof m);
+    char a[] = "say \"hi\"", b[] = "x>y";
+    m.n_labels = 2;
+    m.labels[0] = a;
+    m.labels[1] = b;
+    float loss[3] = {0, 0, 0}, tacc[3] = {-0.5f, 0.5f, 1.5f}, vacc[3] = {-1, -1, -1};
+    m.curve_loss = loss;
+    m.curve_train_acc = tacc;
+    m.curve_val_acc = vacc;
+    m.n_epochs = 3;
+    int conf[4] = {0, 0, 0, 0};
+    char path[600], buf[16384];
+    snprintf(path, sizeof path, "%s/test_setup_edges.svg", dir);
+    for (int round = 0; round < 2; round++) {
+        REQUIRE(tr_plot_svg(&m, conf, path) == 0);
+        FILE *f = fopen(path, "r");
+        REQUIRE(f != NULL);
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+        double fx = -1;
+        int nl = curve_points(buf, "#d62728", 50, 40, 380, 300, NULL), nt = curve_points(buf, "#1f77b4", 50, 40, 380, 300, NULL);
+        int nv = curve_points(buf, "#2ca02c", 50, 40, 380, 300, &fx);
+        if (round == 0) {
+            CHECK_MSG(nl == 3 && nt == 3, "3 epochs: loss %d points, training accuracy %d (-1: outside the frame)", nl, nt);
+            CHECK_MSG(nv == 0, "a validation curve without validation (%d points)", nv);
+            CHECK_MSG(strstr(buf, "say &quot;hi&quot;") && strstr(buf, "x&gt;y") && !strstr(buf, "x>y"),
+                      "labels not escaped");
+            /* a flat loss is drawn at mid height */
+            CHECK_MSG(strstr(buf, "points=\"50.0,190.0 "), "flat loss not at mid height");
+        } else {
+            CHECK_MSG(nl == 1 && nt == 1 && nv == 1 && fx == 50 + 190, "one epoch: %d %d %d points, x %g (want the middle, 240)",
+                      nl, nt, nv, fx);
+        }
+        m.n_epochs = 1;
+        vacc[0] = 0.75f;
+    }
+    unlink(path);
+}
+
 /* Time warp (trainer/augment.c): amount 0 is the identity; the first and last samples stay; a
  * rising ramp stays non-decreasing and a falling one non-increasing (the order of events never
  * changes, so a gesture and its time-reversal stay apart); values stay within the input's range;
@@ -389,5 +459,6 @@ int main(int argc, char **argv)
     test_augmentation();
     test_time_warp();
     test_plot(argc > 1 ? argv[1] : "/tmp");
+    test_plot_edges(argc > 1 ? argv[1] : "/tmp");
     return check_report("test_setup");
 }
