@@ -3,7 +3,9 @@
  * turn, removed, given the wrong type, emptied, cut short by one element or set out of range.
  * Each variant is refused with a message or loads the same int8 model (the model hash, which covers
  * the configuration and the int8 network; fields outside it, such as the training curves, may be
- * damaged without consequence), never crashes; the undamaged file loads bit for bit.
+ * damaged without consequence), never crashes; the undamaged file loads bit for bit. Three models
+ * are damaged so: continuous with a filter and a Gaussian anomaly model, gesture mode (the
+ * segmenter's fields) with a k-means anomaly model on the input, and a conv front end.
  * Usage: test_load [SCRATCH_DIR] */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -119,6 +121,43 @@ static void damage(cJSON *root, int *path, int depth, const char *where)
     }
 }
 
+/* Train a model with these options (and an anomaly model of method on layer, unless NONE),
+ * export it and damage every field of its model.json. */
+static void sweep_model(const struct tr_dataset *ds, const struct tr_options *o, int method, int layer,
+                        struct tr_model *m, const char *name)
+{
+    char err[512];
+    REQUIRE(tr_train(ds, o, m, err, sizeof err) == 0);
+    if (method != TR_ANOM_NONE) {
+        struct tr_windows tw;
+        REQUIRE(tr_make_windows(m, ds, TR_TRAINING, &tw, err, sizeof err) == 0);
+        REQUIRE(tr_anomaly_fit(m, &tw, ds, method, layer, 2, 0.05f, 3, 1, err, sizeof err) == 0);
+        tr_windows_free(&tw);
+        m->hash = tr_model_hash(m);
+    }
+    want_hash = m->hash;
+    REQUIRE(tr_export(m, dir, err, sizeof err) == 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/model.json", dir);
+    FILE *f = fopen(path, "r");
+    REQUIRE(f != NULL);
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    cJSON *root = cJSON_Parse(text);
+    REQUIRE(root != NULL);
+    variants = refused = accepted = 0;
+    try_load(root, "the exported file");
+    CHECK_MSG(accepted == 1, "%s: the exported file does not load", name);
+    int at[8];
+    damage(root, at, 0, "model");
+    printf("test_load: %s: %d damaged files, %d refused, %d loaded as the same model\n", name, variants - 1, refused,
+           accepted - 1);
+    CHECK_MSG(refused > variants / 2, "%s: only %d of %d damaged files refused", name, refused, variants);
+    cJSON_Delete(root);
+}
+
 int main(int argc, char **argv)
 {
     snprintf(dir, sizeof dir, "%s/test_load.XXXXXX", argc > 1 ? argv[1] : "/tmp");
@@ -147,27 +186,30 @@ int main(int argc, char **argv)
     o.epochs = 3;
     o.filter = 1;
     o.filter_hz = 10;
-    struct tr_model m;
-    char err[512];
-    REQUIRE(tr_train(&ds, &o, &m, err, sizeof err) == 0);
-    want_hash = m.hash;
-    REQUIRE(tr_export(&m, dir, err, sizeof err) == 0);
-    char path[600];
+    struct tr_model m, g, c;
+    o.mode = TR_MODE_GESTURE;
+    o.filter = 0;
+    sweep_model(&ds, &o, TR_ANOM_KMEANS, 0, &g, "gesture, k-means");
+    tr_model_free(&g);
+    o.n_hidden = 0;
+    o.gesture_points = 16;
+    char why[160];
+    REQUIRE(tr_parse_conv("4:3:2", &o, why, sizeof why) == 0);
+    sweep_model(&ds, &o, TR_ANOM_NONE, 0, &c, "conv front end");
+    tr_model_free(&c);
+    tr_options_default(&o);
+    o.mode = TR_MODE_CONTINUOUS;
+    o.n_hidden = 1;
+    o.hidden[0] = 4;
+    o.fft_len = 8;
+    o.raw_points = 2;
+    o.epochs = 3;
+    o.filter = 1;
+    o.filter_hz = 10;
+    sweep_model(&ds, &o, TR_ANOM_GAUSS, 1, &m, "continuous, filter, gauss");
+    char path[600], err[512];
     snprintf(path, sizeof path, "%s/model.json", dir);
-    FILE *f = fopen(path, "r");
-    REQUIRE(f != NULL);
-    static char text[1 << 20];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = 0;
-    cJSON *root = cJSON_Parse(text);
-    REQUIRE(root != NULL);
-    try_load(root, "the exported file");
-    CHECK(accepted == 1);
-    int at[8];
-    damage(root, at, 0, "model");
-    printf("test_load: %d damaged files, %d refused, %d loaded as the same model\n", variants - 1, refused, accepted - 1);
-    CHECK_MSG(refused > variants / 2, "only %d of %d damaged files refused", refused, variants);
+    FILE *f;
     /* not JSON at all, and no file */
     f = fopen(path, "w");
     REQUIRE(f != NULL);
@@ -184,7 +226,6 @@ int main(int argc, char **argv)
     REQUIRE(f != NULL);
     fclose(f);
     CHECK(tr_export(&m, path, err, sizeof err) != 0 && err[0]); /* a file where the directory should be */
-    cJSON_Delete(root);
     tr_model_free(&m);
     for (int i = 0; i < N; i++)
         free((void *)r[i].values);
