@@ -142,6 +142,168 @@ static void test_refusals(void)
 #undef REFUSED
 }
 
+/* A loader (tr_load_fn) that reads recording id from the caller's array; id 99 fails, id 98
+ * reads recording 2 one sample short. */
+static int load_from(void *ctx, int64_t id, float **buf, int *n_samples, char *err, size_t errlen)
+{
+    const struct tr_recording *r = ctx;
+    if (id == 99) {
+        snprintf(err, errlen, "the disk is on fire");
+        return -1;
+    }
+    const int i = id == 98 ? 2 : (int)id, n = r[i].n_samples - (id == 98 ? 1 : 0);
+    free(*buf);
+    *buf = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * 3);
+    memcpy(*buf, r[i].values, sizeof(float) * (size_t)n * 3);
+    *n_samples = n;
+    return 0;
+}
+
+/* The data checks and set-up paths around the common case, each with its message or its
+ * documented result: int16 quantization (round half away, saturate, NaN to 0), datasets with
+ * different axes or none, gesture options out of range, a filter at 0 Hz, recordings stored as
+ * int16 (their scale becomes the model's), all-zero data, samples read through a loader (and a
+ * loader that fails or reads short), augmentation of 2-axis data (no rotation). */
+static void test_data_edges(void)
+{
+    const float v[8] = {0.5f, -0.5f, 1.49f, -1.51f, 1e9f, -1e9f, NAN, 32766.6f}, one = 1;
+    float sc[1] = {one};
+    int16_t q[8];
+    tr_quantize_samples(v, 8, 1, sc, q);
+    const int16_t want[8] = {1, -1, 1, -2, 32767, -32768, 0, 32767};
+    CHECK_MSG(memcmp(q, want, sizeof q) == 0, "int16: %d %d %d %d %d %d %d %d", q[0], q[1], q[2], q[3], q[4], q[5], q[6],
+              q[7]);
+    CHECK_EQ(tr_ms_to_samples(1, 100), 1); /* at least one sample */
+    CHECK_EQ(tr_ms_to_samples(1000, 52.4), 52);
+    char err[256];
+    struct tr_dataset none = {0, NULL};
+    CHECK_MSG(tr_check_dataset(&none, 0, err, sizeof err) == -1 && strstr(err, "no recordings"), "%s", err);
+    enum { N = 6 };
+    struct tr_recording r[N];
+    make_set(r, N);
+    struct tr_dataset ds = {N, r};
+    const char *other[3] = {"x", "q", "z"};
+    r[3].axes[1] = other[1];
+    CHECK_MSG(tr_check_dataset(&ds, 0, err, sizeof err) == -1 && strstr(err, "different axes (a has 3 axes starting 'x'"),
+              "%s", err);
+    r[3].axes[1] = ax3[1];
+    r[3].rate_hz = 103;
+    CHECK_MSG(tr_check_dataset(&ds, 0, err, sizeof err) == -1 && strstr(err, "different sample rates (100 Hz and 103 Hz)"),
+              "%s", err);
+    r[3].rate_hz = 100.5; /* within 1% */
+    CHECK_MSG(tr_check_dataset(&ds, 0, err, sizeof err) == 0, "%s", err);
+    r[3].rate_hz = 100;
+    r[2].n_axes = 0;
+    CHECK_MSG(tr_check_dataset(&ds, 0, err, sizeof err) == -1 && strstr(err, "recording 3 (a) has 0 axes"), "%s", err);
+    r[2].n_axes = 3;
+    float keep = r[1].values[7];
+    ((float *)r[1].values)[7] = INFINITY;
+    CHECK_MSG(tr_check_dataset(&ds, 0, err, sizeof err) == -1 && strstr(err, "recording 2 (b) has NaN or infinite"), "%s",
+              err);
+    ((float *)r[1].values)[7] = keep;
+    /* gesture options */
+    struct tr_options o;
+    struct tr_model m;
+    tr_options_default(&o);
+    o.mode = TR_MODE_GESTURE;
+    o.gesture_points = 7;
+    CHECK_MSG(tr_setup_model(&ds, &o, &m, err, sizeof err) == -1 && strstr(err, "--gesture-points 7: need 8.."), "%s", err);
+    o.gesture_points = 64;
+    o.gesture_buf = 129;
+    CHECK_MSG(tr_setup_model(&ds, &o, &m, err, sizeof err) == -1 && strstr(err, "--gesture-buf 129: need an even number"),
+              "%s", err);
+    o.gesture_buf = 8;
+    CHECK_MSG(tr_setup_model(&ds, &o, &m, err, sizeof err) == -1 && strstr(err, "--gesture-buf 8"), "%s", err);
+    tr_options_default(&o);
+    o.filter = 2;
+    o.filter_hz = 0;
+    CHECK_MSG(tr_setup_model(&ds, &o, &m, err, sizeof err) == -1 && strstr(err, "filter cut-off 0 Hz is not between 0 and 50"),
+              "%s", err);
+    /* int16 recordings with one scale: it is the model's input scale; with two, the data's range is */
+    tr_options_default(&o);
+    o.mode = TR_MODE_CONTINUOUS;
+    for (int i = 0; i < N; i++)
+        for (int a = 0; a < 3; a++) r[i].native_scale[a] = 1.0 / 4096;
+    REQUIRE(tr_setup_model(&ds, &o, &m, err, sizeof err) == 0);
+    CHECK_MSG(m.in_scale[0] == 1.0f / 4096 && m.in_scale[2] == 1.0f / 4096, "native scale: %g", m.in_scale[0]);
+    tr_model_free(&m);
+    r[1].native_scale[2] = 1.0 / 2048;
+    REQUIRE(tr_setup_model(&ds, &o, &m, err, sizeof err) == 0);
+    CHECK_MSG(m.in_scale[2] != 1.0f / 2048 && m.in_scale[2] != 1.0f / 4096 && m.in_scale[0] == m.in_scale[2],
+              "mixed native scales: %g %g", m.in_scale[0], m.in_scale[2]);
+    tr_model_free(&m);
+    for (int i = 0; i < N; i++)
+        memset(r[i].native_scale, 0, sizeof r[i].native_scale);
+    /* all zeros: a tiny but valid scale, finite features */
+    struct tr_recording z[N];
+    memcpy(z, r, sizeof z);
+    float *zeros = calloc(400 * 3, sizeof(float));
+    for (int i = 0; i < N; i++)
+        z[i].values = zeros;
+    struct tr_dataset dz = {N, z};
+    REQUIRE(tr_setup_model(&dz, &o, &m, err, sizeof err) == 0);
+    CHECK_MSG(m.in_scale[0] > 0 && m.in_scale[0] < 1e-9f, "all-zero data: input scale %g", m.in_scale[0]);
+    struct tr_windows w;
+    CHECK_MSG(tr_make_windows(&m, &dz, TR_TRAINING, &w, err, sizeof err) == 0 && w.n > 0, "%s", err);
+    tr_windows_free(&w);
+    tr_model_free(&m);
+    free(zeros);
+    /* samples read on demand: the windows of loaded recordings are those of recordings in memory */
+    struct tr_recording l[N];
+    memcpy(l, r, sizeof l);
+    for (int i = 0; i < N; i++) {
+        l[i].values = NULL;
+        l[i].load = load_from;
+        l[i].load_ctx = r;
+        l[i].load_id = i;
+    }
+    struct tr_dataset dl = {N, l};
+    struct tr_windows wm, wl;
+    REQUIRE(tr_setup_model(&ds, &o, &m, err, sizeof err) == 0);
+    REQUIRE(tr_make_windows(&m, &ds, TR_TRAINING, &wm, err, sizeof err) == 0);
+    CHECK_MSG(tr_make_windows(&m, &dl, TR_TRAINING, &wl, err, sizeof err) == 0 && wl.n == wm.n &&
+              memcmp(wl.x, wm.x, sizeof(float) * (size_t)wm.n * (size_t)wm.n_feat) == 0,
+              "loaded windows differ: %s", err);
+    tr_windows_free(&wl);
+    l[2].load_id = 99;
+    CHECK_MSG(tr_make_windows(&m, &dl, TR_TRAINING, &wl, err, sizeof err) == -1 && strstr(err, "the disk is on fire"), "%s",
+              err);
+    tr_windows_free(&wl);
+    l[2].load_id = 98;
+    CHECK_MSG(tr_make_windows(&m, &dl, TR_TRAINING, &wl, err, sizeof err) == -1 &&
+              strstr(err, "recording 3 (a) has 400 samples, 399 were read"), "%s", err);
+    tr_windows_free(&wl);
+    l[2].load = NULL;
+    CHECK_MSG(tr_make_windows(&m, &dl, TR_TRAINING, &wl, err, sizeof err) == -1 && strstr(err, "recording 3 (a) has no samples loaded"),
+              "%s", err);
+    tr_windows_free(&wl);
+    tr_windows_free(&wm);
+    tr_model_free(&m);
+    /* 2 axes: augmentation scales and shifts but does not rotate; deterministic */
+    struct tr_recording t2[N];
+    memcpy(t2, r, sizeof t2);
+    for (int i = 0; i < N; i++)
+        t2[i].n_axes = 2; /* the first two of three interleaved: a different signal, as good as any */
+    struct tr_dataset d2 = {N, t2};
+    tr_options_default(&o);
+    o.mode = TR_MODE_CONTINUOUS;
+    REQUIRE(tr_setup_model(&d2, &o, &m, err, sizeof err) == 0);
+    o.aug_copies = 1;
+    o.aug_scale = 0.2f;
+    o.aug_rotate_deg = 30;
+    struct tr_windows a1, a2, p2;
+    REQUIRE(tr_make_windows(&m, &d2, TR_TRAINING, &p2, err, sizeof err) == 0);
+    REQUIRE(tr_make_windows_aug(&m, &d2, TR_TRAINING, &o, &a1, err, sizeof err) == 0);
+    REQUIRE(tr_make_windows_aug(&m, &d2, TR_TRAINING, &o, &a2, err, sizeof err) == 0);
+    CHECK_MSG(a1.n == 2 * p2.n && memcmp(a1.x, a2.x, sizeof(float) * (size_t)a1.n * (size_t)a1.n_feat) == 0,
+              "2 axes: %d augmented windows from %d, or not deterministic", a1.n, p2.n);
+    tr_windows_free(&a1);
+    tr_windows_free(&a2);
+    tr_windows_free(&p2);
+    tr_model_free(&m);
+    free_set(r, N);
+}
+
 /* |H(e^{jw})| of the model's biquad cascade. */
 static double gain(const struct imu_feat_config *f, double w)
 {
@@ -454,6 +616,7 @@ int main(int argc, char **argv)
 {
     test_parse_hidden();
     test_refusals();
+    test_data_edges();
     test_filters();
     test_detmath();
     test_augmentation();
