@@ -304,6 +304,104 @@ static void test_data_edges(void)
     free_set(r, N);
 }
 
+/* The text written to f since it was opened (a tmpfile), in buf. */
+static void slurp(FILE *f, char *buf, size_t len)
+{
+    fflush(f);
+    rewind(f);
+    size_t n = fread(buf, 1, len - 1, f);
+    buf[n] = 0;
+}
+
+/* Training's progress report (one line an epoch, or a bar redrawn in place), with and without a
+ * validation part, and quantization-aware fine-tuning's; class weights change the model;
+ * float probabilities are a distribution whose argmax is the prediction; a hidden layer wider
+ * than the trainer's 1024 is refused with a message. */
+static void test_training_output(void)
+{
+    enum { N = 6 };
+    struct tr_recording r[N];
+    make_set(r, N);
+    r[0].label = r[2].label = r[4].label = "b"; /* training 3 of b, 1 of a: class weights matter */
+    r[3].label = r[5].label = "a";
+    struct tr_dataset ds = {N, r};
+    struct tr_options o;
+    tr_options_default(&o);
+    o.mode = TR_MODE_CONTINUOUS;
+    o.epochs = 4;
+    o.patience = 0;
+    o.qat_epochs = 2;
+    o.val_frac = 0.25f;
+    o.verbose = 1;
+    static char out[1 << 16];
+    char err[256];
+    struct tr_model m, w;
+    for (int bar = 0; bar <= 1; bar++) {
+        FILE *f = tmpfile();
+        REQUIRE(f != NULL);
+        o.progress_out = f;
+        o.progress_bar = bar;
+        int rc = tr_train(&ds, &o, &m, err, sizeof err);
+        CHECK_MSG(rc == 0, "train: %s", err);
+        slurp(f, out, sizeof out);
+        fclose(f);
+        if (rc)
+            continue;
+        if (bar)
+            CHECK_MSG(strstr(out, "\r[") && strstr(out, "] epoch   4/4 loss") && strstr(out, " val ") &&
+                      strstr(out, "] qat epoch   2/2"), "progress bar: %.300s", out);
+        else
+            CHECK_MSG(strstr(out, "epoch 1 loss ") && strstr(out, "epoch 4 loss ") && strstr(out, " val_acc ") &&
+                      strstr(out, "qat epoch 2 loss") && strstr(out, "--qat-epochs: int8"), "progress lines: %.300s", out);
+        if (!bar) {
+            /* the same model without a report */
+            o.verbose = 0;
+            struct tr_model q;
+            REQUIRE(tr_train(&ds, &o, &q, err, sizeof err) == 0);
+            CHECK_MSG(q.hash == m.hash, "the progress report changed the model");
+            tr_model_free(&q);
+            o.verbose = 1;
+        }
+        tr_model_free(&m);
+    }
+    /* no validation part: no validation figures */
+    FILE *f = tmpfile();
+    REQUIRE(f != NULL);
+    o.progress_out = f;
+    o.progress_bar = 0;
+    o.val_frac = 0;
+    o.qat_epochs = 0;
+    o.class_weights = 0;
+    REQUIRE(tr_train(&ds, &o, &m, err, sizeof err) == 0);
+    slurp(f, out, sizeof out);
+    fclose(f);
+    CHECK_MSG(strstr(out, "epoch 4 loss") && !strstr(out, "val_acc"), "without validation: %.300s", out);
+    o.verbose = 0;
+    /* class weights (the default): another model */
+    o.class_weights = 1;
+    REQUIRE(tr_train(&ds, &o, &w, err, sizeof err) == 0);
+    CHECK_MSG(w.hash != m.hash, "class weights did not change the model");
+    /* float probabilities */
+    struct tr_windows tw;
+    REQUIRE(tr_make_windows(&m, &ds, TR_TRAINING, &tw, err, sizeof err) == 0);
+    for (int i = 0; i < tw.n; i++) {
+        float p[2];
+        int c = tr_predict_float(&m, tw.x + (size_t)i * tw.n_feat, p);
+        CHECK_MSG(fabsf(p[0] + p[1] - 1) < 1e-5f && p[c] >= p[1 - c] && p[0] >= 0 && p[1] >= 0, "window %d: %g %g, class %d",
+                  i, p[0], p[1], c);
+        CHECK_EQ(tr_predict_float(&m, tw.x + (size_t)i * tw.n_feat, NULL), c);
+    }
+    tr_windows_free(&tw);
+    tr_model_free(&w);
+    tr_model_free(&m);
+    o.class_weights = 0;
+    o.n_hidden = 1;
+    o.hidden[0] = 2000;
+    err[0] = 0;
+    CHECK_MSG(tr_train(&ds, &o, &m, err, sizeof err) == -1 && strstr(err, "training failed (layer too wide?)"), "%s", err);
+    free_set(r, N);
+}
+
 /* |H(e^{jw})| of the model's biquad cascade. */
 static double gain(const struct imu_feat_config *f, double w)
 {
@@ -617,6 +715,7 @@ int main(int argc, char **argv)
     test_parse_hidden();
     test_refusals();
     test_data_edges();
+    test_training_output();
     test_filters();
     test_detmath();
     test_augmentation();
