@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +122,94 @@ static void damage(cJSON *root, int *path, int depth, const char *where)
     }
 }
 
+/* The next C string literal at *p (after the opening quote is found), decoded (\", \\, \ooo)
+ * into out; *p moves past it. 0, or -1 when there is none or it is malformed. */
+static int c_string(const char **p, char *out, size_t len)
+{
+    const char *s = strchr(*p, '"');
+    if (!s)
+        return -1;
+    size_t n = 0;
+    for (s++; *s && *s != '"'; s++) {
+        int ch = (unsigned char)*s;
+        if (ch == '\\') {
+            s++;
+            if (*s >= '0' && *s <= '7') {
+                ch = 0;
+                for (int k = 0; k < 3 && *s >= '0' && *s <= '7'; k++, s++) ch = ch * 8 + (*s - '0');
+                s--;
+            } else if (*s == '"' || *s == '\\') {
+                ch = *s;
+            } else {
+                return -1;
+            }
+        } else if (ch < 32 || ch >= 127) {
+            return -1; /* raw bytes the generated C must not hold */
+        }
+        if (n + 1 < len)
+            out[n++] = (char)ch;
+    }
+    if (*s != '"')
+        return -1;
+    out[n] = 0;
+    *p = s + 1;
+    return 0;
+}
+
+/* Labels with quotes, backslashes and UTF-8: model.c spells them as C
+ * string literals that decode to the very bytes, model.json keeps them, the model loads. A
+ * model.json that is a directory, a FIFO or over 64 MiB is refused with its reason. */
+static void test_export_names(struct tr_model *m)
+{
+    char *keep[2] = {m->labels[0], m->labels[1]};
+    char l0[] = "say \"hi\" \\o/", l1[] = "caf\xc3\xa9 1";
+    m->labels[0] = l0;
+    m->labels[1] = l1;
+    m->hash = tr_model_hash(m);
+    char err[512], path[600];
+    int rc = tr_export(m, dir, err, sizeof err);
+    CHECK_MSG(rc == 0, "export: %s", err);
+    snprintf(path, sizeof path, "%s/model.c", dir);
+    FILE *f = fopen(path, "r");
+    static char text[1 << 20];
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = 0;
+    const char *p = strstr(text, "imu_model_labels[IMU_MODEL_N_CLASSES] = {");
+    char a[128] = "", b[128] = "";
+    CHECK_MSG(p && c_string(&p, a, sizeof a) == 0 && c_string(&p, b, sizeof b) == 0 && strcmp(a, l0) == 0 &&
+              strcmp(b, l1) == 0, "model.c labels: '%s' '%s'", a, b);
+    struct tr_model back;
+    rc = tr_load(&back, dir, err, sizeof err);
+    CHECK_MSG(rc == 0, "load: %s", err);
+    if (rc == 0) {
+        CHECK(strcmp(back.labels[0], l0) == 0 && strcmp(back.labels[1], l1) == 0 && back.hash == m->hash);
+        tr_model_free(&back);
+    }
+    m->labels[0] = keep[0];
+    m->labels[1] = keep[1];
+    m->hash = tr_model_hash(m);
+    /* model.json that is not a file of a model's size */
+    snprintf(path, sizeof path, "%s/model.json", dir);
+    unlink(path);
+    REQUIRE(mkdir(path, 0700) == 0);
+    CHECK_MSG(tr_load(&back, dir, err, sizeof err) == -1 && strstr(err, "a directory, not a model file"), "%s", err);
+    rmdir(path);
+    REQUIRE(mkfifo(path, 0600) == 0);
+    int fd = open(path, O_RDWR); /* a writer, so that opening it to read does not wait */
+    CHECK_MSG(tr_load(&back, dir, err, sizeof err) == -1 && strstr(err, "not a regular file"), "%s", err);
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    REQUIRE(fd >= 0);
+    CHECK(ftruncate(fd, (64L << 20) + 1) == 0); /* sparse: no disk used */
+    close(fd);
+    CHECK_MSG(tr_load(&back, dir, err, sizeof err) == -1 && strstr(err, "over 64 MiB, larger than any model"), "%s", err);
+    unlink(path);
+}
+
 /* Train a model with these options (and an anomaly model of method on layer, unless NONE),
  * export it and damage every field of its model.json. */
 static void sweep_model(const struct tr_dataset *ds, const struct tr_options *o, int method, int layer,
@@ -207,6 +296,7 @@ int main(int argc, char **argv)
     o.filter = 1;
     o.filter_hz = 10;
     sweep_model(&ds, &o, TR_ANOM_GAUSS, 1, &m, "continuous, filter, gauss");
+    test_export_names(&m);
     char path[600], err[512];
     snprintf(path, sizeof path, "%s/model.json", dir);
     FILE *f;
