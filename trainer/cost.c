@@ -36,7 +36,8 @@
                                    * conv branches of nn.c, fitted on 5 conv builds (-8..+4 bytes) */
 #define RAM_CONV (-14)            /* fitted on the same builds (residuals -4..+4 bytes): 26, less the 40 B
                                    * the gesture term and the base gained in the merge of 10, 14, 21 */
-#define RAM_BASE 5224             /* firmware state, stack (1.5 KB) and receive buffers (128-byte command frames: -112 B) */
+#define RAM_BASE (5224 - 1536 + 49) /* firmware state, stack (1.5 KB) and receive buffers (128-byte command frames: -112 B);
+                                     * the sample ring and the one frame buffer are terms of their own */
 #define FLASH_MARGIN 272          /* bytes: the largest under-estimate seen (257) */
 #define INSN_MARGIN 0.05          /* share: under-estimates up to 3.5%, firmware overhead 0.8% */
 
@@ -45,6 +46,21 @@ void tr_budget_default(struct tr_budget *b)
     b->flash = 16384;
     b->ram = 8192;
     b->instructions = 50000;
+}
+
+/* Samples per SAMPLES frame of the classifier built for a model of this rate (classifier.cmake:
+ * the larger of the emulated board's rate and the Nucleo's MPU-6050 rate nearest the model's,
+ * 1 kHz / k up to 500 Hz; app_spf_for_rate: a tenth of it, 1..25). */
+static int cls_samples_per_frame(double rate_hz)
+{
+    const int r = (int)rate_hz;
+    int best = 100, bestd = 100000;
+    for (int k = 1; k <= 20; k++) {
+        const int mr = 1000 / k, d = mr > r ? mr - r : r - mr;
+        if (1000 % k == 0 && mr <= 500 && d < bestd) { best = mr; bestd = d; }
+    }
+    int spf = (best > r ? best : r) / 10;
+    return spf < 1 ? 1 : spf > 25 ? 25 : spf;
 }
 
 /* Butterflies of the m-point transform: trivial ones (twiddle 1 or -i) and twiddled ones. */
@@ -132,11 +148,16 @@ void tr_cost_predict(const struct tr_model *m, int n_hidden, const int *hidden, 
     if (f->flags & IMU_FEAT_DERIV) c->flash += FLASH_DERIV;
     if (m->mode == TR_MODE_GESTURE) c->flash += FLASH_GESTURE;
     if (m->conv) c->flash += FLASH_CONV;
-    int payload = 14 + 4 * m->n_feat + m->n_labels + 5; /* + the anomaly block classifier.cmake reserves */
-    if (payload < 320) payload = 320;
+    /* the link's frame buffer and the sample ring, sized per model as classifier.cmake does */
+    const int spf = cls_samples_per_frame(m->rate_hz);
+    int payload = 14 + 4 * m->n_feat + m->n_labels + 9; /* + the decision and anomaly blocks */
+    if (payload < 16 + 12 * spf) payload = 16 + 12 * spf; /* SAMPLES */
+    if (payload < 184) payload = 184;                    /* HELLO */
+    int ring = 16;
+    while (ring < spf + 16) ring *= 2;
     c->ram = RAM_BASE + 2 * f->window_len * f->n_axes + 4 * imu_features_work_len(f) + 4 * m->n_feat +
-             2 * widest + 2 * payload;
-    if (m->mode == TR_MODE_GESTURE) c->ram += 2 * m->gesture_buf * f->n_axes + 212; /* gesture buffer, segmenter (+36 B after the merge of issues 10, 14, 21: measured by cost_qemu g1) */
+             2 * widest + payload + 24 * ring;
+    if (m->mode == TR_MODE_GESTURE) c->ram += 2 * m->gesture_buf * f->n_axes + 167; /* gesture buffer, segmenter (+36 B after the merge of issues 10, 14, 21: measured by cost_qemu g1; -45 B with the base refitted for the per-model link buffers) */
     if (m->conv) c->ram += RAM_CONV;
 }
 

@@ -112,10 +112,12 @@ int tr_predict_float(const struct tr_model *m, const float *f, float *probs)
 
 /* The two matrix kernels live in mlp_kern.h, instantiated here once with 4-float vectors
  * (SSE2 on x86-64, NEON on ARM, plain scalar code with other compilers) and, on x86-64 with
- * GCC or Clang, once more with 8-float vectors for CPUs with AVX2, picked at run time. Both do
- * the same IEEE single-precision operations per element in the same order (no FMA: the avx2
- * target does not enable it, and -ffp-contract=off forbids contraction anyway), so they give
- * the same bits; tests/trainer checks this. */
+ * GCC or Clang, with 8-float vectors for CPUs with AVX2 and 16-float vectors for CPUs with
+ * AVX-512F, picked at run time. All do the same IEEE single-precision operations per element
+ * in the same order (no FMA: the avx2 and avx512f targets are used without contraction, which
+ * -ffp-contract=off forbids anyway), so they give the same bits; tests/trainer checks this.
+ * The 16-float source is also instantiated for AVX2 (each vector two ymm halves): this
+ * machine has no AVX-512, and that instance lets the tests check the 16-lane code's bits. */
 #define KSUF(name) name##_v4
 #define KVEC 4
 #define KATTR
@@ -133,31 +135,51 @@ int tr_predict_float(const struct tr_model *m, const float *f, float *probs)
 #undef KSUF
 #undef KVEC
 #undef KATTR
+#define KSUF(name) name##_v16
+#define KVEC 16
+#define KATTR __attribute__((target("avx512f")))
+#include "mlp_kern.h"
+#undef KSUF
+#undef KVEC
+#undef KATTR
+#define KSUF(name) name##_v16a
+#define KVEC 16
+#define KATTR __attribute__((target("avx2")))
+#include "mlp_kern.h"
+#undef KSUF
+#undef KVEC
+#undef KATTR
 #endif
 
-static int kernel_choice = -1; /* -1 not decided, 0 portable, 1 AVX2 */
+/* -1 not decided, then TR_KERNELS_PORTABLE, _AVX2, _16_ON_AVX2 or _AVX512 */
+static int kernel_choice = -1;
 
-static int cpu_has_avx2(void)
+/* The best kernels this CPU runs. */
+static int kernels_best(void)
 {
 #ifdef TR_HAVE_AVX2_KERNELS
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") ? 1 : 0;
-#else
-    return 0;
+    if (__builtin_cpu_supports("avx512f")) return TR_KERNELS_AVX512;
+    if (__builtin_cpu_supports("avx2")) return TR_KERNELS_AVX2;
 #endif
+    return TR_KERNELS_PORTABLE;
 }
 
 static void kernels_init(void)
 {
-    if (kernel_choice < 0) kernel_choice = cpu_has_avx2();
+    if (kernel_choice < 0) kernel_choice = kernels_best();
 }
 
 void tr_fit_kernels_init(void) { kernels_init(); }
 
 int tr_fit_kernels(int force)
 {
-    kernel_choice = force < 0 ? -1 : force > 0 && cpu_has_avx2() ? 1 : 0;
-    kernels_init();
+    const int best = kernels_best();
+    if (force < 0) kernel_choice = best;
+    else if (force == TR_KERNELS_AVX512) kernel_choice = best == TR_KERNELS_AVX512 ? force : TR_KERNELS_PORTABLE;
+    else if (force == TR_KERNELS_AVX2 || force == TR_KERNELS_16_ON_AVX2)
+        kernel_choice = best >= TR_KERNELS_AVX2 ? force : TR_KERNELS_PORTABLE;
+    else kernel_choice = TR_KERNELS_PORTABLE;
     return kernel_choice;
 }
 
@@ -165,7 +187,11 @@ static void dense_fwd(int bs, int ni, int no, const float *restrict X, const flo
                       const float *restrict bias, float *restrict Y)
 {
 #ifdef TR_HAVE_AVX2_KERNELS
-    if (kernel_choice == 1) { dense_fwd_v8(bs, ni, no, X, WT, bias, Y); return; }
+    switch (kernel_choice) {
+    case TR_KERNELS_AVX2: dense_fwd_v8(bs, ni, no, X, WT, bias, Y); return;
+    case TR_KERNELS_AVX512: dense_fwd_v16(bs, ni, no, X, WT, bias, Y); return;
+    case TR_KERNELS_16_ON_AVX2: dense_fwd_v16a(bs, ni, no, X, WT, bias, Y); return;
+    }
 #endif
     dense_fwd_v4(bs, ni, no, X, WT, bias, Y);
 }
@@ -174,7 +200,11 @@ static void dense_grad(int bs, int ni, int no, const float *restrict X, const fl
                        float *restrict gWT, float *restrict gb)
 {
 #ifdef TR_HAVE_AVX2_KERNELS
-    if (kernel_choice == 1) { dense_grad_v8(bs, ni, no, X, D, gWT, gb); return; }
+    switch (kernel_choice) {
+    case TR_KERNELS_AVX2: dense_grad_v8(bs, ni, no, X, D, gWT, gb); return;
+    case TR_KERNELS_AVX512: dense_grad_v16(bs, ni, no, X, D, gWT, gb); return;
+    case TR_KERNELS_16_ON_AVX2: dense_grad_v16a(bs, ni, no, X, D, gWT, gb); return;
+    }
 #endif
     dense_grad_v4(bs, ni, no, X, D, gWT, gb);
 }
@@ -194,7 +224,11 @@ static void adam_step(size_t n, float *restrict P, const float *restrict G, floa
                       float *restrict Av, float lr, float b1, float b2, float eps, float l2)
 {
 #ifdef TR_HAVE_AVX2_KERNELS
-    if (kernel_choice == 1) { adam_v8(n, P, G, Am, Av, lr, b1, b2, eps, l2); return; }
+    switch (kernel_choice) {
+    case TR_KERNELS_AVX2: adam_v8(n, P, G, Am, Av, lr, b1, b2, eps, l2); return;
+    case TR_KERNELS_AVX512: adam_v16(n, P, G, Am, Av, lr, b1, b2, eps, l2); return;
+    case TR_KERNELS_16_ON_AVX2: adam_v16a(n, P, G, Am, Av, lr, b1, b2, eps, l2); return;
+    }
 #endif
     adam_v4(n, P, G, Am, Av, lr, b1, b2, eps, l2);
 }

@@ -391,6 +391,32 @@ static int fit_ladder(struct ctx *c, struct tr_options *o)
     return -1;
 }
 
+/* The smaller feature sets a stage falls back to, largest first, when none of its candidates
+ * fits the budget with the current features (many axes, a small board): the stage then compares
+ * its candidates all with the first of these that lets one fit, instead of being skipped. */
+static const struct small_feat { int gesture, fft, raw, sub; } SMALL_FEATS[] = {
+    {1, 0, 16, 4}, {1, 0, 8, 4}, {1, 0, 0, 4}, {1, 0, 8, 0}, {1, 0, 0, 0},
+    {0, 16, 0, 0}, {0, 0, 8, 0}, {0, 0, 4, 0}, {0, 0, 0, 0},
+};
+#define N_SMALL_FEATS ((int)(sizeof SMALL_FEATS / sizeof SMALL_FEATS[0]))
+
+/* o with the k-th fallback feature set (stats, and the set's spectral, raw and sub-segment
+ * groups); returns 0, or -1 when the set is not for o's mode or the features are given. */
+static int small_features(const struct ctx *c, struct tr_options *o, int k)
+{
+    const struct small_feat *f = &SMALL_FEATS[k];
+    if (c->so->pins & (TR_PIN_FEATURES | TR_PIN_RAW | TR_PIN_FFT)) return -1;
+    if (f->gesture != (o->mode == TR_MODE_GESTURE)) return -1;
+    o->feat_auto = 0;
+    o->feat_flags = IMU_FEAT_STATS | (f->fft ? IMU_FEAT_SPECTRAL : 0) | (f->raw ? IMU_FEAT_RAW : 0) |
+                    (f->sub ? IMU_FEAT_SUBSTATS : 0) | (o->feat_flags & IMU_FEAT_HANN);
+    if (f->fft) o->fft_len = f->fft;
+    if (f->raw) o->raw_points = f->raw;
+    if (f->sub) o->n_sub = f->sub;
+    return 0;
+}
+
+
 /* ---- one fit: candidate x fold ---- */
 
 static void subset(const struct tr_windows *w, const int *fold, int f, int keep_fold, struct tr_windows *s)
@@ -724,7 +750,12 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
                 struct tr_options o = cur;
                 o.mode = k ? other : prior;
                 if (aug_search) set_aug(c, &o, AUG_SEARCH_START);
-                if (fit_ladder(c, &o)) continue;
+                int fits = fit_ladder(c, &o) == 0;
+                for (int f = 0; !fits && f < N_SMALL_FEATS; f++) { /* the mode's largest inputs that fit */
+                    struct tr_options t = o;
+                    if (small_features(c, &t, f) == 0 && fit_ladder(c, &t) == 0) { o = t; fits = 1; }
+                }
+                if (!fits) continue;
                 int e = add_entry(c, &o, 0);
                 if (e < 0) return -1;
                 idx[n++] = cand[k] = e;
@@ -753,19 +784,25 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
     /* stage 1: window length and stride (continuous), points per gesture (gesture) */
     c->stage = 1;
     n = 0;
+    /* the candidates all with the current features; if none fits, all with the first smaller
+     * feature set that lets one fit (stage 2 chooses the features anew) */
     if (gesture) {
         static const int pts[] = {64, 32, 48, 96, 128};
         int np = quick ? 2 : 5;
-        for (int i = -1; i < (pins & TR_PIN_POINTS ? 0 : np); i++) {
-            struct tr_options o = cur;
-            if (i >= 0) {
-                if (pts[i] == base->gesture_points) continue;
-                o.gesture_points = pts[i];
+        for (int f = -1; n == 0 && f < N_SMALL_FEATS; f++) {
+            struct tr_options fo = cur;
+            if (f >= 0 && small_features(c, &fo, f)) continue;
+            for (int i = -1; i < (pins & TR_PIN_POINTS ? 0 : np); i++) {
+                struct tr_options o = fo;
+                if (i >= 0) {
+                    if (pts[i] == base->gesture_points) continue;
+                    o.gesture_points = pts[i];
+                }
+                if (fit_ladder(c, &o)) continue;
+                int e = add_entry(c, &o, 1);
+                if (e < 0) return -1;
+                idx[n++] = e;
             }
-            if (fit_ladder(c, &o)) continue;
-            int e = add_entry(c, &o, 1);
-            if (e < 0) return -1;
-            idx[n++] = e;
         }
         if (run_stage(c, "points per gesture", idx, n, &cur, 0)) return -1;
     } else {
@@ -774,19 +811,23 @@ static int search_stages(struct ctx *c, const struct tr_options *base)
         const int *w = quick ? wins_quick : wins;
         int nw = quick ? 2 : 6;
         int med = median_recording_ms(c->ds);
-        for (int i = -1; i < (pins & TR_PIN_WINDOW ? 0 : nw); i++) {
-            struct tr_options o = cur; /* i = -1: the given window */
-            if (i >= 0) {
-                if (w[i] == base->window_ms) continue;
-                if (med > 0 && w[i] > med) continue; /* longer than most recordings */
-                o.window_ms = w[i];
-                o.stride_ms = w[i] / 2;
-                if (aug_search) set_aug(c, &o, AUG_SEARCH_START); /* the shift follows the window */
+        for (int f = -1; n == 0 && f < N_SMALL_FEATS; f++) {
+            struct tr_options fo = cur;
+            if (f >= 0 && small_features(c, &fo, f)) continue;
+            for (int i = -1; i < (pins & TR_PIN_WINDOW ? 0 : nw); i++) {
+                struct tr_options o = fo; /* i = -1: the given window */
+                if (i >= 0) {
+                    if (w[i] == base->window_ms) continue;
+                    if (med > 0 && w[i] > med) continue; /* longer than most recordings */
+                    o.window_ms = w[i];
+                    o.stride_ms = w[i] / 2;
+                    if (aug_search) set_aug(c, &o, AUG_SEARCH_START); /* the shift follows the window */
+                }
+                if (fit_ladder(c, &o)) continue;
+                int e = add_entry(c, &o, 1);
+                if (e < 0) return -1;
+                idx[n++] = e;
             }
-            if (fit_ladder(c, &o)) continue;
-            int e = add_entry(c, &o, 1);
-            if (e < 0) return -1;
-            idx[n++] = e;
         }
         if (run_stage(c, "window", idx, n, &cur, 0)) return -1;
     }

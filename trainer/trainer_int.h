@@ -46,9 +46,15 @@ int tr_setup_model_cached(const struct tr_dataset *ds, const struct tr_options *
                           struct tr_setup_cache *cache, char *err, size_t errlen);
 
 /* mlp.c: the validation part of the training windows (is_val[r]); returns its size or -1 */
-/* mlp.c: the training kernels: -1 picks again (AVX2 where the CPU has it, else portable; the
- * default), 0 forces the portable ones, 1 the AVX2 ones (when built and the CPU has AVX2).
- * Returns the choice. Same results either way (tests/trainer/test_qat checks it). */
+/* mlp.c: the training kernels: -1 picks again (AVX-512F, else AVX2 where the CPU has it, else
+ * portable; the default), or forces one of these (the portable ones when the CPU lacks it).
+ * Returns the choice. Same results with every choice (tests/trainer/test_qat checks it). */
+enum {
+    TR_KERNELS_PORTABLE = 0,   /* 4-float vectors (SSE2, NEON) or scalar */
+    TR_KERNELS_AVX2 = 1,       /* 8-float vectors */
+    TR_KERNELS_16_ON_AVX2 = 2, /* the 16-float source built for AVX2: for tests on CPUs without AVX-512 */
+    TR_KERNELS_AVX512 = 3,     /* 16-float vectors, AVX-512F */
+};
 int tr_fit_kernels(int force);
 int tr_validation_part(const struct tr_windows *tw, const struct tr_options *o, int n_labels, char *is_val);
 

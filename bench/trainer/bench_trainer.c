@@ -14,7 +14,7 @@
  * with the fixed schedule (patience 0), compared with scikit-learn on that schedule.
  *
  *   bench_trainer DATASET_DIR [--hidden 20,10 --hidden 64,32 ...] [--seed N] [--repeat N (5)]
- *                 [--python /usr/bin/python3] [--kernels auto|portable|avx2]
+ *                 [--python /usr/bin/python3] [--kernels auto|portable|avx2|avx512]
  *                 [--blas-dir /usr/lib/x86_64-linux-gnu/openblas-pthread]
  */
 #include <stdio.h>
@@ -70,11 +70,12 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--blas-dir") && i + 1 < argc) blas_dir = argv[++i];
         else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) {
             i++;
-            kernels = !strcmp(argv[i], "portable") ? 0 : !strcmp(argv[i], "avx2") ? 1 : -1;
+            kernels = !strcmp(argv[i], "portable") ? TR_KERNELS_PORTABLE : !strcmp(argv[i], "avx2") ? TR_KERNELS_AVX2
+                      : !strcmp(argv[i], "avx512") ? TR_KERNELS_AVX512 : -1;
         }
         else if (!strcmp(argv[i], "--help")) {
             printf("usage: bench_trainer DATASET_DIR [--hidden 20,10 --hidden 64,32 ...] [--seed N] [--repeat N]\n"
-                   "                     [--python PATH] [--kernels auto|portable|avx2] [--blas-dir DIR]\n");
+                   "                     [--python PATH] [--kernels auto|portable|avx2|avx512] [--blas-dir DIR]\n");
             return 0;
         } else dir = argv[i];
     }
@@ -179,7 +180,7 @@ int main(int argc, char **argv)
     unlink(fte);
     rmdir(tmpl);
     printf("dataset %s: %d training, %d test windows, %d features, seed %u, %d fits per network, %s kernels\n",
-           dir, tw.n, te.n, m.n_feat, seed, repeat, kernels ? "AVX2" : "portable (4-wide)");
+           dir, tw.n, te.n, m.n_feat, seed, repeat, kernels == TR_KERNELS_AVX512 ? "AVX-512" : kernels ? "AVX2" : "portable (4-wide)");
     printf("features (both): %.3f s for %d windows\n", t_feat, tw.n + te.n);
     printf("scikit-learn %s\n", blas);
     printf("imulab defaults: up to %d epochs, early stop after %d epochs without a lower training loss, batch %d, "

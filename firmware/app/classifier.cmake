@@ -61,11 +61,38 @@ set(CLS_RATE_nucleo-f446re ${_best})
 # Only the FFT cosines the model uses (model.c has them: IMU_MODEL_COS_LEN), instead of 128.
 file(STRINGS ${IMULAB_MODEL}/model.h _cls_cos REGEX "^#define IMU_MODEL_COS_LEN [0-9]+")
 string(REGEX REPLACE ".* ([0-9]+).*" "\\1" _cls_cos "${_cls_cos}")
-math(EXPR _cls_payload "14 + 4 * ${_cls_nf} + ${_cls_nc} + 9") # + the decision and anomaly blocks
-if(_cls_payload LESS 320)
-  set(_cls_payload 320)
+# The rate is fixed by the model, so is the number of samples per SAMPLES frame (app.c:
+# app_spf_for_rate, about ten frames a second, 1..25): the payload is the largest of VALIDATE_RESULT,
+# SAMPLES at that rate and HELLO (64 + 6 axes x 20 bytes), not the streamer's 320 bytes.
+set(_cls_rate_max ${CLS_RATE_qemu})
+if(CLS_RATE_nucleo-f446re GREATER _cls_rate_max)
+  set(_cls_rate_max ${CLS_RATE_nucleo-f446re})
 endif()
-set(CLS_DEFS LINK_RX_MAX=128u LINK_MAX_PAYLOAD=${_cls_payload}u)
+math(EXPR _cls_spf "${_cls_rate_max} / 10")
+if(_cls_spf LESS 1)
+  set(_cls_spf 1)
+elseif(_cls_spf GREATER 25)
+  set(_cls_spf 25)
+endif()
+math(EXPR _cls_payload "14 + 4 * ${_cls_nf} + ${_cls_nc} + 9") # + the decision and anomaly blocks
+math(EXPR _cls_samples_payload "16 + ${_cls_spf} * 12")
+foreach(_min ${_cls_samples_payload} 184)
+  if(_cls_payload LESS _min)
+    set(_cls_payload ${_min})
+  endif()
+endforeach()
+# The sample ring between the sensor context and the main loop: a frame's worth waiting plus two
+# of the sensor's read batches, a power of two (32 at up to 160 Hz: 0.75 KB less than the
+# streamer's 64). Real sensors are read as they fill; the synthetic sensor catches up in bursts
+# after a stall of the emulator (at most 1 s of samples): under -icount, as every test and the
+# acceptance checks run QEMU, there are none; without it a loaded host can cost a gap (the live
+# path restarts its window, as after any lost sample).
+math(EXPR _cls_ring_need "${_cls_spf} + 16")
+set(_cls_ring 16)
+while(_cls_ring LESS _cls_ring_need)
+  math(EXPR _cls_ring "${_cls_ring} * 2")
+endwhile()
+set(CLS_DEFS LINK_RX_MAX=128u LINK_MAX_PAYLOAD=${_cls_payload}u APP_MAX_SPF=${_cls_spf}u APP_SAMPLE_RING=${_cls_ring}u)
 # The core per board: the Nucleo image leaves out the synthetic sensor's commands (flash budget).
 set(CLS_CORE_nucleo-f446re APP_NO_SYNTH_COMMANDS)
 set(CLS_CORE_qemu "")

@@ -8,6 +8,12 @@
 #include "live.h"
 #include "synth.h"
 
+/* Every frame the core builds fits the link's payload (the classifier sizes it per model). */
+_Static_assert(PROTO_HELLO_FIXED + IMU_AXES * PROTO_HELLO_AXIS <= LINK_MAX_PAYLOAD, "HELLO does not fit LINK_MAX_PAYLOAD");
+_Static_assert(PROTO_SAMPLES_HDR + APP_MAX_SPF * IMU_AXES * 2u <= LINK_MAX_PAYLOAD, "SAMPLES at APP_MAX_SPF do not fit LINK_MAX_PAYLOAD");
+_Static_assert(PROTO_NAK_HDR + 60u <= LINK_MAX_PAYLOAD && 2u + 60u <= LINK_MAX_PAYLOAD, "texts do not fit LINK_MAX_PAYLOAD");
+_Static_assert(APP_SAMPLE_RING >= APP_MAX_SPF + 2u * APP_READ_BATCH, "the sample ring holds less than a frame and two read batches");
+
 char *app_put_uint(char *p, uint32_t v, const char *suffix)
 {
     char d[10];

@@ -22,9 +22,13 @@
 #include "proto.h"
 #include "ring.h"
 
-#define APP_SAMPLE_RING 64u   /* elements of struct imu_sample (power of two) */
+#ifndef APP_SAMPLE_RING
+#define APP_SAMPLE_RING 64u   /* elements of struct imu_sample (power of two); the classifier sets its own */
+#endif
 #define APP_ERR_RING 8u
-#define APP_MAX_SPF 25u       /* samples per SAMPLES frame at most */
+#ifndef APP_MAX_SPF
+#define APP_MAX_SPF 25u       /* samples per SAMPLES frame at most (the classifier: at its fixed rate) */
+#endif
 #define APP_DEFAULT_RATE 100u
 #define APP_DEFAULT_ACCEL_G 8u     /* as the device simulator: gestures exceed 2 g */
 #define APP_DEFAULT_GYRO_DPS 1000u

@@ -2,6 +2,7 @@
 /* link.c -- frame transmit into the UART ring, command frame receive. */
 #include "link.h"
 
+#include <assert.h>
 #include <string.h>
 
 void link_init(struct link *l, struct ring *tx)
@@ -10,9 +11,36 @@ void link_init(struct link *l, struct ring *tx)
     l->tx = tx;
 }
 
+/* COBS-encode in[0..len) into the free space of the byte ring r, the code bytes patched in as
+ * each block ends, exactly as proto_cobs_encode does (a full block that ends the input has no
+ * successor), then the delimiter, and publish it; returns the bytes written. The caller checked
+ * that link_encoded_max(len - 6) bytes are free. */
+uint32_t link_encode_into(struct ring *r, const uint8_t *in, size_t len)
+{
+    uint8_t *buf = ring_slot(r, 0) - (r->head & r->mask); /* elements are bytes */
+    const uint32_t m = r->mask, h = r->head;
+    uint32_t code_at = h, o = h + 1u;
+    uint8_t code = 1;
+    for (size_t i = 0; i < len; i++) {
+        const uint8_t b = in[i];
+        if (b != 0) {
+            buf[o++ & m] = b;
+            if (++code != 0xFF || i + 1 == len)
+                continue;
+        }
+        buf[code_at & m] = code; /* a zero, or a full block with more to come */
+        code_at = o++;
+        code = 1;
+    }
+    buf[code_at & m] = code;
+    buf[o++ & m] = 0;
+    ring_commit(r, o - h);
+    return o - h;
+}
+
 bool link_send(struct link *l, uint8_t type, const void *payload, size_t len)
 {
-    if (len > LINK_MAX_PAYLOAD) {
+    if (len > LINK_MAX_PAYLOAD || ring_free(l->tx) < link_encoded_max(len)) {
         l->tx_dropped++;
         return false;
     }
@@ -21,16 +49,9 @@ bool link_send(struct link *l, uint8_t type, const void *payload, size_t len)
     l->body[0] = PROTO_VERSION;
     l->body[1] = type;
     proto_put_u32(l->body + 2 + len, proto_crc32(0, l->body, 2 + len));
-    size_t n = proto_cobs_encode(l->body, len + 6u, l->enc, sizeof l->enc - 1u);
-    if (n == 0) {
-        l->tx_dropped++;
-        return false;
-    }
-    l->enc[n++] = 0;
-    if (!ring_push(l->tx, l->enc, (uint32_t)n)) {
-        l->tx_dropped++;
-        return false;
-    }
+    uint32_t n = link_encode_into(l->tx, l->body, len + 6u);
+    assert(n <= link_encoded_max(len));
+    (void)n;
     l->tx_frames++;
     return true;
 }

@@ -65,6 +65,17 @@ bool ring_push(struct ring *r, const void *src, uint32_t n)
     return true;
 }
 
+void *ring_slot(struct ring *r, uint32_t k)
+{
+    return r->buf + ((LOAD_RLX(&r->head) + k) & r->mask) * r->elem;
+}
+
+void ring_commit(struct ring *r, uint32_t n)
+{
+    uint32_t h = LOAD_RLX(&r->head);
+    STORE_REL(&r->head, h + n);
+}
+
 uint32_t ring_pop(struct ring *r, void *dst, uint32_t max)
 {
     uint32_t t = LOAD_RLX(&r->tail);

@@ -34,6 +34,11 @@ uint32_t ring_used(const struct ring *r);   /* safe from either side */
 uint32_t ring_free(const struct ring *r);   /* safe from either side */
 /* Producer: copy n elements in, all or nothing. */
 bool ring_push(struct ring *r, const void *src, uint32_t n);
+/* Producer: the k-th free element past the last pushed one (k < ring_free), to fill in place
+ * before ring_commit publishes it; the consumer cannot see it until then. */
+void *ring_slot(struct ring *r, uint32_t k);
+/* Producer: publish the n elements filled through ring_slot (n <= ring_free). */
+void ring_commit(struct ring *r, uint32_t n);
 /* Consumer: copy up to max elements out; returns how many. */
 uint32_t ring_pop(struct ring *r, void *dst, uint32_t max);
 /* Consumer: pointer to the oldest element, or NULL when empty (valid until ring_drop). */

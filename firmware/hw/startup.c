@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "link.h"
 #include "proto.h"
 #include "regs.h"
 
@@ -98,7 +99,8 @@ __attribute__((used, noreturn)) void fault_report(const uint32_t *frame)
     /* ERROR FAULT with a binary detail (docs/protocol.md; imulabd prints it): exception number,
      * pc, lr, CFSR, HFSR, sp -- pc and lr 0 when the frame is not on the stack. */
     static uint8_t body[2 + 2 + PROTO_FAULT_DETAIL_LEN + 4];
-    static uint8_t enc[sizeof body + 4];
+    static uint8_t enc[64]; /* a ring of bytes, written once from its start */
+    _Static_assert(sizeof enc >= 1u + sizeof body + sizeof body / 254u + 2u, "the fault frame does not fit");
     bool on_stack = frame >= &_sstack && frame + 8 <= &_estack;
     uint32_t v[6] = { SCB_ICSR & 0x1FFu, on_stack ? frame[6] : 0, on_stack ? frame[5] : 0, SCB_CFSR, SCB_HFSR,
                       (uint32_t)(uintptr_t)frame };
@@ -109,10 +111,12 @@ __attribute__((used, noreturn)) void fault_report(const uint32_t *frame)
         proto_put_u32(body + 4 + 4 * i, v[i]);
     size_t len = 4 + PROTO_FAULT_DETAIL_LEN;
     proto_put_u32(body + len, proto_crc32(0, body, len));
-    size_t n = proto_cobs_encode(body, len + 4, enc + 1, sizeof enc - 2);
-    enc[0] = 0; /* end whatever frame the fault interrupted */
-    enc[n + 1] = 0;
-    uart_write_blocking(enc, (uint32_t)n + 2);
+    struct ring r;
+    ring_init(&r, enc, sizeof enc, 1);
+    enc[0] = 0; /* ends whatever frame the fault interrupted */
+    ring_commit(&r, 1);
+    uint32_t n = link_encode_into(&r, body, len + 4);
+    uart_write_blocking(enc, n + 1);
     for (;;)
         SCB_AIRCR = SCB_AIRCR_RESET; /* PM0214 §4.4.4 SYSRESETREQ */
 }

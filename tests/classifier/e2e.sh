@@ -9,23 +9,11 @@
 set -u
 BIN=$1 SRC=$2
 DS=$SRC/../shared/data/ei-xiao-gestures
-for t in arm-none-eabi-gcc qemu-system-arm socat; do command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }; done
+. "$(dirname "$0")/lib.sh"
+cls_need arm-none-eabi-gcc qemu-system-arm socat
 [ -d "$DS" ] || { echo "skip: no dataset at $DS"; exit 77; }
-T=$(mktemp -d /tmp/imulab-cls-test.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+cls_scratch cls-test
 I="$BIN/imulab --db $T/a.db"
-
-qemu_start() { # ELF -> sets PTS, QPID
-  qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty -icount shift=0 \
-    -kernel "$1" >"$T/q.log" 2>&1 &
-  QPID=$!; pids+=($QPID); PTS=""
-  for _ in $(seq 50); do PTS=$(grep -o '/dev/pts/[0-9]*' "$T/q.log" | head -1); [ -n "$PTS" ] && break; sleep 0.1; done
-  [ -n "$PTS" ] || fail "QEMU gave no pty"
-}
-qemu_stop() { kill "$QPID" 2>/dev/null; wait "$QPID" 2>/dev/null; }
 
 $I import "$DS" >/dev/null || fail "import"
 $I train --out "$T/m" --window-ms 1000 --stride-ms 500 --seed 1 >"$T/train.log" || fail "train"
@@ -34,23 +22,17 @@ h1=$(grep -o '"hash":[^,]*' "$T/m/model.json"); h2=$(grep -o '"hash":[^,]*' "$T/
 [ "$h1" != "$h2" ] || fail "seeds 1 and 2 gave the same model hash"
 
 # build: the firmware project with the model (as imulab flash does)
-fw() { # MODEL OUTDIR
-  cmake -S "$SRC/firmware" -B "$2" -DCMAKE_TOOLCHAIN_FILE="$SRC/cmake/arm-none-eabi.cmake" \
-    -DCMAKE_BUILD_TYPE=Release -DFW_OUTPUT_DIR="$2/out" -DIMULAB_MODEL="$1" >"$2.log" 2>&1 &&
-  cmake --build "$2" -j4 --target classifier-nucleo-f446re classifier-qemu >>"$2.log" 2>&1
-}
-fw "$T/m" "$T/fw" || fail "classifier build: $(grep -m1 -i error "$T/fw.log")"
+cls_build "$T/m" "$T/fw" classifier-nucleo-f446re classifier-qemu
 for f in classifier-nucleo-f446re.elf classifier-nucleo-f446re.bin classifier-qemu.elf; do
   [ -f "$T/fw/out/$f" ] || fail "no $f"
 done
-read -r text data bss _ < <(arm-none-eabi-size "$T/fw/out/classifier-nucleo-f446re.elf" | tail -1)
-flash=$((text + data)); ram=$((data + bss))
+cls_size "$T/fw/out/classifier-nucleo-f446re.elf"
 echo "classifier-nucleo-f446re: flash $flash B, RAM $ram B"
 [ $flash -le 16384 ] || fail "flash $flash B > 16384"
 [ $ram -le 8192 ] || fail "RAM $ram B > 8192"
 
 # validate on the emulated board
-qemu_start "$T/fw/out/classifier-qemu.elf"
+cls_qemu_start "$T/fw/out/classifier-qemu.elf" "$T/q.log"
 timeout 240 $I validate --model "$T/m" --port "$PTS" --json >"$T/v.json" 2>"$T/v.err" || fail "validate: $(tail -1 "$T/v.err")"
 JG="$BIN/../tests/bin/jget"
 read -r win exact acc ins < <("$JG" -f "$T/v.json" .windows .bit_exact .accuracy .instructions_per_window)
@@ -114,14 +96,14 @@ timeout 30 $I validate --model "$T/m" --port "$PTS" --timeout-ms 500 >/dev/null 
 [ $rc = 1 ] || fail "validate against a stopped device: exit $rc (want 1)"
 grep -q "stopped answering" "$T/e.err" || fail "no clear error for a stopped device: $(cat "$T/e.err")"
 [ $(( $(date +%s) - s )) -le 12 ] || fail "validate took too long to give up"
-kill -CONT "$QPID"; qemu_stop
+kill -CONT "$QPID"; cls_qemu_stop
 
 # the streamer on the device
 if [ -f "$BIN/../firmware/streamer-qemu.elf" ]; then
-  qemu_start "$BIN/../firmware/streamer-qemu.elf"
+  cls_qemu_start "$BIN/../firmware/streamer-qemu.elf" "$T/q.log"
   timeout 20 $I validate --model "$T/m" --port "$PTS" >/dev/null 2>"$T/e.err" && fail "validate accepted the streamer"
   grep -q "another firmware" "$T/e.err" || fail "no clear error for the streamer: $(cat "$T/e.err")"
-  qemu_stop
+  cls_qemu_stop
 fi
 
 # a silent device

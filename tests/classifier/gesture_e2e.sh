@@ -12,12 +12,9 @@
 # Also `imulab segments` and `imulab plot --segments` on multi-gesture recordings. Exit 77 (skipped) without the ARM toolchain or QEMU.
 set -u
 BIN=$1 SRC=$2
-for t in arm-none-eabi-gcc qemu-system-arm; do command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }; done
-T=$(mktemp -d /tmp/imulab-gesture-test.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/lib.sh"
+cls_need arm-none-eabi-gcc qemu-system-arm
+cls_scratch gesture-test
 I="$BIN/imulab --db $T/a.db"
 JG="$BIN/../tests/bin/jget"
 
@@ -73,21 +70,13 @@ $I segments "$id" --model "$T/mc" 2>"$T/err" && fail "segments with a continuous
 grep -q "continuous" "$T/err" || fail "continuous model not named"
 
 # the classifier: budgets, bit-exact validation, live gestures
-cmake -S "$SRC/firmware" -B "$T/fw" -DCMAKE_TOOLCHAIN_FILE="$SRC/cmake/arm-none-eabi.cmake" \
-  -DCMAKE_BUILD_TYPE=Release -DFW_OUTPUT_DIR="$T/fw/out" -DIMULAB_MODEL="$T/m" >"$T/fw.log" 2>&1 &&
-  cmake --build "$T/fw" -j2 --target classifier-nucleo-f446re classifier-qemu >>"$T/fw.log" 2>&1 \
-  || fail "classifier build: $(grep -m1 -i error "$T/fw.log")"
-read -r text data bss _ < <(arm-none-eabi-size "$T/fw/out/classifier-nucleo-f446re.elf" | tail -1)
-flash=$((text + data)); ram=$((data + bss))
+cls_build "$T/m" "$T/fw" classifier-nucleo-f446re classifier-qemu
+cls_size "$T/fw/out/classifier-nucleo-f446re.elf"
 echo "gesture classifier-nucleo-f446re: flash $flash B, RAM $ram B"
 [ $ram -le 8192 ] || fail "RAM $ram B > 8192"
 [ $flash -le 16384 ] || fail "flash $flash B > 16384"
 
-qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty -icount shift=0 \
-  -kernel "$T/fw/out/classifier-qemu.elf" >"$T/q.log" 2>&1 &
-QPID=$!; pids+=($QPID); PTS=""
-for _ in $(seq 50); do PTS=$(grep -o '/dev/pts/[0-9]*' "$T/q.log" | head -1); [ -n "$PTS" ] && break; sleep 0.1; done
-[ -n "$PTS" ] || fail "QEMU gave no pty"
+cls_qemu_start "$T/fw/out/classifier-qemu.elf" "$T/q.log"
 timeout 300 $I validate --model "$T/m" --port "$PTS" --json >"$T/v.json" 2>"$T/v.err" || fail "validate: $(tail -1 "$T/v.err")"
 read -r win exact vacc ins < <("$JG" -f "$T/v.json" .windows .bit_exact .accuracy .instructions_per_window)
 echo "validate: $win gestures, $exact bit-exact, accuracy $vacc, $ins instructions per gesture"
@@ -105,15 +94,11 @@ echo "live: $c1 classifications while idle, $c2 during the circle, $c3 after it"
 [ "$c1" = 0 ] || fail "$c1 classifications while idle"
 [ "$c2" = 0 ] || fail "$c2 classifications while the gesture still ran"
 [ "$c3" = 1 ] || fail "$c3 classifications after one gesture (want 1)"
-kill "$QPID"; wait "$QPID" 2>/dev/null
+cls_qemu_stop
 # the live path bit-exact: every CLASSIFICATION and EVENT of the device equals the host's replay of
 # the same samples through the same segmenter, buffer, resampler, features and decisions
 # (-icount sleep=off: 10,000 samples at 50 Hz take seconds, not minutes)
-qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null -serial pty -icount shift=0,sleep=off \
-  -kernel "$T/fw/out/classifier-qemu.elf" >"$T/q2.log" 2>&1 &
-QPID=$!; pids+=($QPID); PTS=""
-for _ in $(seq 50); do PTS=$(grep -o '/dev/pts/[0-9]*' "$T/q2.log" | head -1); [ -n "$PTS" ] && break; sleep 0.1; done
-[ -n "$PTS" ] || fail "QEMU gave no pty"
+cls_qemu_start "$T/fw/out/classifier-qemu.elf" "$T/q2.log" shift=0,sleep=off
 "$BIN/../tests/classifier/live_replay" "$T/m" "$PTS" --samples 10000 --accel-g 16 --gyro-dps 2000 --timeout 240 \
   >"$T/r.json" 2>"$T/r.err" || fail "live gesture path differs between device and host: $(cat "$T/r.json" "$T/r.err")"
 "$JG" -f "$T/r.json" -e '.mismatches == 0' '.classifications >= 2' '.samples >= 10000' \
