@@ -469,7 +469,8 @@ int tr_search_folds(const struct tr_dataset *ds, int k, unsigned seed, int *fold
 
 /* Search the configuration by cross-validation on the training recordings: candidates that do
  * not fit so->budget are never trained. base holds the starting options (and the pinned ones);
- * the winner's options are res->e[res->best].o. Deterministic for base->seed. */
+ * the winner's options are res->e[res->best].o. Deterministic for base->seed. Running out of
+ * memory ends the search with an error (a candidate is never dropped for it without a word). */
 int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, const struct tr_search_options *so,
                   struct tr_search *res, char *err, size_t errlen);
 void tr_search_free(struct tr_search *res);
