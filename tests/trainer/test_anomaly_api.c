@@ -11,7 +11,11 @@
  *  4. tr_anomaly_fit's refusals (a layer the network does not have, too few windows for the
  *     centroids, a single training recording) each name the problem; method none clears it;
  *  5. tr_dataset_known moves testing recordings of unknown labels out of testing, and
- *     tr_unknown_windows gives exactly their windows, labelled -1. */
+ *     tr_unknown_windows gives exactly their windows, labelled -1;
+ *  6. portable/anomaly.c's promises (anomaly.h): the score saturates at UINT32_MAX (512
+ *     dimensions at distance 255 with weight 255 sum to 8.5e9; a bias next to the top), the
+ *     on-device mean is rounded half away from zero, and imu_anomaly_run scores the vector of the
+ *     model's layer on the way through the network (the outputs those of imu_nn_run). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,8 +172,101 @@ static void fit_and_unknown(void)
     for (int i = 0; i < 9; i++) free(vals[i]);
 }
 
+static void score_saturation(void)
+{
+    enum { D = IMU_ANOMALY_MAX_DIM };
+    static int8_t c[2 * D], x[D];
+    static uint8_t w[2 * D];
+    uint32_t b[2] = {0, 0};
+    for (int i = 0; i < D; i++) {
+        c[i] = -128;
+        c[D + i] = 127;
+        w[i] = w[D + i] = 255;
+        x[i] = 127;
+    }
+    struct imu_anomaly a = {D, 1, 0, c, w, b, 0};
+    CHECK_MSG(imu_anomaly_score(&a, x) == UINT32_MAX, "512 x 255^2 x 255 = 8.5e9: score %u, want UINT32_MAX",
+              imu_anomaly_score(&a, x));
+    a.n_dim = 64; /* 64 x 65025 x 255 = 1,061,208,000: exact */
+    CHECK_EQ(imu_anomaly_score(&a, x), 1061208000u);
+    b[0] = UINT32_MAX - 1000;
+    CHECK_EQ(imu_anomaly_score(&a, x), UINT32_MAX); /* bias + sum saturates too */
+    /* the nearest of two centroids: the second is at x, its bias is the score */
+    a.n_centroids = 2;
+    a.n_dim = D;
+    b[1] = 77;
+    CHECK_EQ(imu_anomaly_score(&a, x), 77u);
+}
+
+static void learn_rounding(void)
+{
+    enum { D = 4 };
+    int32_t sum[D];
+    uint32_t sum2[D];
+    int8_t c[D];
+    uint8_t w[D];
+    struct imu_anomaly_learn l;
+    imu_anomaly_learn_init(&l, D, sum, sum2, c, w);
+    /* means 10.5, -10.5, 0.25, -0.75: rounded half away from zero 11, -11, 0, -1 */
+    for (int r = 0; r < 4; r++) {
+        int8_t x[D] = {(int8_t)(r % 2 ? 11 : 10), (int8_t)(r % 2 ? -11 : -10), (int8_t)(r == 0 ? 1 : 0),
+                       (int8_t)(r == 0 ? 0 : -1)};
+        imu_anomaly_learn_add(&l, x);
+    }
+    CHECK(imu_anomaly_learn_fit(&l) == 0);
+    CHECK_MSG(c[0] == 11 && c[1] == -11 && c[2] == 0 && c[3] == -1, "learned means %d %d %d %d (want 11 -11 0 -1)", c[0],
+              c[1], c[2], c[3]);
+}
+
+/* imu_anomaly_run on a trained model: the score of the layer's vector, the network's outputs. */
+static void run_layers(void)
+{
+    make();
+    struct tr_dataset ds = {9, rec}, known;
+    struct tr_recording *copy;
+    REQUIRE(tr_dataset_known(&ds, &known, &copy) >= 0);
+    struct tr_options o;
+    tr_options_default(&o);
+    o.mode = TR_MODE_CONTINUOUS;
+    o.n_hidden = 2;
+    o.hidden[0] = 8;
+    o.hidden[1] = 6;
+    o.epochs = 3;
+    o.qat_epochs = 0;
+    struct tr_model m;
+    char err[256];
+    int rc = tr_train(&known, &o, &m, err, sizeof err);
+    CHECK_MSG(rc == 0, "train: %s", err);
+    struct tr_windows tw;
+    if (rc == 0 && tr_make_windows(&m, &known, TR_TRAINING, &tw, err, sizeof err) == 0) {
+        for (int layer = 0; layer <= 2; layer++) {
+            REQUIRE(tr_anomaly_fit(&m, &tw, &known, TR_ANOM_GAUSS, layer, 2, 0.05f, 3, 1, err, sizeof err) == 0);
+            int bad = 0;
+            for (int r = 0; r < tw.n; r++) {
+                const float *f = tw.x + (size_t)r * tw.n_feat;
+                int8_t a[1024], b[1024], y[TR_MAX_LABELS];
+                imu_nn_quantize_input(&m.nn, f, a);
+                uint32_t score = 0xdeadbeef;
+                int8_t *out = imu_anomaly_run(&m.nn, &m.anom.view, a, b, &score);
+                tr_predict_int8(&m, f, y);
+                bad += score != tr_anomaly_score(&m, f) || memcmp(out, y, (size_t)m.n_labels) != 0;
+            }
+            CHECK_MSG(bad == 0, "layer %d: %d of %d windows scored or classified differently by imu_anomaly_run", layer,
+                      bad, tw.n);
+        }
+        tr_windows_free(&tw);
+    }
+    if (rc == 0)
+        tr_model_free(&m);
+    free(copy);
+    for (int i = 0; i < 9; i++) free(vals[i]);
+}
+
 int main(void)
 {
+    score_saturation();
+    learn_rounding();
+    run_layers();
     names();
     fit_vectors();
     auc();
