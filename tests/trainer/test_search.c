@@ -235,6 +235,15 @@ static void test_cost_reference(void)
     CHECK_MSG(tr_cost_fits(&c, &b), "the default model must fit a budget of its measured size plus the margin");
     b.flash = 16324 + 100;
     CHECK_MSG(!tr_cost_fits(&c, &b), "the 272 B margin keeps a model out of a budget only 100 B above its size");
+    /* each budget binds alone: RAM (its prediction within the budget or not), instructions */
+    b.flash = 1 << 20;
+    b.ram = c.ram;
+    CHECK_MSG(tr_cost_fits(&c, &b), "a RAM budget of the predicted RAM must fit");
+    b.ram = c.ram - 1;
+    CHECK_MSG(!tr_cost_fits(&c, &b), "a RAM budget one byte below the prediction must not fit");
+    b.ram = 1 << 20;
+    b.instructions = c.instructions - 1;
+    CHECK_MSG(!tr_cost_fits(&c, &b), "an instruction budget below the prediction must not fit");
     printf("cost model, default model: flash %d B (16324), RAM %d B (6396), %d instructions (22315)\n", c.flash,
            c.ram, c.instructions);
 }
