@@ -26,6 +26,8 @@ cmake --build "$B" -j"$JOBS" >/dev/null
 find "$B" -name '*.gcda' -delete
 ctest --test-dir "$B" -j"$JOBS" --timeout 600 "$@" | tail -n 3 || echo "(some tests failed: coverage of what ran)"
 
+# the data files are searched in $B only: another coverage build in the tree (build-cov-*) holds
+# other versions of the sources, and gcovr's default search (the whole root) merges them
 G=(gcovr -r "$SRC" --object-directory "$B" --exclude-unreachable-branches --exclude-throw-branches
    --exclude "$SRC/tests/" --exclude "$SRC/bench/" --exclude "$SRC/fuzz/" --exclude "$SRC/build.*")
 echo
@@ -33,11 +35,11 @@ printf '%-16s %22s %22s\n' folder lines branches
 for d in portable trainer store daemon dataset serial tui tools firmware/core; do
     # the text report goes to a file of the build: gcovr replaces its output file, and `-o /dev/null`
     # turned /dev/null into a regular file for the whole machine
-    s=$("${G[@]}" --filter "$SRC/$d/" --print-summary -o "$B/coverage-$(echo "$d" | tr / -).txt" 2>/dev/null)
+    s=$("${G[@]}" --filter "$SRC/$d/" --print-summary -o "$B/coverage-$(echo "$d" | tr / -).txt" "$B" 2>/dev/null)
     l=$(printf '%s\n' "$s" | sed -n 's/^lines: *\([0-9.]*%\) (\(.*\))/\1 (\2)/p')
     b=$(printf '%s\n' "$s" | sed -n 's/^branches: *\([0-9.]*%\) (\(.*\))/\1 (\2)/p')
     printf '%-16s %22s %22s\n' "$d/" "$l" "$b"
 done
 mkdir -p "$B/coverage"
-"${G[@]}" --html-details "$B/coverage/index.html" --print-summary | sed -n 's/^/all: /p'
+"${G[@]}" --html-details "$B/coverage/index.html" --print-summary "$B" | sed -n 's/^/all: /p'
 echo "per-file report: $B/coverage/index.html"

@@ -107,11 +107,12 @@ static double dist2(const int8_t *x, const double *c, int d)
     return s;
 }
 
-/* k-means on n int8 vectors of d dimensions into k centroids (double, k*d). */
-static void kmeans(const int8_t *X, int n, int d, int k, unsigned seed, double *C, int *assign)
+/* k-means on n int8 vectors of d dimensions into k centroids (double, k*d). 0, -1 out of memory. */
+static int kmeans(const int8_t *X, int n, int d, int k, unsigned seed, double *C, int *assign)
 {
     uint64_t rng = 0x9e3779b97f4a7c15ull ^ seed;
     double *near = malloc(sizeof(double) * (size_t)n);
+    if (!near) return -1;
     /* k-means++ seeding */
     int first = (int)(tr_rand_u32(&rng) % (uint32_t)n);
     for (int i = 0; i < d; i++) C[i] = X[(size_t)first * d + i];
@@ -133,6 +134,7 @@ static void kmeans(const int8_t *X, int n, int d, int k, unsigned seed, double *
     }
     free(near);
     int *cnt = malloc(sizeof(int) * (size_t)k);
+    if (!cnt) return -1;
     for (int it = 0; it < KM_ITERS; it++) {
         int changed = 0;
         for (int r = 0; r < n; r++) {
@@ -161,6 +163,7 @@ static void kmeans(const int8_t *X, int n, int d, int k, unsigned seed, double *
                 for (int i = 0; i < d; i++) C[(size_t)c * d + i] /= cnt[c];
     }
     free(cnt);
+    return 0;
 }
 
 /* Round half away from zero, clamped to int8. */
@@ -283,8 +286,10 @@ static int fit_on(struct tr_anomaly_model *a, const int8_t *X, const int *y, int
         for (int c = 0; c < k; c++)
             for (int i = 0; i < d; i++) C[(size_t)c * d + i] = cnt[c] ? C[(size_t)c * d + i] / cnt[c] : 0;
         free(cnt);
-    } else
-        kmeans(X, n, d, k, seed, C, assign);
+    } else if (kmeans(X, n, d, k, seed, C, assign)) {
+        free(C); free(assign);
+        return -1;
+    }
     a->method = method;
     a->n_dim = d;
     a->k = k;

@@ -996,7 +996,7 @@ int tr_conv_quantize(struct tr_model *m, const struct tr_windows *tw)
     struct tr_conv *c = m->conv;
     double clo[TR_MAX_CONV], chi[TR_MAX_CONV], lo[TR_MAX_HIDDEN + 2], hi[TR_MAX_HIDDEN + 2], ilo, ihi;
     if (calibrate(m, tw, clo, chi, lo, hi)) return -1;
-    tr_calibrate_input(m, tw, &ilo, &ihi);
+    if (tr_calibrate_input(m, tw, &ilo, &ihi)) return -1;
     tr_range_qparams(ilo, ihi, &c->in_scale, &c->in_zp);
     float s_in = c->in_scale;
     int zp_in = c->in_zp;
@@ -1009,8 +1009,7 @@ int tr_conv_quantize(struct tr_model *m, const struct tr_windows *tw)
     }
     if (tr_quantize_with(m, m->W, m->B, lo, hi)) return -1; /* the dense layers; in_mul for the conv: */
     input_quant(m);
-    tr_build_nn(m);
-    return 0;
+    return tr_build_nn(m);
 }
 
 /* Row-major [o][n_in] int8 weights in nn.h's blocked layout. */
@@ -1028,16 +1027,17 @@ static int8_t *block_weights(const int8_t *w, int ni, int no)
     return d;
 }
 
-void tr_conv_build(struct tr_model *m)
+int tr_conv_build(struct tr_model *m)
 {
     struct tr_conv *c = m->conv;
-    if (!c || !c->l[0].qw) return;
+    if (!c || !c->l[0].qw) return 0;
     int n = 0, zp = c->in_zp;
     unsigned maxw = m->nn.max_width;
     for (int i = 0; i < c->n; i++) {
         struct tr_conv_layer *l = &c->l[i];
         free(l->qw_blocked);
         l->qw_blocked = block_weights(l->qw, l->k * l->ch_in, l->ch_out);
+        if (!l->qw_blocked) return -1;
         struct imu_conv_op *op = &c->ops[n++];
         memset(op, 0, sizeof *op);
         op->kind = IMU_CONV_CONV;
@@ -1078,6 +1078,7 @@ void tr_conv_build(struct tr_model *m)
     }
     m->nn.max_width = (uint16_t)(maxw < 65535 ? maxw : 65535);
     m->nn.conv = &c->net;
+    return 0;
 }
 
 /* ---- hash, model.json, model.c ---- */

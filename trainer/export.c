@@ -605,6 +605,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     const cJSON *nm = cJSON_GetObjectItem(j, "normalization");
     m->feat_mean = malloc(sizeof(float) * m->n_feat);
     m->feat_std = malloc(sizeof(float) * m->n_feat);
+    if (!m->feat_mean || !m->feat_std) goto oom;
     if (get_floats(cJSON_GetObjectItem(nm, "mean"), m->feat_mean, m->n_feat) ||
         get_floats(cJSON_GetObjectItem(nm, "std"), m->feat_std, m->n_feat)) goto bad;
     const cJSON *fl = cJSON_GetObjectItem(net, "float_layers");
@@ -614,6 +615,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         int ni = m->sizes[k], no = m->sizes[k + 1];
         m->W[k] = malloc(sizeof(float) * (size_t)ni * no);
         m->B[k] = malloc(sizeof(float) * no);
+        if (!m->W[k] || !m->B[k]) goto oom;
         if (get_floats(cJSON_GetObjectItem(lo, "weights"), m->W[k], ni * no) ||
             get_floats(cJSON_GetObjectItem(lo, "bias"), m->B[k], no)) goto bad;
     }
@@ -625,6 +627,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     for (k = 0; k <= m->n_layers; k++) m->act_zp[k] = zp[k];
     m->in_mul = malloc(sizeof(float) * m->n_feat);
     m->in_add = malloc(sizeof(float) * m->n_feat);
+    if (!m->in_mul || !m->in_add) goto oom;
     if (get_floats(cJSON_GetObjectItem(q, "input_mul"), m->in_mul, m->n_feat) ||
         get_floats(cJSON_GetObjectItem(q, "input_add"), m->in_add, m->n_feat)) goto bad;
     const cJSON *ql = cJSON_GetObjectItem(q, "layers");
@@ -641,6 +644,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         L->bias_folded = malloc(sizeof(int32_t) * no);
         L->mult = malloc(sizeof(int32_t) * no);
         L->shift = malloc((size_t)no);
+        if (!L->w || !L->w_scale || !L->bias || !L->bias_folded || !L->mult || !L->shift) goto oom;
         if (get_i8(cJSON_GetObjectItem(lo, "weights"), L->w, ni * no) ||
             get_floats(cJSON_GetObjectItem(lo, "weight_scale"), L->w_scale, no) ||
             get_i32(cJSON_GetObjectItem(lo, "bias"), L->bias, no) ||
@@ -648,7 +652,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
             get_i32(cJSON_GetObjectItem(lo, "multiplier"), L->mult, no) ||
             get_i8(cJSON_GetObjectItem(lo, "shift"), L->shift, no)) goto bad;
     }
-    tr_build_nn(m);
+    if (tr_build_nn(m)) goto oom;
     /* training info and metrics (optional) */
     const cJSON *t = cJSON_GetObjectItem(j, "training");
     if (!num(t, "seed", &v) && v >= 0 && v <= UINT32_MAX) m->seed = (unsigned)v;
@@ -663,6 +667,7 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
         m->curve_loss = calloc((size_t)ne, sizeof(float));
         m->curve_train_acc = calloc((size_t)ne, sizeof(float));
         m->curve_val_acc = calloc((size_t)ne, sizeof(float));
+        if (!m->curve_loss || !m->curve_train_acc || !m->curve_val_acc) goto oom;
         if (get_floats(cJSON_GetObjectItem(cv, "loss"), m->curve_loss, m->n_epochs) ||
             get_floats(cJSON_GetObjectItem(cv, "train_accuracy"), m->curve_train_acc, m->n_epochs) ||
             get_floats(cJSON_GetObjectItem(cv, "val_accuracy"), m->curve_val_acc, m->n_epochs))
@@ -726,6 +731,9 @@ int tr_load(struct tr_model *m, const char *dir, char *err, size_t errlen)
     if (!cJSON_IsString(h) || strcmp(h->valuestring, hs)) goto bad;
     cJSON_Delete(j);
     return 0;
+oom:
+    why = "out of memory";
+    goto bad_checked;
 bad:
     if (load_field[0]) {
         snprintf(err, errlen, "%s: %s: field '%s' missing or out of range", path, why, load_field);

@@ -707,7 +707,7 @@ int tr_fit_qat(struct tr_model *m, const struct tr_options *o, const struct tr_w
     int *all = malloc(sizeof(int) * (size_t)tw->n);
     if (!all) goto out;
     for (int r = 0; r < tw->n; r++) all[r] = r;
-    tr_calibrate_input(m, tw, &lo[0], &hi[0]);
+    if (tr_calibrate_input(m, tw, &lo[0], &hi[0])) { free(all); goto out; }
     {
         float s;
         int zp;

@@ -80,16 +80,16 @@ static unsigned rank_bin(const size_t *hist, size_t *k)
  * not eat the resolution. Exactly the values at ranks floor(0.001 (n-1)) and floor(0.999 (n-1))
  * of the sorted normalized features (what sorting them all gave before), found by two passes of
  * 16-bit radix histograms over order_key without copying the features: O(n) time and 1.5 MB
- * whatever the number of windows. */
-void tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi)
+ * whatever the number of windows. 0, or -1 out of memory. */
+int tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi)
 {
     const int nf = m->n_feat;
     const size_t nz = (size_t)cw->n * nf;
     *lo = *hi = 0;
-    if (!nz) return;
+    if (!nz) return 0;
     size_t *top = calloc(65536, sizeof *top), *low_a = calloc(65536, sizeof *low_a),
            *low_b = calloc(65536, sizeof *low_b);
-    if (!top || !low_a || !low_b) { free(top); free(low_a); free(low_b); return; }
+    if (!top || !low_a || !low_b) { free(top); free(low_a); free(low_b); return -1; }
     for (int r = 0; r < cw->n; r++)
         for (int i = 0; i < nf; i++) {
             float v = (cw->x[(size_t)r * nf + i] - m->feat_mean[i]) / m->feat_std[i];
@@ -109,11 +109,12 @@ void tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, d
     free(top);
     free(low_a);
     free(low_b);
+    return 0;
 }
 
 /* Activation ranges of the float network on the calibration windows: min/max (ranges always
  * include 0; hidden tensors after ReLU). */
-static void calibrate(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi)
+static int calibrate(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi)
 {
     const int L = m->n_layers, nf = m->n_feat;
     for (int k = 0; k <= L; k++) { lo[k] = 0; hi[k] = 0; }
@@ -133,7 +134,7 @@ static void calibrate(const struct tr_model *m, const struct tr_windows *cw, dou
             }
         }
     }
-    tr_calibrate_input(m, cw, &lo[0], &hi[0]);
+    return tr_calibrate_input(m, cw, &lo[0], &hi[0]);
 }
 
 int tr_quantize_with(struct tr_model *m, float *const *W, float *const *Bs, const double *lo, const double *hi)
@@ -191,15 +192,14 @@ int tr_quantize_with(struct tr_model *m, float *const *W, float *const *Bs, cons
             tr_quantize_multiplier(bs / m->act_scale[k + 1], &q->mult[o], &q->shift[o]);
         }
     }
-    tr_build_nn(m);
-    return 0;
+    return tr_build_nn(m);
 }
 
 int tr_quantize(struct tr_model *m, const struct tr_windows *cw)
 {
     double lo[TR_MAX_HIDDEN + 2], hi[TR_MAX_HIDDEN + 2];
     if (m->conv) return tr_conv_quantize(m, cw);
-    calibrate(m, cw, lo, hi);
+    if (calibrate(m, cw, lo, hi)) return -1;
     return tr_quantize_with(m, m->W, m->B, lo, hi);
 }
 
@@ -274,7 +274,7 @@ out:
     return rc;
 }
 
-void tr_build_nn(struct tr_model *m)
+int tr_build_nn(struct tr_model *m)
 {
     const int L = m->n_layers;
     int maxw = (int)IMU_NN_PAD4((unsigned)m->n_feat);
@@ -283,6 +283,7 @@ void tr_build_nn(struct tr_model *m)
         const int ni = q->n_in, no = q->n_out, np = (int)IMU_NN_PAD4((unsigned)ni);
         free(q->w_blocked);
         q->w_blocked = calloc((size_t)np * no, 1);
+        if (!q->w_blocked) return -1;
         int8_t *d = q->w_blocked;
         const int nblk = no / 4;
         for (int b = 0; b < nblk; b++)
@@ -318,7 +319,7 @@ void tr_build_nn(struct tr_model *m)
     m->nn.out_scale = m->act_scale[L];
     m->nn.out_zp = (int16_t)m->act_zp[L];
     m->nn.conv = NULL;
-    if (m->conv) tr_conv_build(m);
+    return m->conv ? tr_conv_build(m) : 0;
 }
 
 int tr_predict_int8(const struct tr_model *m, const float *f, int8_t *out)

@@ -29,6 +29,7 @@
 #include "trainer_int.h"
 #include "tr_conv.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -224,7 +225,9 @@ static int same_config(const struct tr_options *a, const struct tr_options *b)
 /* ---- the search state ---- */
 
 struct job { int entry, fold; };
-struct result { int n_val, ok_float, ok_int8, n_rec, ok_rec, failed; };
+/* failed: the candidate cannot be scored (e.g. a fold without a class); oom: out of memory, which
+ * ends the search with an error rather than dropping the candidate without a word */
+struct result { int n_val, ok_float, ok_int8, n_rec, ok_rec, failed, oom; };
 
 struct ctx {
     const struct tr_dataset *ds;
@@ -244,6 +247,7 @@ struct ctx {
     pthread_mutex_t lock;
     int stage;
     int pick;                  /* the current configuration: the last stage's pick */
+    int oom;                   /* a fit or a feature computation ran out of memory */
     int n_train_recs;
     double t0;
     struct tr_setup_cache setup_cache; /* the training samples are read once for every setup */
@@ -286,14 +290,16 @@ static struct input *get_input(struct ctx *c, const struct tr_options *o, int *i
     if (c->n_in == c->cap_in) {
         int nc = c->cap_in ? 2 * c->cap_in : 16;
         struct input *p = realloc(c->in, sizeof *p * (size_t)nc);
-        if (!p) return NULL;
+        if (!p) { c->oom = 1; return NULL; }
         c->in = p;
         c->cap_in = nc;
     }
     struct input *in = &c->in[c->n_in];
     memset(in, 0, sizeof *in);
     in->o = *o;
+    errno = 0;
     in->setup_ok = tr_setup_model_cached(c->ds, o, &in->setup, 1, &c->setup_cache, in->err, sizeof in->err) == 0;
+    if (!in->setup_ok && errno == ENOMEM) c->oom = 1;
     *idx = c->n_in++;
     return in;
 }
@@ -457,10 +463,13 @@ static void run_fit(struct ctx *c, const struct job *j, struct result *out)
     o.val_frac = 0;
     o.patience = 0;
     o.seed = e->o.seed + 7919u * (unsigned)j->fold; /* every fold its own draw */
+    errno = 0; /* a failed allocation leaves ENOMEM (thread-local) */
     if (tr.n <= 0 || va.n <= 0 || tr_fit(&m, &o, &tr) || tr_quantize(&m, &tr)) {
         out->failed = 1;
+        out->oom = tr.n < 0 || va.n < 0 || errno == ENOMEM;
     } else {
         int *votes = calloc((size_t)c->ds->n * (size_t)m.n_labels, sizeof(int));
+        out->oom = !votes;
         for (int r = 0; r < va.n; r++) {
             const float *f = va.x + (size_t)r * va.n_feat;
             out->ok_float += tr_predict_float(&m, f, NULL) == va.y[r];
@@ -554,6 +563,7 @@ static void run_jobs(struct ctx *c)
         for (int f = 0; f < c->n_folds; f++) {
             const struct result *q = &c->out[t + f];
             failed |= q->failed;
+            c->oom |= q->oom;
             nv += q->n_val; of += q->ok_float; o8 += q->ok_int8; nr += q->n_rec; orr += q->ok_rec;
             double a = q->n_val ? (double)q->ok_float / q->n_val : 0;
             s += a; s2 += a * a;
@@ -583,6 +593,7 @@ static void run_jobs(struct ctx *c)
  * input and options: the scores are those of computing every input at once. */
 static int evaluate(struct ctx *c, const int *idx, int n)
 {
+    if (c->oom) return -1;
     int *todo = malloc(sizeof(int) * (size_t)(n ? n : 1)), nt = 0;
     if (!todo) return -1;
     for (int i = 0; i < n; i++) {
@@ -600,7 +611,9 @@ static int evaluate(struct ctx *c, const int *idx, int n)
         const int ii = c->entry_input[todo[t]];
         if (ii < 0 || c->evaluated[todo[t]]) continue; /* done with an earlier one of its input */
         struct input *in = &c->in[ii];
+        errno = 0;
         int ok = compute_windows(c, in) == 0;
+        if (!ok && errno == ENOMEM) c->oom = 1;
         c->n_jobs = 0;
         for (int u = t; u < nt; u++) {
             const int e = todo[u];
@@ -609,6 +622,7 @@ static int evaluate(struct ctx *c, const int *idx, int n)
             for (int f = 0; f < c->n_folds; f++) c->jobs[c->n_jobs++] = (struct job){e, f};
         }
         if (c->n_jobs) run_jobs(c);
+        if (c->oom) { free(todo); return -1; }
         if (c->pick < 0 || c->entry_input[c->pick] != ii) {
             tr_windows_free(&in->plain);
             tr_windows_free(&in->aug);

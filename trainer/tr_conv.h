@@ -59,8 +59,8 @@ int tr_conv_fit_qat(struct tr_model *m, const struct tr_options *o, const struct
  * model's float weights rounded, its int8 grids) picks the class the int8 network picks; the
  * plain float network's share in *float_agree. */
 double tr_conv_qat_agreement(const struct tr_model *m, const struct tr_windows *tw, double *float_agree);
-/* The portable view (m->nn.conv, max_width); tr_build_nn calls it. */
-void tr_conv_build(struct tr_model *m);
+/* The portable view (m->nn.conv, max_width); tr_build_nn calls it. 0, -1 out of memory. */
+int tr_conv_build(struct tr_model *m);
 uint32_t tr_conv_hash(const struct tr_model *m, uint32_t h);
 /* model.json's "conv" object, and back (every field checked); model.c's part. */
 cJSON *tr_conv_json(const struct tr_model *m);

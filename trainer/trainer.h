@@ -353,7 +353,7 @@ int tr_quantize_with(struct tr_model *m, float *const *W, float *const *B, const
  * (progress and the decision on o->progress_out when verbose). The float weights stay those of
  * tr_fit; with QAT the int8 network comes from the fine-tuned copy. */
 int tr_quantize_auto(struct tr_model *m, const struct tr_options *o, const struct tr_windows *tw);
-void tr_build_nn(struct tr_model *m); /* the imu_nn_model view of the int8 arrays */
+int tr_build_nn(struct tr_model *m); /* the imu_nn_model view of the int8 arrays: 0, -1 out of memory */
 uint32_t tr_model_hash(const struct tr_model *m);
 
 /* Monotonic clock in seconds. */
@@ -488,7 +488,8 @@ int tr_search_folds(const struct tr_dataset *ds, int k, unsigned seed, int *fold
 
 /* Search the configuration by cross-validation on the training recordings: candidates that do
  * not fit so->budget are never trained. base holds the starting options (and the pinned ones);
- * the winner's options are res->e[res->best].o. Deterministic for base->seed. */
+ * the winner's options are res->e[res->best].o. Deterministic for base->seed. Running out of
+ * memory ends the search with an error (a candidate is never dropped for it without a word). */
 int tr_search_run(const struct tr_dataset *ds, const struct tr_options *base, const struct tr_search_options *so,
                   struct tr_search *res, char *err, size_t errlen);
 void tr_search_free(struct tr_search *res);

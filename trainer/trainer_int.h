@@ -27,7 +27,7 @@ double tr_tan(double x);
 /* quant.c */
 void tr_quantize_multiplier(double M, int32_t *mult, int8_t *shift);
 void tr_range_qparams(double lo, double hi, float *scale, int *zp);
-void tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi);
+int tr_calibrate_input(const struct tr_model *m, const struct tr_windows *cw, double *lo, double *hi);
 /* What setting up a model reads from every training sample and that does not depend on the
  * options: the largest absolute value, and the segmenter's idle and spread levels for a given
  * segmenter configuration and input scale. The search and tr_train set up many models from one

@@ -10,6 +10,10 @@
  *  4. the mode: auto picks gesture for short recordings and continuous for long ones, and says why;
  *  5. gesture_trim: a one-gesture recording (rest, motion, rest) is cut to where it moves; without
  *     it the whole recording is the example.
+ *  6. tr_warnings' sources of the example counts (the training windows: recordings, not windows;
+ *     an untrained model: the training recordings of the data), its max (the count goes on, the
+ *     lines stop), the singular "1 testing recording ... is", the gesture-mode FFT wording and the
+ *     advice when the window is shorter than any FFT; tr_recordings_without_examples.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,8 +214,74 @@ static void trim(void)
     unmake(&s);
 }
 
+static void warning_sources(void)
+{
+    struct set s;
+    struct tr_options o;
+    struct tr_model m;
+    char err[256], w[8][TR_WARN_LEN];
+    /* 4 recordings a class, 3 of them training, 300 samples: 5 windows each */
+    make(&s, 4, 300, 100.0, "ann", "bob");
+    tr_options_default(&o);
+    o.mode = TR_MODE_CONTINUOUS;
+    REQUIRE(tr_setup_model(&s.ds, &o, &m, err, sizeof err) == 0);
+    struct tr_windows tw;
+    REQUIRE(tr_make_windows(&m, &s.ds, TR_TRAINING, &tw, err, sizeof err) == 0);
+    CHECK_MSG(tw.n == 6 * 5, "%d training windows (want 30)", tw.n);
+    /* from the windows: a class's examples are its recordings (3), not its windows (15) */
+    int n = tr_warnings(&m, &s.ds, &tw, w, 8);
+    CHECK_MSG(n == 2 && has(w, n, "class 'a' has only 3 training recordings") &&
+              has(w, n, "class 'b' has only 3 training recordings"), "from the windows: %d warnings, '%s'", n, w[0]);
+    /* a set-up model (nothing trained, no counts): from the training recordings of the data */
+    n = tr_warnings(&m, &s.ds, NULL, w, 8);
+    CHECK_MSG(n == 2 && has(w, n, "class 'b' has only 3 training recordings"), "from the data: %d warnings", n);
+    /* max 1: all are counted, one line is written, the next is untouched */
+    memset(w, 0, sizeof w);
+    n = tr_warnings(&m, &s.ds, &tw, w, 1);
+    CHECK_MSG(n == 2 && strstr(w[0], "class 'a'") && w[1][0] == 0, "max 1: %d, second line '%s'", n, w[1]);
+    /* one testing recording without an example: singular */
+    m.n_test_skipped = 1;
+    n = tr_warnings(&m, &s.ds, &tw, w, 8);
+    CHECK_MSG(has(w, n, "1 testing recording gave no window and is not counted"), "singular: %d warnings", n);
+    m.n_test_skipped = 0;
+    /* every recording has windows; a recording the windows do not name has none */
+    CHECK_EQ(tr_recordings_without_examples(&s.ds, &tw, TR_TRAINING), 0);
+    tw.n -= 5; /* the last training recording's windows */
+    CHECK_EQ(tr_recordings_without_examples(&s.ds, &tw, TR_TRAINING), 1);
+    CHECK_EQ(tr_recordings_without_examples(&s.ds, &tw, TR_TESTING), 2);
+    tw.n += 5;
+    tr_windows_free(&tw);
+    tr_model_free(&m);
+    /* gesture mode, spectral features with an FFT longer than the resampled gesture */
+    tr_options_default(&o);
+    o.mode = TR_MODE_GESTURE;
+    o.feat_auto = 0;
+    o.feat_flags = IMU_FEAT_STATS | IMU_FEAT_SPECTRAL;
+    o.gesture_points = 24;
+    o.fft_len = 32;
+    REQUIRE(tr_setup_model(&s.ds, &o, &m, err, sizeof err) == 0);
+    /* the set-up shortens a gesture's FFT to the resampled gesture: no warning then */
+    CHECK_MSG(m.feat.fft_len == 16, "gesture FFT of %d points for 24-point gestures (want 16)", m.feat.fft_len);
+    n = tr_warnings(&m, &s.ds, NULL, w, 8);
+    CHECK_MSG(!has(w, n, "FFT"), "an FFT warning after the set-up shortened it: %d warnings", n);
+    m.feat.fft_len = 32; /* as given */
+    n = tr_warnings(&m, &s.ds, NULL, w, 8);
+    CHECK_MSG(has(w, n, "longer than the resampled gesture of 24 samples") && has(w, n, "use --fft-len 16"),
+              "gesture FFT: %d warnings, '%s'", n, w[0]);
+    /* a window shorter than any FFT (only a hand-made model has one: the set-up refuses windows
+     * under 8 samples): the advice is longer windows or no spectral features */
+    m.feat.window_len = 6;
+    m.feat.fft_len = 8;
+    n = tr_warnings(&m, &s.ds, NULL, w, 8);
+    CHECK_MSG(has(w, n, "use longer windows or no spectral features, not --fft-len 8"), "6-sample windows: '%s'",
+              n ? w[0] : "");
+    tr_model_free(&m);
+    unmake(&s);
+}
+
 int main(void)
 {
+    warning_sources();
     trim();
     warnings();
     pairs();

@@ -16,20 +16,21 @@
  *     recording lengths when they suggest the wrong one (whole mirrored / time-reversed gestures
  *     whose median length is above --gesture-max-ms: continuous windows cannot tell the pairs
  *     apart); a given mode is not searched.
- *  6. A large dataset: with max_hours at half of the training recordings' duration, the search
+ *  7. A large dataset: with max_hours at half of the training recordings' duration, the search
  *     scores on a sample of about half of them and says so in its JSON; under the default (10 h)
  *     it takes them all (test_determinism).
+ *  6. Pins: options the user fixed are never varied (window, features, FFT, raw points, hidden
+ *     layers, epochs, L2, augmentation; gesture points, also for the conv front ends); the
+ *     progress lines and bar name the stages; the leaderboard marks the winner.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "shapes.h"
 #include "trainer.h"
-
-static int fails;
-#define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "FAIL " __VA_ARGS__); fputc('\n', stderr); fails++; } } while (0)
 
 static char names[16][8];
 
@@ -52,43 +53,43 @@ static int make(struct shapes_data *d, int subjects)
 static void test_folds(void)
 {
     struct shapes_data d;
-    if (make(&d, 1)) { CHECK(0, "generate"); return; }
+    if (make(&d, 1)) { CHECK_MSG(0, "generate"); return; }
     int *fold = malloc(sizeof(int) * (size_t)d.n), ng = 0, bys = 0;
     int k = tr_search_folds(&d.ds, 5, 1, fold, &ng, &bys);
-    CHECK(bys == 1 && ng == 4, "folds by subject: by_subject %d, %d groups (want 1, 4)", bys, ng);
-    CHECK(k == 4, "4 subjects give 4 folds, got %d", k);
+    CHECK_MSG(bys == 1 && ng == 4, "folds by subject: by_subject %d, %d groups (want 1, 4)", bys, ng);
+    CHECK_MSG(k == 4, "4 subjects give 4 folds, got %d", k);
     for (int i = 0; i < d.n; i++) {
-        if (d.rec[i].category != TR_TRAINING) { CHECK(fold[i] == -1, "testing recording %d has fold %d", i, fold[i]); continue; }
-        CHECK(fold[i] >= 0 && fold[i] < k, "recording %d fold %d", i, fold[i]);
+        if (d.rec[i].category != TR_TRAINING) { CHECK_MSG(fold[i] == -1, "testing recording %d has fold %d", i, fold[i]); continue; }
+        CHECK_MSG(fold[i] >= 0 && fold[i] < k, "recording %d fold %d", i, fold[i]);
         for (int j = 0; j < d.n; j++)
             if (d.rec[j].category == TR_TRAINING && d.person[j] == d.person[i])
-                CHECK(fold[j] == fold[i], "subject p%d in folds %d and %d", d.person[i], fold[i], fold[j]);
+                CHECK_MSG(fold[j] == fold[i], "subject p%d in folds %d and %d", d.person[i], fold[i], fold[j]);
     }
     /* 3 folds for 4 subjects: still never split */
     k = tr_search_folds(&d.ds, 3, 7, fold, &ng, &bys);
-    CHECK(k == 3, "3 folds, got %d", k);
+    CHECK_MSG(k == 3, "3 folds, got %d", k);
     for (int i = 0; i < d.n; i++)
         for (int j = 0; j < d.n; j++)
             if (fold[i] >= 0 && fold[j] >= 0 && d.person[j] == d.person[i])
-                CHECK(fold[j] == fold[i], "k=3: subject p%d in folds %d and %d", d.person[i], fold[i], fold[j]);
+                CHECK_MSG(fold[j] == fold[i], "k=3: subject p%d in folds %d and %d", d.person[i], fold[i], fold[j]);
     /* without subjects: by recording, stratified */
     for (int i = 0; i < d.n; i++) d.rec[i].subject = NULL;
     k = tr_search_folds(&d.ds, 4, 1, fold, &ng, &bys);
-    CHECK(bys == 0 && k == 4 && ng == 160, "by recording: by_subject %d, k %d, groups %d", bys, k, ng);
+    CHECK_MSG(bys == 0 && k == 4 && ng == 160, "by recording: by_subject %d, k %d, groups %d", bys, k, ng);
     for (int g = 0; g < 10; g++) {
         int per[4] = {0};
         for (int i = 0; i < d.n; i++)
             if (fold[i] >= 0 && d.rec[i].label[0] == '0' + g) per[fold[i]]++;
-        for (int f = 0; f < 4; f++) CHECK(per[f] >= 1, "label %d has no recording in fold %d", g, f);
+        for (int f = 0; f < 4; f++) CHECK_MSG(per[f] >= 1, "label %d has no recording in fold %d", g, f);
     }
     /* one subject only: folds of recordings instead */
     for (int i = 0; i < d.n; i++) d.rec[i].subject = names[0];
     k = tr_search_folds(&d.ds, 5, 1, fold, &ng, &bys);
-    CHECK(k == 5 && bys == 0 && ng == 160, "one subject: folds by recording (k %d, by_subject %d, groups %d)", k, bys, ng);
+    CHECK_MSG(k == 5 && bys == 0 && ng == 160, "one subject: folds by recording (k %d, by_subject %d, groups %d)", k, bys, ng);
     /* one training recording: no cross-validation */
     struct tr_dataset one = {1, d.rec};
     d.rec[0].category = TR_TRAINING;
-    CHECK(tr_search_folds(&one, 5, 1, fold, &ng, &bys) == -1 && ng == 1, "one recording must refuse");
+    CHECK_MSG(tr_search_folds(&one, 5, 1, fold, &ng, &bys) == -1 && ng == 1, "one recording must refuse");
     free(fold);
     shapes_free(&d);
 }
@@ -126,29 +127,29 @@ static int same_search(const struct tr_search *a, const struct tr_search *b)
 static void test_determinism(void)
 {
     struct shapes_data d;
-    if (make(&d, 1)) { CHECK(0, "generate"); return; }
+    if (make(&d, 1)) { CHECK_MSG(0, "generate"); return; }
     struct tr_options o;
     struct tr_search_options so;
     struct tr_search r1, r2, r3;
     char err[256];
     base_opts(&o, 1);
     search_opts(&so, 1);
-    CHECK(tr_search_run(&d.ds, &o, &so, &r1, err, sizeof err) == 0, "search: %s", err);
+    CHECK_MSG(tr_search_run(&d.ds, &o, &so, &r1, err, sizeof err) == 0, "search: %s", err);
     search_opts(&so, 2);
-    CHECK(tr_search_run(&d.ds, &o, &so, &r2, err, sizeof err) == 0, "search: %s", err);
-    CHECK(r1.n > 3 && r1.best >= 0, "search evaluated %d candidates, best %d", r1.n, r1.best);
-    CHECK(same_search(&r1, &r2), "1 and 2 threads gave different searches");
-    CHECK(r1.by_subject && r1.n_folds == 4, "grouped by subject in 4 folds (%d, %d)", r1.by_subject, r1.n_folds);
+    CHECK_MSG(tr_search_run(&d.ds, &o, &so, &r2, err, sizeof err) == 0, "search: %s", err);
+    CHECK_MSG(r1.n > 3 && r1.best >= 0, "search evaluated %d candidates, best %d", r1.n, r1.best);
+    CHECK_MSG(same_search(&r1, &r2), "1 and 2 threads gave different searches");
+    CHECK_MSG(r1.by_subject && r1.n_folds == 4, "grouped by subject in 4 folds (%d, %d)", r1.by_subject, r1.n_folds);
     /* the record */
     char *js = tr_search_json(&r1, 5);
-    CHECK(js && strstr(js, "\"grouped_by\":\"subject\"") && strstr(js, "\"leaderboard\":[") && strstr(js, "\"chosen\":"),
+    CHECK_MSG(js && strstr(js, "\"grouped_by\":\"subject\"") && strstr(js, "\"leaderboard\":[") && strstr(js, "\"chosen\":"),
           "search json: %s", js ? js : "(null)");
-    CHECK(r1.n_sampled == r1.n_train && r1.n_train > 0 && js && !strstr(js, "scored_on_recordings"),
-          "under the default 10 h the search scores on all %d training recordings (%d)", r1.n_train, r1.n_sampled);
+    CHECK_MSG(r1.n_sampled == r1.n_train && r1.n_train > 0 && js && !strstr(js, "scored_on_recordings"),
+              "under the default 10 h the search scores on all %d training recordings (%d)", r1.n_train, r1.n_sampled);
     free(js);
     base_opts(&o, 2);
-    CHECK(tr_search_run(&d.ds, &o, &so, &r3, err, sizeof err) == 0, "search: %s", err);
-    CHECK(!same_search(&r1, &r3), "seeds 1 and 2 gave the same search");
+    CHECK_MSG(tr_search_run(&d.ds, &o, &so, &r3, err, sizeof err) == 0, "search: %s", err);
+    CHECK_MSG(!same_search(&r1, &r3), "seeds 1 and 2 gave the same search");
     tr_search_free(&r1);
     tr_search_free(&r2);
     tr_search_free(&r3);
@@ -158,7 +159,7 @@ static void test_determinism(void)
 static void test_budget(void)
 {
     struct shapes_data d;
-    if (make(&d, 0)) { CHECK(0, "generate"); return; }
+    if (make(&d, 0)) { CHECK_MSG(0, "generate"); return; }
     struct tr_options o;
     struct tr_search_options so;
     struct tr_search r;
@@ -166,40 +167,40 @@ static void test_budget(void)
     base_opts(&o, 1);
     search_opts(&so, 2);
     struct tr_model m;
-    CHECK(tr_setup_model(&d.ds, &o, &m, err, sizeof err) == 0, "setup: %s", err);
+    CHECK_MSG(tr_setup_model(&d.ds, &o, &m, err, sizeof err) == 0, "setup: %s", err);
     struct tr_cost big, small;
     int h[2] = {20, 10}, h1[1] = {8};
     tr_cost_predict(&m, 2, h, &big);
     tr_cost_predict(&m, 1, h1, &small);
-    CHECK(big.instructions > small.instructions && big.flash > small.flash && big.ram >= small.ram,
+    CHECK_MSG(big.instructions > small.instructions && big.flash > small.flash && big.ram >= small.ram,
           "(20,10) must cost more than (8)");
     /* the winner with the default budget, then a budget 1% below its predicted instructions:
      * the winner must change, and nothing over that budget may be trained */
-    CHECK(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search: %s", err);
+    CHECK_MSG(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search: %s", err);
     struct tr_cost first = r.best >= 0 ? r.e[r.best].cost : (struct tr_cost){0};
     char first_desc[200];
     snprintf(first_desc, sizeof first_desc, "%s", r.best >= 0 ? r.e[r.best].desc : "");
     tr_search_free(&r);
     so.budget.instructions = (int)(first.instructions * 1.05 * 0.99);
-    CHECK(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search with a small budget: %s", err);
+    CHECK_MSG(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search with a small budget: %s", err);
     if (r.best >= 0) {
-        CHECK(tr_cost_fits(&r.e[r.best].cost, &so.budget), "the winner is over the budget");
-        CHECK(strcmp(r.e[r.best].desc, first_desc) != 0, "the same winner under a budget it does not fit");
+        CHECK_MSG(tr_cost_fits(&r.e[r.best].cost, &so.budget), "the winner is over the budget");
+        CHECK_MSG(strcmp(r.e[r.best].desc, first_desc) != 0, "the same winner under a budget it does not fit");
         /* every candidate over the budget is counted (the grid may avoid them all: fit_ladder) */
         int over = 0;
         for (int i = 0; i < r.n; i++) over += !tr_cost_fits(&r.e[i].cost, &so.budget);
-        CHECK(over == r.n_over_budget, "%d candidates over the budget, %d counted", over, r.n_over_budget);
+        CHECK_MSG(over == r.n_over_budget, "%d candidates over the budget, %d counted", over, r.n_over_budget);
         if (getenv("SEARCH_DEBUG")) tr_search_print(&r, 50, stderr);
         for (int i = 0; i < r.n; i++)
             if (!tr_cost_fits(&r.e[i].cost, &so.budget))
-                CHECK(r.e[i].score < 0, "candidate %d over budget was trained (score %g)", i, r.e[i].score);
+                CHECK_MSG(r.e[i].score < 0, "candidate %d over budget was trained (score %g)", i, r.e[i].score);
     }
     tr_search_free(&r);
     /* nothing fits */
     so.budget.instructions = 100;
-    CHECK(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == -1 && strstr(err, "budget"),
+    CHECK_MSG(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == -1 && strstr(err, "budget"),
           "a budget nothing fits must fail naming the budget, got '%s'", err);
-    CHECK(r.n_fits == 0, "%d fits with nothing in budget", r.n_fits);
+    CHECK_MSG(r.n_fits == 0, "%d fits with nothing in budget", r.n_fits);
     tr_search_free(&r);
     tr_model_free(&m);
     shapes_free(&d);
@@ -230,15 +231,24 @@ static void test_cost_reference(void)
     int h[2] = {20, 10};
     struct tr_cost c;
     tr_cost_predict(&m, 2, h, &c);
-    CHECK(abs(c.flash - 16324) <= 256, "flash predicted %d, measured 16324", c.flash);
-    CHECK(abs(c.ram - 6396) <= 32, "RAM predicted %d, measured 6396", c.ram);
-    CHECK(fabs(c.instructions - 22315.0) <= 0.05 * 22315, "instructions predicted %d, measured 22315", c.instructions);
+    CHECK_MSG(abs(c.flash - 16324) <= 256, "flash predicted %d, measured 16324", c.flash);
+    CHECK_MSG(abs(c.ram - 6396) <= 32, "RAM predicted %d, measured 6396", c.ram);
+    CHECK_MSG(fabs(c.instructions - 22315.0) <= 0.05 * 22315, "instructions predicted %d, measured 22315", c.instructions);
     struct tr_budget b;
     tr_budget_default(&b);
     b.flash = 16324 + 400; /* a budget 400 B above its measured size: fits despite the 272 B margin */
-    CHECK(tr_cost_fits(&c, &b), "the default model must fit a budget of its measured size plus the margin");
+    CHECK_MSG(tr_cost_fits(&c, &b), "the default model must fit a budget of its measured size plus the margin");
     b.flash = 16324 + 100;
-    CHECK(!tr_cost_fits(&c, &b), "the 272 B margin keeps a model out of a budget only 100 B above its size");
+    CHECK_MSG(!tr_cost_fits(&c, &b), "the 272 B margin keeps a model out of a budget only 100 B above its size");
+    /* each budget binds alone: RAM (its prediction within the budget or not), instructions */
+    b.flash = 1 << 20;
+    b.ram = c.ram;
+    CHECK_MSG(tr_cost_fits(&c, &b), "a RAM budget of the predicted RAM must fit");
+    b.ram = c.ram - 1;
+    CHECK_MSG(!tr_cost_fits(&c, &b), "a RAM budget one byte below the prediction must not fit");
+    b.ram = 1 << 20;
+    b.instructions = c.instructions - 1;
+    CHECK_MSG(!tr_cost_fits(&c, &b), "an instruction budget below the prediction must not fit");
     printf("cost model, default model: flash %d B (16324), RAM %d B (6396), %d instructions (22315)\n", c.flash,
            c.ram, c.instructions);
 }
@@ -253,7 +263,7 @@ static void test_mode(void)
     c.rate_hz = 50;
     c.seed = 5;
     struct shapes_data d;
-    if (shapes_generate(&c, &d)) { CHECK(0, "generate"); return; }
+    if (shapes_generate(&c, &d)) { CHECK_MSG(0, "generate"); return; }
     char held[16] = {0};
     held[3] = 1;
     shapes_split_people(&d, held);
@@ -267,31 +277,168 @@ static void test_mode(void)
     const double med = tr_median_ms(&d.ds, TR_TRAINING);
     o.gesture_max_ms = (int)(med * 0.9); /* the lengths now suggest continuous mode */
     search_opts(&so, 2);
-    CHECK(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search: %s", err);
+    CHECK_MSG(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search: %s", err);
     int scored[2] = {0, 0};
     for (int i = 0; i < r.n; i++)
         if (r.e[i].stage == 0 && r.e[i].score >= 0) scored[r.e[i].o.mode == TR_MODE_GESTURE]++;
-    CHECK(scored[0] == 1 && scored[1] == 1, "stage 0 scored %d continuous, %d gesture candidates", scored[0], scored[1]);
-    CHECK(r.best >= 0 && r.e[r.best].o.mode == TR_MODE_GESTURE, "the search kept continuous mode on whole gestures (%s)",
+    CHECK_MSG(scored[0] == 1 && scored[1] == 1, "stage 0 scored %d continuous, %d gesture candidates", scored[0], scored[1]);
+    CHECK_MSG(r.best >= 0 && r.e[r.best].o.mode == TR_MODE_GESTURE, "the search kept continuous mode on whole gestures (%s)",
           r.mode_reason);
-    CHECK(strstr(r.mode_reason, "gesture: cross-validation") && strstr(r.mode_reason, "suggesting continuous"),
+    CHECK_MSG(strstr(r.mode_reason, "gesture: cross-validation") && strstr(r.mode_reason, "suggesting continuous"),
           "mode reason: '%s'", r.mode_reason);
     tr_search_free(&r);
     /* a given mode is not searched */
     o.mode = TR_MODE_CONTINUOUS;
-    CHECK(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search: %s", err);
+    CHECK_MSG(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search: %s", err);
     for (int i = 0; i < r.n; i++)
-        CHECK(r.e[i].o.mode == TR_MODE_CONTINUOUS && r.e[i].stage > 0, "forced continuous, yet %s (stage %d)", r.e[i].desc,
+        CHECK_MSG(r.e[i].o.mode == TR_MODE_CONTINUOUS && r.e[i].stage > 0, "forced continuous, yet %s (stage %d)", r.e[i].desc,
               r.e[i].stage);
-    CHECK(r.mode_reason[0] == 0, "a given mode has a search reason: '%s'", r.mode_reason);
+    CHECK_MSG(r.mode_reason[0] == 0, "a given mode has a search reason: '%s'", r.mode_reason);
     tr_search_free(&r);
     shapes_free(&d);
+}
+
+/* 16 recordings of 4 subjects, 2 labels (a slow and a fast sine), 4 s at 50 Hz; 12 training. */
+struct tiny {
+    struct tr_recording rec[16];
+    struct tr_dataset ds;
+};
+
+static void tiny_make(struct tiny *t, int n)
+{
+    static const char *ax[3] = {"x", "y", "z"};
+    memset(t, 0, sizeof *t);
+    for (int p = 0; p < 16; p++) snprintf(names[p], sizeof names[p], "p%d", p);
+    for (int i = 0; i < n; i++) {
+        float *v = malloc(sizeof(float) * 200 * 3);
+        for (int s = 0; s < 200; s++)
+            for (int a = 0; a < 3; a++)
+                v[s * 3 + a] = sinf((i % 2 ? 0.5f : 0.1f) * (float)s + (float)a + 0.3f * (float)i) +
+                               0.05f * (float)((s * 5 + a + i) % 7);
+        struct tr_recording *r = &t->rec[i];
+        r->label = i % 2 ? "b" : "a";
+        r->subject = names[(i / 2) % 4];
+        r->category = i < n * 3 / 4 ? TR_TRAINING : TR_TESTING;
+        r->rate_hz = 50;
+        r->n_axes = 3;
+        for (int a = 0; a < 3; a++) r->axes[a] = ax[a];
+        r->n_samples = 200;
+        r->values = v;
+    }
+    t->ds.n = n;
+    t->ds.rec = t->rec;
+}
+
+static void tiny_free(struct tiny *t)
+{
+    for (int i = 0; i < t->ds.n; i++) free((void *)t->rec[i].values);
+}
+
+/* The text a stream got (a temporary file), NUL-terminated, in buf. */
+static void read_back(FILE *f, char *buf, size_t len)
+{
+    fflush(f);
+    rewind(f);
+    size_t n = fread(buf, 1, len - 1, f);
+    buf[n] = 0;
+}
+
+static void test_pins(void)
+{
+    struct tiny t;
+    tiny_make(&t, 16);
+    struct tr_options o;
+    struct tr_search_options so;
+    struct tr_search r;
+    char err[256];
+    static char out[1 << 16];
+    /* continuous: everything but the seed pinned */
+    tr_options_default(&o);
+    o.mode = TR_MODE_CONTINUOUS;
+    o.window_ms = 1500;
+    o.stride_ms = 500;
+    o.feat_auto = 0;
+    o.feat_flags = IMU_FEAT_STATS | IMU_FEAT_RAW;
+    o.raw_points = 4;
+    o.n_hidden = 1;
+    o.hidden[0] = 6;
+    o.epochs = 7;
+    o.l2 = 2e-3f;
+    o.aug_copies = 0;
+    search_opts(&so, 2);
+    so.folds = 2;
+    so.pins = TR_PIN_WINDOW | TR_PIN_FEATURES | TR_PIN_FFT | TR_PIN_RAW | TR_PIN_HIDDEN | TR_PIN_EPOCHS | TR_PIN_L2 |
+              TR_PIN_AUG | TR_PIN_MODE;
+    FILE *log = tmpfile();
+    REQUIRE(log != NULL);
+    so.verbose = 1;
+    so.progress_out = log;
+    CHECK_MSG(tr_search_run(&t.ds, &o, &so, &r, err, sizeof err) == 0, "pinned search: %s", err);
+    int varied = 0;
+    for (int i = 0; i < r.n; i++) {
+        const struct tr_options *e = &r.e[i].o;
+        varied += e->window_ms != 1500 || e->stride_ms != 500 || e->feat_flags != o.feat_flags || e->raw_points != 4 ||
+                  e->n_hidden != 1 || e->hidden[0] != 6 || e->epochs != 7 || e->l2 != o.l2 || e->aug_copies != 0 ||
+                  e->mode != TR_MODE_CONTINUOUS;
+    }
+    CHECK_MSG(r.best >= 0 && varied == 0 && r.n == 2, "%d of %d candidates vary a pinned option (want 2: the seeds)",
+              varied, r.n);
+    read_back(log, out, sizeof out);
+    CHECK_MSG(strstr(out, "search: 2-fold cross-validation by subject (4 groups)") && strstr(out, "search stage 6 (seeds)") &&
+              !strstr(out, "search stage 2") && !strstr(out, "search stage 3"),
+              "progress lines: %s", out);
+    fclose(log);
+    log = tmpfile();
+    REQUIRE(log != NULL);
+    tr_search_print(&r, 5, log);
+    read_back(log, out, sizeof out);
+    CHECK_MSG(strstr(out, "rank") && strstr(out, "<- chosen") && strstr(out, "win 1500/500 stats+raw4 hidden 6 ep 7"),
+              "leaderboard: %s", out);
+    fclose(log);
+    tr_search_free(&r);
+
+    /* gesture mode with its points pinned, the progress bar: the conv front ends keep the points */
+    tr_options_default(&o);
+    o.mode = TR_MODE_GESTURE;
+    o.gesture_points = 40;
+    o.epochs = 5;
+    search_opts(&so, 2);
+    so.folds = 2;
+    so.pins = TR_PIN_POINTS | TR_PIN_MODE | TR_PIN_EPOCHS;
+    log = tmpfile();
+    REQUIRE(log != NULL);
+    so.verbose = 1;
+    so.progress_bar = 1;
+    so.progress_out = log;
+    CHECK_MSG(tr_search_run(&t.ds, &o, &so, &r, err, sizeof err) == 0, "gesture search: %s", err);
+    int other_points = 0, convs = 0;
+    for (int i = 0; i < r.n; i++) {
+        other_points += r.e[i].o.gesture_points != 40 || r.e[i].o.epochs != 5;
+        convs += r.e[i].o.n_conv > 0;
+    }
+    CHECK_MSG(other_points == 0 && convs > 0, "%d candidates with other points or epochs; %d conv front ends", other_points,
+              convs);
+    read_back(log, out, sizeof out);
+    CHECK_MSG(strstr(out, "\r[") && strstr(out, "] search stage 6,") && out[strlen(out) - 1] == '\n',
+              "progress bar: %.200s", out);
+    fclose(log);
+    char *js = tr_search_json(&r, 50);
+    int conv_scored = 0;
+    for (int i = 0; i < r.n; i++) conv_scored += r.e[i].o.n_conv > 0 && r.e[i].score >= 0;
+    CHECK_MSG(js && strstr(js, "\"mode\":\"gesture\",\"gesture_points\":40") &&
+              (conv_scored == 0) == (strstr(js, "\"conv\":[[") == NULL),
+              "gesture json (%d conv front ends scored): %.300s", conv_scored, js ? js : "(null)");
+    if (getenv("SEARCH_DEBUG")) tr_search_print(&r, 50, stderr);
+    free(js);
+    tr_search_free(&r);
+
+    tiny_free(&t);
 }
 
 static void test_sample(void)
 {
     struct shapes_data d;
-    if (make(&d, 1)) { CHECK(0, "generate"); return; }
+    if (make(&d, 1)) { CHECK_MSG(0, "generate"); return; }
     double hours = 0;
     int n_train = 0;
     for (int i = 0; i < d.ds.n; i++)
@@ -305,13 +452,13 @@ static void test_sample(void)
     char err[256];
     base_opts(&o, 1);
     search_opts(&so, 2);
-    CHECK(so.max_hours == 10, "default max_hours %g", so.max_hours);
+    CHECK_MSG(so.max_hours == 10, "default max_hours %g", so.max_hours);
     so.max_hours = hours / 2;
-    CHECK(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search on a sample: %s", err);
-    CHECK(r.n_train == n_train && r.n_sampled >= n_train * 2 / 5 && r.n_sampled <= n_train * 3 / 5 && r.best >= 0,
+    CHECK_MSG(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search on a sample: %s", err);
+    CHECK_MSG(r.n_train == n_train && r.n_sampled >= n_train * 2 / 5 && r.n_sampled <= n_train * 3 / 5 && r.best >= 0,
           "sampled %d of %d training recordings (want about half), best %d", r.n_sampled, r.n_train, r.best);
     char *js = tr_search_json(&r, 1);
-    CHECK(js && strstr(js, "\"scored_on_recordings\":"), "search json names the sample: %s", js ? js : "(null)");
+    CHECK_MSG(js && strstr(js, "\"scored_on_recordings\":"), "search json names the sample: %s", js ? js : "(null)");
     free(js);
     tr_search_free(&r);
     shapes_free(&d); /* the default (10 h, more than these) takes all: test_determinism checks it */
@@ -319,13 +466,12 @@ static void test_sample(void)
 
 int main(void)
 {
+    test_pins();
     test_folds();
     test_cost_reference();
     test_budget();
     test_determinism();
     test_mode();
     test_sample();
-    if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }
-    printf("test_search: all passed\n");
-    return 0;
+    return check_report("test_search");
 }

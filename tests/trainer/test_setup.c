@@ -142,6 +142,266 @@ static void test_refusals(void)
 #undef REFUSED
 }
 
+/* A loader (tr_load_fn) that reads recording id from the caller's array; id 99 fails, id 98
+ * reads recording 2 one sample short. */
+static int load_from(void *ctx, int64_t id, float **buf, int *n_samples, char *err, size_t errlen)
+{
+    const struct tr_recording *r = ctx;
+    if (id == 99) {
+        snprintf(err, errlen, "the disk is on fire");
+        return -1;
+    }
+    const int i = id == 98 ? 2 : (int)id, n = r[i].n_samples - (id == 98 ? 1 : 0);
+    free(*buf);
+    *buf = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * 3);
+    memcpy(*buf, r[i].values, sizeof(float) * (size_t)n * 3);
+    *n_samples = n;
+    return 0;
+}
+
+/* The data checks and set-up paths around the common case, each with its message or its
+ * documented result: int16 quantization (round half away, saturate, NaN to 0), datasets with
+ * different axes or none, gesture options out of range, a filter at 0 Hz, recordings stored as
+ * int16 (their scale becomes the model's), all-zero data, samples read through a loader (and a
+ * loader that fails or reads short), augmentation of 2-axis data (no rotation). */
+static void test_data_edges(void)
+{
+    const float v[8] = {0.5f, -0.5f, 1.49f, -1.51f, 1e9f, -1e9f, NAN, 32766.6f}, one = 1;
+    float sc[1] = {one};
+    int16_t q[8];
+    tr_quantize_samples(v, 8, 1, sc, q);
+    const int16_t want[8] = {1, -1, 1, -2, 32767, -32768, 0, 32767};
+    CHECK_MSG(memcmp(q, want, sizeof q) == 0, "int16: %d %d %d %d %d %d %d %d", q[0], q[1], q[2], q[3], q[4], q[5], q[6],
+              q[7]);
+    CHECK_EQ(tr_ms_to_samples(1, 100), 1); /* at least one sample */
+    CHECK_EQ(tr_ms_to_samples(1000, 52.4), 52);
+    char err[256];
+    struct tr_dataset none = {0, NULL};
+    CHECK_MSG(tr_check_dataset(&none, 0, err, sizeof err) == -1 && strstr(err, "no recordings"), "%s", err);
+    enum { N = 6 };
+    struct tr_recording r[N];
+    make_set(r, N);
+    struct tr_dataset ds = {N, r};
+    const char *other[3] = {"x", "q", "z"};
+    r[3].axes[1] = other[1];
+    CHECK_MSG(tr_check_dataset(&ds, 0, err, sizeof err) == -1 && strstr(err, "different axes (a has 3 axes starting 'x'"),
+              "%s", err);
+    r[3].axes[1] = ax3[1];
+    r[3].rate_hz = 103;
+    CHECK_MSG(tr_check_dataset(&ds, 0, err, sizeof err) == -1 && strstr(err, "different sample rates (100 Hz and 103 Hz)"),
+              "%s", err);
+    r[3].rate_hz = 100.5; /* within 1% */
+    CHECK_MSG(tr_check_dataset(&ds, 0, err, sizeof err) == 0, "%s", err);
+    r[3].rate_hz = 100;
+    r[2].n_axes = 0;
+    CHECK_MSG(tr_check_dataset(&ds, 0, err, sizeof err) == -1 && strstr(err, "recording 3 (a) has 0 axes"), "%s", err);
+    r[2].n_axes = 3;
+    float keep = r[1].values[7];
+    ((float *)r[1].values)[7] = INFINITY;
+    CHECK_MSG(tr_check_dataset(&ds, 0, err, sizeof err) == -1 && strstr(err, "recording 2 (b) has NaN or infinite"), "%s",
+              err);
+    ((float *)r[1].values)[7] = keep;
+    /* gesture options */
+    struct tr_options o;
+    struct tr_model m;
+    tr_options_default(&o);
+    o.mode = TR_MODE_GESTURE;
+    o.gesture_points = 7;
+    CHECK_MSG(tr_setup_model(&ds, &o, &m, err, sizeof err) == -1 && strstr(err, "--gesture-points 7: need 8.."), "%s", err);
+    o.gesture_points = 64;
+    o.gesture_buf = 129;
+    CHECK_MSG(tr_setup_model(&ds, &o, &m, err, sizeof err) == -1 && strstr(err, "--gesture-buf 129: need an even number"),
+              "%s", err);
+    o.gesture_buf = 8;
+    CHECK_MSG(tr_setup_model(&ds, &o, &m, err, sizeof err) == -1 && strstr(err, "--gesture-buf 8"), "%s", err);
+    tr_options_default(&o);
+    o.filter = 2;
+    o.filter_hz = 0;
+    CHECK_MSG(tr_setup_model(&ds, &o, &m, err, sizeof err) == -1 && strstr(err, "filter cut-off 0 Hz is not between 0 and 50"),
+              "%s", err);
+    /* int16 recordings with one scale: it is the model's input scale; with two, the data's range is */
+    tr_options_default(&o);
+    o.mode = TR_MODE_CONTINUOUS;
+    for (int i = 0; i < N; i++)
+        for (int a = 0; a < 3; a++) r[i].native_scale[a] = 1.0 / 4096;
+    REQUIRE(tr_setup_model(&ds, &o, &m, err, sizeof err) == 0);
+    CHECK_MSG(m.in_scale[0] == 1.0f / 4096 && m.in_scale[2] == 1.0f / 4096, "native scale: %g", m.in_scale[0]);
+    tr_model_free(&m);
+    r[1].native_scale[2] = 1.0 / 2048;
+    REQUIRE(tr_setup_model(&ds, &o, &m, err, sizeof err) == 0);
+    CHECK_MSG(m.in_scale[2] != 1.0f / 2048 && m.in_scale[2] != 1.0f / 4096 && m.in_scale[0] == m.in_scale[2],
+              "mixed native scales: %g %g", m.in_scale[0], m.in_scale[2]);
+    tr_model_free(&m);
+    for (int i = 0; i < N; i++)
+        memset(r[i].native_scale, 0, sizeof r[i].native_scale);
+    /* all zeros: a tiny but valid scale, finite features */
+    struct tr_recording z[N];
+    memcpy(z, r, sizeof z);
+    float *zeros = calloc(400 * 3, sizeof(float));
+    for (int i = 0; i < N; i++)
+        z[i].values = zeros;
+    struct tr_dataset dz = {N, z};
+    REQUIRE(tr_setup_model(&dz, &o, &m, err, sizeof err) == 0);
+    CHECK_MSG(m.in_scale[0] > 0 && m.in_scale[0] < 1e-9f, "all-zero data: input scale %g", m.in_scale[0]);
+    struct tr_windows w;
+    CHECK_MSG(tr_make_windows(&m, &dz, TR_TRAINING, &w, err, sizeof err) == 0 && w.n > 0, "%s", err);
+    tr_windows_free(&w);
+    tr_model_free(&m);
+    free(zeros);
+    /* samples read on demand: the windows of loaded recordings are those of recordings in memory */
+    struct tr_recording l[N];
+    memcpy(l, r, sizeof l);
+    for (int i = 0; i < N; i++) {
+        l[i].values = NULL;
+        l[i].load = load_from;
+        l[i].load_ctx = r;
+        l[i].load_id = i;
+    }
+    struct tr_dataset dl = {N, l};
+    struct tr_windows wm, wl;
+    REQUIRE(tr_setup_model(&ds, &o, &m, err, sizeof err) == 0);
+    REQUIRE(tr_make_windows(&m, &ds, TR_TRAINING, &wm, err, sizeof err) == 0);
+    CHECK_MSG(tr_make_windows(&m, &dl, TR_TRAINING, &wl, err, sizeof err) == 0 && wl.n == wm.n &&
+              memcmp(wl.x, wm.x, sizeof(float) * (size_t)wm.n * (size_t)wm.n_feat) == 0,
+              "loaded windows differ: %s", err);
+    tr_windows_free(&wl);
+    l[2].load_id = 99;
+    CHECK_MSG(tr_make_windows(&m, &dl, TR_TRAINING, &wl, err, sizeof err) == -1 && strstr(err, "the disk is on fire"), "%s",
+              err);
+    tr_windows_free(&wl);
+    l[2].load_id = 98;
+    CHECK_MSG(tr_make_windows(&m, &dl, TR_TRAINING, &wl, err, sizeof err) == -1 &&
+              strstr(err, "recording 3 (a) has 400 samples, 399 were read"), "%s", err);
+    tr_windows_free(&wl);
+    l[2].load = NULL;
+    CHECK_MSG(tr_make_windows(&m, &dl, TR_TRAINING, &wl, err, sizeof err) == -1 && strstr(err, "recording 3 (a) has no samples loaded"),
+              "%s", err);
+    tr_windows_free(&wl);
+    tr_windows_free(&wm);
+    tr_model_free(&m);
+    /* 2 axes: augmentation scales and shifts but does not rotate; deterministic */
+    struct tr_recording t2[N];
+    memcpy(t2, r, sizeof t2);
+    for (int i = 0; i < N; i++)
+        t2[i].n_axes = 2; /* the first two of three interleaved: a different signal, as good as any */
+    struct tr_dataset d2 = {N, t2};
+    tr_options_default(&o);
+    o.mode = TR_MODE_CONTINUOUS;
+    REQUIRE(tr_setup_model(&d2, &o, &m, err, sizeof err) == 0);
+    o.aug_copies = 1;
+    o.aug_scale = 0.2f;
+    o.aug_rotate_deg = 30;
+    struct tr_windows a1, a2, p2;
+    REQUIRE(tr_make_windows(&m, &d2, TR_TRAINING, &p2, err, sizeof err) == 0);
+    REQUIRE(tr_make_windows_aug(&m, &d2, TR_TRAINING, &o, &a1, err, sizeof err) == 0);
+    REQUIRE(tr_make_windows_aug(&m, &d2, TR_TRAINING, &o, &a2, err, sizeof err) == 0);
+    CHECK_MSG(a1.n == 2 * p2.n && memcmp(a1.x, a2.x, sizeof(float) * (size_t)a1.n * (size_t)a1.n_feat) == 0,
+              "2 axes: %d augmented windows from %d, or not deterministic", a1.n, p2.n);
+    tr_windows_free(&a1);
+    tr_windows_free(&a2);
+    tr_windows_free(&p2);
+    tr_model_free(&m);
+    free_set(r, N);
+}
+
+/* The text written to f since it was opened (a tmpfile), in buf. */
+static void slurp(FILE *f, char *buf, size_t len)
+{
+    fflush(f);
+    rewind(f);
+    size_t n = fread(buf, 1, len - 1, f);
+    buf[n] = 0;
+}
+
+/* Training's progress report (one line an epoch, or a bar redrawn in place), with and without a
+ * validation part, and quantization-aware fine-tuning's; class weights change the model;
+ * float probabilities are a distribution whose argmax is the prediction; a hidden layer wider
+ * than the trainer's 1024 is refused with a message. */
+static void test_training_output(void)
+{
+    enum { N = 6 };
+    struct tr_recording r[N];
+    make_set(r, N);
+    r[0].label = r[2].label = r[4].label = "b"; /* training 3 of b, 1 of a: class weights matter */
+    r[3].label = r[5].label = "a";
+    struct tr_dataset ds = {N, r};
+    struct tr_options o;
+    tr_options_default(&o);
+    o.mode = TR_MODE_CONTINUOUS;
+    o.epochs = 4;
+    o.patience = 0;
+    o.qat_epochs = 2;
+    o.val_frac = 0.25f;
+    o.verbose = 1;
+    static char out[1 << 16];
+    char err[256];
+    struct tr_model m, w;
+    for (int bar = 0; bar <= 1; bar++) {
+        FILE *f = tmpfile();
+        REQUIRE(f != NULL);
+        o.progress_out = f;
+        o.progress_bar = bar;
+        int rc = tr_train(&ds, &o, &m, err, sizeof err);
+        CHECK_MSG(rc == 0, "train: %s", err);
+        slurp(f, out, sizeof out);
+        fclose(f);
+        if (rc)
+            continue;
+        if (bar)
+            CHECK_MSG(strstr(out, "\r[") && strstr(out, "] epoch   4/4 loss") && strstr(out, " val ") &&
+                      strstr(out, "] qat epoch   2/2"), "progress bar: %.300s", out);
+        else
+            CHECK_MSG(strstr(out, "epoch 1 loss ") && strstr(out, "epoch 4 loss ") && strstr(out, " val_acc ") &&
+                      strstr(out, "qat epoch 2 loss") && strstr(out, "--qat-epochs: int8"), "progress lines: %.300s", out);
+        if (!bar) {
+            /* the same model without a report */
+            o.verbose = 0;
+            struct tr_model q;
+            REQUIRE(tr_train(&ds, &o, &q, err, sizeof err) == 0);
+            CHECK_MSG(q.hash == m.hash, "the progress report changed the model");
+            tr_model_free(&q);
+            o.verbose = 1;
+        }
+        tr_model_free(&m);
+    }
+    /* no validation part: no validation figures */
+    FILE *f = tmpfile();
+    REQUIRE(f != NULL);
+    o.progress_out = f;
+    o.progress_bar = 0;
+    o.val_frac = 0;
+    o.qat_epochs = 0;
+    o.class_weights = 0;
+    REQUIRE(tr_train(&ds, &o, &m, err, sizeof err) == 0);
+    slurp(f, out, sizeof out);
+    fclose(f);
+    CHECK_MSG(strstr(out, "epoch 4 loss") && !strstr(out, "val_acc"), "without validation: %.300s", out);
+    o.verbose = 0;
+    /* class weights (the default): another model */
+    o.class_weights = 1;
+    REQUIRE(tr_train(&ds, &o, &w, err, sizeof err) == 0);
+    CHECK_MSG(w.hash != m.hash, "class weights did not change the model");
+    /* float probabilities */
+    struct tr_windows tw;
+    REQUIRE(tr_make_windows(&m, &ds, TR_TRAINING, &tw, err, sizeof err) == 0);
+    for (int i = 0; i < tw.n; i++) {
+        float p[2];
+        int c = tr_predict_float(&m, tw.x + (size_t)i * tw.n_feat, p);
+        CHECK_MSG(fabsf(p[0] + p[1] - 1) < 1e-5f && p[c] >= p[1 - c] && p[0] >= 0 && p[1] >= 0, "window %d: %g %g, class %d",
+                  i, p[0], p[1], c);
+        CHECK_EQ(tr_predict_float(&m, tw.x + (size_t)i * tw.n_feat, NULL), c);
+    }
+    tr_windows_free(&tw);
+    tr_model_free(&w);
+    tr_model_free(&m);
+    o.class_weights = 0;
+    o.n_hidden = 1;
+    o.hidden[0] = 2000;
+    err[0] = 0;
+    CHECK_MSG(tr_train(&ds, &o, &m, err, sizeof err) == -1 && strstr(err, "training failed (layer too wide?)"), "%s", err);
+    free_set(r, N);
+}
+
 /* |H(e^{jw})| of the model's biquad cascade. */
 static double gain(const struct imu_feat_config *f, double w)
 {
@@ -339,6 +599,76 @@ static void test_plot(const char *dir)
     free_set(r, N);
 }
 
+/* Every "x,y " point of the polylines of an SVG with stroke color; returns how many, -1 when one is
+ * outside [x0, x0 + w] x [y0, y0 + h]. */
+static int curve_points(const char *svg, const char *color, double x0, double y0, double w, double h, double *first_x)
+{
+    char key[64];
+    snprintf(key, sizeof key, "stroke=\"%s\" stroke-width=\"1.5\" points=\"", color);
+    const char *p = strstr(svg, key);
+    if (!p)
+        return 0;
+    p += strlen(key);
+    int n = 0;
+    double x, y;
+    int used;
+    while (sscanf(p, "%lf,%lf %n", &x, &y, &used) == 2) {
+        if (n == 0 && first_x)
+            *first_x = x;
+        if (x < x0 - 0.05 || x > x0 + w + 0.05 || y < y0 - 0.05 || y > y0 + h + 0.05)
+            return -1;
+        n++;
+        p += used;
+    }
+    return n;
+}
+
+/* The report's curves stay inside their 380 x 300 frame at (50, 40) whatever the values (a flat
+ * loss, accuracies outside 0..1 from a damaged model.json), one epoch sits in the middle, no
+ * validation curve without a validation part; labels with quotes and '>' are escaped. */
+static void test_plot_edges(const char *dir)
+{
+    struct tr_model m;
+    memset(&m, 0, sizeof m);
+    char a[] = "say \"hi\"", b[] = "x>y";
+    m.n_labels = 2;
+    m.labels[0] = a;
+    m.labels[1] = b;
+    float loss[3] = {0, 0, 0}, tacc[3] = {-0.5f, 0.5f, 1.5f}, vacc[3] = {-1, -1, -1};
+    m.curve_loss = loss;
+    m.curve_train_acc = tacc;
+    m.curve_val_acc = vacc;
+    m.n_epochs = 3;
+    int conf[4] = {0, 0, 0, 0};
+    char path[600], buf[16384];
+    snprintf(path, sizeof path, "%s/test_setup_edges.svg", dir);
+    for (int round = 0; round < 2; round++) {
+        REQUIRE(tr_plot_svg(&m, conf, path) == 0);
+        FILE *f = fopen(path, "r");
+        REQUIRE(f != NULL);
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+        double fx = -1;
+        int nl = curve_points(buf, "#d62728", 50, 40, 380, 300, NULL), nt = curve_points(buf, "#1f77b4", 50, 40, 380, 300, NULL);
+        int nv = curve_points(buf, "#2ca02c", 50, 40, 380, 300, &fx);
+        if (round == 0) {
+            CHECK_MSG(nl == 3 && nt == 3, "3 epochs: loss %d points, training accuracy %d (-1: outside the frame)", nl, nt);
+            CHECK_MSG(nv == 0, "a validation curve without validation (%d points)", nv);
+            CHECK_MSG(strstr(buf, "say &quot;hi&quot;") && strstr(buf, "x&gt;y") && !strstr(buf, "x>y"),
+                      "labels not escaped");
+            /* a flat loss is drawn at mid height */
+            CHECK_MSG(strstr(buf, "points=\"50.0,190.0 "), "flat loss not at mid height");
+        } else {
+            CHECK_MSG(nl == 1 && nt == 1 && nv == 1 && fx == 50 + 190, "one epoch: %d %d %d points, x %g (want the middle, 240)",
+                      nl, nt, nv, fx);
+        }
+        m.n_epochs = 1;
+        vacc[0] = 0.75f;
+    }
+    unlink(path);
+}
+
 /* Time warp (trainer/augment.c): amount 0 is the identity; the first and last samples stay; a
  * rising ramp stays non-decreasing and a falling one non-increasing (the order of events never
  * changes, so a gesture and its time-reversal stay apart); values stay within the input's range;
@@ -384,10 +714,13 @@ int main(int argc, char **argv)
 {
     test_parse_hidden();
     test_refusals();
+    test_data_edges();
+    test_training_output();
     test_filters();
     test_detmath();
     test_augmentation();
     test_time_warp();
     test_plot(argc > 1 ? argv[1] : "/tmp");
+    test_plot_edges(argc > 1 ? argv[1] : "/tmp");
     return check_report("test_setup");
 }
