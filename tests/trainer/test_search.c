@@ -17,7 +17,7 @@
  *     whose median length is above --gesture-max-ms: continuous windows cannot tell the pairs
  *     apart); a given mode is not searched.
  *  6. A large dataset: with max_hours at half of the training recordings' duration, the search
- *     scores on a sample of about half of them and says so in its JSON; under the default (10 h)
+ *     scores on a sample of about half of them and says so in its JSON; under the default (5 h)
  *     it takes them all (test_determinism).
  */
 #include <math.h>
@@ -144,7 +144,7 @@ static void test_determinism(void)
     CHECK(js && strstr(js, "\"grouped_by\":\"subject\"") && strstr(js, "\"leaderboard\":[") && strstr(js, "\"chosen\":"),
           "search json: %s", js ? js : "(null)");
     CHECK(r1.n_sampled == r1.n_train && r1.n_train > 0 && js && !strstr(js, "scored_on_recordings"),
-          "under the default 10 h the search scores on all %d training recordings (%d)", r1.n_train, r1.n_sampled);
+          "under the default 5 h the search scores on all %d training recordings (%d)", r1.n_train, r1.n_sampled);
     free(js);
     base_opts(&o, 2);
     CHECK(tr_search_run(&d.ds, &o, &so, &r3, err, sizeof err) == 0, "search: %s", err);
@@ -305,7 +305,7 @@ static void test_sample(void)
     char err[256];
     base_opts(&o, 1);
     search_opts(&so, 2);
-    CHECK(so.max_hours == 10, "default max_hours %g", so.max_hours);
+    CHECK(so.max_hours == 5, "default max_hours %g", so.max_hours);
     so.max_hours = hours / 2;
     CHECK(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search on a sample: %s", err);
     CHECK(r.n_train == n_train && r.n_sampled >= n_train * 2 / 5 && r.n_sampled <= n_train * 3 / 5 && r.best >= 0,
@@ -314,7 +314,7 @@ static void test_sample(void)
     CHECK(js && strstr(js, "\"scored_on_recordings\":"), "search json names the sample: %s", js ? js : "(null)");
     free(js);
     tr_search_free(&r);
-    shapes_free(&d); /* the default (10 h, more than these) takes all: test_determinism checks it */
+    shapes_free(&d); /* the default (5 h, more than these) takes all: test_determinism checks it */
 }
 
 int main(void)
