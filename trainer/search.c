@@ -44,7 +44,7 @@ void tr_search_options_default(struct tr_search_options *so)
     so->folds = 5;
     so->threads = 0;
     so->n_seeds = 4;
-    so->max_hours = 10;
+    so->max_hours = 5;
     tr_budget_default(&so->budget);
 }
 

@@ -453,7 +453,7 @@ struct tr_search_options {
     FILE *progress_out;
     int progress_bar;           /* a bar redrawn in place (TTY) rather than one line per stage */
     double max_hours;           /* score on at most this many hours of training recordings (a sample
-                                   per label when there are more; the final fit takes all): 10, 0 = all */
+                                   per label when there are more; the final fit takes all): 5, 0 = all */
 };
 void tr_search_options_default(struct tr_search_options *so);
 

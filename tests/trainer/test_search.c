@@ -16,8 +16,8 @@
  *     recording lengths when they suggest the wrong one (whole mirrored / time-reversed gestures
  *     whose median length is above --gesture-max-ms: continuous windows cannot tell the pairs
  *     apart); a given mode is not searched.
- *  7. A large dataset: with max_hours at half of the training recordings' duration, the search
- *     scores on a sample of about half of them and says so in its JSON; under the default (10 h)
+ *  6. A large dataset: with max_hours at half of the training recordings' duration, the search
+ *     scores on a sample of about half of them and says so in its JSON; under the default (5 h)
  *     it takes them all (test_determinism).
  *  6. Pins: options the user fixed are never varied (window, features, FFT, raw points, hidden
  *     layers, epochs, L2, augmentation; gesture points, also for the conv front ends); the
@@ -145,7 +145,7 @@ static void test_determinism(void)
     CHECK_MSG(js && strstr(js, "\"grouped_by\":\"subject\"") && strstr(js, "\"leaderboard\":[") && strstr(js, "\"chosen\":"),
           "search json: %s", js ? js : "(null)");
     CHECK_MSG(r1.n_sampled == r1.n_train && r1.n_train > 0 && js && !strstr(js, "scored_on_recordings"),
-              "under the default 10 h the search scores on all %d training recordings (%d)", r1.n_train, r1.n_sampled);
+          "under the default 5 h the search scores on all %d training recordings (%d)", r1.n_train, r1.n_sampled);
     free(js);
     base_opts(&o, 2);
     CHECK_MSG(tr_search_run(&d.ds, &o, &so, &r3, err, sizeof err) == 0, "search: %s", err);
@@ -452,7 +452,7 @@ static void test_sample(void)
     char err[256];
     base_opts(&o, 1);
     search_opts(&so, 2);
-    CHECK_MSG(so.max_hours == 10, "default max_hours %g", so.max_hours);
+    CHECK_MSG(so.max_hours == 5, "default max_hours %g", so.max_hours);
     so.max_hours = hours / 2;
     CHECK_MSG(tr_search_run(&d.ds, &o, &so, &r, err, sizeof err) == 0, "search on a sample: %s", err);
     CHECK_MSG(r.n_train == n_train && r.n_sampled >= n_train * 2 / 5 && r.n_sampled <= n_train * 3 / 5 && r.best >= 0,
@@ -461,7 +461,7 @@ static void test_sample(void)
     CHECK_MSG(js && strstr(js, "\"scored_on_recordings\":"), "search json names the sample: %s", js ? js : "(null)");
     free(js);
     tr_search_free(&r);
-    shapes_free(&d); /* the default (10 h, more than these) takes all: test_determinism checks it */
+    shapes_free(&d); /* the default (5 h, more than these) takes all: test_determinism checks it */
 }
 
 int main(void)
